@@ -1,0 +1,71 @@
+/* x86_64 GDT and TSS: segments for sysret, kernel entry stack, I/O permission bitmap. */
+#include <stdint.h>
+#include <string.h>
+
+#include <arch_regs.h>
+#include <x86.h>
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+	uint8_t iomap[8192 + 1]; /* one bit per port; 1 = denied; final 0xff byte */
+} __attribute__((packed));
+
+static struct tss tss __attribute__((aligned(64)));
+static uint64_t gdt[8] __attribute__((aligned(16)));
+static uint8_t ist_stack[2][4096] __attribute__((aligned(16)));
+
+static uint64_t seg(uint64_t access, uint64_t flags)
+{
+	return (access << 40) | (flags << 52);
+}
+
+void gdt_init(void)
+{
+	gdt[0] = 0;
+	gdt[1] = seg(0x9a, 0x2); /* kernel code, L */
+	gdt[2] = seg(0x92, 0x0); /* kernel data */
+	gdt[3] = seg(0xfa, 0x4); /* user code 32 (sysret layout), D */
+	gdt[4] = seg(0xf2, 0x0); /* user data */
+	gdt[5] = seg(0xfa, 0x2); /* user code, L */
+	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	gdt[6] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	gdt[7] = base >> 32;
+	memset(tss.iomap, 0xff, sizeof(tss.iomap));
+	tss.iomap_base = (uint16_t)offsetof(struct tss, iomap);
+	tss.ist[0] = (uint64_t)&ist_stack[0][4096];
+	tss.ist[1] = (uint64_t)&ist_stack[1][4096];
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) ptr = {sizeof(gdt) - 1, (uint64_t)gdt};
+	__asm__ volatile("lgdt %0\n"
+			 "mov %1, %%ds\n mov %1, %%es\n mov %1, %%ss\n"
+			 "pushq %2\n lea 1f(%%rip), %%rax\n pushq %%rax\n lretq\n1:\n"
+			 "ltr %w3"
+			 :
+			 : "m"(ptr), "r"(SEL_KDATA), "i"(SEL_KCODE), "r"(SEL_TSS)
+			 : "rax", "memory");
+}
+
+void gdt_set_rsp0(uint64_t rsp0)
+{
+	tss.rsp[0] = rsp0;
+}
+
+void gdt_io_allow(uint16_t base, uint16_t count, int allow)
+{
+	for (uint32_t p = base; p < (uint32_t)base + count; p++) {
+		uint8_t bit = (uint8_t)(1u << (p & 7));
+		if (allow)
+			tss.iomap[p >> 3] &= (uint8_t)~bit;
+		else
+			tss.iomap[p >> 3] |= bit;
+	}
+}

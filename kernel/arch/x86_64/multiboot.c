@@ -1,0 +1,114 @@
+/* x86_64 multiboot2 hand-over: memory map, modules, then CPU set-up. */
+#include <stdint.h>
+#include <string.h>
+
+#include <kernel/arch.h>
+#include <kernel/assert.h>
+#include <kernel/boot.h>
+#include <kernel/palloc.h>
+#include <x86.h>
+
+#define MB2_BOOT_MAGIC 0x36d76289u
+#define TAG_END 0
+#define TAG_MODULE 3
+#define TAG_MMAP 6
+
+struct tag {
+	uint32_t type, size;
+};
+struct mod_tag {
+	uint32_t type, size, start, end;
+	char cmdline[];
+};
+struct mmap_tag {
+	uint32_t type, size, entry_size, entry_version;
+};
+struct mmap_entry {
+	uint64_t base, len;
+	uint32_t type, reserved;
+};
+
+extern uint64_t boot_mbi, boot_magic, boot_tsc;
+extern char _kernel_phys_start[], _kernel_end[];
+void arch_cpu_init(uint64_t max_phys);
+
+/* Calls @fn on every tag of the multiboot2 information at @mbi. */
+static void for_each_tag(const uint8_t *mbi, void (*fn)(const struct tag *, void *), void *arg)
+{
+	uint32_t total = *(const uint32_t *)mbi;
+	for (uint32_t off = 8; off + sizeof(struct tag) <= total;) {
+		const struct tag *t = (const struct tag *)(mbi + off);
+		if (t->type == TAG_END || t->size < sizeof(struct tag))
+			break;
+		fn(t, arg);
+		off += (t->size + 7) & ~7u;
+	}
+}
+
+static void find_max(const struct tag *t, void *arg)
+{
+	uint64_t *max = arg;
+	if (t->type != TAG_MMAP)
+		return;
+	const struct mmap_tag *m = (const struct mmap_tag *)t;
+	for (uint32_t o = sizeof(*m); o + sizeof(struct mmap_entry) <= m->size; o += m->entry_size) {
+		const struct mmap_entry *e = (const void *)((const uint8_t *)m + o);
+		if (e->type == 1 && e->base + e->len > *max)
+			*max = e->base + e->len;
+	}
+}
+
+static void add_ranges(const struct tag *t, void *arg)
+{
+	(void)arg;
+	if (t->type != TAG_MMAP)
+		return;
+	const struct mmap_tag *m = (const struct mmap_tag *)t;
+	for (uint32_t o = sizeof(*m); o + sizeof(struct mmap_entry) <= m->size; o += m->entry_size) {
+		const struct mmap_entry *e = (const void *)((const uint8_t *)m + o);
+		if (e->type == 1)
+			palloc_add_range(pa(e->base), e->len);
+	}
+}
+
+static void add_module(const struct tag *t, void *arg)
+{
+	struct boot_info *bi = arg;
+	if (t->type != TAG_MODULE || bi->n_mods >= BOOT_MAX_MODULES)
+		return;
+	const struct mod_tag *m = (const struct mod_tag *)t;
+	struct boot_module *bm = &bi->mods[bi->n_mods++];
+	bm->start = pa(m->start);
+	bm->size = m->end > m->start ? m->end - m->start : 0;
+	bm->name = m->cmdline;
+}
+
+static void reserve_modules(const struct boot_info *bi)
+{
+	for (uint32_t i = 0; i < bi->n_mods; i++)
+		palloc_reserve(bi->mods[i].start, page_round_up(bi->mods[i].size));
+}
+
+void arch_boot(struct boot_info *bi)
+{
+	/* The boot variables live in the low boot section, which is only
+	 * mapped until arch_cpu_init switches to the kernel's page tables. */
+	uint64_t info = boot_mbi, magic = boot_magic, tsc = boot_tsc;
+	serial_init();
+	if ((uint32_t)magic != MB2_BOOT_MAGIC)
+		panic("not started by a multiboot2 loader (magic 0x%lx)", magic);
+	CHECK(info < (1ull << 30)); /* reachable through the boot identity map */
+	uint64_t max_phys = 0;
+	for_each_tag((const uint8_t *)info, find_max, &max_phys);
+	arch_cpu_init(max_phys);
+	const uint8_t *mbi = arch_phys_to_virt(pa(info));
+	memset(bi, 0, sizeof(*bi));
+	bi->entry_cycles = tsc;
+	for_each_tag(mbi, add_ranges, NULL);
+	for_each_tag(mbi, add_module, bi);
+	palloc_reserve(pa(0), 0x100000); /* BIOS area */
+	palloc_reserve(pa((uint64_t)_kernel_phys_start),
+		       (uint64_t)_kernel_end - KERNEL_VMA - (uint64_t)_kernel_phys_start);
+	palloc_reserve(pa(info & ~PAGE_MASK), page_round_up(*(const uint32_t *)mbi) + PAGE_SIZE);
+	reserve_modules(bi);
+}

@@ -1,0 +1,84 @@
+/* ELF loader: checks a domain image and maps its segments W^X into an address space. */
+#include <string.h>
+
+#include <bulkhead/abi/layout.h>
+#include <kernel/arch.h>
+#include <kernel/elf.h>
+#include <kernel/palloc.h>
+
+#define PT_LOAD 1
+#define PF_X 1
+#define PF_W 2
+#define PF_R 4
+
+struct ehdr {
+	uint8_t ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+static const char *check_header(const struct ehdr *e, uint64_t len)
+{
+	if (len < sizeof(*e) || memcmp(e->ident, "\x7f" "ELF", 4))
+		return "not an ELF file";
+	if (e->ident[4] != 2 || e->ident[5] != 1 || e->machine != 62 || e->type != 2)
+		return "not an x86_64 little-endian executable";
+	if (e->phentsize != sizeof(struct phdr) || e->phoff > len ||
+	    (uint64_t)e->phnum * sizeof(struct phdr) > len - e->phoff)
+		return "program headers out of bounds";
+	if (e->entry < BH_IMAGE_BASE || e->entry >= BH_IMAGE_END)
+		return "entry point outside the image area";
+	return NULL;
+}
+
+static const char *check_segment(const struct phdr *p, uint64_t len)
+{
+	if ((p->flags & PF_W) && (p->flags & PF_X))
+		return "segment both writable and executable (W^X)";
+	if (p->filesz > p->memsz || p->offset > len || p->filesz > len - p->offset)
+		return "segment out of file bounds";
+	if (p->vaddr < BH_IMAGE_BASE || p->memsz > BH_IMAGE_END - p->vaddr)
+		return "segment outside the image area";
+	if ((p->vaddr & PAGE_MASK) != (p->offset & PAGE_MASK))
+		return "segment misaligned";
+	return NULL;
+}
+
+static const char *load_segment(paddr_t as, const uint8_t *file, const struct phdr *p)
+{
+	uint64_t start = p->vaddr & ~PAGE_MASK, end = page_round_up(p->vaddr + p->memsz);
+	paddr_t mem = palloc_pages((end - start) / PAGE_SIZE);
+	if (!mem.v)
+		return "out of memory";
+	memcpy((uint8_t *)arch_phys_to_virt(mem) + (p->vaddr - start), file + p->offset, p->filesz);
+	unsigned flags = ((p->flags & PF_R) ? ARCH_MAP_R : 0) | ((p->flags & PF_W) ? ARCH_MAP_W : 0) |
+			 ((p->flags & PF_X) ? ARCH_MAP_X : 0);
+	int rc = arch_as_map(as, va(start), mem, (end - start) / PAGE_SIZE, flags);
+	if (rc == -1)
+		return "segments share a page";
+	return rc ? "out of memory" : NULL;
+}
+
+const char *elf_load(paddr_t as, const void *image, uint64_t len, uint64_t *entry)
+{
+	const struct ehdr *e = image;
+	const char *why = check_header(e, len);
+	if (why)
+		return why;
+	const struct phdr *ph = (const struct phdr *)((const uint8_t *)image + e->phoff);
+	for (uint16_t i = 0; i < e->phnum && !why; i++)
+		if (ph[i].type == PT_LOAD && ph[i].memsz)
+			why = check_segment(&ph[i], len);
+	for (uint16_t i = 0; i < e->phnum && !why; i++)
+		if (ph[i].type == PT_LOAD && ph[i].memsz)
+			why = load_segment(as, image, &ph[i]);
+	*entry = e->entry;
+	return why;
+}

@@ -1,0 +1,112 @@
+/* Hypercalls: decode (check every untrusted argument), then perform (cannot fail). */
+#include <bulkhead/abi/hypercall.h>
+#include <kernel/channel.h>
+#include <kernel/domain.h>
+#include <kernel/klog.h>
+#include <kernel/sched.h>
+
+static void set_ret(struct domain *d, enum bh_err err, uint64_t val)
+{
+	d->regs.rax = err;
+	d->regs.rdx = val;
+}
+
+/* Decode for SIGNAL and SIGNAL_WAIT: a channel cap with the SIGNAL right. */
+static const struct cap *decode_signal(struct domain *d, enum bh_err *err)
+{
+	return cap_lookup(&d->caps, d->regs.rdi, BH_CAP_CHANNEL, BH_RIGHT_SIGNAL, err);
+}
+
+static void hc_null(struct domain *d)
+{
+	set_ret(d, BH_OK, 0);
+}
+
+static void hc_signal(struct domain *d)
+{
+	enum bh_err err;
+	const struct cap *c = decode_signal(d, &err);
+	if (!c) {
+		set_ret(d, err, 0);
+		return;
+	}
+	set_ret(d, BH_OK, 0);
+	channel_signal(c->peer, c->badge);
+}
+
+static void hc_wait(struct domain *d)
+{
+	channel_wait(d);
+}
+
+static void hc_poll(struct domain *d)
+{
+	set_ret(d, BH_OK, d->pending);
+	d->pending = 0;
+}
+
+static void hc_signal_wait(struct domain *d)
+{
+	enum bh_err err;
+	const struct cap *c = decode_signal(d, &err);
+	if (!c) {
+		set_ret(d, err, 0);
+		return;
+	}
+	channel_signal(c->peer, c->badge);
+	channel_wait(d);
+}
+
+static void hc_yield(struct domain *d)
+{
+	set_ret(d, BH_OK, 0);
+	sched_yield();
+}
+
+static void hc_exit(struct domain *d)
+{
+	kprintf("bulkhead: domain %s exited with code %ld", d->name, (long)d->regs.rdi);
+	domain_stop(d, NULL);
+}
+
+static void hc_cap_info(struct domain *d)
+{
+	uint64_t slot = d->regs.rdi;
+	if (slot >= BH_MAX_CAPS) {
+		set_ret(d, BH_ERR_BAD_SLOT, 0);
+		return;
+	}
+	const struct cap *c = &d->caps.slot[slot];
+	if (c->type == BH_CAP_NULL)
+		set_ret(d, BH_ERR_NO_CAP, 0);
+	else
+		set_ret(d, BH_OK, c->type | ((uint64_t)c->rights << 16));
+}
+
+static void (*const table[BH_HC_COUNT])(struct domain *) = {
+	[BH_HC_NULL] = hc_null,
+	[BH_HC_SIGNAL] = hc_signal,
+	[BH_HC_WAIT] = hc_wait,
+	[BH_HC_POLL] = hc_poll,
+	[BH_HC_SIGNAL_WAIT] = hc_signal_wait,
+	[BH_HC_YIELD] = hc_yield,
+	[BH_HC_EXIT] = hc_exit,
+	[BH_HC_CAP_INFO] = hc_cap_info,
+};
+
+/**
+ * Handles the hypercall whose registers entry.S saved in the current domain,
+ * then leaves the kernel. Needs: interrupts off. Never returns.
+ */
+void hypercall_entry(void);
+
+void hypercall_entry(void)
+{
+	struct domain *d = sched_current;
+	uint64_t nr = d->regs.rax;
+	if (nr < BH_HC_COUNT)
+		table[nr](d);
+	else
+		set_ret(d, BH_ERR_BAD_CALL, 0);
+	sched_exit_kernel();
+}

@@ -1,0 +1,24 @@
+/* ABI capability types and rights, shared by kernel, libbh and host tools. */
+#ifndef BULKHEAD_ABI_CAPS_H
+#define BULKHEAD_ABI_CAPS_H
+
+/* Each domain has a table of BH_MAX_CAPS slots; a slot index is all it holds. */
+#define BH_MAX_CAPS 64u
+
+/* Capability types. Values are fixed: never renumber. */
+enum bh_cap_type {
+	BH_CAP_NULL = 0,    /* empty slot */
+	BH_CAP_CHANNEL = 1, /* one end of an event channel */
+	BH_CAP_REGION = 2,  /* a mapped span of physical memory */
+	BH_CAP_IOPORT = 3,  /* a range of x86 I/O ports */
+	BH_CAP_TYPE_COUNT
+};
+
+/* Rights bits. A capability carries a subset valid for its type. */
+#define BH_RIGHT_READ 0x1u   /* region, ioport: read */
+#define BH_RIGHT_WRITE 0x2u  /* region, ioport: write */
+#define BH_RIGHT_EXEC 0x4u   /* region: execute */
+#define BH_RIGHT_SIGNAL 0x8u /* channel: signal the peer end */
+#define BH_RIGHTS_ALL 0xfu
+
+#endif

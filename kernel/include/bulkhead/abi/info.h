@@ -1,0 +1,61 @@
+/* ABI start-info page: what a domain finds at BH_INFO_VADDR when it starts. */
+#ifndef BULKHEAD_ABI_INFO_H
+#define BULKHEAD_ABI_INFO_H
+
+#include <stdint.h>
+
+/*
+ * The manifest compiler writes one start-info page per domain into the boot
+ * plan; the kernel copies it, unchanged, to a read-only page at
+ * BH_INFO_VADDR. A domain looks its resources up here by name, so code never
+ * repeats an address the manifest chose.
+ */
+#define BH_INFO_MAGIC 0x4f464e4948420001ull
+#define BH_INFO_VERSION 1u
+#define BH_INFO_NAME_LEN 32u
+#define BH_INFO_MAX_ENTRIES 40u
+
+/* Kinds of named resources. */
+enum bh_res_kind {
+	BH_RES_MAP = 1,     /* a <map> of a region: vaddr, size, flags = rights */
+	BH_RES_CHANNEL = 2, /* a <channel> end: slot to signal, bit when signalled */
+	BH_RES_RING = 3,    /* a <ring>: vaddr, size, slot, bit, flags = role */
+	BH_RES_IOPORT = 4,  /* an <ioport> range: vaddr = base, size = count, slot */
+	BH_RES_KLOG = 5,    /* the kernel log page (console service only) */
+};
+
+/* Ring roles (flags of a BH_RES_RING entry). */
+#define BH_RING_CLIENT 1u
+#define BH_RING_SERVER 2u
+
+/* Slot value for "no capability" in an entry. */
+#define BH_NO_SLOT 0xffffffffu
+
+struct bh_info_entry {
+	char name[BH_INFO_NAME_LEN]; /* e.g. "log", "shared", "stdout" */
+	char peer[BH_INFO_NAME_LEN]; /* channel/ring: the other domain's name */
+	uint32_t kind;               /* enum bh_res_kind */
+	uint32_t flags;              /* map: BH_RIGHT_*; ring: BH_RING_* */
+	uint64_t vaddr;
+	uint64_t size;
+	uint32_t slot;               /* capability slot, or BH_NO_SLOT */
+	uint32_t bit;                /* channel id: this bit is set when signalled */
+};
+_Static_assert(sizeof(struct bh_info_entry) == 96, "start info ABI");
+
+struct bh_start_info {
+	uint64_t magic;              /* BH_INFO_MAGIC */
+	uint32_t version;            /* BH_INFO_VERSION */
+	uint32_t n_entries;          /* valid entries below */
+	char domain_name[BH_INFO_NAME_LEN];
+	char system_name[BH_INFO_NAME_LEN];
+	uint64_t heap_base, heap_size;
+	uint64_t stack_top, stack_size;
+	uint32_t domain_index;       /* index of this domain in the plan */
+	uint32_t priority;
+	uint8_t reserved[256 - 120];
+	struct bh_info_entry entries[BH_INFO_MAX_ENTRIES];
+};
+_Static_assert(sizeof(struct bh_start_info) == 4096, "start info ABI");
+
+#endif

@@ -1,0 +1,86 @@
+/* Architecture hooks: what the neutral kernel asks of kernel/arch/<arch>/. */
+#ifndef KERNEL_ARCH_H
+#define KERNEL_ARCH_H
+
+#include <stdint.h>
+
+#include <kernel/types.h>
+
+struct domain;
+struct arch_regs;
+
+/**
+ * Boot: reads the boot loader's hand-over, brings the CPU into the state the
+ * kernel runs in, hands free memory to palloc and fills @bi.
+ * Needs: called once, first thing. Returns: nothing.
+ */
+struct boot_info;
+void arch_boot(struct boot_info *bi);
+
+/* Reads the cycle counter. */
+static inline uint64_t arch_cycles(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Cycles per microsecond, measured at boot (arch_timer_start). */
+extern uint64_t arch_cycles_per_us;
+
+/**
+ * Starts the periodic scheduler tick of @period_us microseconds.
+ * Needs: arch_init done. Returns: nothing.
+ */
+void arch_timer_start(uint64_t period_us);
+
+/**
+ * Prepares @d's register state to enter ring 3 at @entry with stack @sp and
+ * first argument @arg, with a fresh FPU state.
+ */
+void arch_domain_init_regs(struct domain *d, uint64_t entry, uint64_t sp, uint64_t arg);
+
+/**
+ * Loads @next's FPU state, address space, I/O permission bitmap and kernel
+ * entry stack, saving those of the domain loaded before (if any).
+ * Needs: interrupts off. Returns: nothing.
+ */
+void arch_switch(struct domain *next);
+
+/**
+ * Leaves the kernel into @d's saved user state. Never returns; the kernel
+ * stack is abandoned.
+ */
+__attribute__((noreturn)) void arch_return_to_user(struct domain *d);
+
+/* Idles with interrupts enabled until the next interrupt; returns after it. */
+void arch_idle(void);
+
+/* Halts the machine: on QEMU with isa-debug-exit, exits with @code. */
+__attribute__((noreturn)) void arch_halt(unsigned code);
+
+/* Writes @n bytes to the kernel's own serial console (COM1). */
+void arch_serial_write(const char *s, uint64_t n);
+
+/* Direct map: the kernel view of physical memory. */
+void *arch_phys_to_virt(paddr_t p);
+
+/**
+ * Creates an empty user address space sharing the kernel half.
+ * Returns: its root (page-table physical address), or pa(0) if memory ran out.
+ */
+paddr_t arch_as_create(void);
+
+/* Mapping flags for arch_as_map. */
+#define ARCH_MAP_R 0x1u
+#define ARCH_MAP_W 0x2u
+#define ARCH_MAP_X 0x4u
+
+/**
+ * Maps @npages pages of physical memory from @p at @v in @as with @flags.
+ * Needs: boot time (may allocate page tables). Returns: 0, -1 if a page
+ * there is already mapped, -2 if memory ran out.
+ */
+int arch_as_map(paddr_t as, vaddr_t v, paddr_t p, uint64_t npages, unsigned flags);
+
+#endif

@@ -1,0 +1,61 @@
+/* Domains: the kernel object for one isolated program and its state. */
+#ifndef KERNEL_DOMAIN_H
+#define KERNEL_DOMAIN_H
+
+#include <stdint.h>
+
+#include <bulkhead/abi/plan.h>
+#include <kernel/cap.h>
+#include <kernel/types.h>
+#include <arch_regs.h>
+
+enum domain_state {
+	DOMAIN_RUNNABLE = 0, /* current, or in its run queue (unless throttled) */
+	DOMAIN_WAITING = 1,  /* blocked in BH_HC_WAIT until a bit is pending */
+	DOMAIN_STOPPED = 2,  /* ended (exit or fault); never runs again */
+};
+
+struct domain {
+	/* Saved user registers: the entry path writes them here directly, so
+	 * this must stay the first member (see arch entry code). */
+	struct arch_regs regs;
+	struct arch_fpu fpu;
+	char name[BP_NAME_LEN];
+	uint32_t index;
+	uint32_t priority;
+	enum domain_state state;
+	bool throttled;      /* budget exhausted in this period */
+	bool started;        /* has run at least once */
+	uint64_t pending;    /* channel bits not yet returned by wait */
+	struct cap_table caps;
+	paddr_t as;          /* address-space root */
+	const struct bp_ioport *ioports;
+	uint32_t n_ioports;
+	/* Temporal isolation: budget per period, in cycles; 0 = unlimited. */
+	uint64_t budget;
+	uint64_t period;
+	uint64_t budget_left;
+	uint64_t next_release;
+	/* Run-queue links. */
+	struct domain *rq_next, *rq_prev;
+};
+
+extern struct domain domains[BP_MAX_DOMAINS];
+extern uint32_t n_domains;
+
+/**
+ * Builds domain @i from the checked plan @h: address space, image, stack,
+ * heap, start info, maps of the regions in @region_pa, capabilities, I/O.
+ * Needs: boot time, plan checked, regions allocated. Returns: true, or false
+ * with a reason in @err (missing image, bad ELF, out of memory).
+ */
+bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_pa, char *err,
+		  size_t errlen);
+
+/**
+ * Stops @d for good after a fault or exit, and reports @why (NULL: no report).
+ * Needs: interrupts off. Returns: nothing; @d never runs again.
+ */
+void domain_stop(struct domain *d, const char *why);
+
+#endif

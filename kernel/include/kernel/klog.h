@@ -1,0 +1,29 @@
+/* Kernel log: kernel reports as whole lines, to the console service or COM1. */
+#ifndef KERNEL_KLOG_H
+#define KERNEL_KLOG_H
+
+#include <stdint.h>
+
+struct domain;
+
+/**
+ * Prints one report line (no newline in @fmt). Before the console service
+ * runs, and when there is none, it goes straight to COM1; afterwards it goes
+ * into the kernel log page and the console service is signalled, so kernel
+ * reports never split a domain's line.
+ */
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * Routes later reports through the log page at @page to @reader, signalling
+ * @bit. Needs: boot time.
+ */
+void klog_attach(void *page, struct domain *reader, uint32_t bit);
+
+/** Sends later reports straight to COM1 (the reader stopped). */
+void klog_detach(void);
+
+/** Returns the domain that reads the kernel log, or NULL. */
+struct domain *klog_reader(void);
+
+#endif

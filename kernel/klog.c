@@ -1,0 +1,63 @@
+/* Kernel log: whole report lines to COM1 or, once it runs, to the console service. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <kernel/arch.h>
+#include <kernel/channel.h>
+#include <kernel/klog.h>
+
+#define KLOG_BUF 4088u
+#define LINE_MAX 256u
+
+/* The page shared read-only with the console service. */
+struct klog_page {
+	volatile uint64_t head;
+	char buf[KLOG_BUF];
+};
+_Static_assert(sizeof(struct klog_page) == 4096, "klog page layout");
+
+static struct klog_page *page;
+static struct domain *reader;
+static uint64_t reader_bit;
+
+void klog_attach(void *p, struct domain *d, uint32_t bit)
+{
+	page = p;
+	reader = d;
+	reader_bit = 1ull << bit;
+}
+
+void klog_detach(void)
+{
+	reader = NULL;
+}
+
+struct domain *klog_reader(void)
+{
+	return reader;
+}
+
+static void append(const char *s, size_t n)
+{
+	uint64_t head = page->head;
+	for (size_t i = 0; i < n; i++)
+		page->buf[(head + i) % KLOG_BUF] = s[i];
+	__atomic_store_n(&page->head, head + n, __ATOMIC_RELEASE);
+	channel_signal(reader, reader_bit);
+}
+
+void kprintf(const char *fmt, ...)
+{
+	char line[LINE_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	size_t len = (n < 0) ? 0 : ((size_t)n < sizeof(line) - 2 ? (size_t)n : sizeof(line) - 2);
+	line[len++] = '\n';
+	if (reader && reader->state != DOMAIN_STOPPED)
+		append(line, len);
+	else
+		arch_serial_write(line, len);
+}

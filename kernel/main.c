@@ -1,0 +1,87 @@
+/* Kernel entry: check the boot plan, build every domain, start the scheduler. */
+#include <stdio.h>
+
+#include <kernel/arch.h>
+#include <kernel/boot.h>
+#include <kernel/domain.h>
+#include <kernel/klog.h>
+#include <kernel/palloc.h>
+#include <kernel/plan.h>
+#include <kernel/sched.h>
+
+#define TICK_US 1000
+
+extern const struct boot_info *domain_boot_info;
+extern uint64_t sched_boot_cycles;
+extern bool sched_exit_when_idle;
+
+static struct boot_info boot;
+static paddr_t region_pa[BP_MAX_REGIONS];
+static char why[256];
+
+static __attribute__((noreturn)) void refuse(const char *reason)
+{
+	kprintf("bulkhead: boot plan refused: %s", reason);
+	arch_halt(1);
+}
+
+static const struct bp_header *load_plan(void)
+{
+	const struct boot_module *m = boot_find_module(&boot, "plan");
+	if (!m)
+		refuse("no boot module named \"plan\" (check the GRUB configuration)");
+	if (m->start.v & 7)
+		refuse("the plan module is not 8-byte aligned");
+	const struct bp_header *h = arch_phys_to_virt(m->start);
+	if (!plan_check(h, m->size, why, sizeof(why)))
+		refuse(why);
+	return h;
+}
+
+static void build_regions(const struct bp_header *h)
+{
+	const struct bp_region *r = plan_table(h, h->regions);
+	for (uint32_t i = 0; i < h->regions.count; i++) {
+		region_pa[i] = palloc_pages(r[i].size / PAGE_SIZE);
+		if (!region_pa[i].v) {
+			snprintf(why, sizeof(why), "region %u (\"%s\", %lu KiB): out of memory", i,
+				 r[i].name, r[i].size / 1024);
+			refuse(why);
+		}
+	}
+}
+
+static void build_domains(const struct bp_header *h)
+{
+	n_domains = h->domains.count;
+	for (uint32_t i = 0; i < n_domains; i++)
+		if (!domain_build(h, i, region_pa, why, sizeof(why)))
+			refuse(why);
+	if (h->klog_domain != BP_NONE)
+		klog_attach(arch_phys_to_virt(region_pa[h->klog_region]), &domains[h->klog_domain],
+			    h->klog_bit);
+}
+
+/**
+ * The kernel's C entry, called by boot.S on the boot stack with interrupts
+ * off. Never returns: it ends in the first domain.
+ */
+void kernel_main(void);
+
+void kernel_main(void)
+{
+	arch_boot(&boot);
+	kprintf("bulkhead: kernel started, %u boot modules", boot.n_mods);
+	domain_boot_info = &boot;
+	sched_boot_cycles = boot.entry_cycles;
+	const struct bp_header *h = load_plan();
+	arch_timer_start(TICK_US);
+	build_regions(h);
+	build_domains(h);
+	palloc_seal();
+	sched_exit_when_idle = (h->flags & BP_FLAG_EXIT_WHEN_IDLE) != 0;
+	kprintf("bulkhead: plan \"%s\": %u domains, %u regions, %u channels; %lu KiB left", h->system_name,
+		h->domains.count, h->regions.count, h->channels.count, palloc_free_bytes() / 1024);
+	sched_init();
+	sched_exit_kernel();
+}

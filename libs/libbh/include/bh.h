@@ -1,0 +1,109 @@
+/* libbh: the domain runtime (start-up, hypercalls, named resources, newlib glue). */
+#ifndef LIBBH_BH_H
+#define LIBBH_BH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bulkhead/abi/caps.h>
+#include <bulkhead/abi/err.h>
+#include <bulkhead/abi/hypercall.h>
+#include <bulkhead/abi/info.h>
+#include <ring.h>
+
+/* Raw hypercalls (inline syscall wrappers in bh_hypercall.h). */
+struct bh_ret {
+	uint64_t err; /* enum bh_err */
+	uint64_t val;
+};
+struct bh_ret bh_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2);
+
+/** Signals the channel in @slot. Returns BH_OK or an error. */
+enum bh_err bh_signal(uint32_t slot);
+/** Blocks until at least one bit is pending; returns and clears them. */
+uint64_t bh_wait(void);
+/** Returns and clears the pending bits without blocking (may be 0). */
+uint64_t bh_poll(void);
+/** Signals @slot, then waits; returns the pending bits (0 on error, see *err). */
+uint64_t bh_signal_wait(uint32_t slot, enum bh_err *err);
+/** Gives up the CPU to domains of equal priority. */
+void bh_yield(void);
+/** Stops this domain for good. */
+__attribute__((noreturn)) void bh_exit(int code);
+/** Reads the cycle counter. */
+static inline uint64_t bh_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/** The start-info page of this domain. */
+const struct bh_start_info *bh_info(void);
+/** This domain's name from the manifest. */
+const char *bh_name(void);
+/** Finds the named resource of @kind; NULL if the manifest gave none. */
+const struct bh_info_entry *bh_lookup(const char *name, enum bh_res_kind kind);
+
+/* A channel end found by name. */
+struct bh_channel {
+	uint32_t slot;  /* capability to signal the peer */
+	uint64_t bit;   /* mask set in bh_wait()'s result when the peer signals */
+};
+/** Opens the channel named @name (default name: the peer domain). Returns false if none. */
+bool bh_channel_open(const char *name, struct bh_channel *ch);
+
+/* A ring found by name, with its channel. */
+struct bh_ring {
+	struct ring ring;
+	uint32_t slot;
+	uint64_t bit;
+	const char *peer;
+};
+/** Opens the ring named @name at its role. Returns false if the manifest has none. */
+bool bh_ring_open(const char *name, struct bh_ring *r);
+/** Sends, blocking while the ring is full; signals the peer when asked. */
+enum ring_status bh_ring_send(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
+			      uint32_t len);
+/** Receives, blocking while the ring is empty; signals the peer when asked. */
+enum ring_status bh_ring_recv(struct bh_ring *r, struct ring_msg *out);
+
+/**
+ * Waits for any of @mask; bits outside @mask that arrive meanwhile are kept
+ * and returned by the next bh_wait()/bh_poll(). Returns the bits of @mask seen.
+ */
+uint64_t bh_wait_for(uint64_t mask);
+
+/** Flushes buffered stdout/stderr lines to the console ring. */
+void bh_flush(void);
+
+/* Additions (libbh v1). */
+
+/*
+ * Message type on a `stdout` ring: one line of text WITHOUT its '\n'. A line longer than
+ * RING_INLINE_MAX is sent as several messages, all but the last with RING_MSG_MORE; the tag is
+ * a sequence number. bh_flush() ends a partial line as if it had a '\n'.
+ */
+#define BH_MSG_TEXT 1u
+
+/* Exit codes libbh uses itself. */
+#define BH_EXIT_BAD_INFO 125  /* the start-info page has a wrong magic or version */
+#define BH_EXIT_SIGNAL 128    /* kill()/raise()/abort(): 128 + signal number */
+
+/** Opens the ring of info entry @e (for services that iterate entries, e.g. the console). */
+bool bh_ring_open_entry(const struct bh_info_entry *e, struct bh_ring *r);
+/** bh_ring_send with message @flags (RING_MSG_MORE, RING_MSG_DATA). */
+enum ring_status bh_ring_send_flags(struct bh_ring *r, uint16_t type, uint16_t flags,
+				    uint64_t tag, const void *buf, uint32_t len);
+/** Puts @bits back so the next bh_wait()/bh_poll() returns them. */
+void bh_wait_keep(uint64_t bits);
+
+/*
+ * Redirects write(1|2) to @fn (raw bytes, no line assembly) instead of the stdout ring, or
+ * back to the ring with NULL. For the console service, which has no stdout ring.
+ */
+typedef void (*bh_output_fn)(const char *buf, size_t len);
+void bh_set_output(bh_output_fn fn);
+
+#endif
