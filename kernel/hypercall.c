@@ -53,7 +53,17 @@ static void hc_signal_wait(struct domain *d)
 		set_ret(d, err, 0);
 		return;
 	}
-	channel_signal(c->peer, c->badge);
+	struct domain *peer = c->peer;
+	if (!d->pending && peer->state == DOMAIN_WAITING && sched_direct_ok(peer)) {
+		/* Fastpath (seL4-style): hand the CPU straight to the waiter. */
+		peer->regs.rax = BH_OK;
+		peer->regs.rdx = peer->pending | c->badge;
+		peer->pending = 0;
+		peer->state = DOMAIN_RUNNABLE;
+		d->state = DOMAIN_WAITING;
+		sched_direct_switch(peer);
+	}
+	channel_signal(peer, c->badge);
 	channel_wait(d);
 }
 

@@ -11,8 +11,10 @@
 struct domain *sched_current;
 static struct domain *rq_head[NPRIO];
 static uint64_t rq_bits[NPRIO / 64];
+static uint64_t rq_summary; /* bit w: rq_bits[w] is non-zero */
 static uint64_t last_account;
-static bool rotate;
+static bool rotate;       /* a tick or yield asks equals to take turns */
+static bool need_resched; /* something happened that may change who runs */
 static uint32_t n_started;
 
 /* Set by main.c: cycles at kernel entry and whether to halt when all end. */
@@ -32,6 +34,7 @@ static void enqueue(struct domain *d, bool at_head)
 		d->rq_next = d->rq_prev = d;
 		*h = d;
 		rq_bits[d->priority / 64] |= 1ull << (d->priority % 64);
+		rq_summary |= 1ull << (d->priority / 64);
 		return;
 	}
 	d->rq_next = *h;
@@ -48,6 +51,8 @@ static void dequeue(struct domain *d)
 	if (d->rq_next == d) {
 		*h = NULL;
 		rq_bits[d->priority / 64] &= ~(1ull << (d->priority % 64));
+		if (!rq_bits[d->priority / 64])
+			rq_summary &= ~(1ull << (d->priority / 64));
 	} else {
 		d->rq_prev->rq_next = d->rq_next;
 		d->rq_next->rq_prev = d->rq_prev;
@@ -60,16 +65,19 @@ static void dequeue(struct domain *d)
 /* Returns the highest priority with a queued domain, or -1. */
 static int top_priority(void)
 {
-	for (int w = NPRIO / 64 - 1; w >= 0; w--)
-		if (rq_bits[w])
-			return w * 64 + 63 - __builtin_clzll(rq_bits[w]);
-	return -1;
+	if (!rq_summary)
+		return -1;
+	int w = 63 - __builtin_clzll(rq_summary);
+	return w * 64 + 63 - __builtin_clzll(rq_bits[w]);
 }
 
 void sched_make_runnable(struct domain *d)
 {
-	if (d != sched_current && !d->throttled && !queued(d))
-		enqueue(d, false);
+	if (d == sched_current || d->throttled || queued(d))
+		return;
+	enqueue(d, false);
+	if (!sched_current || d->priority >= sched_current->priority)
+		need_resched = true;
 }
 
 void sched_remove(struct domain *d)
@@ -87,7 +95,7 @@ static void account(void)
 		uint64_t used = now - last_account;
 		d->budget_left = used < d->budget_left ? d->budget_left - used : 0;
 		if (!d->budget_left)
-			d->throttled = true;
+			d->throttled = need_resched = true;
 	}
 	last_account = now;
 }
@@ -113,12 +121,12 @@ void sched_tick(void)
 {
 	account();
 	replenish(last_account);
-	rotate = true;
+	rotate = need_resched = true;
 }
 
 void sched_yield(void)
 {
-	rotate = true;
+	rotate = need_resched = true;
 }
 
 /* Decides whether the current domain keeps the CPU. */
@@ -126,6 +134,9 @@ static bool keep_current(struct domain *cur)
 {
 	if (!cur || cur->state != DOMAIN_RUNNABLE || cur->throttled)
 		return false;
+	if (!need_resched)
+		return true;
+	need_resched = false;
 	int top = top_priority();
 	bool again = rotate && top == (int)cur->priority;
 	rotate = false;
@@ -195,6 +206,19 @@ void sched_exit_kernel(void)
 			sched_exit_kernel(); /* the report woke a better domain */
 	}
 	arch_return_to_user(next);
+}
+
+bool sched_direct_ok(const struct domain *to)
+{
+	return to->started && !to->throttled && (int)to->priority >= top_priority();
+}
+
+void sched_direct_switch(struct domain *to)
+{
+	account();
+	sched_current = to;
+	arch_switch(to);
+	arch_return_to_user(to);
 }
 
 void sched_init(void)

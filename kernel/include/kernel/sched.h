@@ -26,6 +26,20 @@ void sched_yield(void);
  */
 __attribute__((noreturn)) void sched_exit_kernel(void);
 
+/**
+ * Fastpath test: may the current domain, about to block, hand the CPU
+ * straight to @to (no queued domain has a higher priority)?
+ * Needs: interrupts off. Returns: true if sched_direct_switch(@to) is right.
+ */
+bool sched_direct_ok(const struct domain *to);
+
+/**
+ * Fastpath: runs @to now, skipping the run queues. The current domain must
+ * already be waiting or stopped, and sched_direct_ok(@to) true.
+ * Needs: interrupts off, @to runnable and not queued. Never returns.
+ */
+__attribute__((noreturn)) void sched_direct_switch(struct domain *to);
+
 /** Sets up budgets and queues for every built domain. */
 void sched_init(void);
 
