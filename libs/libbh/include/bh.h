@@ -88,14 +88,14 @@ void bh_flush(void);
 #define BH_MSG_TEXT 1u
 
 /* Exit codes libbh uses itself. */
-#define BH_EXIT_BAD_INFO 125  /* the start-info page has a wrong magic or version */
-#define BH_EXIT_SIGNAL 128    /* kill()/raise()/abort(): 128 + signal number */
+#define BH_EXIT_BAD_INFO 125 /* the start-info page has a wrong magic or version */
+#define BH_EXIT_SIGNAL 128   /* kill()/raise()/abort(): 128 + signal number */
 
 /** Opens the ring of info entry @e (for services that iterate entries, e.g. the console). */
 bool bh_ring_open_entry(const struct bh_info_entry *e, struct bh_ring *r);
 /** bh_ring_send with message @flags (RING_MSG_MORE, RING_MSG_DATA). */
-enum ring_status bh_ring_send_flags(struct bh_ring *r, uint16_t type, uint16_t flags,
-				    uint64_t tag, const void *buf, uint32_t len);
+enum ring_status bh_ring_send_flags(struct bh_ring *r, uint16_t type, uint16_t flags, uint64_t tag,
+                                    const void *buf, uint32_t len);
 /** Puts @bits back so the next bh_wait()/bh_poll() returns them. */
 void bh_wait_keep(uint64_t bits);
 

@@ -10,15 +10,15 @@
  * compiler from caching shared memory across a hypercall (signal, wait).
  */
 static inline uint64_t bh_hc4(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
-			      uint64_t *val)
+                              uint64_t *val)
 {
 	register uint64_t r10 __asm__("r10") = a3;
 	uint64_t rax = nr, rdx = a2;
 
 	__asm__ volatile("syscall"
-			 : "+a"(rax), "+d"(rdx), "+S"(a1), "+D"(a0), "+r"(r10)
-			 :
-			 : "rcx", "r11", "memory");
+	                 : "+a"(rax), "+d"(rdx), "+S"(a1), "+D"(a0), "+r"(r10)
+	                 :
+	                 : "rcx", "r11", "memory");
 	*val = rdx;
 	return rax;
 }
@@ -27,10 +27,7 @@ static inline uint64_t bh_hc1(uint64_t nr, uint64_t a0, uint64_t *val)
 {
 	uint64_t rax = nr, rdx;
 
-	__asm__ volatile("syscall"
-			 : "+a"(rax), "=d"(rdx), "+D"(a0)
-			 :
-			 : "rcx", "r11", "memory");
+	__asm__ volatile("syscall" : "+a"(rax), "=d"(rdx), "+D"(a0) : : "rcx", "r11", "memory");
 	*val = rdx;
 	return rax;
 }

@@ -1,0 +1,76 @@
+/* libbh: rings found by name, with blocking send and receive over their channel. */
+#include <bh.h>
+
+bool bh_ring_open_entry(const struct bh_info_entry *e, struct bh_ring *r)
+{
+	enum ring_role role;
+
+	if (!e || e->kind != BH_RES_RING || e->bit >= 64)
+		return false;
+	if (e->flags == BH_RING_CLIENT)
+		role = RING_ROLE_CLIENT;
+	else if (e->flags == BH_RING_SERVER)
+		role = RING_ROLE_SERVER;
+	else
+		return false;
+	if (ring_attach(&r->ring, (void *)(uintptr_t)e->vaddr, e->size, role) != RING_OK)
+		return false;
+	r->slot = e->slot;
+	r->bit = 1ull << e->bit;
+	r->peer = e->peer;
+	return true;
+}
+
+bool bh_ring_open(const char *name, struct bh_ring *r)
+{
+	return bh_ring_open_entry(bh_lookup(name, BH_RES_RING), r);
+}
+
+/*
+ * Both directions of a ring share one channel bit, so a bit consumed while waiting may also
+ * have meant "the other queue moved": it goes back to the stash for the application.
+ */
+enum ring_status bh_ring_send_flags(struct bh_ring *r, uint16_t type, uint16_t flags, uint64_t tag,
+                                    const void *buf, uint32_t len)
+{
+	uint64_t seen = 0;
+	enum ring_status st;
+	bool notify;
+
+	for (;;) {
+		st = ring_send(&r->ring, type, flags, tag, buf, len, &notify);
+		if (st != RING_FULL)
+			break;
+		if (!ring_tx_arm(&r->ring))
+			seen |= bh_wait_for(r->bit);
+	}
+	if (st == RING_OK && notify)
+		(void)bh_signal(r->slot);
+	bh_wait_keep(seen);
+	return st;
+}
+
+enum ring_status bh_ring_send(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
+                              uint32_t len)
+{
+	return bh_ring_send_flags(r, type, 0, tag, buf, len);
+}
+
+enum ring_status bh_ring_recv(struct bh_ring *r, struct ring_msg *out)
+{
+	uint64_t seen = 0;
+	enum ring_status st;
+	bool notify;
+
+	for (;;) {
+		st = ring_recv(&r->ring, out, &notify);
+		if (st != RING_EMPTY)
+			break;
+		if (!ring_rx_arm(&r->ring))
+			seen |= bh_wait_for(r->bit);
+	}
+	if (st == RING_OK && notify)
+		(void)bh_signal(r->slot);
+	bh_wait_keep(seen);
+	return st;
+}

@@ -1,0 +1,218 @@
+/* libring: SPSC request/response queues in a shared region, with event suppression. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <ring.h>
+
+/*
+ * Protocol (see abi/ring.h for the layout):
+ * - Each queue has one producer and one consumer. Indices are free-running uint32_t; a
+ *   slot is index & (nslots - 1), so a slot address is always in bounds.
+ * - Each end keeps its own index privately (tx_prod, rx_cons) and only writes the shared
+ *   copy; it reads the peer's index once per operation and checks it against its own:
+ *   0 <= prod - cons <= nslots. Anything else marks the ring broken for good.
+ * - Event suppression as in Xen's io/ring.h: the consumer about to sleep sets
+ *   prod_event = cons + 1 ("signal me when prod reaches this"), issues a full barrier and
+ *   re-checks prod. The producer publishes prod, issues a full barrier and signals iff
+ *   prod_event lies in (old prod, new prod]. The same holds for free space with
+ *   cons_event, written by the producer and checked by the consumer.
+ * - Messages are copied out of the slot once, then validated on the private copy.
+ */
+
+#define RING_KNOWN_FLAGS (RING_MSG_MORE | RING_MSG_DATA)
+#define RING_MSG_HDR_SIZE offsetof(struct ring_msg, data)
+#define RING_MAX_REGION (1ull << 32)
+#define RING_PAGE 4096u
+
+/* Loads a peer-written index once. */
+static inline uint32_t load_once(const volatile uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+/* Publishes an index after every prior access to the slot it covers. */
+static inline void publish(volatile uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* Orders a preceding store before a following load (Dekker-style wake-up check). */
+static inline void full_barrier(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* True iff @event lies in (@old, @new]: the peer asked to be signalled in this step. */
+static inline bool crossed(uint32_t event, uint32_t old, uint32_t new_idx)
+{
+	return (uint32_t)(new_idx - event) < (uint32_t)(new_idx - old);
+}
+
+static inline enum ring_status mark_broken(struct ring *r)
+{
+	r->broken = true;
+	return RING_BROKEN;
+}
+
+static inline void set_notify(bool *notify, bool v)
+{
+	if (notify)
+		*notify = v;
+}
+
+bool ring_geometry(size_t size, uint32_t *nslots, uint32_t *data_half)
+{
+	if (size < RING_PAGE || size % RING_PAGE != 0 || (uint64_t)size > RING_MAX_REGION)
+		return false;
+	uint64_t n = RING_MIN_SLOTS;
+	if (RING_HDR_SIZE + 2 * n * RING_SLOT_SIZE > size / 2)
+		return false;
+	while (RING_HDR_SIZE + 2 * (2 * n) * RING_SLOT_SIZE <= size / 2)
+		n *= 2;
+	*nslots = (uint32_t)n;
+	*data_half = (uint32_t)((size - RING_HDR_SIZE - 2 * n * RING_SLOT_SIZE) / 2);
+	return true;
+}
+
+enum ring_status ring_attach(struct ring *r, void *base, size_t size, enum ring_role role)
+{
+	uint32_t n, half;
+
+	if (!r || !base || (uintptr_t)base % RING_PAGE != 0 || !ring_geometry(size, &n, &half))
+		return RING_EINVAL;
+	if (role != RING_ROLE_CLIENT && role != RING_ROLE_SERVER)
+		return RING_EINVAL;
+
+	uint8_t *b = base;
+	volatile struct ring_queue *req = (volatile struct ring_queue *)b;
+	volatile struct ring_queue *rsp = (volatile struct ring_queue *)(b + sizeof(*req));
+	volatile struct ring_msg *req_slots = (volatile struct ring_msg *)(b + RING_HDR_SIZE);
+	volatile struct ring_msg *rsp_slots = req_slots + n;
+	volatile uint8_t *data = (volatile uint8_t *)(rsp_slots + n);
+	bool client = role == RING_ROLE_CLIENT;
+
+	r->tx = client ? req : rsp;
+	r->rx = client ? rsp : req;
+	r->tx_slots = client ? req_slots : rsp_slots;
+	r->rx_slots = client ? rsp_slots : req_slots;
+	r->tx_data = client ? data : data + half;
+	r->rx_data = client ? data + half : data;
+	r->nslots = n;
+	r->data_half = half;
+	/* Our own indices: last written by this end (or zero at boot). */
+	r->tx_prod = r->tx->prod;
+	r->rx_cons = r->rx->cons;
+	r->broken = false;
+	return RING_OK;
+}
+
+enum ring_status ring_send(struct ring *r, uint16_t type, uint16_t flags, uint64_t tag,
+                           const void *buf, uint32_t len, bool *notify)
+{
+	set_notify(notify, false);
+	if (r->broken)
+		return RING_BROKEN;
+	if (len > RING_INLINE_MAX || (flags & ~RING_KNOWN_FLAGS) != 0)
+		return RING_EINVAL;
+
+	uint32_t old = r->tx_prod;
+	uint32_t used = old - load_once(&r->tx->cons);
+	if (used > r->nslots)
+		return mark_broken(r);
+	if (used == r->nslots)
+		return RING_FULL;
+
+	struct ring_msg *slot = (struct ring_msg *)&r->tx_slots[old & (r->nslots - 1)];
+	slot->len = len;
+	slot->type = type;
+	slot->flags = flags;
+	slot->tag = tag;
+	if (len)
+		memcpy(slot->data, buf, len);
+
+	uint32_t new_idx = old + 1;
+	r->tx_prod = new_idx;
+	publish(&r->tx->prod, new_idx);
+	full_barrier();
+	set_notify(notify, crossed(load_once(&r->tx->prod_event), old, new_idx));
+	return RING_OK;
+}
+
+/* Validates the header the peer wrote (already copied to private memory). */
+static inline bool msg_valid(const struct ring_msg *m)
+{
+	return m->len <= RING_INLINE_MAX && (m->flags & ~RING_KNOWN_FLAGS) == 0 &&
+	       (!(m->flags & RING_MSG_DATA) || m->len >= sizeof(struct ring_data_ref));
+}
+
+enum ring_status ring_recv(struct ring *r, struct ring_msg *out, bool *notify)
+{
+	set_notify(notify, false);
+	if (r->broken)
+		return RING_BROKEN;
+
+	uint32_t old = r->rx_cons;
+	uint32_t avail = load_once(&r->rx->prod) - old;
+	if (avail > r->nslots)
+		return mark_broken(r);
+	if (avail == 0)
+		return RING_EMPTY;
+
+	const struct ring_msg *slot = (const struct ring_msg *)&r->rx_slots[old & (r->nslots - 1)];
+	memcpy(out, slot, RING_MSG_HDR_SIZE);
+	/* Keep the compiler from re-reading the header from the slot after the check. */
+	__asm__ volatile("" : : "r"(out) : "memory");
+	if (!msg_valid(out))
+		return mark_broken(r);
+	memcpy(out->data, slot->data, out->len);
+
+	uint32_t new_idx = old + 1;
+	r->rx_cons = new_idx;
+	publish(&r->rx->cons, new_idx);
+	full_barrier();
+	set_notify(notify, crossed(load_once(&r->rx->cons_event), old, new_idx));
+	return RING_OK;
+}
+
+bool ring_rx_arm(struct ring *r)
+{
+	if (r->broken)
+		return true;
+	__atomic_store_n(&r->rx->prod_event, r->rx_cons + 1, __ATOMIC_RELAXED);
+	full_barrier();
+	uint32_t avail = load_once(&r->rx->prod) - r->rx_cons;
+	if (avail > r->nslots)
+		mark_broken(r);
+	return avail != 0;
+}
+
+bool ring_tx_arm(struct ring *r)
+{
+	if (r->broken)
+		return true;
+	/* A slot frees when cons passes tx_prod - nslots, i.e. reaches tx_prod - nslots + 1. */
+	__atomic_store_n(&r->tx->cons_event, r->tx_prod - r->nslots + 1, __ATOMIC_RELAXED);
+	full_barrier();
+	uint32_t used = r->tx_prod - load_once(&r->tx->cons);
+	if (used > r->nslots)
+		mark_broken(r);
+	return used != r->nslots;
+}
+
+volatile uint8_t *ring_tx_data(struct ring *r, uint32_t off, uint32_t len)
+{
+	if (off > r->data_half || len > r->data_half - off)
+		return NULL;
+	return r->tx_data + off;
+}
+
+volatile const uint8_t *ring_rx_data(struct ring *r, const struct ring_data_ref *ref)
+{
+	uint32_t off = ref->offset, len = ref->length;
+
+	if (off > r->data_half || len > r->data_half - off)
+		return NULL;
+	return r->rx_data + off;
+}

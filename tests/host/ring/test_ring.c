@@ -1,0 +1,698 @@
+/* Host tests for libring: ordering, full/empty, wraparound, events, data refs, hostile peers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
+#include <ring.h>
+
+#define REGION_SIZE 8192u
+#define PAGE 4096u
+
+/* Two ends of one ring on a private, page-aligned, exactly sized buffer. */
+struct pair {
+	uint8_t *base;
+	size_t size;
+	struct ring client, server;
+};
+
+static volatile struct ring_queue *req_q(struct pair *p)
+{
+	return (volatile struct ring_queue *)p->base;
+}
+
+static volatile struct ring_queue *rsp_q(struct pair *p)
+{
+	return (volatile struct ring_queue *)(p->base + sizeof(struct ring_queue));
+}
+
+static struct ring_msg *req_slot(struct pair *p, uint32_t idx)
+{
+	struct ring_msg *slots = (struct ring_msg *)(p->base + RING_HDR_SIZE);
+	return &slots[idx & (p->client.nslots - 1)];
+}
+
+static void pair_attach(struct pair *p)
+{
+	assert_int_equal(ring_attach(&p->client, p->base, p->size, RING_ROLE_CLIENT), RING_OK);
+	assert_int_equal(ring_attach(&p->server, p->base, p->size, RING_ROLE_SERVER), RING_OK);
+}
+
+static struct pair *pair_new(size_t size)
+{
+	struct pair *p = calloc(1, sizeof(*p));
+	assert_non_null(p);
+	p->base = aligned_alloc(PAGE, size);
+	assert_non_null(p->base);
+	memset(p->base, 0, size);
+	p->size = size;
+	pair_attach(p);
+	return p;
+}
+
+static void pair_free(struct pair *p)
+{
+	free(p->base);
+	free(p);
+}
+
+static int setup(void **state)
+{
+	*state = pair_new(REGION_SIZE);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	pair_free(*state);
+	return 0;
+}
+
+/* xorshift64*: a fixed-seed generator so every run sees the same bytes. */
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dull;
+}
+
+static void fill_pattern(uint8_t *buf, uint32_t len, uint64_t seed)
+{
+	for (uint32_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)(seed * 31 + i * 7 + (seed >> 8));
+}
+
+static void test_geometry(void **state)
+{
+	(void)state;
+	uint32_t n, half;
+
+	assert_false(ring_geometry(0, &n, &half));
+	assert_false(ring_geometry(100, &n, &half));
+	assert_false(ring_geometry(PAGE + 1, &n, &half));
+	assert_false(ring_geometry(PAGE - 1, &n, &half));
+	/* The ABI comment's rule: largest power of two with 128 + 2*N*128 <= S/2. */
+	assert_true(ring_geometry(4096, &n, &half));
+	assert_int_equal(n, 4);
+	assert_int_equal(half, (4096 - 128 - 2 * 4 * 128) / 2);
+	assert_true(ring_geometry(8192, &n, &half));
+	assert_int_equal(n, 8);
+	for (size_t s = PAGE; s <= 64 * PAGE; s += PAGE) {
+		assert_true(ring_geometry(s, &n, &half));
+		assert_int_equal(n & (n - 1), 0);
+		assert_true(n >= RING_MIN_SLOTS);
+		assert_true(RING_HDR_SIZE + 2ull * n * RING_SLOT_SIZE <= s / 2);
+		assert_true(RING_HDR_SIZE + 4ull * n * RING_SLOT_SIZE > s / 2);
+		assert_true(RING_HDR_SIZE + 2ull * n * RING_SLOT_SIZE + 2ull * half <= s);
+		assert_true(half > 0);
+	}
+}
+
+static void test_attach_rejects(void **state)
+{
+	struct pair *p = *state;
+	struct ring r;
+
+	assert_int_equal(ring_attach(&r, p->base + 64, PAGE, RING_ROLE_CLIENT), RING_EINVAL);
+	assert_int_equal(ring_attach(&r, p->base, PAGE + 8, RING_ROLE_CLIENT), RING_EINVAL);
+	assert_int_equal(ring_attach(&r, p->base, PAGE, (enum ring_role)0), RING_EINVAL);
+	assert_int_equal(ring_attach(&r, p->base, PAGE, (enum ring_role)3), RING_EINVAL);
+	assert_int_equal(ring_attach(&r, NULL, PAGE, RING_ROLE_SERVER), RING_EINVAL);
+	/* The two ends see opposite queues and data halves. */
+	assert_ptr_equal(p->client.tx, p->server.rx);
+	assert_ptr_equal(p->client.rx, p->server.tx);
+	assert_ptr_equal(p->client.tx_data, p->server.rx_data);
+	assert_ptr_equal(p->client.rx_data, p->server.tx_data);
+	assert_true(p->client.tx_data != p->client.rx_data);
+	assert_ptr_equal(p->client.tx, req_q(p));
+	assert_true((uint8_t *)(p->client.rx_data + p->client.data_half) <= p->base + p->size);
+}
+
+static void send_ok(struct ring *r, uint16_t type, uint16_t flags, uint64_t tag, const void *b,
+                    uint32_t len)
+{
+	bool notify = true;
+	assert_int_equal(ring_send(r, type, flags, tag, b, len, &notify), RING_OK);
+}
+
+static void test_order_and_content(void **state)
+{
+	struct pair *p = *state;
+	uint8_t buf[RING_INLINE_MAX];
+	struct ring_msg m;
+	bool notify;
+
+	for (uint32_t round = 0; round < 40; round++) {
+		uint32_t batch = 1 + round % p->client.nslots;
+		for (uint32_t i = 0; i < batch; i++) {
+			uint32_t len = (round * 13 + i * 29) % (RING_INLINE_MAX + 1);
+			fill_pattern(buf, len, round * 100 + i);
+			send_ok(&p->client, (uint16_t)(round + i), RING_MSG_MORE, round * 100 + i,
+			        buf, len);
+		}
+		for (uint32_t i = 0; i < batch; i++) {
+			uint32_t len = (round * 13 + i * 29) % (RING_INLINE_MAX + 1);
+			memset(&m, 0xee, sizeof(m));
+			assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+			assert_int_equal(m.len, len);
+			assert_int_equal(m.type, (uint16_t)(round + i));
+			assert_int_equal(m.flags, RING_MSG_MORE);
+			assert_int_equal(m.tag, round * 100 + i);
+			fill_pattern(buf, len, round * 100 + i);
+			assert_memory_equal(m.data, buf, len);
+			/* Exactly header + len bytes were copied. */
+			if (len < RING_INLINE_MAX)
+				assert_int_equal(m.data[len], 0xee);
+		}
+		assert_int_equal(ring_recv(&p->server, &m, &notify), RING_EMPTY);
+		/* Responses flow the other way, independently. */
+		send_ok(&p->server, 7, 0, round, &round, sizeof(round));
+		assert_int_equal(ring_recv(&p->client, &m, &notify), RING_OK);
+		assert_int_equal(m.tag, round);
+		assert_int_equal(ring_recv(&p->client, &m, &notify), RING_EMPTY);
+	}
+}
+
+static void test_full_empty(void **state)
+{
+	struct pair *p = *state;
+	struct ring_msg m;
+	bool notify;
+	uint32_t n = p->client.nslots;
+
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_EMPTY);
+	for (uint32_t i = 0; i < n; i++)
+		send_ok(&p->client, 1, 0, i, NULL, 0);
+	assert_int_equal(ring_send(&p->client, 1, 0, 99, NULL, 0, &notify), RING_FULL);
+	/* The response queue is unaffected. */
+	send_ok(&p->server, 2, 0, 0, NULL, 0);
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+	assert_int_equal(m.tag, 0);
+	send_ok(&p->client, 1, 0, n, NULL, 0);
+	assert_int_equal(ring_send(&p->client, 1, 0, 99, NULL, 0, &notify), RING_FULL);
+	for (uint32_t i = 1; i <= n; i++) {
+		assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+		assert_int_equal(m.tag, i);
+	}
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_EMPTY);
+	/* Bad arguments from the caller. */
+	assert_int_equal(ring_send(&p->client, 1, 0, 0, &m, RING_INLINE_MAX + 1, &notify),
+	                 RING_EINVAL);
+	assert_int_equal(ring_send(&p->client, 1, 0x80, 0, NULL, 0, &notify), RING_EINVAL);
+	assert_false(p->client.broken);
+}
+
+static void test_wraparound(void **state)
+{
+	struct pair *p = *state;
+	struct ring_msg m;
+	bool notify;
+	uint32_t start = 0xfffffff0u - 3;
+
+	req_q(p)->prod = req_q(p)->cons = start;
+	rsp_q(p)->prod = rsp_q(p)->cons = start + 1;
+	pair_attach(p);
+	uint64_t sent = 0, got = 0;
+	for (uint32_t round = 0; round < 20; round++) {
+		while (ring_send(&p->client, 3, 0, sent, &sent, sizeof(sent), &notify) == RING_OK)
+			sent++;
+		assert_int_equal(sent - got, p->client.nslots);
+		uint32_t take = 1 + round % p->client.nslots;
+		for (uint32_t i = 0; i < take; i++) {
+			assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+			assert_int_equal(m.tag, got);
+			assert_memory_equal(m.data, &got, sizeof(got));
+			got++;
+		}
+		send_ok(&p->server, 4, 0, round, NULL, 0);
+		assert_int_equal(ring_recv(&p->client, &m, &notify), RING_OK);
+		assert_int_equal(m.tag, round);
+	}
+	assert_true(req_q(p)->prod < start); /* the index really wrapped */
+	assert_true(rsp_q(p)->cons < start);
+	while (ring_recv(&p->server, &m, &notify) == RING_OK)
+		assert_int_equal(m.tag, got++);
+	assert_int_equal(got, sent);
+	assert_false(p->server.broken || p->client.broken);
+}
+
+static void test_event_suppression(void **state)
+{
+	struct pair *p = *state;
+	struct ring_msg m;
+	bool notify;
+	uint32_t n = p->client.nslots;
+
+	/* Nobody armed: no signal either way. */
+	assert_int_equal(ring_send(&p->client, 1, 0, 0, NULL, 0, &notify), RING_OK);
+	assert_false(notify);
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+	assert_false(notify);
+	/* The consumer arms on an empty ring: the next send signals exactly once. */
+	assert_false(ring_rx_arm(&p->server));
+	assert_int_equal(ring_send(&p->client, 1, 0, 1, NULL, 0, &notify), RING_OK);
+	assert_true(notify);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ring_send(&p->client, 1, 0, 2, NULL, 0, &notify), RING_OK);
+		assert_false(notify);
+	}
+	while (ring_recv(&p->server, &m, &notify) == RING_OK)
+		assert_false(notify);
+	/* Arming with a message already there says "do not sleep". */
+	assert_int_equal(ring_send(&p->client, 1, 0, 3, NULL, 0, &notify), RING_OK);
+	assert_false(notify);
+	assert_true(ring_rx_arm(&p->server));
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+	/* Free-space events: the producer arms on a full ring. */
+	for (uint32_t i = 0; i < n; i++)
+		assert_int_equal(ring_send(&p->client, 1, 0, i, NULL, 0, &notify), RING_OK);
+	assert_false(ring_tx_arm(&p->client));
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+	assert_true(notify);
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+	assert_false(notify);
+	assert_true(ring_tx_arm(&p->client)); /* space exists: do not sleep */
+	while (ring_recv(&p->server, &m, &notify) == RING_OK)
+		assert_false(notify);
+}
+
+/* The interleavings of arm and publish: either the arm sees the message or the send signals. */
+static void test_arm_races(void **state)
+{
+	struct pair *p = *state;
+	struct ring_msg m;
+	bool notify;
+
+	/* Producer published and read prod_event before the consumer armed. */
+	assert_int_equal(ring_send(&p->client, 1, 0, 0, NULL, 0, &notify), RING_OK);
+	assert_false(notify);
+	assert_true(ring_rx_arm(&p->server));
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+	/* Consumer armed first: the send must signal. */
+	assert_false(ring_rx_arm(&p->server));
+	assert_int_equal(ring_send(&p->client, 1, 0, 1, NULL, 0, &notify), RING_OK);
+	assert_true(notify);
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+	/* Same for space: a slot freed before the producer armed. */
+	for (uint32_t i = 0; i < p->client.nslots; i++)
+		send_ok(&p->client, 1, 0, i, NULL, 0);
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+	assert_false(notify);
+	assert_true(ring_tx_arm(&p->client));
+	send_ok(&p->client, 1, 0, 0, NULL, 0);
+	assert_false(ring_tx_arm(&p->client));
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+	assert_true(notify);
+}
+
+static void test_data_refs(void **state)
+{
+	struct pair *p = *state;
+	uint32_t half = p->client.data_half;
+	struct ring_data_ref ref;
+	struct ring_msg m;
+	bool notify;
+
+	assert_non_null(ring_tx_data(&p->client, 0, half));
+	assert_non_null(ring_tx_data(&p->client, half, 0));
+	assert_non_null(ring_tx_data(&p->client, half - 1, 1));
+	assert_null(ring_tx_data(&p->client, half, 1));
+	assert_null(ring_tx_data(&p->client, 1, half));
+	assert_null(ring_tx_data(&p->client, half + 1, 0));
+	assert_null(ring_tx_data(&p->client, UINT32_MAX, 2));
+	assert_null(ring_tx_data(&p->client, 2, UINT32_MAX));
+	assert_null(ring_tx_data(&p->client, 0x80000000u, 0x80000000u));
+
+	struct ring_data_ref bad[] = {
+		{half, 1},
+		{1, half},
+		{UINT32_MAX, 2},
+		{2, UINT32_MAX},
+		{0x80000000u, 0x80000000u},
+		{half + 1, 0},
+		{UINT32_MAX, UINT32_MAX},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_null(ring_rx_data(&p->server, &bad[i]));
+
+	/* A real transfer: client writes its half, sends a ref, server reads it. */
+	volatile uint8_t *w = ring_tx_data(&p->client, 100, 1000);
+	assert_non_null(w);
+	for (uint32_t i = 0; i < 1000; i++)
+		w[i] = (uint8_t)(i * 3);
+	ref = (struct ring_data_ref){100, 1000};
+	send_ok(&p->client, 5, RING_MSG_DATA, 1, &ref, sizeof(ref));
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+	assert_int_equal(m.flags, RING_MSG_DATA);
+	memcpy(&ref, m.data, sizeof(ref));
+	volatile const uint8_t *r = ring_rx_data(&p->server, &ref);
+	assert_non_null(r);
+	assert_ptr_equal(r, w);
+	for (uint32_t i = 0; i < 1000; i++)
+		assert_int_equal(r[i], (uint8_t)(i * 3));
+	/* The server's own tx half is the client's rx half. */
+	ref = (struct ring_data_ref){0, half};
+	assert_ptr_equal(ring_rx_data(&p->client, &ref), ring_tx_data(&p->server, 0, half));
+}
+
+/* The server end must refuse a ring once the client end wrote something impossible. */
+static void expect_broken_forever(struct ring *r)
+{
+	struct ring_msg m;
+	bool notify = true;
+
+	assert_int_equal(ring_recv(r, &m, &notify), RING_BROKEN);
+	assert_false(notify);
+	assert_int_equal(ring_send(r, 1, 0, 0, NULL, 0, &notify), RING_BROKEN);
+	assert_true(ring_rx_arm(r)); /* never sleep on a broken ring */
+	assert_true(ring_tx_arm(r));
+	assert_true(r->broken);
+}
+
+static void test_hostile_prod_ahead(void **state)
+{
+	struct pair *p = *state;
+	struct ring_msg m;
+	bool notify;
+
+	req_q(p)->prod = p->server.rx_cons + p->server.nslots + 1;
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_BROKEN);
+	req_q(p)->prod = p->server.rx_cons; /* repairing it does not help */
+	expect_broken_forever(&p->server);
+	/* Exactly nslots ahead is legal (a full ring). */
+	pair_attach(p);
+	req_q(p)->prod = p->server.rx_cons + p->server.nslots;
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+}
+
+static void test_hostile_cons_beyond_prod(void **state)
+{
+	struct pair *p = *state;
+	bool notify;
+
+	send_ok(&p->client, 1, 0, 0, NULL, 0);
+	req_q(p)->cons = p->client.tx_prod + 1;
+	assert_int_equal(ring_send(&p->client, 1, 0, 0, NULL, 0, &notify), RING_BROKEN);
+	expect_broken_forever(&p->client);
+	pair_attach(p);
+	req_q(p)->cons = p->client.tx_prod - p->client.nslots - 1;
+	assert_true(ring_tx_arm(&p->client)); /* impossible space: refuse, do not sleep */
+	assert_true(p->client.broken);
+}
+
+static void test_hostile_messages(void **state)
+{
+	struct pair *p = *state;
+	struct ring_msg m;
+	bool notify;
+	struct {
+		uint32_t len;
+		uint16_t flags;
+	} bad[] = {
+		{RING_INLINE_MAX + 1, 0},
+		{UINT32_MAX, 0},
+		{0x80000010u, 0},
+		{4, 0x4},
+		{4, 0x8000},
+		{4, RING_MSG_DATA},
+		{0, RING_MSG_DATA | RING_MSG_MORE},
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		pair_attach(p);
+		uint32_t idx = p->client.tx_prod;
+		send_ok(&p->client, 1, 0, 0, NULL, 0);
+		req_slot(p, idx)->len = bad[i].len;
+		req_slot(p, idx)->flags = bad[i].flags;
+		memset(&m, 0, sizeof(m));
+		assert_int_equal(ring_recv(&p->server, &m, &notify), RING_BROKEN);
+		expect_broken_forever(&p->server);
+		/* Skip the bad slot for the next case. */
+		req_q(p)->cons = idx + 1;
+	}
+}
+
+/* One fuzz step: the peer scribbles on the region in one of several ways. */
+static void scribble(struct pair *p, struct ring *victim, uint64_t *seed)
+{
+	uint64_t x = rng_next(seed);
+	switch (x % 4) {
+	case 0: /* random bytes over the whole region */
+		for (size_t i = 0; i < p->size; i += 8) {
+			uint64_t v = rng_next(seed);
+			memcpy(p->base + i, &v, 8);
+		}
+		break;
+	case 1: /* a few random bytes anywhere */
+		for (int i = 0; i < 8; i++)
+			p->base[rng_next(seed) % p->size] = (uint8_t)rng_next(seed);
+		break;
+	default: { /* plausible peer indices, random slot contents */
+		uint32_t n = victim->nslots;
+		victim->rx->prod = victim->rx_cons + (uint32_t)(rng_next(seed) % (n + 3));
+		victim->tx->cons = victim->tx_prod - (uint32_t)(rng_next(seed) % (n + 3));
+		victim->rx->prod_event = (uint32_t)rng_next(seed);
+		victim->tx->cons_event = (uint32_t)rng_next(seed);
+		struct ring_msg *s =
+			(struct ring_msg *)&victim->rx_slots[victim->rx_cons & (n - 1)];
+		s->len = (uint32_t)(rng_next(seed) % (RING_INLINE_MAX + 3));
+		s->flags = (uint16_t)(rng_next(seed) % 6);
+		uint64_t v = rng_next(seed);
+		memcpy(s->data, &v, 8);
+		break;
+	}
+	}
+}
+
+/* Runs one fuzzed operation on @victim and checks it stayed within its contract. */
+static void victim_step(struct ring *victim, uint64_t *seed)
+{
+	struct ring_msg m;
+	uint8_t buf[RING_INLINE_MAX] = {0};
+	bool notify;
+	enum ring_status st;
+
+	switch (rng_next(seed) % 4) {
+	case 0:
+		st = ring_recv(victim, &m, &notify);
+		if (st == RING_OK) {
+			assert_true(m.len <= RING_INLINE_MAX);
+			assert_int_equal(m.flags & ~(RING_MSG_MORE | RING_MSG_DATA), 0);
+			struct ring_data_ref ref;
+			memcpy(&ref, m.data, sizeof(ref));
+			volatile const uint8_t *d = ring_rx_data(victim, &ref);
+			if (d && ref.length)
+				(void)d[ref.length - 1];
+		}
+		break;
+	case 1:
+		st = ring_send(victim, 1, 0, 0, buf, (uint32_t)(rng_next(seed) % 113), &notify);
+		break;
+	case 2:
+		st = RING_OK;
+		(void)ring_rx_arm(victim);
+		break;
+	default:
+		st = RING_OK;
+		(void)ring_tx_arm(victim);
+		break;
+	}
+	assert_true(st == RING_OK || st == RING_EMPTY || st == RING_FULL || st == RING_BROKEN);
+}
+
+static void fuzz_victim(struct pair *p, struct ring *victim, enum ring_role role)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)role;
+	unsigned broken = 0;
+
+	for (unsigned it = 0; it < 100000; it++) {
+		scribble(p, victim, &seed);
+		victim_step(victim, &seed);
+		victim_step(victim, &seed);
+		if (victim->broken) {
+			broken++;
+			assert_int_equal(ring_attach(victim, p->base, p->size, role), RING_OK);
+		}
+	}
+	/* The fuzzer did exercise both the refusal and the accepting paths. */
+	assert_true(broken > 1000);
+	assert_true(broken < 100000);
+}
+
+static void test_hostile_fuzz(void **state)
+{
+	struct pair *p = *state;
+
+	fuzz_victim(p, &p->server, RING_ROLE_SERVER);
+	fuzz_victim(p, &p->client, RING_ROLE_CLIENT);
+}
+
+/* FNV-1a over a message as the application sees it. */
+static uint64_t fnv(uint64_t h, const void *buf, size_t len)
+{
+	const uint8_t *b = buf;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static void test_stream(void **state)
+{
+	struct pair *p = *state;
+	uint64_t tx_seed = 42, rx_seed = 42, batch_seed = 7;
+	uint64_t tx_sum = 0xcbf29ce484222325ull, rx_sum = tx_sum;
+	uint64_t sent = 0, got = 0, total = 1000000;
+	uint8_t buf[RING_INLINE_MAX];
+	struct ring_msg m;
+	bool notify;
+
+	while (got < total) {
+		uint64_t batch = 1 + rng_next(&batch_seed) % (p->client.nslots + 2);
+		for (uint64_t i = 0; i < batch && sent < total; i++) {
+			uint64_t r = rng_next(&tx_seed);
+			uint32_t len = (uint32_t)(r % (RING_INLINE_MAX + 1));
+			for (uint32_t j = 0; j < len; j++)
+				buf[j] = (uint8_t)(r >> (j % 56));
+			assert_int_equal(ring_send(&p->client, (uint16_t)r, 0, sent, buf, len,
+			                           &notify),
+			                 RING_OK);
+			tx_sum = fnv(tx_sum, buf, len);
+			sent++;
+			if (sent - got == p->client.nslots)
+				break;
+		}
+		uint64_t take = 1 + rng_next(&batch_seed) % (p->client.nslots + 2);
+		for (uint64_t i = 0; i < take; i++) {
+			enum ring_status st = ring_recv(&p->server, &m, &notify);
+			if (st == RING_EMPTY) {
+				assert_int_equal(got, sent);
+				break;
+			}
+			assert_int_equal(st, RING_OK);
+			uint64_t r = rng_next(&rx_seed);
+			assert_int_equal(m.tag, got);
+			assert_int_equal(m.type, (uint16_t)r);
+			assert_int_equal(m.len, r % (RING_INLINE_MAX + 1));
+			rx_sum = fnv(rx_sum, m.data, m.len);
+			got++;
+		}
+	}
+	assert_int_equal(sent, total);
+	assert_int_equal(got, total);
+	assert_true(tx_sum == rx_sum);
+}
+
+/*
+ * Two threads, each "sleeping" on a simulated channel exactly as libbh does: arm, re-check,
+ * wait. The channel is a flag the waiter spins on, so the only ordering between arm and
+ * re-check is the ring's own barrier: a missing one shows up as a lost wake-up, caught by a
+ * generous deadline (the test fails instead of hanging).
+ */
+struct chan {
+	volatile uint32_t pending;
+};
+
+struct duplex {
+	struct pair *p;
+	struct chan to_server, to_client;
+	uint64_t total;
+	volatile bool timed_out;
+};
+
+static void chan_signal(struct chan *c)
+{
+	__atomic_store_n(&c->pending, 1, __ATOMIC_RELEASE);
+}
+
+static bool chan_wait(struct chan *c)
+{
+	time_t deadline = time(NULL) + 30;
+
+	for (uint64_t spins = 1;; spins++) {
+		if (__atomic_exchange_n(&c->pending, 0, __ATOMIC_ACQUIRE))
+			return true;
+		if (spins % 1024 == 0)
+			sched_yield(); /* make progress on a single CPU too */
+		if (spins % (1u << 20) == 0 && time(NULL) > deadline)
+			return false;
+	}
+}
+
+static void *duplex_producer(void *arg)
+{
+	struct duplex *d = arg;
+	bool notify;
+
+	for (uint64_t i = 0; i < d->total && !d->timed_out;) {
+		enum ring_status st = ring_send(&d->p->client, 1, 0, i, &i, sizeof(i), &notify);
+		if (st == RING_OK) {
+			if (notify)
+				chan_signal(&d->to_server);
+			i++;
+		} else if (st == RING_FULL && !ring_tx_arm(&d->p->client)) {
+			if (!chan_wait(&d->to_client))
+				d->timed_out = true;
+		}
+	}
+	return NULL;
+}
+
+static void test_threads_no_lost_wakeup(void **state)
+{
+	struct pair *p = *state;
+	struct duplex d = {.p = p, .total = 200000};
+	pthread_t th;
+	struct ring_msg m;
+	bool notify;
+	uint64_t got = 0;
+
+	assert_int_equal(pthread_create(&th, NULL, duplex_producer, &d), 0);
+	while (got < d.total && !d.timed_out) {
+		enum ring_status st = ring_recv(&p->server, &m, &notify);
+		if (st == RING_OK) {
+			if (notify)
+				chan_signal(&d.to_client);
+			assert_int_equal(m.tag, got);
+			got++;
+		} else if (st == RING_EMPTY && !ring_rx_arm(&p->server)) {
+			if (!chan_wait(&d.to_server))
+				d.timed_out = true;
+		} else {
+			assert_int_equal(st, RING_EMPTY);
+		}
+	}
+	chan_signal(&d.to_client);
+	pthread_join(th, NULL);
+	assert_false(d.timed_out);
+	assert_int_equal(got, d.total);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_geometry),
+		cmocka_unit_test_setup_teardown(test_attach_rejects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order_and_content, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wraparound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_suppression, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arm_races, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_refs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_prod_ahead, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_cons_beyond_prod, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_fuzz, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_no_lost_wakeup, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
