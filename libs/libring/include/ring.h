@@ -29,8 +29,12 @@ struct ring {
 	volatile uint8_t *rx_data;         /* the peer's half */
 	uint32_t nslots;                   /* power of two */
 	uint32_t data_half;                /* bytes in each data half */
-	uint32_t tx_prod;                  /* private producer index */
-	uint32_t rx_cons;                  /* private consumer index */
+	uint32_t tx_prod;                  /* private producer index (may run ahead) */
+	uint32_t tx_published;             /* tx_prod as last published to the peer */
+	uint32_t tx_limit;                 /* tx_prod may grow to this without a fresh look */
+	uint32_t rx_cons;                  /* private consumer index (may run ahead) */
+	uint32_t rx_released;              /* rx_cons as last published to the peer */
+	uint32_t rx_limit;                 /* rx_cons may grow to this without a fresh look */
 	bool broken;
 };
 
@@ -62,6 +66,28 @@ enum ring_status ring_send(struct ring *r, uint16_t type, uint16_t flags, uint64
  * Returns: RING_OK, RING_EMPTY, RING_BROKEN (bad index or length).
  */
 enum ring_status ring_recv(struct ring *r, struct ring_msg *out, bool *notify);
+
+/**
+ * Batching: writes a message like ring_send but does not publish it yet;
+ * ring_publish() makes every message put so far visible at once, with one
+ * barrier and one event check (the peer's view of free space is read only
+ * when the last view says full). Returns: as ring_send.
+ */
+enum ring_status ring_put(struct ring *r, uint16_t type, uint16_t flags, uint64_t tag,
+			  const void *buf, uint32_t len);
+
+/** Publishes the messages put so far. Sets *@notify when the peer should be signalled. */
+void ring_publish(struct ring *r, bool *notify);
+
+/**
+ * Batching: receives like ring_recv but keeps the slot; ring_release()
+ * hands every slot taken so far back to the peer at once.
+ * Returns: as ring_recv.
+ */
+enum ring_status ring_take(struct ring *r, struct ring_msg *out);
+
+/** Releases the slots taken so far. Sets *@notify when the peer waits for space. */
+void ring_release(struct ring *r, bool *notify);
 
 /**
  * Asks the peer to signal when a message arrives, then re-checks.
