@@ -1,0 +1,208 @@
+"""The `bulkhead` command line: parses arguments and runs one command."""
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import bench
+import boot
+import build
+import deps
+import plan
+import testrun
+from util import BUILD, ROOT, Failure, rel, say, warn
+
+DEFAULT_MANIFEST = os.path.join(ROOT, "manifests", "demo.xml")
+LINT_SCRIPT = os.path.join(ROOT, "tools", "lint", "lint.py")
+
+
+def prepare_tree():
+    """The first step of run/test/check/bench/build: packages, meson setup, ninja."""
+    deps.ensure_packages(deps.BASE_PACKAGES)
+    build.build()
+
+
+def cmd_build(_args):
+    """bulkhead build: set up and build everything."""
+    prepare_tree()
+    return 0
+
+
+def cmd_run(args):
+    """bulkhead run: boot a manifest in QEMU, interactively or for N seconds."""
+    prepare_tree()
+    workdir = boot.workdir_for(args.manifest)
+    image, compiled = boot.prepare(args.manifest, workdir)
+    say("bulkhead: system %s: %d images" % (compiled.system_name, len(compiled.modules)))
+    if args.seconds is None:
+        return boot.run_interactive(image)
+    return boot.run_headless(image, args.seconds)
+
+
+def cmd_check(args):
+    """bulkhead check: validate a manifest with bhc; bhc's output and status pass through."""
+    prepare_tree()
+    status, output = plan.check(rel(args.manifest), args.bhc_args)
+    sys.stdout.write(output)
+    sys.stdout.flush()
+    return status
+
+
+def cmd_test(args):
+    """bulkhead test: host tests, tool tests, system tests; last line `N passed, M failed`.
+
+    A failed set-up or build counts as one failed test, so that the closing
+    line is there even then.
+    """
+    try:
+        prepare_tree()
+    except Failure as err:
+        say("bulkhead: " + str(err))
+        say("FAIL build: %s" % err.summary)
+        testrun.summary([testrun.Result("build", False, err.summary)])
+        return 1
+    return 1 if testrun.run_all(args.filter, args.jobs) else 0
+
+
+def cmd_bench(_args):
+    """bulkhead bench: cycle benchmarks under -icount plus the demo's boot wall time."""
+    prepare_tree()
+    return bench.run()
+
+
+def cmd_image(args):
+    """bulkhead image: a bootable ISO of a manifest (serial console on COM1)."""
+    prepare_tree()
+    image, _ = boot.prepare(args.manifest, boot.workdir_for(args.manifest, "image"))
+    if args.output:
+        shutil.copyfile(image, args.output)
+        image = args.output
+    say("bulkhead: wrote %s" % rel(image))
+    return 0
+
+
+def cmd_lint(args):
+    """bulkhead lint: clang-format (check, or --fix) and clang-tidy over the C sources."""
+    deps.ensure_packages(deps.BASE_PACKAGES + deps.LINT_PACKAGES)
+    build.build()
+    steps = ["format-fix"] if args.fix else ["format-check", "tidy"]
+    status = 0
+    for step in steps:
+        extra = [BUILD] if step == "tidy" else []
+        status |= subprocess.call([sys.executable, LINT_SCRIPT, step] + extra, cwd=ROOT)
+    return 1 if status else 0
+
+
+def _manifest(path):
+    """argparse type: a manifest path, made absolute from the caller's directory."""
+    return os.path.abspath(path)
+
+
+def _positive(text):
+    """argparse type: a positive number."""
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def _add_commands(sub):
+    """Declares every command, its arguments and its handler."""
+    p = sub.add_parser("run", help="build, then boot a manifest in QEMU and show the console")
+    p.add_argument("manifest", nargs="?", type=_manifest, default=DEFAULT_MANIFEST,
+                   help="manifest to boot (default: manifests/demo.xml)")
+    p.add_argument("--seconds", type=_positive, metavar="N",
+                   help="run headless for N seconds, then stop QEMU (default: interactive)")
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("test", help="run host tests and QEMU system tests")
+    p.add_argument("--filter", default="", metavar="SUBSTR",
+                   help="only tests whose name (host/..., unit/..., system/...) contains SUBSTR")
+    p.add_argument("--jobs", type=int, default=2, metavar="N",
+                   help="system tests to run at once (default 2)")
+    p.set_defaults(handler=cmd_test)
+
+    p = sub.add_parser("check", help="validate a manifest and print what bhc says")
+    p.add_argument("manifest", type=_manifest)
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("bench", help="run the benchmarks and print a table of cycle counts")
+    p.set_defaults(handler=cmd_bench)
+
+    p = sub.add_parser("build", help="install missing packages, configure and build")
+    p.set_defaults(handler=cmd_build)
+
+    p = sub.add_parser("image", help="write a bootable ISO for a manifest")
+    p.add_argument("manifest", type=_manifest)
+    p.add_argument("-o", "--output", metavar="FILE", help="copy the ISO to FILE")
+    p.set_defaults(handler=cmd_image)
+
+    p = sub.add_parser("lint", help="check formatting (clang-format) and run clang-tidy")
+    p.add_argument("--fix", action="store_true", help="reformat the sources in place instead")
+    p.set_defaults(handler=cmd_lint)
+
+    p = sub.add_parser("help", help="show this help, or a command's help")
+    p.add_argument("topic", nargs="?", metavar="COMMAND")
+    p.set_defaults(handler=None)
+
+
+def parser():
+    """Returns (the argument parser of the whole command, {command: its parser})."""
+    top = argparse.ArgumentParser(
+        prog="bulkhead",
+        description="Build, boot, test and benchmark Bulkhead systems.",
+        epilog="Run `bulkhead COMMAND --help` for a command's options.")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+    _add_commands(sub)
+    return top, sub.choices
+
+
+def _help(top, commands, topic):
+    """Prints the help of @topic (a command) or of the whole command; returns 0 or 2."""
+    if topic is None:
+        top.print_help()
+        return 0
+    if topic not in commands:
+        top.print_usage(sys.stderr)
+        warn("unknown command %r" % topic)
+        return 2
+    commands[topic].print_help()
+    return 0
+
+
+def _interrupt(signum, _frame):
+    """Turns SIGTERM and SIGHUP into KeyboardInterrupt, so that QEMUs get cleaned up."""
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
+def main(argv):
+    """Runs the command in @argv (without the program name). Returns the exit status."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
+    top, commands = parser()
+    args, extra = top.parse_known_args(argv)
+    if args.command is None:
+        top.print_usage(sys.stderr)
+        warn("no command given; `bulkhead help` lists them")
+        return 2
+    if args.command == "check":
+        args.bhc_args = extra
+    elif extra:
+        top.error("unrecognized arguments: %s" % " ".join(extra))
+    if args.handler is None:
+        return _help(top, commands, args.topic)
+    try:
+        return args.handler(args)
+    except Failure as err:
+        warn(str(err))
+        return err.status
+    except KeyboardInterrupt:
+        warn("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

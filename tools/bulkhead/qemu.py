@@ -1,0 +1,181 @@
+"""Booting an ISO in QEMU and reading its serial console line by line."""
+
+import os
+import re
+import select
+import signal
+import subprocess
+import time
+
+from util import MEMORY, Failure
+
+# isa-debug-exit: the kernel writes v to port 0xf4 and QEMU exits with (v << 1) | 1.
+DEBUG_EXIT_CLEAN = 0   # every domain ended (plan flag BP_FLAG_EXIT_WHEN_IDLE)
+DEBUG_EXIT_FAILED = 1  # kernel panic or refused boot plan
+
+# Flags that make a benchmark run repeatable: the TSC follows the instruction count.
+BENCH_FLAGS = ["-icount", "shift=0,sleep=off", "-seed", "1",
+               "-rtc", "base=2024-01-01T00:00:00,clock=vm"]
+
+# ANSI escapes: CSI sequences, OSC strings, character-set selection, two-byte escapes.
+_ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]"
+                     r"|\][^\x07\x1b]*(\x07|\x1b\\)?"
+                     r"|[()][0-9A-Za-z]"
+                     r"|[@-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def command(iso, interactive=False, extra=()):
+    """Returns QEMU's argv to boot @iso on a q35 machine under TCG.
+
+    @interactive: serial multiplexed with the monitor on stdio (Ctrl-A X quits);
+    otherwise the serial alone on stdout. @extra: more flags (e.g. BENCH_FLAGS).
+    """
+    serial = "mon:stdio" if interactive else "stdio"
+    return ["qemu-system-x86_64", "-M", "q35", "-accel", "tcg", "-cpu", "max",
+            "-m", MEMORY, "-nodefaults", "-no-reboot", "-display", "none",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+            "-boot", "d", "-cdrom", iso, "-serial", serial] + list(extra)
+
+
+def clean_line(raw):
+    """Returns a serial line without carriage returns, ANSI escapes or control bytes."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    return _CONTROL.sub("", _ESCAPE.sub("", text))
+
+
+def debug_exit_value(status):
+    """Returns the value the guest wrote to isa-debug-exit, or None if @status is no such exit."""
+    if status is not None and status > 0 and status % 2 == 1:
+        return status >> 1
+    return None
+
+
+def _stderr_error(stderr_text):
+    """Returns QEMU's first error line (warnings ignored), or ''."""
+    for line in stderr_text.splitlines():
+        if line.strip() and "warning:" not in line:
+            return line.strip()
+    return ""
+
+
+def describe_exit(status, stderr_text=""):
+    """Says in words why QEMU ended with exit @status (None: still running)."""
+    if status is None:
+        return "QEMU is still running"
+    error = _stderr_error(stderr_text)
+    if status < 0:
+        return "QEMU was killed by signal %d" % -status
+    if status == 1 and error:
+        return "QEMU failed (exit status 1): %s" % error
+    value = debug_exit_value(status)
+    if value == DEBUG_EXIT_CLEAN:
+        return "the kernel stopped the machine cleanly (exit status 1: every domain ended)"
+    if value == DEBUG_EXIT_FAILED:
+        return "the kernel stopped the machine on a failure (exit status 3: panic or refused plan)"
+    if value is not None:
+        return "the guest wrote %d to isa-debug-exit (exit status %d)" % (value, status)
+    if status == 0:
+        return ("QEMU exited with status 0 (guest reset, triple fault, or power-off:"
+                " GRUB powers off when it cannot boot the kernel)")
+    return "QEMU failed (exit status %d)%s" % (status, ": " + error if error else "")
+
+
+def failed_to_start(status, stderr_text):
+    """Returns True if QEMU's exit @status and stderr mean it never ran the guest."""
+    return status is not None and status > 0 and bool(_stderr_error(stderr_text)) \
+        and (status == 1 or status % 2 == 0)
+
+
+class Machine:
+    """A headless QEMU whose serial console is read incrementally.
+
+    Use as a context manager: leaving the block always kills QEMU.
+    """
+
+    def __init__(self, argv, stderr_path):
+        self.argv = argv
+        self.stderr_path = stderr_path
+        self.proc = None
+        self.started = None
+        self._pending = b""
+        self._eof = False
+        self.timed_out = False
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self):
+        """Starts QEMU with stdin from /dev/null, serial on a pipe, stderr to a file."""
+        with open(self.stderr_path, "wb") as err:
+            try:
+                self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+                                             stdout=subprocess.PIPE, stderr=err)
+            except OSError as e:
+                raise Failure("cannot start %s: %s" % (self.argv[0], e.strerror))
+        self.started = time.monotonic()
+
+    def read_lines(self, timeout):
+        """Waits up to @timeout seconds for serial output.
+
+        Returns: the complete lines that arrived (cleaned, maybe []), or None
+        once QEMU closed the serial and every line was returned.
+        """
+        if self._eof:
+            return None
+        fd = self.proc.stdout.fileno()
+        ready, _, _ = select.select([fd], [], [], max(timeout, 0))
+        if not ready:
+            return []
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            self._eof = True
+            rest, self._pending = self._pending, b""
+            return [clean_line(rest)] if rest else []
+        parts = (self._pending + chunk).split(b"\n")
+        self._pending = parts.pop()
+        return [clean_line(p) for p in parts]
+
+    def lines(self, deadline):
+        """Yields serial lines as they come, until QEMU closes its serial or the
+        monotonic clock passes @deadline (then sets self.timed_out).
+        """
+        self.timed_out = False
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.timed_out = True
+                return
+            got = self.read_lines(min(remaining, 1.0))
+            if got is None:
+                return
+            yield from got
+
+    def wait(self, timeout):
+        """Waits up to @timeout seconds for QEMU to exit; returns its status or None."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self):
+        """Kills QEMU if it still runs and reaps it. Returns its exit status."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        status = self.proc.wait()
+        self.proc.stdout.close()
+        return status
+
+    def stderr_text(self):
+        """Returns what QEMU wrote to stderr so far."""
+        try:
+            with open(self.stderr_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""

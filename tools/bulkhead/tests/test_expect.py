@@ -1,0 +1,113 @@
+"""Tests of the expect-file parser and the serial-line matcher."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import expect  # noqa: E402
+
+PATH = "/repo/tests/system/demo/expect"
+
+
+def parse(text):
+    return expect.parse(text, PATH)
+
+
+class ParseTest(unittest.TestCase):
+    def test_defaults(self):
+        spec = parse("expect hello\n")
+        self.assertEqual(spec.timeout, expect.DEFAULT_TIMEOUT)
+        self.assertEqual(spec.manifest, "/repo/tests/system/demo/manifest.xml")
+        self.assertEqual([p.text for p in spec.expects], ["hello"])
+        self.assertEqual(spec.corrupt_offsets, [])
+
+    def test_all_directives_and_comments(self):
+        spec = parse("# a comment\n"
+                     "\n"
+                     "timeout 42   # seconds\n"
+                     "manifest ../shared/two.xml\n"
+                     "expect ^ping: TEST a PASS$\n"
+                     "  expect\tb\\s+c   # trailing comment\n"
+                     "reject oops\n"
+                     "corrupt-plan 0x10\n"
+                     "corrupt-plan 7\n")
+        self.assertEqual(spec.timeout, 42)
+        self.assertEqual(os.path.normpath(spec.manifest), "/repo/tests/system/shared/two.xml")
+        self.assertEqual([p.text for p in spec.expects], ["^ping: TEST a PASS$", "b\\s+c"])
+        self.assertEqual([p.line for p in spec.expects], [5, 6])
+        self.assertIn("oops", [p.text for p in spec.rejects])
+        self.assertEqual(spec.corrupt_offsets, [16, 7])
+
+    def test_hash_inside_regex_is_kept(self):
+        spec = parse("expect count\\#1 and x#y\n")
+        self.assertEqual(spec.expects[0].text, "count\\#1 and x#y")
+
+    def test_builtin_rejects_always_present(self):
+        texts = [p.text for p in parse("expect x\n").rejects]
+        for builtin in expect.BUILTIN_REJECTS:
+            self.assertIn(builtin, texts)
+
+    def assertError(self, text, fragment):
+        with self.assertRaises(expect.ExpectError) as ctx:
+            parse(text)
+        self.assertIn(fragment, str(ctx.exception))
+
+    def test_unknown_directive_names_its_line(self):
+        self.assertError("expect a\nfrobnicate 3\n", "expect:2: unknown directive")
+
+    def test_bad_arguments(self):
+        self.assertError("expect a\ntimeout soon\n", "expect:2:")
+        self.assertError("expect a\ntimeout -1\n", "expect:2: timeout must be positive")
+        self.assertError("expect a\ncorrupt-plan x\n", "expect:2:")
+        self.assertError("expect a\ncorrupt-plan -3\n", "expect:2:")
+        self.assertError("expect (unclosed\n", "expect:1: bad regex")
+        self.assertError("expect\n", "expect:1: expect needs an argument")
+
+    def test_no_expect_is_an_error(self):
+        self.assertError("timeout 5\nreject x\n", "no `expect` line")
+
+
+class MatcherTest(unittest.TestCase):
+    def matcher(self, text):
+        return expect.Matcher(parse(text))
+
+    def test_done_after_every_expect_matched(self):
+        m = self.matcher("expect ^a: TEST one PASS$\nexpect two\n")
+        self.assertIsNone(m.feed("a: TEST one PASS"))
+        self.assertFalse(m.done())
+        self.assertIn("two", m.missing_text())
+        self.assertNotIn("one", m.missing_text())
+        self.assertIsNone(m.feed("b: two"))
+        self.assertTrue(m.done())
+
+    def test_one_line_can_satisfy_several_expects(self):
+        m = self.matcher("expect foo\nexpect bar\n")
+        m.feed("foo bar")
+        self.assertTrue(m.done())
+
+    def test_builtin_rejects(self):
+        m = self.matcher("expect x\n")
+        self.assertIn("reject", m.feed("bulkhead: PANIC: CHECK failed at cap.c:12"))
+        m = self.matcher("expect x\n")
+        self.assertIsNotNone(m.feed("tester: TEST iso.ro_write FAIL wrote anyway"))
+        m = self.matcher("expect x\n")
+        self.assertIsNone(m.feed("tester: TEST iso.ro_write PASS"))
+        self.assertIsNone(m.feed("tester: LATEST x FAIL"))
+
+    def test_reject_wins_over_expect_on_the_same_line(self):
+        m = self.matcher("expect refused\nreject refused\n")
+        self.assertIsNotNone(m.feed("bulkhead: boot plan refused: bad checksum"))
+        self.assertFalse(m.done())
+
+    def test_user_reject_reports_line_number(self):
+        m = self.matcher("expect a\nreject stopped\n")
+        m.feed("one")
+        reason = m.feed("bulkhead: domain x stopped: page fault at rip=0x401000")
+        self.assertIn("serial line 2", reason)
+        self.assertIn("/stopped/", reason)
+
+
+if __name__ == "__main__":
+    unittest.main()
