@@ -74,3 +74,54 @@ enum ring_status bh_ring_recv(struct bh_ring *r, struct ring_msg *out)
 	bh_wait_keep(seen);
 	return st;
 }
+
+void bh_ring_flush(struct bh_ring *r)
+{
+	bool notify;
+
+	ring_publish(&r->ring, &notify);
+	if (notify)
+		(void)bh_signal(r->slot);
+}
+
+enum ring_status bh_ring_put_wait(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
+				  uint32_t len)
+{
+	enum ring_status st = RING_FULL;
+	uint64_t seen = 0;
+
+	while (st == RING_FULL) {
+		bh_ring_flush(r);
+		if (!ring_tx_arm(&r->ring))
+			seen |= bh_wait_for(r->bit);
+		st = ring_put(&r->ring, type, 0, tag, buf, len);
+	}
+	if (seen)
+		bh_wait_keep(seen);
+	return st;
+}
+
+void bh_ring_release(struct bh_ring *r)
+{
+	bool notify;
+
+	ring_release(&r->ring, &notify);
+	if (notify)
+		(void)bh_signal(r->slot);
+}
+
+enum ring_status bh_ring_take_wait(struct bh_ring *r, struct ring_msg *out)
+{
+	enum ring_status st = RING_EMPTY;
+	uint64_t seen = 0;
+
+	while (st == RING_EMPTY) {
+		bh_ring_release(r);
+		if (!ring_rx_arm(&r->ring))
+			seen |= bh_wait_for(r->bit);
+		st = ring_take(&r->ring, out);
+	}
+	if (seen)
+		bh_wait_keep(seen);
+	return st;
+}

@@ -21,7 +21,6 @@
  * - Messages are copied out of the slot once, then validated on the private copy.
  */
 
-#define RING_KNOWN_FLAGS (RING_MSG_MORE | RING_MSG_DATA)
 #define RING_HDR_BYTES offsetof(struct ring_msg, data)
 #define RING_MAX_REGION (1ull << 32)
 #define RING_PAGE 4096u
@@ -50,9 +49,11 @@ static inline bool crossed(uint32_t event, uint32_t old, uint32_t new_idx)
 	return (uint32_t)(new_idx - event) < (uint32_t)(new_idx - old);
 }
 
-static inline enum ring_status mark_broken(struct ring *r)
+enum ring_status ring_mark_broken(struct ring *r)
 {
 	r->broken = true;
+	r->tx_limit = r->tx_prod; /* every fast path now goes to a refresh, */
+	r->rx_limit = r->rx_cons; /* which answers RING_BROKEN */
 	return RING_BROKEN;
 }
 
@@ -108,59 +109,17 @@ enum ring_status ring_attach(struct ring *r, void *base, size_t size, enum ring_
 	return RING_OK;
 }
 
-/*
- * Copies @len (<= RING_INLINE_MAX) bytes: whole 16-byte blocks through a
- * jump into an unrolled sequence (each block one SSE load and store), then
- * the tail. Much shorter than a general memcpy for ring-sized payloads.
- */
-static inline void copy_payload(uint8_t *dst, const uint8_t *src, uint32_t len)
+enum ring_status ring_tx_refresh(struct ring *r)
 {
-	uint32_t blocks = len / 16, done = blocks * 16;
-	switch (blocks) {
-	case 7: __builtin_memcpy(dst + 96, src + 96, 16); /* fall through */
-	case 6: __builtin_memcpy(dst + 80, src + 80, 16); /* fall through */
-	case 5: __builtin_memcpy(dst + 64, src + 64, 16); /* fall through */
-	case 4: __builtin_memcpy(dst + 48, src + 48, 16); /* fall through */
-	case 3: __builtin_memcpy(dst + 32, src + 32, 16); /* fall through */
-	case 2: __builtin_memcpy(dst + 16, src + 16, 16); /* fall through */
-	case 1: __builtin_memcpy(dst, src, 16); /* fall through */
-	default: break;
-	}
-	for (uint32_t i = done; i < len; i++)
-		dst[i] = src[i];
-}
-
-/* Looks at the peer's consumer index again; false if the ring is full. */
-static bool refresh_tx(struct ring *r)
-{
-	/* The peer can only have consumed what was published. */
-	uint32_t cons = load_once(&r->tx->cons);
-	if (r->tx_published - cons > r->nslots) {
-		mark_broken(r);
-		return false;
-	}
-	uint32_t used = r->tx_prod - cons;
-	r->tx_limit = r->tx_prod + (r->nslots - used);
-	return used != r->nslots;
-}
-
-enum ring_status ring_put(struct ring *r, uint16_t type, uint16_t flags, uint64_t tag,
-			  const void *buf, uint32_t len)
-{
-	if (len > RING_INLINE_MAX || (flags & ~RING_KNOWN_FLAGS) != 0)
-		return RING_EINVAL;
-	if (r->tx_prod == r->tx_limit && !refresh_tx(r))
-		return r->broken ? RING_BROKEN : RING_FULL;
 	if (r->broken)
 		return RING_BROKEN;
-	struct ring_msg *slot = (struct ring_msg *)&r->tx_slots[r->tx_prod & (r->nslots - 1)];
-	slot->len = len;
-	slot->type = type;
-	slot->flags = flags;
-	slot->tag = tag;
-	copy_payload(slot->data, buf, len);
-	r->tx_prod++;
-	return RING_OK;
+	/* The peer can only have consumed what was published. */
+	uint32_t cons = load_once(&r->tx->cons);
+	if (r->tx_published - cons > r->nslots)
+		return ring_mark_broken(r);
+	uint32_t used = r->tx_prod - cons;
+	r->tx_limit = r->tx_prod + (r->nslots - used);
+	return used != r->nslots ? RING_OK : RING_FULL;
 }
 
 void ring_publish(struct ring *r, bool *notify)
@@ -185,42 +144,15 @@ enum ring_status ring_send(struct ring *r, uint16_t type, uint16_t flags, uint64
 	return st;
 }
 
-/* Validates the header the peer wrote (already copied to private memory). */
-static inline bool msg_valid(const struct ring_msg *m)
+enum ring_status ring_rx_refresh(struct ring *r)
 {
-	return m->len <= RING_INLINE_MAX && (m->flags & ~RING_KNOWN_FLAGS) == 0 &&
-	       (!(m->flags & RING_MSG_DATA) || m->len >= sizeof(struct ring_data_ref));
-}
-
-/* Looks at the peer's producer index again; false if the ring is empty. */
-static bool refresh_rx(struct ring *r)
-{
-	uint32_t avail = load_once(&r->rx->prod) - r->rx_cons;
-	if (avail > r->nslots - (r->rx_cons - r->rx_released)) {
-		mark_broken(r);
-		return false;
-	}
-	r->rx_limit = r->rx_cons + avail;
-	return avail != 0;
-}
-
-enum ring_status ring_take(struct ring *r, struct ring_msg *out)
-{
-	if (r->rx_cons == r->rx_limit && !refresh_rx(r))
-		return r->broken ? RING_BROKEN : RING_EMPTY;
 	if (r->broken)
 		return RING_BROKEN;
-	/* Copy the header once and check the private copy; the empty asm keeps
-	 * the compiler from re-reading it from the slot. The payload is then
-	 * read once, with the length already checked. */
-	const struct ring_msg *slot = (const struct ring_msg *)&r->rx_slots[r->rx_cons & (r->nslots - 1)];
-	memcpy(out, slot, RING_HDR_BYTES);
-	__asm__ volatile("" : : "r"(out) : "memory");
-	if (!msg_valid(out))
-		return mark_broken(r);
-	copy_payload(out->data, slot->data, out->len);
-	r->rx_cons++;
-	return RING_OK;
+	uint32_t avail = load_once(&r->rx->prod) - r->rx_cons;
+	if (avail > r->nslots - (r->rx_cons - r->rx_released))
+		return ring_mark_broken(r);
+	r->rx_limit = r->rx_cons + avail;
+	return avail ? RING_OK : RING_EMPTY;
 }
 
 void ring_release(struct ring *r, bool *notify)
@@ -252,7 +184,7 @@ bool ring_rx_arm(struct ring *r)
 	full_barrier();
 	uint32_t avail = load_once(&r->rx->prod) - r->rx_cons;
 	if (avail > r->nslots)
-		mark_broken(r);
+		ring_mark_broken(r);
 	return avail != 0;
 }
 
@@ -265,7 +197,7 @@ bool ring_tx_arm(struct ring *r)
 	full_barrier();
 	uint32_t used = r->tx_prod - load_once(&r->tx->cons);
 	if (used > r->nslots)
-		mark_broken(r);
+		ring_mark_broken(r);
 	return used != r->nslots;
 }
 

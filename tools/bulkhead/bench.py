@@ -13,6 +13,7 @@ import qemu
 from util import BUILD, ROOT, makedirs, rel, say
 
 BENCH_MANIFEST = os.path.join(ROOT, "tests", "bench", "manifest.xml")
+BOOT_MANIFEST = os.path.join(ROOT, "tests", "bench", "boot.xml")
 DEMO_MANIFEST = os.path.join(ROOT, "manifests", "demo.xml")
 BENCH_TIMEOUT = 600.0
 DEMO_TIMEOUT = 180.0
@@ -62,8 +63,11 @@ def parse_line(line, results):
     return False
 
 
-def _collect(image, log_path):
-    """Boots the bench ISO under -icount; returns ({name: cycles}, how the run ended)."""
+def _collect(image, log_path, names):
+    """Boots @image under -icount until every name in @names is reported.
+
+    Returns ({name: cycles}, how the run ended).
+    """
     argv = qemu.command(image, extra=qemu.BENCH_FLAGS)
     results = {}
     machine = qemu.Machine(argv, os.path.join(os.path.dirname(image), "qemu.stderr"))
@@ -72,7 +76,7 @@ def _collect(image, log_path):
         for line in machine.lines(machine.started + BENCH_TIMEOUT):
             log.write(line + "\n")
             parse_line(line, results)
-            if all(name in results for name in BENCH_NAMES):
+            if all(name in results for name in names):
                 return results, "all benchmarks reported"
         if machine.timed_out:
             return results, "timeout after %g s" % BENCH_TIMEOUT
@@ -124,8 +128,20 @@ def _run_bench(outdir):
     workdir = boot.workdir_for(BENCH_MANIFEST, "bench")
     image, _ = boot.prepare(BENCH_MANIFEST, workdir, exit_when_idle=True)
     say("bench: booting %s under -icount (cycles are repeatable)" % rel(BENCH_MANIFEST))
-    results, ended = _collect(image, os.path.join(outdir, "bench.log"))
+    results, ended = _collect(image, os.path.join(outdir, "bench.log"), BENCH_NAMES)
     say("bench: %s" % ended)
+    # In the bench system each band of domains runs its measurement before the
+    # next band starts, so its all-running line is not a boot time. Boot is
+    # measured on boot.xml, whose domains start and wait like services.
+    results.pop("boot", None)
+    if os.path.exists(BOOT_MANIFEST):
+        workdir = boot.workdir_for(BOOT_MANIFEST, "bench")
+        image, _ = boot.prepare(BOOT_MANIFEST, workdir)
+        say("bench: booting %s under -icount for the boot time" % rel(BOOT_MANIFEST))
+        booted, ended = _collect(image, os.path.join(outdir, "boot.log"), ["boot"])
+        say("bench: %s" % ended)
+        if "boot" in booted:
+            results["boot"] = booted["boot"]
     say(format_table(results))
     say("targets are goals, not verdicts; seL4 and Linux columns are published reference points")
     return results

@@ -100,6 +100,38 @@ enum ring_status bh_ring_send_flags(struct bh_ring *r, uint16_t type, uint16_t f
 void bh_wait_keep(uint64_t bits);
 
 /*
+ * Batching (streams): bh_ring_put() writes a message without publishing it
+ * and bh_ring_flush() publishes everything put so far, signalling the peer at
+ * most once. bh_ring_take() receives without freeing the slot and
+ * bh_ring_release() frees every slot taken so far. Both blocking calls flush
+ * or release first when they must wait, so a batch never deadlocks.
+ */
+/** Slow path of bh_ring_put: flushes, then waits for space. */
+enum ring_status bh_ring_put_wait(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
+				  uint32_t len);
+/** Slow path of bh_ring_take: releases, then waits for a message. */
+enum ring_status bh_ring_take_wait(struct bh_ring *r, struct ring_msg *out);
+/** Publishes the messages put so far and signals the peer if it asked. */
+void bh_ring_flush(struct bh_ring *r);
+
+/** Puts one message, blocking (after a flush) while the ring is full. */
+static inline enum ring_status bh_ring_put(struct bh_ring *r, uint16_t type, uint64_t tag,
+					   const void *buf, uint32_t len)
+{
+	enum ring_status st = ring_put(&r->ring, type, 0, tag, buf, len);
+	return st == RING_FULL ? bh_ring_put_wait(r, type, tag, buf, len) : st;
+}
+
+/** Takes one message, blocking (after a release) while the ring is empty. */
+static inline enum ring_status bh_ring_take(struct bh_ring *r, struct ring_msg *out)
+{
+	enum ring_status st = ring_take(&r->ring, out);
+	return st == RING_EMPTY ? bh_ring_take_wait(r, out) : st;
+}
+/** Frees the slots taken so far and signals the peer if it waits for space. */
+void bh_ring_release(struct bh_ring *r);
+
+/*
  * Redirects write(1|2) to @fn (raw bytes, no line assembly) instead of the stdout ring, or
  * back to the ring with NULL. For the console service, which has no stdout ring.
  */

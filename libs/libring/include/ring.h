@@ -67,24 +67,95 @@ enum ring_status ring_send(struct ring *r, uint16_t type, uint16_t flags, uint64
  */
 enum ring_status ring_recv(struct ring *r, struct ring_msg *out, bool *notify);
 
+
+/*
+ * The per-message fast paths, ring_put() and ring_take(), are inline (as
+ * Xen's ring macros are): a 64-byte message then costs a few dozen
+ * instructions on each side. Their slow paths live in ring.c.
+ */
+#define RING_KNOWN_FLAGS (RING_MSG_MORE | RING_MSG_DATA)
+
+/** Slow path: looks at the peer's consumer index again. Returns RING_OK, RING_FULL, RING_BROKEN. */
+enum ring_status ring_tx_refresh(struct ring *r);
+/** Slow path: looks at the peer's producer index again. Returns RING_OK, RING_EMPTY, RING_BROKEN. */
+enum ring_status ring_rx_refresh(struct ring *r);
+/** Marks @r unusable for good (the peer broke the protocol). Returns RING_BROKEN. */
+enum ring_status ring_mark_broken(struct ring *r);
+
+/* Copies @len (<= RING_INLINE_MAX) bytes: whole 16-byte blocks (one SSE load
+ * and store each, unrolled), then the tail. */
+static inline void ring_copy(volatile void *dst_v, const volatile void *src_v, uint32_t len)
+{
+	uint8_t *dst = (uint8_t *)dst_v;
+	const uint8_t *src = (const uint8_t *)src_v;
+	switch (len / 16) {
+	case 7: __builtin_memcpy(dst + 96, src + 96, 16); /* fall through */
+	case 6: __builtin_memcpy(dst + 80, src + 80, 16); /* fall through */
+	case 5: __builtin_memcpy(dst + 64, src + 64, 16); /* fall through */
+	case 4: __builtin_memcpy(dst + 48, src + 48, 16); /* fall through */
+	case 3: __builtin_memcpy(dst + 32, src + 32, 16); /* fall through */
+	case 2: __builtin_memcpy(dst + 16, src + 16, 16); /* fall through */
+	case 1: __builtin_memcpy(dst, src, 16); /* fall through */
+	default: break;
+	}
+	for (uint32_t i = len & ~15u; i < len; i++)
+		dst[i] = src[i];
+}
+
 /**
  * Batching: writes a message like ring_send but does not publish it yet;
  * ring_publish() makes every message put so far visible at once, with one
- * barrier and one event check (the peer's view of free space is read only
- * when the last view says full). Returns: as ring_send.
+ * barrier and one event check. The peer's consumer index is read only when
+ * the last view of it says the ring is full.
+ * Returns: RING_OK, RING_FULL, RING_EINVAL (len, flags), RING_BROKEN.
  */
-enum ring_status ring_put(struct ring *r, uint16_t type, uint16_t flags, uint64_t tag,
-			  const void *buf, uint32_t len);
-
-/** Publishes the messages put so far. Sets *@notify when the peer should be signalled. */
-void ring_publish(struct ring *r, bool *notify);
+static inline enum ring_status ring_put(struct ring *r, uint16_t type, uint16_t flags, uint64_t tag,
+					const void *buf, uint32_t len)
+{
+	if (len > RING_INLINE_MAX || (flags & ~RING_KNOWN_FLAGS) != 0)
+		return RING_EINVAL;
+	if (r->tx_prod == r->tx_limit) {
+		enum ring_status st = ring_tx_refresh(r);
+		if (st != RING_OK)
+			return st;
+	}
+	struct ring_msg *slot = (struct ring_msg *)&r->tx_slots[r->tx_prod & (r->nslots - 1)];
+	slot->len = len;
+	slot->type = type;
+	slot->flags = flags;
+	slot->tag = tag;
+	ring_copy(slot->data, buf, len);
+	r->tx_prod++;
+	return RING_OK;
+}
 
 /**
  * Batching: receives like ring_recv but keeps the slot; ring_release()
- * hands every slot taken so far back to the peer at once.
- * Returns: as ring_recv.
+ * hands every slot taken so far back to the peer at once. The header is
+ * copied once and checked in private memory (no double fetch), then exactly
+ * len payload bytes are copied.
+ * Returns: RING_OK, RING_EMPTY, RING_BROKEN (bad index, length or flags).
  */
-enum ring_status ring_take(struct ring *r, struct ring_msg *out);
+static inline enum ring_status ring_take(struct ring *r, struct ring_msg *out)
+{
+	if (r->rx_cons == r->rx_limit) {
+		enum ring_status st = ring_rx_refresh(r);
+		if (st != RING_OK)
+			return st;
+	}
+	const volatile struct ring_msg *slot = &r->rx_slots[r->rx_cons & (r->nslots - 1)];
+	__builtin_memcpy(out, (const void *)slot, offsetof(struct ring_msg, data));
+	__asm__ volatile("" : : "r"(out) : "memory"); /* no re-read of the header */
+	if (out->len > RING_INLINE_MAX || (out->flags & ~RING_KNOWN_FLAGS) != 0 ||
+	    ((out->flags & RING_MSG_DATA) && out->len < sizeof(struct ring_data_ref)))
+		return ring_mark_broken(r);
+	ring_copy(out->data, slot->data, out->len);
+	r->rx_cons++;
+	return RING_OK;
+}
+
+/** Publishes the messages put so far. Sets *@notify when the peer should be signalled. */
+void ring_publish(struct ring *r, bool *notify);
 
 /** Releases the slots taken so far. Sets *@notify when the peer waits for space. */
 void ring_release(struct ring *r, bool *notify);

@@ -1,0 +1,653 @@
+/* Boot-plan checker: validates an untrusted plan before the kernel uses it. */
+#include <kernel/plan.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bulkhead/abi/caps.h>
+#include <bulkhead/abi/info.h>
+#include <bulkhead/abi/layout.h>
+#include <kernel/crc32.h>
+
+/*
+ * Freestanding: no allocation, no globals, no recursion; every loop is bounded
+ * by a table count that was checked against its BP_MAX_* first. Messages are
+ * built with snprintf only (the kernel has no vsnprintf): a check formats its
+ * detail into a small buffer and hands it to fail() or fail_domain().
+ */
+
+#define MSG_LEN 160u
+
+struct checker {
+	const struct bp_header *h;
+	char *err;
+	size_t errlen;
+	const struct bp_domain *domains;
+	const struct bp_region *regions;
+	const struct bp_map *maps;
+	const struct bp_channel *channels;
+	const struct bp_cap *caps;
+	const struct bp_ioport *ioports;
+	const struct bh_start_info *infos;
+	uint64_t bits[BP_MAX_DOMAINS]; /* channel bits taken per domain */
+};
+
+/* Parts of every address space the plan may not map over. */
+struct area {
+	uint64_t start, end;
+	const char *what;
+};
+
+static const struct area reserved_areas[] = {
+	{0, BH_LOW_RESERVED_END, "the reserved low area"},
+	{BH_STACK_AREA, BH_STACK_TOP, "the stack area"},
+};
+
+static bool fail(struct checker *c, const char *msg)
+{
+	if (c->err && c->errlen)
+		snprintf(c->err, c->errlen, "%s", msg);
+	return false;
+}
+
+/* Needs: domain @d's name was found terminated. */
+static bool fail_domain(struct checker *c, uint32_t d, const char *msg)
+{
+	if (c->err && c->errlen)
+		snprintf(c->err, c->errlen, "domain %u (\"%s\"): %s", d, c->domains[d].name, msg);
+	return false;
+}
+
+static bool name_ok(const char *name)
+{
+	return name[0] != '\0' && strnlen(name, BP_NAME_LEN) < BP_NAME_LEN;
+}
+
+static bool same_name(const char *a, const char *b)
+{
+	size_t len = strnlen(a, BP_NAME_LEN);
+	return len == strnlen(b, BP_NAME_LEN) && memcmp(a, b, len) == 0;
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return alen && blen && a < b + blen && b < a + alen;
+}
+
+/* ---- header ---- */
+
+static uint32_t plan_crc(const struct bp_header *h)
+{
+	const uint32_t zero = 0;
+	const char *p = (const char *)h;
+	size_t at = offsetof(struct bp_header, checksum);
+	uint32_t crc = crc32_update(0, p, at);
+
+	crc = crc32_update(crc, &zero, sizeof(zero));
+	return crc32_update(crc, p + at + sizeof(zero), h->total_size - at - sizeof(zero));
+}
+
+static bool check_header(struct checker *c, size_t len)
+{
+	const struct bp_header *h = c->h;
+	char m[MSG_LEN];
+
+	if (len < sizeof(*h)) {
+		snprintf(m, sizeof(m), "plan too short: %llu bytes, the header alone has %u",
+		         (unsigned long long)len, (unsigned)sizeof(*h));
+		return fail(c, m);
+	}
+	if (h->magic != BP_MAGIC) {
+		snprintf(m, sizeof(m), "bad magic 0x%llx: not a boot plan",
+		         (unsigned long long)h->magic);
+		return fail(c, m);
+	}
+	if (h->version != BP_VERSION) {
+		snprintf(m, sizeof(m), "version %u, this kernel reads version %u", h->version,
+		         BP_VERSION);
+		return fail(c, m);
+	}
+	if (h->header_size != sizeof(*h)) {
+		snprintf(m, sizeof(m), "header_size %u, expected %u", h->header_size,
+		         (unsigned)sizeof(*h));
+		return fail(c, m);
+	}
+	if (h->total_size > len) {
+		snprintf(m, sizeof(m),
+		         "total_size %u exceeds the %llu bytes loaded (truncated plan?)",
+		         h->total_size, (unsigned long long)len);
+		return fail(c, m);
+	}
+	if (h->total_size < sizeof(*h)) {
+		snprintf(m, sizeof(m), "total_size %u is smaller than the header", h->total_size);
+		return fail(c, m);
+	}
+	uint32_t crc = plan_crc(h);
+	if (crc != h->checksum) {
+		snprintf(m, sizeof(m), "checksum 0x%x does not match the plan's CRC-32 0x%x",
+		         h->checksum, crc);
+		return fail(c, m);
+	}
+	return true;
+}
+
+static bool check_header_fields(struct checker *c)
+{
+	char m[MSG_LEN];
+
+	if (!name_ok(c->h->system_name))
+		return fail(c, "system_name is empty or not NUL-terminated within 32 bytes");
+	if (c->h->flags & ~BP_FLAG_EXIT_WHEN_IDLE) {
+		snprintf(m, sizeof(m), "unknown flags 0x%x", c->h->flags);
+		return fail(c, m);
+	}
+	return true;
+}
+
+/* ---- tables ---- */
+
+struct table_desc {
+	const char *name;
+	struct bp_table t;
+	uint32_t size, max;
+};
+
+static void describe_tables(const struct bp_header *h, struct table_desc *td)
+{
+	const struct table_desc all[] = {
+		{"domains", h->domains, sizeof(struct bp_domain), BP_MAX_DOMAINS},
+		{"regions", h->regions, sizeof(struct bp_region), BP_MAX_REGIONS},
+		{"maps", h->maps, sizeof(struct bp_map), BP_MAX_MAPS},
+		{"channels", h->channels, sizeof(struct bp_channel), BP_MAX_CHANNELS},
+		{"caps", h->caps, sizeof(struct bp_cap), BP_MAX_CAPS_TOTAL},
+		{"ioports", h->ioports, sizeof(struct bp_ioport), BP_MAX_IOPORTS},
+		{"infos", h->infos, sizeof(struct bh_start_info), BP_MAX_DOMAINS},
+	};
+	memcpy(td, all, sizeof(all));
+}
+
+#define N_TABLES 7u
+
+static bool check_table(struct checker *c, const struct table_desc *d)
+{
+	char m[MSG_LEN];
+	uint64_t end = (uint64_t)d->t.offset + (uint64_t)d->t.count * d->size;
+
+	if (d->t.count > d->max) {
+		snprintf(m, sizeof(m), "table %s: %u records, the kernel holds at most %u", d->name,
+		         d->t.count, d->max);
+		return fail(c, m);
+	}
+	if (d->t.offset % 8) {
+		snprintf(m, sizeof(m), "table %s: offset %u is not 8-byte aligned", d->name,
+		         d->t.offset);
+		return fail(c, m);
+	}
+	if (d->t.count && (d->t.offset < c->h->header_size || end > c->h->total_size)) {
+		snprintf(m, sizeof(m),
+		         "table %s: %u records at offset %u lie outside the plan "
+		         "body [%u, %u)",
+		         d->name, d->t.count, d->t.offset, c->h->header_size, c->h->total_size);
+		return fail(c, m);
+	}
+	return true;
+}
+
+static bool check_tables(struct checker *c)
+{
+	struct table_desc td[N_TABLES];
+	char m[MSG_LEN];
+
+	describe_tables(c->h, td);
+	for (uint32_t i = 0; i < N_TABLES; i++)
+		if (!check_table(c, &td[i]))
+			return false;
+	for (uint32_t i = 0; i < N_TABLES; i++) {
+		for (uint32_t j = 0; j < i; j++) {
+			if (!ranges_overlap(td[i].t.offset, (uint64_t)td[i].t.count * td[i].size,
+			                    td[j].t.offset, (uint64_t)td[j].t.count * td[j].size))
+				continue;
+			snprintf(m, sizeof(m), "tables %s and %s overlap", td[j].name, td[i].name);
+			return fail(c, m);
+		}
+	}
+	if (c->h->domains.count == 0)
+		return fail(c, "no domains");
+	if (c->h->infos.count != c->h->domains.count) {
+		snprintf(m, sizeof(m), "%u start-info pages for %u domains", c->h->infos.count,
+		         c->h->domains.count);
+		return fail(c, m);
+	}
+	return true;
+}
+
+static void find_tables(struct checker *c)
+{
+	const struct bp_header *h = c->h;
+
+	c->domains = plan_table(h, h->domains);
+	c->regions = plan_table(h, h->regions);
+	c->maps = plan_table(h, h->maps);
+	c->channels = plan_table(h, h->channels);
+	c->caps = plan_table(h, h->caps);
+	c->ioports = plan_table(h, h->ioports);
+	c->infos = plan_table(h, h->infos);
+}
+
+/* ---- regions ---- */
+
+static bool check_region(struct checker *c, uint32_t i)
+{
+	const struct bp_region *r = &c->regions[i];
+	char m[MSG_LEN];
+	const char *bad = NULL;
+
+	if (!name_ok(r->name))
+		bad = "name is empty or not NUL-terminated within 32 bytes";
+	else if (r->size == 0 || r->size % BH_PAGE_SIZE)
+		bad = "size is zero or not a page multiple";
+	else if ((r->flags & ~(BP_REGION_RING | BP_REGION_KLOG)) ||
+	         r->flags == (BP_REGION_RING | BP_REGION_KLOG))
+		bad = "unknown flags";
+	else if ((r->flags & BP_REGION_KLOG) && r->size != BH_PAGE_SIZE)
+		bad = "the kernel log region must be exactly one page";
+	else if (r->reserved)
+		bad = "reserved field is not zero";
+	if (!bad)
+		return true;
+	snprintf(m, sizeof(m), "region %u: %s", i, bad);
+	return fail(c, m);
+}
+
+static bool check_regions(struct checker *c)
+{
+	uint64_t total = 0;
+
+	for (uint32_t i = 0; i < c->h->regions.count; i++) {
+		if (!check_region(c, i))
+			return false;
+		if (c->regions[i].size > UINT64_MAX - total)
+			return fail(c, "regions: the sum of their sizes overflows");
+		total += c->regions[i].size;
+	}
+	return true;
+}
+
+/* ---- domains ---- */
+
+static bool range_ok(uint32_t first, uint32_t n, uint32_t count)
+{
+	return (uint64_t)first + n <= count;
+}
+
+static const char *domain_problem(const struct checker *c, const struct bp_domain *d)
+{
+	if (!name_ok(d->image))
+		return "image is empty or not NUL-terminated within 32 bytes";
+	if (d->priority > 255)
+		return "priority above 255";
+	if ((d->budget_us == 0) != (d->period_us == 0))
+		return "budget and period must both be zero or both be set";
+	if (d->budget_us > d->period_us)
+		return "budget larger than its period";
+	if (d->stack_size == 0 || d->stack_size % BH_PAGE_SIZE || d->stack_size > BH_STACK_MAX)
+		return "stack size zero, not a page multiple or above the maximum";
+	if (d->heap_size % BH_PAGE_SIZE || d->heap_size > BH_HEAP_MAX)
+		return "heap size not a page multiple or above the maximum";
+	if (d->flags)
+		return "flags are reserved and must be zero";
+	if (!range_ok(d->first_map, d->n_maps, c->h->maps.count))
+		return "its maps lie outside the maps table";
+	if (!range_ok(d->first_cap, d->n_caps, c->h->caps.count))
+		return "its caps lie outside the caps table";
+	if (!range_ok(d->first_ioport, d->n_ioports, c->h->ioports.count))
+		return "its ioports lie outside the ioports table";
+	return NULL;
+}
+
+/* Two domains may not share a name or any map, cap or ioport record. */
+static const char *pair_problem(const struct bp_domain *a, const struct bp_domain *b)
+{
+	if (same_name(a->name, b->name))
+		return "has the same name as";
+	if (ranges_overlap(a->first_map, a->n_maps, b->first_map, b->n_maps))
+		return "shares map records with";
+	if (ranges_overlap(a->first_cap, a->n_caps, b->first_cap, b->n_caps))
+		return "shares cap records with";
+	if (ranges_overlap(a->first_ioport, a->n_ioports, b->first_ioport, b->n_ioports))
+		return "shares ioport records with";
+	return NULL;
+}
+
+static bool check_domains(struct checker *c)
+{
+	char m[MSG_LEN];
+
+	for (uint32_t i = 0; i < c->h->domains.count; i++) {
+		const struct bp_domain *d = &c->domains[i];
+		if (!name_ok(d->name)) {
+			snprintf(m, sizeof(m),
+			         "domain %u: name is empty or not NUL-terminated "
+			         "within 32 bytes",
+			         i);
+			return fail(c, m);
+		}
+		const char *bad = domain_problem(c, d);
+		if (bad)
+			return fail_domain(c, i, bad);
+		for (uint32_t j = 0; j < i; j++) {
+			bad = pair_problem(d, &c->domains[j]);
+			if (!bad)
+				continue;
+			snprintf(m, sizeof(m), "%s domain %u", bad, j);
+			return fail_domain(c, i, m);
+		}
+	}
+	return true;
+}
+
+/* ---- kernel log ---- */
+
+static bool check_klog(struct checker *c)
+{
+	const struct bp_header *h = c->h;
+	char m[MSG_LEN];
+
+	if (h->klog_domain == BP_NONE && h->klog_region == BP_NONE && h->klog_bit == BP_NONE) {
+		for (uint32_t i = 0; i < h->regions.count; i++) {
+			if (c->regions[i].flags & BP_REGION_KLOG) {
+				snprintf(m, sizeof(m),
+				         "region %u: a kernel log region in a plan "
+				         "without klog",
+				         i);
+				return fail(c, m);
+			}
+		}
+		return true;
+	}
+	if (h->klog_domain >= h->domains.count || h->klog_region >= h->regions.count ||
+	    h->klog_bit >= BP_MAX_CHANNEL_BITS)
+		return fail(c, "klog_domain, klog_region and klog_bit must all be BP_NONE or all "
+		               "valid");
+	for (uint32_t i = 0; i < h->regions.count; i++) {
+		if (((c->regions[i].flags & BP_REGION_KLOG) != 0) != (i == h->klog_region)) {
+			snprintf(m, sizeof(m),
+			         "region %u: the KLOG flag must be on klog_region "
+			         "(%u) and nowhere else",
+			         i, h->klog_region);
+			return fail(c, m);
+		}
+	}
+	c->bits[h->klog_domain] = 1ull << h->klog_bit;
+	return true;
+}
+
+/* ---- channels ---- */
+
+static bool check_channel_end(struct checker *c, uint32_t i, uint32_t e)
+{
+	const struct bp_channel *ch = &c->channels[i];
+	char m[MSG_LEN];
+
+	if (ch->domain[e] >= c->h->domains.count) {
+		snprintf(m, sizeof(m), "channel %u: end %u names domain %u, which does not exist",
+		         i, e, ch->domain[e]);
+		return fail(c, m);
+	}
+	if (ch->bit[e] >= BP_MAX_CHANNEL_BITS) {
+		snprintf(m, sizeof(m), "channel %u: end %u has bit %u, not below %u", i, e,
+		         ch->bit[e], BP_MAX_CHANNEL_BITS);
+		return fail(c, m);
+	}
+	uint64_t bit = 1ull << ch->bit[e];
+	if (c->bits[ch->domain[e]] & bit) {
+		snprintf(m, sizeof(m), "channel %u: bit %u is already taken in this domain", i,
+		         ch->bit[e]);
+		return fail_domain(c, ch->domain[e], m);
+	}
+	c->bits[ch->domain[e]] |= bit;
+	return true;
+}
+
+static bool check_channels(struct checker *c)
+{
+	char m[MSG_LEN];
+
+	for (uint32_t i = 0; i < c->h->channels.count; i++) {
+		const struct bp_channel *ch = &c->channels[i];
+		if (!check_channel_end(c, i, 0) || !check_channel_end(c, i, 1))
+			return false;
+		if (ch->domain[0] == ch->domain[1]) {
+			snprintf(m, sizeof(m), "channel %u: both ends are domain %u", i,
+			         ch->domain[0]);
+			return fail(c, m);
+		}
+	}
+	return true;
+}
+
+/* ---- maps ---- */
+
+static bool rights_ok(uint32_t r)
+{
+	return r == BH_RIGHT_READ || r == (BH_RIGHT_READ | BH_RIGHT_WRITE) ||
+	       r == (BH_RIGHT_READ | BH_RIGHT_EXEC);
+}
+
+/* Placement rules: in the user half, off the reserved areas, rings inside the ring area. */
+static const char *placement_problem(const struct bp_map *mp, const struct bp_region *r)
+{
+	bool ring = (r->flags & (BP_REGION_RING | BP_REGION_KLOG)) != 0;
+
+	if (mp->vaddr % BH_PAGE_SIZE)
+		return "vaddr is not page aligned";
+	if (mp->vaddr >= BH_USER_TOP || r->size > BH_USER_TOP - mp->vaddr)
+		return "does not lie in the user half";
+	for (uint32_t i = 0; i < sizeof(reserved_areas) / sizeof(reserved_areas[0]); i++) {
+		const struct area *a = &reserved_areas[i];
+		if (ranges_overlap(mp->vaddr, r->size, a->start, a->end - a->start))
+			return a->start ? "overlaps the stack area" :
+			                  "overlaps the reserved low area";
+	}
+	bool inside = mp->vaddr >= BH_RING_BASE && r->size <= BH_RING_END - mp->vaddr;
+	if (ring && !inside)
+		return "maps a ring or the kernel log outside the ring area";
+	if (!ring && ranges_overlap(mp->vaddr, r->size, BH_RING_BASE, BH_RING_END - BH_RING_BASE))
+		return "overlaps the ring area";
+	return NULL;
+}
+
+static const char *map_problem(const struct checker *c, uint32_t d, const struct bp_map *mp)
+{
+	if (mp->region >= c->h->regions.count)
+		return "names a region that does not exist";
+	if ((mp->rights & BH_RIGHT_WRITE) && (mp->rights & BH_RIGHT_EXEC))
+		return "is writable and executable (W^X)";
+	if (!rights_ok(mp->rights))
+		return "rights are not r, rw or rx";
+	if (mp->region == c->h->klog_region &&
+	    (d != c->h->klog_domain || mp->rights != BH_RIGHT_READ))
+		return "maps the kernel log, which only klog_domain may map, read-only";
+	return placement_problem(mp, &c->regions[mp->region]);
+}
+
+static bool check_domain_maps(struct checker *c, uint32_t d)
+{
+	const struct bp_domain *dom = &c->domains[d];
+	char m[MSG_LEN];
+
+	for (uint32_t k = 0; k < dom->n_maps; k++) {
+		const struct bp_map *mp = &c->maps[dom->first_map + k];
+		const char *bad = map_problem(c, d, mp);
+		if (bad) {
+			snprintf(m, sizeof(m), "map %u %s", k, bad);
+			return fail_domain(c, d, m);
+		}
+		for (uint32_t j = 0; j < k; j++) {
+			const struct bp_map *o = &c->maps[dom->first_map + j];
+			if (!ranges_overlap(mp->vaddr, c->regions[mp->region].size, o->vaddr,
+			                    c->regions[o->region].size))
+				continue;
+			snprintf(m, sizeof(m), "map %u overlaps map %u", k, j);
+			return fail_domain(c, d, m);
+		}
+	}
+	return true;
+}
+
+/* ---- caps ---- */
+
+static const char *channel_cap_problem(const struct checker *c, uint32_t d,
+                                       const struct bp_cap *cap)
+{
+	if (cap->rights & ~BH_RIGHT_SIGNAL)
+		return "rights not valid for a channel";
+	if (cap->object >= c->h->channels.count)
+		return "names a channel that does not exist";
+	if (cap->end > 1)
+		return "end is not 0 or 1";
+	if (c->channels[cap->object].domain[cap->end] != d)
+		return "holds a channel end that belongs to another domain";
+	return NULL;
+}
+
+static const char *region_cap_problem(const struct checker *c, const struct bp_domain *dom,
+                                      const struct bp_cap *cap)
+{
+	if (!rights_ok(cap->rights))
+		return "rights not valid for a region (r, rw or rx)";
+	if (cap->object < dom->first_map || cap->object - dom->first_map >= dom->n_maps)
+		return "names a map outside this domain";
+	if (cap->rights & ~c->maps[cap->object].rights)
+		return "grants more rights than its map";
+	if (cap->end)
+		return "end must be zero";
+	return NULL;
+}
+
+static const char *cap_problem(const struct checker *c, uint32_t d, const struct bp_cap *cap)
+{
+	const struct bp_domain *dom = &c->domains[d];
+
+	if (cap->type == BH_CAP_CHANNEL)
+		return channel_cap_problem(c, d, cap);
+	if (cap->type == BH_CAP_REGION)
+		return region_cap_problem(c, dom, cap);
+	if (cap->type != BH_CAP_IOPORT)
+		return "has an unknown type";
+	if (cap->rights & ~(BH_RIGHT_READ | BH_RIGHT_WRITE))
+		return "rights not valid for an ioport";
+	if (cap->object < dom->first_ioport || cap->object - dom->first_ioport >= dom->n_ioports)
+		return "names an ioport range outside this domain";
+	if (cap->end)
+		return "end must be zero";
+	return NULL;
+}
+
+static bool check_domain_caps(struct checker *c, uint32_t d)
+{
+	const struct bp_domain *dom = &c->domains[d];
+	uint64_t slots = 0;
+	char m[MSG_LEN];
+
+	for (uint32_t k = 0; k < dom->n_caps; k++) {
+		const struct bp_cap *cap = &c->caps[dom->first_cap + k];
+		const char *bad = cap->slot >= BH_MAX_CAPS      ? "slot is not below 64" :
+		                  (slots & (1ull << cap->slot)) ? "slot is used twice" :
+		                                                  cap_problem(c, d, cap);
+		if (bad) {
+			snprintf(m, sizeof(m), "cap %u (slot %u) %s", k, cap->slot, bad);
+			return fail_domain(c, d, m);
+		}
+		slots |= 1ull << cap->slot;
+	}
+	return true;
+}
+
+/* ---- ioports ---- */
+
+static const char *ioport_problem(const struct checker *c, uint32_t i)
+{
+	const struct bp_ioport *io = &c->ioports[i];
+
+	if (io->count == 0)
+		return "count is zero";
+	if ((uint32_t)io->base + io->count > 0x10000u)
+		return "runs past port 0xffff";
+	if (io->reserved)
+		return "reserved field is not zero";
+	for (uint32_t j = 0; j < i; j++)
+		if (ranges_overlap(io->base, io->count, c->ioports[j].base, c->ioports[j].count))
+			return "overlaps another ioport range";
+	return NULL;
+}
+
+static bool check_ioports(struct checker *c)
+{
+	char m[MSG_LEN];
+
+	for (uint32_t i = 0; i < c->h->ioports.count; i++) {
+		const char *bad = ioport_problem(c, i);
+		if (bad) {
+			snprintf(m, sizeof(m), "ioport %u (0x%x, count %u): %s", i,
+			         c->ioports[i].base, c->ioports[i].count, bad);
+			return fail(c, m);
+		}
+	}
+	return true;
+}
+
+/* ---- start info ---- */
+
+static const char *info_problem(const struct bh_start_info *info, uint32_t i)
+{
+	if (info->magic != BH_INFO_MAGIC)
+		return "bad magic";
+	if (info->version != BH_INFO_VERSION)
+		return "bad version";
+	if (info->n_entries > BH_INFO_MAX_ENTRIES)
+		return "too many entries";
+	if (info->domain_index != i)
+		return "wrong domain_index";
+	return NULL;
+}
+
+static bool check_infos(struct checker *c)
+{
+	char m[MSG_LEN];
+
+	for (uint32_t i = 0; i < c->h->infos.count; i++) {
+		const char *bad = info_problem(&c->infos[i], i);
+		if (bad) {
+			snprintf(m, sizeof(m), "start info: %s", bad);
+			return fail_domain(c, i, m);
+		}
+	}
+	return true;
+}
+
+static bool check_per_domain(struct checker *c)
+{
+	for (uint32_t d = 0; d < c->h->domains.count; d++)
+		if (!check_domain_maps(c, d) || !check_domain_caps(c, d))
+			return false;
+	return true;
+}
+
+bool plan_check(const void *buf, size_t len, char *err, size_t errlen)
+{
+	struct checker c;
+
+	memset(&c, 0, sizeof(c));
+	c.h = buf;
+	c.err = err;
+	c.errlen = errlen;
+	if (!buf || !check_header(&c, len) || !check_header_fields(&c) || !check_tables(&c))
+		return buf ? false : fail(&c, "no plan");
+	find_tables(&c);
+	return check_regions(&c) && check_domains(&c) && check_klog(&c) && check_channels(&c) &&
+	       check_per_domain(&c) && check_ioports(&c) && check_infos(&c);
+}
