@@ -1,0 +1,332 @@
+/* Boot-plan checker tests: a good hand-built plan passes; each corruption is refused for its reason. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bulkhead/abi/caps.h>
+#include <bulkhead/abi/info.h>
+#include <bulkhead/abi/layout.h>
+#include <kernel/crc32.h>
+#include <kernel/plan.h>
+
+#define RW (BH_RIGHT_READ | BH_RIGHT_WRITE)
+#define R BH_RIGHT_READ
+
+/* The plan under test, 8-byte aligned as the loader hands it over. */
+static uint64_t plan_words[4096];
+static size_t plan_len;
+
+/* Pointers into plan_words, valid after build_good(). */
+struct view {
+	struct bp_header *h;
+	struct bp_domain *dom;
+	struct bp_region *reg;
+	struct bp_map *map;
+	struct bp_channel *ch;
+	struct bp_cap *cap;
+	struct bp_ioport *io;
+	struct bh_start_info *info;
+};
+static struct view v;
+
+/*
+ * The good plan: domains con (0, reads the kernel log), a (1) and b (2);
+ * regions shared (64K), ring (8K, a<->con), klog; channel 0 a<->b (bit 1 each),
+ * channel 1 the ring's (a bit 63, con bit 62); klog bit 63 on con; ioports
+ * 0x60 (con) and 0x3f8..0x3ff (b).
+ */
+static const struct bp_region regions[] = {
+	{"shared", 0x10000, 0, 0},
+	{"ring", 0x2000, BP_REGION_RING, 0},
+	{"klog", 0x1000, BP_REGION_KLOG, 0},
+};
+static const struct bp_map maps[] = {
+	{BH_RING_BASE + 0x1000, 2, R},  /* con: klog */
+	{BH_RING_BASE + 0x4000, 1, RW}, /* con: ring, server */
+	{0x40000000, 0, RW},            /* a: shared */
+	{BH_RING_BASE + 0x2000, 1, RW}, /* a: ring, client */
+	{0x40000000, 0, R},             /* b: shared */
+};
+static const struct bp_channel channels[] = {
+	{{1, 2}, {1, 1}},
+	{{1, 0}, {63, 62}},
+};
+static const struct bp_cap caps[] = {
+	{0, BH_CAP_CHANNEL, BH_RIGHT_SIGNAL, 1, 1}, /* con */
+	{1, BH_CAP_IOPORT, RW, 0, 0},
+	{0, BH_CAP_CHANNEL, BH_RIGHT_SIGNAL, 0, 0}, /* a */
+	{1, BH_CAP_CHANNEL, BH_RIGHT_SIGNAL, 1, 0},
+	{2, BH_CAP_REGION, RW, 2, 0},
+	{0, BH_CAP_CHANNEL, 0, 0, 1}, /* b */
+	{1, BH_CAP_REGION, R, 4, 0},
+	{2, BH_CAP_IOPORT, RW, 1, 0},
+};
+static const struct bp_ioport ioports[] = {{0x60, 1, 0}, {0x3f8, 8, 0}};
+
+static void set_domain(struct bp_domain *d, const char *name, uint32_t map, uint32_t nmap,
+                       uint32_t cap, uint32_t ncap, uint32_t io, uint32_t nio)
+{
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	snprintf(d->image, sizeof(d->image), "img-%s", name);
+	d->stack_size = BH_DEFAULT_STACK;
+	d->heap_size = BH_DEFAULT_HEAP;
+	d->priority = 100;
+	d->first_map = map;
+	d->n_maps = nmap;
+	d->first_cap = cap;
+	d->n_caps = ncap;
+	d->first_ioport = io;
+	d->n_ioports = nio;
+}
+
+static struct bp_table place(size_t *pos, uint32_t count, size_t size)
+{
+	struct bp_table t = {(uint32_t)*pos, count};
+
+	*pos += count * size;
+	return t;
+}
+
+static void refix(void)
+{
+	if (v.h->total_size > sizeof(plan_words))
+		return;
+	v.h->checksum = 0;
+	v.h->checksum = crc32_update(0, plan_words, v.h->total_size);
+}
+
+static void find_view(void)
+{
+	char *base = (char *)plan_words;
+
+	v.h = (struct bp_header *)base;
+	v.dom = (struct bp_domain *)(base + v.h->domains.offset);
+	v.reg = (struct bp_region *)(base + v.h->regions.offset);
+	v.map = (struct bp_map *)(base + v.h->maps.offset);
+	v.ch = (struct bp_channel *)(base + v.h->channels.offset);
+	v.cap = (struct bp_cap *)(base + v.h->caps.offset);
+	v.io = (struct bp_ioport *)(base + v.h->ioports.offset);
+	v.info = (struct bh_start_info *)(base + v.h->infos.offset);
+}
+
+static void build_good(void)
+{
+	struct bp_header *h = (struct bp_header *)plan_words;
+	size_t pos = sizeof(*h);
+
+	memset(plan_words, 0, sizeof(plan_words));
+	h->magic = BP_MAGIC;
+	h->version = BP_VERSION;
+	h->header_size = sizeof(*h);
+	h->memory_bytes = 512ull << 20;
+	snprintf(h->system_name, sizeof(h->system_name), "test");
+	h->domains = place(&pos, 3, sizeof(struct bp_domain));
+	h->regions = place(&pos, 3, sizeof(struct bp_region));
+	h->maps = place(&pos, 5, sizeof(struct bp_map));
+	h->channels = place(&pos, 2, sizeof(struct bp_channel));
+	h->caps = place(&pos, 8, sizeof(struct bp_cap));
+	h->ioports = place(&pos, 2, sizeof(struct bp_ioport));
+	h->infos = place(&pos, 3, sizeof(struct bh_start_info));
+	h->total_size = (uint32_t)pos;
+	h->klog_domain = 0;
+	h->klog_region = 2;
+	h->klog_bit = 63;
+	find_view();
+	set_domain(&v.dom[0], "con", 0, 2, 0, 2, 0, 1);
+	set_domain(&v.dom[1], "a", 2, 2, 2, 3, 1, 0);
+	set_domain(&v.dom[2], "b", 4, 1, 5, 3, 1, 1);
+	memcpy(v.reg, regions, sizeof(regions));
+	memcpy(v.map, maps, sizeof(maps));
+	memcpy(v.ch, channels, sizeof(channels));
+	memcpy(v.cap, caps, sizeof(caps));
+	memcpy(v.io, ioports, sizeof(ioports));
+	for (uint32_t i = 0; i < 3; i++) {
+		v.info[i].magic = BH_INFO_MAGIC;
+		v.info[i].version = BH_INFO_VERSION;
+		v.info[i].domain_index = i;
+	}
+	plan_len = pos;
+	refix();
+}
+
+/* Runs plan_check on an exact-size heap copy, so that a sanitizer sees any read past @len. */
+static bool check_copy(size_t len, char *err, size_t errlen)
+{
+	void *copy = malloc(len ? len : 1);
+
+	assert_non_null(copy);
+	memcpy(copy, plan_words, len);
+	bool ok = plan_check(copy, len, err, errlen);
+	free(copy);
+	return ok;
+}
+
+static void expect_refused(size_t len, const char *reason)
+{
+	char err[256] = "";
+
+	if (check_copy(len, err, sizeof(err)))
+		fail_msg("accepted; expected: %s", reason);
+	if (strcmp(err, reason) != 0)
+		fail_msg("\n  expected: %s\n  got:      %s", reason, err);
+}
+
+static void test_good_plan(void **state)
+{
+	char err[256] = "";
+
+	(void)state;
+	build_good();
+	if (!plan_check(plan_words, plan_len, err, sizeof(err)))
+		fail_msg("good plan refused: %s", err);
+	/* A longer buffer than total_size is fine (the module may be padded). */
+	assert_true(plan_check(plan_words, plan_len + 100, err, sizeof(err)));
+	/* No kernel log at all is fine too, once its region is gone. */
+	v.h->klog_domain = v.h->klog_region = v.h->klog_bit = BP_NONE;
+	v.h->regions.count = 2;
+	v.dom[0].first_map = 1;
+	v.dom[0].n_maps = 1;
+	refix();
+	if (!plan_check(plan_words, plan_len, err, sizeof(err)))
+		fail_msg("plan without klog refused: %s", err);
+}
+
+static void test_crc32(void **state)
+{
+	(void)state;
+	assert_int_equal(crc32_update(0, "123456789", 9), 0xcbf43926u);
+	assert_int_equal(crc32_update(crc32_update(0, "1234", 4), "56789", 5), 0xcbf43926u);
+	assert_int_equal(crc32_update(0, "", 0), 0);
+}
+
+static void test_checksum(void **state)
+{
+	char want[128];
+
+	(void)state;
+	build_good();
+	uint32_t good = v.h->checksum;
+	v.dom[1].priority = 101; /* changed after the checksum was computed */
+	v.h->checksum = 0;
+	uint32_t actual = crc32_update(0, plan_words, plan_len);
+	v.h->checksum = good;
+	snprintf(want, sizeof(want), "checksum 0x%x does not match the plan's CRC-32 0x%x", good,
+	         actual);
+	expect_refused(plan_len, want);
+}
+
+static void test_truncated(void **state)
+{
+	char want[128];
+
+	(void)state;
+	build_good();
+	snprintf(want, sizeof(want), "total_size %u exceeds the %u bytes loaded (truncated plan?)",
+	         (unsigned)plan_len, (unsigned)plan_len - 8);
+	expect_refused(plan_len - 8, want);
+	expect_refused(100, "plan too short: 100 bytes, the header alone has 136");
+	expect_refused(0, "plan too short: 0 bytes, the header alone has 136");
+	/* Every shorter length is refused. */
+	for (size_t len = 0; len < plan_len; len++)
+		assert_false(check_copy(len, want, sizeof(want)));
+}
+
+/* A small error buffer gets a truncated, terminated reason; none at all is fine. */
+static void test_err_buffer(void **state)
+{
+	char err[8];
+
+	(void)state;
+	build_good();
+	v.h->version = 9;
+	memset(err, 'x', sizeof(err));
+	assert_false(plan_check(plan_words, plan_len, err, sizeof(err)));
+	assert_int_equal(err[7], '\0');
+	assert_false(plan_check(plan_words, plan_len, NULL, 0));
+	assert_false(plan_check(NULL, 0, NULL, 0));
+}
+
+/* Flipping any byte (checksum re-fixed) must never crash or read out of bounds. */
+static void test_every_byte(void **state)
+{
+	char err[256];
+	unsigned refused = 0;
+
+	(void)state;
+	build_good();
+	uint32_t good_sum = v.h->checksum;
+	for (size_t i = 0; i < plan_len; i++) {
+		for (unsigned pattern = 0; pattern < 3; pattern++) {
+			static const uint8_t xors[] = {0xff, 0x01, 0x80};
+			bool in_sum = i >= offsetof(struct bp_header, checksum) &&
+			              i < offsetof(struct bp_header, checksum) + 4;
+			((uint8_t *)plan_words)[i] ^= xors[pattern];
+			if (!in_sum)
+				refix();
+			refused += !check_copy(plan_len, err, sizeof(err));
+			((uint8_t *)plan_words)[i] ^= xors[pattern];
+			v.h->checksum = good_sum;
+		}
+	}
+	/* Most flips hit names, reserved space or info pages; many must still be caught. */
+	assert_true(refused > 500);
+}
+
+/* ---- corruptions: each changes the good plan, re-fixes the checksum, names the reason ---- */
+
+struct corruption {
+	const char *name;
+	void (*mutate)(void);
+	const char *reason;
+};
+
+#define C(n, body, why)     \
+	static void n(void) \
+	{                   \
+		body;       \
+	}
+#include "corruptions.h"
+#undef C
+
+static const struct corruption corruptions[] = {
+#define C(n, body, why) {#n, n, why},
+#include "corruptions.h"
+#undef C
+};
+
+static void test_corruption(void **state)
+{
+	const struct corruption *c = *state;
+
+	build_good();
+	c->mutate();
+	refix();
+	expect_refused(plan_len, c->reason);
+}
+
+int main(void)
+{
+	static const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_crc32),      cmocka_unit_test(test_good_plan),
+		cmocka_unit_test(test_checksum),   cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_err_buffer), cmocka_unit_test(test_every_byte),
+	};
+	enum {
+		N_FIXED = sizeof(fixed) / sizeof(fixed[0]),
+		N_CORR = sizeof(corruptions) / sizeof(corruptions[0])
+	};
+	static struct CMUnitTest tests[N_FIXED + N_CORR];
+
+	memcpy(tests, fixed, sizeof(fixed));
+	for (size_t i = 0; i < N_CORR; i++)
+		tests[N_FIXED + i] = (struct CMUnitTest){corruptions[i].name, test_corruption, NULL,
+		                                         NULL, (void *)&corruptions[i]};
+	return _cmocka_run_group_tests("plan", tests, N_FIXED + N_CORR, NULL, NULL);
+}

@@ -1,0 +1,356 @@
+/* Check: the meaning of a manifest - names, references, overlaps, channel ids, the console. */
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <bulkhead/abi/layout.h>
+#include <bulkhead/abi/plan.h>
+
+#include "value.h"
+
+/* Parts of every address space the manifest may not map over. */
+static const struct {
+	uint64_t start, end;
+	const char *what;
+} reserved[] = {
+	{0, BH_LOW_RESERVED_END, "the reserved low area (start-info page, image and heap)"},
+	{BH_RING_BASE, BH_RING_END, "the ring area, where the compiler places rings"},
+	{BH_STACK_AREA, BH_STACK_TOP, "the stack area"},
+};
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* ---- names ---- */
+
+static void check_domain_names(struct manifest *m)
+{
+	for (size_t i = 0; i < m->n_domains; i++) {
+		const struct m_domain *d = &m->domains[i];
+		int first = manifest_find_domain(m, d->name);
+		if (first >= 0 && (size_t)first < i)
+			diag_error(m->diag, d->line,
+			           "duplicate domain name '%s' (first declared at "
+			           "line %d); rename one of them",
+			           d->name, m->domains[first].line);
+	}
+}
+
+static void check_region_names(struct manifest *m)
+{
+	for (size_t i = 0; i < m->n_regions; i++) {
+		const struct m_region *r = &m->regions[i];
+		int first = manifest_find_region(m, r->name);
+		if (first >= 0 && (size_t)first < i)
+			diag_error(m->diag, r->line,
+			           "duplicate region name '%s' (first declared at "
+			           "line %d); rename one of them",
+			           r->name, m->regions[first].line);
+	}
+}
+
+static int find_ring(const struct manifest *m, const char *name, size_t before)
+{
+	for (size_t i = 0; name && i < before; i++)
+		if (m->rings[i].name && strcmp(m->rings[i].name, name) == 0)
+			return (int)i;
+	return MANIFEST_NO_INDEX;
+}
+
+static void check_ring_name(struct manifest *m, size_t i)
+{
+	const struct m_ring *r = &m->rings[i];
+	int dup = find_ring(m, r->name, i);
+	int region = manifest_find_region(m, r->name);
+
+	if (!r->name)
+		return;
+	if (dup >= 0)
+		diag_error(m->diag, r->line,
+		           "duplicate ring name '%s' (first declared at line %d); "
+		           "rename one of them",
+		           r->name, m->rings[dup].line);
+	else if (region >= 0)
+		diag_error(m->diag, r->line,
+		           "ring name '%s' is already the name of a region (line "
+		           "%d), which maps use too; rename the ring",
+		           r->name, m->regions[region].line);
+	else if (strcmp(r->name, "stdout") == 0)
+		diag_error(m->diag, r->line,
+		           "ring name 'stdout' is reserved for the console's "
+		           "output rings; choose another name");
+}
+
+/* ---- domains: count, console, maps, ioports ---- */
+
+static void check_domain_count(struct manifest *m)
+{
+	if (m->n_domains == 0)
+		diag_error(m->diag, m->line,
+		           "system '%s' declares no domain; add at least one "
+		           "<domain>",
+		           m->name ? m->name : "?");
+	if (m->n_domains > BP_MAX_DOMAINS)
+		diag_error(m->diag, m->domains[BP_MAX_DOMAINS].line,
+		           "too many domains: this is "
+		           "domain %u, and a system has at most %u; remove some",
+		           BP_MAX_DOMAINS + 1, BP_MAX_DOMAINS);
+}
+
+static void check_console(struct manifest *m)
+{
+	for (size_t i = 0; i < m->n_domains; i++) {
+		const struct m_domain *d = &m->domains[i];
+		if (!d->console)
+			continue;
+		if (m->console == MANIFEST_NO_INDEX) {
+			m->console = (int)i;
+			continue;
+		}
+		diag_error(m->diag, d->line,
+		           "domain '%s' is a second console service (image "
+		           "'console'); domain '%s' (line %d) already is one, and a system has at "
+		           "most one",
+		           d->name ? d->name : "?", m->domains[m->console].name,
+		           m->domains[m->console].line);
+	}
+}
+
+static bool map_in_user_half(struct manifest *m, const struct m_map *mp, uint64_t size)
+{
+	char s[32];
+
+	if (mp->vaddr < BH_USER_TOP && size <= BH_USER_TOP - mp->vaddr)
+		return true;
+	diag_error(m->diag, mp->line,
+	           "map of '%s' at 0x%llx (%s) reaches past the end of the "
+	           "user half (0x%llx); choose a lower vaddr",
+	           mp->region, (unsigned long long)mp->vaddr, value_format_size(size, s, sizeof(s)),
+	           (unsigned long long)BH_USER_TOP);
+	return false;
+}
+
+static bool map_off_reserved(struct manifest *m, const struct m_map *mp, uint64_t size)
+{
+	char s[32];
+
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		uint64_t len = reserved[i].end - reserved[i].start;
+		if (!overlaps(mp->vaddr, size, reserved[i].start, len))
+			continue;
+		diag_error(m->diag, mp->line,
+		           "map of '%s' at 0x%llx (%s) overlaps %s [0x%llx, "
+		           "0x%llx); choose a vaddr outside it",
+		           mp->region, (unsigned long long)mp->vaddr,
+		           value_format_size(size, s, sizeof(s)), reserved[i].what,
+		           (unsigned long long)reserved[i].start,
+		           (unsigned long long)reserved[i].end);
+		return false;
+	}
+	return true;
+}
+
+/* Resolves map @j of @d; true if it has a valid placement to compare with others. */
+static bool check_map(struct manifest *m, struct m_domain *d, size_t j)
+{
+	struct m_map *mp = &d->maps[j];
+
+	if (!mp->region)
+		return false;
+	mp->region_idx = manifest_find_region(m, mp->region);
+	if (mp->region_idx < 0) {
+		diag_error(m->diag, mp->line,
+		           "map of undeclared region '%s'; declare it with "
+		           "<region name=\"%s\" size=\"...\"/> or fix the name",
+		           mp->region, mp->region);
+		return false;
+	}
+	for (size_t k = 0; k < j; k++) {
+		if (d->maps[k].region_idx == mp->region_idx) {
+			diag_error(m->diag, mp->line,
+			           "region '%s' is already mapped into domain "
+			           "'%s' (line %d); map a region at most once per domain",
+			           mp->region, d->name, d->maps[k].line);
+			return false;
+		}
+	}
+	const struct m_region *r = &m->regions[mp->region_idx];
+	if (!mp->vaddr_ok || !r->size_ok)
+		return false;
+	return map_in_user_half(m, mp, r->size) && map_off_reserved(m, mp, r->size);
+}
+
+static void check_maps(struct manifest *m, struct m_domain *d)
+{
+	bool *placed = calloc(d->n_maps + 1, sizeof(*placed));
+	char s[32];
+
+	for (size_t j = 0; placed && j < d->n_maps; j++) {
+		const struct m_map *mp = &d->maps[j];
+		placed[j] = check_map(m, d, j);
+		for (size_t k = 0; placed[j] && k < j; k++) {
+			const struct m_map *o = &d->maps[k];
+			uint64_t size = m->regions[mp->region_idx].size;
+			if (!placed[k] ||
+			    !overlaps(mp->vaddr, size, o->vaddr, m->regions[o->region_idx].size))
+				continue;
+			diag_error(m->diag, mp->line,
+			           "map of '%s' at 0x%llx (%s) overlaps the map "
+			           "of '%s' at 0x%llx (line %d); move one of them",
+			           mp->region, (unsigned long long)mp->vaddr,
+			           value_format_size(size, s, sizeof(s)), o->region,
+			           (unsigned long long)o->vaddr, o->line);
+			break;
+		}
+	}
+	free(placed);
+}
+
+static void check_ioport_pair(struct manifest *m, const struct m_ioport *io,
+                              const struct m_domain *od, const struct m_ioport *o)
+{
+	if (!o->ok || !overlaps(io->base, io->count, o->base, o->count))
+		return;
+	diag_error(m->diag, io->line,
+	           "ioports 0x%x..0x%x overlap ioports 0x%x..0x%x of domain "
+	           "'%s' (line %d); an I/O port belongs to one domain only",
+	           io->base, io->base + io->count - 1, o->base, o->base + o->count - 1,
+	           od->name ? od->name : "?", o->line);
+}
+
+/* Compares every ioport range with all ranges declared before it, in any domain. */
+static void check_ioports(struct manifest *m)
+{
+	for (size_t i = 0; i < m->n_domains; i++) {
+		for (size_t j = 0; j < m->domains[i].n_ioports; j++) {
+			const struct m_ioport *io = &m->domains[i].ioports[j];
+			size_t before = m->diag->n;
+			for (size_t k = 0; io->ok && k <= i && m->diag->n == before; k++) {
+				size_t n = k == i ? j : m->domains[k].n_ioports;
+				for (size_t l = 0; l < n && m->diag->n == before; l++)
+					check_ioport_pair(m, io, &m->domains[k],
+					                  &m->domains[k].ioports[l]);
+			}
+		}
+	}
+}
+
+/* ---- channels and rings ---- */
+
+static int resolve_domain(struct manifest *m, const char *name, int line, const char *what)
+{
+	int idx = manifest_find_domain(m, name);
+
+	if (name && idx < 0)
+		diag_error(m->diag, line,
+		           "%s is '%s', which is not a declared domain; declare "
+		           "<domain name=\"%s\" .../> or fix the name",
+		           what, name, name);
+	return idx;
+}
+
+/* Records the id of end @e in its domain; reports an id the domain already uses. */
+static void claim_id(struct manifest *m, int *id_lines, const struct m_end *e)
+{
+	int *slot = &id_lines[e->domain_idx * (int)BP_MAX_CHANNEL_BITS + (int)e->id];
+
+	if (*slot)
+		diag_error(m->diag, e->line,
+		           "channel id %u is used twice in domain '%s' (also at "
+		           "line %d); give each channel end in a domain its own id 0..63",
+		           e->id, e->domain, *slot);
+	else
+		*slot = e->line;
+}
+
+static const char *end_name(const struct manifest *m, const struct m_channel *ch, int side)
+{
+	return ch->name ? ch->name : m->domains[ch->ends[1 - side].domain_idx].name;
+}
+
+/* Reports a channel whose name in domain of end @side repeats an earlier channel's. */
+static bool check_channel_name(struct manifest *m, size_t c, int side)
+{
+	const struct m_channel *ch = &m->channels[c];
+	int dom = ch->ends[side].domain_idx;
+
+	for (size_t k = 0; k < c; k++) {
+		const struct m_channel *o = &m->channels[k];
+		for (int os = 0; o->n_ends == 2 && os < 2; os++) {
+			if (o->ends[os].domain_idx != dom || o->ends[1 - os].domain_idx < 0 ||
+			    o->ends[0].domain_idx == o->ends[1].domain_idx ||
+			    strcmp(end_name(m, o, os), end_name(m, ch, side)) != 0)
+				continue;
+			diag_error(m->diag, ch->line,
+			           "domain '%s' already has a channel named '%s' "
+			           "(line %d); give one of them another name with name=\"...\"",
+			           ch->ends[side].domain, end_name(m, ch, side), o->line);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void check_channel(struct manifest *m, size_t c, int *id_lines)
+{
+	struct m_channel *ch = &m->channels[c];
+
+	if (ch->n_ends != 2)
+		return;
+	for (int s = 0; s < 2; s++)
+		ch->ends[s].domain_idx = resolve_domain(m, ch->ends[s].domain, ch->ends[s].line,
+		                                        "the domain of this <end>");
+	if (ch->ends[0].domain_idx < 0 || ch->ends[1].domain_idx < 0)
+		return;
+	if (ch->ends[0].domain_idx == ch->ends[1].domain_idx) {
+		diag_error(m->diag, ch->line,
+		           "channel%s%s%s connects domain '%s' to itself; its "
+		           "two <end> elements must name different domains",
+		           ch->name ? " '" : "", ch->name ? ch->name : "", ch->name ? "'" : "",
+		           ch->ends[0].domain);
+		return;
+	}
+	for (int s = 0; s < 2; s++)
+		if (ch->ends[s].id_ok)
+			claim_id(m, id_lines, &ch->ends[s]);
+	for (int s = 0; s < 2 && check_channel_name(m, c, s); s++)
+		continue;
+}
+
+static void check_ring(struct manifest *m, size_t i)
+{
+	struct m_ring *r = &m->rings[i];
+	char what[64];
+
+	check_ring_name(m, i);
+	snprintf(what, sizeof(what), "client of ring '%s'", r->name ? r->name : "?");
+	r->client_idx = resolve_domain(m, r->client, r->line, what);
+	snprintf(what, sizeof(what), "server of ring '%s'", r->name ? r->name : "?");
+	r->server_idx = resolve_domain(m, r->server, r->line, what);
+	if (r->client_idx >= 0 && r->client_idx == r->server_idx)
+		diag_error(m->diag, r->line,
+		           "ring '%s' has domain '%s' as both client and server; "
+		           "a ring connects two different domains",
+		           r->name ? r->name : "?", r->client);
+}
+
+void check_manifest(struct manifest *m)
+{
+	int *id_lines = calloc(m->n_domains * BP_MAX_CHANNEL_BITS + 1, sizeof(int));
+
+	check_domain_count(m);
+	check_domain_names(m);
+	check_region_names(m);
+	check_console(m);
+	for (size_t i = 0; i < m->n_domains; i++)
+		check_maps(m, &m->domains[i]);
+	check_ioports(m);
+	for (size_t c = 0; id_lines && c < m->n_channels; c++)
+		check_channel(m, c, id_lines);
+	for (size_t i = 0; i < m->n_rings; i++)
+		check_ring(m, i);
+	free(id_lines);
+}

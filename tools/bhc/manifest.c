@@ -1,0 +1,538 @@
+/* Manifest model: reads a manifest's XML into the model and checks each attribute's value. */
+#include "manifest.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+#include <bulkhead/abi/caps.h>
+#include <bulkhead/abi/layout.h>
+#include <bulkhead/abi/plan.h>
+
+#include "schema.h"
+#include "value.h"
+
+/* The first well-formedness error libxml2 reports; later ones are its consequences. */
+struct parse_errors {
+	int line;
+	char msg[512];
+	bool seen;
+};
+
+static void on_parse_error(void *ctx, xmlErrorPtr err)
+{
+	struct parse_errors *pe = ctx;
+
+	if (pe->seen || err->level < XML_ERR_ERROR)
+		return;
+	pe->seen = true;
+	pe->line = err->line;
+	snprintf(pe->msg, sizeof(pe->msg), "%s", err->message ? err->message : "unreadable");
+	pe->msg[strcspn(pe->msg, "\n")] = '\0';
+	if (pe->msg[0] >= 'A' && pe->msg[0] <= 'Z')
+		pe->msg[0] = (char)(pe->msg[0] - 'A' + 'a');
+}
+
+static xmlDocPtr read_doc(const char *path, struct diag *diag)
+{
+	struct parse_errors pe = {0};
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		diag_error(diag, 0, "cannot read the manifest: %s", strerror(errno));
+		return NULL;
+	}
+	fclose(f);
+	xmlSetStructuredErrorFunc(&pe, on_parse_error);
+	xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	if (pe.seen || !doc) {
+		diag_error(diag, pe.line, "malformed XML: %s; fix the XML syntax",
+		           pe.seen ? pe.msg : "cannot parse");
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/* ---- attribute access ---- */
+
+static int line_of(xmlNodePtr n)
+{
+	long line = xmlGetLineNo(n);
+	return line > 0 ? (int)line : 0;
+}
+
+static const char *attr(struct manifest *m, xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
+	if (!v)
+		return NULL;
+	char *copy = arena_strdup(&m->arena, (const char *)v);
+	xmlFree(v);
+	return copy;
+}
+
+static bool is_elem(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+/* Reads the name attribute @an of @n; reports a malformed one but keeps it, so
+ * that references to it still resolve. */
+static const char *get_name(struct manifest *m, xmlNodePtr n, const char *an, const char *what)
+{
+	char buf[128];
+	const char *v = attr(m, n, an);
+	const char *problem = v ? value_name_problem(v, buf, sizeof(buf)) : NULL;
+
+	if (problem)
+		diag_error(m->diag, line_of(n), "%s '%s' %s", what, v, problem);
+	return v;
+}
+
+/* Spells @bytes the way a manifest would: 64K, 1M, 2G or plain bytes. */
+static const char *manifest_size(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes && bytes % (1ull << 30) == 0)
+		snprintf(buf, len, "%lluG", (unsigned long long)(bytes >> 30));
+	else if (bytes && bytes % (1ull << 20) == 0)
+		snprintf(buf, len, "%lluM", (unsigned long long)(bytes >> 20));
+	else if (bytes && bytes % (1ull << 10) == 0)
+		snprintf(buf, len, "%lluK", (unsigned long long)(bytes >> 10));
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+	return buf;
+}
+
+enum size_rule { SIZE_PAGES, SIZE_PAGES_OR_ZERO, SIZE_ANY };
+
+/* Reads size attribute @an of @owner (" of region 'x'"); false if missing (nothing
+ * reported) or invalid (reported). */
+static bool get_size(struct manifest *m, xmlNodePtr n, const char *an, const char *owner,
+                     enum size_rule rule, uint64_t *out)
+{
+	char buf[32];
+	const char *v = attr(m, n, an);
+	int line = line_of(n);
+
+	if (!v)
+		return false;
+	if (!value_size(v, out)) {
+		diag_error(m->diag, line,
+		           "%s '%s'%s is not a size; write a number of bytes with "
+		           "an optional K, M or G suffix, e.g. 64K",
+		           an, v, owner);
+		return false;
+	}
+	if (*out == 0 && rule != SIZE_PAGES_OR_ZERO) {
+		diag_error(m->diag, line, "%s%s is zero; give at least 4K", an, owner);
+		return false;
+	}
+	if (rule != SIZE_ANY && *out % BH_PAGE_SIZE) {
+		uint64_t up = (*out | (BH_PAGE_SIZE - 1)) + 1;
+		diag_error(m->diag, line,
+		           "%s '%s'%s is not a multiple of the page size (4K); "
+		           "round it up to %s",
+		           an, v, owner, manifest_size(up, buf, sizeof(buf)));
+		return false;
+	}
+	return true;
+}
+
+/* Reads a duration; false if missing or invalid (reported). */
+static bool get_time(struct manifest *m, xmlNodePtr n, const char *an, const char *owner,
+                     uint64_t *out)
+{
+	const char *v = attr(m, n, an);
+
+	if (!v)
+		return false;
+	if (!value_time_us(v, out)) {
+		diag_error(m->diag, line_of(n),
+		           "%s '%s'%s is not a duration; write a whole "
+		           "number with the unit us, ms or s, e.g. 2ms",
+		           an, v, owner);
+		return false;
+	}
+	if (*out == 0) {
+		diag_error(m->diag, line_of(n),
+		           "%s%s is zero; give a positive duration, or leave "
+		           "out both budget and period for an unlimited domain",
+		           an, owner);
+		return false;
+	}
+	return true;
+}
+
+/* Reads a decimal number in [0, max]; false if missing or invalid (reported). */
+static bool get_bounded(struct manifest *m, xmlNodePtr n, const char *an, const char *owner,
+                        uint64_t max, const char *range, uint64_t *out)
+{
+	const char *v = attr(m, n, an);
+
+	if (!v)
+		return false;
+	if (!value_decimal(v, out) || *out > max) {
+		diag_error(m->diag, line_of(n), "%s '%s'%s is not valid; %s", an, v, owner, range);
+		return false;
+	}
+	return true;
+}
+
+/* ---- elements ---- */
+
+static void parse_region(struct manifest *m, xmlNodePtr n)
+{
+	struct m_region *r = arena_vec_push((void **)&m->regions, &m->n_regions, sizeof(*r));
+	char what[96];
+
+	r->line = line_of(n);
+	r->name = get_name(m, n, "name", "region name");
+	snprintf(what, sizeof(what), " of region '%s'", r->name ? r->name : "?");
+	r->size_ok = get_size(m, n, "size", what, SIZE_PAGES, &r->size);
+}
+
+static void parse_map(struct manifest *m, struct m_domain *d, xmlNodePtr n)
+{
+	struct m_map *mp = arena_vec_push((void **)&d->maps, &d->n_maps, sizeof(*mp));
+	const char *vaddr = attr(m, n, "vaddr");
+	const char *perms = attr(m, n, "perms");
+	int line = line_of(n);
+
+	mp->line = line;
+	mp->region = attr(m, n, "region");
+	mp->region_idx = MANIFEST_NO_INDEX;
+	const char *rn = mp->region ? mp->region : "?";
+	if (vaddr && !value_number(vaddr, &mp->vaddr))
+		diag_error(m->diag, line,
+		           "vaddr '%s' of the map of '%s' is not a number; write an "
+		           "address such as 0x40000000",
+		           vaddr, rn);
+	else if (vaddr && mp->vaddr % BH_PAGE_SIZE)
+		diag_error(m->diag, line,
+		           "vaddr %s of the map of '%s' is not page aligned; use a "
+		           "multiple of 0x1000, e.g. 0x%llx",
+		           vaddr, rn, (unsigned long long)(mp->vaddr & ~(BH_PAGE_SIZE - 1)));
+	else
+		mp->vaddr_ok = vaddr != NULL;
+	if (!perms)
+		return;
+	enum value_perms_result pr = value_perms(perms, &mp->rights);
+	if (pr == VALUE_PERMS_WX)
+		diag_error(m->diag, line,
+		           "perms '%s' of the map of '%s' make it writable and "
+		           "executable, which W^X forbids; use r, rw or rx",
+		           perms, rn);
+	else if (pr == VALUE_PERMS_BAD)
+		diag_error(m->diag, line,
+		           "perms '%s' of the map of '%s' are not valid; use r, rw "
+		           "or rx",
+		           perms, rn);
+	mp->rights_ok = pr == VALUE_PERMS_OK;
+}
+
+static void parse_ioport(struct manifest *m, struct m_domain *d, xmlNodePtr n)
+{
+	struct m_ioport *io = arena_vec_push((void **)&d->ioports, &d->n_ioports, sizeof(*io));
+	const char *base = attr(m, n, "base");
+	const char *count = attr(m, n, "count");
+	uint64_t b = 0, c = 0;
+	int line = line_of(n);
+
+	io->line = line;
+	if (!base || !count)
+		return;
+	if (!value_number(base, &b) || b > 0xffff)
+		diag_error(m->diag, line,
+		           "ioport base '%s' is not a port number; ports run from 0 "
+		           "to 0xffff",
+		           base);
+	else if (!value_number(count, &c) || c == 0 || c > 0x10000)
+		diag_error(m->diag, line,
+		           "ioport count '%s' is not valid; give the number of "
+		           "ports, 1 to 65536",
+		           count);
+	else if (b + c > 0x10000)
+		diag_error(m->diag, line,
+		           "ioports %s..0x%llx run past the last port 0xffff; "
+		           "reduce count to at most %llu",
+		           base, (unsigned long long)(b + c - 1),
+		           (unsigned long long)(0x10000 - b));
+	else
+		io->ok = true;
+	io->base = (uint32_t)b;
+	io->count = (uint32_t)c;
+}
+
+static void parse_sched(struct manifest *m, struct m_domain *d, xmlNodePtr n, const char *dn)
+{
+	char what[96], b[32], p[32];
+	bool has_b = attr(m, n, "budget") != NULL, has_p = attr(m, n, "period") != NULL;
+
+	snprintf(what, sizeof(what), " of domain '%s'", dn);
+	bool ok_b = get_time(m, n, "budget", what, &d->budget_us);
+	bool ok_p = get_time(m, n, "period", what, &d->period_us);
+	if (has_b && !has_p)
+		diag_error(m->diag, d->line,
+		           "domain '%s' has a budget but no period; add a period, "
+		           "e.g. period=\"10ms\", or remove the budget",
+		           dn);
+	else if (has_p && !has_b)
+		diag_error(m->diag, d->line,
+		           "domain '%s' has a period but no budget; add a budget, "
+		           "e.g. budget=\"2ms\", or remove the period",
+		           dn);
+	else if (ok_b && ok_p && d->budget_us > d->period_us)
+		diag_error(m->diag, d->line,
+		           "budget of domain '%s' (%s) is larger than its period "
+		           "(%s); make the budget at most the period",
+		           dn, value_format_time(d->budget_us, b, sizeof(b)),
+		           value_format_time(d->period_us, p, sizeof(p)));
+	d->sched_ok = (!has_b && !has_p) || (ok_b && ok_p && d->budget_us <= d->period_us);
+	if (!d->sched_ok)
+		d->budget_us = d->period_us = 0;
+}
+
+static void parse_memory(struct manifest *m, struct m_domain *d, xmlNodePtr n, const char *dn)
+{
+	char what[96], lim[32];
+
+	d->stack = BH_DEFAULT_STACK;
+	d->heap = BH_DEFAULT_HEAP;
+	snprintf(what, sizeof(what), " of domain '%s'", dn);
+	d->stack_ok = get_size(m, n, "stack", what, SIZE_PAGES, &d->stack) || !attr(m, n, "stack");
+	if (d->stack_ok && d->stack > BH_STACK_MAX) {
+		diag_error(m->diag, d->line,
+		           "stack of domain '%s' is larger than the %s a stack "
+		           "may have; make it smaller",
+		           dn, value_format_size(BH_STACK_MAX, lim, sizeof(lim)));
+		d->stack_ok = false;
+	}
+	d->heap_ok = get_size(m, n, "heap", what, SIZE_PAGES_OR_ZERO, &d->heap) ||
+	             !attr(m, n, "heap");
+	if (d->heap_ok && d->heap > BH_HEAP_MAX) {
+		diag_error(m->diag, d->line,
+		           "heap of domain '%s' is larger than the %s a heap may "
+		           "have; make it smaller",
+		           dn, value_format_size(BH_HEAP_MAX, lim, sizeof(lim)));
+		d->heap_ok = false;
+	}
+}
+
+static void parse_image(struct manifest *m, struct m_domain *d, xmlNodePtr n, const char *dn)
+{
+	char buf[128];
+
+	d->image = attr(m, n, "image");
+	if (!d->image)
+		return;
+	if (d->image[0] == '\0') {
+		diag_error(m->diag, d->line,
+		           "image of domain '%s' is empty; name a program, e.g. "
+		           "image=\"ping\", or an ELF file path containing '/'",
+		           dn);
+		d->image = NULL;
+		return;
+	}
+	const char *problem =
+		strchr(d->image, '/') ? NULL : value_name_problem(d->image, buf, sizeof(buf));
+	if (problem) {
+		diag_error(m->diag, d->line,
+		           "image '%s' of domain '%s' %s (a path needs a '/', "
+		           "e.g. ./%s.elf)",
+		           d->image, dn, problem, d->image);
+		d->image = NULL;
+		return;
+	}
+	if (strcmp(d->image, "plan") == 0) {
+		diag_error(m->diag, d->line,
+		           "image name 'plan' of domain '%s' is reserved for the "
+		           "boot plan module; rename the program",
+		           dn);
+		d->image = NULL;
+		return;
+	}
+	d->console = strcmp(d->image, "console") == 0;
+}
+
+static void parse_domain(struct manifest *m, xmlNodePtr n)
+{
+	struct m_domain *d = arena_vec_push((void **)&m->domains, &m->n_domains, sizeof(*d));
+	uint64_t prio = 0;
+	char what[96];
+
+	d->line = line_of(n);
+	d->name = get_name(m, n, "name", "domain name");
+	const char *dn = d->name ? d->name : "?";
+	parse_image(m, d, n, dn);
+	snprintf(what, sizeof(what), " of domain '%s'", dn);
+	d->priority_ok = get_bounded(m, n, "priority", what, 255,
+	                             "priorities run from 0 (lowest) to 255 (highest)", &prio);
+	d->priority = (uint32_t)prio;
+	parse_sched(m, d, n, dn);
+	parse_memory(m, d, n, dn);
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		if (is_elem(c, "map"))
+			parse_map(m, d, c);
+		else if (is_elem(c, "ioport"))
+			parse_ioport(m, d, c);
+	}
+}
+
+static void parse_end(struct manifest *m, struct m_end *e, xmlNodePtr n)
+{
+	const char *rights = attr(m, n, "rights");
+	uint64_t id = 0;
+
+	e->line = line_of(n);
+	e->domain = attr(m, n, "domain");
+	e->domain_idx = MANIFEST_NO_INDEX;
+	e->id_ok = get_bounded(m, n, "id", " of this channel <end>", BP_MAX_CHANNEL_BITS - 1,
+	                       "channel ids run from 0 to 63", &id);
+	e->id = (uint32_t)id;
+	e->signal = true;
+	if (rights && strcmp(rights, "none") == 0)
+		e->signal = false;
+	else if (rights && strcmp(rights, "signal") != 0)
+		diag_error(m->diag, e->line,
+		           "rights '%s' of a channel end are not valid; use "
+		           "signal (the default) or none",
+		           rights);
+}
+
+static void parse_channel(struct manifest *m, xmlNodePtr n)
+{
+	struct m_channel *ch = arena_vec_push((void **)&m->channels, &m->n_channels, sizeof(*ch));
+
+	ch->line = line_of(n);
+	ch->name = get_name(m, n, "name", "channel name");
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		if (!is_elem(c, "end"))
+			continue;
+		if (ch->n_ends < 2)
+			parse_end(m, &ch->ends[ch->n_ends], c);
+		ch->n_ends++;
+	}
+}
+
+static void parse_ring(struct manifest *m, xmlNodePtr n)
+{
+	struct m_ring *r = arena_vec_push((void **)&m->rings, &m->n_rings, sizeof(*r));
+	char what[96];
+
+	r->line = line_of(n);
+	r->name = get_name(m, n, "name", "ring name");
+	r->client = attr(m, n, "client");
+	r->server = attr(m, n, "server");
+	r->client_idx = r->server_idx = MANIFEST_NO_INDEX;
+	r->size = MANIFEST_DEFAULT_RING_SIZE;
+	snprintf(what, sizeof(what), " of ring '%s'", r->name ? r->name : "?");
+	r->size_ok = get_size(m, n, "size", what, SIZE_PAGES, &r->size) || !attr(m, n, "size");
+}
+
+static void parse_system(struct manifest *m, xmlNodePtr root)
+{
+	m->line = line_of(root);
+	m->name = get_name(m, root, "name", "system name");
+	if (attr(m, root, "memory"))
+		get_size(m, root, "memory", " of the system", SIZE_ANY, &m->memory);
+	for (xmlNodePtr c = root->children; c; c = c->next) {
+		if (is_elem(c, "region"))
+			parse_region(m, c);
+		else if (is_elem(c, "domain"))
+			parse_domain(m, c);
+		else if (is_elem(c, "channel"))
+			parse_channel(m, c);
+		else if (is_elem(c, "ring"))
+			parse_ring(m, c);
+	}
+}
+
+/* The node after @n in document order, skipping @n's children, or NULL past @root. */
+static xmlNodePtr next_outside(xmlNodePtr n, xmlNodePtr root)
+{
+	while (n != root && !n->next)
+		n = n->parent;
+	return n == root ? NULL : n->next;
+}
+
+/* Drops whitespace-only text, which the schema would count as content of empty
+ * elements. Walks the tree without recursion. */
+static void strip_blanks(xmlNodePtr root)
+{
+	xmlNodePtr n = root ? root->children : NULL;
+
+	while (n) {
+		if (n->type == XML_ELEMENT_NODE && n->children) {
+			n = n->children;
+			continue;
+		}
+		xmlNodePtr next = next_outside(n, root);
+		if (n->type == XML_TEXT_NODE && xmlIsBlankNode(n)) {
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+		}
+		n = next;
+	}
+}
+
+bool manifest_load(struct manifest *m, const char *path, uint64_t memory, struct diag *diag)
+{
+	char *copy = strdup(path);
+
+	m->file = path;
+	m->diag = diag;
+	m->memory = memory;
+	m->console = MANIFEST_NO_INDEX;
+	m->dir = arena_strdup(&m->arena, copy ? dirname(copy) : ".");
+	free(copy);
+	xmlDocPtr doc = read_doc(path, diag);
+	if (!doc)
+		return false;
+	strip_blanks(xmlDocGetRootElement(doc));
+	if (!schema_validate(doc, diag))
+		diag_error(diag, 0,
+		           "internal error: the embedded schema bulkhead.xsd does not load");
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	bool system = root && is_elem(root, "system");
+	if (system)
+		parse_system(m, root);
+	xmlFreeDoc(doc);
+	return system;
+}
+
+void manifest_free(struct manifest *m)
+{
+	for (size_t i = 0; i < m->n_domains; i++) {
+		free(m->domains[i].maps);
+		free(m->domains[i].ioports);
+		free(m->domains[i].img.path);
+	}
+	free(m->regions);
+	free(m->domains);
+	free(m->channels);
+	free(m->rings);
+	arena_free(&m->arena);
+	memset(m, 0, sizeof(*m));
+}
+
+int manifest_find_domain(const struct manifest *m, const char *name)
+{
+	for (size_t i = 0; name && i < m->n_domains; i++)
+		if (m->domains[i].name && strcmp(m->domains[i].name, name) == 0)
+			return (int)i;
+	return MANIFEST_NO_INDEX;
+}
+
+int manifest_find_region(const struct manifest *m, const char *name)
+{
+	for (size_t i = 0; name && i < m->n_regions; i++)
+		if (m->regions[i].name && strcmp(m->regions[i].name, name) == 0)
+			return (int)i;
+	return MANIFEST_NO_INDEX;
+}

@@ -1,0 +1,133 @@
+/* Manifest model: what a manifest declares, as read from its XML, with line numbers. */
+#ifndef BHC_MANIFEST_H
+#define BHC_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "diag.h"
+
+#define MANIFEST_NO_INDEX (-1)
+#define MANIFEST_DEFAULT_MEMORY (512ull << 20)
+#define MANIFEST_DEFAULT_RING_SIZE 0x2000ull /* <ring> without size, and stdout rings */
+
+/*
+ * Every value carries an "ok" flag: false when the attribute was missing or
+ * invalid (an error was reported), so that later checks skip it instead of
+ * reporting follow-on errors.
+ */
+struct m_region {
+	int line;
+	const char *name;
+	uint64_t size;
+	bool size_ok;
+};
+
+struct m_map {
+	int line;
+	const char *region; /* name as written; NULL if missing */
+	int region_idx;     /* resolved by check, or MANIFEST_NO_INDEX */
+	uint64_t vaddr;
+	bool vaddr_ok;
+	uint32_t rights; /* BH_RIGHT_* */
+	bool rights_ok;
+};
+
+struct m_ioport {
+	int line;
+	uint32_t base, count;
+	bool ok;
+};
+
+/* Facts about a domain's ELF image, filled in by image_check. */
+struct m_image {
+	bool ok;
+	char *path;           /* absolute path of the ELF file */
+	uint64_t pages_bytes; /* page-rounded bytes of its loadable segments */
+	uint64_t n_segments;
+};
+
+struct m_domain {
+	int line;
+	const char *name;
+	const char *image; /* attribute as written; NULL if missing */
+	uint32_t priority;
+	bool priority_ok;
+	uint64_t budget_us, period_us; /* 0 = not given */
+	bool sched_ok;
+	uint64_t stack, heap;
+	bool stack_ok, heap_ok;
+	bool console; /* image is "console": the console service */
+	struct m_map *maps;
+	size_t n_maps;
+	struct m_ioport *ioports;
+	size_t n_ioports;
+	struct m_image img;
+};
+
+struct m_end {
+	int line;
+	const char *domain;
+	int domain_idx;
+	uint32_t id;
+	bool id_ok;
+	bool signal; /* rights="signal" (the default) */
+};
+
+struct m_channel {
+	int line;
+	const char *name; /* NULL: each end is named after its peer */
+	struct m_end ends[2];
+	size_t n_ends; /* as written; only 2 is valid */
+};
+
+struct m_ring {
+	int line;
+	const char *name;
+	const char *client, *server;
+	int client_idx, server_idx;
+	uint64_t size;
+	bool size_ok;
+};
+
+struct manifest {
+	const char *file; /* path as given */
+	char *dir;        /* directory of the file, for path images */
+	int line;         /* line of <system> */
+	const char *name;
+	uint64_t memory; /* machine RAM: attribute, else --memory, else 512M */
+	struct m_region *regions;
+	size_t n_regions;
+	struct m_domain *domains;
+	size_t n_domains;
+	struct m_channel *channels;
+	size_t n_channels;
+	struct m_ring *rings;
+	size_t n_rings;
+	int console; /* index of the console domain, or MANIFEST_NO_INDEX */
+	struct arena arena;
+	struct diag *diag;
+};
+
+/**
+ * Reads @path: well-formedness (libxml2), structure (the embedded XSD), then
+ * every attribute value. Errors go to @diag.
+ * Needs: @m zeroed; @memory the RAM to assume when <system> has no memory attribute.
+ * Returns: false if the file could not be read as XML or its root is not <system>
+ * (@m is then empty but must still be freed); true otherwise, even when @diag
+ * holds errors.
+ */
+bool manifest_load(struct manifest *m, const char *path, uint64_t memory, struct diag *diag);
+
+/** Frees everything manifest_load allocated. */
+void manifest_free(struct manifest *m);
+
+/** Returns the index of the domain named @name, or MANIFEST_NO_INDEX. */
+int manifest_find_domain(const struct manifest *m, const char *name);
+
+/** Returns the index of the region named @name, or MANIFEST_NO_INDEX. */
+int manifest_find_region(const struct manifest *m, const char *name);
+
+#endif

@@ -1,0 +1,109 @@
+/* Summary: what `bhc check` prints - each domain's resources and who can signal whom. */
+#include "summary.h"
+
+#include <bulkhead/abi/caps.h>
+#include <bulkhead/abi/info.h>
+#include <bulkhead/abi/layout.h>
+
+#include "memory.h"
+#include "value.h"
+
+#define SZ(x, buf) value_format_size((x), (buf), sizeof(buf))
+
+static void print_header(FILE *f, const struct manifest *m, const struct layout *l)
+{
+	char a[32], b[32], c[32];
+
+	fprintf(f,
+	        "system %s: %zu domain%s, %zu region%s, %zu channel%s, %zu ring%s "
+	        "(including stdout)\n",
+	        m->name, m->n_domains, m->n_domains == 1 ? "" : "s", m->n_regions,
+	        m->n_regions == 1 ? "" : "s", m->n_channels, m->n_channels == 1 ? "" : "s",
+	        l->n_rings, l->n_rings == 1 ? "" : "s");
+	fprintf(f, "memory: %s of %s (kernel reserve %s)\n", SZ(l->memory_total, a),
+	        SZ(l->memory_bytes, b), SZ(MEMORY_KERNEL_RESERVE, c));
+}
+
+static void print_domain_head(FILE *f, const struct manifest *m, const struct layout *l, uint32_t d)
+{
+	const struct bp_domain *bd = &l->domains[d];
+	const struct l_domain *ld = &l->ld[d];
+	char a[32], b[32], c[32], e[32], g[32], h[32], i[32];
+
+	fprintf(f, "\ndomain %s (image %s%s): priority %u, ", bd->name, bd->image,
+	        (int)d == m->console ? ", console service" : "", bd->priority);
+	if (bd->budget_us)
+		fprintf(f, "budget %s per %s\n", value_format_time(bd->budget_us, a, sizeof(a)),
+		        value_format_time(bd->period_us, b, sizeof(b)));
+	else
+		fprintf(f, "no budget\n");
+	fprintf(f,
+	        "  memory %s: image %s, stack %s, heap %s, start info 4 KiB, page tables %s"
+	        "%s%s\n",
+	        SZ(ld->total_bytes, c), SZ(ld->image_bytes, e), SZ(bd->stack_size, g),
+	        SZ(bd->heap_size, h), SZ(ld->pt_bytes, i), ld->extra_bytes ? ", own rings " : "",
+	        ld->extra_bytes ? SZ(ld->extra_bytes, a) : "");
+}
+
+static void print_entry(FILE *f, const struct bh_info_entry *e)
+{
+	char s[32];
+
+	switch (e->kind) {
+	case BH_RES_MAP:
+		fprintf(f, "  map %s %s at 0x%llx (%s), slot %u\n", e->name,
+		        value_perms_name(e->flags), (unsigned long long)e->vaddr, SZ(e->size, s),
+		        e->slot);
+		break;
+	case BH_RES_CHANNEL:
+		fprintf(f, "  channel %s: id %u, peer %s, %s, slot %u\n", e->name, e->bit, e->peer,
+		        e->flags & BH_RIGHT_SIGNAL ? "may signal" : "may not signal", e->slot);
+		break;
+	case BH_RES_RING:
+		fprintf(f, "  ring %s: %s, peer %s, %s at 0x%llx, id %u, slot %u\n", e->name,
+		        e->flags == BH_RING_SERVER ? "server" : "client", e->peer, SZ(e->size, s),
+		        (unsigned long long)e->vaddr, e->bit, e->slot);
+		break;
+	case BH_RES_IOPORT:
+		fprintf(f, "  ioport 0x%llx..0x%llx (%llu ports), slot %u\n",
+		        (unsigned long long)e->vaddr, (unsigned long long)(e->vaddr + e->size - 1),
+		        (unsigned long long)e->size, e->slot);
+		break;
+	case BH_RES_KLOG:
+		fprintf(f, "  klog r at 0x%llx (%s), id %u\n", (unsigned long long)e->vaddr,
+		        SZ(e->size, s), e->bit);
+		break;
+	}
+}
+
+static void print_signals(FILE *f, const struct manifest *m, const struct layout *l)
+{
+	fprintf(f, "\nwho can signal whom:\n");
+	for (size_t c = 0; c < m->n_channels; c++) {
+		const struct m_channel *ch = &m->channels[c];
+		for (int s = 0; s < 2; s++)
+			if (ch->ends[s].signal)
+				fprintf(f, "  %s -> %s (channel%s%s)\n", ch->ends[s].domain,
+				        ch->ends[1 - s].domain, ch->name ? " " : "",
+				        ch->name ? ch->name : "");
+	}
+	for (size_t i = 0; i < l->n_rings; i++) {
+		const struct l_ring *r = &l->rings[i];
+		for (int s = 0; s < 2; s++)
+			fprintf(f, "  %s -> %s (ring %s)\n", m->domains[r->domain[s]].name,
+			        m->domains[r->domain[1 - s]].name, r->name);
+	}
+	if (l->klog_domain != BP_NONE)
+		fprintf(f, "  kernel -> %s (klog)\n", m->domains[l->klog_domain].name);
+}
+
+void summary_print(FILE *f, const struct manifest *m, const struct layout *l)
+{
+	print_header(f, m, l);
+	for (uint32_t d = 0; d < l->n_domains; d++) {
+		print_domain_head(f, m, l, d);
+		for (uint32_t k = 0; k < l->infos[d].n_entries; k++)
+			print_entry(f, &l->infos[d].entries[k]);
+	}
+	print_signals(f, m, l);
+}
