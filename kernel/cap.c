@@ -14,7 +14,7 @@ void cap_install(struct cap_table *t, uint32_t slot, const struct cap *c)
 }
 
 const struct cap *cap_lookup(const struct cap_table *t, uint64_t slot, uint16_t type,
-			     uint16_t rights, enum bh_err *err)
+                             uint16_t rights, enum bh_err *err)
 {
 	if (slot >= BH_MAX_CAPS) {
 		*err = BH_ERR_BAD_SLOT;

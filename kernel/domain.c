@@ -34,7 +34,8 @@ static const char *map_fresh(struct domain *d, uint64_t v, uint64_t size, unsign
 	paddr_t p = palloc_pages(size / PAGE_SIZE);
 	if (!p.v)
 		return "out of memory";
-	return arch_as_map(d->as, va(v), p, size / PAGE_SIZE, flags) ? "address space overlap" : NULL;
+	return arch_as_map(d->as, va(v), p, size / PAGE_SIZE, flags) ? "address space overlap" :
+	                                                               NULL;
 }
 
 static const char *load_image(struct domain *d, const struct bp_domain *bd, uint64_t *entry)
@@ -56,14 +57,15 @@ static const char *map_info(struct domain *d, const struct bp_header *h, uint32_
 }
 
 static const char *map_regions(struct domain *d, const struct bp_header *h,
-			       const struct bp_domain *bd, const paddr_t *region_pa)
+                               const struct bp_domain *bd, const paddr_t *region_pa)
 {
 	const struct bp_map *maps = plan_table(h, h->maps);
 	const struct bp_region *regions = plan_table(h, h->regions);
 	for (uint32_t k = bd->first_map; k < bd->first_map + bd->n_maps; k++) {
 		const struct bp_map *m = &maps[k];
 		uint64_t pages = regions[m->region].size / PAGE_SIZE;
-		if (arch_as_map(d->as, va(m->vaddr), region_pa[m->region], pages, map_flags(m->rights)))
+		if (arch_as_map(d->as, va(m->vaddr), region_pa[m->region], pages,
+		                map_flags(m->rights)))
 			return "a map overlaps another mapping or memory ran out";
 	}
 	return NULL;
@@ -88,7 +90,7 @@ static void install_caps(struct domain *d, const struct bp_header *h, const stru
 }
 
 static void init_fields(struct domain *d, const struct bp_header *h, const struct bp_domain *bd,
-			uint32_t i)
+                        uint32_t i)
 {
 	memset(d, 0, sizeof(*d));
 	memcpy(d->name, bd->name, sizeof(d->name));
@@ -102,7 +104,7 @@ static void init_fields(struct domain *d, const struct bp_header *h, const struc
 }
 
 bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_pa, char *err,
-		  size_t errlen)
+                  size_t errlen)
 {
 	const struct bp_domain *bd = (const struct bp_domain *)plan_table(h, h->domains) + i;
 	struct domain *d = &domains[i];
@@ -113,7 +115,8 @@ bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_p
 	if (!why)
 		why = load_image(d, bd, &entry);
 	if (!why)
-		why = map_fresh(d, BH_STACK_TOP - bd->stack_size, bd->stack_size, ARCH_MAP_R | ARCH_MAP_W);
+		why = map_fresh(d, BH_STACK_TOP - bd->stack_size, bd->stack_size,
+		                ARCH_MAP_R | ARCH_MAP_W);
 	if (!why)
 		why = map_fresh(d, BH_HEAP_VADDR, bd->heap_size, ARCH_MAP_R | ARCH_MAP_W);
 	if (!why)
@@ -121,7 +124,8 @@ bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_p
 	if (!why)
 		why = map_regions(d, h, bd, region_pa);
 	if (why) {
-		snprintf(err, errlen, "domain %u (\"%s\", image \"%s\"): %s", i, bd->name, bd->image, why);
+		snprintf(err, errlen, "domain %u (\"%s\", image \"%s\"): %s", i, bd->name,
+		         bd->image, why);
 		return false;
 	}
 	install_caps(d, h, bd);

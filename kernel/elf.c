@@ -26,7 +26,10 @@ struct phdr {
 
 static const char *check_header(const struct ehdr *e, uint64_t len)
 {
-	if (len < sizeof(*e) || memcmp(e->ident, "\x7f" "ELF", 4))
+	if (len < sizeof(*e) || memcmp(e->ident,
+	                               "\x7f"
+	                               "ELF",
+	                               4))
 		return "not an ELF file";
 	if (e->ident[4] != 2 || e->ident[5] != 1 || e->machine != 62 || e->type != 2)
 		return "not an x86_64 little-endian executable";
@@ -58,8 +61,9 @@ static const char *load_segment(paddr_t as, const uint8_t *file, const struct ph
 	if (!mem.v)
 		return "out of memory";
 	memcpy((uint8_t *)arch_phys_to_virt(mem) + (p->vaddr - start), file + p->offset, p->filesz);
-	unsigned flags = ((p->flags & PF_R) ? ARCH_MAP_R : 0) | ((p->flags & PF_W) ? ARCH_MAP_W : 0) |
-			 ((p->flags & PF_X) ? ARCH_MAP_X : 0);
+	unsigned flags = ((p->flags & PF_R) ? ARCH_MAP_R : 0) |
+	                 ((p->flags & PF_W) ? ARCH_MAP_W : 0) |
+	                 ((p->flags & PF_X) ? ARCH_MAP_X : 0);
 	int rc = arch_as_map(as, va(start), mem, (end - start) / PAGE_SIZE, flags);
 	if (rc == -1)
 		return "segments share a page";

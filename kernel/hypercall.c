@@ -94,14 +94,9 @@ static void hc_cap_info(struct domain *d)
 }
 
 static void (*const table[BH_HC_COUNT])(struct domain *) = {
-	[BH_HC_NULL] = hc_null,
-	[BH_HC_SIGNAL] = hc_signal,
-	[BH_HC_WAIT] = hc_wait,
-	[BH_HC_POLL] = hc_poll,
-	[BH_HC_SIGNAL_WAIT] = hc_signal_wait,
-	[BH_HC_YIELD] = hc_yield,
-	[BH_HC_EXIT] = hc_exit,
-	[BH_HC_CAP_INFO] = hc_cap_info,
+	[BH_HC_NULL] = hc_null, [BH_HC_SIGNAL] = hc_signal,           [BH_HC_WAIT] = hc_wait,
+	[BH_HC_POLL] = hc_poll, [BH_HC_SIGNAL_WAIT] = hc_signal_wait, [BH_HC_YIELD] = hc_yield,
+	[BH_HC_EXIT] = hc_exit, [BH_HC_CAP_INFO] = hc_cap_info,
 };
 
 /**

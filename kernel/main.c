@@ -45,7 +45,7 @@ static void build_regions(const struct bp_header *h)
 		region_pa[i] = palloc_pages(r[i].size / PAGE_SIZE);
 		if (!region_pa[i].v) {
 			snprintf(why, sizeof(why), "region %u (\"%s\", %lu KiB): out of memory", i,
-				 r[i].name, r[i].size / 1024);
+			         r[i].name, r[i].size / 1024);
 			refuse(why);
 		}
 	}
@@ -59,7 +59,7 @@ static void build_domains(const struct bp_header *h)
 			refuse(why);
 	if (h->klog_domain != BP_NONE)
 		klog_attach(arch_phys_to_virt(region_pa[h->klog_region]), &domains[h->klog_domain],
-			    h->klog_bit);
+		            h->klog_bit);
 }
 
 /**
@@ -80,8 +80,9 @@ void kernel_main(void)
 	build_domains(h);
 	palloc_seal();
 	sched_exit_when_idle = (h->flags & BP_FLAG_EXIT_WHEN_IDLE) != 0;
-	kprintf("bulkhead: plan \"%s\": %u domains, %u regions, %u channels; %lu KiB left", h->system_name,
-		h->domains.count, h->regions.count, h->channels.count, palloc_free_bytes() / 1024);
+	kprintf("bulkhead: plan \"%s\": %u domains, %u regions, %u channels; %lu KiB left",
+	        h->system_name, h->domains.count, h->regions.count, h->channels.count,
+	        palloc_free_bytes() / 1024);
 	sched_init();
 	sched_exit_kernel();
 }

@@ -161,7 +161,7 @@ static void first_run(struct domain *d)
 	d->started = true;
 	if (++n_started == n_domains)
 		kprintf("bulkhead: all %u domains running after %lu cycles", n_domains,
-			arch_cycles() - sched_boot_cycles);
+		        arch_cycles() - sched_boot_cycles);
 }
 
 static bool any_alive(void)

@@ -85,7 +85,7 @@ void bh_ring_flush(struct bh_ring *r)
 }
 
 enum ring_status bh_ring_put_wait(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
-				  uint32_t len)
+                                  uint32_t len)
 {
 	enum ring_status st = RING_FULL;
 	uint64_t seen = 0;

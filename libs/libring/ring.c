@@ -135,7 +135,7 @@ void ring_publish(struct ring *r, bool *notify)
 }
 
 enum ring_status ring_send(struct ring *r, uint16_t type, uint16_t flags, uint64_t tag,
-			   const void *buf, uint32_t len, bool *notify)
+                           const void *buf, uint32_t len, bool *notify)
 {
 	set_notify(notify, false);
 	enum ring_status st = ring_put(r, type, flags, tag, buf, len);

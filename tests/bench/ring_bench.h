@@ -11,6 +11,6 @@
 #define RB_RTT_ITERS 1000u     /* round trips per batch */
 #define RB_STREAM_MSGS 100000u /* messages per stream run */
 #define RB_STREAM_RUNS 3u
-#define RB_BATCH 16u            /* messages per publish in a stream */
+#define RB_BATCH 16u /* messages per publish in a stream */
 
 #endif

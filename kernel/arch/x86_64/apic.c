@@ -54,7 +54,7 @@ static void calibrate(uint64_t *apic_ticks, uint64_t *cycles)
 	outb(0x42, (uint8_t)(count >> 8));
 	uint8_t v = inb(0x61) & (uint8_t)~1;
 	outb(0x61, v);
-	outb(0x61, v | 1); /* restart the count */
+	outb(0x61, v | 1);                 /* restart the count */
 	lapic_write(LAPIC_TIMER_DIV, 0xb); /* divide by 1 */
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
 	uint64_t t0 = arch_cycles();

@@ -35,7 +35,7 @@ void gdt_init(void)
 	gdt[5] = seg(0xfa, 0x2); /* user code, L */
 	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
 	gdt[6] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
-		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	         (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[7] = base >> 32;
 	memset(tss.iomap, 0xff, sizeof(tss.iomap));
 	tss.iomap_base = (uint16_t)offsetof(struct tss, iomap);
@@ -46,12 +46,12 @@ void gdt_init(void)
 		uint64_t base;
 	} __attribute__((packed)) ptr = {sizeof(gdt) - 1, (uint64_t)gdt};
 	__asm__ volatile("lgdt %0\n"
-			 "mov %1, %%ds\n mov %1, %%es\n mov %1, %%ss\n"
-			 "pushq %2\n lea 1f(%%rip), %%rax\n pushq %%rax\n lretq\n1:\n"
-			 "ltr %w3"
-			 :
-			 : "m"(ptr), "r"(SEL_KDATA), "i"(SEL_KCODE), "r"(SEL_TSS)
-			 : "rax", "memory");
+	                 "mov %1, %%ds\n mov %1, %%es\n mov %1, %%ss\n"
+	                 "pushq %2\n lea 1f(%%rip), %%rax\n pushq %%rax\n lretq\n1:\n"
+	                 "ltr %w3"
+	                 :
+	                 : "m"(ptr), "r"(SEL_KDATA), "i"(SEL_KCODE), "r"(SEL_TSS)
+	                 : "rax", "memory");
 }
 
 void gdt_set_rsp0(uint64_t rsp0)

@@ -35,8 +35,8 @@ void idt_init(void)
 {
 	for (unsigned v = 0; v <= VEC_TIMER; v++)
 		set_gate(v, v, 0);
-	set_gate(2, 2, 2);  /* NMI on its own stack */
-	set_gate(8, 8, 1);  /* double fault on its own stack */
+	set_gate(2, 2, 2);   /* NMI on its own stack */
+	set_gate(8, 8, 1);   /* double fault on its own stack */
 	set_gate(18, 18, 2); /* machine check */
 	set_gate(0xff, STUB_SPURIOUS, 0);
 	struct {

@@ -51,7 +51,8 @@ static void find_max(const struct tag *t, void *arg)
 	if (t->type != TAG_MMAP)
 		return;
 	const struct mmap_tag *m = (const struct mmap_tag *)t;
-	for (uint32_t o = sizeof(*m); o + sizeof(struct mmap_entry) <= m->size; o += m->entry_size) {
+	for (uint32_t o = sizeof(*m); o + sizeof(struct mmap_entry) <= m->size;
+	     o += m->entry_size) {
 		const struct mmap_entry *e = (const void *)((const uint8_t *)m + o);
 		if (e->type == 1 && e->base + e->len > *max)
 			*max = e->base + e->len;
@@ -64,7 +65,8 @@ static void add_ranges(const struct tag *t, void *arg)
 	if (t->type != TAG_MMAP)
 		return;
 	const struct mmap_tag *m = (const struct mmap_tag *)t;
-	for (uint32_t o = sizeof(*m); o + sizeof(struct mmap_entry) <= m->size; o += m->entry_size) {
+	for (uint32_t o = sizeof(*m); o + sizeof(struct mmap_entry) <= m->size;
+	     o += m->entry_size) {
 		const struct mmap_entry *e = (const void *)((const uint8_t *)m + o);
 		if (e->type == 1)
 			palloc_add_range(pa(e->base), e->len);
@@ -108,7 +110,7 @@ void arch_boot(struct boot_info *bi)
 	for_each_tag(mbi, add_module, bi);
 	palloc_reserve(pa(0), 0x100000); /* BIOS area */
 	palloc_reserve(pa((uint64_t)_kernel_phys_start),
-		       (uint64_t)_kernel_end - KERNEL_VMA - (uint64_t)_kernel_phys_start);
+	               (uint64_t)_kernel_end - KERNEL_VMA - (uint64_t)_kernel_phys_start);
 	palloc_reserve(pa(info & ~PAGE_MASK), page_round_up(*(const uint32_t *)mbi) + PAGE_SIZE);
 	reserve_modules(bi);
 }

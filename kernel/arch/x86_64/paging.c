@@ -49,7 +49,8 @@ static void map_direct(uint64_t max_phys)
 		gib = DIRECT_MAP_MAX_GIB;
 	for (uint64_t g = 0; g < gib; g++) {
 		for (uint64_t i = 0; i < 512; i++)
-			direct_pd[g][i] = ((g << 30) | (i << 21)) | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
+			direct_pd[g][i] = ((g << 30) | (i << 21)) | PTE_P | PTE_W | PTE_PS | PTE_G |
+			                  PTE_NX;
 		direct_pdpt[g] = kphys(direct_pd[g]) | PTE_P | PTE_W;
 	}
 	kernel_pml4[256] = kphys(direct_pdpt) | PTE_P | PTE_W;

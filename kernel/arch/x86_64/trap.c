@@ -13,11 +13,28 @@
 #define VEC_SPURIOUS 33
 
 static const char *const names[32] = {
-	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
-	"invalid opcode", "device not available", "double fault", "coprocessor overrun",
-	"invalid TSS", "segment not present", "stack fault", "general protection fault",
-	"page fault", "reserved", "x87 floating-point error", "alignment check",
-	"machine check", "SIMD floating-point error", "virtualization", "control protection",
+	"divide error",
+	"debug",
+	"NMI",
+	"breakpoint",
+	"overflow",
+	"bound range",
+	"invalid opcode",
+	"device not available",
+	"double fault",
+	"coprocessor overrun",
+	"invalid TSS",
+	"segment not present",
+	"stack fault",
+	"general protection fault",
+	"page fault",
+	"reserved",
+	"x87 floating-point error",
+	"alignment check",
+	"machine check",
+	"SIMD floating-point error",
+	"virtualization",
+	"control protection",
 };
 
 static const char *trap_name(uint64_t vec)
@@ -31,7 +48,8 @@ static const char *pf_cause(uint64_t err)
 	if (err & 0x10)
 		return "execute from a non-executable page";
 	if (!(err & 0x1))
-		return (err & 0x2) ? "write to an unmapped address" : "read from an unmapped address";
+		return (err & 0x2) ? "write to an unmapped address" :
+		                     "read from an unmapped address";
 	if (err & 0x2)
 		return "write to a read-only page";
 	return "read of a protected page";
@@ -40,15 +58,16 @@ static const char *pf_cause(uint64_t err)
 static void describe(const struct arch_regs *f, char *buf, size_t n)
 {
 	if (f->vector == VEC_PF)
-		snprintf(buf, n, "page fault (%s) at rip=0x%lx addr=0x%lx", pf_cause(f->error), f->rip,
-			 read_cr2());
+		snprintf(buf, n, "page fault (%s) at rip=0x%lx addr=0x%lx", pf_cause(f->error),
+		         f->rip, read_cr2());
 	else if (f->vector == VEC_GP)
 		snprintf(buf, n,
-			 "general protection fault (privileged instruction or I/O port not granted)"
-			 " at rip=0x%lx error=0x%lx",
-			 f->rip, f->error);
+		         "general protection fault (privileged instruction or I/O port not granted)"
+		         " at rip=0x%lx error=0x%lx",
+		         f->rip, f->error);
 	else
-		snprintf(buf, n, "%s at rip=0x%lx error=0x%lx", trap_name(f->vector), f->rip, f->error);
+		snprintf(buf, n, "%s at rip=0x%lx error=0x%lx", trap_name(f->vector), f->rip,
+		         f->error);
 }
 
 static __attribute__((noreturn)) void kernel_fault(const struct arch_regs *f)

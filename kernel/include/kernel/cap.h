@@ -42,6 +42,6 @@ void cap_install(struct cap_table *t, uint32_t slot, const struct cap *c);
  * BH_ERR_BAD_SLOT, BH_ERR_NO_CAP, BH_ERR_WRONG_TYPE or BH_ERR_NO_RIGHT.
  */
 const struct cap *cap_lookup(const struct cap_table *t, uint64_t slot, uint16_t type,
-			     uint16_t rights, enum bh_err *err);
+                             uint16_t rights, enum bh_err *err);
 
 #endif

@@ -4,10 +4,10 @@
 
 #include <stdint.h>
 
+#include <arch_regs.h>
 #include <bulkhead/abi/plan.h>
 #include <kernel/cap.h>
 #include <kernel/types.h>
-#include <arch_regs.h>
 
 enum domain_state {
 	DOMAIN_RUNNABLE = 0, /* current, or in its run queue (unless throttled) */
@@ -24,11 +24,11 @@ struct domain {
 	uint32_t index;
 	uint32_t priority;
 	enum domain_state state;
-	bool throttled;      /* budget exhausted in this period */
-	bool started;        /* has run at least once */
-	uint64_t pending;    /* channel bits not yet returned by wait */
+	bool throttled;   /* budget exhausted in this period */
+	bool started;     /* has run at least once */
+	uint64_t pending; /* channel bits not yet returned by wait */
 	struct cap_table caps;
-	paddr_t as;          /* address-space root */
+	paddr_t as; /* address-space root */
 	const struct bp_ioport *ioports;
 	uint32_t n_ioports;
 	/* Temporal isolation: budget per period, in cycles; 0 = unlimited. */
@@ -50,7 +50,7 @@ extern uint32_t n_domains;
  * with a reason in @err (missing image, bad ELF, out of memory).
  */
 bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_pa, char *err,
-		  size_t errlen);
+                  size_t errlen);
 
 /**
  * Stops @d for good after a fault or exit, and reports @why (NULL: no report).

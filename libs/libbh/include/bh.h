@@ -48,8 +48,8 @@ const struct bh_info_entry *bh_lookup(const char *name, enum bh_res_kind kind);
 
 /* A channel end found by name. */
 struct bh_channel {
-	uint32_t slot;  /* capability to signal the peer */
-	uint64_t bit;   /* mask set in bh_wait()'s result when the peer signals */
+	uint32_t slot; /* capability to signal the peer */
+	uint64_t bit;  /* mask set in bh_wait()'s result when the peer signals */
 };
 /** Opens the channel named @name (default name: the peer domain). Returns false if none. */
 bool bh_channel_open(const char *name, struct bh_channel *ch);
@@ -65,7 +65,7 @@ struct bh_ring {
 bool bh_ring_open(const char *name, struct bh_ring *r);
 /** Sends, blocking while the ring is full; signals the peer when asked. */
 enum ring_status bh_ring_send(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
-			      uint32_t len);
+                              uint32_t len);
 /** Receives, blocking while the ring is empty; signals the peer when asked. */
 enum ring_status bh_ring_recv(struct bh_ring *r, struct ring_msg *out);
 
@@ -108,7 +108,7 @@ void bh_wait_keep(uint64_t bits);
  */
 /** Slow path of bh_ring_put: flushes, then waits for space. */
 enum ring_status bh_ring_put_wait(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
-				  uint32_t len);
+                                  uint32_t len);
 /** Slow path of bh_ring_take: releases, then waits for a message. */
 enum ring_status bh_ring_take_wait(struct bh_ring *r, struct ring_msg *out);
 /** Publishes the messages put so far and signals the peer if it asked. */
@@ -116,7 +116,7 @@ void bh_ring_flush(struct bh_ring *r);
 
 /** Puts one message, blocking (after a flush) while the ring is full. */
 static inline enum ring_status bh_ring_put(struct bh_ring *r, uint16_t type, uint64_t tag,
-					   const void *buf, uint32_t len)
+                                           const void *buf, uint32_t len)
 {
 	enum ring_status st = ring_put(&r->ring, type, 0, tag, buf, len);
 	return st == RING_FULL ? bh_ring_put_wait(r, type, tag, buf, len) : st;

@@ -11,30 +11,30 @@
 /* Results of ring operations. */
 enum ring_status {
 	RING_OK = 0,
-	RING_EMPTY = 1,   /* nothing to receive */
-	RING_FULL = 2,    /* no free slot to send */
-	RING_EINVAL = 3,  /* bad argument from the caller (length, geometry) */
-	RING_BROKEN = 4,  /* the peer wrote impossible indices; ring unusable */
+	RING_EMPTY = 1,  /* nothing to receive */
+	RING_FULL = 2,   /* no free slot to send */
+	RING_EINVAL = 3, /* bad argument from the caller (length, geometry) */
+	RING_BROKEN = 4, /* the peer wrote impossible indices; ring unusable */
 };
 
 enum ring_role { RING_ROLE_CLIENT = 1, RING_ROLE_SERVER = 2 };
 
 /* One end's private view of a ring. Never lives in shared memory. */
 struct ring {
-	volatile struct ring_queue *tx;    /* queue this end produces into */
-	volatile struct ring_queue *rx;    /* queue this end consumes from */
+	volatile struct ring_queue *tx; /* queue this end produces into */
+	volatile struct ring_queue *rx; /* queue this end consumes from */
 	volatile struct ring_msg *tx_slots;
 	volatile struct ring_msg *rx_slots;
-	volatile uint8_t *tx_data;         /* this end's half of the data area */
-	volatile uint8_t *rx_data;         /* the peer's half */
-	uint32_t nslots;                   /* power of two */
-	uint32_t data_half;                /* bytes in each data half */
-	uint32_t tx_prod;                  /* private producer index (may run ahead) */
-	uint32_t tx_published;             /* tx_prod as last published to the peer */
-	uint32_t tx_limit;                 /* tx_prod may grow to this without a fresh look */
-	uint32_t rx_cons;                  /* private consumer index (may run ahead) */
-	uint32_t rx_released;              /* rx_cons as last published to the peer */
-	uint32_t rx_limit;                 /* rx_cons may grow to this without a fresh look */
+	volatile uint8_t *tx_data; /* this end's half of the data area */
+	volatile uint8_t *rx_data; /* the peer's half */
+	uint32_t nslots;           /* power of two */
+	uint32_t data_half;        /* bytes in each data half */
+	uint32_t tx_prod;          /* private producer index (may run ahead) */
+	uint32_t tx_published;     /* tx_prod as last published to the peer */
+	uint32_t tx_limit;         /* tx_prod may grow to this without a fresh look */
+	uint32_t rx_cons;          /* private consumer index (may run ahead) */
+	uint32_t rx_released;      /* rx_cons as last published to the peer */
+	uint32_t rx_limit;         /* rx_cons may grow to this without a fresh look */
 	bool broken;
 };
 
@@ -58,7 +58,7 @@ enum ring_status ring_attach(struct ring *r, void *base, size_t size, enum ring_
  * Returns: RING_OK, RING_FULL, RING_EINVAL (len), RING_BROKEN.
  */
 enum ring_status ring_send(struct ring *r, uint16_t type, uint16_t flags, uint64_t tag,
-			   const void *buf, uint32_t len, bool *notify);
+                           const void *buf, uint32_t len, bool *notify);
 
 /**
  * Copies the next rx message into @out (one read of the slot) and validates
@@ -66,7 +66,6 @@ enum ring_status ring_send(struct ring *r, uint16_t type, uint16_t flags, uint64
  * Returns: RING_OK, RING_EMPTY, RING_BROKEN (bad index or length).
  */
 enum ring_status ring_recv(struct ring *r, struct ring_msg *out, bool *notify);
-
 
 /*
  * The per-message fast paths, ring_put() and ring_take(), are inline (as
@@ -89,14 +88,22 @@ static inline void ring_copy(volatile void *dst_v, const volatile void *src_v, u
 	uint8_t *dst = (uint8_t *)dst_v;
 	const uint8_t *src = (const uint8_t *)src_v;
 	switch (len / 16) {
-	case 7: __builtin_memcpy(dst + 96, src + 96, 16); /* fall through */
-	case 6: __builtin_memcpy(dst + 80, src + 80, 16); /* fall through */
-	case 5: __builtin_memcpy(dst + 64, src + 64, 16); /* fall through */
-	case 4: __builtin_memcpy(dst + 48, src + 48, 16); /* fall through */
-	case 3: __builtin_memcpy(dst + 32, src + 32, 16); /* fall through */
-	case 2: __builtin_memcpy(dst + 16, src + 16, 16); /* fall through */
-	case 1: __builtin_memcpy(dst, src, 16); /* fall through */
-	default: break;
+	case 7:
+		__builtin_memcpy(dst + 96, src + 96, 16); /* fall through */
+	case 6:
+		__builtin_memcpy(dst + 80, src + 80, 16); /* fall through */
+	case 5:
+		__builtin_memcpy(dst + 64, src + 64, 16); /* fall through */
+	case 4:
+		__builtin_memcpy(dst + 48, src + 48, 16); /* fall through */
+	case 3:
+		__builtin_memcpy(dst + 32, src + 32, 16); /* fall through */
+	case 2:
+		__builtin_memcpy(dst + 16, src + 16, 16); /* fall through */
+	case 1:
+		__builtin_memcpy(dst, src, 16); /* fall through */
+	default:
+		break;
 	}
 	for (uint32_t i = len & ~15u; i < len; i++)
 		dst[i] = src[i];
@@ -110,7 +117,7 @@ static inline void ring_copy(volatile void *dst_v, const volatile void *src_v, u
  * Returns: RING_OK, RING_FULL, RING_EINVAL (len, flags), RING_BROKEN.
  */
 static inline enum ring_status ring_put(struct ring *r, uint16_t type, uint16_t flags, uint64_t tag,
-					const void *buf, uint32_t len)
+                                        const void *buf, uint32_t len)
 {
 	if (len > RING_INLINE_MAX || (flags & ~RING_KNOWN_FLAGS) != 0)
 		return RING_EINVAL;

@@ -1,9 +1,9 @@
 /* Host tests: the capability table (install, and lookup of untrusted slots). */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <kernel/cap.h>
 
@@ -14,7 +14,8 @@ static int setup(void **state)
 {
 	(void)state;
 	cap_table_clear(&table);
-	struct cap ch = {.type = BH_CAP_CHANNEL, .rights = BH_RIGHT_SIGNAL, .badge = 1u << 5, .peer = peer};
+	struct cap ch = {
+		.type = BH_CAP_CHANNEL, .rights = BH_RIGHT_SIGNAL, .badge = 1u << 5, .peer = peer};
 	struct cap quiet = {.type = BH_CAP_CHANNEL, .rights = 0, .badge = 1u << 6, .peer = peer};
 	struct cap reg = {.type = BH_CAP_REGION, .rights = BH_RIGHT_READ, .index = 3};
 	cap_install(&table, 0, &ch);

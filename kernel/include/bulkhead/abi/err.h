@@ -8,13 +8,13 @@
  */
 enum bh_err {
 	BH_OK = 0,
-	BH_ERR_BAD_CALL = 1,   /* unknown hypercall number */
-	BH_ERR_BAD_SLOT = 2,   /* capability slot index out of range */
-	BH_ERR_NO_CAP = 3,     /* slot in range but empty */
-	BH_ERR_WRONG_TYPE = 4, /* capability has the wrong type for the call */
-	BH_ERR_NO_RIGHT = 5,   /* capability lacks the right the call needs */
-	BH_ERR_INVALID = 6,    /* an argument is malformed (reserved bits, range) */
-	BH_ERR_WOULD_BLOCK = 7,/* non-blocking call found nothing to do */
+	BH_ERR_BAD_CALL = 1,    /* unknown hypercall number */
+	BH_ERR_BAD_SLOT = 2,    /* capability slot index out of range */
+	BH_ERR_NO_CAP = 3,      /* slot in range but empty */
+	BH_ERR_WRONG_TYPE = 4,  /* capability has the wrong type for the call */
+	BH_ERR_NO_RIGHT = 5,    /* capability lacks the right the call needs */
+	BH_ERR_INVALID = 6,     /* an argument is malformed (reserved bits, range) */
+	BH_ERR_WOULD_BLOCK = 7, /* non-blocking call found nothing to do */
 	BH_ERR_COUNT
 };
 

@@ -38,20 +38,20 @@ struct bh_info_entry {
 	uint32_t flags;              /* map: BH_RIGHT_*; ring: BH_RING_* */
 	uint64_t vaddr;
 	uint64_t size;
-	uint32_t slot;               /* capability slot, or BH_NO_SLOT */
-	uint32_t bit;                /* channel id: this bit is set when signalled */
+	uint32_t slot; /* capability slot, or BH_NO_SLOT */
+	uint32_t bit;  /* channel id: this bit is set when signalled */
 };
 _Static_assert(sizeof(struct bh_info_entry) == 96, "start info ABI");
 
 struct bh_start_info {
-	uint64_t magic;              /* BH_INFO_MAGIC */
-	uint32_t version;            /* BH_INFO_VERSION */
-	uint32_t n_entries;          /* valid entries below */
+	uint64_t magic;     /* BH_INFO_MAGIC */
+	uint32_t version;   /* BH_INFO_VERSION */
+	uint32_t n_entries; /* valid entries below */
 	char domain_name[BH_INFO_NAME_LEN];
 	char system_name[BH_INFO_NAME_LEN];
 	uint64_t heap_base, heap_size;
 	uint64_t stack_top, stack_size;
-	uint32_t domain_index;       /* index of this domain in the plan */
+	uint32_t domain_index; /* index of this domain in the plan */
 	uint32_t priority;
 	uint8_t reserved[256 - 120];
 	struct bh_info_entry entries[BH_INFO_MAX_ENTRIES];

@@ -11,11 +11,11 @@
  * [0, BH_LOW_RESERVED_END) belongs to the system: the start-info page, the
  * program image and the heap. Manifest maps may not overlap it.
  */
-#define BH_INFO_VADDR 0x0000000000100000ull  /* one read-only page */
-#define BH_IMAGE_BASE 0x0000000000400000ull  /* ELF segments start here */
-#define BH_IMAGE_END 0x0000000010000000ull   /* ... and end before here */
-#define BH_HEAP_VADDR 0x0000000010000000ull  /* heap of the manifest's size */
-#define BH_HEAP_MAX 0x0000000030000000ull    /* largest heap (768 MiB) */
+#define BH_INFO_VADDR 0x0000000000100000ull /* one read-only page */
+#define BH_IMAGE_BASE 0x0000000000400000ull /* ELF segments start here */
+#define BH_IMAGE_END 0x0000000010000000ull  /* ... and end before here */
+#define BH_HEAP_VADDR 0x0000000010000000ull /* heap of the manifest's size */
+#define BH_HEAP_MAX 0x0000000030000000ull   /* largest heap (768 MiB) */
 #define BH_LOW_RESERVED_END 0x0000000040000000ull
 
 /* Rings and the kernel log are placed by the manifest compiler here. */
@@ -24,11 +24,11 @@
 
 /* The stack grows down from BH_STACK_TOP; a guard page lies below it. */
 #define BH_STACK_TOP 0x00007fff00000000ull
-#define BH_STACK_MAX 0x0000000040000000ull   /* largest stack (1 GiB) */
+#define BH_STACK_MAX 0x0000000040000000ull /* largest stack (1 GiB) */
 #define BH_STACK_AREA (BH_STACK_TOP - BH_STACK_MAX - BH_PAGE_SIZE)
 
 /* Defaults the compiler uses when the manifest says nothing. */
-#define BH_DEFAULT_STACK 0x10000ull   /* 64 KiB */
-#define BH_DEFAULT_HEAP 0x100000ull   /* 1 MiB */
+#define BH_DEFAULT_STACK 0x10000ull /* 64 KiB */
+#define BH_DEFAULT_HEAP 0x100000ull /* 1 MiB */
 
 #endif

@@ -12,8 +12,8 @@
  */
 #define BP_MAGIC 0x31304e414c504842ull /* "BHPLAN01" */
 #define BP_VERSION 1u
-#define BP_NONE 0xffffffffu            /* "no such index" */
-#define BP_NAME_LEN 32u                /* names are NUL-terminated in 32 bytes */
+#define BP_NONE 0xffffffffu /* "no such index" */
+#define BP_NAME_LEN 32u     /* names are NUL-terminated in 32 bytes */
 
 /* Limits the kernel is built for (static tables; it allocates nothing later). */
 #define BP_MAX_DOMAINS 32u
@@ -22,7 +22,7 @@
 #define BP_MAX_CHANNELS 256u
 #define BP_MAX_CAPS_TOTAL 2048u
 #define BP_MAX_IOPORTS 64u
-#define BP_MAX_CHANNEL_BITS 64u        /* channel ids 0..63 per domain */
+#define BP_MAX_CHANNEL_BITS 64u /* channel ids 0..63 per domain */
 
 struct bp_table {
 	uint32_t offset; /* bytes from the start of the plan */
@@ -31,12 +31,12 @@ struct bp_table {
 _Static_assert(sizeof(struct bp_table) == 8, "boot plan ABI");
 
 struct bp_header {
-	uint64_t magic;          /* BP_MAGIC */
-	uint32_t version;        /* BP_VERSION */
-	uint32_t header_size;    /* sizeof(struct bp_header) */
-	uint32_t total_size;     /* bytes in the whole plan */
-	uint32_t checksum;       /* CRC-32 (IEEE 802.3) of the plan, this field as 0 */
-	uint64_t memory_bytes;   /* RAM the compiler checked the plan against */
+	uint64_t magic;        /* BP_MAGIC */
+	uint32_t version;      /* BP_VERSION */
+	uint32_t header_size;  /* sizeof(struct bp_header) */
+	uint32_t total_size;   /* bytes in the whole plan */
+	uint32_t checksum;     /* CRC-32 (IEEE 802.3) of the plan, this field as 0 */
+	uint64_t memory_bytes; /* RAM the compiler checked the plan against */
 	char system_name[BP_NAME_LEN];
 	struct bp_table domains;  /* struct bp_domain */
 	struct bp_table regions;  /* struct bp_region */
@@ -57,61 +57,61 @@ _Static_assert(sizeof(struct bp_header) == 136, "boot plan ABI");
 
 struct bp_domain {
 	char name[BP_NAME_LEN];
-	char image[BP_NAME_LEN];  /* multiboot2 module command line to load */
-	uint64_t stack_size;      /* bytes, page multiple, > 0 */
-	uint64_t heap_size;       /* bytes, page multiple, may be 0 */
-	uint64_t budget_us;       /* CPU time per period; 0 = unlimited */
-	uint64_t period_us;       /* replenishment period; 0 iff budget is 0 */
-	uint32_t priority;        /* 0 (lowest) .. 255 (highest) */
-	uint32_t first_map;       /* maps[first_map .. first_map + n_maps) */
+	char image[BP_NAME_LEN]; /* multiboot2 module command line to load */
+	uint64_t stack_size;     /* bytes, page multiple, > 0 */
+	uint64_t heap_size;      /* bytes, page multiple, may be 0 */
+	uint64_t budget_us;      /* CPU time per period; 0 = unlimited */
+	uint64_t period_us;      /* replenishment period; 0 iff budget is 0 */
+	uint32_t priority;       /* 0 (lowest) .. 255 (highest) */
+	uint32_t first_map;      /* maps[first_map .. first_map + n_maps) */
 	uint32_t n_maps;
-	uint32_t first_cap;       /* caps[first_cap .. first_cap + n_caps) */
+	uint32_t first_cap; /* caps[first_cap .. first_cap + n_caps) */
 	uint32_t n_caps;
-	uint32_t first_ioport;    /* ioports[first_ioport .. + n_ioports) */
+	uint32_t first_ioport; /* ioports[first_ioport .. + n_ioports) */
 	uint32_t n_ioports;
-	uint32_t flags;           /* reserved, 0 */
+	uint32_t flags; /* reserved, 0 */
 };
 _Static_assert(sizeof(struct bp_domain) == 128, "boot plan ABI");
 
 /* Region flags. */
-#define BP_REGION_RING 0x1u  /* placed by the compiler for a <ring> */
-#define BP_REGION_KLOG 0x2u  /* the kernel log (exactly one page) */
+#define BP_REGION_RING 0x1u /* placed by the compiler for a <ring> */
+#define BP_REGION_KLOG 0x2u /* the kernel log (exactly one page) */
 
 struct bp_region {
 	char name[BP_NAME_LEN];
-	uint64_t size;            /* bytes, page multiple, > 0; zeroed at boot */
-	uint32_t flags;           /* BP_REGION_* */
-	uint32_t reserved;        /* 0 */
+	uint64_t size;     /* bytes, page multiple, > 0; zeroed at boot */
+	uint32_t flags;    /* BP_REGION_* */
+	uint32_t reserved; /* 0 */
 };
 _Static_assert(sizeof(struct bp_region) == 48, "boot plan ABI");
 
 struct bp_map {
-	uint64_t vaddr;           /* page aligned, in the user half */
-	uint32_t region;          /* index into regions */
-	uint32_t rights;          /* BH_RIGHT_READ/WRITE/EXEC; never WRITE|EXEC */
+	uint64_t vaddr;  /* page aligned, in the user half */
+	uint32_t region; /* index into regions */
+	uint32_t rights; /* BH_RIGHT_READ/WRITE/EXEC; never WRITE|EXEC */
 };
 _Static_assert(sizeof(struct bp_map) == 16, "boot plan ABI");
 
 struct bp_channel {
-	uint32_t domain[2];       /* the two ends; different domains */
-	uint32_t bit[2];          /* id of end i: bit set on domain[i] when signalled */
+	uint32_t domain[2]; /* the two ends; different domains */
+	uint32_t bit[2];    /* id of end i: bit set on domain[i] when signalled */
 };
 _Static_assert(sizeof(struct bp_channel) == 16, "boot plan ABI");
 
 struct bp_cap {
-	uint32_t slot;            /* < BH_MAX_CAPS, unique within the domain */
-	uint16_t type;            /* enum bh_cap_type */
-	uint16_t rights;          /* BH_RIGHT_*, valid for the type */
-	uint32_t object;          /* channel: channels index; region: maps index;
+	uint32_t slot;   /* < BH_MAX_CAPS, unique within the domain */
+	uint16_t type;   /* enum bh_cap_type */
+	uint16_t rights; /* BH_RIGHT_*, valid for the type */
+	uint32_t object; /* channel: channels index; region: maps index;
 	                           * ioport: ioports index */
-	uint32_t end;             /* channel: which end (0/1) the holder owns */
+	uint32_t end;    /* channel: which end (0/1) the holder owns */
 };
 _Static_assert(sizeof(struct bp_cap) == 16, "boot plan ABI");
 
 struct bp_ioport {
 	uint16_t base;
-	uint16_t count;           /* > 0, base + count <= 65536 */
-	uint32_t reserved;        /* 0 */
+	uint16_t count;    /* > 0, base + count <= 65536 */
+	uint32_t reserved; /* 0 */
 };
 _Static_assert(sizeof(struct bp_ioport) == 8, "boot plan ABI");
 

@@ -33,20 +33,20 @@ struct ring_queue {
 _Static_assert(sizeof(struct ring_queue) == 64, "ring ABI");
 
 /* Message flags. */
-#define RING_MSG_MORE 0x1u  /* more of the same record follows in the next slot */
-#define RING_MSG_DATA 0x2u  /* payload is a struct ring_data_ref into the data area */
+#define RING_MSG_MORE 0x1u /* more of the same record follows in the next slot */
+#define RING_MSG_DATA 0x2u /* payload is a struct ring_data_ref into the data area */
 
 struct ring_msg {
-	uint32_t len;     /* payload bytes, <= RING_INLINE_MAX */
-	uint16_t type;    /* the application's message type */
-	uint16_t flags;   /* RING_MSG_* */
-	uint64_t tag;     /* the application's cookie (request id, sequence) */
+	uint32_t len;   /* payload bytes, <= RING_INLINE_MAX */
+	uint16_t type;  /* the application's message type */
+	uint16_t flags; /* RING_MSG_* */
+	uint64_t tag;   /* the application's cookie (request id, sequence) */
 	uint8_t data[RING_INLINE_MAX];
 };
 _Static_assert(sizeof(struct ring_msg) == RING_SLOT_SIZE, "ring ABI");
 
 struct ring_data_ref {
-	uint32_t offset;  /* bytes from the start of the sender's data half */
+	uint32_t offset; /* bytes from the start of the sender's data half */
 	uint32_t length;
 };
 _Static_assert(sizeof(struct ring_data_ref) == 8, "ring ABI");
