@@ -1,9 +1,11 @@
 /* Host tests: the capability table (install, and lookup of untrusted slots). */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the headers above first. */
+#include <cmocka.h>
 
 #include <kernel/cap.h>
 
