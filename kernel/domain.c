@@ -95,7 +95,7 @@ static void init_fields(struct domain *d, const struct bp_header *h, const struc
 	memset(d, 0, sizeof(*d));
 	memcpy(d->name, bd->name, sizeof(d->name));
 	d->index = i;
-	d->priority = bd->priority;
+	d->priority = (uint8_t)bd->priority;
 	d->state = DOMAIN_RUNNABLE;
 	d->ioports = (const struct bp_ioport *)plan_table(h, h->ioports) + bd->first_ioport;
 	d->n_ioports = bd->n_ioports;

@@ -26,10 +26,8 @@ struct phdr {
 
 static const char *check_header(const struct ehdr *e, uint64_t len)
 {
-	if (len < sizeof(*e) || memcmp(e->ident,
-	                               "\x7f"
-	                               "ELF",
-	                               4))
+	static const uint8_t magic[4] = {0x7f, 'E', 'L', 'F'};
+	if (len < sizeof(*e) || memcmp(e->ident, magic, sizeof(magic)) != 0)
 		return "not an ELF file";
 	if (e->ident[4] != 2 || e->ident[5] != 1 || e->machine != 62 || e->type != 2)
 		return "not an x86_64 little-endian executable";

@@ -193,19 +193,21 @@ static struct domain *pick_or_idle(void)
 
 void sched_exit_kernel(void)
 {
-	struct domain *cur = sched_current;
-	if (keep_current(cur))
-		arch_return_to_user(cur);
-	account();
-	struct domain *next = pick_or_idle();
-	sched_current = next;
-	arch_switch(next);
-	if (!next->started) {
+	for (;;) {
+		struct domain *cur = sched_current;
+		if (keep_current(cur))
+			arch_return_to_user(cur);
+		account();
+		struct domain *next = pick_or_idle();
+		sched_current = next;
+		arch_switch(next);
+		if (next->started)
+			arch_return_to_user(next);
 		first_run(next);
-		if (top_priority() > (int)next->priority)
-			sched_exit_kernel(); /* the report woke a better domain */
+		if (top_priority() <= (int)next->priority)
+			arch_return_to_user(next);
+		/* The boot report woke a better domain: decide again. */
 	}
-	arch_return_to_user(next);
 }
 
 bool sched_direct_ok(const struct domain *to)

@@ -21,7 +21,7 @@ static const struct bh_info_entry *find_stdout(void)
 	for (uint32_t i = 0; i < n; i++) {
 		const struct bh_info_entry *e = &info->entries[i];
 		if (e->kind == BH_RES_RING && e->flags == BH_RING_CLIENT &&
-		    strncmp(e->name, "stdout", BH_INFO_NAME_LEN) == 0)
+		    strncmp(e->name, "stdout", sizeof("stdout")) == 0)
 			return e;
 	}
 	return NULL;

@@ -154,7 +154,7 @@ int execve(const char *path, char *const argv[], char *const envp[])
 	return fail(ENOSYS);
 }
 
-pid_t wait(int *status)
+pid_t wait(int *status) /* NOLINT(readability-non-const-parameter): POSIX signature */
 {
 	(void)status;
 	return fail(ECHILD);

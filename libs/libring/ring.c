@@ -32,6 +32,7 @@ static inline uint32_t load_once(const volatile uint32_t *p)
 }
 
 /* Publishes an index after every prior access to the slot it covers. */
+// NOLINTNEXTLINE(readability-non-const-parameter): it stores through p
 static inline void publish(volatile uint32_t *p, uint32_t v)
 {
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);

@@ -19,14 +19,12 @@ void arch_syscall_entry(void);
 /* Turns on global pages, SSE for domains, and SMEP/SMAP where present. */
 static void cpu_features(void)
 {
-	uint32_t r[4];
 	uint64_t cr4 = read_cr4() | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-	cpuid(0, 0, r);
-	if (r[0] >= 7) {
-		cpuid(7, 0, r);
-		if (r[1] & (1u << 7))
+	if (cpuid(0, 0).a >= 7) {
+		struct cpuid_regs r = cpuid(7, 0);
+		if (r.b & (1u << 7))
 			cr4 |= CR4_SMEP;
-		if (r[1] & (1u << 20))
+		if (r.b & (1u << 20))
 			cr4 |= CR4_SMAP;
 	}
 	write_cr4(cr4);

@@ -22,7 +22,7 @@ struct domain {
 	struct arch_fpu fpu;
 	char name[BP_NAME_LEN];
 	uint32_t index;
-	uint32_t priority;
+	uint8_t priority; /* 0..255: the plan checker guarantees it */
 	enum domain_state state;
 	bool throttled;   /* budget exhausted in this period */
 	bool started;     /* has run at least once */

@@ -88,7 +88,7 @@ static uint64_t rng_next(uint64_t *s)
 static void fill_pattern(uint8_t *buf, uint32_t len, uint64_t seed)
 {
 	for (uint32_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)(seed * 31 + i * 7 + (seed >> 8));
+		buf[i] = (uint8_t)((uint64_t)seed * 31 + (uint64_t)i * 7 + (seed >> 8));
 }
 
 static void test_geometry(void **state)
@@ -106,7 +106,7 @@ static void test_geometry(void **state)
 	assert_int_equal(half, (4096 - 128 - 2 * 4 * 128) / 2);
 	assert_true(ring_geometry(8192, &n, &half));
 	assert_int_equal(n, 8);
-	for (size_t s = PAGE; s <= 64 * PAGE; s += PAGE) {
+	for (size_t s = PAGE; s <= (size_t)64 * PAGE; s += PAGE) {
 		assert_true(ring_geometry(s, &n, &half));
 		assert_int_equal(n & (n - 1), 0);
 		assert_true(n >= RING_MIN_SLOTS);

@@ -32,11 +32,16 @@ static inline uint64_t rdmsr(uint32_t msr)
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
 	return ((uint64_t)hi << 32) | lo;
 }
-static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+struct cpuid_regs {
+	uint32_t a, b, c, d;
+};
+static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t sub)
 {
+	struct cpuid_regs r;
 	__asm__ volatile("cpuid"
-	                 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+	                 : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d)
 	                 : "a"(leaf), "c"(sub));
+	return r;
 }
 static inline uint64_t read_cr2(void)
 {
