@@ -45,32 +45,43 @@ static void for_each_tag(const uint8_t *mbi, void (*fn)(const struct tag *, void
 	}
 }
 
-static void find_max(const struct tag *t, void *arg)
+/* Calls @fn on every usable RAM range of the memory-map tag @t (others are skipped). */
+static void for_each_ram(const struct tag *t, void (*fn)(uint64_t, uint64_t, void *), void *arg)
 {
-	uint64_t *max = arg;
 	if (t->type != TAG_MMAP)
 		return;
 	const struct mmap_tag *m = (const struct mmap_tag *)t;
-	for (uint32_t o = sizeof(*m); o + sizeof(struct mmap_entry) <= m->size;
-	     o += m->entry_size) {
-		const struct mmap_entry *e = (const void *)((const uint8_t *)m + o);
-		if (e->type == 1 && e->base + e->len > *max)
-			*max = e->base + e->len;
-	}
-}
-
-static void add_ranges(const struct tag *t, void *arg)
-{
-	(void)arg;
-	if (t->type != TAG_MMAP)
+	if (m->entry_size < sizeof(struct mmap_entry))
 		return;
-	const struct mmap_tag *m = (const struct mmap_tag *)t;
 	for (uint32_t o = sizeof(*m); o + sizeof(struct mmap_entry) <= m->size;
 	     o += m->entry_size) {
 		const struct mmap_entry *e = (const void *)((const uint8_t *)m + o);
 		if (e->type == 1)
-			palloc_add_range(pa(e->base), e->len);
+			fn(e->base, e->len, arg);
 	}
+}
+
+static void note_max(uint64_t base, uint64_t len, void *arg)
+{
+	uint64_t *max = arg;
+	if (base + len > *max)
+		*max = base + len;
+}
+
+static void find_max(const struct tag *t, void *arg)
+{
+	for_each_ram(t, note_max, arg);
+}
+
+static void add_range(uint64_t base, uint64_t len, void *arg)
+{
+	(void)arg;
+	palloc_add_range(pa(base), len);
+}
+
+static void add_ranges(const struct tag *t, void *arg)
+{
+	for_each_ram(t, add_range, arg);
 }
 
 static void add_module(const struct tag *t, void *arg)
