@@ -7,6 +7,9 @@
 #include <kernel/sched.h>
 #include <x86.h>
 
+#define VEC_NMI 2
+#define VEC_DF 8
+#define VEC_MC 18
 #define VEC_PF 14
 #define VEC_GP 13
 #define VEC_TIMER 32
@@ -72,7 +75,7 @@ static void describe(const struct arch_regs *f, char *buf, size_t n)
 
 static __attribute__((noreturn)) void kernel_fault(const struct arch_regs *f)
 {
-	panic("%s in the kernel: rip=0x%lx err=0x%lx cr2=0x%lx rsp=0x%lx rflags=0x%lx\n"
+	panic("%s (kernel): rip=0x%lx err=0x%lx cr2=0x%lx rsp=0x%lx rflags=0x%lx\n"
 	      "  rax=%016lx rbx=%016lx rcx=%016lx rdx=%016lx\n"
 	      "  rsi=%016lx rdi=%016lx rbp=%016lx r8 =%016lx\n"
 	      "  r9 =%016lx r10=%016lx r11=%016lx r12=%016lx\n"
@@ -92,6 +95,10 @@ void trap_entry(struct arch_regs *f);
 void trap_entry(struct arch_regs *f)
 {
 	bool from_user = (f->cs & 3) != 0;
+	/* NMI, double fault and machine check arrive on their own IST stacks,
+	 * not in the domain's frame, and mean the machine is in trouble. */
+	if (f->vector == VEC_NMI || f->vector == VEC_DF || f->vector == VEC_MC)
+		kernel_fault(f);
 	if (f->vector == VEC_TIMER) {
 		apic_eoi();
 		sched_tick();
