@@ -20,6 +20,8 @@ BASE_PACKAGES = [
     "libcmocka-dev",     # host unit tests
     "pkg-config",
     "gcc",
+    "make",              # newlib's build
+    "xz-utils",          # unpacks the newlib tarball
     "python3",
 ]
 
