@@ -2,6 +2,7 @@
 #include "planwriter.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,7 @@ void *planwriter_serialize(const struct manifest *m, const struct layout *l, siz
 	return buf;
 }
 
-static bool write_all(int fd, const void *data, size_t size)
+static bool write_all_nosync(int fd, const void *data, size_t size)
 {
 	const char *p = data;
 
@@ -90,12 +91,34 @@ static bool write_all(int fd, const void *data, size_t size)
 		p += n;
 		size -= (size_t)n;
 	}
-	return fsync(fd) == 0;
+	return true;
+}
+
+static bool write_all(int fd, const void *data, size_t size)
+{
+	return write_all_nosync(fd, data, size) && fsync(fd) == 0;
+}
+
+/* Writes straight into an existing path that is not a plain file (a device
+ * such as /dev/null, a pipe, a symlink such as /dev/stdout): renaming a
+ * temporary file over it would replace it. */
+static bool write_special(const char *path, const void *data, size_t size, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CREAT, 0644);
+	bool ok = fd >= 0 && write_all_nosync(fd, data, size);
+	if (fd >= 0)
+		ok = close(fd) == 0 && ok;
+	if (!ok)
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+	return ok;
 }
 
 bool planwriter_write_file(const char *path, const void *data, size_t size, char *err,
                            size_t errlen)
 {
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_special(path, data, size, err, errlen);
 	size_t len = strlen(path) + 16;
 	char *tmp = malloc(len);
 

@@ -201,3 +201,28 @@ void test_cli_compile_error_writes_nothing(void **state)
 	assert_non_null(strstr(r.err, "cannot write /nonexistent/dir/x.plan"));
 	assert_false(exists(mods));
 }
+
+void test_cli_compile_through_symlink(void **state)
+{
+	static struct run r;
+	char plan[PATH_MAX + 16], mods[PATH_MAX + 16], link_path[PATH_MAX + 16];
+	static char buf[1 << 16];
+	struct stat st;
+
+	(void)state;
+	/* An output that is a symlink (as /dev/stdout is) or a device (as
+	 * /dev/null is) is written through, never replaced by a rename. Only
+	 * the symlink is tried here: a regression must not replace a device. */
+	snprintf(plan, sizeof(plan), "%s/link.plan", test_env.tmp);
+	snprintf(mods, sizeof(mods), "%s/link.target", test_env.tmp);
+	snprintf(link_path, sizeof(link_path), "%s/link.modules", test_env.tmp);
+	unlink(link_path);
+	assert_int_equal(symlink(mods, link_path), 0);
+	run_bhc(&r, (const char *const[]){"compile", demo(), "-o", plan, "--modules", link_path,
+	                                  "--image-dir", test_env.images, NULL});
+	assert_int_equal(r.status, 0);
+	assert_int_equal(lstat(link_path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	slurp(mods, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "console\t"));
+}

@@ -398,6 +398,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cli_check),
 		cmocka_unit_test(test_cli_compile),
 		cmocka_unit_test(test_cli_compile_error_writes_nothing),
+		cmocka_unit_test(test_cli_compile_through_symlink),
 	};
 	char valid[PATH_MAX], invalid[PATH_MAX];
 	struct corpus_case *cases = NULL;

@@ -67,5 +67,6 @@ void test_cli_usage(void **state);
 void test_cli_check(void **state);
 void test_cli_compile(void **state);
 void test_cli_compile_error_writes_nothing(void **state);
+void test_cli_compile_through_symlink(void **state);
 
 #endif
