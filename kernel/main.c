@@ -80,8 +80,9 @@ void kernel_main(void)
 	build_domains(h);
 	palloc_seal();
 	sched_exit_when_idle = (h->flags & BP_FLAG_EXIT_WHEN_IDLE) != 0;
-	kprintf("bulkhead: plan \"%s\": %u domains, %u regions, %u channels; %lu KiB left",
-	        h->system_name, h->domains.count, h->regions.count, h->channels.count,
+	kprintf("bulkhead: plan \"%s\" (crc32 0x%08x) accepted: %u domains, %u regions, %u channels; "
+	        "%lu KiB left",
+	        h->system_name, h->checksum, h->domains.count, h->regions.count, h->channels.count,
 	        palloc_free_bytes() / 1024);
 	sched_init();
 	sched_exit_kernel();
