@@ -66,6 +66,19 @@ static bool name_ok(const char *name)
 	return name[0] != '\0' && strnlen(name, BP_NAME_LEN) < BP_NAME_LEN;
 }
 
+/*
+ * Needs: name_ok(@name). Names end up in the kernel's serial lines (this
+ * checker's reasons among them): a control byte, such as a newline, could forge
+ * a line of its own.
+ */
+static bool name_printable(const char *name)
+{
+	for (; *name; name++)
+		if (*name < 0x21 || *name > 0x7e)
+			return false;
+	return true;
+}
+
 static bool same_name(const char *a, const char *b)
 {
 	size_t len = strnlen(a, BP_NAME_LEN);
@@ -140,6 +153,8 @@ static bool check_header_fields(struct checker *c)
 
 	if (!name_ok(c->h->system_name))
 		return fail(c, "system_name is empty or not NUL-terminated within 32 bytes");
+	if (!name_printable(c->h->system_name))
+		return fail(c, "system_name has a byte that is not printable ASCII (0x21-0x7e)");
 	if (c->h->flags & ~BP_FLAG_EXIT_WHEN_IDLE) {
 		snprintf(m, sizeof(m), "unknown flags 0x%x", c->h->flags);
 		return fail(c, m);
@@ -247,6 +262,8 @@ static bool check_region(struct checker *c, uint32_t i)
 
 	if (!name_ok(r->name))
 		bad = "name is empty or not NUL-terminated within 32 bytes";
+	else if (!name_printable(r->name))
+		bad = "name has a byte that is not printable ASCII (0x21-0x7e)";
 	else if (r->size == 0 || r->size % BH_PAGE_SIZE)
 		bad = "size is zero or not a page multiple";
 	else if ((r->flags & ~(BP_REGION_RING | BP_REGION_KLOG)) ||
@@ -287,6 +304,8 @@ static const char *domain_problem(const struct checker *c, const struct bp_domai
 {
 	if (!name_ok(d->image))
 		return "image is empty or not NUL-terminated within 32 bytes";
+	if (!name_printable(d->image))
+		return "image has a byte that is not printable ASCII (0x21-0x7e)";
 	if (d->priority > 255)
 		return "priority above 255";
 	if ((d->budget_us == 0) != (d->period_us == 0))
@@ -332,6 +351,13 @@ static bool check_domains(struct checker *c)
 			snprintf(m, sizeof(m),
 			         "domain %u: name is empty or not NUL-terminated "
 			         "within 32 bytes",
+			         i);
+			return fail(c, m);
+		}
+		if (!name_printable(d->name)) {
+			snprintf(m, sizeof(m),
+			         "domain %u: name has a byte that is not printable ASCII "
+			         "(0x21-0x7e)",
 			         i);
 			return fail(c, m);
 		}

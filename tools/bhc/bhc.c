@@ -7,6 +7,7 @@
 #include <kernel/plan.h>
 
 #include "check.h"
+#include "flow.h"
 #include "image.h"
 #include "planwriter.h"
 
@@ -36,6 +37,9 @@ bool bhc_compile(const struct bhc_options *o, struct bhc_result *r)
 	if (r->diag.n == 0) {
 		layout_build(&r->m, &r->l, o->flags);
 	}
+	/* Information-flow policy: over the whole system, stdout rings included. */
+	if (r->diag.n == 0)
+		flow_check_policy(&r->m, &r->l);
 	if (r->diag.n == 0) {
 		r->plan = planwriter_serialize(&r->m, &r->l, &r->plan_size);
 		self_check(r);

@@ -28,8 +28,9 @@ struct bhc_result {
 
 /**
  * Compiles one manifest: reads and validates it, checks its meaning and its
- * images, lays out the plan, serialises it and runs the kernel's own
- * plan_check over the result as a last guard.
+ * images, lays out the plan, checks its information-flow policy (<no-flow>),
+ * serialises it and runs the kernel's own plan_check over the result as a last
+ * guard. When only the policy fails, @r->m and @r->l are still complete.
  * Needs: @r zeroed. Returns: true if @r->plan holds a plan and there is no error;
  * false with the errors in @r->diag otherwise. Free @r with bhc_result_free either way.
  */

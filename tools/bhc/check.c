@@ -82,6 +82,11 @@ static void check_ring_name(struct manifest *m, size_t i)
 		diag_error(m->diag, r->line,
 		           "ring name 'stdout' is reserved for the console's "
 		           "output rings; choose another name");
+	else if (strncmp(r->name, "stdout.", 7) == 0)
+		diag_error(m->diag, r->line,
+		           "ring name '%s' is reserved: the console's output rings are named "
+		           "stdout.DOMAIN; choose another name",
+		           r->name);
 }
 
 /* ---- domains: count, console, maps, ioports ---- */
@@ -337,6 +342,53 @@ static void check_ring(struct manifest *m, size_t i)
 		           r->name ? r->name : "?", r->client);
 }
 
+/* ---- policy ---- */
+
+/* Resolves one name of a <no-flow>; reports an unknown one with the names there are. */
+static int resolve_policy_domain(struct manifest *m, const struct m_no_flow *nf, const char *attr,
+                                 const char *name)
+{
+	char known[768];
+	size_t o = 0;
+	int idx = manifest_find_domain(m, name);
+
+	if (!name || idx >= 0)
+		return idx;
+	known[0] = '\0';
+	for (size_t i = 0; i < m->n_domains && o < sizeof(known); i++)
+		o += (size_t)snprintf(known + o, sizeof(known) - o, "%s%s", i ? ", " : "",
+		                      m->domains[i].name ? m->domains[i].name : "?");
+	diag_error(m->diag, nf->line,
+	           "%s '%s' of <no-flow> is not a declared domain; fix the name (the domains "
+	           "are: %s)",
+	           attr, name, known);
+	return idx;
+}
+
+static void check_no_flow(struct manifest *m, struct m_no_flow *nf)
+{
+	nf->from_idx = resolve_policy_domain(m, nf, "from", nf->from);
+	nf->to_idx = resolve_policy_domain(m, nf, "to", nf->to);
+	nf->through_idx = resolve_policy_domain(m, nf, "except-through", nf->through);
+	if (nf->from_idx < 0 || nf->to_idx < 0 || (nf->through && nf->through_idx < 0))
+		return;
+	if (nf->from_idx == nf->to_idx) {
+		diag_error(m->diag, nf->line,
+		           "<no-flow> from '%s' to '%s' names one domain twice, and a domain "
+		           "always holds its own information; name two different domains",
+		           nf->from, nf->to);
+		return;
+	}
+	if (nf->through && (nf->through_idx == nf->from_idx || nf->through_idx == nf->to_idx)) {
+		diag_error(m->diag, nf->line,
+		           "except-through '%s' of <no-flow> is the rule's own %s domain; name "
+		           "a third domain that guards the flow, or leave except-through out",
+		           nf->through, nf->through_idx == nf->from_idx ? "from" : "to");
+		return;
+	}
+	nf->ok = true;
+}
+
 void check_manifest(struct manifest *m)
 {
 	int *id_lines = calloc(m->n_domains * BP_MAX_CHANNEL_BITS + 1, sizeof(int));
@@ -352,5 +404,7 @@ void check_manifest(struct manifest *m)
 		check_channel(m, c, id_lines);
 	for (size_t i = 0; i < m->n_rings; i++)
 		check_ring(m, i);
+	for (size_t i = 0; i < m->n_no_flows; i++)
+		check_no_flow(m, &m->no_flows[i]);
 	free(id_lines);
 }

@@ -9,7 +9,8 @@
  * console) and reports what does not hold: duplicate or reserved names,
  * undeclared domains and regions, maps outside the user half, over reserved
  * areas or over each other, shared I/O ports, reused channel ids, channels and
- * rings that loop back to one domain, a second console, too many domains.
+ * rings that loop back to one domain, a second console, too many domains, and
+ * <no-flow> rules naming unknown domains, one domain twice or a guard that is an end.
  * Needs: @m loaded by manifest_load. Returns: nothing; errors go to m->diag.
  */
 void check_manifest(struct manifest *m);

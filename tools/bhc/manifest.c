@@ -360,6 +360,23 @@ static void parse_image(struct manifest *m, struct m_domain *d, xmlNodePtr n, co
 	d->console = strcmp(d->image, "console") == 0;
 }
 
+static const char *const role_names[] = {"", "driver", "service", "application"};
+
+static void parse_role(struct manifest *m, struct m_domain *d, xmlNodePtr n, const char *dn)
+{
+	const char *v = attr(m, n, "role");
+
+	d->role = M_ROLE_NONE;
+	for (int r = M_ROLE_DRIVER; v && r <= M_ROLE_APPLICATION; r++)
+		if (strcmp(v, role_names[r]) == 0)
+			d->role = (enum m_role)r;
+	if (v && d->role == M_ROLE_NONE)
+		diag_error(m->diag, d->line,
+		           "role '%s' of domain '%s' is not valid; use driver, service or "
+		           "application, or leave it out for the default",
+		           v, dn);
+}
+
 static void parse_domain(struct manifest *m, xmlNodePtr n)
 {
 	struct m_domain *d = arena_vec_push((void **)&m->domains, &m->n_domains, sizeof(*d));
@@ -376,6 +393,7 @@ static void parse_domain(struct manifest *m, xmlNodePtr n)
 	d->priority = (uint32_t)prio;
 	parse_sched(m, d, n, dn);
 	parse_memory(m, d, n, dn);
+	parse_role(m, d, n, dn);
 	for (xmlNodePtr c = n->children; c; c = c->next) {
 		if (is_elem(c, "map"))
 			parse_map(m, d, c);
@@ -435,6 +453,21 @@ static void parse_ring(struct manifest *m, xmlNodePtr n)
 	r->size_ok = get_size(m, n, "size", what, SIZE_PAGES, &r->size) || !attr(m, n, "size");
 }
 
+static void parse_policy(struct manifest *m, xmlNodePtr n)
+{
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		if (!is_elem(c, "no-flow"))
+			continue;
+		struct m_no_flow *nf =
+			arena_vec_push((void **)&m->no_flows, &m->n_no_flows, sizeof(*nf));
+		nf->line = line_of(c);
+		nf->from = attr(m, c, "from");
+		nf->to = attr(m, c, "to");
+		nf->through = attr(m, c, "except-through");
+		nf->from_idx = nf->to_idx = nf->through_idx = MANIFEST_NO_INDEX;
+	}
+}
+
 static void parse_system(struct manifest *m, xmlNodePtr root)
 {
 	m->line = line_of(root);
@@ -450,6 +483,8 @@ static void parse_system(struct manifest *m, xmlNodePtr root)
 			parse_channel(m, c);
 		else if (is_elem(c, "ring"))
 			parse_ring(m, c);
+		else if (is_elem(c, "policy"))
+			parse_policy(m, c);
 	}
 }
 
@@ -517,6 +552,7 @@ void manifest_free(struct manifest *m)
 	free(m->domains);
 	free(m->channels);
 	free(m->rings);
+	free(m->no_flows);
 	arena_free(&m->arena);
 	memset(m, 0, sizeof(*m));
 }
@@ -535,4 +571,20 @@ int manifest_find_region(const struct manifest *m, const char *name)
 		if (m->regions[i].name && strcmp(m->regions[i].name, name) == 0)
 			return (int)i;
 	return MANIFEST_NO_INDEX;
+}
+
+enum m_role manifest_role(const struct manifest *m, size_t d)
+{
+	const struct m_domain *dom = &m->domains[d];
+
+	if (dom->role != M_ROLE_NONE)
+		return dom->role;
+	if (dom->console)
+		return M_ROLE_SERVICE;
+	return dom->n_ioports ? M_ROLE_DRIVER : M_ROLE_APPLICATION;
+}
+
+const char *manifest_role_name(enum m_role role)
+{
+	return role >= M_ROLE_DRIVER && role <= M_ROLE_APPLICATION ? role_names[role] : "none";
 }

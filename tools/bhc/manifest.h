@@ -49,10 +49,14 @@ struct m_image {
 	uint64_t n_segments;
 };
 
+/* What a domain is for, in the system picture: role="..." or a default (manifest_role). */
+enum m_role { M_ROLE_NONE, M_ROLE_DRIVER, M_ROLE_SERVICE, M_ROLE_APPLICATION };
+
 struct m_domain {
 	int line;
 	const char *name;
 	const char *image; /* attribute as written; NULL if missing */
+	enum m_role role;  /* role="..."; M_ROLE_NONE when absent or invalid */
 	uint32_t priority;
 	bool priority_ok;
 	uint64_t budget_us, period_us; /* 0 = not given */
@@ -92,6 +96,14 @@ struct m_ring {
 	bool size_ok;
 };
 
+/* <no-flow from to except-through> inside <policy>: information must not flow from to to. */
+struct m_no_flow {
+	int line;
+	const char *from, *to, *through;   /* names as written; through may be NULL */
+	int from_idx, to_idx, through_idx; /* resolved by check, or MANIFEST_NO_INDEX */
+	bool ok;                           /* every name resolved and the rule makes sense */
+};
+
 struct manifest {
 	const char *file; /* path as given */
 	char *dir;        /* directory of the file, for path images */
@@ -106,6 +118,8 @@ struct manifest {
 	size_t n_channels;
 	struct m_ring *rings;
 	size_t n_rings;
+	struct m_no_flow *no_flows; /* every <no-flow> of every <policy>, in document order */
+	size_t n_no_flows;
 	int console; /* index of the console domain, or MANIFEST_NO_INDEX */
 	struct arena arena;
 	struct diag *diag;
@@ -129,5 +143,14 @@ int manifest_find_domain(const struct manifest *m, const char *name);
 
 /** Returns the index of the region named @name, or MANIFEST_NO_INDEX. */
 int manifest_find_region(const struct manifest *m, const char *name);
+
+/**
+ * Returns the role of domain @d of @m: its role attribute, else service for the
+ * console, driver for a domain with I/O ports, application otherwise.
+ */
+enum m_role manifest_role(const struct manifest *m, size_t d);
+
+/** Spells @role as the manifest does: "driver", "service", "application". */
+const char *manifest_role_name(enum m_role role);
 
 #endif

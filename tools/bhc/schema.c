@@ -15,14 +15,17 @@ struct elem_info {
 };
 
 static const struct elem_info elems[] = {
-	{"system", NULL, "name, memory", "region, domain, channel, ring"},
+	{"system", NULL, "name, memory", "region, domain, channel, ring, policy"},
 	{"region", "system", "name, size", NULL},
-	{"domain", "system", "name, image, priority, budget, period, stack, heap", "map, ioport"},
+	{"domain", "system", "name, image, priority, budget, period, stack, heap, role",
+         "map, ioport"},
 	{"map", "domain", "region, vaddr, perms", NULL},
 	{"ioport", "domain", "base, count", NULL},
 	{"channel", "system", "name", "end"},
 	{"end", "channel", "domain, id, rights", NULL},
 	{"ring", "system", "name, client, server, size", NULL},
+	{"policy", "system", "no attributes", "no-flow"},
+	{"no-flow", "policy", "from, to, except-through", NULL},
 };
 
 /* An example for each required attribute, shown when it is missing. */
@@ -45,6 +48,8 @@ static const struct {
 	{"ring", "name", "name=\"log\""},
 	{"ring", "client", "client=\"ping\""},
 	{"ring", "server", "server=\"console\""},
+	{"no-flow", "from", "from=\"ping\""},
+	{"no-flow", "to", "to=\"pong\""},
 };
 
 struct schema_ctx {
@@ -172,7 +177,16 @@ static void element_content(struct diag *d, const xmlError *err, xmlNodePtr n)
 		unexpected_element(d, n);
 }
 
-/* libxml2 numbers a text node with the line it ends on; this finds where its words start. */
+/*
+ * Finds the line where the words of text node @t start. libxml2 numbers a text
+ * node with the line it has reached when it first hands text over: the end of
+ * plain ASCII text, but an earlier line when the text holds a CR (CRLF files),
+ * '&', ']' or a non-ASCII byte. Counting back from the node's line is exact in
+ * the first case; counting on from the node before it (or the parent, numbered
+ * with the line its start tag ends on) is exact when the text follows an empty
+ * element, a comment or the start tag. Neither passes the true line, so the
+ * larger one is taken.
+ */
 static int text_line(xmlNodePtr t)
 {
 	const char *p = (const char *)t->content;
@@ -187,7 +201,9 @@ static int text_line(xmlNodePtr t)
 			words = true;
 		}
 	}
-	return node_line(t) - newlines + lead;
+	int from_end = node_line(t) - newlines + lead;
+	int from_start = node_line(t->prev ? t->prev : t->parent) + lead;
+	return from_end > from_start ? from_end : from_start;
 }
 
 static void stray_text(struct diag *d, xmlNodePtr n)

@@ -2,7 +2,6 @@
 
 import argparse
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -11,6 +10,9 @@ import bench
 import boot
 import build
 import deps
+import image
+import fuzz
+import graph
 import plan
 import testrun
 from util import BUILD, ROOT, Failure, rel, say, warn
@@ -45,10 +47,34 @@ def cmd_run(args):
 def cmd_check(args):
     """bulkhead check: validate a manifest with bhc; bhc's output and status pass through."""
     prepare_tree()
-    status, output = plan.check(rel(args.manifest), args.bhc_args)
+    status, output = plan.check(rel(args.manifest), _view_args(args) + args.bhc_args)
     sys.stdout.write(output)
     sys.stdout.flush()
     return status
+
+
+def _view_args(args):
+    """The bhc options of `check` and `graph`: --matrix, --flow A B, --except-through G."""
+    argv = ["--matrix"] if getattr(args, "matrix", False) else []
+    if args.flow:
+        argv += ["--flow"] + args.flow
+    if args.except_through:
+        argv += ["--except-through", args.except_through]
+    return argv
+
+
+def cmd_graph(args):
+    """bulkhead graph: the system picture (SVG, PDF, PNG or DOT) of a manifest."""
+    if args.except_through and not args.flow:
+        raise Failure("--except-through needs --flow FROM TO", status=2)
+    output = os.path.abspath(
+        args.output or os.path.splitext(os.path.basename(args.manifest))[0] + ".svg")
+    graph.output_format(output)
+    prepare_tree()
+    deps.ensure_packages(deps.GRAPH_PACKAGES)
+    graph.render(args.manifest, output, args.flow, args.except_through)
+    say("bulkhead: wrote %s" % rel(output))
+    return 0
 
 
 def cmd_test(args):
@@ -59,6 +85,7 @@ def cmd_test(args):
     """
     try:
         prepare_tree()
+        deps.ensure_packages(deps.GRAPH_PACKAGES)  # the graph test renders SVG
     except Failure as err:
         say("bulkhead: " + str(err))
         say("FAIL build: %s" % err.summary)
@@ -74,13 +101,13 @@ def cmd_bench(_args):
 
 
 def cmd_image(args):
-    """bulkhead image: a bootable ISO of a manifest (serial console on COM1)."""
+    """bulkhead image: one hybrid ISO (BIOS and UEFI, CD or USB stick) of a manifest."""
+    workdir = boot.workdir_for(args.manifest, "image")
+    output = args.output or os.path.join(workdir, "system.iso")
+    image.check_paths(args.manifest, output)
     prepare_tree()
-    image, _ = boot.prepare(args.manifest, boot.workdir_for(args.manifest, "image"))
-    if args.output:
-        shutil.copyfile(image, args.output)
-        image = args.output
-    say("bulkhead: wrote %s" % rel(image))
+    for line in image.describe(image.build(args.manifest, output, workdir)):
+        say(line)
     return 0
 
 
@@ -96,6 +123,11 @@ def cmd_lint(args):
     return 1 if status else 0
 
 
+def cmd_fuzz(args):
+    """bulkhead fuzz: run one libFuzzer target for N seconds; exit 1 on a crash."""
+    return fuzz.run(args.target, args.seconds, args.jobs)
+
+
 def _manifest(path):
     """argparse type: a manifest path, made absolute from the caller's directory."""
     return os.path.abspath(path)
@@ -107,6 +139,13 @@ def _positive(text):
     if value <= 0:
         raise argparse.ArgumentTypeError("must be positive")
     return value
+
+
+def _add_flow_options(p, flow_help):
+    """Adds --flow FROM TO and --except-through GUARD to parser @p."""
+    p.add_argument("--flow", nargs=2, metavar=("FROM", "TO"), help=flow_help)
+    p.add_argument("--except-through", metavar="GUARD",
+                   help="with --flow: leave out paths that pass through domain GUARD")
 
 
 def _add_commands(sub):
@@ -125,9 +164,28 @@ def _add_commands(sub):
                    help="system tests to run at once (default 2)")
     p.set_defaults(handler=cmd_test)
 
-    p = sub.add_parser("check", help="validate a manifest and print what bhc says")
+    p = sub.add_parser("check", help="validate a manifest and print what bhc says",
+                       description="Runs `bhc check` on MANIFEST (its <policy> included) and "
+                       "prints what every domain can reach; exit status 1 for an invalid "
+                       "manifest. Other options are passed to bhc.")
     p.add_argument("manifest", type=_manifest)
+    p.add_argument("--matrix", action="store_true",
+                   help="print the access matrix: domains x regions, rings, channels, ports")
+    _add_flow_options(p, "say whether information can flow from domain FROM to domain TO "
+                      "(first line `flow: yes` or `flow: no`; exit status 0 or 3) and print "
+                      "every shortest path")
     p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("graph", help="draw a manifest's system with Graphviz (SVG)",
+                       description="Draws MANIFEST as a picture: domains grouped by role, "
+                       "rings, channels and shared regions as labelled edges, I/O ports and "
+                       "the kernel as nodes, a title block and a legend. Installs Graphviz.")
+    p.add_argument("manifest", type=_manifest)
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="the picture: .svg, .pdf, .png, or .dot for the DOT text "
+                   "(default: STEM.svg in the current directory)")
+    _add_flow_options(p, "draw every shortest path from FROM to TO in red, the rest grey")
+    p.set_defaults(handler=cmd_graph)
 
     p = sub.add_parser("bench", help="run the benchmarks and print a table of cycle counts")
     p.set_defaults(handler=cmd_bench)
@@ -135,14 +193,33 @@ def _add_commands(sub):
     p = sub.add_parser("build", help="install missing packages, configure and build")
     p.set_defaults(handler=cmd_build)
 
-    p = sub.add_parser("image", help="write a bootable ISO for a manifest")
+    p = sub.add_parser("image", help="write one ISO that boots on BIOS and UEFI (CD or USB stick)",
+                       description="Compiles MANIFEST (as `run` does, without --exit-when-idle) "
+                       "and writes one hybrid ISO that boots on BIOS and UEFI machines, from a "
+                       "CD or written raw to a USB stick. Prints its size and SHA-256. The ISO's "
+                       "volume id, /bulkhead/IMAGE.txt and GRUB's line on COM1 carry the system "
+                       "name and the boot plan's CRC-32; see docs/deploying.md.")
     p.add_argument("manifest", type=_manifest)
-    p.add_argument("-o", "--output", metavar="FILE", help="copy the ISO to FILE")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="where to write the ISO (default: build/image/STEM/system.iso); "
+                   "written to a temporary file and renamed when complete")
     p.set_defaults(handler=cmd_image)
 
     p = sub.add_parser("lint", help="check formatting (clang-format) and run clang-tidy")
     p.add_argument("--fix", action="store_true", help="reformat the sources in place instead")
     p.set_defaults(handler=cmd_lint)
+
+    p = sub.add_parser("fuzz", help="run a libFuzzer target (manifest compiler, plan checker)",
+                       description="Builds the fuzzers with clang into build/fuzz/ and runs "
+                       "TARGET on a working copy of its seed corpus (build/fuzz/corpus-TARGET). "
+                       "Prints executions, coverage and any crash input; exits 1 on a crash.")
+    p.add_argument("target", choices=sorted(fuzz.TARGETS),
+                   help="manifest: the manifest compiler; plan: the kernel's boot-plan checker")
+    p.add_argument("--seconds", type=_positive, default=60, metavar="N",
+                   help="how long to fuzz (default 60)")
+    p.add_argument("--jobs", type=int, default=1, metavar="J",
+                   help="fuzzer processes sharing the corpus (default 1)")
+    p.set_defaults(handler=cmd_fuzz)
 
     p = sub.add_parser("help", help="show this help, or a command's help")
     p.add_argument("topic", nargs="?", metavar="COMMAND")

@@ -10,6 +10,7 @@ from util import Failure, say, warn
 BASE_PACKAGES = [
     "qemu-system-x86",   # qemu-system-x86_64
     "grub-pc-bin",       # GRUB for BIOS, multiboot2
+    "grub-efi-amd64-bin",  # GRUB for UEFI (x86_64): `bulkhead image` makes hybrid ISOs
     "grub-common",       # grub-mkrescue
     "xorriso",           # grub-mkrescue writes ISO 9660 with it
     "mtools",            # grub-mkrescue builds its EFI/FAT image with it
@@ -23,10 +24,23 @@ BASE_PACKAGES = [
     "make",              # newlib's build
     "xz-utils",          # unpacks the newlib tarball
     "python3",
+    "ovmf",              # UEFI firmware for QEMU: system tests boot images under UEFI too
 ]
+
+# Installed without their Recommends: grub-efi-amd64-bin recommends the signed
+# GRUB and shim, which set up booting the host itself; the -bin package alone
+# only brings the modules grub-mkrescue puts on an ISO. (Never install
+# grub-efi-amd64 or grub-pc: they conflict with each other.)
+NO_RECOMMENDS = {"grub-efi-amd64-bin"}
 
 # Only `bulkhead lint` needs these.
 LINT_PACKAGES = ["clang", "clang-format", "clang-tidy"]
+
+# `bulkhead graph` and the graph test of `bulkhead test`: dot renders the system picture.
+GRAPH_PACKAGES = ["graphviz"]
+
+# `bulkhead fuzz` and the fuzz tests of `bulkhead test`: clang-14 and libFuzzer's runtime.
+FUZZ_PACKAGES = ["clang", "libclang-rt-14-dev"]
 
 
 def missing_packages(packages):
@@ -57,6 +71,19 @@ def _apt(args):
         raise Failure("'%s' failed" % " ".join(argv))
 
 
+def install_commands(missing):
+    """Returns the apt-get argument lists that install @missing (packages).
+
+    Packages in NO_RECOMMENDS get their own `--no-install-recommends` line.
+    """
+    plain = [p for p in missing if p not in NO_RECOMMENDS]
+    bare = [p for p in missing if p in NO_RECOMMENDS]
+    commands = [["install", "-y"] + plain] if plain else []
+    if bare:
+        commands.append(["install", "-y", "--no-install-recommends"] + bare)
+    return commands
+
+
 def ensure_packages(packages):
     """Makes sure every package in @packages is installed.
 
@@ -67,13 +94,15 @@ def ensure_packages(packages):
     missing = missing_packages(packages)
     if not missing:
         return
-    command = "apt-get install -y " + " ".join(missing)
+    commands = install_commands(missing)
     if os.geteuid() != 0:
+        lines = " && ".join("apt-get " + " ".join(c) for c in commands)
         raise Failure("missing Debian packages: %s\nInstall them as root:\n  apt-get update && %s"
-                      % (" ".join(missing), command))
+                      % (" ".join(missing), lines))
     say("bulkhead: installing missing Debian packages: " + " ".join(missing))
     _apt(["update"])
-    _apt(["install", "-y"] + missing)
+    for command in commands:
+        _apt(command)
     still = missing_packages(missing)
     if still:
         raise Failure("apt-get did not install: " + " ".join(still))

@@ -8,10 +8,18 @@ after white space (write `\\#` or `[#]` for a literal `#` after a space):
     expect REGEX           Python regex (re.search) that must match some serial line
     reject REGEX           must match no line
     corrupt-plan OFFSET    xor byte OFFSET of the boot plan with 0xff before packing
+    image test|deploy      the ISO: the test one (default) or `bulkhead image`'s
+    boot FIRMWARE MEDIUM   bios|uefi, cdrom|usb; repeatable: each boots the same ISO
+                           once (default: boot bios cdrom)
+
+A regex may contain @PLAN_CRC32@: the harness puts in the built plan's CRC-32
+(as 0x1234abcd) before matching.
 """
 
 import os
 import re
+
+from qemu import FIRMWARES, MEDIA
 
 DEFAULT_TIMEOUT = 300.0
 
@@ -20,18 +28,39 @@ BUILTIN_REJECTS = [r"bulkhead: PANIC", r"\bTEST \S+ FAIL"]
 
 _COMMENT = re.compile(r"(^|\s)#.*$")
 
+# The ISOs a test can boot: `test` (compiled with --exit-when-idle, corrupt-plan
+# applies) or `deploy` (built by `bulkhead image`, exactly what ships).
+IMAGES = ("test", "deploy")
+DEFAULT_BOOT = ("bios", "cdrom")
+
+# Placeholders a regex may contain, filled in by the harness once the image
+# is built (escaped: they match literally). The values here only serve to
+# check the regex when the file is read.
+PLACEHOLDERS = {"@PLAN_CRC32@": "0x00000000"}
+
 
 class ExpectError(Exception):
     """An expect file is malformed; the message is `expect:LINE: what`."""
 
 
+def fill(text, values):
+    """Returns regex @text with every placeholder in @values replaced by its escaped value."""
+    for key, value in values.items():
+        text = text.replace(key, re.escape(value))
+    return text
+
+
 class Pattern:
     """One expect or reject regex and the line of the expect file it came from."""
 
-    def __init__(self, text, line):
+    def __init__(self, text, line, values=None):
         self.text = text
         self.line = line
-        self.regex = re.compile(text)
+        self.regex = re.compile(fill(text, values or PLACEHOLDERS))
+
+    def bound(self, values):
+        """Returns this pattern with the placeholders set to @values ({placeholder: text})."""
+        return Pattern(self.text, self.line, values)
 
     def __repr__(self):
         return "/%s/" % self.text
@@ -47,6 +76,8 @@ class Spec:
         self.expects = []
         self.rejects = [Pattern(text, 0) for text in BUILTIN_REJECTS]
         self.corrupt_offsets = []
+        self.image = "test"
+        self.boots = []  # [(firmware, medium)]; none given: [DEFAULT_BOOT]
 
 
 def _number(text, convert, what, line):
@@ -84,8 +115,27 @@ def _directive(spec, word, arg, line):
         if offset < 0:
             raise ExpectError("expect:%d: offset must not be negative" % line)
         spec.corrupt_offsets.append(offset)
+    elif word == "image":
+        if arg not in IMAGES:
+            raise ExpectError("expect:%d: image %r: expected %s" % (line, arg, " or ".join(IMAGES)))
+        spec.image = arg
+    elif word == "boot":
+        spec.boots.append(_boot(spec, arg, line))
     else:
         raise ExpectError("expect:%d: unknown directive %r" % (line, word))
+
+
+def _boot(spec, arg, line):
+    """Parses `boot FIRMWARE MEDIUM`; returns (firmware, medium) or raises ExpectError."""
+    words = arg.split()
+    if len(words) != 2 or words[0] not in FIRMWARES or words[1] not in MEDIA:
+        raise ExpectError("expect:%d: boot %r: expected FIRMWARE MEDIUM with FIRMWARE one of %s"
+                          " and MEDIUM one of %s" % (line, arg, "|".join(FIRMWARES),
+                                                      "|".join(MEDIA)))
+    boot = (words[0], words[1])
+    if boot in spec.boots:
+        raise ExpectError("expect:%d: boot %s %s is given twice" % (line, boot[0], boot[1]))
+    return boot
 
 
 def parse(text, path):
@@ -103,6 +153,10 @@ def parse(text, path):
         _directive(spec, word, arg.strip(), number)
     if not spec.expects:
         raise ExpectError("expect: no `expect` line: the test would check nothing")
+    if spec.image == "deploy" and spec.corrupt_offsets:
+        raise ExpectError("expect: corrupt-plan needs `image test`: `bulkhead image` refuses"
+                          " a damaged plan")
+    spec.boots = spec.boots or [DEFAULT_BOOT]
     return spec
 
 
@@ -113,17 +167,24 @@ def load(path):
 
 
 class Matcher:
-    """Feeds serial lines through a Spec's rejects and expects."""
+    """Feeds serial lines through a Spec's rejects and expects.
 
-    def __init__(self, spec):
+    @values: the placeholders' values ({"@PLAN_CRC32@": "0x1234abcd"}); @extra
+    and @extra_rejects: more expects and rejects (Patterns) for this boot only.
+    """
+
+    def __init__(self, spec, values=None, extra=(), extra_rejects=()):
         self.spec = spec
-        self.missing = list(spec.expects)
+        rejects = [p.bound(values) for p in spec.rejects] if values else spec.rejects
+        self.rejects = list(rejects) + list(extra_rejects)
+        expects = [p.bound(values) for p in spec.expects] if values else spec.expects
+        self.missing = list(expects) + list(extra)
         self.lines = 0
 
     def feed(self, line):
         """Checks one serial line. Returns a failure reason if it matched a reject, else None."""
         self.lines += 1
-        for pattern in self.spec.rejects:
+        for pattern in self.rejects:
             if pattern.regex.search(line):
                 return "serial line %d matched reject %r: %s" % (self.lines, pattern, line)
         self.missing = [p for p in self.missing if not p.regex.search(line)]

@@ -6,6 +6,7 @@ import threading
 import time
 
 import expect
+import image
 import iso
 import plan
 import qemu
@@ -75,30 +76,104 @@ def _watch(machine, matcher, timeout, log):
         qemu.describe_exit(status, machine.stderr_text()), matcher.missing_text())
 
 
-def _boot(spec, workdir, log):
-    """Compiles, packs and boots the test's system. Returns None for PASS, else the reason."""
+def _build(spec, workdir, log):
+    """Builds the ISO the test boots: the test ISO, or `bulkhead image`'s (`image deploy`).
+
+    Returns: (ISO path, {placeholder: value} for the expect regexes).
+    """
+    if spec.image == "deploy":
+        info = image.build(spec.manifest, os.path.join(workdir, "system.iso"), workdir)
+        log.write("".join("# %s\n" % line for line in image.describe(info)))
+        return info.path, {"@PLAN_CRC32@": iso.crc_text(info.plan_crc)}
     compiled = plan.compile_manifest(spec.manifest, workdir, exit_when_idle=True)
     for offset in spec.corrupt_offsets:
         plan.corrupt(compiled.plan_path, offset)
-    image = iso.make_iso(workdir, compiled)
-    argv = qemu.command(image)
-    log.write("# %s\n# serial:\n" % " ".join(argv))
-    machine = qemu.Machine(argv, os.path.join(workdir, "qemu.stderr"))
+    path = iso.make_iso(workdir, compiled)
+    return path, {"@PLAN_CRC32@": iso.crc_text(iso.plan_checksum(compiled.plan_path))}
+
+
+def _run(machine, matcher, timeout, log):
+    """Runs @machine (registered, so that Ctrl-C ends it) until a verdict; see _watch."""
     with machine:
         with _running_lock:
             _running.add(machine)
         try:
             if _stopping.is_set():
                 return "interrupted"
-            verdict = _watch(machine, expect.Matcher(spec), spec.timeout, log)
+            return _watch(machine, matcher, timeout, log)
         finally:
             machine.stop()
             with _running_lock:
                 _running.discard(machine)
+
+
+def _seabios_verdict(medium, firmware_log):
+    """Checks in SeaBIOS's log that it booted @medium. Returns None, or the reason."""
+    try:
+        with open(firmware_log, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        text = ""
+    booted = qemu.seabios_medium(text)
+    if booted == medium:
+        return None
+    return "SeaBIOS's log says it booted %s, not %s" % (booted or "nothing", medium)
+
+
+def _matcher(spec, boot, values):
+    """Returns the Matcher of one boot: the test's lines, and under UEFI OVMF's line
+    saying it starts the medium (and no other boot option)."""
+    firmware, medium = boot
+    if firmware != "uefi":
+        return expect.Matcher(spec, values)
+    return expect.Matcher(spec, values, [expect.Pattern(qemu.uefi_boot_regex(medium), 0)],
+                          [expect.Pattern(qemu.uefi_boot_regex(medium, other=True), 0)])
+
+
+def _log_firmware(firmware_log, log):
+    """Copies the firmware's debug log (if any) into the test's log."""
+    if os.path.exists(firmware_log) and os.path.getsize(firmware_log):
+        with open(firmware_log, encoding="utf-8", errors="replace") as f:
+            log.write("# firmware debug log (port 0x402):\n" + f.read())
+
+
+def _boot_once(spec, boot, iso_path, workdir, values, log):
+    """Boots @iso_path once with @boot = (firmware, medium). Returns None for PASS, else why.
+
+    Besides the test's expects, the firmware must say it booted that medium:
+    OVMF on the serial console, SeaBIOS in its debug log.
+    """
+    firmware, medium = boot
+    bootdir = makedirs(os.path.join(workdir, "boot-%s-%s" % boot))
+    firmware_log = os.path.join(bootdir, "firmware.log")
+    vars_path = qemu.uefi_vars(bootdir) if firmware == "uefi" else None
+    argv = qemu.command(iso_path, extra=qemu.firmware_log_flags(firmware_log),
+                        firmware=firmware, medium=medium, vars_path=vars_path)
+    log.write("# boot %s %s\n# %s\n# serial:\n" % (firmware, medium, " ".join(argv)))
+    machine = qemu.Machine(argv, os.path.join(bootdir, "qemu.stderr"))
+    verdict = _run(machine, _matcher(spec, boot, values), spec.timeout, log)
+    if verdict is None and firmware == "bios":
+        verdict = _seabios_verdict(medium, firmware_log)
     stderr = machine.stderr_text()
     if stderr:
         log.write("# QEMU stderr:\n" + stderr)
+    if verdict is not None:
+        _log_firmware(firmware_log, log)
+    log.write("# boot %s %s: %s after %.1f s\n" % (firmware, medium, "FAIL" if verdict else
+                                                    "PASS", time.monotonic() - machine.started))
     return verdict
+
+
+def _boot(spec, workdir, log):
+    """Builds the test's ISO and boots it once per `boot` line. Returns None for PASS, else why."""
+    iso_path, values = _build(spec, workdir, log)
+    for boot in spec.boots:
+        verdict = _boot_once(spec, boot, iso_path, workdir, values, log)
+        if verdict is not None:
+            if spec.boots == [expect.DEFAULT_BOOT]:
+                return verdict
+            return "boot %s %s: %s" % (boot[0], boot[1], verdict)
+    return None
 
 
 def _judge(name, expect_path, log):
@@ -107,7 +182,9 @@ def _judge(name, expect_path, log):
         spec = expect.load(expect_path)
     except expect.ExpectError as err:
         return str(err)
-    log.write("# manifest %s, timeout %g s\n" % (rel(spec.manifest), spec.timeout))
+    log.write("# manifest %s, image %s, timeout %g s per boot, boots: %s\n"
+              % (rel(spec.manifest), spec.image, spec.timeout,
+                 ", ".join("%s %s" % boot for boot in spec.boots)))
     if not os.path.exists(spec.manifest):
         return "manifest %s does not exist" % rel(spec.manifest)
     workdir = os.path.join(WORK_DIR, safe_name(name))

@@ -3,6 +3,7 @@
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import time
@@ -25,17 +26,100 @@ _ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def command(iso, interactive=False, extra=()):
+# Firmware and boot media a machine can have (harness `boot FIRMWARE MEDIUM`).
+FIRMWARES = ("bios", "uefi")
+MEDIA = ("cdrom", "usb")
+
+# UEFI: Debian's ovmf package. The code is read-only; each machine gets its own
+# copy of the variable store, which the firmware writes (boot entries).
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS.fd"
+
+# What the firmware says about the device it boots: OVMF on the serial
+# console (`BdsDxe: starting Boot0001 "UEFI QEMU DVD-ROM QM00005 " from ...`),
+# SeaBIOS on its debug port 0x402 (`Booting from DVD/CD...`).
+_OVMF_DEVICE = {"cdrom": "DVD-ROM", "usb": "QEMU USB HARDDRIVE"}
+_SEABIOS_BOOT = re.compile(r"^Booting from (DVD/CD|Hard Disk)\.\.\.", re.MULTILINE)
+_SEABIOS_MEDIUM = {"DVD/CD": "cdrom", "Hard Disk": "usb"}
+
+
+def _escape(path):
+    """Escapes a path for a QEMU option list (a comma is written twice)."""
+    return path.replace(",", ",,")
+
+
+def firmware_flags(firmware, vars_path=None):
+    """Returns QEMU's flags for @firmware: none for bios (SeaBIOS), OVMF's flash for uefi.
+
+    Needs: for uefi, @vars_path a writable copy of OVMF_VARS (see uefi_vars).
+    """
+    if firmware == "bios":
+        return []
+    if firmware != "uefi" or not vars_path:
+        raise Failure("firmware %r: expected bios, or uefi with a variable store" % firmware)
+    return ["-drive", "if=pflash,format=raw,readonly=on,file=" + _escape(OVMF_CODE),
+            "-drive", "if=pflash,format=raw,file=" + _escape(vars_path)]
+
+
+def medium_flags(iso, medium, firmware="bios"):
+    """Returns QEMU's flags that attach @iso as @medium: cdrom, or usb (the raw
+    image as a read-only USB stick on an EHCI controller)."""
+    if medium == "cdrom":
+        return (["-boot", "d"] if firmware == "bios" else []) + ["-cdrom", iso]
+    if medium != "usb":
+        raise Failure("medium %r: expected cdrom or usb" % medium)
+    return ["-drive", "if=none,id=stick,format=raw,readonly=on,file=" + _escape(iso),
+            "-device", "usb-ehci,id=ehci", "-device", "usb-storage,bus=ehci.0,drive=stick"]
+
+
+def uefi_vars(directory):
+    """Copies OVMF's empty variable store to @directory/ovmf-vars.fd; returns its path.
+
+    Raises Failure naming the package if OVMF is not installed.
+    """
+    for path in (OVMF_CODE, OVMF_VARS):
+        if not os.path.isfile(path):
+            raise Failure("UEFI firmware %s is missing: install the ovmf package"
+                          " (apt-get install -y ovmf)" % path)
+    target = os.path.join(directory, "ovmf-vars.fd")
+    shutil.copyfile(OVMF_VARS, target)
+    return target
+
+
+def firmware_log_flags(path):
+    """Returns flags that write the firmware's debug port (0x402) to @path: SeaBIOS
+    logs there which device it boots (OVMF's release build logs nothing)."""
+    return ["-chardev", "file,id=fwlog,path=" + _escape(path),
+            "-device", "isa-debugcon,iobase=0x402,chardev=fwlog"]
+
+
+def uefi_boot_regex(medium, other=False):
+    """Returns a regex for the serial line in which OVMF starts booting from @medium,
+    or with @other, from anything else (another device, its shell)."""
+    wanted = '"UEFI QEMU %s' % _OVMF_DEVICE[medium]
+    return r"^BdsDxe: starting Boot[0-9A-F]{4} " + ("(?!%s)" % wanted if other else wanted)
+
+
+def seabios_medium(log_text):
+    """Returns the medium (cdrom or usb) SeaBIOS last tried to boot, from its debug
+    log @log_text, or None if it booted nothing."""
+    found = _SEABIOS_BOOT.findall(log_text)
+    return _SEABIOS_MEDIUM[found[-1]] if found else None
+
+
+def command(iso, interactive=False, extra=(), firmware="bios", medium="cdrom", vars_path=None):
     """Returns QEMU's argv to boot @iso on a q35 machine under TCG.
 
     @interactive: serial multiplexed with the monitor on stdio (Ctrl-A X quits);
     otherwise the serial alone on stdout. @extra: more flags (e.g. BENCH_FLAGS).
+    @firmware, @medium, @vars_path: see firmware_flags() and medium_flags().
     """
     serial = "mon:stdio" if interactive else "stdio"
     return ["qemu-system-x86_64", "-M", "q35", "-accel", "tcg", "-cpu", "max",
             "-m", MEMORY, "-nodefaults", "-no-reboot", "-display", "none",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-            "-boot", "d", "-cdrom", iso, "-serial", serial] + list(extra)
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + \
+        firmware_flags(firmware, vars_path) + medium_flags(iso, medium, firmware) + \
+        ["-serial", serial] + list(extra)
 
 
 def clean_line(raw):

@@ -6,6 +6,7 @@ import os
 import sys
 import time
 
+import fuzz
 import harness
 from harness import LOG_DIR, Result
 from util import BUILD, ROOT, makedirs, rel, run_quiet, safe_name, say, tail
@@ -84,7 +85,9 @@ def report(result):
     if result.skipped:
         say("SKIP %s" % result.name)
     elif result.passed:
-        say("PASS %s (%.1f s)" % (result.name, result.seconds))
+        # A fuzz result carries its own detail, e.g. "6000 execs, 14.2 s".
+        detail = getattr(result, "detail", None) or "%.1f s" % result.seconds
+        say("PASS %s (%s)" % (result.name, detail))
     else:
         say("FAIL %s: %s" % (result.name, result.reason))
         if result.log and os.path.exists(result.log):
@@ -137,5 +140,5 @@ def run_all(name_filter="", jobs=2):
             report(result)
             results.append(result)
     results += system_tests(name_filter, jobs)
-    # Fuzzers (short, fixed-seed runs) will join here.
+    results += fuzz.tests(name_filter, jobs, report)
     return summary(results)

@@ -1,0 +1,122 @@
+/* Plan walk: reads an accepted boot plan the way the kernel builds a system from it. */
+#include "plan_walk.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bulkhead/abi/caps.h>
+#include <bulkhead/abi/info.h>
+#include <kernel/plan.h>
+
+/* The plan checker accepted what the kernel cannot use: a bug in kernel/plan.c. */
+static void broken(const char *what, unsigned long index)
+{
+	fprintf(stderr, "plan_walk: plan_check accepted a plan whose %s (%lu) is out of range\n",
+	        what, index);
+	abort();
+}
+
+/* The kernel prints names in its serial lines: they must end, and be printable. */
+static unsigned long name_sum(const char *name)
+{
+	size_t len = strnlen(name, BP_NAME_LEN);
+
+	if (len == BP_NAME_LEN)
+		broken("name length", len);
+	for (size_t i = 0; i < len; i++)
+		if (name[i] < 0x21 || name[i] > 0x7e)
+			broken("name byte", (unsigned char)name[i]);
+	return len + (unsigned char)name[0];
+}
+
+/* kernel/domain.c map_regions: regions[map->region].size, region_pa[map->region]. */
+static unsigned long walk_maps(const struct bp_header *h, const struct bp_domain *bd)
+{
+	const struct bp_map *maps = plan_table(h, h->maps);
+	const struct bp_region *regions = plan_table(h, h->regions);
+	unsigned long sum = 0;
+
+	for (uint32_t k = bd->first_map; k < bd->first_map + bd->n_maps; k++) {
+		if (maps[k].region >= h->regions.count || maps[k].region >= BP_MAX_REGIONS)
+			broken("map region", maps[k].region);
+		sum += regions[maps[k].region].size + maps[k].vaddr + maps[k].rights;
+	}
+	return sum;
+}
+
+/* kernel/domain.c install_caps: slot, and for a channel the peer end's domain and bit. */
+static unsigned long walk_caps(const struct bp_header *h, const struct bp_domain *bd)
+{
+	const struct bp_cap *caps = plan_table(h, h->caps);
+	const struct bp_channel *chans = plan_table(h, h->channels);
+	unsigned long sum = 0;
+
+	for (uint32_t k = bd->first_cap; k < bd->first_cap + bd->n_caps; k++) {
+		const struct bp_cap *bc = &caps[k];
+		if (bc->slot >= BH_MAX_CAPS)
+			broken("cap slot", bc->slot);
+		sum += bc->slot + bc->type + bc->rights + bc->object;
+		if (bc->type != BH_CAP_CHANNEL)
+			continue;
+		if (bc->end > 1)
+			broken("channel cap end", bc->end);
+		const struct bp_channel *ch = &chans[bc->object];
+		uint32_t other = 1 - bc->end;
+		if (ch->domain[other] >= h->domains.count)
+			broken("channel peer domain", ch->domain[other]);
+		if (ch->bit[other] >= BP_MAX_CHANNEL_BITS)
+			broken("channel peer bit", ch->bit[other]);
+		sum += ch->domain[other] + ch->bit[other];
+	}
+	return sum;
+}
+
+/* kernel/domain.c init_fields and map_info: the ioport records and the start-info page. */
+static unsigned long walk_domain(const struct bp_header *h, uint32_t i)
+{
+	const struct bp_domain *bd = (const struct bp_domain *)plan_table(h, h->domains) + i;
+	const struct bp_ioport *io = (const struct bp_ioport *)plan_table(h, h->ioports);
+	const struct bh_start_info *infos = plan_table(h, h->infos);
+	unsigned long sum = name_sum(bd->name) + name_sum(bd->image) + bd->priority;
+
+	for (uint32_t k = bd->first_ioport; k < bd->first_ioport + bd->n_ioports; k++)
+		sum += io[k].base + io[k].count;
+	sum += infos[i].magic + infos[i].n_entries;
+	return sum + walk_maps(h, bd) + walk_caps(h, bd);
+}
+
+/* kernel/main.c build_regions and build_domains: region sizes and names, the kernel log. */
+static unsigned long walk_regions(const struct bp_header *h)
+{
+	const struct bp_region *r = plan_table(h, h->regions);
+	unsigned long sum = 0;
+
+	for (uint32_t i = 0; i < h->regions.count; i++)
+		sum += r[i].size + name_sum(r[i].name);
+	if (h->klog_domain == BP_NONE)
+		return sum;
+	if (h->klog_domain >= h->domains.count)
+		broken("klog_domain", h->klog_domain);
+	if (h->klog_region >= h->regions.count)
+		broken("klog_region", h->klog_region);
+	if (h->klog_bit >= BP_MAX_CHANNEL_BITS)
+		broken("klog_bit", h->klog_bit);
+	return sum + r[h->klog_region].size;
+}
+
+unsigned long plan_walk(const void *buf, size_t len)
+{
+	const struct bp_header *h = buf;
+	unsigned long sum = len;
+
+	if (h->total_size > len)
+		broken("total_size", h->total_size);
+	if (h->domains.count > BP_MAX_DOMAINS)
+		broken("domain count", h->domains.count);
+	sum += name_sum(h->system_name) + walk_regions(h);
+	for (uint32_t i = 0; i < h->domains.count; i++)
+		sum += walk_domain(h, i);
+	return sum;
+}

@@ -1,0 +1,333 @@
+/* Flow tests of bhc's exact output: check --flow, check --matrix, policy errors, graph. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "matrix.h"
+#include "test_flow.h"
+
+/* Runs `bhc check tests/flow/NAME --image-dir IMAGES` plus up to five more arguments. */
+static void check(struct flow_run *r, const char *name, const char *a1, const char *a2,
+                  const char *a3, const char *a4, const char *a5)
+{
+	const char *path = flow_path(name);
+	char copy[PATH_MAX + 300];
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	flow_run_bhc(r, (const char *const[]){"check", copy, "--image-dir", flow_env.images, a1, a2,
+	                                      a3, a4, a5, NULL});
+}
+
+void test_out_flow_yes(void **state)
+{
+	static struct flow_run r;
+
+	(void)state;
+	check(&r, "diamond.xml", "--flow", "s", "t", NULL, NULL);
+	assert_string_equal(r.err, "");
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "flow: yes\n"
+	                           "2 shortest paths of 2 hops from s to t:\n"
+	                           "s -[region:sl|chan:sl2]-> l -[ring:lt]-> t\n"
+	                           "s -[region:sr]-> r -[ring:rt]-> t\n");
+	check(&r, "diamond.xml", "--flow", "s", "t", "--except-through", "l");
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "flow: yes\n"
+	                           "1 shortest path of 2 hops from s to t not through l:\n"
+	                           "s -[region:sr]-> r -[ring:rt]-> t\n");
+	/* A domain always flows to itself, along a path of no hops. */
+	check(&r, "diamond.xml", "--flow", "s", "s", NULL, NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "flow: yes\n1 shortest path of 0 hops from s to s:\ns\n");
+}
+
+void test_out_flow_no(void **state)
+{
+	static struct flow_run r;
+
+	(void)state;
+	check(&r, "diamond.xml", "--flow", "t", "s", "--except-through", "l");
+	assert_string_equal(r.err, "");
+	assert_int_equal(r.status, 3);
+	assert_string_equal(r.out, "flow: no\n"
+	                           "from t, information can reach: l, r (paths through l not "
+	                           "followed)\n");
+	check(&r, "map-oneway.xml", "--flow", "r1", "w", NULL, NULL);
+	assert_int_equal(r.status, 3);
+	assert_string_equal(r.out, "flow: no\nfrom r1, information can reach no other domain\n");
+}
+
+void test_out_flow_many(void **state)
+{
+	static struct flow_run r;
+	size_t lines = 0;
+
+	(void)state;
+	check(&r, "fan.xml", "--flow", "s", "t", NULL, NULL);
+	assert_int_equal(r.status, 0);
+	for (const char *p = r.out; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 2 + 20 + 1);
+	assert_non_null(strstr(r.out, "flow: yes\n25 shortest paths of 3 hops from s to t:\n"
+	                              "s -[region:L1]-> a1 -[region:L2]-> b1 -[region:L3]-> t\n"));
+	assert_non_null(strstr(r.out, "\ns -[region:L1]-> a4 -[region:L2]-> b5 -[region:L3]-> t\n"
+	                              "... and 5 more (only the first 20 shortest paths are "
+	                              "printed)\n"));
+}
+
+static const char diamond_matrix[] =
+	"access matrix of system diamond: 4 domains x 5 resources\n"
+	"  region: r, rw, rx = map rights; ring: client or server end; chan: s = may signal,\n"
+	"  - = may only be signalled; io: rw = in/out on the ports; klog: r = reads the kernel "
+	"log\n"
+	"  (the kernel writes it); . = no access\n"
+	"\n"
+	"domain  region:sl  region:sr  ring:lt  ring:rt  chan:sl2\n"
+	"s       rw         rw         .        .        s\n"
+	"l       r          .          client   .        s\n"
+	"r       .          r          .        client   .\n"
+	"t       .          .          server   server   .\n";
+
+void test_out_matrix(void **state)
+{
+	static struct flow_run r;
+	static char both[8192];
+
+	(void)state;
+	check(&r, "diamond.xml", "--matrix", NULL, NULL, NULL, NULL);
+	assert_string_equal(r.err, "");
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, diamond_matrix);
+	/* --flow and --matrix together: the flow first, then the matrix; the flow's status. */
+	check(&r, "diamond.xml", "--matrix", "--flow", "t", "s", "--except-through");
+	assert_int_equal(r.status, 2);
+	check(&r, "read-only.xml", "--matrix", "--flow", "x", "y", NULL);
+	assert_int_equal(r.status, 3);
+	assert_non_null(strstr(r.out, "flow: no\n"));
+	assert_non_null(strstr(r.out, "\n\naccess matrix of system read-only: 2 domains x 2 "));
+	assert_non_null(strstr(r.out, "\nx       r             rx\n"));
+	check(&r, "diamond.xml", "--flow", "s", "l", "--matrix", NULL);
+	snprintf(both, sizeof(both),
+	         "flow: yes\n1 shortest path of 1 hop from s to l:\n"
+	         "s -[region:sl|chan:sl2]-> l\n\n%s",
+	         diamond_matrix);
+	assert_string_equal(r.out, both);
+	/* The console's column holds the stdout rings, the ports and the kernel log. */
+	check(&r, "console.xml", "--matrix", NULL, NULL, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "domain   region:note  ring:keys  ring:stdout.alice  "
+	                              "ring:stdout.bob  ring:stdout.kbd  io:0x3f8+8  io:0x60+1  "
+	                              "klog\n"
+	                              "console  .            .          server             server "
+	                              "          server           rw          .          r\n"));
+}
+
+/* Counts the occurrences of @needle in @hay. */
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+void test_out_matrix_groups(void **state)
+{
+	struct bhc_result res;
+	struct matrix mx;
+	char *text = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_true(flow_compile("console.xml", &res));
+	matrix_build(&mx, &res.m, &res.l);
+	assert_int_equal(mx.n_cols, 8);
+	FILE *f = open_memstream(&text, &len);
+	matrix_print(f, &mx, 50);
+	fclose(f);
+	/* Three groups of columns, each with every domain's row and no line past 50. */
+	assert_int_equal(count(text, "\ncolumns "), 3);
+	assert_non_null(strstr(text, "\ncolumns 1-3 of 8:\ndomain   region:note  ring:keys  "
+	                             "ring:stdout.alice\n"));
+	assert_int_equal(count(text, "\ndomain "), 3);
+	assert_int_equal(count(text, "\nkbd "), 3);
+	/* Each column once, after the legend (which names kinds such as klog). */
+	const char *tables = strstr(text, "\n\n");
+	assert_non_null(tables);
+	for (size_t c = 0; c < mx.n_cols; c++)
+		assert_int_equal(count(tables, mx.cols[c].label), 1);
+	/* Every table line fits (the legend above is fixed text). */
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+		if (strncmp(line, "  ", 2) != 0 && strncmp(line, "access ", 7) != 0)
+			assert_in_range(strlen(line), 1, 50);
+	free(text);
+	matrix_free(&mx);
+	bhc_result_free(&res);
+}
+
+void test_out_usage(void **state)
+{
+	static struct flow_run r;
+
+	(void)state;
+	check(&r, "diamond.xml", "--flow", "s", "nope", NULL, NULL);
+	assert_int_equal(r.status, 2);
+	assert_string_equal(r.out, "");
+	assert_string_equal(r.err, "bhc: --flow: system diamond has no domain 'nope'; its domains "
+	                           "are: s, l, r, t\n");
+	check(&r, "diamond.xml", "--flow", "s", NULL, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "--flow needs two domain names"));
+	check(&r, "diamond.xml", "--except-through", "l", NULL, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	check(&r, "diamond.xml", "--flow", "s", "t", "--except-through", "t");
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "the guard must be a third domain"));
+	check(&r, "diamond.xml", "--flow", "s", "t", "--except-through", "zz");
+	assert_int_equal(r.status, 2);
+	flow_run_bhc(&r, (const char *const[]){"compile", "x.xml", "--flow", "a", "b", NULL});
+	assert_int_equal(r.status, 2);
+	flow_run_bhc(&r, (const char *const[]){"compile", "x.xml", "--matrix", NULL});
+	assert_int_equal(r.status, 2);
+	flow_run_bhc(&r, (const char *const[]){"graph", NULL});
+	assert_int_equal(r.status, 2);
+	flow_run_bhc(&r, (const char *const[]){"graph", "--help", NULL});
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "bhc graph MANIFEST [-o FILE.dot]"));
+	flow_run_bhc(&r, (const char *const[]){"check", "--help", NULL});
+	assert_non_null(strstr(r.out, "--matrix"));
+	assert_non_null(strstr(r.out, "--flow A B"));
+	/* An invalid manifest is still exit status 1, with --flow too. */
+	check(&r, "../manifest-none.xml", "--flow", "a", "b", NULL, NULL);
+	assert_int_equal(r.status, 1);
+}
+
+void test_out_policy(void **state)
+{
+	static struct flow_run r;
+	char want[PATH_MAX + 512], plan[PATH_MAX + 32], mods[PATH_MAX + 32];
+	struct stat st;
+
+	(void)state;
+	check(&r, "policy-violation.xml", NULL, NULL, NULL, NULL, NULL);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.out, "");
+	snprintf(want, sizeof(want),
+	         "%s:19: error: policy violated: information can flow from high to low "
+	         "without passing through guard: high -[region:leak]-> low; remove that access "
+	         "or route it through guard\n",
+	         flow_path("policy-violation.xml"));
+	assert_string_equal(r.err, want);
+	/* compile stops too, and writes nothing. */
+	snprintf(plan, sizeof(plan), "%s/violation.plan", flow_env.tmp);
+	snprintf(mods, sizeof(mods), "%s/violation.modules", flow_env.tmp);
+	flow_run_bhc(&r, (const char *const[]){"compile", flow_path("policy-violation.xml"), "-o",
+	                                       plan, "--modules", mods, "--image-dir",
+	                                       flow_env.images, NULL});
+	assert_int_equal(r.status, 1);
+	assert_int_not_equal(stat(plan, &st), 0);
+	assert_int_not_equal(stat(mods, &st), 0);
+	/* A policy that holds (guards accepted) compiles. */
+	check(&r, "guard.xml", NULL, NULL, NULL, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	check(&r, "console.xml", NULL, NULL, NULL, NULL, NULL);
+	assert_int_equal(r.status, 0);
+}
+
+/* Returns the line of @dot that holds id="@id" (static buffer), failing if there is none. */
+static const char *line_with_id(const char *dot, const char *id)
+{
+	static char line[2048];
+	char needle[128];
+
+	snprintf(needle, sizeof(needle), "id=\"%s\"", id);
+	const char *p = strstr(dot, needle);
+	if (!p) {
+		fail_msg("no %s in the graph", needle);
+		return "";
+	}
+	const char *start = p, *end = strchr(p, '\n');
+	while (start > dot && start[-1] != '\n')
+		start--;
+	snprintf(line, sizeof(line), "%.*s", (int)((end ? end : p + strlen(p)) - start), start);
+	return line;
+}
+
+/* Without -o the graph goes to standard output; without --flow nothing is red. */
+static void graph_stdout(void)
+{
+	static struct flow_run r;
+
+	flow_run_bhc(&r, (const char *const[]){"graph", flow_path("diamond.xml"), "--image-dir",
+	                                       flow_env.images, NULL});
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "digraph \"diamond\" {"));
+	assert_null(strstr(r.out, "#d62728"));
+}
+
+void test_out_graph(void **state)
+{
+	static const char *const ids[] = {
+		"dom_console",
+		"dom_alice",
+		"dom_bob",
+		"dom_kbd",
+		"edge_ring_keys",
+		"edge_ring_stdout.alice",
+		"edge_ring_stdout.bob",
+		"edge_ring_stdout.kbd",
+		"edge_klog",
+		"node_kernel",
+		"io_0x3f8_8",
+		"io_0x60_1",
+		"edge_io_0x3f8_8",
+		"edge_io_0x60_1",
+		"region_note",
+		"edge_region_note_alice",
+		"cluster_service",
+		"cluster_driver",
+		"cluster_application",
+	};
+	static struct flow_run r;
+	static char dot[65536];
+	char out[PATH_MAX + 16];
+
+	(void)state;
+	graph_stdout();
+	snprintf(out, sizeof(out), "%s/console.dot", flow_env.tmp);
+	flow_run_bhc(&r, (const char *const[]){"graph", flow_path("console.xml"), "-o", out,
+	                                       "--image-dir", flow_env.images, "--flow", "alice",
+	                                       "bob", NULL});
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	FILE *f = fopen(out, "r");
+	assert_non_null(f);
+	dot[fread(dot, 1, sizeof(dot) - 1, f)] = '\0';
+	fclose(f);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		line_with_id(dot, ids[i]);
+	/* bob has role="service"; kbd has I/O ports: a driver. */
+	const char *service = strstr(dot, "subgraph cluster_service");
+	const char *app = strstr(dot, "subgraph cluster_application");
+	const char *bob = strstr(dot, "id=\"dom_bob\"");
+	assert_true(service && app && bob && service < bob && bob < app);
+	assert_true(strstr(dot, "subgraph cluster_driver") < strstr(dot, "id=\"dom_kbd\""));
+	/* The path alice -> console -> bob is red; the keys ring is grey. */
+	assert_non_null(strstr(line_with_id(dot, "edge_ring_stdout.alice"), "#d62728"));
+	assert_non_null(strstr(line_with_id(dot, "edge_ring_stdout.bob"), "#d62728"));
+	assert_null(strstr(line_with_id(dot, "edge_ring_keys"), "#d62728"));
+	assert_null(strstr(line_with_id(dot, "edge_ring_stdout.kbd"), "#d62728"));
+	assert_non_null(strstr(dot, "flow alice &#8594; bob: yes, 1 shortest path of 2 hops"));
+	/* The title block, with the legend, is the graph's label. */
+	assert_non_null(strstr(dot, "\tlabel=<<table "));
+	assert_non_null(strstr(dot, "<b>System console</b>"));
+	assert_non_null(strstr(dot, "<b>legend</b>"));
+}

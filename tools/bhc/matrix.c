@@ -1,0 +1,221 @@
+/* Access matrix: which domain holds which right on every region, ring, channel and port range. */
+#include "matrix.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <bulkhead/abi/caps.h>
+
+#define MATRIX_GAP 2 /* spaces between columns */
+
+static struct matrix_col *add_col(struct matrix *mx, enum matrix_kind kind, const char *name,
+                                  int line)
+{
+	struct matrix_col *c = arena_vec_push((void **)&mx->cols, &mx->n_cols, sizeof(*c));
+
+	c->kind = kind;
+	c->line = line;
+	c->name = name;
+	return c;
+}
+
+static uint8_t map_rights(uint32_t rights)
+{
+	return (uint8_t)(((rights & BH_RIGHT_READ) ? MATRIX_READ : 0) |
+	                 ((rights & BH_RIGHT_WRITE) ? MATRIX_WRITE : 0) |
+	                 ((rights & BH_RIGHT_EXEC) ? MATRIX_EXEC : 0));
+}
+
+static void add_regions(struct matrix *mx, const struct manifest *m)
+{
+	for (size_t i = 0; i < m->n_regions; i++) {
+		const struct m_region *r = &m->regions[i];
+		struct matrix_col *c = add_col(mx, MATRIX_REGION, r->name, r->line);
+		snprintf(c->label, sizeof(c->label), "region:%s", r->name);
+		c->size = r->size;
+		for (size_t d = 0; d < mx->n_domains; d++)
+			for (size_t j = 0; j < m->domains[d].n_maps; j++)
+				if (m->domains[d].maps[j].region_idx == (int)i)
+					c->cell[d] = map_rights(m->domains[d].maps[j].rights);
+	}
+}
+
+/* Rings in plan order; a stdout ring is named after its client's full name. */
+static void add_rings(struct matrix *mx, const struct manifest *m, const struct layout *l)
+{
+	for (size_t i = 0; i < l->n_rings; i++) {
+		const struct l_ring *r = &l->rings[i];
+		const char *client = m->domains[r->domain[0]].name;
+		struct matrix_col *c = add_col(mx, MATRIX_RING, r->is_stdout ? client : r->name,
+		                               r->is_stdout ? 0 : r->line);
+		snprintf(c->label, sizeof(c->label), "ring:%s%s", r->is_stdout ? "stdout." : "",
+		         c->name);
+		c->is_stdout = r->is_stdout;
+		c->size = r->size;
+		c->cell[r->domain[0]] = MATRIX_CLIENT;
+		c->cell[r->domain[1]] = MATRIX_SERVER;
+	}
+}
+
+/* A channel without a name is labelled after its two domains: chan:A/B. */
+static void add_channels(struct matrix *mx, const struct manifest *m)
+{
+	for (size_t i = 0; i < m->n_channels; i++) {
+		const struct m_channel *ch = &m->channels[i];
+		struct matrix_col *c = add_col(mx, MATRIX_CHANNEL, ch->name, ch->line);
+		if (ch->name)
+			snprintf(c->label, sizeof(c->label), "chan:%s", ch->name);
+		else
+			snprintf(c->label, sizeof(c->label), "chan:%s/%s", ch->ends[0].domain,
+			         ch->ends[1].domain);
+		for (int s = 0; s < 2; s++)
+			c->cell[ch->ends[s].domain_idx] =
+				(uint8_t)(MATRIX_END | (ch->ends[s].signal ? MATRIX_SIGNAL : 0));
+	}
+}
+
+static void add_ioports(struct matrix *mx, const struct manifest *m)
+{
+	for (size_t d = 0; d < mx->n_domains; d++) {
+		for (size_t j = 0; j < m->domains[d].n_ioports; j++) {
+			const struct m_ioport *io = &m->domains[d].ioports[j];
+			struct matrix_col *c = add_col(mx, MATRIX_IOPORT, NULL, io->line);
+			snprintf(c->label, sizeof(c->label), "io:0x%x+%u", io->base, io->count);
+			c->base = io->base;
+			c->size = io->count;
+			c->cell[d] = MATRIX_READ | MATRIX_WRITE;
+		}
+	}
+}
+
+void matrix_build(struct matrix *mx, const struct manifest *m, const struct layout *l)
+{
+	memset(mx, 0, sizeof(*mx));
+	mx->m = m;
+	mx->n_domains = m->n_domains < BP_MAX_DOMAINS ? m->n_domains : BP_MAX_DOMAINS;
+	add_regions(mx, m);
+	add_rings(mx, m, l);
+	add_channels(mx, m);
+	add_ioports(mx, m);
+	if (l->klog_domain != BP_NONE) {
+		struct matrix_col *c = add_col(mx, MATRIX_KLOG, "klog", 0);
+		snprintf(c->label, sizeof(c->label), "klog");
+		c->size = LAYOUT_KLOG_SIZE;
+		c->cell[l->klog_domain] = MATRIX_READ;
+	}
+}
+
+void matrix_free(struct matrix *mx)
+{
+	free(mx->cols);
+	memset(mx, 0, sizeof(*mx));
+}
+
+static const char *map_cell_name(uint8_t cell)
+{
+	if (cell & MATRIX_WRITE)
+		return "rw";
+	return cell & MATRIX_EXEC ? "rx" : "r";
+}
+
+const char *matrix_cell_name(enum matrix_kind kind, uint8_t cell)
+{
+	if (cell == 0)
+		return ".";
+	switch (kind) {
+	case MATRIX_REGION:
+		return map_cell_name(cell);
+	case MATRIX_RING:
+		return cell & MATRIX_SERVER ? "server" : "client";
+	case MATRIX_CHANNEL:
+		return cell & MATRIX_SIGNAL ? "s" : "-";
+	case MATRIX_IOPORT:
+		return "rw";
+	case MATRIX_KLOG:
+		return "r";
+	}
+	return "?";
+}
+
+/* ---- printing ---- */
+
+static size_t col_width(const struct matrix *mx, size_t c)
+{
+	size_t w = strlen(mx->cols[c].label);
+
+	for (size_t d = 0; d < mx->n_domains; d++) {
+		size_t cw = strlen(matrix_cell_name(mx->cols[c].kind, mx->cols[c].cell[d]));
+		w = cw > w ? cw : w;
+	}
+	return w;
+}
+
+static size_t domain_width(const struct matrix *mx)
+{
+	size_t w = strlen("domain");
+
+	for (size_t d = 0; d < mx->n_domains; d++) {
+		size_t dw = strlen(mx->m->domains[d].name);
+		w = dw > w ? dw : w;
+	}
+	return w;
+}
+
+/* Prints one row: the first cell, then columns [first, end) (NULL cells: the header). */
+static void print_row(FILE *f, const struct matrix *mx, const char *head, size_t head_w,
+                      size_t first, size_t end, int d)
+{
+	fprintf(f, "%-*s", (int)head_w, head);
+	for (size_t c = first; c < end; c++) {
+		const struct matrix_col *col = &mx->cols[c];
+		const char *text = d < 0 ? col->label : matrix_cell_name(col->kind, col->cell[d]);
+		int w = c + 1 < end ? (int)col_width(mx, c) : 0;
+		fprintf(f, "%*s%-*s", MATRIX_GAP, "", w, text);
+	}
+	fputc('\n', f);
+}
+
+/* Returns the end of the column group that starts at @first and fits into @width. */
+static size_t group_end(const struct matrix *mx, size_t first, size_t head_w, size_t width)
+{
+	size_t used = head_w + MATRIX_GAP + col_width(mx, first), end = first + 1;
+
+	while (end < mx->n_cols && used + MATRIX_GAP + col_width(mx, end) <= width)
+		used += MATRIX_GAP + col_width(mx, end++);
+	return end;
+}
+
+static void print_legend(FILE *f, const struct matrix *mx)
+{
+	fprintf(f, "access matrix of system %s: %zu domain%s x %zu resource%s\n", mx->m->name,
+	        mx->n_domains, mx->n_domains == 1 ? "" : "s", mx->n_cols,
+	        mx->n_cols == 1 ? "" : "s");
+	fputs("  region: r, rw, rx = map rights; ring: client or server end; chan: s = may "
+	      "signal,\n"
+	      "  - = may only be signalled; io: rw = in/out on the ports; klog: r = reads the "
+	      "kernel log\n"
+	      "  (the kernel writes it); . = no access\n",
+	      f);
+}
+
+void matrix_print(FILE *f, const struct matrix *mx, size_t width)
+{
+	size_t head_w = domain_width(mx);
+	size_t first = 0;
+
+	print_legend(f, mx);
+	if (mx->n_cols == 0) {
+		fputs("\n(no resources)\n", f);
+		return;
+	}
+	while (first < mx->n_cols) {
+		size_t end = group_end(mx, first, head_w, width);
+		fputc('\n', f);
+		if (first > 0 || end < mx->n_cols)
+			fprintf(f, "columns %zu-%zu of %zu:\n", first + 1, end, mx->n_cols);
+		print_row(f, mx, "domain", head_w, first, end, -1);
+		for (size_t d = 0; d < mx->n_domains; d++)
+			print_row(f, mx, mx->m->domains[d].name, head_w, first, end, (int)d);
+		first = end;
+	}
+}
