@@ -10,7 +10,8 @@
 /**
  * Checks the boot plan in @buf (@len bytes, as handed over by the loader):
  * magic, version, sizes, checksum, every table's bounds and alignment, every
- * index, name termination, rights, alignment and overlap of maps, channel
+ * index, names (NUL-terminated, printable ASCII without spaces, so a report
+ * that quotes one stays one line), rights, alignment and overlap of maps, channel
  * ends, capability slots, I/O port ranges, scheduling parameters.
  * Needs: @buf readable for @len bytes, 8-byte aligned; @err has @errlen bytes.
  * Returns: true if the kernel may build the system from it; otherwise false

@@ -39,6 +39,8 @@ C(region_klog_size, v.reg[2].size = 0x2000,
 C(region_reserved, v.reg[0].reserved = 1, "region 0: reserved field is not zero")
 C(region_name_unterminated, memset(v.reg[1].name, 'r', BP_NAME_LEN),
   "region 1: name is empty or not NUL-terminated within 32 bytes")
+C(region_name_space, v.reg[0].name[1] = ' ',
+  "region 0: name has a byte that is not printable ASCII (0x21-0x7e)")
 C(region_sizes_overflow,
   (v.reg[0].size = 0x8000000000000000ull, v.reg[1].size = 0x8000000000000000ull),
   "regions: the sum of their sizes overflows")
@@ -48,6 +50,12 @@ C(domain_name_empty, v.dom[1].name[0] = 0,
   "domain 1: name is empty or not NUL-terminated within 32 bytes")
 C(domain_name_unterminated, memset(v.dom[2].name, 'b', BP_NAME_LEN),
   "domain 2: name is empty or not NUL-terminated within 32 bytes")
+C(domain_name_newline, v.dom[1].name[1] = '\n',
+  "domain 1: name has a byte that is not printable ASCII (0x21-0x7e)")
+C(domain_image_control, v.dom[2].image[0] = 0x1b,
+  "domain 2 (\"b\"): image has a byte that is not printable ASCII (0x21-0x7e)")
+C(system_name_newline, v.h->system_name[0] = '\n',
+  "system_name has a byte that is not printable ASCII (0x21-0x7e)")
 C(domain_image_unterminated, memset(v.dom[1].image, 'i', BP_NAME_LEN),
   "domain 1 (\"a\"): image is empty or not NUL-terminated within 32 bytes")
 C(domain_priority, v.dom[1].priority = 256, "domain 1 (\"a\"): priority above 255")
