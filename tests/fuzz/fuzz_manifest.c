@@ -12,6 +12,9 @@
 
 #include "bhc.h"
 #include "fake_elf.h"
+#include "flow.h"
+#include "graph.h"
+#include "matrix.h"
 #include "plan_walk.h"
 #include "planwriter.h"
 #include "summary.h"
@@ -218,6 +221,36 @@ static void check_errors(const struct bhc_result *r, size_t lines)
 	diag_print(&r->diag, s.devnull);
 }
 
+/*
+ * The reviewer's views of a compiled system: the access matrix, one flow
+ * query (first domain to last) and the picture with and without that flow.
+ * A domain must always reach itself in zero hops.
+ */
+static void check_views(const struct bhc_result *r)
+{
+	struct matrix mx;
+	struct flow_graph g;
+	struct flow_result fr;
+	size_t last = r->m.n_domains - 1;
+
+	matrix_build(&mx, &r->m, &r->l);
+	matrix_print(s.devnull, &mx, 120);
+	flow_graph_build(&g, &mx);
+	flow_query(&g, last, last, FLOW_NO_GUARD, &fr);
+	if (!fr.yes || fr.hops != 0) {
+		fprintf(stderr, "fuzz_manifest: domain %zu does not reach itself in 0 hops\n",
+		        last);
+		abort();
+	}
+	(void)flow_print(s.devnull, &mx, 0, last, FLOW_NO_GUARD);
+	struct graph_options o = {"fuzz", 0, GRAPH_NO_DOMAIN, GRAPH_NO_DOMAIN, GRAPH_NO_DOMAIN};
+	graph_write_dot(s.devnull, &r->m, &r->l, &o);
+	o.flow_from = 0;
+	o.flow_to = (int)last;
+	graph_write_dot(s.devnull, &r->m, &r->l, &o);
+	matrix_free(&mx);
+}
+
 /* What the kernel will do with the plan: check it (it must accept), then build from it. */
 static void check_plan(const struct bhc_result *r)
 {
@@ -237,6 +270,7 @@ static void check_plan(const struct bhc_result *r)
 	(void)sink;
 	summary_print(s.devnull, &r->m, &r->l);
 	free(planwriter_modules(&r->l));
+	check_views(r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
