@@ -17,6 +17,7 @@
 #include "fake_elf.h"
 #include "flow.h"
 #include "matrix.h"
+#include "run_bhc.h"
 #include "test_flow.h"
 
 #define MAX_QUERIES 64
@@ -65,50 +66,10 @@ bool flow_compile(const char *name, struct bhc_result *r)
 	return bhc_compile(&o, r);
 }
 
-static void slurp(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-}
-
-static void redirect(int fd, const char *path)
-{
-	int f = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	if (f < 0 || dup2(f, fd) < 0)
-		_exit(127);
-	close(f);
-}
-
 void flow_run_bhc(struct flow_run *r, const char *const *args)
 {
-	char out[PATH_MAX + 16], err[PATH_MAX + 16];
-	const char *argv[24] = {flow_env.bhc};
-	size_t n = 1;
-
-	for (; args[n - 1] && n < 22; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	snprintf(out, sizeof(out), "%s/bhc.out", flow_env.tmp);
-	snprintf(err, sizeof(err), "%s/bhc.err", flow_env.tmp);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		redirect(1, out);
-		redirect(2, err);
-		execv(flow_env.bhc, (char *const *)argv);
-		_exit(127);
-	}
-	int status = 0;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	r->status = WEXITSTATUS(status);
-	slurp(out, r->out, sizeof(r->out));
-	slurp(err, r->err, sizeof(r->err));
+	r->status = run_bhc_exec(flow_env.bhc, flow_env.tmp, args, r->out, sizeof(r->out), r->err,
+	                         sizeof(r->err));
 }
 
 /* ---- reading NAME.expect ---- */

@@ -15,9 +15,8 @@
 
 #include <kernel/plan.h>
 
+#include "run_bhc.h"
 #include "test_util.h"
-
-#define MAX_ARGS 16
 
 /* What one run of bhc printed and returned. */
 struct run {
@@ -36,41 +35,11 @@ static void slurp(const char *path, char *buf, size_t len)
 		fclose(f);
 }
 
-static void redirect(int fd, const char *path)
-{
-	int f = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	if (f < 0 || dup2(f, fd) < 0)
-		_exit(127);
-	close(f);
-}
-
 /* Runs bhc with the NULL-terminated arguments @args (after argv[0]). */
 static void run_bhc(struct run *r, const char *const *args)
 {
-	char out[PATH_MAX + 16], err[PATH_MAX + 16];
-	const char *argv[MAX_ARGS + 2] = {test_env.bhc};
-	size_t n = 1;
-
-	for (; args[n - 1] && n <= MAX_ARGS; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	snprintf(out, sizeof(out), "%s/cli.out", test_env.tmp);
-	snprintf(err, sizeof(err), "%s/cli.err", test_env.tmp);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		redirect(1, out);
-		redirect(2, err);
-		execv(test_env.bhc, (char *const *)argv);
-		_exit(127);
-	}
-	int status = 0;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	r->status = WEXITSTATUS(status);
-	slurp(out, r->out, sizeof(r->out));
-	slurp(err, r->err, sizeof(r->err));
+	r->status = run_bhc_exec(test_env.bhc, test_env.tmp, args, r->out, sizeof(r->out), r->err,
+	                         sizeof(r->err));
 }
 
 static bool exists(const char *path)
