@@ -191,7 +191,8 @@ static struct domain *pick_or_idle(void)
 	return next;
 }
 
-void sched_exit_kernel(void)
+/* The exit path when the current domain may not simply continue. */
+static __attribute__((noreturn, noinline)) void exit_slow(void)
 {
 	for (;;) {
 		struct domain *cur = sched_current;
@@ -208,6 +209,16 @@ void sched_exit_kernel(void)
 			arch_return_to_user(next);
 		/* The boot report woke a better domain: decide again. */
 	}
+}
+
+void sched_exit_kernel(void)
+{
+	struct domain *cur = sched_current;
+	/* Fast path (every hypercall that does not block): nothing happened
+	 * that could change who runs, so the current domain continues. */
+	if (cur && cur->state == DOMAIN_RUNNABLE && !cur->throttled && !need_resched)
+		arch_return_to_user(cur);
+	exit_slow();
 }
 
 bool sched_direct_ok(const struct domain *to)
