@@ -1,16 +1,7 @@
 /* pingpong test, initiator: PP_ROUNDS round trips over channel "pp", each checked. */
-#include <bh.h>
 #include <bh_hypercall.h>
 
-#include "verdict.h"
-
-/* The build sets these per executable (the hostile test's witness pair runs fewer rounds). */
-#ifndef PP_ROUNDS
-#define PP_ROUNDS 100000u
-#endif
-#ifndef PP_TEST
-#define PP_TEST "pingpong"
-#endif
+#include "pingpong.h"
 
 /*
  * Each round: signal the responder and wait in one hypercall. The wait must return
@@ -27,10 +18,8 @@ int main(void)
 	uint64_t bits = 0;
 	uint32_t done = 0;
 
-	if (!bh_channel_open("pp", &ch)) {
-		verdict(PP_TEST ".roundtrips", false, "no channel \"pp\" in the manifest");
+	if (!pp_open(PP_TEST ".roundtrips", &ch))
 		return 1;
-	}
 	say("%u round trips\n", PP_ROUNDS);
 	for (; done < PP_ROUNDS; done++) {
 		err = (enum bh_err)bh_hc1(BH_HC_SIGNAL_WAIT, ch.slot, &bits);
@@ -40,8 +29,6 @@ int main(void)
 	if (done == PP_ROUNDS)
 		verdict(PP_TEST ".roundtrips", true, "count=%u", done);
 	else
-		verdict(PP_TEST ".roundtrips", false,
-		        "round %u: err=%d bits=0x%llx expected 0x%llx", done, (int)err,
-		        (unsigned long long)bits, (unsigned long long)ch.bit);
+		pp_fail(PP_TEST ".roundtrips", "round", done, err, bits, ch.bit);
 	return done == PP_ROUNDS ? 0 : 1;
 }

@@ -1,15 +1,7 @@
 /* pingpong test, responder: answers PP_ROUNDS signals on channel "pp", each checked. */
-#include <bh.h>
 #include <bh_hypercall.h>
 
-#include "verdict.h"
-
-#ifndef PP_ROUNDS
-#define PP_ROUNDS 100000u
-#endif
-#ifndef PP_TEST
-#define PP_TEST "pingpong"
-#endif
+#include "pingpong.h"
 
 /* Same checks and raw hypercalls as the initiator (pingpong_a.c): each wait returns
  * exactly our bit. */
@@ -20,10 +12,8 @@ int main(void)
 	uint64_t bits = 0;
 	uint32_t done = 0;
 
-	if (!bh_channel_open("pp", &ch)) {
-		verdict(PP_TEST ".responder", false, "no channel \"pp\" in the manifest");
+	if (!pp_open(PP_TEST ".responder", &ch))
 		return 1;
-	}
 	err = (enum bh_err)bh_hc0(BH_HC_WAIT, &bits);
 	while (err == BH_OK && bits == ch.bit && ++done < PP_ROUNDS)
 		err = (enum bh_err)bh_hc1(BH_HC_SIGNAL_WAIT, ch.slot, &bits);
@@ -32,7 +22,6 @@ int main(void)
 		verdict(PP_TEST ".responder", err == BH_OK, "waits=%u err=%d", done, (int)err);
 		return 0;
 	}
-	verdict(PP_TEST ".responder", false, "wait %u: err=%d bits=0x%llx expected 0x%llx", done,
-	        (int)err, (unsigned long long)bits, (unsigned long long)ch.bit);
+	pp_fail(PP_TEST ".responder", "wait", done, err, bits, ch.bit);
 	return 1;
 }
