@@ -56,10 +56,7 @@ static void hc_signal_wait(struct domain *d)
 	struct domain *peer = c->peer;
 	if (!d->pending && peer->state == DOMAIN_WAITING && sched_direct_ok(peer)) {
 		/* Fastpath (seL4-style): hand the CPU straight to the waiter. */
-		peer->regs.rax = BH_OK;
-		peer->regs.rdx = peer->pending | c->badge;
-		peer->pending = 0;
-		peer->state = DOMAIN_RUNNABLE;
+		channel_wake(peer, c->badge);
 		d->state = DOMAIN_WAITING;
 		sched_direct_switch(peer);
 	}

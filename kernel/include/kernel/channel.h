@@ -12,6 +12,14 @@
 void channel_signal(struct domain *peer, uint64_t bits);
 
 /**
+ * Ends the wait of @waiter with @bits (and whatever was pending) as its
+ * result and marks it runnable, without queueing it: channel_signal queues
+ * it, the signal-and-wait fastpath switches to it directly.
+ * Needs: @waiter waiting, interrupts off. Returns: nothing; cannot fail.
+ */
+void channel_wake(struct domain *waiter, uint64_t bits);
+
+/**
  * Returns and clears @d's pending bits if any; otherwise blocks @d until a
  * signal arrives (the signaller delivers the result).
  * Needs: @d current, interrupts off. Returns: true if @d got bits now.
