@@ -123,6 +123,8 @@ bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_p
 		why = map_info(d, h, i);
 	if (!why)
 		why = map_regions(d, h, bd, region_pa);
+	if (!why && arch_as_window(d->as, d, sizeof(*d)))
+		why = "out of memory";
 	if (why) {
 		snprintf(err, errlen, "domain %u (\"%s\", image \"%s\"): %s", i, bd->name,
 		         bd->image, why);

@@ -7,7 +7,10 @@
 #define LAPIC_TPR 0x80
 #define LAPIC_EOI 0xb0
 #define LAPIC_SVR 0xf0
+#define LAPIC_ISR 0x100
 #define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_LINT0 0x350
+#define LVT_MASKED (1u << 16)
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR 0x390
 #define LAPIC_TIMER_DIV 0x3e0
@@ -30,13 +33,20 @@ static uint32_t lapic_read(uint32_t reg)
 
 void apic_init(void)
 {
-	outb(0x21, 0xff); /* mask the legacy 8259 PICs */
-	outb(0xa1, 0xff);
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 	wrmsr(MSR_APIC_BASE, base | 0x800); /* global enable (xAPIC mode) */
 	lapic = arch_phys_to_virt(pa(base & 0xfffff000ull));
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_SVR, 0x1ff); /* enabled, spurious vector 0xff */
+	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED); /* the legacy PICs' ExtINT line */
+}
+
+bool apic_in_service(uint64_t vector)
+{
+	if (vector < 16 || vector > 255)
+		return false;
+	uint32_t isr = lapic_read(LAPIC_ISR + (uint32_t)(vector / 32) * 0x10);
+	return (isr >> (vector % 32)) & 1;
 }
 
 void apic_eoi(void)

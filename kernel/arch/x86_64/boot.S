@@ -111,9 +111,12 @@ start64_high:
 2:	hlt
 	jmp 2b
 
-	.bss
-	.align 16
-	.global kernel_stack_top
+/* The kernel stack, above an unmapped guard page (paging.c leaves it out). */
+	.section .stack, "aw", @nobits
+	.align 4096
+	.global kernel_stack_guard, kernel_stack_top
+kernel_stack_guard:
+	.skip 4096
 kernel_stack:
 	.skip 16384
 kernel_stack_top:

@@ -1,11 +1,21 @@
 /* Kernel entry and exit: syscall, interrupt and exception stubs, return to user. */
+#define SEL_UCODE32 0x1b
 #define SEL_UCODE 0x2b
 #define SEL_UDATA 0x23
+#define SEL_KDATA 0x10
 #define VEC_SYSCALL 0x100
+#define VEC_COMPAT 0x101
 #define BH_HC_FLOOR 0x7fffffff
 #define PC_USER_RSP 0
 #define PC_FRAME_TOP 8
 #define PC_KSTACK 16
+#define PC_KCR3 32
+#define PC_UCR3 40
+#define REGS_RIP 0x88
+#define REGS_CS 0x90
+#define MIT_KPTI 1
+#define MIT_VERW 2
+#define IST_SIZE 4096
 
 .macro PUSH_GPRS
 	push %rax
@@ -43,16 +53,35 @@
 	pop %rax
 .endm
 
-	.text
+/* With separate kernel page tables (KPTI), switches to them; clobbers rax. */
+.macro KERNEL_CR3
+	testb $MIT_KPTI, arch_mitig_flags(%rip)
+	jz 99f
+	mov %gs:PC_KCR3, %rax
+	mov %rax, %cr3
+99:
+.endm
+
 /*
- * syscall: rcx = user rip, r11 = user rflags, interrupts masked by FMASK.
+ * Everything in .entry.text runs, at least partly, on a domain's own page tables
+ * when the kernel uses separate ones (KPTI): it may touch only the entry window
+ * (this text, .entry.data, the IST stacks and the current domain's object).
+ */
+	.section .entry.text, "ax"
+
+/*
+ * syscall: rcx = user rip, r11 = user rflags; FMASK cleared IF, TF, DF, AC, NT.
  * The user frame is built inside the current domain (gs:frame_top), then C
  * runs on the per-CPU kernel stack and leaves through arch_return_to_user.
+ * The floor number (all 64 bits of rax) returns at once, unless the return
+ * address would not be canonical (sysret would fault in ring 0 on Intel).
+ * This variant is used when the kernel shares the domain's page tables.
  */
 	.global arch_syscall_entry
 arch_syscall_entry:
-	cmp $BH_HC_FLOOR, %eax
+	cmp $BH_HC_FLOOR, %rax
 	je floor
+syscall_full:
 	swapgs
 	mov %rsp, %gs:PC_USER_RSP
 	mov %gs:PC_FRAME_TOP, %rsp
@@ -61,25 +90,83 @@ arch_syscall_entry:
 	push %r11
 	push $SEL_UCODE
 	push %rcx
-	push $0
-	push $VEC_SYSCALL
+	sub $16, %rsp                        /* error, vector: not used by hypercalls */
 	PUSH_GPRS
 	mov %gs:PC_KSTACK, %rsp
 	call hypercall_entry                 /* does not return */
 	ud2
 floor:
+	bt $47, %rcx
+	jc syscall_full                      /* the full path refuses the return */
 	sysretq
+
+/* syscall with separate kernel page tables (KPTI) and buffer clearing (VERW). */
+	.global arch_syscall_entry_kpti
+arch_syscall_entry_kpti:
+	cmp $BH_HC_FLOOR, %rax
+	je floor_kpti
+syscall_full_kpti:
+	swapgs
+	mov %rsp, %gs:PC_USER_RSP
+	mov %gs:PC_FRAME_TOP, %rsp
+	push $SEL_UDATA
+	push %gs:PC_USER_RSP
+	push %r11
+	push $SEL_UCODE
+	push %rcx
+	sub $16, %rsp
+	PUSH_GPRS
+	KERNEL_CR3
+	mov %gs:PC_KSTACK, %rsp
+	call hypercall_entry
+	ud2
+floor_kpti:
+	bt $47, %rcx
+	jc syscall_full_kpti
+	testb $MIT_VERW, arch_mitig_flags(%rip)
+	jz 1f
+	verw arch_verw_selector(%rip)
+1:	sysretq
+
+/*
+ * syscall from 32-bit compatibility mode (IA32_CSTAR): never valid. Builds a
+ * frame like the 64-bit entry and lets C stop the domain.
+ */
+	.global arch_compat_syscall_entry
+arch_compat_syscall_entry:
+	swapgs
+	mov %rsp, %gs:PC_USER_RSP
+	mov %gs:PC_FRAME_TOP, %rsp
+	push $SEL_UDATA
+	push %gs:PC_USER_RSP
+	push %r11
+	push $SEL_UCODE32
+	push %rcx
+	push $0
+	push $VEC_COMPAT
+	PUSH_GPRS
+	pushq $2                             /* the compat flag mask may differ: clear AC, DF */
+	popfq
+	KERNEL_CR3
+	mov %rsp, %rdi
+	mov %gs:PC_KSTACK, %rsp
+	call trap_entry                      /* stops the domain; does not return */
+	ud2
 
 /*
  * Interrupts and exceptions. From user mode the CPU pushed the frame at
  * TSS.rsp0 = the current domain's frame_top; from kernel mode (idle) on the
- * kernel stack. Either way: push vector and registers, call trap_entry.
+ * kernel stack. Either way: clear AC and DF (a domain may have set them: AC
+ * would switch SMAP off), push registers, call trap_entry.
  */
 trap_common:
+	pushq $2
+	popfq
 	PUSH_GPRS
-	testb $3, 0x90(%rsp)                 /* cs of the interrupted context */
+	testb $3, REGS_CS(%rsp)              /* cs of the interrupted context */
 	jz 1f
 	swapgs
+	KERNEL_CR3
 	mov %rsp, %rdi
 	mov %gs:PC_KSTACK, %rsp
 	call trap_entry                      /* from user: does not return */
@@ -90,31 +177,89 @@ trap_common:
 	add $16, %rsp
 	iretq
 
-/* Leaves for the user state at %rdi (a struct arch_regs). */
-	.global arch_enter_user
+/*
+ * Double fault and machine check, on their own IST stacks: fatal. The %gs base
+ * and page tables may be the domain's: load the kernel's page tables from the
+ * window and touch nothing per-CPU.
+ */
+fatal_common:
+	pushq $2
+	popfq
+	PUSH_GPRS
+	mov arch_kernel_cr3(%rip), %rax
+	mov %rax, %cr3
+	mov %rsp, %rdi
+	call trap_fatal                      /* does not return */
+	ud2
+
+/*
+ * NMI, on its own IST stack: counted and ignored. It may arrive anywhere, with
+ * either %gs base and either page tables, so it touches only the window.
+ */
+nmi_entry:
+	lock incq arch_nmi_count(%rip)
+	iretq
+
+/*
+ * Leaves for the user state at %rdi (a struct arch_regs). Refuses a return
+ * address that is not canonical: iretq would fault in ring 0 with the frame
+ * half popped. With mitigations on, boot code patches the first instruction
+ * into a jump to arch_enter_user_hard.
+ */
+	.global arch_enter_user, arch_enter_user_patch
 arch_enter_user:
+arch_enter_user_patch:
+	btq $47, REGS_RIP(%rdi)              /* at least 5 bytes: the patch site */
+	jc bad_return
 	mov %rdi, %rsp
 	POP_GPRS
 	add $16, %rsp
 	swapgs
 	iretq
 
-.macro STUB vec, has_err
+	.global arch_enter_user_hard
+arch_enter_user_hard:
+	btq $47, REGS_RIP(%rdi)
+	jc bad_return
+	mov %rdi, %rsp
+	testb $MIT_KPTI, arch_mitig_flags(%rip)
+	jz 1f
+	mov %gs:PC_UCR3, %rax
+	mov %rax, %cr3
+1:	POP_GPRS
+	add $16, %rsp
+	testb $MIT_VERW, arch_mitig_flags(%rip)
+	jz 2f
+	verw arch_verw_selector(%rip)
+2:	swapgs
+	iretq
+
+bad_return:
+	mov %gs:PC_KSTACK, %rsp
+	call trap_bad_return                 /* stops the domain; does not return */
+	ud2
+
+.macro STUB vec, has_err, target=trap_common
 	.align 16
 	.if \has_err == 0
 	push $0
 	.endif
 	push $\vec
-	jmp trap_common
+	jmp \target
 .endm
 
+/* 256 stubs of 16 bytes; idt.c points gate v at arch_trap_stubs + 16 v. */
 	.align 16
 	.global arch_trap_stubs
 arch_trap_stubs:
-	.irp v, 0,1,2,3,4,5,6,7
+	STUB 0, 0
+	STUB 1, 0
+	.align 16
+	jmp nmi_entry                        /* 2: NMI pushes no error code */
+	.irp v, 3,4,5,6,7
 	STUB \v, 0
 	.endr
-	STUB 8, 1
+	STUB 8, 1, fatal_common              /* double fault */
 	STUB 9, 0
 	.irp v, 10,11,12,13,14
 	STUB \v, 1
@@ -122,7 +267,8 @@ arch_trap_stubs:
 	STUB 15, 0
 	STUB 16, 0
 	STUB 17, 1
-	.irp v, 18,19,20
+	STUB 18, 0, fatal_common             /* machine check */
+	.irp v, 19,20
 	STUB \v, 0
 	.endr
 	STUB 21, 1
@@ -132,7 +278,46 @@ arch_trap_stubs:
 	STUB 29, 1
 	STUB 30, 1
 	STUB 31, 0
-	STUB 32, 0                           /* LAPIC timer */
-	STUB 33, 0                           /* spurious (0xff is remapped here) */
+	.altmacro
+	.set v, 32
+	.rept 224
+	STUB %v, 0
+	.set v, v + 1
+	.endr
+	.noaltmacro
+
+/* ---- window data ---- */
+	.section .entry.data, "aw"
+	.align 8
+	.global arch_mitig_flags, arch_nmi_count, arch_kernel_cr3, arch_verw_selector
+arch_mitig_flags:
+	.quad 0                              /* MIT_* of kernel/arch/x86_64/include/spec.h */
+arch_nmi_count:
+	.quad 0
+arch_kernel_cr3:
+	.quad 0                              /* the kernel's own page-table root */
+arch_verw_selector:
+	.word SEL_KDATA
+
+/* ---- IST stacks, each below an unmapped guard page ---- */
+	.section .entry.stack, "aw", @nobits
+	.align 4096
+	.global arch_ist_guards, arch_ist_tops
+ist_guard0:	.skip 4096
+ist_df:		.skip IST_SIZE
+ist_df_top:
+ist_guard1:	.skip 4096
+ist_nmi:	.skip IST_SIZE
+ist_nmi_top:
+ist_guard2:	.skip 4096
+ist_mc:		.skip IST_SIZE
+ist_mc_top:
+
+	.section .entry.data, "aw"
+	.align 8
+arch_ist_guards:
+	.quad ist_guard0, ist_guard1, ist_guard2
+arch_ist_tops:
+	.quad ist_df_top, ist_nmi_top, ist_mc_top
 
 	.section .note.GNU-stack, "", @progbits

@@ -16,9 +16,10 @@ struct tss {
 	uint8_t iomap[8192 + 1]; /* one bit per port; 1 = denied; final 0xff byte */
 } __attribute__((packed));
 
-static struct tss tss __attribute__((aligned(64)));
-static uint64_t gdt[8] __attribute__((aligned(16)));
-static uint8_t ist_stack[2][4096] __attribute__((aligned(16)));
+/* In the entry window: the CPU reads both on every kernel entry, on any page tables. */
+static struct tss tss __attribute__((aligned(64), section(".entry.data")));
+static uint64_t gdt[8] __attribute__((aligned(16), section(".entry.data")));
+extern const uint64_t arch_ist_tops[3]; /* entry.S: double fault, NMI, machine check */
 
 static uint64_t seg(uint64_t access, uint64_t flags)
 {
@@ -39,8 +40,8 @@ void gdt_init(void)
 	gdt[7] = base >> 32;
 	memset(tss.iomap, 0xff, sizeof(tss.iomap));
 	tss.iomap_base = (uint16_t)offsetof(struct tss, iomap);
-	tss.ist[0] = (uint64_t)&ist_stack[0][4096];
-	tss.ist[1] = (uint64_t)&ist_stack[1][4096];
+	for (int i = 0; i < 3; i++)
+		tss.ist[i] = arch_ist_tops[i];
 	struct {
 		uint16_t limit;
 		uint64_t base;

@@ -6,10 +6,12 @@
 #include <kernel/assert.h>
 #include <kernel/boot.h>
 #include <kernel/palloc.h>
+#include <spec.h>
 #include <x86.h>
 
 #define MB2_BOOT_MAGIC 0x36d76289u
 #define TAG_END 0
+#define TAG_CMDLINE 1
 #define TAG_MODULE 3
 #define TAG_MMAP 6
 
@@ -30,7 +32,7 @@ struct mmap_entry {
 
 extern uint64_t boot_mbi, boot_magic, boot_tsc;
 extern char _kernel_phys_start[], _kernel_end[];
-void arch_cpu_init(uint64_t max_phys);
+void arch_cpu_init(uint64_t max_phys, enum spec_mode mode);
 
 /* Calls @fn on every tag of the multiboot2 information at @mbi. */
 static void for_each_tag(const uint8_t *mbi, void (*fn)(const struct tag *, void *), void *arg)
@@ -73,15 +75,26 @@ static void find_max(const struct tag *t, void *arg)
 	for_each_ram(t, note_max, arg);
 }
 
+/* Hands RAM to palloc, but only what the direct map reaches (the kernel zeroes pages through it). */
 static void add_range(uint64_t base, uint64_t len, void *arg)
 {
 	(void)arg;
-	palloc_add_range(pa(base), len);
+	uint64_t end = arch_direct_map_end();
+	if (base >= end)
+		return;
+	palloc_add_range(pa(base), len < end - base ? len : end - base);
 }
 
 static void add_ranges(const struct tag *t, void *arg)
 {
 	for_each_ram(t, add_range, arg);
+}
+
+/* Reads the kernel command line's mitigations= option (tag type 1). */
+static void find_mode(const struct tag *t, void *arg)
+{
+	if (t->type == TAG_CMDLINE && t->size > sizeof(*t))
+		*(enum spec_mode *)arg = spec_parse_cmdline((const char *)(t + 1));
 }
 
 static void add_module(const struct tag *t, void *arg)
@@ -112,8 +125,10 @@ void arch_boot(struct boot_info *bi)
 		panic("not started by a multiboot2 loader (magic 0x%lx)", magic);
 	CHECK(info < (1ull << 30)); /* reachable through the boot identity map */
 	uint64_t max_phys = 0;
+	enum spec_mode mode = SPEC_AUTO;
 	for_each_tag((const uint8_t *)info, find_max, &max_phys);
-	arch_cpu_init(max_phys);
+	for_each_tag((const uint8_t *)info, find_mode, &mode);
+	arch_cpu_init(max_phys, mode);
 	const uint8_t *mbi = arch_phys_to_virt(pa(info));
 	memset(bi, 0, sizeof(*bi));
 	bi->entry_cycles = tsc;
@@ -124,4 +139,5 @@ void arch_boot(struct boot_info *bi)
 	               (uint64_t)_kernel_end - KERNEL_VMA - (uint64_t)_kernel_phys_start);
 	palloc_reserve(pa(info & ~PAGE_MASK), page_round_up(*(const uint32_t *)mbi) + PAGE_SIZE);
 	reserve_modules(bi);
+	spec_report();
 }

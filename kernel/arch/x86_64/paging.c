@@ -1,10 +1,12 @@
-/* x86_64 paging: kernel direct map, W^X kernel image, per-domain address spaces. */
+/* x86_64 paging: kernel direct map, W^X kernel image, per-domain address spaces and entry windows. */
 #include <stdint.h>
 #include <string.h>
 
+#include <bulkhead/abi/layout.h>
 #include <kernel/arch.h>
 #include <kernel/assert.h>
 #include <kernel/palloc.h>
+#include <spec.h>
 #include <x86.h>
 
 #define PTE_P 0x1ull
@@ -18,18 +20,23 @@
 #define PTE_ADDR 0x000ffffffffff000ull
 
 #define DIRECT_MAP_MAX_GIB 64
-#define KERNEL_PTS 4
+#define KERNEL_PTS 4 /* the kernel image fits in 8 MiB */
 
 typedef uint64_t table_t[512];
 
 static table_t kernel_pml4 __attribute__((aligned(4096)));
 static table_t direct_pdpt __attribute__((aligned(4096)));
 static table_t direct_pd[DIRECT_MAP_MAX_GIB] __attribute__((aligned(4096)));
+static table_t direct_pt[KERNEL_PTS] __attribute__((aligned(4096))); /* kernel image, RO */
 static table_t kernel_pdpt __attribute__((aligned(4096)));
 static table_t kernel_pd __attribute__((aligned(4096)));
 static table_t kernel_pt[KERNEL_PTS] __attribute__((aligned(4096)));
+static uint64_t direct_end; /* physical memory reachable through the direct map */
 
-extern char _text_start[], _text_end[], _rodata_end[], _kernel_end[];
+extern char _kernel_phys_start[], _text_start[], _text_end[], _rodata_end[], _kernel_end[];
+extern char _entry_text_start[], _entry_text_end[], _entry_data_start[], _entry_stack_end[];
+extern char kernel_stack_guard[];
+extern char *const arch_ist_guards[3];
 
 static uint64_t kphys(const void *kernel_va)
 {
@@ -41,18 +48,49 @@ void *arch_phys_to_virt(paddr_t p)
 	return (void *)(DIRECT_MAP_BASE + p.v);
 }
 
-/* Maps physical [0, @max_phys) at DIRECT_MAP_BASE with 2 MiB pages, no execute. */
+uint64_t arch_direct_map_end(void)
+{
+	return direct_end;
+}
+
+static uint64_t kernel_phys_end(void)
+{
+	return kphys(_kernel_end);
+}
+
+/* Maps the 2 MiB at physical @base with 4 KiB pages, the kernel image's read-only. */
+static uint64_t direct_split(uint64_t base, table_t pt)
+{
+	for (uint64_t i = 0; i < 512; i++) {
+		uint64_t p = base + (i << 12), flags = PTE_P | PTE_G | PTE_NX;
+		if (p < (uint64_t)_kernel_phys_start || p >= kernel_phys_end())
+			flags |= PTE_W;
+		pt[i] = p | flags;
+	}
+	return kphys(pt) | PTE_P | PTE_W;
+}
+
+/*
+ * Maps physical [0, @max_phys) at DIRECT_MAP_BASE with 2 MiB pages, no execute,
+ * except that the kernel's own image is read-only there (its only writable
+ * alias is the image mapping, which map_kernel makes W^X).
+ */
 static void map_direct(uint64_t max_phys)
 {
 	uint64_t gib = (max_phys + (1ull << 30) - 1) >> 30;
 	if (gib > DIRECT_MAP_MAX_GIB)
 		gib = DIRECT_MAP_MAX_GIB;
+	direct_end = gib << 30;
 	for (uint64_t g = 0; g < gib; g++) {
 		for (uint64_t i = 0; i < 512; i++)
 			direct_pd[g][i] = ((g << 30) | (i << 21)) | PTE_P | PTE_W | PTE_PS | PTE_G |
 			                  PTE_NX;
 		direct_pdpt[g] = kphys(direct_pd[g]) | PTE_P | PTE_W;
 	}
+	uint64_t first = (uint64_t)_kernel_phys_start >> 21, last = (kernel_phys_end() - 1) >> 21;
+	CHECK(last - first < KERNEL_PTS && last < 512);
+	for (uint64_t i = first; i <= last; i++)
+		direct_pd[0][i] = direct_split(i << 21, direct_pt[i - first]);
 	kernel_pml4[256] = kphys(direct_pdpt) | PTE_P | PTE_W;
 }
 
@@ -69,19 +107,36 @@ static void map_mmio(void)
 	direct_pd[g][i] = big | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX | PTE_PCD | PTE_PWT;
 }
 
-/* Maps the kernel image with 4 KiB pages: text RX, rodata R, data RW. */
+/* Is the kernel page at @v a guard page below a stack (left unmapped)? */
+static bool is_guard(uint64_t v)
+{
+	if (v == (uint64_t)kernel_stack_guard)
+		return true;
+	for (int i = 0; i < 3; i++)
+		if (v == (uint64_t)arch_ist_guards[i])
+			return true;
+	return false;
+}
+
+/* The image mapping's flags for the kernel page at @v: text RX, rodata R, the rest RW. */
+static uint64_t image_flags(uint64_t v)
+{
+	uint64_t flags = PTE_P | PTE_G;
+	if (v >= (uint64_t)_text_end)
+		flags |= PTE_NX;
+	if (v >= (uint64_t)_rodata_end)
+		flags |= PTE_W;
+	return flags;
+}
+
+/* Maps the kernel image with 4 KiB pages, W^X, leaving the stack guards out. */
 static void map_kernel(void)
 {
 	for (uint64_t v = (uint64_t)_text_start; v < (uint64_t)_kernel_end; v += PAGE_SIZE) {
 		uint64_t off = v - KERNEL_VMA;
-		uint64_t flags = PTE_P | PTE_G;
-		if (v >= (uint64_t)_text_end)
-			flags |= PTE_NX;
-		if (v >= (uint64_t)_rodata_end)
-			flags |= PTE_W;
 		uint64_t pt = off >> 21, idx = (off >> 12) & 511;
 		CHECK(pt < KERNEL_PTS);
-		kernel_pt[pt][idx] = off | flags;
+		kernel_pt[pt][idx] = is_guard(v) ? 0 : (off | image_flags(v));
 		kernel_pd[pt] = kphys(kernel_pt[pt]) | PTE_P | PTE_W;
 	}
 	kernel_pdpt[510] = kphys(kernel_pd) | PTE_P | PTE_W;
@@ -93,57 +148,99 @@ void paging_init(uint64_t max_phys)
 	map_direct(max_phys);
 	map_mmio();
 	map_kernel();
-	write_cr3(kphys(kernel_pml4));
+	arch_kernel_cr3 = kphys(kernel_pml4);
+	write_cr3(arch_kernel_cr3);
 }
 
 paddr_t arch_as_create(void)
 {
 	paddr_t root = palloc_pages(1);
-	if (!root.v)
-		return root;
+	if (!root.v || (arch_mitig_flags & MIT_KPTI))
+		return root; /* with KPTI, arch_as_window adds the kernel's part */
 	uint64_t *t = arch_phys_to_virt(root);
 	memcpy(&t[256], &kernel_pml4[256], 256 * sizeof(uint64_t));
 	return root;
 }
 
-/* Returns the next-level table of @t at @idx, creating it; NULL if out of memory. */
-static uint64_t *next_table(uint64_t *t, uint64_t idx)
+/*
+ * Returns the next-level table of @t at @idx, creating it with @flags; NULL if
+ * memory ran out or the entry is not a table of this kind (a large page, or a
+ * kernel table where a user one was asked for): the caller refuses the map.
+ */
+static uint64_t *next_table(uint64_t *t, uint64_t idx, uint64_t flags, enum arch_map_err *err)
 {
 	if (!(t[idx] & PTE_P)) {
 		paddr_t p = palloc_pages(1);
-		if (!p.v)
+		if (!p.v) {
+			*err = ARCH_MAP_NOMEM;
 			return NULL;
-		t[idx] = p.v | PTE_P | PTE_W | PTE_U;
+		}
+		t[idx] = p.v | flags;
+	}
+	if ((t[idx] & PTE_PS) || (t[idx] & PTE_U) != (flags & PTE_U)) {
+		*err = ARCH_MAP_BAD_ADDR;
+		return NULL;
 	}
 	return arch_phys_to_virt(pa(t[idx] & PTE_ADDR));
 }
 
-static int map_page(paddr_t as, uint64_t v, uint64_t p, uint64_t flags)
+static enum arch_map_err map_page(paddr_t as, uint64_t v, uint64_t p, uint64_t flags)
 {
 	uint64_t *t = arch_phys_to_virt(as);
+	uint64_t table_flags = PTE_P | PTE_W | (flags & PTE_U);
+	enum arch_map_err err = ARCH_MAP_OK;
 	for (int shift = 39; shift > 12; shift -= 9) {
-		t = next_table(t, (v >> shift) & 511);
+		t = next_table(t, (v >> shift) & 511, table_flags, &err);
 		if (!t)
-			return -2;
+			return err;
 	}
 	uint64_t *pte = &t[(v >> 12) & 511];
 	if (*pte & PTE_P)
-		return -1;
+		return ARCH_MAP_OVERLAP;
 	*pte = p | flags;
-	return 0;
+	return ARCH_MAP_OK;
 }
 
-int arch_as_map(paddr_t as, vaddr_t v, paddr_t p, uint64_t npages, unsigned flags)
+enum arch_map_err arch_as_map(paddr_t as, vaddr_t v, paddr_t p, uint64_t npages, unsigned flags)
 {
 	uint64_t pte = PTE_P | PTE_U;
 	if (flags & ARCH_MAP_W)
 		pte |= PTE_W;
 	if (!(flags & ARCH_MAP_X))
 		pte |= PTE_NX;
+	if ((v.v | p.v) & PAGE_MASK || v.v >= BH_USER_TOP || npages > (BH_USER_TOP - v.v) >> 12)
+		return ARCH_MAP_BAD_ADDR; /* user half only: never a kernel-half slot */
 	for (uint64_t i = 0; i < npages; i++) {
-		int rc = map_page(as, v.v + i * PAGE_SIZE, p.v + i * PAGE_SIZE, pte);
+		enum arch_map_err rc = map_page(as, v.v + i * PAGE_SIZE, p.v + i * PAGE_SIZE, pte);
 		if (rc)
 			return rc;
 	}
-	return 0;
+	return ARCH_MAP_OK;
+}
+
+/* Maps kernel pages [@start, @end) of the image into @as's window with @flags, skipping guards. */
+static enum arch_map_err window_range(paddr_t as, uint64_t start, uint64_t end, uint64_t flags)
+{
+	for (uint64_t v = start & ~PAGE_MASK; v < end; v += PAGE_SIZE) {
+		if (is_guard(v))
+			continue;
+		enum arch_map_err rc = map_page(as, v, kphys((void *)v), PTE_P | flags);
+		if (rc)
+			return rc;
+	}
+	return ARCH_MAP_OK;
+}
+
+enum arch_map_err arch_as_window(paddr_t as, const void *obj, uint64_t size)
+{
+	if (!(arch_mitig_flags & MIT_KPTI))
+		return ARCH_MAP_OK; /* the kernel half is shared whole */
+	enum arch_map_err rc =
+		window_range(as, (uint64_t)_entry_text_start, (uint64_t)_entry_text_end, 0);
+	if (!rc)
+		rc = window_range(as, (uint64_t)_entry_data_start, (uint64_t)_entry_stack_end,
+		                  PTE_W | PTE_NX);
+	if (!rc)
+		rc = window_range(as, (uint64_t)obj, (uint64_t)obj + size, PTE_W | PTE_NX);
+	return rc;
 }

@@ -1,13 +1,19 @@
-/* x86_64 domain switch: FPU, address space, I/O bitmap, entry stack; entering ring 3. */
+/* x86_64 domain switch: FPU, address space, I/O bitmap, entry stack, mitigations; entering ring 3. */
 #include <stdint.h>
 #include <string.h>
 
 #include <arch_regs.h>
 #include <kernel/arch.h>
 #include <kernel/domain.h>
+#include <spec.h>
 #include <x86.h>
 
-struct percpu percpu0;
+#define CR3_NOFLUSH (1ull << 63)
+
+/* In the entry window: entry.S reads it through %gs on every kernel entry. */
+struct percpu percpu0 __attribute__((aligned(64), section(".entry.data")));
+extern bool arch_cpu_pcid;
+extern uint64_t arch_ist_tops[3];
 
 static void io_bitmap(const struct domain *d, int allow)
 {
@@ -34,6 +40,43 @@ void arch_domain_init_regs(struct domain *d, uint64_t entry, uint64_t sp, uint64
 /* The domain whose FPU, address space and I/O bitmap the CPU holds. */
 static struct domain *loaded;
 
+/*
+ * Gives the next domain null ds/es/fs/gs: the selectors a domain loads are
+ * otherwise read by the next one (a channel between domains that share
+ * nothing). In 64-bit mode they carry no meaning and every base is 0, so a
+ * fixed value costs a domain nothing; %gs is loaded between two swapgs so the
+ * kernel's own %gs base stays. See docs/decisions.md.
+ */
+static inline void null_selectors(void)
+{
+	__asm__ volatile("mov %0, %%ds\n\tmov %0, %%es\n\tmov %0, %%fs\n\t"
+	                 "swapgs\n\tmov %0, %%gs\n\tswapgs"
+	                 :
+	                 : "r"(0)
+	                 : "memory");
+}
+
+/* The speculation work of a switch (docs/kernel.md, "Speculation"). */
+static void switch_mitigations(const struct domain *prev, const struct domain *next)
+{
+	uint64_t f = arch_mitig_flags;
+	if (f & MIT_FPU_SCRUB)
+		spec_fpu_scrub();
+	if (f & MIT_IBPB)
+		spec_ibpb();
+	if (f & MIT_RSB)
+		spec_rsb_fill();
+	if ((f & MIT_SSBD) && (!prev || prev->ssbd != next->ssbd))
+		spec_set_ssbd(next->ssbd);
+	if (f & MIT_KPTI) {
+		uint64_t flush = arch_cpu_pcid ? CR3_NOFLUSH : 0;
+		percpu0.user_cr3 = next->as.v | (arch_cpu_pcid ? next->index + 1 : 0) | flush;
+		percpu0.kernel_cr3 = arch_kernel_cr3 | flush;
+		percpu0.user_rsp = 0; /* the last domain's stack pointer, readable in the window */
+		memset((uint8_t *)arch_ist_tops[1] - 64, 0, 64); /* its last NMI frame */
+	}
+}
+
 void arch_switch(struct domain *next)
 {
 	struct domain *prev = loaded;
@@ -44,11 +87,15 @@ void arch_switch(struct domain *next)
 		__asm__ volatile("fxsave64 %0" : "=m"(prev->fpu));
 		if (prev->n_ioports)
 			io_bitmap(prev, 0);
+		null_selectors();
 	}
+	if (arch_mitig_flags)
+		switch_mitigations(prev, next);
 	__asm__ volatile("fxrstor64 %0" : : "m"(next->fpu));
 	if (next->n_ioports)
 		io_bitmap(next, 1);
-	write_cr3(next->as.v);
+	if (!(arch_mitig_flags & MIT_KPTI))
+		write_cr3(next->as.v);
 	uint64_t top = (uint64_t)(&next->regs + 1);
 	percpu0.frame_top = top;
 	gdt_set_rsp0(top);

@@ -1,19 +1,21 @@
-/* x86_64 traps: domain faults stop the domain, kernel faults panic, the timer ticks. */
+/* x86_64 traps: domain faults stop the domain, kernel faults panic, stray interrupts are counted. */
 #include <stdio.h>
 
 #include <arch_regs.h>
 #include <kernel/assert.h>
 #include <kernel/domain.h>
+#include <kernel/klog.h>
 #include <kernel/sched.h>
+#include <spec.h>
 #include <x86.h>
 
 #define VEC_NMI 2
-#define VEC_DF 8
-#define VEC_MC 18
 #define VEC_PF 14
 #define VEC_GP 13
 #define VEC_TIMER 32
-#define VEC_SPURIOUS 33
+#define VEC_SPURIOUS 0xff
+#define VEC_COMPAT 0x101
+#define KERNEL_HALF 0xffff800000000000ull
 
 static const char *const names[32] = {
 	"divide error",
@@ -40,75 +42,163 @@ static const char *const names[32] = {
 	"control protection",
 };
 
+/* Interrupts counted and ignored: stray vectors and NMIs (entry.S counts those). */
+static uint64_t stray_count, nmi_reported, last_stray;
+
 static const char *trap_name(uint64_t vec)
 {
-	return (vec < 32 && names[vec]) ? names[vec] : "reserved exception";
+	if (vec < 32)
+		return names[vec] ? names[vec] : "reserved exception";
+	return vec == VEC_SPURIOUS ? "spurious interrupt" : "external interrupt";
 }
 
-/* What a page-fault error code means, in words. */
-static const char *pf_cause(uint64_t err)
+/* What a page-fault error code means, in words; kernel addresses say so. */
+static const char *pf_cause(uint64_t err, uint64_t addr)
 {
-	if (err & 0x10)
-		return "execute from a non-executable page";
-	if (!(err & 0x1))
-		return (err & 0x2) ? "write to an unmapped address" :
-		                     "read from an unmapped address";
-	if (err & 0x2)
-		return "write to a read-only page";
-	return "read of a protected page";
+	bool exec = err & 0x10, write = err & 0x2, present = err & 0x1;
+	if (addr >= KERNEL_HALF) {
+		if (present)
+			return exec ? "execute of a kernel page" :
+			       write ? "write to a kernel page" :
+			               "read of a kernel page";
+		return exec ? "execute of an unmapped kernel address" :
+		       write ? "write to an unmapped kernel address" :
+		               "read of an unmapped kernel address";
+	}
+	if (exec)
+		return present ? "execute from a non-executable page" :
+		                 "execute from an unmapped address";
+	if (!present)
+		return write ? "write to an unmapped address" : "read from an unmapped address";
+	return write ? "write to a read-only page" : "read of a protected page";
+}
+
+/* #GP(0): the instruction itself tells why (decoded when the insn decoder lands). */
+static void trap_describe_gp0(const struct arch_regs *f, char *buf, size_t n)
+{
+	(void)f;
+	snprintf(buf, n, " (privileged instruction or I/O port not granted)");
+}
+
+/* A #GP's error code names a selector or an IDT vector; 0 says nothing more. */
+static void gp_cause(const struct arch_regs *f, char *buf, size_t n)
+{
+	uint64_t e = f->error;
+	if (e & 0x2)
+		snprintf(buf, n, " (IDT vector 0x%lx)", (e >> 3) & 0xff);
+	else if (e)
+		snprintf(buf, n, " (selector 0x%lx, %s)", e & 0xfff8, (e & 0x4) ? "LDT" : "GDT");
+	else
+		trap_describe_gp0(f, buf, n);
 }
 
 static void describe(const struct arch_regs *f, char *buf, size_t n)
 {
-	if (f->vector == VEC_PF)
-		snprintf(buf, n, "page fault (%s) at rip=0x%lx addr=0x%lx", pf_cause(f->error),
-		         f->rip, read_cr2());
-	else if (f->vector == VEC_GP)
-		snprintf(buf, n,
-		         "general protection fault (privileged instruction or I/O port not granted)"
-		         " at rip=0x%lx error=0x%lx",
+	char why[96];
+	if (f->vector == VEC_PF) {
+		snprintf(buf, n, "page fault (%s) at rip=0x%lx addr=0x%lx",
+		         pf_cause(f->error, read_cr2()), f->rip, read_cr2());
+	} else if (f->vector == VEC_GP) {
+		gp_cause(f, why, sizeof(why));
+		snprintf(buf, n, "general protection fault%s at rip=0x%lx error=0x%lx", why,
 		         f->rip, f->error);
-	else
+	} else if (f->vector == VEC_COMPAT) {
+		snprintf(buf, n, "system call from 32-bit compatibility mode at rip=0x%lx",
+		         f->rip);
+	} else {
 		snprintf(buf, n, "%s at rip=0x%lx error=0x%lx", trap_name(f->vector), f->rip,
 		         f->error);
+	}
 }
 
-static __attribute__((noreturn)) void kernel_fault(const struct arch_regs *f)
+static __attribute__((noreturn)) void kernel_fault(const struct arch_regs *f, const char *where)
 {
-	panic("%s (kernel): rip=0x%lx err=0x%lx cr2=0x%lx rsp=0x%lx rflags=0x%lx\n"
+	panic("%s (vector %lu, %s): rip=0x%lx cs=0x%lx err=0x%lx cr2=0x%lx rsp=0x%lx "
+	      "rflags=0x%lx\n"
 	      "  rax=%016lx rbx=%016lx rcx=%016lx rdx=%016lx\n"
 	      "  rsi=%016lx rdi=%016lx rbp=%016lx r8 =%016lx\n"
 	      "  r9 =%016lx r10=%016lx r11=%016lx r12=%016lx\n"
 	      "  r13=%016lx r14=%016lx r15=%016lx",
-	      trap_name(f->vector), f->rip, f->error, read_cr2(), f->rsp, f->rflags, f->rax, f->rbx,
-	      f->rcx, f->rdx, f->rsi, f->rdi, f->rbp, f->r8, f->r9, f->r10, f->r11, f->r12, f->r13,
-	      f->r14, f->r15);
+	      trap_name(f->vector), f->vector, where, f->rip, f->cs, f->error, read_cr2(), f->rsp,
+	      f->rflags, f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp, f->r8, f->r9,
+	      f->r10, f->r11, f->r12, f->r13, f->r14, f->r15);
+}
+
+/* Prints what was ignored since the last report (never from NMI context). */
+static void report_ignored(void)
+{
+	uint64_t nmis = __atomic_load_n(&arch_nmi_count, __ATOMIC_RELAXED);
+	if (nmis != nmi_reported) {
+		nmi_reported = nmis;
+		kprintf("bulkhead: ignored interrupt on vector 0x02 (NMI); %lu so far",
+		        nmis + stray_count);
+	}
+	if (last_stray) {
+		kprintf("bulkhead: ignored interrupt on vector 0x%02lx (%s); %lu so far", last_stray,
+		        pic_vector(last_stray) ? "legacy PIC" : trap_name(last_stray),
+		        nmis + stray_count);
+		last_stray = 0;
+	}
+}
+
+/* A vector no device of the kernel's uses: acknowledge it if the LAPIC delivered it. */
+static void stray(uint64_t vector)
+{
+	if (vector != VEC_SPURIOUS && apic_in_service(vector))
+		apic_eoi();
+	stray_count++;
+	last_stray = vector;
 }
 
 /**
  * Handles interrupt or exception @f. From user mode it never returns (it
  * leaves through the scheduler); from kernel mode (idle) it returns.
- * Needs: interrupts off, called from entry.S.
+ * Needs: interrupts off, AC and DF clear, called from entry.S.
  */
 void trap_entry(struct arch_regs *f);
 
 void trap_entry(struct arch_regs *f)
 {
 	bool from_user = (f->cs & 3) != 0;
-	/* NMI, double fault and machine check arrive on their own IST stacks,
-	 * not in the domain's frame, and mean the machine is in trouble. */
-	if (f->vector == VEC_NMI || f->vector == VEC_DF || f->vector == VEC_MC)
-		kernel_fault(f);
 	if (f->vector == VEC_TIMER) {
 		apic_eoi();
 		sched_tick();
-	} else if (f->vector != VEC_SPURIOUS) {
+	} else if (f->vector >= 32 && f->vector <= 0xff) {
+		stray(f->vector);
+	} else {
 		if (!from_user)
-			kernel_fault(f);
-		char why[160];
+			kernel_fault(f, "kernel");
+		char why[200];
 		describe(f, why, sizeof(why));
 		domain_stop(sched_current, why);
 	}
+	report_ignored();
 	if (from_user)
 		sched_exit_kernel();
+}
+
+/**
+ * Double fault or machine check, on an IST stack, with the kernel's page
+ * tables loaded by entry.S but %gs unknown. Never returns.
+ */
+__attribute__((noreturn)) void trap_fatal(struct arch_regs *f);
+
+void trap_fatal(struct arch_regs *f)
+{
+	kernel_fault(f, (f->cs & 3) ? "while a domain ran" : "in the kernel");
+}
+
+/**
+ * The exit path found a return address that is not canonical (iretq or
+ * sysretq would fault in ring 0): stops the current domain instead.
+ * Needs: interrupts off, on the kernel stack. Never returns.
+ */
+__attribute__((noreturn)) void trap_bad_return(void);
+
+void trap_bad_return(void)
+{
+	char why[96];
+	snprintf(why, sizeof(why), "return address 0x%lx is not canonical", sched_current->regs.rip);
+	domain_stop(sched_current, why);
+	sched_exit_kernel();
 }

@@ -76,11 +76,31 @@ paddr_t arch_as_create(void);
 #define ARCH_MAP_W 0x2u
 #define ARCH_MAP_X 0x4u
 
+/* Why a mapping was refused. */
+enum arch_map_err {
+	ARCH_MAP_OK = 0,
+	ARCH_MAP_OVERLAP,  /* a page there is already mapped */
+	ARCH_MAP_NOMEM,    /* no memory for a page table */
+	ARCH_MAP_BAD_ADDR, /* outside the user half, unaligned, or over a large/kernel entry */
+};
+
 /**
  * Maps @npages pages of physical memory from @p at @v in @as with @flags.
- * Needs: boot time (may allocate page tables). Returns: 0, -1 if a page
- * there is already mapped, -2 if memory ran out.
+ * Needs: boot time (may allocate page tables). Returns: ARCH_MAP_OK, or why
+ * not; the range must lie in the user half, page aligned.
  */
-int arch_as_map(paddr_t as, vaddr_t v, paddr_t p, uint64_t npages, unsigned flags);
+enum arch_map_err arch_as_map(paddr_t as, vaddr_t v, paddr_t p, uint64_t npages, unsigned flags);
+
+/**
+ * Gives address space @as the kernel part a domain's page tables hold: with
+ * separate kernel page tables (KPTI) only the entry window plus the domain's
+ * own kernel object [@obj, @obj + @size) (page aligned); otherwise nothing
+ * more (arch_as_create shared the kernel half). Needs: boot time.
+ * Returns: ARCH_MAP_OK or ARCH_MAP_NOMEM.
+ */
+enum arch_map_err arch_as_window(paddr_t as, const void *obj, uint64_t size);
+
+/* The end of the physical memory the kernel's direct map reaches. */
+uint64_t arch_direct_map_end(void);
 
 #endif

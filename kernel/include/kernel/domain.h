@@ -26,6 +26,7 @@ struct domain {
 	enum domain_state state;
 	bool throttled;   /* budget exhausted in this period */
 	bool started;     /* has run at least once */
+	bool ssbd;        /* speculative store bypass disabled while it runs */
 	uint64_t pending; /* channel bits not yet returned by wait */
 	struct cap_table caps;
 	paddr_t as; /* address-space root */
@@ -38,7 +39,7 @@ struct domain {
 	uint64_t next_release;
 	/* Run-queue links. */
 	struct domain *rq_next, *rq_prev;
-};
+} __attribute__((aligned(4096))); /* its own pages: with KPTI its entry window maps them */
 
 extern struct domain domains[BP_MAX_DOMAINS];
 extern uint32_t n_domains;

@@ -29,8 +29,11 @@ struct percpu {
 	uint64_t frame_top;  /* 8: end of the current domain's arch_regs */
 	uint64_t kstack_top; /* 16: this CPU's kernel stack */
 	uint64_t self;       /* 24: address of this struct */
+	uint64_t kernel_cr3; /* 32: KPTI: the kernel's page tables (with PCID bits) */
+	uint64_t user_cr3;   /* 40: KPTI: the current domain's page tables (with PCID bits) */
+	uint64_t reserved[2];
 };
-_Static_assert(sizeof(struct percpu) == 32, "entry.S percpu layout");
+_Static_assert(sizeof(struct percpu) == 64, "entry.S percpu layout");
 
 /* Segment selectors (gdt.c builds the table in this order). */
 #define SEL_KCODE 0x08
@@ -40,7 +43,8 @@ _Static_assert(sizeof(struct percpu) == 32, "entry.S percpu layout");
 #define SEL_UCODE 0x2b
 #define SEL_TSS 0x30
 
-/* The vector number the syscall entry stores in arch_regs.vector. */
+/* Vector numbers entry.S stores for the two syscall entries (compat: stopped). */
 #define VEC_SYSCALL 0x100
+#define VEC_COMPAT 0x101
 
 #endif

@@ -2,11 +2,13 @@
 #ifndef ARCH_X86_H
 #define ARCH_X86_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define MSR_EFER 0xc0000080u
 #define MSR_STAR 0xc0000081u
 #define MSR_LSTAR 0xc0000082u
+#define MSR_CSTAR 0xc0000083u
 #define MSR_FMASK 0xc0000084u
 #define MSR_GS_BASE 0xc0000101u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
@@ -80,7 +82,13 @@ void paging_init(uint64_t max_phys);
 void serial_init(void);
 void apic_init(void);
 void apic_eoi(void);
+bool apic_in_service(uint64_t vector);
+void pic_init(void);
+bool pic_vector(uint64_t vector);
 __attribute__((noreturn)) void arch_enter_user(struct arch_regs *r);
+
+/* Where pic.c puts the legacy PICs' 16 vectors (all masked). */
+#define PIC_VECTOR_BASE 0xe0u
 
 /* Kernel virtual base of the direct map of physical memory. */
 #define DIRECT_MAP_BASE 0xffff800000000000ull
