@@ -1,6 +1,7 @@
 /* Capability tables: install from the plan, look up untrusted slot indices. */
 #include <string.h>
 
+#include <kernel/arch.h>
 #include <kernel/cap.h>
 
 void cap_table_clear(struct cap_table *t)
@@ -20,7 +21,7 @@ const struct cap *cap_lookup(const struct cap_table *t, uint64_t slot, uint16_t 
 		*err = BH_ERR_BAD_SLOT;
 		return NULL;
 	}
-	const struct cap *c = &t->slot[slot];
+	const struct cap *c = &t->slot[arch_index_nospec(slot, BH_MAX_CAPS)];
 	if (c->type == BH_CAP_NULL)
 		*err = BH_ERR_NO_CAP;
 	else if (c->type != type)

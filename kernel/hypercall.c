@@ -1,5 +1,6 @@
 /* Hypercalls: decode (check every untrusted argument), then perform (cannot fail). */
 #include <bulkhead/abi/hypercall.h>
+#include <kernel/arch.h>
 #include <kernel/channel.h>
 #include <kernel/domain.h>
 #include <kernel/klog.h>
@@ -45,7 +46,7 @@ static void hc_poll(struct domain *d)
 	d->pending = 0;
 }
 
-static void hc_signal_wait(struct domain *d)
+static __attribute__((noinline)) void hc_signal_wait(struct domain *d)
 {
 	enum bh_err err;
 	const struct cap *c = decode_signal(d, &err);
@@ -83,18 +84,12 @@ static void hc_cap_info(struct domain *d)
 		set_ret(d, BH_ERR_BAD_SLOT, 0);
 		return;
 	}
-	const struct cap *c = &d->caps.slot[slot];
+	const struct cap *c = &d->caps.slot[arch_index_nospec(slot, BH_MAX_CAPS)];
 	if (c->type == BH_CAP_NULL)
 		set_ret(d, BH_ERR_NO_CAP, 0);
 	else
 		set_ret(d, BH_OK, c->type | ((uint64_t)c->rights << 16));
 }
-
-static void (*const table[BH_HC_COUNT])(struct domain *) = {
-	[BH_HC_NULL] = hc_null, [BH_HC_SIGNAL] = hc_signal,           [BH_HC_WAIT] = hc_wait,
-	[BH_HC_POLL] = hc_poll, [BH_HC_SIGNAL_WAIT] = hc_signal_wait, [BH_HC_YIELD] = hc_yield,
-	[BH_HC_EXIT] = hc_exit, [BH_HC_CAP_INFO] = hc_cap_info,
-};
 
 /**
  * Handles the hypercall whose registers entry.S saved in the current domain,
@@ -102,13 +97,35 @@ static void (*const table[BH_HC_COUNT])(struct domain *) = {
  */
 void hypercall_entry(void);
 
+/* The hypercalls that no benchmark times. */
+static __attribute__((noinline)) void dispatch_other(struct domain *d, uint64_t nr)
+{
+	switch (nr) {
+	case BH_HC_SIGNAL: hc_signal(d); break;
+	case BH_HC_WAIT: hc_wait(d); break;
+	case BH_HC_POLL: hc_poll(d); break;
+	case BH_HC_YIELD: hc_yield(d); break;
+	case BH_HC_EXIT: hc_exit(d); break;
+	case BH_HC_CAP_INFO: hc_cap_info(d); break;
+	default: set_ret(d, BH_ERR_BAD_CALL, 0); break;
+	}
+}
+
+/*
+ * Compares, not a table of function pointers: no indirect branch for a domain
+ * to train (Spectre v2; a retpoline would cost 3 instructions more) and no
+ * array indexed by the domain's number (Spectre v1). The channel round trip
+ * and the null call are tested first. See docs/decisions.md.
+ */
 void hypercall_entry(void)
 {
 	struct domain *d = sched_current;
 	uint64_t nr = d->regs.rax;
-	if (nr < BH_HC_COUNT)
-		table[nr](d);
+	if (nr == BH_HC_SIGNAL_WAIT)
+		hc_signal_wait(d);
+	else if (nr == BH_HC_NULL)
+		hc_null(d);
 	else
-		set_ret(d, BH_ERR_BAD_CALL, 0);
+		dispatch_other(d, nr);
 	sched_exit_kernel();
 }

@@ -206,7 +206,8 @@ nmi_entry:
  * half popped. With mitigations on, boot code patches the first instruction
  * into a jump to arch_enter_user_hard.
  */
-	.global arch_enter_user, arch_enter_user_patch
+	.global arch_enter_user, arch_enter_user_patch, arch_return_to_user
+arch_return_to_user:                         /* (struct domain *): its regs come first */
 arch_enter_user:
 arch_enter_user_patch:
 	btq $47, REGS_RIP(%rdi)              /* at least 5 bytes: the patch site */

@@ -5,19 +5,8 @@
 #include <arch_regs.h>
 #include <x86.h>
 
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-	uint8_t iomap[8192 + 1]; /* one bit per port; 1 = denied; final 0xff byte */
-} __attribute__((packed));
-
 /* In the entry window: the CPU reads both on every kernel entry, on any page tables. */
-static struct tss tss __attribute__((aligned(64), section(".entry.data")));
+struct tss gdt_tss __attribute__((aligned(64), section(".entry.data")));
 static uint64_t gdt[8] __attribute__((aligned(16), section(".entry.data")));
 extern const uint64_t arch_ist_tops[3]; /* entry.S: double fault, NMI, machine check */
 
@@ -34,14 +23,14 @@ void gdt_init(void)
 	gdt[3] = seg(0xfa, 0x4); /* user code 32 (sysret layout), D */
 	gdt[4] = seg(0xf2, 0x0); /* user data */
 	gdt[5] = seg(0xfa, 0x2); /* user code, L */
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	uint64_t base = (uint64_t)&gdt_tss, limit = sizeof(gdt_tss) - 1;
 	gdt[6] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
 	         (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[7] = base >> 32;
-	memset(tss.iomap, 0xff, sizeof(tss.iomap));
-	tss.iomap_base = (uint16_t)offsetof(struct tss, iomap);
+	memset(gdt_tss.iomap, 0xff, sizeof(gdt_tss.iomap));
+	gdt_tss.iomap_base = (uint16_t)offsetof(struct tss, iomap);
 	for (int i = 0; i < 3; i++)
-		tss.ist[i] = arch_ist_tops[i];
+		gdt_tss.ist[i] = arch_ist_tops[i];
 	struct {
 		uint16_t limit;
 		uint64_t base;
@@ -55,18 +44,13 @@ void gdt_init(void)
 	                 : "rax", "memory");
 }
 
-void gdt_set_rsp0(uint64_t rsp0)
-{
-	tss.rsp[0] = rsp0;
-}
-
 void gdt_io_allow(uint16_t base, uint16_t count, int allow)
 {
 	for (uint32_t p = base; p < (uint32_t)base + count; p++) {
 		uint8_t bit = (uint8_t)(1u << (p & 7));
 		if (allow)
-			tss.iomap[p >> 3] &= (uint8_t)~bit;
+			gdt_tss.iomap[p >> 3] &= (uint8_t)~bit;
 		else
-			tss.iomap[p >> 3] |= bit;
+			gdt_tss.iomap[p >> 3] |= bit;
 	}
 }

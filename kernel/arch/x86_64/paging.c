@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <bulkhead/abi/layout.h>
+#include <arch_regs.h>
 #include <kernel/arch.h>
 #include <kernel/assert.h>
 #include <kernel/palloc.h>
@@ -18,6 +19,7 @@
 #define PTE_G 0x100ull
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
+#define CR3_NOFLUSH (1ull << 63)
 
 #define DIRECT_MAP_MAX_GIB 64
 #define KERNEL_PTS 4 /* the kernel image fits in 8 MiB */
@@ -36,6 +38,8 @@ static uint64_t direct_end; /* physical memory reachable through the direct map 
 extern char _kernel_phys_start[], _text_start[], _text_end[], _rodata_end[], _kernel_end[];
 extern char _entry_text_start[], _entry_text_end[], _entry_data_start[], _entry_stack_end[];
 extern char kernel_stack_guard[];
+extern struct percpu percpu0;
+extern bool arch_cpu_pcid;
 extern char *const arch_ist_guards[3];
 
 static uint64_t kphys(const void *kernel_va)
@@ -149,6 +153,7 @@ void paging_init(uint64_t max_phys)
 	map_mmio();
 	map_kernel();
 	arch_kernel_cr3 = kphys(kernel_pml4);
+	percpu0.kernel_cr3 = arch_kernel_cr3 | (arch_cpu_pcid ? CR3_NOFLUSH : 0);
 	write_cr3(arch_kernel_cr3);
 }
 

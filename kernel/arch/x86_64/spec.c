@@ -189,9 +189,3 @@ void spec_ibpb(void)
 {
 	wrmsr(MSR_PRED_CMD, 1);
 }
-
-void spec_fpu_scrub(void)
-{
-	static const uint32_t zero;
-	__asm__ volatile("fnclex\n\temms\n\tfildl %0" : : "m"(zero));
-}

@@ -13,6 +13,9 @@
 /* In the entry window: entry.S reads it through %gs on every kernel entry. */
 struct percpu percpu0 __attribute__((aligned(64), section(".entry.data")));
 extern bool arch_cpu_pcid;
+
+/* arch_return_to_user is arch_enter_user itself (entry.S): a domain's frame is its start. */
+_Static_assert(offsetof(struct domain, regs) == 0, "struct domain starts with its regs");
 extern uint64_t arch_ist_tops[3];
 
 static void io_bitmap(const struct domain *d, int allow)
@@ -56,25 +59,40 @@ static inline void null_selectors(void)
 	                 : "memory");
 }
 
+/* Refills the return stack buffer with 32 entries that point at a trap (see thunk.S). */
+static inline void rsb_fill(void)
+{
+	__asm__ volatile(".rept 32\n\tcall 1f\n\tint3\n1:\n\t.endr\n\t"
+	                 "add $256, %%rsp"
+	                 :
+	                 :
+	                 : "memory", "cc");
+}
+
+/* The KPTI work of a switch: the next domain's page tables; clear what the window shows. */
+static void switch_kpti(const struct domain *next)
+{
+	uint64_t pcid = arch_cpu_pcid ? (next->index + 1) | CR3_NOFLUSH : 0;
+	percpu0.user_cr3 = next->as.v | pcid;
+	percpu0.user_rsp = 0; /* the last domain's stack pointer */
+	uint64_t *nmi = (uint64_t *)arch_ist_tops[1] - 5;
+	for (int i = 0; i < 5; i++)
+		nmi[i] = 0; /* the last NMI frame: a domain's rip, rsp, rflags */
+}
+
 /* The speculation work of a switch (docs/kernel.md, "Speculation"). */
-static void switch_mitigations(const struct domain *prev, const struct domain *next)
+static __attribute__((noinline)) void switch_mitigations(const struct domain *prev,
+                                                          const struct domain *next)
 {
 	uint64_t f = arch_mitig_flags;
-	if (f & MIT_FPU_SCRUB)
-		spec_fpu_scrub();
 	if (f & MIT_IBPB)
 		spec_ibpb();
 	if (f & MIT_RSB)
-		spec_rsb_fill();
+		rsb_fill();
 	if ((f & MIT_SSBD) && (!prev || prev->ssbd != next->ssbd))
 		spec_set_ssbd(next->ssbd);
-	if (f & MIT_KPTI) {
-		uint64_t flush = arch_cpu_pcid ? CR3_NOFLUSH : 0;
-		percpu0.user_cr3 = next->as.v | (arch_cpu_pcid ? next->index + 1 : 0) | flush;
-		percpu0.kernel_cr3 = arch_kernel_cr3 | flush;
-		percpu0.user_rsp = 0; /* the last domain's stack pointer, readable in the window */
-		memset((uint8_t *)arch_ist_tops[1] - 64, 0, 64); /* its last NMI frame */
-	}
+	if (f & MIT_KPTI)
+		switch_kpti(next);
 }
 
 void arch_switch(struct domain *next)
@@ -89,7 +107,9 @@ void arch_switch(struct domain *next)
 			io_bitmap(prev, 0);
 		null_selectors();
 	}
-	if (arch_mitig_flags)
+	if (arch_mitig_flags & MIT_FPU_SCRUB)
+		spec_fpu_scrub();
+	if (arch_mitig_flags & ~(uint64_t)MIT_FPU_SCRUB)
 		switch_mitigations(prev, next);
 	__asm__ volatile("fxrstor64 %0" : : "m"(next->fpu));
 	if (next->n_ioports)
@@ -99,11 +119,6 @@ void arch_switch(struct domain *next)
 	uint64_t top = (uint64_t)(&next->regs + 1);
 	percpu0.frame_top = top;
 	gdt_set_rsp0(top);
-}
-
-void arch_return_to_user(struct domain *d)
-{
-	arch_enter_user(&d->regs);
 }
 
 void arch_idle(void)

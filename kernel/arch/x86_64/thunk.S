@@ -1,4 +1,4 @@
-/* Retpoline thunks for the kernel's indirect branches, and the return stack refill. */
+/* Retpoline thunks for the kernel's indirect branches. */
 
 /*
  * gcc -mindirect-branch=thunk-extern turns `call *%reg` into a call of
@@ -33,22 +33,5 @@ arch_thunk_patches:
 	.endr
 	.section .rodata.thunks, "a"
 arch_thunk_patches_end:
-
-/*
- * Fills the return stack buffer with 32 entries that point at a harmless
- * trap, so that a `ret` of the next domain cannot be steered by what the
- * previous one left there, then drops the 32 return addresses again.
- * Clobbers nothing but flags.
- */
-	.section .text, "ax"
-	.global spec_rsb_fill
-spec_rsb_fill:
-	.rept 32
-	call 1f
-	int3
-1:
-	.endr
-	add $(32 * 8), %rsp
-	ret
 
 	.section .note.GNU-stack, "", @progbits

@@ -25,6 +25,18 @@ static inline uint64_t arch_cycles(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/**
+ * Spectre v1 index masking: returns @index if @index < @size, else 0, computed
+ * without a branch, so that a mispredicted bounds check cannot steer a later
+ * load with an out-of-bounds index. Use it after the architectural check.
+ */
+static inline uint64_t arch_index_nospec(uint64_t index, uint64_t size)
+{
+	uint64_t mask;
+	__asm__("cmp %2, %1\n\tsbb %0, %0" : "=r"(mask) : "r"(index), "re"(size) : "cc");
+	return index & mask;
+}
+
 /* Cycles per microsecond, measured at boot (arch_timer_start). */
 extern uint64_t arch_cycles_per_us;
 

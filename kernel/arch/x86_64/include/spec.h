@@ -48,10 +48,15 @@ void spec_set_ssbd(bool on);
 /** Issues an indirect branch predictor barrier. */
 void spec_ibpb(void);
 
-/** Overwrites every return stack buffer entry with a harmless kernel address. */
-void spec_rsb_fill(void);
 
-/** Scrubs the x87 FIP/FDP/FOP that AMD's FXSAVE/FXRSTOR leave from the last x87 user. */
-void spec_fpu_scrub(void);
+/**
+ * Scrubs the x87 FIP/FDP/FOP that AMD's FXSAVE/FXRSTOR leave from the last x87
+ * user: clears pending exceptions, empties the stack, loads a constant.
+ */
+static inline void spec_fpu_scrub(void)
+{
+	static const uint32_t zero;
+	__asm__ volatile("fnclex\n\temms\n\tfildl %0" : : "m"(zero));
+}
 
 #endif

@@ -72,10 +72,28 @@ static inline uint64_t read_cr3(void)
 	return v;
 }
 
+/* The task state segment: entry stacks and the I/O permission bitmap (gdt.c). */
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+	uint8_t iomap[8192 + 1]; /* one bit per port; 1 = denied; final 0xff byte */
+} __attribute__((packed));
+extern struct tss gdt_tss;
+
+/* Sets the stack the CPU switches to on an interrupt from ring 3. */
+static inline void gdt_set_rsp0(uint64_t rsp0)
+{
+	gdt_tss.rsp[0] = rsp0;
+}
+
 /* Kernel-internal entry points shared between the arch files. */
 struct arch_regs;
 void gdt_init(void);
-void gdt_set_rsp0(uint64_t rsp0);
 void gdt_io_allow(uint16_t base, uint16_t count, int allow);
 void idt_init(void);
 void paging_init(uint64_t max_phys);
