@@ -59,7 +59,7 @@ static void cpu_features(void)
 
 static void syscall_init(void)
 {
-	bool hard = (arch_mitig_flags & (MIT_KPTI | MIT_VERW)) != 0;
+	bool hard = (arch_mitig_flags & MIT_KPTI) != 0;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 0x1); /* SCE */
 	wrmsr(MSR_STAR, ((uint64_t)(SEL_UCODE32 & ~3) << 48) | ((uint64_t)SEL_KCODE << 32));
 	wrmsr(MSR_LSTAR,

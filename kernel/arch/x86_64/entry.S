@@ -116,7 +116,8 @@ syscall_full_kpti:
 	push %rcx
 	sub $16, %rsp
 	PUSH_GPRS
-	KERNEL_CR3
+	mov %gs:PC_KCR3, %rax                /* only used with KPTI on: no test */
+	mov %rax, %cr3
 	mov %gs:PC_KSTACK, %rsp
 	call hypercall_entry
 	ud2
@@ -203,37 +204,42 @@ nmi_entry:
 /*
  * Leaves for the user state at %rdi (a struct arch_regs). Refuses a return
  * address that is not canonical: iretq would fault in ring 0 with the frame
- * half popped. With mitigations on, boot code patches the first instruction
- * into a jump to arch_enter_user_hard.
+ * half popped. With KPTI it loads the domain's page tables (everything after
+ * that lies in the entry window); with VERW it clears the CPU's buffers last.
+ */
+.macro EXIT kpti, verw
+	btq $47, REGS_RIP(%rdi)              /* at least 5 bytes: the patch site */
+	jc bad_return
+	mov %rdi, %rsp
+	.if \kpti
+	mov %gs:PC_UCR3, %rax
+	mov %rax, %cr3
+	.endif
+	POP_GPRS
+	add $16, %rsp
+	.if \verw
+	verw arch_verw_selector(%rip)
+	.endif
+	swapgs
+	iretq
+.endm
+
+/*
+ * The plain exit; boot code patches its first instruction into a jump to the
+ * variant the chosen mitigations need (spec.c), so the plain one pays nothing.
  */
 	.global arch_enter_user, arch_enter_user_patch, arch_return_to_user
 arch_return_to_user:                         /* (struct domain *): its regs come first */
 arch_enter_user:
 arch_enter_user_patch:
-	btq $47, REGS_RIP(%rdi)              /* at least 5 bytes: the patch site */
-	jc bad_return
-	mov %rdi, %rsp
-	POP_GPRS
-	add $16, %rsp
-	swapgs
-	iretq
-
-	.global arch_enter_user_hard
-arch_enter_user_hard:
-	btq $47, REGS_RIP(%rdi)
-	jc bad_return
-	mov %rdi, %rsp
-	testb $MIT_KPTI, arch_mitig_flags(%rip)
-	jz 1f
-	mov %gs:PC_UCR3, %rax
-	mov %rax, %cr3
-1:	POP_GPRS
-	add $16, %rsp
-	testb $MIT_VERW, arch_mitig_flags(%rip)
-	jz 2f
-	verw arch_verw_selector(%rip)
-2:	swapgs
-	iretq
+	EXIT 0, 0
+	.global arch_exit_kpti, arch_exit_verw, arch_exit_kpti_verw
+arch_exit_kpti:
+	EXIT 1, 0
+arch_exit_verw:
+	EXIT 0, 1
+arch_exit_kpti_verw:
+	EXIT 1, 1
 
 bad_return:
 	mov %gs:PC_KSTACK, %rsp

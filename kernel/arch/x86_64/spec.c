@@ -7,7 +7,6 @@
 #include <x86.h>
 
 #define MSR_SPEC_CTRL 0x48u
-#define MSR_PRED_CMD 0x49u
 #define MSR_ARCH_CAPS 0x10au
 #define MSR_VIRT_SPEC_CTRL 0xc001011fu
 #define SPEC_CTRL_IBRS 0x1u
@@ -102,7 +101,7 @@ struct thunk_patch {
 	uint8_t plain[8];
 };
 extern struct thunk_patch arch_thunk_patches[], arch_thunk_patches_end[];
-extern uint8_t arch_enter_user_patch[], arch_enter_user_hard[];
+extern uint8_t arch_enter_user_patch[], arch_exit_kpti[], arch_exit_verw[], arch_exit_kpti_verw[];
 
 /* Writes @n bytes at @at in kernel text. Needs: boot page tables (text writable). */
 static void patch(uint8_t *at, const uint8_t *bytes, size_t n)
@@ -116,9 +115,13 @@ static void patch_text(void)
 	if (!(arch_mitig_flags & MIT_RETPOLINE))
 		for (struct thunk_patch *t = arch_thunk_patches; t < arch_thunk_patches_end; t++)
 			patch(t->thunk, t->plain, 5);
-	if (arch_mitig_flags & (MIT_KPTI | MIT_VERW)) {
+	uint64_t exit = arch_mitig_flags & (MIT_KPTI | MIT_VERW);
+	if (exit) {
+		uint8_t *to = exit == MIT_KPTI ? arch_exit_kpti :
+		              exit == MIT_VERW ? arch_exit_verw :
+		                                 arch_exit_kpti_verw;
 		uint8_t jmp[5] = {0xe9};
-		int32_t rel = (int32_t)(arch_enter_user_hard - (arch_enter_user_patch + 5));
+		int32_t rel = (int32_t)(to - (arch_enter_user_patch + 5));
 		memcpy(&jmp[1], &rel, sizeof(rel));
 		patch(arch_enter_user_patch, jmp, sizeof(jmp));
 	}
@@ -185,7 +188,3 @@ void spec_set_ssbd(bool on)
 		wrmsr(MSR_SPEC_CTRL, spec_ctrl_base | (on ? SPEC_CTRL_SSBD : 0));
 }
 
-void spec_ibpb(void)
-{
-	wrmsr(MSR_PRED_CMD, 1);
-}

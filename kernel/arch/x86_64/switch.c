@@ -38,6 +38,8 @@ void arch_domain_init_regs(struct domain *d, uint64_t entry, uint64_t sp, uint64
 	uint32_t mxcsr = 0x1f80;
 	memcpy(&d->fpu.area[0], &fcw, sizeof(fcw));
 	memcpy(&d->fpu.area[24], &mxcsr, sizeof(mxcsr));
+	uint64_t pcid = arch_cpu_pcid ? (d->index + 1) | CR3_NOFLUSH : 0;
+	d->arch_user_cr3 = d->as.v | pcid;
 }
 
 /* The domain whose FPU, address space and I/O bitmap the CPU holds. */
@@ -70,19 +72,20 @@ static inline void rsb_fill(void)
 }
 
 /* The KPTI work of a switch: the next domain's page tables; clear what the window shows. */
-static void switch_kpti(const struct domain *next)
+static inline void switch_kpti(const struct domain *next)
 {
-	uint64_t pcid = arch_cpu_pcid ? (next->index + 1) | CR3_NOFLUSH : 0;
-	percpu0.user_cr3 = next->as.v | pcid;
+	static uint64_t nmis_cleared;
+	percpu0.user_cr3 = next->arch_user_cr3;
 	percpu0.user_rsp = 0; /* the last domain's stack pointer */
-	uint64_t *nmi = (uint64_t *)arch_ist_tops[1] - 5;
-	for (int i = 0; i < 5; i++)
-		nmi[i] = 0; /* the last NMI frame: a domain's rip, rsp, rflags */
+	uint64_t nmis = __atomic_load_n(&arch_nmi_count, __ATOMIC_RELAXED);
+	if (nmis != nmis_cleared) {
+		nmis_cleared = nmis;
+		memset((uint8_t *)arch_ist_tops[1] - 64, 0, 64); /* a domain's rip, rsp, rflags */
+	}
 }
 
 /* The speculation work of a switch (docs/kernel.md, "Speculation"). */
-static __attribute__((noinline)) void switch_mitigations(const struct domain *prev,
-                                                          const struct domain *next)
+static inline void switch_mitigations(const struct domain *prev, const struct domain *next)
 {
 	uint64_t f = arch_mitig_flags;
 	if (f & MIT_IBPB)

@@ -29,7 +29,8 @@ struct domain {
 	bool ssbd;        /* speculative store bypass disabled while it runs */
 	uint64_t pending; /* channel bits not yet returned by wait */
 	struct cap_table caps;
-	paddr_t as; /* address-space root */
+	paddr_t as;            /* address-space root */
+	uint64_t arch_user_cr3; /* arch: its page-table register value in ring 3 (KPTI) */
 	const struct bp_ioport *ioports;
 	uint32_t n_ioports;
 	/* Temporal isolation: budget per period, in cycles; 0 = unlimited. */

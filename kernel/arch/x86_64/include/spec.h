@@ -45,8 +45,11 @@ enum spec_mode spec_parse_cmdline(const char *cmdline);
 /** Sets IA32_SPEC_CTRL.SSBD to @on (when SSBD mitigation is on). Needs: interrupts off. */
 void spec_set_ssbd(bool on);
 
-/** Issues an indirect branch predictor barrier. */
-void spec_ibpb(void);
+/** Issues an indirect branch predictor barrier (IA32_PRED_CMD.IBPB). */
+static inline void spec_ibpb(void)
+{
+	__asm__ volatile("wrmsr" : : "c"(0x49u), "a"(1u), "d"(0u) : "memory");
+}
 
 
 /**
