@@ -11,13 +11,17 @@
  * - Each queue has one producer and one consumer. Indices are free-running uint32_t; a
  *   slot is index & (nslots - 1), so a slot address is always in bounds.
  * - Each end keeps its own index privately (tx_prod, rx_cons) and only writes the shared
- *   copy; it reads the peer's index once per operation and checks it against its own:
- *   0 <= prod - cons <= nslots. Anything else marks the ring broken for good.
+ *   copy. It reads the peer's index once per look (ring_tx_refresh, rx_look), into
+ *   a local, and accepts it only if it moved forward, and no further than the protocol
+ *   allows: a consumer index by at most the published slots not yet seen consumed, a
+ *   producer index by at most the slots the consumer does not hold. Anything else marks the
+ *   ring broken for good.
  * - Event suppression as in Xen's io/ring.h: the consumer about to sleep sets
  *   prod_event = cons + 1 ("signal me when prod reaches this"), issues a full barrier and
  *   re-checks prod. The producer publishes prod, issues a full barrier and signals iff
  *   prod_event lies in (old prod, new prod]. The same holds for free space with
- *   cons_event, written by the producer and checked by the consumer.
+ *   cons_event, written by the producer and checked by the consumer. An event index is read
+ *   once and only decides whether to signal the peer: any value the peer writes is safe.
  * - Messages are copied out of the slot once, then validated on the private copy.
  */
 
@@ -103,24 +107,30 @@ enum ring_status ring_attach(struct ring *r, void *base, size_t size, enum ring_
 	r->rx_data = client ? data + half : data;
 	r->nslots = n;
 	r->data_half = half;
-	/* Our own indices: last written by this end (or zero at boot). */
+	/* Our own indices: last written by this end (or zero at boot). The peer's are not
+	 * known yet: a first look accepts any within one ring of ours. */
 	r->tx_prod = r->tx_published = r->tx_limit = r->tx->prod;
 	r->rx_cons = r->rx_released = r->rx_limit = r->rx->cons;
 	r->broken = false;
 	return RING_OK;
 }
 
+/*
+ * Reads the peer's consumer index once. It may only have moved forward from the last one
+ * accepted (seen = tx_limit - nslots), and only over slots already published; otherwise the
+ * ring is broken. (The step form keeps the accepting path to three registers, so ring_send
+ * around its call stays as short as before.)
+ */
 enum ring_status ring_tx_refresh(struct ring *r)
 {
 	if (r->broken)
 		return RING_BROKEN;
-	/* The peer can only have consumed what was published. */
-	uint32_t cons = load_once(&r->tx->cons);
-	if (r->tx_published - cons > r->nslots)
+	uint32_t seen = r->tx_limit - r->nslots;
+	uint32_t step = load_once(&r->tx->cons) - seen;
+	if (step > r->tx_published - seen)
 		return ring_mark_broken(r);
-	uint32_t used = r->tx_prod - cons;
-	r->tx_limit = r->tx_prod + (r->nslots - used);
-	return used != r->nslots ? RING_OK : RING_FULL;
+	r->tx_limit += step;
+	return r->tx_prod != r->tx_limit ? RING_OK : RING_FULL;
 }
 
 void ring_publish(struct ring *r, bool *notify)
@@ -145,15 +155,26 @@ enum ring_status ring_send(struct ring *r, uint16_t type, uint16_t flags, uint64
 	return st;
 }
 
+/*
+ * Reads the peer's producer index once. It may only have moved forward from the last one
+ * accepted (rx_limit), and the slots it then covers beyond the last release must fit in the
+ * ring; otherwise the ring is broken.
+ */
+static inline enum ring_status rx_look(struct ring *r)
+{
+	uint32_t prod = load_once(&r->rx->prod);
+
+	if (prod - r->rx_limit > r->nslots - (r->rx_limit - r->rx_released))
+		return ring_mark_broken(r);
+	r->rx_limit = prod;
+	return prod != r->rx_cons ? RING_OK : RING_EMPTY;
+}
+
 enum ring_status ring_rx_refresh(struct ring *r)
 {
 	if (r->broken)
 		return RING_BROKEN;
-	uint32_t avail = load_once(&r->rx->prod) - r->rx_cons;
-	if (avail > r->nslots - (r->rx_cons - r->rx_released))
-		return ring_mark_broken(r);
-	r->rx_limit = r->rx_cons + avail;
-	return avail ? RING_OK : RING_EMPTY;
+	return rx_look(r);
 }
 
 void ring_release(struct ring *r, bool *notify)
@@ -183,10 +204,7 @@ bool ring_rx_arm(struct ring *r)
 		return true;
 	__atomic_store_n(&r->rx->prod_event, r->rx_cons + 1, __ATOMIC_RELAXED);
 	full_barrier();
-	uint32_t avail = load_once(&r->rx->prod) - r->rx_cons;
-	if (avail > r->nslots)
-		ring_mark_broken(r);
-	return avail != 0;
+	return rx_look(r) != RING_EMPTY;
 }
 
 bool ring_tx_arm(struct ring *r)
@@ -196,15 +214,12 @@ bool ring_tx_arm(struct ring *r)
 	/* A slot frees when cons passes tx_prod - nslots, i.e. reaches tx_prod - nslots + 1. */
 	__atomic_store_n(&r->tx->cons_event, r->tx_prod - r->nslots + 1, __ATOMIC_RELAXED);
 	full_barrier();
-	uint32_t used = r->tx_prod - load_once(&r->tx->cons);
-	if (used > r->nslots)
-		ring_mark_broken(r);
-	return used != r->nslots;
+	return ring_tx_refresh(r) != RING_FULL;
 }
 
 volatile uint8_t *ring_tx_data(struct ring *r, uint32_t off, uint32_t len)
 {
-	if (off > r->data_half || len > r->data_half - off)
+	if (r->broken || off > r->data_half || len > r->data_half - off)
 		return NULL;
 	return r->tx_data + off;
 }
@@ -213,7 +228,7 @@ volatile const uint8_t *ring_rx_data(struct ring *r, const struct ring_data_ref 
 {
 	uint32_t off = ref->offset, len = ref->length;
 
-	if (off > r->data_half || len > r->data_half - off)
+	if (r->broken || off > r->data_half || len > r->data_half - off)
 		return NULL;
 	return r->rx_data + off;
 }

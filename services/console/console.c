@@ -130,13 +130,13 @@ static void mark_dead(struct client *c)
 	say("console: ring from %s broken, ignoring it\r\n", c->peer);
 }
 
-/* Handles up to CONSOLE_BATCH messages. Returns: true if more may be waiting. */
-static bool drain_client(struct client *c)
+/* Handles up to @max messages. Returns: true if more may be waiting. */
+static bool drain_client(struct client *c, uint32_t max)
 {
 	struct ring_msg m;
 	bool notify;
 
-	for (uint32_t i = 0; i < CONSOLE_BATCH; i++) {
+	for (uint32_t i = 0; i < max; i++) {
 		enum ring_status st = ring_recv(&c->ring, &m, &notify);
 		if (st == RING_EMPTY)
 			return false;
@@ -151,13 +151,50 @@ static bool drain_client(struct client *c)
 	return true;
 }
 
+/* True iff the @len bytes at @text hold @word at offset @at. */
+static bool has_at(const char *text, uint32_t len, size_t at, const char *word)
+{
+	size_t n = strlen(word);
+
+	return at <= len && n <= len - at && memcmp(text + at, word, n) == 0;
+}
+
+/*
+ * Runs before every kernel line. A line about a domain ("bulkhead: domain NAME ...") comes
+ * after everything that domain wrote before it: its rings are drained first (a ring holds
+ * at most nslots messages, so nslots reach all that was published before the line). If the
+ * line ends the domain ("stopped", "exited"), its partial line is printed as a line: the
+ * domain will not finish it. Other rings are left alone: their lines may be newer.
+ */
+static void before_kernel_line(const char *text, uint32_t len)
+{
+	static const char about[] = "bulkhead: domain ";
+	size_t at = sizeof(about) - 1;
+
+	if (!has_at(text, len, 0, about))
+		return;
+	for (uint32_t i = 0; i < n_clients; i++) {
+		struct client *c = &clients[i];
+		size_t end = at + strlen(c->peer);
+		if (!has_at(text, len, at, c->peer) || !has_at(text, len, end, " "))
+			continue;
+		if (!c->dead)
+			(void)drain_client(c, c->ring.nslots);
+		if (has_at(text, len, end, " stopped") || has_at(text, len, end, " exited")) {
+			if (c->line.len > 0)
+				line_flush(&c->line);
+			c->record_bytes = 0;
+		}
+	}
+}
+
 /* One fair pass over every source. Returns: true if any source may have more. */
 static bool drain_all(void)
 {
-	bool more = klog_drain();
+	bool more = klog_drain(before_kernel_line);
 
 	for (uint32_t i = 0; i < n_clients; i++)
-		if (!clients[i].dead && drain_client(&clients[i]))
+		if (!clients[i].dead && drain_client(&clients[i], CONSOLE_BATCH))
 			more = true;
 	return more;
 }
@@ -172,7 +209,7 @@ static bool arm_all(void)
 		if (c->dead)
 			continue;
 		if (ring_rx_arm(&c->ring)) {
-			if (c->ring.broken)
+			if (ring_is_broken(&c->ring))
 				mark_dead(c);
 			else
 				ready = true;

@@ -1,5 +1,6 @@
 /* Kernel log reader for the console: the read-only page the kernel appends lines to. */
 #include <stdio.h>
+#include <string.h>
 
 #include "klog.h"
 #include "line.h"
@@ -60,18 +61,31 @@ static void klog_skip(uint64_t head)
 	klog_resync = true;
 }
 
-/* Feeds @n bytes to the line buffer, dropping the head of a line we lost the start of. */
-static void klog_feed(const char *p, uint32_t n)
+/*
+ * Feeds @n bytes to the line buffer, dropping the head of a line we lost the start of, and
+ * calls @before ahead of each whole line it prints.
+ */
+static void klog_feed(const char *p, uint32_t n, klog_before_fn before)
 {
 	uint32_t i = 0;
 
 	while (klog_resync && i < n)
 		if (p[i++] == '\n')
 			klog_resync = false;
-	line_feed(&klog_line, p + i, n - i);
+	while (i < n) {
+		const char *nl = memchr(p + i, '\n', n - i);
+		uint32_t end = nl ? (uint32_t)(nl - p) : n;
+		line_feed(&klog_line, p + i, end - i);
+		if (!nl)
+			return;
+		if (before)
+			before(klog_line.buf, klog_line.len);
+		line_flush(&klog_line);
+		i = end + 1;
+	}
 }
 
-bool klog_drain(void)
+bool klog_drain(klog_before_fn before)
 {
 	char chunk[KLOG_CHUNK];
 
@@ -86,7 +100,7 @@ bool klog_drain(void)
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (klog_head() - klog_tail > KLOG_BUF_SIZE)
 		return true; /* overwritten while we copied: the next call skips */
-	klog_feed(chunk, n);
+	klog_feed(chunk, n, before);
 	klog_tail += n;
 	return klog_tail != klog_head();
 }

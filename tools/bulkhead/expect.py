@@ -6,6 +6,7 @@ after white space (write `\\#` or `[#]` for a literal `#` after a space):
     timeout 300            seconds of wall time (default 300)
     manifest PATH          manifest relative to the expect file (default manifest.xml)
     expect REGEX           Python regex (re.search) that must match some serial line
+    order REGEX            like expect, and only after the previous `order` regex matched
     reject REGEX           must match no line
     corrupt-plan OFFSET    xor byte OFFSET of the boot plan with 0xff before packing
     image test|deploy      the ISO: the test one (default) or `bulkhead image`'s
@@ -74,6 +75,7 @@ class Spec:
         self.timeout = DEFAULT_TIMEOUT
         self.manifest = os.path.join(os.path.dirname(path), "manifest.xml")
         self.expects = []
+        self.orders = []  # `order` patterns, also in expects, in file order
         self.rejects = [Pattern(text, 0) for text in BUILTIN_REJECTS]
         self.corrupt_offsets = []
         self.image = "test"
@@ -108,6 +110,10 @@ def _directive(spec, word, arg, line):
         spec.manifest = os.path.join(os.path.dirname(spec.path), arg)
     elif word == "expect":
         spec.expects.append(_pattern(arg, line))
+    elif word == "order":
+        pattern = _pattern(arg, line)
+        spec.expects.append(pattern)
+        spec.orders.append(pattern)
     elif word == "reject":
         spec.rejects.append(_pattern(arg, line))
     elif word == "corrupt-plan":
@@ -179,6 +185,8 @@ class Matcher:
         self.rejects = list(rejects) + list(extra_rejects)
         expects = [p.bound(values) for p in spec.expects] if values else spec.expects
         self.missing = list(expects) + list(extra)
+        self.orders = [expects[spec.expects.index(p)] for p in spec.orders]
+        self.order_next = 0  # the first `order` pattern not matched yet
         self.lines = 0
 
     def feed(self, line):
@@ -187,7 +195,22 @@ class Matcher:
         for pattern in self.rejects:
             if pattern.regex.search(line):
                 return "serial line %d matched reject %r: %s" % (self.lines, pattern, line)
+        reason = self._order(line)
+        if reason:
+            return reason
         self.missing = [p for p in self.missing if not p.regex.search(line)]
+        return None
+
+    def _order(self, line):
+        """Moves past the `order` patterns @line matches in turn. Returns a failure reason if
+        it matches one whose predecessor has not matched yet, else None."""
+        while self.order_next < len(self.orders) and \
+                self.orders[self.order_next].regex.search(line):
+            self.order_next += 1
+        for pattern in self.orders[self.order_next:]:
+            if pattern.regex.search(line):
+                return "serial line %d matched order %r before %r: %s" % (
+                    self.lines, pattern, self.orders[self.order_next], line)
         return None
 
     def done(self):

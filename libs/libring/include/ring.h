@@ -31,11 +31,13 @@ struct ring {
 	uint32_t data_half;        /* bytes in each data half */
 	uint32_t tx_prod;          /* private producer index (may run ahead) */
 	uint32_t tx_published;     /* tx_prod as last published to the peer */
-	uint32_t tx_limit;         /* tx_prod may grow to this without a fresh look */
+	uint32_t tx_limit;         /* tx_prod may grow to this without a fresh look: the
+	                              peer's consumer index as last accepted + nslots */
 	uint32_t rx_cons;          /* private consumer index (may run ahead) */
 	uint32_t rx_released;      /* rx_cons as last published to the peer */
-	uint32_t rx_limit;         /* rx_cons may grow to this without a fresh look */
-	bool broken;
+	uint32_t rx_limit;         /* rx_cons may grow to this without a fresh look: the
+	                              peer's producer index as last accepted */
+	bool broken; /* the peer broke the protocol: every operation fails from now on */
 };
 
 /**
@@ -80,6 +82,15 @@ enum ring_status ring_tx_refresh(struct ring *r);
 enum ring_status ring_rx_refresh(struct ring *r);
 /** Marks @r unusable for good (the peer broke the protocol). Returns RING_BROKEN. */
 enum ring_status ring_mark_broken(struct ring *r);
+
+/**
+ * Needs: @r attached. Returns: true once the peer wrote an impossible index or message;
+ * from then on every operation on @r fails (RING_BROKEN, NULL) until it is attached again.
+ */
+static inline bool ring_is_broken(const struct ring *r)
+{
+	return r->broken;
+}
 
 /* Copies @len (<= RING_INLINE_MAX) bytes: whole 16-byte blocks (one SSE load
  * and store each, unrolled), then the tail. */
@@ -181,13 +192,14 @@ bool ring_tx_arm(struct ring *r);
 
 /**
  * Returns a pointer into this end's tx data half for [@off, @off+@len), or
- * NULL if the span is out of bounds.
+ * NULL if the span is out of bounds or the ring is broken.
  */
 volatile uint8_t *ring_tx_data(struct ring *r, uint32_t off, uint32_t len);
 
 /**
  * Returns a pointer into the peer's data half for the span @ref names, or
- * NULL if out of bounds (the reference came from the peer: hostile).
+ * NULL if out of bounds (the reference came from the peer: hostile) or the
+ * ring is broken.
  */
 volatile const uint8_t *ring_rx_data(struct ring *r, const struct ring_data_ref *ref);
 

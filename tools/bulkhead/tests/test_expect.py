@@ -101,6 +101,37 @@ class MatcherTest(unittest.TestCase):
         self.assertIsNotNone(m.feed("bulkhead: boot plan refused: bad checksum"))
         self.assertFalse(m.done())
 
+    def test_order_in_order_passes(self):
+        m = self.matcher("order ^a: last line$\norder stopped\nexpect other\n")
+        self.assertIsNone(m.feed("a: first line"))
+        self.assertIsNone(m.feed("a: last line"))
+        self.assertFalse(m.done())
+        self.assertIsNone(m.feed("bulkhead: domain a stopped: page fault"))
+        self.assertIsNone(m.feed("a: last line"))  # a repeat of a matched one is fine
+        self.assertIsNone(m.feed("b: other"))
+        self.assertTrue(m.done())
+
+    def test_order_out_of_order_fails(self):
+        m = self.matcher("order ^a: last line$\norder stopped\n")
+        self.assertIsNone(m.feed("a: first line"))
+        reason = m.feed("bulkhead: domain a stopped: page fault")
+        self.assertIn("serial line 2 matched order /stopped/ before /^a: last line$/", reason)
+        self.assertFalse(m.done())
+
+    def test_order_one_line_can_match_consecutive_ones(self):
+        m = self.matcher("order foo\norder bar\n")
+        self.assertIsNone(m.feed("foo bar"))
+        self.assertTrue(m.done())
+        m = self.matcher("order bar\norder foo\norder baz\n")
+        self.assertIsNotNone(m.feed("baz"))
+
+    def test_order_counts_as_expect_and_is_bound(self):
+        spec = parse("order crc @PLAN_CRC32@\n")
+        self.assertEqual(len(spec.expects), 1)
+        m = expect.Matcher(spec, {"@PLAN_CRC32@": "0x1234abcd"})
+        self.assertIsNone(m.feed("crc 0x1234abcd"))
+        self.assertTrue(m.done())
+
     def test_user_reject_reports_line_number(self):
         m = self.matcher("expect a\nreject stopped\n")
         m.feed("one")
