@@ -355,15 +355,30 @@ class BuildTest(TempDirTest):
 
 
 class DepsTest(unittest.TestCase):
-    def test_efi_grub_without_recommends(self):
+    def test_efi_grub_and_no_conflicting_grub(self):
         self.assertIn("grub-efi-amd64-bin", deps.BASE_PACKAGES)
         self.assertIn("ovmf", deps.BASE_PACKAGES)
         for conflicting in ("grub-efi-amd64", "grub-pc"):
             self.assertNotIn(conflicting, deps.BASE_PACKAGES)
+
+    def test_everything_without_recommends(self):
         self.assertEqual(deps.install_commands(["ovmf", "grub-efi-amd64-bin"]), [
-            ["install", "-y", "ovmf"],
-            ["install", "-y", "--no-install-recommends", "grub-efi-amd64-bin"]])
-        self.assertEqual(deps.install_commands(["ovmf"]), [["install", "-y", "ovmf"]])
+            ["install", "-y", "--no-install-recommends", "ovmf", "grub-efi-amd64-bin"]])
+        self.assertEqual(deps.install_commands([]), [])
+
+    def test_what_recommends_would_bring_is_named(self):
+        # Without recommends these come only because they are listed.
+        for package in ("qemu-system-x86", "ovmf", "grub-pc-bin", "grub-efi-amd64-bin",
+                        "grub-common", "xorriso", "mtools", "libc6-dev"):
+            self.assertIn(package, deps.BASE_PACKAGES)
+
+    def test_message_for_a_normal_user(self):
+        with mock.patch.object(deps, "missing_packages", return_value=["ovmf", "mtools"]), \
+                mock.patch.object(deps.os, "geteuid", return_value=1000):
+            with self.assertRaises(Failure) as ctx:
+                deps.ensure_packages(["ovmf", "mtools"])
+        self.assertIn("apt-get install -y --no-install-recommends ovmf mtools",
+                      str(ctx.exception))
 
 
 if __name__ == "__main__":
