@@ -102,7 +102,10 @@ class Monitor:
             if remaining <= 0:
                 raise OSError("no reply within %g s" % REPLY_TIMEOUT)
             self._sock.settimeout(remaining)
-            chunk = self._sock.recv(4096)
+            try:
+                chunk = self._sock.recv(4096)
+            except socket.timeout:
+                raise OSError("no reply within %g s" % REPLY_TIMEOUT)
             if not chunk:
                 raise OSError("the monitor closed its socket (QEMU exited?)")
             data += chunk
