@@ -82,7 +82,8 @@ def ensure_packages(packages):
     """Makes sure every package in @packages is installed.
 
     As root: runs `apt-get update` once and `apt-get install -y
-    --no-install-recommends` for the missing ones. Otherwise raises Failure naming exactly what to install.
+    --no-install-recommends` for the missing ones. Otherwise raises Failure
+    naming exactly what to install.
     Returns: nothing; quiet when nothing is missing.
     """
     missing = missing_packages(packages)

@@ -97,7 +97,8 @@ def _monitor_feed(mon, machine, line, log):
     its exit).
     """
     for command, reply, error in mon.feed(line) if mon else []:
-        log.write("# monitor: %s -> %s\n" % (command, error or reply or "(no output)"))
+        shown = (error or reply or "(no output)").replace("\n", "\n#   ")
+        log.write("# monitor: %s -> %s\n" % (command, shown))
         if error and machine.wait(1) is None:
             return "monitor: " + error
         if monitor.refused(reply):
