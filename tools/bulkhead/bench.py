@@ -1,6 +1,9 @@
 """`bulkhead bench`: boot the benchmark system under -icount and tabulate its cycle counts.
 
-Benchmarks never pass or fail on numbers; a missing line is reported as missing.
+The system boots once per mitigation mode (by default with every speculation
+mitigation off, then with every one forced on) and the table shows the figures
+side by side. Benchmarks never pass or fail on numbers; a missing line is
+reported as missing.
 """
 
 import json
@@ -9,6 +12,7 @@ import re
 import time
 
 import boot
+import mitigations
 import qemu
 from util import BUILD, ROOT, makedirs, rel, say
 
@@ -22,24 +26,36 @@ _BENCH_LINE = re.compile(r"^(\S+): BENCH (\S+) (\d+)\s*$")
 _ALL_RUNNING = re.compile(r"bulkhead: all (\d+) domains running after (\d+) cycles")
 
 
-class Row:
-    """One benchmark: what it measures, our target and published reference points."""
+# The modes the bench boots in by default, and each mode's column heading.
+BENCH_MODES = ("off", "force")
+HEADINGS = {"auto": "auto", "off": "off", "force": "forced"}
 
-    def __init__(self, key, what, target=None, sel4="-", linux="-"):
+
+class Row:
+    """One benchmark: what it measures, our targets and published reference points."""
+
+    def __init__(self, key, what, target=None, sel4="-", linux="-", forced_target=None):
         self.key = key
         self.what = what
-        self.target = target  # cycles, or None when there is no target
+        self.target = target  # cycles with mitigations off (or auto), or None: no target
+        self.forced_target = forced_target  # cycles with every mitigation forced on, or None
         self.sel4 = sel4
         self.linux = linux
+
+    def target_for(self, mode):
+        """Returns the target in cycles for a run in @mode, or None."""
+        return self.forced_target if mode == "force" else self.target
 
 
 # Reference points: seL4 null syscall 100, IPC round trip 415, signal 520;
 # Linux getppid 337, eventfd ping-pong 10854, 64-byte pipe message 2464 cycles.
+# Forced-on targets: seL4's figures in this QEMU with its kernel entry window
+# (null syscall 100, IPC round trip 415).
 ROWS = [
-    Row("null", "null hypercall", 80, "100", "337"),
+    Row("null", "null hypercall", 80, "100", "337", forced_target=100),
     Row("floor", "syscall/sysret floor (no kernel work)"),
     Row("signal_wake", "signal to wake", 400, "520"),
-    Row("pingpong", "channel ping-pong round trip", 400, "415", "10854"),
+    Row("pingpong", "channel ping-pong round trip", 400, "415", "10854", forced_target=415),
     Row("ring_rtt", "ring request/response round trip"),
     Row("ring_msg", "64-byte ring message, amortized", 100, "-", "2464"),
     Row("boot", "boot to all domains running", 2000000),
@@ -84,19 +100,41 @@ def _collect(image, log_path, names):
         return results, qemu.describe_exit(status, machine.stderr_text())
 
 
-def format_table(results):
-    """Returns the result table as text: name, what, cycles, target, seL4, Linux."""
-    header = ("name", "what", "cycles", "target", "seL4", "Linux", "")
-    rows = [header]
-    for row in ROWS:
-        cycles = results.get(row.key)
-        target = "<= %d" % row.target if row.target is not None else "-"
-        note = "above target" if cycles is not None and row.target is not None \
-            and cycles > row.target else ""
-        rows.append((row.key, row.what, "missing" if cycles is None else str(cycles), target,
-                     row.sel4, row.linux, note))
+def _target_text(row, modes):
+    """Returns the target cell of @row: each mode's target, e.g. `<= 80 / <= 100`."""
+    texts = ["-" if row.target_for(m) is None else "<= %d" % row.target_for(m) for m in modes]
+    return "-" if all(t == "-" for t in texts) else " / ".join(texts)
+
+
+def _note(row, cycles, modes):
+    """Returns the note of @row: which of its figures @cycles (one per mode) miss their target."""
+    above = [HEADINGS[m] for m, c in zip(modes, cycles)
+             if c is not None and row.target_for(m) is not None and c > row.target_for(m)]
+    if not above:
+        return ""
+    return "above target" + (" (%s)" % ", ".join(above) if len(modes) > 1 else "")
+
+
+def _row_cells(row, results, modes):
+    """Returns the cells of one table row; @results is {mode: {name: cycles}}."""
+    cycles = [results.get(m, {}).get(row.key) for m in modes]
+    shown = ["missing" if c is None else str(c) for c in cycles]
+    return (row.key, row.what) + tuple(shown) + (_target_text(row, modes), row.sel4, row.linux,
+                                                  _note(row, cycles, modes))
+
+
+def format_table(results, modes=BENCH_MODES):
+    """Returns the result table as text: name, what, one cycles column per mode in
+    @modes (off, forced, ...), the targets, seL4, Linux and a note.
+
+    Needs: @results as {mode: {name: cycles}}; a mode or name missing there is
+    shown as `missing`.
+    """
+    header = ("name", "what") + tuple(HEADINGS[m] for m in modes) + ("target", "seL4", "Linux",
+                                                                      "")
+    rows = [header] + [_row_cells(row, results, modes) for row in ROWS]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    right = {2, 3, 4, 5}
+    right = range(2, len(header) - 1)
     lines = []
     for r in rows:
         cells = [r[i].rjust(widths[i]) if i in right else r[i].ljust(widths[i])
@@ -105,10 +143,11 @@ def format_table(results):
     return "\n".join(lines)
 
 
-def _demo_wall_time(log_path):
-    """Boots manifests/demo.xml without -icount; returns (seconds or None, line or reason)."""
+def _demo_wall_time(log_path, mode):
+    """Boots manifests/demo.xml with mitigations @mode without -icount; returns
+    (seconds or None, line or reason)."""
     workdir = boot.workdir_for(DEMO_MANIFEST, "bench")
-    image, _ = boot.prepare(DEMO_MANIFEST, workdir)
+    image, _ = boot.prepare(DEMO_MANIFEST, workdir, mitigation_mode=mode)
     machine = qemu.Machine(qemu.command(image), os.path.join(workdir, "qemu.stderr"))
     with open(log_path, "w", encoding="utf-8", buffering=1) as log, machine:
         for line in machine.lines(machine.started + DEMO_TIMEOUT):
@@ -120,48 +159,77 @@ def _demo_wall_time(log_path):
         return None, qemu.describe_exit(machine.wait(5), machine.stderr_text())
 
 
-def _run_bench(outdir):
-    """Runs the cycle benchmarks; returns their results (empty if there is no bench system)."""
-    if not os.path.exists(BENCH_MANIFEST):
-        say("bench: %s does not exist: no cycle benchmarks" % rel(BENCH_MANIFEST))
-        return {}
-    workdir = boot.workdir_for(BENCH_MANIFEST, "bench")
-    image, _ = boot.prepare(BENCH_MANIFEST, workdir, exit_when_idle=True)
-    say("bench: booting %s under -icount (cycles are repeatable)" % rel(BENCH_MANIFEST))
-    results, ended = _collect(image, os.path.join(outdir, "bench.log"), BENCH_NAMES)
+def _image(manifest, mode, exit_when_idle=False):
+    """Compiles and packs @manifest for a bench run in mitigation @mode, in
+    build/bench/STEM/MODE/. Returns the ISO's path."""
+    workdir = makedirs(os.path.join(boot.workdir_for(manifest, "bench"), mode))
+    return boot.prepare(manifest, workdir, exit_when_idle, mode)[0]
+
+
+def _run_mode(outdir, mode):
+    """Boots the benchmark system, then boot.xml, with mitigations @mode.
+
+    Returns: {name: cycles}; logs in @outdir/bench-MODE.log and boot-MODE.log.
+    """
+    image = _image(BENCH_MANIFEST, mode, exit_when_idle=True)
+    say("bench: booting %s under -icount with mitigations %s (cycles are repeatable)"
+        % (rel(BENCH_MANIFEST), mode))
+    results, ended = _collect(image, os.path.join(outdir, "bench-%s.log" % mode), BENCH_NAMES)
     say("bench: %s" % ended)
     # In the bench system each band of domains runs its measurement before the
     # next band starts, so its all-running line is not a boot time. Boot is
     # measured on boot.xml, whose domains start and wait like services.
     results.pop("boot", None)
     if os.path.exists(BOOT_MANIFEST):
-        workdir = boot.workdir_for(BOOT_MANIFEST, "bench")
-        image, _ = boot.prepare(BOOT_MANIFEST, workdir)
-        say("bench: booting %s under -icount for the boot time" % rel(BOOT_MANIFEST))
-        booted, ended = _collect(image, os.path.join(outdir, "boot.log"), ["boot"])
+        image = _image(BOOT_MANIFEST, mode)
+        say("bench: booting %s under -icount with mitigations %s for the boot time"
+            % (rel(BOOT_MANIFEST), mode))
+        booted, ended = _collect(image, os.path.join(outdir, "boot-%s.log" % mode), ["boot"])
         say("bench: %s" % ended)
         if "boot" in booted:
             results["boot"] = booted["boot"]
-    say(format_table(results))
-    say("targets are goals, not verdicts; seL4 and Linux columns are published reference points")
     return results
 
 
-def run():
-    """Runs both parts of the benchmark and writes build/bench/results.json. Returns 0."""
-    outdir = makedirs(os.path.join(BUILD, "bench"))
-    results = _run_bench(outdir)
-    demo = {}
-    if os.path.exists(DEMO_MANIFEST):
-        say("bench: booting %s without -icount" % rel(DEMO_MANIFEST))
-        seconds, detail = _demo_wall_time(os.path.join(outdir, "demo.log"))
-        if seconds is None:
-            say("bench: demo boot wall time: missing (%s)" % detail)
-        else:
-            say("bench: demo boot wall time: %.2f s from QEMU start to `%s`" % (seconds, detail))
-        demo = {"seconds": seconds, "detail": detail}
-    else:
+def _run_bench(outdir, modes):
+    """Runs the cycle benchmarks once per mode in @modes and prints the table.
+
+    Returns: {mode: {name: cycles}} (empty if there is no bench system).
+    """
+    if not os.path.exists(BENCH_MANIFEST):
+        say("bench: %s does not exist: no cycle benchmarks" % rel(BENCH_MANIFEST))
+        return {}
+    results = {mode: _run_mode(outdir, mode) for mode in modes}
+    say(format_table(results, modes))
+    say("targets are goals, not verdicts (with two modes: off / forced); seL4 and Linux"
+        " columns are published reference points")
+    return results
+
+
+def _demo(outdir, mode):
+    """Measures the demo's boot wall time with mitigations @mode; returns it for results.json."""
+    if not os.path.exists(DEMO_MANIFEST):
         say("bench: %s does not exist: no wall-time measurement" % rel(DEMO_MANIFEST))
+        return {}
+    say("bench: booting %s without -icount, mitigations %s" % (rel(DEMO_MANIFEST), mode))
+    seconds, detail = _demo_wall_time(os.path.join(outdir, "demo.log"), mode)
+    if seconds is None:
+        say("bench: demo boot wall time: missing (%s)" % detail)
+    else:
+        say("bench: demo boot wall time: %.2f s from QEMU start to `%s`" % (seconds, detail))
+    return {"seconds": seconds, "detail": detail, "mitigations": mode}
+
+
+def run(mitigation_mode=None):
+    """Runs both parts of the benchmark and writes build/bench/results.json. Returns 0.
+
+    @mitigation_mode: None boots the cycle benchmarks with mitigations off and
+    forced on (BENCH_MODES) and the demo in auto; a mode boots each once, in it.
+    """
+    outdir = makedirs(os.path.join(BUILD, "bench"))
+    modes = (mitigation_mode,) if mitigation_mode else BENCH_MODES
+    results = _run_bench(outdir, modes)
+    demo = _demo(outdir, mitigation_mode or mitigations.DEFAULT)
     with open(os.path.join(outdir, "results.json"), "w", encoding="utf-8") as f:
         json.dump({"cycles": results, "demo_boot": demo}, f, indent=2, sort_keys=True)
     say("bench: logs and results.json in %s" % rel(outdir))

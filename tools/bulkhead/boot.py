@@ -18,12 +18,13 @@ def workdir_for(manifest, kind="run"):
     return makedirs(os.path.join(BUILD, kind, stem))
 
 
-def prepare(manifest, workdir, exit_when_idle=False):
-    """Compiles @manifest and packs @workdir/system.iso. Returns (ISO path, CompiledPlan)."""
+def prepare(manifest, workdir, exit_when_idle=False, mitigation_mode="auto"):
+    """Compiles @manifest and packs @workdir/system.iso, whose kernel boots with
+    @mitigation_mode (mitigations.MODES). Returns (ISO path, CompiledPlan)."""
     if not os.path.exists(manifest):
         raise Failure("no manifest %s" % rel(manifest))
     compiled = plan.compile_manifest(manifest, workdir, exit_when_idle)
-    return iso.make_iso(workdir, compiled), compiled
+    return iso.make_iso(workdir, compiled, mitigation_mode), compiled
 
 
 def run_interactive(image):

@@ -13,6 +13,7 @@ import deps
 import image
 import fuzz
 import graph
+import mitigations
 import plan
 import testrun
 from util import BUILD, ROOT, Failure, rel, say, warn
@@ -37,8 +38,9 @@ def cmd_run(args):
     """bulkhead run: boot a manifest in QEMU, interactively or for N seconds."""
     prepare_tree()
     workdir = boot.workdir_for(args.manifest)
-    image, compiled = boot.prepare(args.manifest, workdir)
-    say("bulkhead: system %s: %d images" % (compiled.system_name, len(compiled.modules)))
+    image, compiled = boot.prepare(args.manifest, workdir, mitigation_mode=args.mitigations)
+    say("bulkhead: system %s: %d images, mitigations %s" % (
+        compiled.system_name, len(compiled.modules), args.mitigations))
     if args.seconds is None:
         return boot.run_interactive(image)
     return boot.run_headless(image, args.seconds)
@@ -91,13 +93,14 @@ def cmd_test(args):
         say("FAIL build: %s" % err.summary)
         testrun.summary([testrun.Result("build", False, err.summary)])
         return 1
-    return 1 if testrun.run_all(args.filter, args.jobs) else 0
+    return 1 if testrun.run_all(args.filter, args.jobs, args.mitigations) else 0
 
 
-def cmd_bench(_args):
-    """bulkhead bench: cycle benchmarks under -icount plus the demo's boot wall time."""
+def cmd_bench(args):
+    """bulkhead bench: cycle benchmarks under -icount, with mitigations off and forced on
+    (or in the one mode of --mitigations), plus the demo's boot wall time."""
     prepare_tree()
-    return bench.run()
+    return bench.run(args.mitigations)
 
 
 def cmd_image(args):
@@ -106,7 +109,7 @@ def cmd_image(args):
     output = args.output or os.path.join(workdir, "system.iso")
     image.check_paths(args.manifest, output)
     prepare_tree()
-    for line in image.describe(image.build(args.manifest, output, workdir)):
+    for line in image.describe(image.build(args.manifest, output, workdir, args.mitigations)):
         say(line)
     return 0
 
@@ -148,6 +151,13 @@ def _add_flow_options(p, flow_help):
                    help="with --flow: leave out paths that pass through domain GUARD")
 
 
+def _add_mitigations(p, default, mode_help):
+    """Adds --mitigations auto|off|force to parser @p; @mode_help says what it does there."""
+    p.add_argument("--mitigations", type=mitigations.option, default=default, metavar="MODE",
+                   help="speculation mitigations of the kernel: auto (what the CPU needs), "
+                   "off (all off) or force (all on, whatever the CPU says); " + mode_help)
+
+
 def _add_commands(sub):
     """Declares every command, its arguments and its handler."""
     p = sub.add_parser("run", help="build, then boot a manifest in QEMU and show the console")
@@ -155,6 +165,7 @@ def _add_commands(sub):
                    help="manifest to boot (default: manifests/demo.xml)")
     p.add_argument("--seconds", type=_positive, metavar="N",
                    help="run headless for N seconds, then stop QEMU (default: interactive)")
+    _add_mitigations(p, "auto", "default auto")
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("test", help="run host tests and QEMU system tests")
@@ -162,6 +173,9 @@ def _add_commands(sub):
                    help="only tests whose name (host/..., unit/..., system/...) contains SUBSTR")
     p.add_argument("--jobs", type=int, default=2, metavar="N",
                    help="system tests to run at once (default 2)")
+    _add_mitigations(p, None, "run every system test once in MODE (default: twice, "
+                     "as system/NAME in auto and system/NAME+force in force, unless its "
+                     "expect file pins a mode)")
     p.set_defaults(handler=cmd_test)
 
     p = sub.add_parser("check", help="validate a manifest and print what bhc says",
@@ -187,7 +201,12 @@ def _add_commands(sub):
     _add_flow_options(p, "draw every shortest path from FROM to TO in red, the rest grey")
     p.set_defaults(handler=cmd_graph)
 
-    p = sub.add_parser("bench", help="run the benchmarks and print a table of cycle counts")
+    p = sub.add_parser("bench", help="run the benchmarks and print a table of cycle counts",
+                       description="Boots the benchmark system under -icount with mitigations "
+                       "off and with every mitigation forced on, and prints one table: each "
+                       "row with both cycle counts, the targets, seL4 and Linux. Then boots "
+                       "the demo without -icount for its boot wall time.")
+    _add_mitigations(p, None, "boot the benchmarks once, in MODE only (default: off and force)")
     p.set_defaults(handler=cmd_bench)
 
     p = sub.add_parser("build", help="install missing packages, configure and build")
@@ -203,6 +222,7 @@ def _add_commands(sub):
     p.add_argument("-o", "--output", metavar="FILE",
                    help="where to write the ISO (default: build/image/STEM/system.iso); "
                    "written to a temporary file and renamed when complete")
+    _add_mitigations(p, "auto", "goes into GRUB's kernel line and IMAGE.txt (default auto)")
     p.set_defaults(handler=cmd_image)
 
     p = sub.add_parser("lint", help="check formatting (clang-format) and run clang-tidy")

@@ -6,7 +6,10 @@ import subprocess
 
 from util import Failure, say, warn
 
-# Everything build, run, test and bench need on a fresh Debian 12 machine.
+# Everything build, run, test and bench need on a fresh Debian 12 machine. They
+# are installed without their Recommends (see install_commands), so everything
+# used is named here, not left to a recommendation: QEMU's would bring its GTK
+# display and speech data, gcc's is the C library's headers.
 BASE_PACKAGES = [
     "qemu-system-x86",   # qemu-system-x86_64
     "grub-pc-bin",       # GRUB for BIOS, multiboot2
@@ -21,17 +24,15 @@ BASE_PACKAGES = [
     "libcmocka-dev",     # host unit tests
     "pkg-config",
     "gcc",
+    "libc6-dev",         # the C library's headers: host tests and bhc (gcc only recommends it)
     "make",              # newlib's build
     "xz-utils",          # unpacks the newlib tarball
     "python3",
     "ovmf",              # UEFI firmware for QEMU: system tests boot images under UEFI too
 ]
-
-# Installed without their Recommends: grub-efi-amd64-bin recommends the signed
-# GRUB and shim, which set up booting the host itself; the -bin package alone
-# only brings the modules grub-mkrescue puts on an ISO. (Never install
-# grub-efi-amd64 or grub-pc: they conflict with each other.)
-NO_RECOMMENDS = {"grub-efi-amd64-bin"}
+# (Never install grub-efi-amd64 or grub-pc: they conflict with each other, and
+# grub-efi-amd64-bin's recommends, the signed GRUB and shim, set up booting the
+# host itself; the -bin packages only bring the modules grub-mkrescue puts on an ISO.)
 
 # Only `bulkhead lint` needs these.
 LINT_PACKAGES = ["clang", "clang-format", "clang-tidy"]
@@ -72,23 +73,17 @@ def _apt(args):
 
 
 def install_commands(missing):
-    """Returns the apt-get argument lists that install @missing (packages).
-
-    Packages in NO_RECOMMENDS get their own `--no-install-recommends` line.
-    """
-    plain = [p for p in missing if p not in NO_RECOMMENDS]
-    bare = [p for p in missing if p in NO_RECOMMENDS]
-    commands = [["install", "-y"] + plain] if plain else []
-    if bare:
-        commands.append(["install", "-y", "--no-install-recommends"] + bare)
-    return commands
+    """Returns the apt-get argument lists that install @missing (packages): one
+    `install -y --no-install-recommends` line, or none if nothing is missing."""
+    return [["install", "-y", "--no-install-recommends"] + list(missing)] if missing else []
 
 
 def ensure_packages(packages):
     """Makes sure every package in @packages is installed.
 
-    As root: runs `apt-get update` once and `apt-get install -y` for the
-    missing ones. Otherwise raises Failure naming exactly what to install.
+    As root: runs `apt-get update` once and `apt-get install -y
+    --no-install-recommends` for the missing ones. Otherwise raises Failure
+    naming exactly what to install.
     Returns: nothing; quiet when nothing is missing.
     """
     missing = missing_packages(packages)

@@ -15,11 +15,23 @@ after white space (write `\\#` or `[#]` for a literal `#` after a space):
 
 A regex may contain @PLAN_CRC32@: the harness puts in the built plan's CRC-32
 (as 0x1234abcd) before matching.
+
+Directives for the machine itself:
+
+    mitigations auto|off|force   run the test once, in this mode only (the kernel's
+                                 mitigations= option); default: once in auto, once in force
+    monitor COMMAND after REGEX  send COMMAND to QEMU's human monitor the first time a
+                                 serial line matches REGEX; repeatable
+    qemu-args ARGS...            more QEMU flags, from the allow-list qemu.EXTRA_FLAGS;
+                                 repeatable
 """
 
 import os
 import re
 
+import mitigations
+import monitor
+import qemu
 from qemu import FIRMWARES, MEDIA
 
 DEFAULT_TIMEOUT = 300.0
@@ -74,6 +86,10 @@ class Spec:
         self.path = path
         self.timeout = DEFAULT_TIMEOUT
         self.manifest = os.path.join(os.path.dirname(path), "manifest.xml")
+        self.pinned_mitigations = None  # `mitigations MODE`: the test runs in MODE only
+        self.mitigations = mitigations.DEFAULT  # the mode of this run (set by the harness)
+        self.monitor = []  # [(monitor command, Pattern)]: `monitor COMMAND after REGEX`
+        self.qemu_args = []  # `qemu-args`: extra QEMU flags, checked by qemu.check_extra_args
         self.expects = []
         self.orders = []  # `order` patterns, also in expects, in file order
         self.rejects = [Pattern(text, 0) for text in BUILTIN_REJECTS]
@@ -102,6 +118,9 @@ def _directive(spec, word, arg, line):
     """Applies one directive to @spec; raises ExpectError if it is unknown or bad."""
     if not arg:
         raise ExpectError("expect:%d: %s needs an argument" % (line, word))
+    if word in _MACHINE_DIRECTIVES:
+        _MACHINE_DIRECTIVES[word](spec, arg, line)
+        return
     if word == "timeout":
         spec.timeout = _number(arg, float, "timeout", line)
         if spec.timeout <= 0:
@@ -142,6 +161,38 @@ def _boot(spec, arg, line):
     if boot in spec.boots:
         raise ExpectError("expect:%d: boot %s %s is given twice" % (line, boot[0], boot[1]))
     return boot
+
+
+def _mitigations(spec, arg, line):
+    """Applies `mitigations MODE`: the test runs once, in MODE."""
+    if spec.pinned_mitigations is not None:
+        raise ExpectError("expect:%d: mitigations is given twice" % line)
+    try:
+        spec.pinned_mitigations = spec.mitigations = mitigations.check(arg)
+    except ValueError as err:
+        raise ExpectError("expect:%d: %s" % (line, err))
+
+
+def _monitor(spec, arg, line):
+    """Applies `monitor COMMAND after REGEX`."""
+    try:
+        command, regex = monitor.parse(arg)
+    except ValueError as err:
+        raise ExpectError("expect:%d: %s" % (line, err))
+    spec.monitor.append((command, _pattern(regex, line)))
+
+
+def _qemu_args(spec, arg, line):
+    """Applies `qemu-args ARGS...`: flags from qemu.EXTRA_FLAGS, each with its value."""
+    try:
+        spec.qemu_args += qemu.check_extra_args(arg.split())
+    except ValueError as err:
+        raise ExpectError("expect:%d: qemu-args: %s" % (line, err))
+
+
+# Directives about the machine a test boots: word -> function(spec, arg, line).
+_MACHINE_DIRECTIVES = {"mitigations": _mitigations, "monitor": _monitor,
+                       "qemu-args": _qemu_args}
 
 
 def parse(text, path):

@@ -8,6 +8,8 @@ import time
 import expect
 import image
 import iso
+import mitigations
+import monitor
 import plan
 import qemu
 from util import BUILD, ROOT, Failure, makedirs, rel, safe_name
@@ -51,6 +53,33 @@ def find_tests(name_filter=""):
     return sorted(found)
 
 
+def _modes(expect_path, chosen):
+    """Returns the mitigation modes the test of @expect_path runs in (see
+    mitigations.modes_for); a malformed expect file runs, and fails, in every mode
+    an unpinned test would, so that any filter shows it."""
+    try:
+        spec = expect.load(expect_path)
+    except (OSError, expect.ExpectError):
+        return mitigations.modes_for(None, False, chosen)
+    return mitigations.modes_for(spec.pinned_mitigations, spec.image == "deploy", chosen)
+
+
+def find_runs(name_filter="", chosen=None):
+    """Returns [(run name, expect path, mitigation mode)] of every system test run.
+
+    Each test runs in the modes _modes() gives it; a run in auto is named like
+    the test (system/NAME), one in another mode system/NAME+MODE. @chosen: the
+    mode of `bulkhead test --mitigations`, or None. Only runs whose name
+    contains @name_filter are returned.
+    """
+    runs = []
+    for name, path in find_tests():
+        for mode in _modes(path, chosen):
+            if name_filter in mitigations.run_name(name, mode):
+                runs.append((mitigations.run_name(name, mode), path, mode))
+    return runs
+
+
 def kill_all():
     """Kills every QEMU the harness started and that still runs; starts no more."""
     _stopping.set()
@@ -60,11 +89,29 @@ def kill_all():
         machine.stop()
 
 
-def _watch(machine, matcher, timeout, log):
-    """Reads serial lines until a verdict. Returns None for PASS, else the reason."""
+def _monitor_feed(mon, machine, line, log):
+    """Sends the monitor commands that serial @line triggers, logging each reply.
+
+    Returns: a failure reason if the monitor refused a command, or could not be
+    reached while QEMU still runs; else None (a QEMU that ended is judged by
+    its exit).
+    """
+    for command, reply, error in mon.feed(line) if mon else []:
+        shown = (error or reply or "(no output)").replace("\n", "\n#   ")
+        log.write("# monitor: %s -> %s\n" % (command, shown))
+        if error and machine.wait(1) is None:
+            return "monitor: " + error
+        if monitor.refused(reply):
+            return "monitor: %r refused: %s" % (command, reply.splitlines()[0])
+    return None
+
+
+def _watch(machine, matcher, timeout, log, mon=None):
+    """Reads serial lines until a verdict, sending @mon's monitor commands as
+    their lines come. Returns None for PASS, else the reason."""
     for line in machine.lines(machine.started + timeout):
         log.write(line + "\n")
-        reason = matcher.feed(line)
+        reason = matcher.feed(line) or _monitor_feed(mon, machine, line, log)
         if reason:
             return reason
         if matcher.done():
@@ -77,22 +124,24 @@ def _watch(machine, matcher, timeout, log):
 
 
 def _build(spec, workdir, log):
-    """Builds the ISO the test boots: the test ISO, or `bulkhead image`'s (`image deploy`).
+    """Builds the ISO the test boots: the test ISO, or `bulkhead image`'s (`image deploy`),
+    its kernel booting with spec.mitigations.
 
     Returns: (ISO path, {placeholder: value} for the expect regexes).
     """
     if spec.image == "deploy":
-        info = image.build(spec.manifest, os.path.join(workdir, "system.iso"), workdir)
+        info = image.build(spec.manifest, os.path.join(workdir, "system.iso"), workdir,
+                           spec.mitigations)
         log.write("".join("# %s\n" % line for line in image.describe(info)))
         return info.path, {"@PLAN_CRC32@": iso.crc_text(info.plan_crc)}
     compiled = plan.compile_manifest(spec.manifest, workdir, exit_when_idle=True)
     for offset in spec.corrupt_offsets:
         plan.corrupt(compiled.plan_path, offset)
-    path = iso.make_iso(workdir, compiled)
+    path = iso.make_iso(workdir, compiled, spec.mitigations)
     return path, {"@PLAN_CRC32@": iso.crc_text(iso.plan_checksum(compiled.plan_path))}
 
 
-def _run(machine, matcher, timeout, log):
+def _run(machine, matcher, timeout, log, mon=None):
     """Runs @machine (registered, so that Ctrl-C ends it) until a verdict; see _watch."""
     with machine:
         with _running_lock:
@@ -100,7 +149,7 @@ def _run(machine, matcher, timeout, log):
         try:
             if _stopping.is_set():
                 return "interrupted"
-            return _watch(machine, matcher, timeout, log)
+            return _watch(machine, matcher, timeout, log, mon)
         finally:
             machine.stop()
             with _running_lock:
@@ -121,13 +170,16 @@ def _seabios_verdict(medium, firmware_log):
 
 
 def _matcher(spec, boot, values):
-    """Returns the Matcher of one boot: the test's lines, and under UEFI OVMF's line
-    saying it starts the medium (and no other boot option)."""
+    """Returns the Matcher of one boot: the test's lines; under UEFI OVMF's line
+    saying it starts the medium (and no other boot option); no kernel line naming
+    another mitigation mode than the run's (see mitigations.kernel_line_check)."""
     firmware, medium = boot
-    if firmware != "uefi":
-        return expect.Matcher(spec, values)
-    return expect.Matcher(spec, values, [expect.Pattern(qemu.uefi_boot_regex(medium), 0)],
-                          [expect.Pattern(qemu.uefi_boot_regex(medium, other=True), 0)])
+    expects, rejects = mitigations.kernel_line_check(spec.mitigations)
+    if firmware == "uefi":
+        expects.append(qemu.uefi_boot_regex(medium))
+        rejects.append(qemu.uefi_boot_regex(medium, other=True))
+    return expect.Matcher(spec, values, [expect.Pattern(e, 0) for e in expects],
+                          [expect.Pattern(r, 0) for r in rejects])
 
 
 def _log_firmware(firmware_log, log):
@@ -147,11 +199,16 @@ def _boot_once(spec, boot, iso_path, workdir, values, log):
     bootdir = makedirs(os.path.join(workdir, "boot-%s-%s" % boot))
     firmware_log = os.path.join(bootdir, "firmware.log")
     vars_path = qemu.uefi_vars(bootdir) if firmware == "uefi" else None
-    argv = qemu.command(iso_path, extra=qemu.firmware_log_flags(firmware_log),
-                        firmware=firmware, medium=medium, vars_path=vars_path)
+    mon = monitor.Monitor(spec.monitor)
+    extra = qemu.firmware_log_flags(firmware_log) + spec.qemu_args + mon.flags()
+    argv = qemu.command(iso_path, extra=extra, firmware=firmware, medium=medium,
+                        vars_path=vars_path)
     log.write("# boot %s %s\n# %s\n# serial:\n" % (firmware, medium, " ".join(argv)))
     machine = qemu.Machine(argv, os.path.join(bootdir, "qemu.stderr"))
-    verdict = _run(machine, _matcher(spec, boot, values), spec.timeout, log)
+    try:
+        verdict = _run(machine, _matcher(spec, boot, values), spec.timeout, log, mon)
+    finally:
+        mon.close()
     if verdict is None and firmware == "bios":
         verdict = _seabios_verdict(medium, firmware_log)
     stderr = machine.stderr_text()
@@ -176,12 +233,15 @@ def _boot(spec, workdir, log):
     return None
 
 
-def _judge(name, expect_path, log):
-    """Runs the test named @name; returns None for PASS, else the reason."""
+def _judge(name, expect_path, log, mitigation_mode):
+    """Runs the test named @name with @mitigation_mode; returns None for PASS, else the reason."""
     try:
         spec = expect.load(expect_path)
     except expect.ExpectError as err:
         return str(err)
+    spec.mitigations = spec.pinned_mitigations or mitigation_mode
+    log.write("# mitigations %s (%s)\n" % (spec.mitigations, "pinned by the expect file"
+                                            if spec.pinned_mitigations else "this run's mode"))
     log.write("# manifest %s, image %s, timeout %g s per boot, boots: %s\n"
               % (rel(spec.manifest), spec.image, spec.timeout,
                  ", ".join("%s %s" % boot for boot in spec.boots)))
@@ -197,8 +257,9 @@ def _judge(name, expect_path, log):
         return err.summary
 
 
-def run_test(name, expect_path):
-    """Runs one system test and writes its log to build/test-logs/NAME.log.
+def run_test(name, expect_path, mitigation_mode=mitigations.DEFAULT):
+    """Runs one system test, its kernel booting with @mitigation_mode
+    (mitigations.MODES), and writes its log to build/test-logs/NAME.log.
 
     Returns: a Result; never raises for a failing test.
     """
@@ -206,6 +267,6 @@ def run_test(name, expect_path):
     log_path = os.path.join(makedirs(LOG_DIR), safe_name(name) + ".log")
     with open(log_path, "w", encoding="utf-8", buffering=1) as log:
         log.write("# system test %s (%s)\n" % (name, rel(expect_path)))
-        reason = _judge(name, expect_path, log)
+        reason = _judge(name, expect_path, log, mitigation_mode)
         log.write("# verdict: %s\n" % ("PASS" if reason is None else "FAIL: " + reason))
     return Result(name, reason is None, reason or "", time.monotonic() - started, log_path)

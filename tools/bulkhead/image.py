@@ -9,6 +9,7 @@ import time
 import zlib
 
 import iso
+import mitigations
 import plan
 from util import BHC, KERNEL_ELF, ROOT, Failure, rel, run_quiet
 
@@ -33,7 +34,8 @@ REQUIRED_TABLES = ("MBR", "GPT")
 class ImageInfo:
     """What `bulkhead image` wrote: the file and what identifies it."""
 
-    def __init__(self, path, system, plan_crc, volume_id, size, sha256, layout):
+    def __init__(self, path, system, plan_crc, volume_id, size, sha256, layout,
+                 mitigation_mode="auto"):
         self.path = path
         self.system = system
         self.plan_crc = plan_crc
@@ -41,6 +43,7 @@ class ImageInfo:
         self.size = size
         self.sha256 = sha256
         self.entries, self.tables = layout  # El Torito entries, partition tables
+        self.mitigations = mitigation_mode  # the kernel's mitigations= option
 
 
 def volume_id(system_name):
@@ -169,8 +172,9 @@ def _manifest_name(manifest):
     return os.path.basename(manifest) if os.path.isabs(shown) else shown
 
 
-def collect(manifest, compiled, plan_data):
-    """Gathers the facts and module list of IMAGE.txt for @compiled.
+def collect(manifest, compiled, plan_data, mitigation_mode="auto"):
+    """Gathers the facts and module list of IMAGE.txt for @compiled, whose kernel
+    boots with @mitigation_mode (mitigations.MODES).
 
     Returns: (facts, modules, plan CRC-32); see image_txt(). Raises Failure
     if the plan is damaged.
@@ -188,7 +192,8 @@ def collect(manifest, compiled, plan_data):
              ("bhc-sha256", sha256_file(BHC)),
              ("source", _source_version()),
              ("built", build_date()),
-             ("kernel-sha256", sha256_file(KERNEL_ELF))]
+             ("kernel-sha256", sha256_file(KERNEL_ELF)),
+             ("mitigations", mitigations.check(mitigation_mode))]
     modules = [("plan", "/boot/plan.bin", facts[2][1])]
     modules += [(name, "/boot/%s.elf" % name, sha256_file(path))
                 for name, path in compiled.modules]
@@ -235,10 +240,11 @@ def _temp_beside(path):
     return temp
 
 
-def build(manifest, output, workdir):
+def build(manifest, output, workdir, mitigation_mode="auto"):
     """Compiles @manifest and writes the hybrid ISO to @output, all or nothing.
 
     Needs: the tree built; @workdir a directory of its own for the staging.
+    The kernel boots with @mitigation_mode (GRUB's line and IMAGE.txt say it).
     The ISO is written to a temporary file beside @output and renamed at the
     end: on any failure nothing is left at @output (an old file stays).
     Returns: an ImageInfo. Raises Failure with bhc's, grub-mkrescue's or the
@@ -249,10 +255,10 @@ def build(manifest, output, workdir):
     compiled = plan.compile_manifest(manifest, workdir)
     with open(compiled.plan_path, "rb") as f:
         plan_data = f.read()
-    facts, modules, crc = collect(manifest, compiled, plan_data)
+    facts, modules, crc = collect(manifest, compiled, plan_data, mitigation_mode)
     with open(manifest, "rb") as f:
         extra = {IMAGE_TXT: image_txt(facts, modules), MANIFEST_COPY: f.read()}
-    tree = iso.stage(workdir, compiled, extra)
+    tree = iso.stage(workdir, compiled, extra, mitigation_mode)
     path = os.path.abspath(output)
     temp = _temp_beside(path)
     try:
@@ -265,7 +271,13 @@ def build(manifest, output, workdir):
         if os.path.exists(temp):
             os.unlink(temp)
     return ImageInfo(path, compiled.system_name, crc, volume_id(compiled.system_name), size,
-                     digest, layout)
+                     digest, layout, mitigation_mode)
+
+
+def _kernel_args_text(mode):
+    """Returns how GRUB's kernel line shows @mode, for describe()."""
+    args = mitigations.kernel_args(mode)
+    return "  (kernel line: %s)" % args if args else "  (the kernel's default)"
 
 
 def describe(info):
@@ -278,5 +290,6 @@ def describe(info):
             "  volume id:   %s" % info.volume_id,
             "  boots:       CD: El Torito %s; USB stick: %s" % (" + ".join(info.entries),
                                                               " + ".join(info.tables)),
+            "  mitigations: %s%s" % (info.mitigations, _kernel_args_text(info.mitigations)),
             "  size:        %d bytes (%.1f MiB)" % (info.size, info.size / 1048576.0),
             "  sha256:      %s" % info.sha256]

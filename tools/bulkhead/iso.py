@@ -5,6 +5,7 @@ import re
 import shutil
 import struct
 
+import mitigations
 from util import KERNEL_ELF, Failure, rel, run_quiet, tail
 
 _SAFE = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -34,7 +35,7 @@ terminal_input serial
 terminal_output serial
 set gfxpayload=text
 echo "grub: booting bulkhead system {name}{plan}"
-multiboot2 /boot/kernel.elf
+multiboot2 /boot/kernel.elf{kernel_args}
 module2 /boot/plan.bin plan
 {modules}boot
 echo "grub: FAILED to boot the kernel (see the errors above)"
@@ -47,21 +48,25 @@ def crc_text(crc):
     return "0x%08x" % crc
 
 
-def grub_config(system_name, module_names, plan_crc=None):
+def grub_config(system_name, module_names, plan_crc=None, mitigation_mode="auto"):
     """Returns the text of grub.cfg for a system named @system_name.
 
     Needs: every name in @module_names is a safe file name (checked: raises
     Failure otherwise). Module i is /boot/NAME.elf with command line NAME.
     @plan_crc (the plan header's CRC-32), if given, is echoed with the name:
     `grub: booting bulkhead system NAME (plan crc32 0x1234abcd)`.
+    @mitigation_mode (one of mitigations.MODES, else ValueError): the kernel's
+    line gets `mitigations=MODE`, except for auto, the kernel's default.
     """
+    kernel_args = mitigations.kernel_args(mitigation_mode)
     for name in module_names:
         if not _SAFE.match(name):
             raise Failure("image name %r is not a plain file name" % name)
     shown = re.sub(r"[^A-Za-z0-9._ -]", "_", system_name)
     lines = "".join("module2 /boot/%s.elf %s\n" % (n, n) for n in module_names)
     crc = "" if plan_crc is None else " (plan crc32 %s)" % crc_text(plan_crc)
-    return _GRUB_CFG.format(name=shown, plan=crc, modules=lines)
+    return _GRUB_CFG.format(name=shown, plan=crc, modules=lines,
+                            kernel_args=" " + kernel_args if kernel_args else "")
 
 
 def plan_checksum(plan_path):
@@ -76,10 +81,11 @@ def plan_checksum(plan_path):
     return struct.unpack_from("<I", head, PLAN_CHECKSUM_OFFSET)[0]
 
 
-def stage(workdir, compiled, extra_files=None):
+def stage(workdir, compiled, extra_files=None, mitigation_mode="auto"):
     """Lays out @workdir/iso: /boot with the kernel, plan, images and grub.cfg.
 
     @extra_files: {path inside the ISO: text or bytes} written too (e.g. bulkhead/IMAGE.txt).
+    @mitigation_mode: the kernel's mitigations option; see grub_config().
     Returns: the tree's path. Raises Failure if the kernel is not built or
     an image name is unsafe or repeated.
     """
@@ -94,7 +100,8 @@ def stage(workdir, compiled, extra_files=None):
     names = [name for name, _ in compiled.modules]
     if len(set(names)) != len(names):
         raise Failure("modules list names an image twice: %s" % ", ".join(names))
-    config = grub_config(compiled.system_name, names, plan_checksum(compiled.plan_path))
+    config = grub_config(compiled.system_name, names, plan_checksum(compiled.plan_path),
+                         mitigation_mode)
     for name, path in compiled.modules:
         shutil.copyfile(path, os.path.join(boot, name + ".elf"))
     files = dict(extra_files or {})
@@ -165,14 +172,15 @@ def disk_tables(path):
     return tables
 
 
-def make_iso(workdir, compiled):
+def make_iso(workdir, compiled, mitigation_mode="auto"):
     """Builds @workdir/system.iso for @compiled (a plan.CompiledPlan), for tests and `run`.
 
     The ISO boots on every GRUB platform installed (BIOS, and UEFI once
-    grub-efi-amd64-bin is there). Returns: the ISO's path. Raises Failure
-    with grub-mkrescue's output.
+    grub-efi-amd64-bin is there); its kernel gets @mitigation_mode (see
+    grub_config()). Returns: the ISO's path. Raises Failure with
+    grub-mkrescue's output.
     """
-    tree = stage(workdir, compiled)
+    tree = stage(workdir, compiled, mitigation_mode=mitigation_mode)
     iso = os.path.join(workdir, "system.iso")
     pack(tree, iso)
     return iso

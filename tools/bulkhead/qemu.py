@@ -43,6 +43,51 @@ _SEABIOS_BOOT = re.compile(r"^Booting from (DVD/CD|Hard Disk)\.\.\.", re.MULTILI
 _SEABIOS_MEDIUM = {"DVD/CD": "cdrom", "Hard Disk": "usb"}
 
 
+# Extra flags a system test may give QEMU (`qemu-args`), each with one value
+# checked by its regex. They change timing and the CPU model only, never the
+# devices, media, consoles, monitor or files the harness sets up:
+#   -icount N|shift=N|auto,sleep=on|off,align=on|off   instruction counting (no rr, rrfile)
+#   -rtc base=...,clock=...,driftfix=...               the real-time clock
+#   -seed N                                            the guest's random seed
+#   -cpu MODEL[,FEATURE=on|off|+FEATURE|-FEATURE...]   the CPU model (the last -cpu wins)
+#   -smp N|cpus=N,sockets=N,cores=N,threads=N,maxcpus=N
+_WORD = r"[A-Za-z0-9_.:+-]+"
+
+
+def _options(keys, first=None):
+    """Returns a regex for a QEMU option list `KEY=VALUE,...` with KEY in @keys,
+    optionally led by a bare value matching @first."""
+    item = r"(%s)=%s" % ("|".join(keys), _WORD)
+    head = "(%s|%s)" % (first, item) if first else item
+    return re.compile(r"^%s(,%s)*$" % (head, item))
+
+
+EXTRA_FLAGS = {
+    "-icount": _options(["shift", "sleep", "align"], r"\d+|auto"),
+    "-rtc": _options(["base", "clock", "driftfix"]),
+    "-seed": re.compile(r"^\d+$"),
+    "-cpu": re.compile(r"^[A-Za-z0-9_.-]+(,[+-]?[A-Za-z0-9_.-]+(=[A-Za-z0-9_.-]+)?)*$"),
+    "-smp": _options(["cpus", "sockets", "cores", "threads", "maxcpus"], r"\d+"),
+}
+
+
+def check_extra_args(words):
+    """Checks extra QEMU arguments @words (a list) against EXTRA_FLAGS.
+
+    Returns: the list, unchanged. Raises ValueError saying which word is not
+    allowed and why, and which flags are.
+    """
+    allowed = "allowed: %s" % ", ".join(sorted(EXTRA_FLAGS))
+    for flag, value in zip(words[::2], words[1::2] + [None]):
+        if flag not in EXTRA_FLAGS:
+            raise ValueError("QEMU flag %r is not allowed (%s)" % (flag, allowed))
+        if value is None:
+            raise ValueError("QEMU flag %s needs a value" % flag)
+        if not EXTRA_FLAGS[flag].match(value):
+            raise ValueError("QEMU flag %s: value %r is not allowed" % (flag, value))
+    return words
+
+
 def _escape(path):
     """Escapes a path for a QEMU option list (a comma is written twice)."""
     return path.replace(",", ",,")
@@ -80,7 +125,7 @@ def uefi_vars(directory):
     for path in (OVMF_CODE, OVMF_VARS):
         if not os.path.isfile(path):
             raise Failure("UEFI firmware %s is missing: install the ovmf package"
-                          " (apt-get install -y ovmf)" % path)
+                          " (apt-get install -y --no-install-recommends ovmf)" % path)
     target = os.path.join(directory, "ovmf-vars.fd")
     shutil.copyfile(OVMF_VARS, target)
     return target

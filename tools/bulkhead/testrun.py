@@ -98,14 +98,18 @@ def report(result):
             say("----")
 
 
-def system_tests(name_filter, jobs):
-    """Runs the selected system tests, @jobs at a time, reporting each as it ends."""
-    tests = harness.find_tests(name_filter)
+def system_tests(name_filter, jobs, mitigation_mode=None):
+    """Runs the selected system tests, @jobs at a time, reporting each as it ends.
+
+    @mitigation_mode: None runs each test in the modes of harness.find_runs
+    (auto and force, unless its expect file pins one); a mode runs each once in it.
+    """
+    tests = harness.find_runs(name_filter, mitigation_mode)
     results = []
     futures = []
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        futures = [pool.submit(harness.run_test, name, path) for name, path in tests]
+        futures = [pool.submit(harness.run_test, name, path, mode) for name, path, mode in tests]
         for future in concurrent.futures.as_completed(futures):
             results.append(future.result())
             report(results[-1])
@@ -131,14 +135,15 @@ def summary(results):
     return failed
 
 
-def run_all(name_filter="", jobs=2):
-    """Runs every selected test. Returns the number of failures."""
+def run_all(name_filter="", jobs=2, mitigation_mode=None):
+    """Runs every selected test (system tests in @mitigation_mode, see system_tests).
+    Returns the number of failures."""
     makedirs(LOG_DIR)
     results = []
     for group in (host_tests, unit_tests):
         for result in group(name_filter):
             report(result)
             results.append(result)
-    results += system_tests(name_filter, jobs)
+    results += system_tests(name_filter, jobs, mitigation_mode)
     results += fuzz.tests(name_filter, jobs, report)
     return summary(results)

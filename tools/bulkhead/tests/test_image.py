@@ -148,13 +148,13 @@ class ImageTxtTest(TempDirTest):
             patcher.start()
             self.addCleanup(patcher.stop)
 
-    def text(self):
-        facts, modules, _ = image.collect(self.manifest, self.compiled, self.plan_data)
+    def text(self, mode="auto"):
+        facts, modules, _ = image.collect(self.manifest, self.compiled, self.plan_data, mode)
         return image.image_txt(facts, modules)
 
-    def fields(self):
+    def fields(self, mode="auto"):
         found = {}
-        for line in self.text().splitlines():
+        for line in self.text(mode).splitlines():
             if not line.startswith("#"):
                 key, _, value = line.partition(": ")
                 found.setdefault(key, []).append(value)
@@ -179,6 +179,12 @@ class ImageTxtTest(TempDirTest):
         self.assertIn("no --version", fields["bhc"][0])
         self.assertRegex(fields["built"][0], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         self.assertTrue(fields["source"][0])
+
+    def test_mitigations(self):
+        self.assertEqual(self.fields()["mitigations"], ["auto"])
+        self.assertEqual(self.fields("force")["mitigations"], ["force"])
+        with self.assertRaises(ValueError):
+            self.fields("all")
 
     def test_modules_in_load_order_with_hashes(self):
         self.assertEqual(self.fields()["module"], [
@@ -206,6 +212,18 @@ class ImageTxtTest(TempDirTest):
     def test_comment_says_where_to_look(self):
         self.assertTrue(self.text().startswith("# Bulkhead appliance image"))
         self.assertIn("docs/deploying.md", self.text())
+
+
+class StageTest(TempDirTest):
+    def test_grub_cfg_on_the_iso_carries_the_mode(self):
+        plan_path = self.write("plan.bin", make_plan())
+        compiled = plan.CompiledPlan(plan_path, [("ping", self.write("ping.elf", b"p"))], "demo")
+        with mock.patch.object(iso, "KERNEL_ELF", self.write("kernel.elf", b"k")):
+            for mode, line in (("auto", "multiboot2 /boot/kernel.elf\n"),
+                               ("force", "multiboot2 /boot/kernel.elf mitigations=force\n")):
+                tree = iso.stage(self.dir, compiled, mitigation_mode=mode)
+                with open(os.path.join(tree, "boot", "grub", "grub.cfg"), encoding="utf-8") as f:
+                    self.assertIn(line, f.read())
 
 
 class LayoutTest(TempDirTest):
@@ -319,6 +337,15 @@ class BuildTest(TempDirTest):
         self.assertIn(info.sha256, text)
         self.assertIn("0x00001234", text)
         self.assertIn("300 bytes", text)
+        self.assertIn("mitigations: auto  (the kernel's default)", text)
+
+    def test_mode_goes_to_grub_and_image_txt(self):
+        with self.pack_writing(b"ISO"), self.entries(["BIOS", "UEFI"]):
+            info = image.build(self.manifest, self.output, self.workdir, "force")
+        self.assertEqual(image.collect.call_args.args[3], "force")
+        self.assertEqual(image.iso.stage.call_args.args[3], "force")
+        self.assertIn("mitigations: force  (kernel line: mitigations=force)",
+                      "\n".join(image.describe(info)))
 
     def test_failed_pack_leaves_nothing(self):
         with self.pack_writing(b"half", fail=True), self.entries(["BIOS", "UEFI"]):
@@ -355,15 +382,30 @@ class BuildTest(TempDirTest):
 
 
 class DepsTest(unittest.TestCase):
-    def test_efi_grub_without_recommends(self):
+    def test_efi_grub_and_no_conflicting_grub(self):
         self.assertIn("grub-efi-amd64-bin", deps.BASE_PACKAGES)
         self.assertIn("ovmf", deps.BASE_PACKAGES)
         for conflicting in ("grub-efi-amd64", "grub-pc"):
             self.assertNotIn(conflicting, deps.BASE_PACKAGES)
+
+    def test_everything_without_recommends(self):
         self.assertEqual(deps.install_commands(["ovmf", "grub-efi-amd64-bin"]), [
-            ["install", "-y", "ovmf"],
-            ["install", "-y", "--no-install-recommends", "grub-efi-amd64-bin"]])
-        self.assertEqual(deps.install_commands(["ovmf"]), [["install", "-y", "ovmf"]])
+            ["install", "-y", "--no-install-recommends", "ovmf", "grub-efi-amd64-bin"]])
+        self.assertEqual(deps.install_commands([]), [])
+
+    def test_what_recommends_would_bring_is_named(self):
+        # Without recommends these come only because they are listed.
+        for package in ("qemu-system-x86", "ovmf", "grub-pc-bin", "grub-efi-amd64-bin",
+                        "grub-common", "xorriso", "mtools", "libc6-dev"):
+            self.assertIn(package, deps.BASE_PACKAGES)
+
+    def test_message_for_a_normal_user(self):
+        with mock.patch.object(deps, "missing_packages", return_value=["ovmf", "mtools"]), \
+                mock.patch.object(deps.os, "geteuid", return_value=1000):
+            with self.assertRaises(Failure) as ctx:
+                deps.ensure_packages(["ovmf", "mtools"])
+        self.assertIn("apt-get install -y --no-install-recommends ovmf mtools",
+                      str(ctx.exception))
 
 
 if __name__ == "__main__":
