@@ -17,10 +17,10 @@ DEFAULT = "auto"
 # the command line chooses one: as the CPU asks, and with everything forced on.
 SUITE_MODES = ("auto", "force")
 
-# Set once the kernel prints `bulkhead: mitigations (MODE): ...`: every system
-# test then also requires that line with its own mode. Until then only a line
-# naming another mode fails the test (the kernel still ignores its command line).
-KERNEL_LINE_REQUIRED = False
+# The kernel prints `bulkhead: mitigations (MODE): ...` at boot: every system
+# test requires that line with its own mode, and a line naming another mode
+# fails it.
+KERNEL_LINE_REQUIRED = True
 
 
 def check(mode):

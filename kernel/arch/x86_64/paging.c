@@ -249,3 +249,34 @@ enum arch_map_err arch_as_window(paddr_t as, const void *obj, uint64_t size)
 		rc = window_range(as, (uint64_t)obj, (uint64_t)obj + size, PTE_W | PTE_NX);
 	return rc;
 }
+
+/* The user page of @as at @v, present and user-accessible, or NULL. */
+static const uint8_t *user_page(paddr_t as, uint64_t v)
+{
+	const uint64_t *t = arch_phys_to_virt(as);
+	if (v >= BH_USER_TOP)
+		return NULL;
+	for (int shift = 39; shift >= 12; shift -= 9) {
+		uint64_t e = t[(v >> shift) & 511];
+		if (!(e & PTE_P) || !(e & PTE_U) || (e & PTE_PS))
+			return NULL;
+		t = arch_phys_to_virt(pa(e & PTE_ADDR));
+	}
+	return (const uint8_t *)t;
+}
+
+size_t arch_as_read(paddr_t as, vaddr_t v, void *buf, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		uint64_t at = v.v + done;
+		const uint8_t *page = user_page(as, at & ~PAGE_MASK);
+		if (!page)
+			break;
+		size_t chunk = PAGE_SIZE - (at & PAGE_MASK);
+		chunk = chunk < n - done ? chunk : n - done;
+		memcpy((uint8_t *)buf + done, page + (at & PAGE_MASK), chunk);
+		done += chunk;
+	}
+	return done;
+}

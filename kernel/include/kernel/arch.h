@@ -112,6 +112,13 @@ enum arch_map_err arch_as_map(paddr_t as, vaddr_t v, paddr_t p, uint64_t npages,
  */
 enum arch_map_err arch_as_window(paddr_t as, const void *obj, uint64_t size);
 
+/**
+ * Copies up to @n bytes from the user address @v of address space @as into
+ * @buf, through the direct map, stopping at the first page that is not a
+ * present user page. Returns: the bytes copied.
+ */
+size_t arch_as_read(paddr_t as, vaddr_t v, void *buf, size_t n);
+
 /* The end of the physical memory the kernel's direct map reaches. */
 uint64_t arch_direct_map_end(void);
 
