@@ -562,10 +562,19 @@ static uint64_t addr_size(const struct dec *d, uint64_t a)
 	return d->p67 ? (a & 0xffffffffu) : a;
 }
 
+/* The bytes a push or pop of the operand size moves: 2 with 0x66 (unless REX.W), else 8. */
+static unsigned stack_size(const struct dec *d)
+{
+	return d->p66 && !rex_w(d) ? 2 : 8;
+}
+
 /* The ModRM operand's effective address. */
 static void add_modrm_mem(const struct dec *d, struct insn_info *out)
 {
 	uint64_t a = d->disp;
+
+	if (d->map == MAP_ONE && d->op == 0x8f && d->base == RSP)
+		a += stack_size(d); /* pop [rsp + x] addresses with rsp after the pop */
 
 	if (d->rip_rel)
 		a += d->r->rip + d->pos;
@@ -638,11 +647,9 @@ static unsigned push_size(const struct dec *d, enum implicit imp)
 {
 	if (imp == IMP_CALL)
 		return 8;
-	if (rex_w(d))
-		return 8;
-	if (d->p66)
-		return 2;
-	return imp == IMP_FAR ? 4 : 8;
+	if (imp == IMP_FAR && !rex_w(d) && !d->p66)
+		return 4;
+	return stack_size(d);
 }
 
 static void add_implicit(const struct dec *d, struct insn_info *out, enum implicit imp)
