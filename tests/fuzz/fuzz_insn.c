@@ -82,9 +82,9 @@ static void check_mem(const struct insn_info *in)
 		if (m->stack && m->segment)
 			broken("a stack operand with an fs/gs prefix");
 	}
-	if (in->mem_count && (in->address != in->mem[0].address ||
-	                      in->address_canonical != in->mem[0].canonical ||
-	                      in->segment_prefix != in->mem[0].segment))
+	if (in->mem_count &&
+	    (in->address != in->mem[0].address || in->address_canonical != in->mem[0].canonical ||
+	     in->segment_prefix != in->mem[0].segment))
 		broken(".address, .address_canonical, .segment_prefix must repeat mem[0]");
 	if (!in->mem_count && (in->address || in->address_canonical || in->segment_prefix))
 		broken("an address without a memory operand");

@@ -406,11 +406,11 @@ static const struct named priv_0f[] = {
 
 /* 0F 01 with a register ModRM (mod 11), by the whole ModRM byte. */
 static const struct named priv_0f01_reg[] = {
-	{0xc1, "vmcall"},  {0xc2, "vmlaunch"}, {0xc3, "vmresume"}, {0xc4, "vmxoff"},
-	{0xc8, "monitor"}, {0xc9, "mwait"},    {0xca, "clac"},     {0xcb, "stac"},
-	{0xd1, "xsetbv"},  {0xd8, "vmrun"},    {0xda, "vmload"},   {0xdb, "vmsave"},
-	{0xdc, "stgi"},    {0xdd, "clgi"},     {0xde, "skinit"},   {0xdf, "invlpga"},
-	{0xf8, "swapgs"},  {0xf9, "rdtscp"},
+	{0xc2, "vmlaunch"}, {0xc3, "vmresume"}, {0xc4, "vmxoff"},  {0xc8, "monitor"},
+	{0xc9, "mwait"},    {0xca, "clac"},     {0xcb, "stac"},    {0xd1, "xsetbv"},
+	{0xd8, "vmrun"},    {0xda, "vmload"},   {0xdb, "vmsave"},  {0xdc, "stgi"},
+	{0xdd, "clgi"},     {0xde, "skinit"},   {0xdf, "invlpga"}, {0xf8, "swapgs"},
+	{0xf9, "rdtscp"},
 };
 
 /* 0F 01 with memory, by ModRM reg; /4 smsw and /6 lmsw also take a register. */
@@ -430,7 +430,7 @@ static const char *find_named(const struct named *t, size_t count, uint8_t code)
 	return NULL;
 }
 
-#define FIND(table, code) find_named(table, sizeof(table) / sizeof(table[0]), code)
+#define FIND(table, code) find_named((table), sizeof(table) / sizeof((table)[0]), (code))
 
 static const char *priv_group7(const struct dec *d)
 {

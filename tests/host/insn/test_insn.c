@@ -389,7 +389,7 @@ static void check_rows(const struct row *rows, size_t count)
 	}
 }
 
-#define CHECK_ROWS(rows) check_rows(rows, sizeof(rows) / sizeof(rows[0]))
+#define CHECK_ROWS(rows) check_rows((rows), sizeof(rows) / sizeof((rows)[0]))
 
 static void io(void **state)
 {

@@ -14,7 +14,7 @@
 enum insn_kind {
 	INSN_UNKNOWN = 0, /* could not decode, or none of the below */
 	INSN_IO,          /* in/out/ins/outs: port in .port (imm8 or dx) */
-	INSN_PRIVILEGED,  /* needs ring 0 (or a CR4 bit the kernel leaves clear): .mnemonic */
+	INSN_PRIVILEGED,  /* not for ring 3 (see below): .mnemonic names it */
 	INSN_MEMORY,      /* reads or writes memory: .address is the first operand's address */
 };
 
@@ -54,11 +54,18 @@ struct insn_mem {
  * whichever operand is non-canonical: a caller that asks "non-canonical?"
  * checks every entry, not only .address.
  *
- * Architectural choices: near branches ignore 0x66 (Intel); iretq is not
- * privileged in ring 3 (it pops the stack: INSN_MEMORY); rdtsc, rdtscp and
- * rdpmc count as privileged, since they fault only when CR4 forbids them;
- * VEX instructions are decoded (except gathers, INSN_UNKNOWN), EVEX and XOP
- * are not (false).
+ * INSN_PRIVILEGED: what needs CPL 0 (hlt, lgdt, mov to/from cr and dr, wrmsr,
+ * invlpg, swapgs, sysret, xsetbv, VMX and SVM, ...), what is IOPL-sensitive
+ * (cli, sti), what UMIP refuses (sgdt, sidt, sldt, str, smsw), and what faults
+ * in ring 3 only when the kernel says so: rdtsc and rdtscp (CR4.TSD), rdpmc
+ * (CR4.PCE), sysenter (no SYSENTER MSRs). iretq is not privileged (it pops the
+ * stack: INSN_MEMORY; in ring 3 its #GP(0) means a bad frame).
+ *
+ * Architectural choices: near branches ignore 0x66 (Intel: rel32); VEX
+ * instructions are decoded (gathers, whose addresses are per element, as
+ * INSN_UNKNOWN with a length), EVEX and XOP are not (false). Opcodes that are
+ * undefined only for some mandatory prefix decode as their neighbours: the
+ * CPU raises #UD for them, so they never reach a #GP report.
  */
 struct insn_info {
 	enum insn_kind kind;
