@@ -229,12 +229,14 @@ def _add_commands(sub):
     p.add_argument("--fix", action="store_true", help="reformat the sources in place instead")
     p.set_defaults(handler=cmd_lint)
 
-    p = sub.add_parser("fuzz", help="run a libFuzzer target (manifest compiler, plan checker)",
+    p = sub.add_parser("fuzz", help="run a libFuzzer target (manifest compiler, plan checker, "
+                       "instruction decoder)",
                        description="Builds the fuzzers with clang into build/fuzz/ and runs "
                        "TARGET on a working copy of its seed corpus (build/fuzz/corpus-TARGET). "
                        "Prints executions, coverage and any crash input; exits 1 on a crash.")
     p.add_argument("target", choices=sorted(fuzz.TARGETS),
-                   help="manifest: the manifest compiler; plan: the kernel's boot-plan checker")
+                   help="manifest: the manifest compiler; plan: the kernel's boot-plan checker; "
+                   "insn: the kernel's instruction decoder")
     p.add_argument("--seconds", type=_positive, default=60, metavar="N",
                    help="how long to fuzz (default 60)")
     p.add_argument("--jobs", type=int, default=1, metavar="J",

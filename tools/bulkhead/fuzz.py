@@ -1,11 +1,13 @@
-"""`bulkhead fuzz`: libFuzzer targets for the manifest compiler and the boot-plan checker.
+"""`bulkhead fuzz`: libFuzzer targets for the manifest compiler, the boot-plan
+checker and the kernel's instruction decoder.
 
 The targets are built with Debian's clang outside Meson (the project compiler
 is gcc): this module writes BUILD/fuzz/build.ninja and runs ninja on it, so
 only what changed is rebuilt. Sources: tests/fuzz/*.c, the compiler library
 (every tools/bhc/*.c that defines no main), kernel/plan.c, kernel/lib/crc32.c,
-the fake ELF writer of tests/host/manifest, and schema_xsd.c generated from
-manifests/bulkhead.xsd by tools/bhc/embed.py exactly as Meson does.
+kernel/arch/x86_64/insn.c, the fake ELF writer of tests/host/manifest, and
+schema_xsd.c generated from manifests/bulkhead.xsd by tools/bhc/embed.py
+exactly as Meson does.
 """
 
 import concurrent.futures
@@ -39,6 +41,7 @@ TEST_TIME_CAP = 45
 CFLAGS = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefined",
           "-g", "-O1", "-std=gnu11", "-Wall", "-Wextra",
           "-I" + os.path.join(ROOT, "kernel", "include"),
+          "-I" + os.path.join(ROOT, "kernel", "arch", "x86_64", "include"),
           "-I" + os.path.join(ROOT, "tools", "bhc"),
           "-I" + os.path.join(ROOT, "tests", "host", "manifest"),
           "-I" + FUZZ_SRC]
@@ -115,6 +118,11 @@ def _plan_sources():
     return [_src("tests", "fuzz", "fuzz_plan.c")] + _checker_sources()
 
 
+def _insn_sources():
+    """Sources of the `insn` target."""
+    return [_src("tests", "fuzz", "fuzz_insn.c"), _src("kernel", "arch", "x86_64", "insn.c")]
+
+
 TARGETS = {
     "manifest": Target(
         "manifest", _manifest_sources,
@@ -124,6 +132,8 @@ TARGETS = {
         runs=30000, dictionary=os.path.join(FUZZ_SRC, "manifest.dict")),
     "plan": Target(
         "plan", _plan_sources, [("tests/fuzz/corpus/plan", "*")], runs=60000),
+    "insn": Target(
+        "insn", _insn_sources, [("tests/fuzz/corpus/insn", "*")], runs=200000),
 }
 
 SCHEMA_C = os.path.join(FUZZ_DIR, "gen", "schema_xsd.c")
