@@ -2,6 +2,8 @@
 #include <stdio.h>
 
 #include <arch_regs.h>
+#include <insn.h>
+#include <kernel/arch.h>
 #include <kernel/assert.h>
 #include <kernel/domain.h>
 #include <kernel/klog.h>
@@ -12,6 +14,7 @@
 #define VEC_NMI 2
 #define VEC_PF 14
 #define VEC_GP 13
+#define VEC_SS 12
 #define VEC_TIMER 32
 #define VEC_SPURIOUS 0xff
 #define VEC_COMPAT 0x101
@@ -73,11 +76,45 @@ static const char *pf_cause(uint64_t err, uint64_t addr)
 	return write ? "write to a read-only page" : "read of a protected page";
 }
 
-/* #GP(0): the instruction itself tells why (decoded when the insn decoder lands). */
-static void trap_describe_gp0(const struct arch_regs *f, char *buf, size_t n)
+/* Reads the faulting instruction of the current domain; returns its length in @buf. */
+static size_t fault_bytes(const struct arch_regs *f, uint8_t *buf)
 {
-	(void)f;
-	snprintf(buf, n, " (privileged instruction or I/O port not granted)");
+	if (f->rip >= KERNEL_HALF || (f->rip >> 47))
+		return 0;
+	return arch_as_read(sched_current->as, va(f->rip), buf, INSN_MAX_LEN);
+}
+
+/* The first memory operand of @in whose address is not canonical, or NULL. */
+static const struct insn_mem *noncanonical(const struct insn_info *in)
+{
+	for (uint8_t i = 0; i < in->mem_count && i < 2; i++)
+		if (!in->mem[i].canonical)
+			return &in->mem[i];
+	return NULL;
+}
+
+/*
+ * #GP(0) or #SS(0): the error code says nothing, so the instruction tells why.
+ * Its bytes come from the domain; the decoder is total on any bytes.
+ */
+static void describe_gp0(const struct arch_regs *f, char *buf, size_t n)
+{
+	uint8_t bytes[INSN_MAX_LEN];
+	struct insn_info in;
+	buf[0] = '\0';
+	if (f->rip >> 47) {
+		snprintf(buf, n, " (non-canonical instruction address)");
+		return;
+	}
+	if (!insn_decode(bytes, fault_bytes(f, bytes), f, &in))
+		return;
+	const struct insn_mem *bad = noncanonical(&in);
+	if (in.kind == INSN_IO)
+		snprintf(buf, n, " (I/O port 0x%x not granted)", in.port);
+	else if (in.kind == INSN_PRIVILEGED)
+		snprintf(buf, n, " (privileged instruction %s)", in.mnemonic);
+	else if (bad)
+		snprintf(buf, n, " (non-canonical address 0x%lx)", bad->address);
 }
 
 /* A #GP's error code names a selector or an IDT vector; 0 says nothing more. */
@@ -89,7 +126,7 @@ static void gp_cause(const struct arch_regs *f, char *buf, size_t n)
 	else if (e)
 		snprintf(buf, n, " (selector 0x%lx, %s)", e & 0xfff8, (e & 0x4) ? "LDT" : "GDT");
 	else
-		trap_describe_gp0(f, buf, n);
+		describe_gp0(f, buf, n);
 }
 
 static void describe(const struct arch_regs *f, char *buf, size_t n)
@@ -102,6 +139,9 @@ static void describe(const struct arch_regs *f, char *buf, size_t n)
 		gp_cause(f, why, sizeof(why));
 		snprintf(buf, n, "general protection fault%s at rip=0x%lx error=0x%lx", why,
 		         f->rip, f->error);
+	} else if (f->vector == VEC_SS && !f->error) {
+		describe_gp0(f, why, sizeof(why));
+		snprintf(buf, n, "stack fault%s at rip=0x%lx", why, f->rip);
 	} else if (f->vector == VEC_COMPAT) {
 		snprintf(buf, n, "system call from 32-bit compatibility mode at rip=0x%lx",
 		         f->rip);
