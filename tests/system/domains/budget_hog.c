@@ -10,7 +10,8 @@ int main(void)
 	struct meter m;
 
 	if (!e) {
-		verdict("budget.fraction", false, "no map \"meter\" in the spinner's manifest entry");
+		verdict("budget.fraction", false,
+		        "no map \"meter\" in the spinner's manifest entry");
 		return 1;
 	}
 	volatile struct meter_page *page = (volatile struct meter_page *)(uintptr_t)e->vaddr;

@@ -38,10 +38,12 @@ int main(void)
 	struct meter m;
 
 	if (!e) {
-		verdict("budget.fraction", false, "no map \"meter\" in the low domain's manifest entry");
+		verdict("budget.fraction", false,
+		        "no map \"meter\" in the low domain's manifest entry");
 		return 1;
 	}
-	const volatile struct meter_page *page = (const volatile struct meter_page *)(uintptr_t)e->vaddr;
+	const volatile struct meter_page *page =
+		(const volatile struct meter_page *)(uintptr_t)e->vaddr;
 	say("start\n");
 	meter_start(&m);
 	uint64_t t0 = m.last, spin0 = page->ran;
