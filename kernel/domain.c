@@ -6,6 +6,7 @@
 #include <bulkhead/abi/layout.h>
 #include <kernel/arch.h>
 #include <kernel/boot.h>
+#include <kernel/budget.h>
 #include <kernel/domain.h>
 #include <kernel/elf.h>
 #include <kernel/klog.h>
@@ -99,8 +100,8 @@ static void init_fields(struct domain *d, const struct bp_header *h, const struc
 	d->state = DOMAIN_RUNNABLE;
 	d->ioports = (const struct bp_ioport *)plan_table(h, h->ioports) + bd->first_ioport;
 	d->n_ioports = bd->n_ioports;
-	d->budget = bd->budget_us * arch_cycles_per_us;
-	d->period = bd->period_us * arch_cycles_per_us;
+	d->budget = budget_cycles(bd->budget_us, arch_cycles_per_us); /* saturates */
+	d->period = budget_cycles(bd->period_us, arch_cycles_per_us);
 }
 
 bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_pa, char *err,

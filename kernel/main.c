@@ -9,8 +9,6 @@
 #include <kernel/plan.h>
 #include <kernel/sched.h>
 
-#define TICK_US 1000
-
 extern const struct boot_info *domain_boot_info;
 extern uint64_t sched_boot_cycles;
 extern bool sched_exit_when_idle;
@@ -75,7 +73,7 @@ void kernel_main(void)
 	domain_boot_info = &boot;
 	sched_boot_cycles = boot.entry_cycles;
 	const struct bp_header *h = load_plan();
-	arch_timer_start(TICK_US);
+	arch_timer_init();
 	build_regions(h);
 	build_domains(h);
 	palloc_seal();

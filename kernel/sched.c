@@ -1,21 +1,37 @@
-/* Scheduler: fixed-priority preemptive run queues with budget/period enforcement. */
+/* Scheduler: fixed-priority preemptive run queues; exact budgets on a one-shot timer. */
 #include <stddef.h>
 
 #include <kernel/arch.h>
 #include <kernel/assert.h>
+#include <kernel/budget.h>
 #include <kernel/klog.h>
 #include <kernel/sched.h>
 
 #define NPRIO 256
+#define TICK_US 1000u /* round-robin among equal priorities */
 
 struct domain *sched_current;
 static struct domain *rq_head[NPRIO];
 static uint64_t rq_bits[NPRIO / 64];
 static uint64_t rq_summary; /* bit w: rq_bits[w] is non-zero */
-static uint64_t last_account;
-static bool rotate;       /* a tick or yield asks equals to take turns */
-static bool need_resched; /* something happened that may change who runs */
+static bool rotate;         /* a tick or yield asks equals to take turns */
+static bool need_resched;   /* something happened that may change who runs */
 static uint32_t n_started;
+
+/*
+ * Time. The timer is one-shot, armed for the earliest of three events: the
+ * next round-robin tick, the earliest release of a throttled domain, and the
+ * end of the running domain's budget. It may be armed earlier than that (a
+ * deadline that moved later is left alone; the early interrupt re-arms), never
+ * later. Without any budgeted domain only ticks exist: sched_tick re-arms for
+ * the next one and the switch paths never read the clock.
+ */
+static bool timed;            /* some domain has a budget */
+static uint64_t tick_cycles;  /* TICK_US in cycles */
+static uint64_t tick_at;      /* the next round-robin tick */
+static uint64_t release_at;   /* earliest release of a throttled domain */
+static uint64_t timer_at;     /* when the armed timer fires; BUDGET_NEVER: not armed */
+static uint64_t last_account; /* when timed: the current domain is charged up to here */
 
 /* Set by main.c: cycles at kernel entry and whether to halt when all end. */
 uint64_t sched_boot_cycles;
@@ -86,42 +102,124 @@ void sched_remove(struct domain *d)
 		dequeue(d);
 }
 
-/* Charges the cycles since the last call to the current domain's budget. */
-static void account(void)
+static uint64_t earliest(uint64_t a, uint64_t b)
 {
-	uint64_t now = arch_cycles();
+	return a < b ? a : b;
+}
+
+static struct budget_acct acct_of(const struct domain *d)
+{
+	return (struct budget_acct){.budget = d->budget,
+	                            .period = d->period,
+	                            .left = d->budget_left,
+	                            .release = d->next_release};
+}
+
+static void acct_store(struct domain *d, const struct budget_acct *a)
+{
+	d->budget = a->budget;
+	d->period = a->period;
+	d->budget_left = a->left;
+	d->next_release = a->release;
+}
+
+/* Arms the timer for @when unless it already fires at or before then. */
+static void arm(uint64_t when)
+{
+	if (when >= timer_at)
+		return;
+	timer_at = when;
+	arch_timer_set(when);
+}
+
+/*
+ * Arms the timer for the next event while @d runs (NULL: idle). @d's budget is
+ * refilled first if its period ended while it did not run.
+ */
+static void arm_for(struct domain *d)
+{
+	uint64_t when = earliest(tick_at, release_at);
+	if (d && d->budget) {
+		struct budget_acct a = acct_of(d);
+		budget_charge(&a, last_account, last_account); /* charges nothing */
+		acct_store(d, &a);
+		when = earliest(when, budget_add(last_account, a.left));
+	}
+	arm(when);
+}
+
+/* Charges the current domain for the cycles up to @now; throttles it when its budget is spent. */
+static void charge(uint64_t now)
+{
 	struct domain *d = sched_current;
 	if (d && d->budget) {
-		uint64_t used = now - last_account;
-		d->budget_left = used < d->budget_left ? d->budget_left - used : 0;
-		if (!d->budget_left)
+		struct budget_acct a = acct_of(d);
+		bool spent = false;
+		if (d->throttled) /* not yet switched away: the time adds to what it owes */
+			budget_owe(&a, budget_sub(now, last_account));
+		else
+			spent = budget_charge(&a, last_account, now);
+		acct_store(d, &a);
+		if (spent) {
 			d->throttled = need_resched = true;
+			release_at = earliest(release_at, d->next_release);
+		}
 	}
 	last_account = now;
 }
 
-static void replenish(uint64_t now)
+/* Charges the current domain up to now, when some domain has a budget. */
+static void account(void)
 {
+	if (timed)
+		charge(arch_cycles());
+}
+
+/* Gives throttled @d its next budget at @now, if its debt leaves any. */
+static void release(struct domain *d, uint64_t now)
+{
+	struct budget_acct a = acct_of(d);
+	bool runs = budget_release(&a, now);
+	acct_store(d, &a);
+	if (!runs)
+		return;
+	d->throttled = false;
+	if (d->state == DOMAIN_RUNNABLE)
+		sched_make_runnable(d);
+}
+
+/* Releases every throttled domain whose release has come by @now. */
+static void release_due(uint64_t now)
+{
+	uint64_t next = BUDGET_NEVER;
 	for (uint32_t i = 0; i < n_domains; i++) {
 		struct domain *d = &domains[i];
-		if (!d->budget || now < d->next_release)
-			continue;
-		while (d->next_release <= now)
-			d->next_release += d->period;
-		d->budget_left = d->budget;
-		if (d->throttled) {
-			d->throttled = false;
-			if (d->state == DOMAIN_RUNNABLE)
-				sched_make_runnable(d);
-		}
+		if (d->throttled && now >= d->next_release)
+			release(d, now);
+		if (d->throttled)
+			next = earliest(next, d->next_release);
 	}
+	release_at = next;
 }
 
 void sched_tick(void)
 {
-	account();
-	replenish(last_account);
-	rotate = need_resched = true;
+	uint64_t now = arch_cycles();
+	timer_at = BUDGET_NEVER; /* the one-shot has fired */
+	if (timed) {
+		charge(now);
+		if (now >= release_at)
+			release_due(now);
+	}
+	if (now >= tick_at) {
+		rotate = true;
+		tick_at = budget_add(tick_at, tick_cycles);
+		if (tick_at <= now) /* ticks missed: none is made up */
+			tick_at = budget_add(now, tick_cycles);
+	}
+	need_resched = true;
+	if (!timed)
+		arm(tick_at);
 }
 
 void sched_yield(void)
@@ -185,10 +283,20 @@ static struct domain *pick_or_idle(void)
 		}
 		account();
 		sched_current = NULL;
+		if (timed)
+			arm_for(NULL);
 		arch_idle();
 		next = pick();
 	}
 	return next;
+}
+
+/* Returns to @d in user mode, with the timer armed for @d's next event. */
+static __attribute__((noreturn)) void resume(struct domain *d)
+{
+	if (timed)
+		arm_for(d);
+	arch_return_to_user(d);
 }
 
 /* The exit path when the current domain may not simply continue. */
@@ -197,16 +305,16 @@ static __attribute__((noreturn, noinline)) void exit_slow(void)
 	for (;;) {
 		struct domain *cur = sched_current;
 		if (keep_current(cur))
-			arch_return_to_user(cur);
+			resume(cur);
 		account();
 		struct domain *next = pick_or_idle();
 		sched_current = next;
 		arch_switch(next);
 		if (next->started)
-			arch_return_to_user(next);
+			resume(next);
 		first_run(next);
 		if (top_priority() <= (int)next->priority)
-			arch_return_to_user(next);
+			resume(next);
 		/* The boot report woke a better domain: decide again. */
 	}
 }
@@ -226,9 +334,19 @@ bool sched_direct_ok(const struct domain *to)
 	return to->started && !to->throttled && (int)to->priority >= top_priority();
 }
 
+/* sched_direct_switch when some domain has a budget: charge, switch, re-arm. */
+static __attribute__((noreturn, noinline)) void direct_switch_timed(struct domain *to)
+{
+	charge(arch_cycles());
+	sched_current = to;
+	arch_switch(to);
+	resume(to);
+}
+
 void sched_direct_switch(struct domain *to)
 {
-	account();
+	if (timed)
+		direct_switch_timed(to);
 	sched_current = to;
 	arch_switch(to);
 	arch_return_to_user(to);
@@ -236,11 +354,18 @@ void sched_direct_switch(struct domain *to)
 
 void sched_init(void)
 {
-	last_account = arch_cycles();
+	uint64_t now = arch_cycles();
+	tick_cycles = budget_cycles(TICK_US, arch_cycles_per_us);
+	tick_at = budget_add(now, tick_cycles);
+	release_at = timer_at = BUDGET_NEVER;
+	last_account = now;
 	for (uint32_t i = 0; i < n_domains; i++) {
 		struct domain *d = &domains[i];
-		d->budget_left = d->budget;
-		d->next_release = last_account + d->period;
+		struct budget_acct a = acct_of(d);
+		if (budget_start(&a, now))
+			timed = true;
+		acct_store(d, &a);
 		enqueue(d, false);
 	}
+	arm(tick_at);
 }

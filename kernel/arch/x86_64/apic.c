@@ -1,7 +1,8 @@
-/* x86_64 local APIC: the periodic scheduler tick, calibrated against the PIT. */
+/* x86_64 local APIC: the one-shot scheduler timer, calibrated against the PIT and the TSC. */
 #include <stdint.h>
 
 #include <kernel/arch.h>
+#include <kernel/budget.h>
 #include <x86.h>
 
 #define LAPIC_TPR 0x80
@@ -14,12 +15,15 @@
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR 0x390
 #define LAPIC_TIMER_DIV 0x3e0
+#define LAPIC_DIV_1 0xb
+#define LAPIC_MAX_COUNT 0xffffffffu
 #define VEC_TIMER 32
 #define PIT_HZ 1193182u
 #define CALIBRATE_US 250u
 
 static volatile uint32_t *lapic;
 uint64_t arch_cycles_per_us = 1000;
+static uint64_t ticks_per_cycle_q32 = 1ull << 32; /* LAPIC timer ticks per TSC cycle, x 2^32 */
 
 static void lapic_write(uint32_t reg, uint32_t v)
 {
@@ -54,36 +58,76 @@ void apic_eoi(void)
 	lapic_write(LAPIC_EOI, 0);
 }
 
-/* Runs the PIT for CALIBRATE_US (short: under -icount it costs cycles); returns the LAPIC ticks and cycles seen. */
-static void calibrate(uint64_t *apic_ticks, uint64_t *cycles)
+/* Reads PIT channel 2's count (it counts down at PIT_HZ). */
+static uint16_t pit_count(void)
 {
-	uint16_t count = (uint16_t)(PIT_HZ * CALIBRATE_US / 1000000u);
+	outb(0x43, 0x80); /* latch channel 2 */
+	uint8_t lo = inb(0x42);
+	return (uint16_t)(lo | inb(0x42) << 8);
+}
+
+/* A reading of the three clocks, each bracketed by TSC reads: its TSC is the middle. */
+struct clocks {
+	uint64_t tsc_pit, tsc_lapic;
+	uint16_t pit;
+	uint32_t lapic;
+};
+
+static uint64_t middle(uint64_t before)
+{
+	return before + (arch_cycles() - before) / 2;
+}
+
+static void read_clocks(struct clocks *c)
+{
+	uint64_t t = arch_cycles();
+	c->pit = pit_count();
+	c->tsc_pit = middle(t);
+	t = arch_cycles();
+	c->lapic = lapic_read(LAPIC_TIMER_CUR);
+	c->tsc_lapic = middle(t);
+}
+
+/*
+ * Lets PIT channel 2 and the LAPIC timer count down for CALIBRATE_US (short:
+ * under -icount it costs boot cycles) and reads both against the TSC at the
+ * start and the end. The error is the time one read takes, not a polling step.
+ */
+static void calibrate(struct clocks *start, struct clocks *end)
+{
+	uint16_t span = (uint16_t)(PIT_HZ * CALIBRATE_US / 1000000u);
 	outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
 	outb(0x43, 0xb0);                                  /* channel 2, mode 0 */
-	outb(0x42, (uint8_t)count);
-	outb(0x42, (uint8_t)(count >> 8));
-	uint8_t v = inb(0x61) & (uint8_t)~1;
-	outb(0x61, v);
-	outb(0x61, v | 1);                 /* restart the count */
-	lapic_write(LAPIC_TIMER_DIV, 0xb); /* divide by 1 */
-	lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
-	uint64_t t0 = arch_cycles();
-	while (!(inb(0x61) & 0x20))
+	outb(0x42, 0xff);
+	outb(0x42, 0xff);
+	lapic_write(LAPIC_TIMER_DIV, LAPIC_DIV_1);
+	lapic_write(LAPIC_TIMER_INIT, LAPIC_MAX_COUNT);
+	read_clocks(start);
+	while ((uint16_t)(start->pit - pit_count()) < span)
 		;
-	*cycles = arch_cycles() - t0;
-	*apic_ticks = 0xffffffffu - lapic_read(LAPIC_TIMER_CUR);
+	read_clocks(end);
 	lapic_write(LAPIC_TIMER_INIT, 0);
 }
 
-void arch_timer_start(uint64_t period_us)
+void arch_timer_init(void)
 {
-	uint64_t ticks, cycles;
-	calibrate(&ticks, &cycles);
-	arch_cycles_per_us = cycles / CALIBRATE_US;
+	struct clocks a, b;
+	calibrate(&a, &b);
+	uint64_t pit_ticks = (uint16_t)(a.pit - b.pit);
+	uint64_t cycles = b.tsc_pit - a.tsc_pit;
+	uint64_t lapic_cycles = b.tsc_lapic - a.tsc_lapic, lapic_ticks = a.lapic - b.lapic;
+	arch_cycles_per_us = pit_ticks ? cycles * PIT_HZ / (pit_ticks * 1000000u) : 0;
 	if (!arch_cycles_per_us)
 		arch_cycles_per_us = 1;
-	uint64_t per_period = ticks * period_us / CALIBRATE_US;
-	lapic_write(LAPIC_TIMER_DIV, 0xb);
-	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | (1u << 17)); /* periodic */
-	lapic_write(LAPIC_TIMER_INIT, (uint32_t)(per_period ? per_period : 1));
+	if (lapic_cycles && lapic_ticks)
+		ticks_per_cycle_q32 = (lapic_ticks << 32) / lapic_cycles;
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot mode, unmasked */
+}
+
+void arch_timer_set(uint64_t deadline)
+{
+	uint64_t now = arch_cycles();
+	uint64_t ticks =
+		budget_scale(budget_sub(deadline, now), ticks_per_cycle_q32, LAPIC_MAX_COUNT);
+	lapic_write(LAPIC_TIMER_INIT, ticks ? (uint32_t)ticks : 1u); /* 0 would stop it */
 }

@@ -37,14 +37,25 @@ static inline uint64_t arch_index_nospec(uint64_t index, uint64_t size)
 	return index & mask;
 }
 
-/* Cycles per microsecond, measured at boot (arch_timer_start). */
+/* Cycles per microsecond, measured at boot (arch_timer_init). */
 extern uint64_t arch_cycles_per_us;
 
 /**
- * Starts the periodic scheduler tick of @period_us microseconds.
- * Needs: arch_init done. Returns: nothing.
+ * Measures the cycle counter's rate (arch_cycles_per_us) and the timer's rate
+ * against it, and leaves the timer stopped until arch_timer_set.
+ * Needs: arch_boot done, interrupts off. Returns: nothing.
  */
-void arch_timer_start(uint64_t period_us);
+void arch_timer_init(void);
+
+/**
+ * Arms the one-shot timer to interrupt (vector 32) when the cycle counter
+ * reaches @deadline, or at once if it has; replaces the previous setting.
+ * The interrupt can be off by the calibration's error (the scheduler re-arms
+ * after an early one and charges a late one); a deadline beyond the timer's
+ * longest count fires at that count.
+ * Needs: arch_timer_init done, interrupts off. Returns: nothing.
+ */
+void arch_timer_set(uint64_t deadline);
 
 /**
  * Prepares @d's register state to enter ring 3 at @entry with stack @sp and

@@ -1,4 +1,4 @@
-/* Scheduler: fixed priority, preemptive, with budget and period per domain. */
+/* Scheduler: fixed priority, preemptive, with an exact budget and period per domain. */
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
 
@@ -13,7 +13,12 @@ void sched_make_runnable(struct domain *d);
 /** Removes @d from scheduling (waiting or stopped). Needs: interrupts off. */
 void sched_remove(struct domain *d);
 
-/** Accounts time and handles budgets and round-robin on a timer tick. */
+/**
+ * Handles a timer interrupt: charges the running domain's budget (throttling
+ * it when spent), releases throttled domains whose period has begun, and at a
+ * round-robin tick lets equals take turns. The exit path re-arms the timer.
+ * Needs: interrupts off. Returns: nothing.
+ */
 void sched_tick(void);
 
 /** Moves the current domain behind its equals (BH_HC_YIELD). */
@@ -40,7 +45,10 @@ bool sched_direct_ok(const struct domain *to);
  */
 __attribute__((noreturn)) void sched_direct_switch(struct domain *to);
 
-/** Sets up budgets and queues for every built domain. */
+/**
+ * Sets up budgets and queues for every built domain and arms the timer for
+ * the first tick. Needs: arch_timer_init done, domains built, interrupts off.
+ */
 void sched_init(void);
 
 #endif
