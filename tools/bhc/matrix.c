@@ -33,6 +33,7 @@ static void add_regions(struct matrix *mx, const struct manifest *m)
 		struct matrix_col *c = add_col(mx, MATRIX_REGION, r->name, r->line);
 		snprintf(c->label, sizeof(c->label), "region:%s", r->name);
 		c->size = r->size;
+		c->code_sharing = r->code_sharing;
 		for (size_t d = 0; d < mx->n_domains; d++)
 			for (size_t j = 0; j < m->domains[d].n_maps; j++)
 				if (m->domains[d].maps[j].region_idx == (int)i)
@@ -83,6 +84,7 @@ static void add_ioports(struct matrix *mx, const struct manifest *m)
 			snprintf(c->label, sizeof(c->label), "io:0x%x+%u", io->base, io->count);
 			c->base = io->base;
 			c->size = io->count;
+			c->machine = io->machine;
 			c->cell[d] = MATRIX_READ | MATRIX_WRITE;
 		}
 	}

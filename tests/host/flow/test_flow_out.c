@@ -123,7 +123,7 @@ void test_out_matrix(void **state)
 	check(&r, "console.xml", "--matrix", NULL, NULL, NULL, NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "domain   region:note  ring:keys  ring:stdout.alice  "
-	                              "ring:stdout.bob  ring:stdout.kbd  io:0x3f8+8  io:0x60+1  "
+	                              "ring:stdout.bob  ring:stdout.kbd  io:0x3f8+8  io:0x80+1  "
 	                              "klog\n"
 	                              "console  .            .          server             server "
 	                              "          server           rw          .          r\n"));
@@ -287,9 +287,9 @@ void test_out_graph(void **state)
 		"edge_klog",
 		"node_kernel",
 		"io_0x3f8_8",
-		"io_0x60_1",
+		"io_0x80_1",
 		"edge_io_0x3f8_8",
-		"edge_io_0x60_1",
+		"edge_io_0x80_1",
 		"region_note",
 		"edge_region_note_alice",
 		"cluster_service",
