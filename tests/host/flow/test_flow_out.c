@@ -369,7 +369,8 @@ void test_out_hops_named(void **state)
 	const char *edge = line_with_id(dot, "edge_region_out_q_s");
 	assert_non_null(strstr(edge, "label=\"region:out (rw -> rx) code injection\""));
 	assert_non_null(strstr(edge, "#d62728"));
-	assert_non_null(strstr(dot, "a code-sharing region: the writer's code runs in the executor"));
+	assert_non_null(
+		strstr(dot, "a code-sharing region: the writer's code runs in the executor"));
 	graph_flow("machine.xml", "kbd", "net", dot, sizeof(dot));
 	edge = line_with_id(dot, "edge_machine_0x60_5_net");
 	assert_non_null(strstr(edge, "label=\"io:0x60+5 (machine control)\""));
