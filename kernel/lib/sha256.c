@@ -53,31 +53,47 @@ static void schedule(const uint8_t *block, uint32_t w[64])
 	}
 }
 
-/* Runs the 64 rounds of one block over @state. */
+/*
+ * One round on the working variables a..h (FIPS 180-4, 6.2.2 step 3) without
+ * moving them: the caller names them in rotated order for each round, so eight
+ * rounds bring every variable back to its place.
+ */
+#define ROUND(a, b, c, d, e, f, g, h, t)                                        \
+	do {                                                                    \
+		uint32_t t1 = (h) + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) +  \
+		              (((e) & (f)) ^ (~(e) & (g))) + round_k[t] + w[t]; \
+		uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) +        \
+		              (((a) & (b)) ^ ((a) & (c)) ^ ((b) & (c)));        \
+		(d) += t1;                                                      \
+		(h) = t1 + t2;                                                  \
+	} while (0)
+
+/* Runs the 64 rounds of one block over @state, eight at a time. */
 static void compress(uint32_t state[8], const uint8_t *block)
 {
-	uint32_t w[64], v[8];
+	uint32_t w[64];
+	uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+	uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
 
 	schedule(block, w);
-	memcpy(v, state, sizeof(v));
-	for (unsigned t = 0; t < 64; t++) {
-		uint32_t e = v[4], a = v[0];
-		uint32_t ch = (e & v[5]) ^ (~e & v[6]);
-		uint32_t t1 =
-			v[7] + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ch + round_k[t] + w[t];
-		uint32_t maj = (a & v[1]) ^ (a & v[2]) ^ (v[1] & v[2]);
-		uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + maj;
-		v[7] = v[6];
-		v[6] = v[5];
-		v[5] = e;
-		v[4] = v[3] + t1;
-		v[3] = v[2];
-		v[2] = v[1];
-		v[1] = a;
-		v[0] = t1 + t2;
+	for (unsigned t = 0; t < 64; t += 8) {
+		ROUND(a, b, c, d, e, f, g, h, t);
+		ROUND(h, a, b, c, d, e, f, g, t + 1);
+		ROUND(g, h, a, b, c, d, e, f, t + 2);
+		ROUND(f, g, h, a, b, c, d, e, t + 3);
+		ROUND(e, f, g, h, a, b, c, d, t + 4);
+		ROUND(d, e, f, g, h, a, b, c, t + 5);
+		ROUND(c, d, e, f, g, h, a, b, t + 6);
+		ROUND(b, c, d, e, f, g, h, a, t + 7);
 	}
-	for (unsigned i = 0; i < 8; i++)
-		state[i] += v[i];
+	state[0] += a;
+	state[1] += b;
+	state[2] += c;
+	state[3] += d;
+	state[4] += e;
+	state[5] += f;
+	state[6] += g;
+	state[7] += h;
 }
 
 void sha256_init(struct sha256 *s)
