@@ -63,8 +63,9 @@ void matrix_free(struct matrix *mx);
 const char *matrix_cell_name(enum matrix_kind kind, uint8_t cell);
 
 /**
- * Writes the matrix as aligned plain text to @f: a legend, then one row per
- * domain and one column per resource. Wider than @width characters, the
+ * Writes the matrix as aligned plain text to @f: a legend (with a line for each
+ * code-sharing region and machine port range), then one row per domain and one
+ * column per resource. Wider than @width characters, the
  * columns are split into groups, each printed as its own table with the
  * domain column repeated. Needs: @mx built.
  */
