@@ -366,11 +366,13 @@ void test_out_hops_named(void **state)
 	check(&r, "machine.xml", "--flow", "app", "kbd", NULL, NULL);
 	assert_int_equal(r.status, 3);
 	check(&r, "machine.xml", "--matrix", NULL, NULL, NULL, NULL);
-	assert_non_null(strstr(r.out, "\n  io:0x60+5 controls the machine: its holder reaches every "
-	                              "domain (machine control)\n\n"));
+	assert_non_null(strstr(r.out,
+	                       "\n  io:0x60+5 controls the machine: its holder reaches every "
+	                       "domain (machine control)\n\n"));
 	check(&r, "map-rw-chain.xml", "--matrix", NULL, NULL, NULL, NULL);
-	assert_non_null(strstr(r.out, "\n  region:out is code-sharing: code written through rw runs "
-	                              "where it is rx (code injection)\n\n"));
+	assert_non_null(strstr(r.out,
+	                       "\n  region:out is code-sharing: code written through rw runs "
+	                       "where it is rx (code injection)\n\n"));
 	assert_null(strstr(r.out, "region:shm is code-sharing"));
 	graph_flow("map-rw-chain.xml", "q", "s", dot, sizeof(dot));
 	const char *edge = line_with_id(dot, "edge_region_out_q_s");
