@@ -13,6 +13,7 @@
 #include <kernel/palloc.h>
 #include <kernel/plan.h>
 #include <kernel/sched.h>
+#include <kernel/sha256.h>
 
 struct domain domains[BP_MAX_DOMAINS] __attribute__((aligned(64)));
 uint32_t n_domains;
@@ -39,12 +40,38 @@ static const char *map_fresh(struct domain *d, uint64_t v, uint64_t size, unsign
 	                                                               NULL;
 }
 
+/* SHA-256 of each boot module, computed once even when several domains load it. */
+static uint8_t module_sha256[BOOT_MAX_MODULES][SHA256_BYTES];
+static bool module_hashed[BOOT_MAX_MODULES];
+static char hash_why[112];
+
+/* The image must be the very file the plan was compiled with: same SHA-256. */
+static const char *check_image_hash(const struct boot_module *m, const struct bp_domain *bd)
+{
+	size_t i = (size_t)(m - domain_boot_info->mods);
+	char plan_hex[9], image_hex[9];
+
+	if (!module_hashed[i]) {
+		sha256_digest(arch_phys_to_virt(m->start), m->size, module_sha256[i]);
+		module_hashed[i] = true;
+	}
+	if (memcmp(module_sha256[i], bd->image_sha256, SHA256_BYTES) == 0)
+		return NULL;
+	sha256_hex(bd->image_sha256, 4, plan_hex);
+	sha256_hex(module_sha256[i], 4, image_hex);
+	snprintf(hash_why, sizeof(hash_why),
+	         "image SHA-256 does not match the plan (plan %s..., image %s...)", plan_hex,
+	         image_hex);
+	return hash_why;
+}
+
 static const char *load_image(struct domain *d, const struct bp_domain *bd, uint64_t *entry)
 {
 	const struct boot_module *m = boot_find_module(domain_boot_info, bd->image);
 	if (!m)
 		return "its image is not among the boot modules";
-	return elf_load(d->as, arch_phys_to_virt(m->start), m->size, entry);
+	const char *why = check_image_hash(m, bd);
+	return why ? why : elf_load(d->as, arch_phys_to_virt(m->start), m->size, entry);
 }
 
 static const char *map_info(struct domain *d, const struct bp_header *h, uint32_t i)

@@ -39,13 +39,20 @@ static const char *check_header(const struct ehdr *e, uint64_t len)
 	return NULL;
 }
 
+/*
+ * Every bound is checked without wrapping: the file range as offset <= len and
+ * filesz <= len - offset, the memory range as vaddr inside the image area first,
+ * then memsz <= BH_IMAGE_END - vaddr (which cannot underflow any more). The
+ * kernel relies on these checks alone, never on the compiler's.
+ */
 static const char *check_segment(const struct phdr *p, uint64_t len)
 {
 	if ((p->flags & PF_W) && (p->flags & PF_X))
 		return "segment both writable and executable (W^X)";
 	if (p->filesz > p->memsz || p->offset > len || p->filesz > len - p->offset)
 		return "segment out of file bounds";
-	if (p->vaddr < BH_IMAGE_BASE || p->memsz > BH_IMAGE_END - p->vaddr)
+	if (p->vaddr < BH_IMAGE_BASE || p->vaddr >= BH_IMAGE_END ||
+	    p->memsz > BH_IMAGE_END - p->vaddr)
 		return "segment outside the image area";
 	if ((p->vaddr & PAGE_MASK) != (p->offset & PAGE_MASK))
 		return "segment misaligned";

@@ -8,6 +8,7 @@
 #include <kernel/palloc.h>
 #include <kernel/plan.h>
 #include <kernel/sched.h>
+#include <kernel/sha256.h>
 
 extern const struct boot_info *domain_boot_info;
 extern uint64_t sched_boot_cycles;
@@ -23,6 +24,9 @@ static __attribute__((noreturn)) void refuse(const char *reason)
 	arch_halt(1);
 }
 
+/* The plan's SHA-256 in hex, for the boot line: it names the exact plan that runs. */
+static char plan_sha256[2 * SHA256_BYTES + 1];
+
 static const struct bp_header *load_plan(void)
 {
 	const struct boot_module *m = boot_find_module(&boot, "plan");
@@ -33,6 +37,9 @@ static const struct bp_header *load_plan(void)
 	const struct bp_header *h = arch_phys_to_virt(m->start);
 	if (!plan_check(h, m->size, why, sizeof(why)))
 		refuse(why);
+	uint8_t digest[SHA256_BYTES];
+	sha256_digest(h, h->total_size, digest);
+	sha256_hex(digest, SHA256_BYTES, plan_sha256);
 	return h;
 }
 
@@ -78,10 +85,10 @@ void kernel_main(void)
 	build_domains(h);
 	palloc_seal();
 	sched_exit_when_idle = (h->flags & BP_FLAG_EXIT_WHEN_IDLE) != 0;
-	kprintf("bulkhead: plan \"%s\" (crc32 0x%08x) accepted: %u domains, %u regions, %u channels; "
-	        "%lu KiB left",
-	        h->system_name, h->checksum, h->domains.count, h->regions.count, h->channels.count,
-	        palloc_free_bytes() / 1024);
+	kprintf("bulkhead: plan \"%s\" (crc32 0x%08x, sha256 %s) accepted: %u domains, %u regions, "
+	        "%u channels; %lu KiB left",
+	        h->system_name, h->checksum, plan_sha256, h->domains.count, h->regions.count,
+	        h->channels.count, palloc_free_bytes() / 1024);
 	sched_init();
 	sched_exit_kernel();
 }

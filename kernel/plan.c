@@ -90,6 +90,23 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return alen && blen && a < b + blen && b < a + alen;
 }
 
+/* Needs: name_ok(@name) and name_ok(@reserved); compares without regard to ASCII case. */
+static bool same_name_nocase(const char *name, const char *reserved)
+{
+	for (; *name && *reserved; name++, reserved++) {
+		char a = *name >= 'A' && *name <= 'Z' ? (char)(*name - 'A' + 'a') : *name;
+		if (a != *reserved)
+			return false;
+	}
+	return *name == *reserved;
+}
+
+static bool name_reserved(const char *name)
+{
+	return same_name_nocase(name, BP_RESERVED_NAME_KERNEL) ||
+	       same_name_nocase(name, BP_RESERVED_NAME_BULKHEAD);
+}
+
 /* ---- header ---- */
 
 static uint32_t plan_crc(const struct bp_header *h)
@@ -266,9 +283,9 @@ static bool check_region(struct checker *c, uint32_t i)
 		bad = "name has a byte that is not printable ASCII (0x21-0x7e)";
 	else if (r->size == 0 || r->size % BH_PAGE_SIZE)
 		bad = "size is zero or not a page multiple";
-	else if ((r->flags & ~(BP_REGION_RING | BP_REGION_KLOG)) ||
-	         r->flags == (BP_REGION_RING | BP_REGION_KLOG))
-		bad = "unknown flags";
+	else if ((r->flags & ~(BP_REGION_RING | BP_REGION_KLOG | BP_REGION_WX_SHARED)) ||
+	         (r->flags & (r->flags - 1)))
+		bad = "unknown flags"; /* at most one: a ring or the log never holds code */
 	else if ((r->flags & BP_REGION_KLOG) && r->size != BH_PAGE_SIZE)
 		bad = "the kernel log region must be exactly one page";
 	else if (r->reserved)
@@ -312,12 +329,16 @@ static const char *domain_problem(const struct checker *c, const struct bp_domai
 		return "budget and period must both be zero or both be set";
 	if (d->budget_us > d->period_us)
 		return "budget larger than its period";
+	if (d->period_us > BP_MAX_PERIOD_US)
+		return "period longer than BP_MAX_PERIOD_US (10 s)";
+	if (d->budget_us && d->budget_us < BP_MIN_BUDGET_US)
+		return "budget shorter than BP_MIN_BUDGET_US (10 us)";
 	if (d->stack_size == 0 || d->stack_size % BH_PAGE_SIZE || d->stack_size > BH_STACK_MAX)
 		return "stack size zero, not a page multiple or above the maximum";
 	if (d->heap_size % BH_PAGE_SIZE || d->heap_size > BH_HEAP_MAX)
 		return "heap size not a page multiple or above the maximum";
-	if (d->flags)
-		return "flags are reserved and must be zero";
+	if (d->flags & ~BP_DOMAIN_SSBD)
+		return "unknown flags";
 	if (!range_ok(d->first_map, d->n_maps, c->h->maps.count))
 		return "its maps lie outside the maps table";
 	if (!range_ok(d->first_cap, d->n_caps, c->h->caps.count))
@@ -361,7 +382,10 @@ static bool check_domains(struct checker *c)
 			         i);
 			return fail(c, m);
 		}
-		const char *bad = domain_problem(c, d);
+		const char *bad =
+			name_reserved(d->name) ?
+				"name is reserved: the kernel's lines start with bulkhead:" :
+				domain_problem(c, d);
 		if (bad)
 			return fail_domain(c, i, bad);
 		for (uint32_t j = 0; j < i; j++) {
@@ -470,8 +494,8 @@ static const char *placement_problem(const struct bp_map *mp, const struct bp_re
 
 	if (mp->vaddr % BH_PAGE_SIZE)
 		return "vaddr is not page aligned";
-	if (mp->vaddr >= BH_USER_TOP || r->size > BH_USER_TOP - mp->vaddr)
-		return "does not lie in the user half";
+	if (mp->vaddr >= BH_USER_MAP_END || r->size > BH_USER_MAP_END - mp->vaddr)
+		return "does not lie in the user half below its top page";
 	for (uint32_t i = 0; i < sizeof(reserved_areas) / sizeof(reserved_areas[0]); i++) {
 		const struct area *a = &reserved_areas[i];
 		if (ranges_overlap(mp->vaddr, r->size, a->start, a->end - a->start))
@@ -500,10 +524,26 @@ static const char *map_problem(const struct checker *c, uint32_t d, const struct
 	return placement_problem(mp, &c->regions[mp->region]);
 }
 
+/* Two maps of one domain: never the same region twice (above all not rw and rx), no overlap. */
+static const char *map_pair_problem(const struct checker *c, const struct bp_map *a,
+                                    const struct bp_map *b)
+{
+	uint32_t rights = a->rights | b->rights;
+
+	if (a->region == b->region)
+		return (rights & BH_RIGHT_WRITE) && (rights & BH_RIGHT_EXEC) ?
+		               "maps the region of map %u again, writable and executable (W^X)" :
+		               "maps the region of map %u again";
+	if (ranges_overlap(a->vaddr, c->regions[a->region].size, b->vaddr,
+	                   c->regions[b->region].size))
+		return "overlaps map %u";
+	return NULL;
+}
+
 static bool check_domain_maps(struct checker *c, uint32_t d)
 {
 	const struct bp_domain *dom = &c->domains[d];
-	char m[MSG_LEN];
+	char m[MSG_LEN], what[96];
 
 	for (uint32_t k = 0; k < dom->n_maps; k++) {
 		const struct bp_map *mp = &c->maps[dom->first_map + k];
@@ -513,11 +553,56 @@ static bool check_domain_maps(struct checker *c, uint32_t d)
 			return fail_domain(c, d, m);
 		}
 		for (uint32_t j = 0; j < k; j++) {
-			const struct bp_map *o = &c->maps[dom->first_map + j];
-			if (!ranges_overlap(mp->vaddr, c->regions[mp->region].size, o->vaddr,
-			                    c->regions[o->region].size))
+			bad = map_pair_problem(c, mp, &c->maps[dom->first_map + j]);
+			if (!bad)
 				continue;
-			snprintf(m, sizeof(m), "map %u overlaps map %u", k, j);
+			snprintf(what, sizeof(what), bad, j);
+			snprintf(m, sizeof(m), "map %u %s", k, what);
+			return fail_domain(c, d, m);
+		}
+	}
+	return true;
+}
+
+/* ---- code sharing across domains ---- */
+
+/* The first domain other than @d with a map of region @r carrying a right in @rights, or BP_NONE. */
+static uint32_t find_mapper(const struct checker *c, uint32_t d, uint32_t r, uint32_t rights)
+{
+	for (uint32_t e = 0; e < c->h->domains.count; e++) {
+		const struct bp_domain *dom = &c->domains[e];
+		for (uint32_t k = 0; e != d && k < dom->n_maps; k++) {
+			const struct bp_map *mp = &c->maps[dom->first_map + k];
+			if (mp->region == r && (mp->rights & rights))
+				return e;
+		}
+	}
+	return BP_NONE;
+}
+
+/*
+ * A region executable in one domain and writable in another lets the writer put
+ * code into the executor: refused unless the region says BP_REGION_WX_SHARED.
+ * Needs: every map checked (regions in range).
+ */
+static bool check_code_sharing(struct checker *c)
+{
+	char m[MSG_LEN];
+
+	for (uint32_t d = 0; d < c->h->domains.count; d++) {
+		const struct bp_domain *dom = &c->domains[d];
+		for (uint32_t k = 0; k < dom->n_maps; k++) {
+			const struct bp_map *mp = &c->maps[dom->first_map + k];
+			if (!(mp->rights & BH_RIGHT_EXEC) ||
+			    (c->regions[mp->region].flags & BP_REGION_WX_SHARED))
+				continue;
+			uint32_t w = find_mapper(c, d, mp->region, BH_RIGHT_WRITE);
+			if (w == BP_NONE)
+				continue;
+			snprintf(m, sizeof(m),
+			         "map %u executes region %u, which domain %u (\"%s\") may write, "
+			         "without the code-sharing flag",
+			         k, mp->region, w, c->domains[w].name);
 			return fail_domain(c, d, m);
 		}
 	}
@@ -595,33 +680,90 @@ static bool check_domain_caps(struct checker *c, uint32_t d)
 
 /* ---- ioports ---- */
 
-static const char *ioport_problem(const struct checker *c, uint32_t i)
+/*
+ * Ports with a role beyond one device, in port order. NEVER: the kernel's own
+ * devices and what would let a domain rewire every interrupt or device.
+ * MACHINE: ports that reset, reconfigure or write the whole machine; a plan
+ * grants them only with BP_IOPORT_MACHINE (docs/manifest.md says why each).
+ */
+static const struct plan_port_role port_roles[] = {
+	{0x00, 0x1f, PLAN_PORT_MACHINE,
+         "the first ISA DMA controller, which writes physical memory below 16 MiB"},
+	{0x20, 0x21, PLAN_PORT_NEVER,
+         "the master interrupt controller (PIC), which the kernel programs"},
+	{0x22, 0x23, PLAN_PORT_MACHINE,
+         "the interrupt mode register (IMCR), which routes every IRQ"},
+	{0x40, 0x43, PLAN_PORT_NEVER, "the interval timer (PIT), which the kernel programs"},
+	{0x60, 0x60, PLAN_PORT_MACHINE, "the keyboard controller, which drives the reset line"},
+	{0x61, 0x61, PLAN_PORT_MACHINE, "system control port B (NMI status, timer 2 gate)"},
+	{0x62, 0x64, PLAN_PORT_MACHINE, "the keyboard controller, which drives the reset line"},
+	{0x70, 0x71, PLAN_PORT_MACHINE, "the CMOS/RTC index and data, which also mask NMIs"},
+	{0x81, 0x8f, PLAN_PORT_MACHINE, "the ISA DMA page registers, which aim DMA at any memory"},
+	{0x92, 0x92, PLAN_PORT_MACHINE, "system control port A (fast A20 gate and reset)"},
+	{0xa0, 0xa1, PLAN_PORT_NEVER,
+         "the slave interrupt controller (PIC), which the kernel programs"},
+	{0xb2, 0xb3, PLAN_PORT_MACHINE, "the APM/SMI command port, which enters system management"},
+	{0xc0, 0xdf, PLAN_PORT_MACHINE,
+         "the second ISA DMA controller, which writes physical memory below 16 MiB"},
+	{0xf4, 0xf7, PLAN_PORT_NEVER, "QEMU's isa-debug-exit device, the kernel's own exit port"},
+	{0x4d0, 0x4d1, PLAN_PORT_NEVER, "the interrupt trigger mode registers (ELCR)"},
+	{0x510, 0x51b, PLAN_PORT_MACHINE, "QEMU's fw_cfg device, whose DMA writes any memory"},
+	{0xcf8, 0xcff, PLAN_PORT_NEVER, "PCI configuration space and reset control (0xcf9)"},
+};
+
+const struct plan_port_role *plan_port_role(uint32_t base, uint32_t count, uint32_t *port)
+{
+	const struct plan_port_role *found = NULL;
+
+	for (uint32_t i = 0; i < sizeof(port_roles) / sizeof(port_roles[0]); i++) {
+		const struct plan_port_role *r = &port_roles[i];
+		if (!ranges_overlap(base, count, r->first, (uint32_t)r->last - r->first + 1u) ||
+		    (found && found->rule >= r->rule))
+			continue;
+		found = r;
+		*port = base > r->first ? base : r->first;
+	}
+	return found;
+}
+
+/* Formats into @m why ioport range @i may not be granted as it is; false if it may. */
+static bool ioport_problem(const struct checker *c, uint32_t i, char *m, size_t len)
 {
 	const struct bp_ioport *io = &c->ioports[i];
+	uint32_t port = 0;
+	const char *bad = NULL;
 
 	if (io->count == 0)
-		return "count is zero";
-	if ((uint32_t)io->base + io->count > 0x10000u)
-		return "runs past port 0xffff";
-	if (io->reserved)
-		return "reserved field is not zero";
-	for (uint32_t j = 0; j < i; j++)
+		bad = "count is zero";
+	else if ((uint32_t)io->base + io->count > 0x10000u)
+		bad = "runs past port 0xffff";
+	else if (io->flags & ~BP_IOPORT_MACHINE)
+		bad = "unknown flags";
+	for (uint32_t j = 0; !bad && j < i; j++)
 		if (ranges_overlap(io->base, io->count, c->ioports[j].base, c->ioports[j].count))
-			return "overlaps another ioport range";
-	return NULL;
+			bad = "overlaps another ioport range";
+	const struct plan_port_role *r = bad ? NULL : plan_port_role(io->base, io->count, &port);
+	if (r && r->rule == PLAN_PORT_MACHINE && (io->flags & BP_IOPORT_MACHINE))
+		r = NULL; /* granted knowingly */
+	if (r)
+		snprintf(m, len, "port 0x%x is %s: %s", port, r->role,
+		         r->rule == PLAN_PORT_NEVER ? "never grantable" :
+		                                      "grantable only with BP_IOPORT_MACHINE");
+	else if (bad)
+		snprintf(m, len, "%s", bad);
+	return bad || r;
 }
 
 static bool check_ioports(struct checker *c)
 {
-	char m[MSG_LEN];
+	char m[MSG_LEN + 32], why[128];
 
 	for (uint32_t i = 0; i < c->h->ioports.count; i++) {
-		const char *bad = ioport_problem(c, i);
-		if (bad) {
-			snprintf(m, sizeof(m), "ioport %u (0x%x, count %u): %s", i,
-			         c->ioports[i].base, c->ioports[i].count, bad);
-			return fail(c, m);
-		}
+		if (!ioport_problem(c, i, why, sizeof(why)))
+			continue;
+		snprintf(m, sizeof(m), "ioport %u (0x%x, count %u): %s", i, c->ioports[i].base,
+		         c->ioports[i].count, why);
+		return fail(c, m);
 	}
 	return true;
 }
@@ -675,5 +817,6 @@ bool plan_check(const void *buf, size_t len, char *err, size_t errlen)
 		return buf ? false : fail(&c, "no plan");
 	find_tables(&c);
 	return check_regions(&c) && check_domains(&c) && check_klog(&c) && check_channels(&c) &&
-	       check_per_domain(&c) && check_ioports(&c) && check_infos(&c);
+	       check_per_domain(&c) && check_code_sharing(&c) && check_ioports(&c) &&
+	       check_infos(&c);
 }

@@ -44,7 +44,7 @@ def variants(plan):
         "raw-header-only": b"\x00" + plan[:HEADER],
         "raw-half": b"\x00" + half,
         "raw-bad-magic": b"\x00" + b"X" + plan[1:],
-        "raw-bad-version": b"\x00" + patch32(plan, VERSION, 2),
+        "raw-bad-version": b"\x00" + patch32(plan, VERSION, 1),
         "raw-bad-crc": b"\x00" + patch32(plan, CHECKSUM, struct.unpack_from(
             "<I", plan, CHECKSUM)[0] ^ 1),
         "fix-half-size": b"\x03" + half,

@@ -1,13 +1,16 @@
 /* Plan walk: reads an accepted boot plan the way the kernel builds a system from it. */
 #include "plan_walk.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <bulkhead/abi/caps.h>
 #include <bulkhead/abi/info.h>
+#include <bulkhead/abi/layout.h>
 #include <kernel/plan.h>
 
 /* The plan checker accepted what the kernel cannot use: a bug in kernel/plan.c. */
@@ -73,6 +76,69 @@ static unsigned long walk_caps(const struct bp_header *h, const struct bp_domain
 	return sum;
 }
 
+/* The checker accepted a plan that breaks a rule that keeps domains apart: a bug too. */
+static void breaks(const char *rule, unsigned long value)
+{
+	fprintf(stderr, "plan_walk: plan_check accepted a plan that breaks a rule: %s (0x%lx)\n",
+	        rule, value);
+	abort();
+}
+
+/* Whether a map other than @mp, in any domain, maps @mp's region with a right in @rights. */
+static bool mapped_elsewhere(const struct bp_header *h, const struct bp_map *mp, uint32_t rights)
+{
+	const struct bp_map *maps = plan_table(h, h->maps);
+
+	for (uint32_t k = 0; k < h->maps.count; k++)
+		if (&maps[k] != mp && maps[k].region == mp->region && (maps[k].rights & rights))
+			return true;
+	return false;
+}
+
+/*
+ * Maps: none reaches into the top page of the user half, none maps a region its
+ * domain maps already, and an executable one's region is written by no other
+ * map unless the region has the code-sharing flag.
+ */
+static void walk_map_rules(const struct bp_header *h, const struct bp_domain *bd)
+{
+	const struct bp_map *maps = plan_table(h, h->maps);
+	const struct bp_region *regions = plan_table(h, h->regions);
+
+	for (uint32_t k = bd->first_map; k < bd->first_map + bd->n_maps; k++) {
+		const struct bp_map *mp = &maps[k];
+		if (mp->vaddr + regions[mp->region].size > BH_USER_MAP_END)
+			breaks("a map reaches into the top page", mp->vaddr);
+		for (uint32_t j = bd->first_map; j < k; j++)
+			if (maps[j].region == mp->region)
+				breaks("a domain maps one region twice", mp->region);
+		if ((mp->rights & BH_RIGHT_EXEC) && mapped_elsewhere(h, mp, BH_RIGHT_WRITE) &&
+		    !(regions[mp->region].flags & BP_REGION_WX_SHARED))
+			breaks("code injection without the code-sharing flag", mp->region);
+	}
+}
+
+/*
+ * The rules of issue 6 that plan_check enforces for the kernel's safety, beyond
+ * indices: budget bounds, reserved names, maps (walk_map_rules), I/O port roles.
+ */
+static void walk_rules(const struct bp_header *h, const struct bp_domain *bd)
+{
+	const struct bp_ioport *io = plan_table(h, h->ioports);
+	uint32_t port = 0;
+
+	if (bd->period_us > BP_MAX_PERIOD_US || (bd->budget_us && bd->budget_us < BP_MIN_BUDGET_US))
+		breaks("a budget or period out of bounds", bd->period_us);
+	if (!strcasecmp(bd->name, "bulkhead") || !strcasecmp(bd->name, "kernel"))
+		breaks("a domain has a reserved name", 0);
+	walk_map_rules(h, bd);
+	for (uint32_t k = bd->first_ioport; k < bd->first_ioport + bd->n_ioports; k++) {
+		const struct plan_port_role *r = plan_port_role(io[k].base, io[k].count, &port);
+		if (r && (r->rule == PLAN_PORT_NEVER || !(io[k].flags & BP_IOPORT_MACHINE)))
+			breaks("a port of the kernel or a machine port without the flag", port);
+	}
+}
+
 /* kernel/domain.c init_fields and map_info: the ioport records and the start-info page. */
 static unsigned long walk_domain(const struct bp_header *h, uint32_t i)
 {
@@ -84,7 +150,9 @@ static unsigned long walk_domain(const struct bp_header *h, uint32_t i)
 	for (uint32_t k = bd->first_ioport; k < bd->first_ioport + bd->n_ioports; k++)
 		sum += io[k].base + io[k].count;
 	sum += infos[i].magic + infos[i].n_entries;
-	return sum + walk_maps(h, bd) + walk_caps(h, bd);
+	sum += walk_maps(h, bd) + walk_caps(h, bd);
+	walk_rules(h, bd);
+	return sum;
 }
 
 /* kernel/main.c build_regions and build_domains: region sizes and names, the kernel log. */

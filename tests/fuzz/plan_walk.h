@@ -12,7 +12,11 @@
  * an index the kernel would use to reach into one of its static tables
  * (domains, regions, capability slots, channel bits) that is out of range,
  * or a name the kernel prints that is unterminated or holds a byte outside
- * printable ASCII, aborts with a message on stderr.
+ * printable ASCII, aborts with a message on stderr; so does a plan that breaks
+ * a rule that keeps domains apart (a period or budget out of bounds, a reserved
+ * domain name, a map reaching into the top page, an executable map of a region
+ * another map may write without the code-sharing flag, a port of the kernel's
+ * own devices, a machine port without the machine flag).
  * Needs: plan_check() accepted @buf; @buf holds exactly @len bytes.
  * Returns: a number that depends on every byte read (so nothing is optimised away).
  */

@@ -3,9 +3,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include <bulkhead/abi/caps.h>
 #include <bulkhead/abi/layout.h>
 #include <bulkhead/abi/plan.h>
+#include <kernel/plan.h>
 
 #include "value.h"
 
@@ -31,6 +34,16 @@ static void check_domain_names(struct manifest *m)
 	for (size_t i = 0; i < m->n_domains; i++) {
 		const struct m_domain *d = &m->domains[i];
 		int first = manifest_find_domain(m, d->name);
+		if (d->name && (strcasecmp(d->name, BP_RESERVED_NAME_BULKHEAD) == 0 ||
+		                strcasecmp(d->name, BP_RESERVED_NAME_KERNEL) == 0)) {
+			diag_error(
+				m->diag, d->line,
+				"domain name '%s' is reserved: the console starts each line with "
+				"its domain's name and the kernel's lines start with 'bulkhead:', "
+				"so this domain could forge kernel lines; rename it",
+				d->name);
+			continue;
+		}
 		if (first >= 0 && (size_t)first < i)
 			diag_error(m->diag, d->line,
 			           "duplicate domain name '%s' (first declared at "
@@ -128,13 +141,13 @@ static bool map_in_user_half(struct manifest *m, const struct m_map *mp, uint64_
 {
 	char s[32];
 
-	if (mp->vaddr < BH_USER_TOP && size <= BH_USER_TOP - mp->vaddr)
+	if (mp->vaddr < BH_USER_MAP_END && size <= BH_USER_MAP_END - mp->vaddr)
 		return true;
 	diag_error(m->diag, mp->line,
-	           "map of '%s' at 0x%llx (%s) reaches past the end of the "
-	           "user half (0x%llx); choose a lower vaddr",
+	           "map of '%s' at 0x%llx (%s) reaches past 0x%llx, where mappings end (the top "
+	           "page of the user half is never mapped); choose a lower vaddr",
 	           mp->region, (unsigned long long)mp->vaddr, value_format_size(size, s, sizeof(s)),
-	           (unsigned long long)BH_USER_TOP);
+	           (unsigned long long)BH_USER_MAP_END);
 	return false;
 }
 
@@ -214,6 +227,72 @@ static void check_maps(struct manifest *m, struct m_domain *d)
 	free(placed);
 }
 
+/* The first map of region @r in domain @d whose rights include @rights, or NULL. */
+static const struct m_map *find_map(const struct m_domain *d, int r, uint32_t rights)
+{
+	for (size_t j = 0; j < d->n_maps; j++)
+		if (d->maps[j].region_idx == r && d->maps[j].rights_ok &&
+		    (d->maps[j].rights & rights))
+			return &d->maps[j];
+	return NULL;
+}
+
+/*
+ * A region writable in one domain and executable in another lets the writer put
+ * code into the executor: only with code-sharing="writable". Reported at the
+ * executable map, naming the first writer.
+ */
+static void check_code_sharing(struct manifest *m)
+{
+	for (size_t e = 0; e < m->n_domains; e++) {
+		const struct m_domain *ex = &m->domains[e];
+		for (size_t j = 0; j < ex->n_maps; j++) {
+			const struct m_map *x = &ex->maps[j];
+			if (x->region_idx < 0 || !x->rights_ok || !(x->rights & BH_RIGHT_EXEC) ||
+			    m->regions[x->region_idx].code_sharing)
+				continue;
+			for (size_t w = 0; w < m->n_domains; w++) {
+				const struct m_map *wm = w == e ? NULL :
+				                                  find_map(&m->domains[w],
+				                                           x->region_idx,
+				                                           BH_RIGHT_WRITE);
+				if (!wm)
+					continue;
+				diag_error(
+					m->diag, x->line,
+					"region '%s' is executable in domain '%s' and writable in "
+					"domain '%s' (line %d): the writer could inject code; map "
+					"it r there, or add code-sharing=\"writable\" to its "
+					"<region> if that is intended",
+					x->region, ex->name, m->domains[w].name, wm->line);
+				break;
+			}
+		}
+	}
+}
+
+/* Refuses a port of the kernel's own devices, and a machine port without machine="yes". */
+static void check_ioport_role(struct manifest *m, const struct m_ioport *io)
+{
+	uint32_t port = 0;
+	const struct plan_port_role *r = plan_port_role(io->base, io->count, &port);
+
+	if (!r || (r->rule == PLAN_PORT_MACHINE && io->machine))
+		return;
+	if (r->rule == PLAN_PORT_NEVER)
+		diag_error(m->diag, io->line,
+		           "ioports 0x%x..0x%x include port 0x%x, %s; no domain may have it: "
+		           "leave it out of the range",
+		           io->base, io->base + io->count - 1, port, r->role);
+	else
+		diag_error(m->diag, io->line,
+		           "ioports 0x%x..0x%x include port 0x%x, %s: a domain holding it "
+		           "controls the whole machine; add machine=\"yes\" to grant it "
+		           "knowingly (every domain is then reachable from this one), or leave "
+		           "it out",
+		           io->base, io->base + io->count - 1, port, r->role);
+}
+
 static void check_ioport_pair(struct manifest *m, const struct m_ioport *io,
                               const struct m_domain *od, const struct m_ioport *o)
 {
@@ -233,6 +312,8 @@ static void check_ioports(struct manifest *m)
 		for (size_t j = 0; j < m->domains[i].n_ioports; j++) {
 			const struct m_ioport *io = &m->domains[i].ioports[j];
 			size_t before = m->diag->n;
+			if (io->ok)
+				check_ioport_role(m, io);
 			for (size_t k = 0; io->ok && k <= i && m->diag->n == before; k++) {
 				size_t n = k == i ? j : m->domains[k].n_ioports;
 				for (size_t l = 0; l < n && m->diag->n == before; l++)
@@ -399,6 +480,7 @@ void check_manifest(struct manifest *m)
 	check_console(m);
 	for (size_t i = 0; i < m->n_domains; i++)
 		check_maps(m, &m->domains[i]);
+	check_code_sharing(m);
 	check_ioports(m);
 	for (size_t c = 0; id_lines && c < m->n_channels; c++)
 		check_channel(m, c, id_lines);

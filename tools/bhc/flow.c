@@ -15,12 +15,23 @@ bool flow_carries(const struct matrix_col *c, size_t a, size_t b)
 		return (x & MATRIX_WRITE) && (y & MATRIX_READ);
 	case MATRIX_RING:
 	case MATRIX_CHANNEL:
-	case MATRIX_IOPORT:
 		return x && y;
+	case MATRIX_IOPORT:
+		return x && (y || c->machine);
 	case MATRIX_KLOG:
 		return false;
 	}
 	return false;
+}
+
+const char *flow_hop_note(const struct matrix_col *c, size_t a, size_t b)
+{
+	if (c->kind == MATRIX_REGION && c->code_sharing && (c->cell[a] & MATRIX_WRITE) &&
+	    (c->cell[b] & MATRIX_EXEC))
+		return "code injection";
+	if (c->kind == MATRIX_IOPORT && c->machine)
+		return "machine control";
+	return NULL;
 }
 
 void flow_graph_build(struct flow_graph *g, const struct matrix *mx)
@@ -170,7 +181,9 @@ static void write_hop(FILE *f, const struct matrix *mx, size_t a, size_t b)
 	for (size_t c = 0; c < mx->n_cols; c++) {
 		if (!flow_carries(&mx->cols[c], a, b))
 			continue;
-		fprintf(f, "%s%s", first ? "" : "|", mx->cols[c].label);
+		const char *note = flow_hop_note(&mx->cols[c], a, b);
+		fprintf(f, "%s%s%s%s%s", first ? "" : "|", mx->cols[c].label, note ? " (" : "",
+		        note ? note : "", note ? ")" : "");
 		first = false;
 	}
 	fputs("]-> ", f);

@@ -35,10 +35,20 @@ struct flow_result {
  * Says whether resource @c carries information from domain @a to domain @b in one
  * hop: a map @a may write and @b may read; the two ends of a ring or of a
  * channel (both ways, whatever the channel's rights: a signal is a one-bit
- * flow, and so is its absence); I/O ports held by both. The kernel log carries
- * nothing between domains (the kernel writes it). Needs: @a != @b.
+ * flow, and so is its absence); I/O ports held by both; a machine port range
+ * (machine="yes") from its holder to every domain, since it can reset or
+ * reconfigure the machine. The kernel log carries nothing between domains (the
+ * kernel writes it). Needs: @a != @b.
  */
 bool flow_carries(const struct matrix_col *c, size_t a, size_t b);
+
+/**
+ * Names what hop @a -> @b over @c is beyond a data flow: "code injection" when
+ * @a may write a code-sharing region that @b may execute, "machine control"
+ * over a machine port range. Needs: flow_carries(@c, @a, @b). Returns: the
+ * phrase, or NULL for an ordinary hop.
+ */
+const char *flow_hop_note(const struct matrix_col *c, size_t a, size_t b);
 
 /** Fills @g with every one-hop flow of @mx. */
 void flow_graph_build(struct flow_graph *g, const struct matrix *mx);
@@ -55,7 +65,8 @@ void flow_query(const struct flow_graph *g, size_t from, size_t to, int guard,
 
 /**
  * Writes path @p of @hops hops as "a -[region:x|chan:y]-> b -[ring:z]-> c":
- * every resource that carries the hop, in matrix column order.
+ * every resource that carries the hop, in matrix column order, with its note
+ * in parentheses (flow_hop_note): "region:jit (code injection)".
  */
 void flow_write_path(FILE *f, const struct matrix *mx, const uint8_t *p, size_t hops);
 

@@ -241,6 +241,16 @@ static void legend_item(FILE *f, const char *bg, const char *sample, const char 
 	fprintf(f, "<td align=\"left\"><font point-size=\"9\">%s</font></td></tr>\n", meaning);
 }
 
+/* Whether @mx has a column of @kind that is a machine port or a code-sharing region (@special). */
+static bool has_col(const struct matrix *mx, enum matrix_kind kind, bool special)
+{
+	for (size_t c = 0; c < mx->n_cols; c++)
+		if (mx->cols[c].kind == kind &&
+		    (mx->cols[c].machine || mx->cols[c].code_sharing) == special)
+			return true;
+	return false;
+}
+
 static void write_legend(struct dot *d)
 {
 	FILE *f = d->f;
@@ -261,6 +271,14 @@ static void write_legend(struct dot *d)
 	            "each domain's output ring to the console");
 	legend_item(f, NULL, "klog, dotted", "kernel log: the kernel writes, the console reads");
 	legend_item(f, IO_FILL, "I/O ports", "a port range and its one owner");
+	if (has_col(&d->mx, MATRIX_IOPORT, true))
+		legend_item(f, NULL,
+		            "<font color=\"" IO_COLOR "\"><b>io:... (machine control)</b></font>",
+		            "a machine port: its owner reaches every domain");
+	if (has_col(&d->mx, MATRIX_REGION, true))
+		legend_item(f, NULL,
+		            "<font color=\"" REGION_COLOR "\"><b>... code injection</b></font>",
+		            "a code-sharing region: the writer's code runs in the executor");
 	if (d->flow)
 		legend_item(f, NULL, "<font color=\"" RED "\"><b>red</b></font>",
 		            "every shortest path of the flow");
@@ -326,10 +344,12 @@ static void write_ioport_node(struct dot *d, const struct matrix_col *c)
 	fprintf(f, ", shape=box, style=filled, fillcolor=\"%s\", color=\"%s\", ", IO_FILL,
 	        IO_COLOR);
 	if (c->size == 1)
-		fprintf(f, "label=<I/O port<br/>0x%x>", c->base);
+		fprintf(f, "label=<I/O port<br/>0x%x%s>", c->base,
+		        c->machine ? "<br/>machine control" : "");
 	else
-		fprintf(f, "label=<I/O ports<br/>0x%x..0x%llx>", c->base,
-		        (unsigned long long)(c->base + c->size - 1));
+		fprintf(f, "label=<I/O ports<br/>0x%x..0x%llx%s>", c->base,
+		        (unsigned long long)(c->base + c->size - 1),
+		        c->machine ? "<br/>machine control" : "");
 	write_look(f, other_look(d), true);
 	fputs("];\n", f);
 }
@@ -410,10 +430,15 @@ static void write_region_pair(struct dot *d, const struct matrix_col *c, size_t 
 	}
 	snprintf(id, sizeof(id), "edge_region_%s_%s_%s", c->name, dom_name(d, a), dom_name(d, b));
 	edge_head(d, dom_name(d, a), dom_name(d, b), id);
-	fprintf(d->f, ", color=\"%s\", fontcolor=\"%s\", label=\"%s (%s %s %s)\"%s", REGION_COLOR,
-	        REGION_COLOR, c->label, matrix_cell_name(c->kind, c->cell[a]),
-	        ab && ba ? "<->" : "->", matrix_cell_name(c->kind, c->cell[b]),
-	        ab && ba ? ", dir=both" : "");
+	const char *note = flow_hop_note(c, a, b);
+	if (!note && ba)
+		note = flow_hop_note(c, b, a);
+	fprintf(d->f, ", color=\"%s\", fontcolor=\"%s\", label=\"%s (%s %s %s)%s%s\"%s",
+	        REGION_COLOR, REGION_COLOR, c->label, matrix_cell_name(c->kind, c->cell[a]),
+	        ab && ba ? "<->" : "->", matrix_cell_name(c->kind, c->cell[b]), note ? " " : "",
+	        note ? note : "", ab && ba ? ", dir=both" : "");
+	if (note)
+		fputs(", style=bold", d->f);
 	write_look(d->f, hop_look(d, a, b, ab && ba), false);
 	fputs("];\n", d->f);
 }
@@ -510,6 +535,24 @@ static void write_channel(struct dot *d, const struct matrix_col *c)
 	fputs("];\n", d->f);
 }
 
+/* A machine port range reaches every domain: one bold edge from its owner to each other. */
+static void write_machine_edges(struct dot *d, const struct matrix_col *c, size_t owner)
+{
+	char id[160];
+
+	for (size_t n = 0; n < d->mx.n_domains; n++) {
+		if (n == owner)
+			continue;
+		snprintf(id, sizeof(id), "edge_machine_0x%x_%llu_%s", c->base,
+		         (unsigned long long)c->size, dom_name(d, n));
+		edge_head(d, dom_name(d, owner), dom_name(d, n), id);
+		fprintf(d->f, ", style=bold, color=\"%s\", fontcolor=\"%s\", label=\"%s (%s)\"",
+		        IO_COLOR, IO_COLOR, c->label, flow_hop_note(c, owner, n));
+		write_look(d->f, hop_look(d, owner, n, false), false);
+		fputs("];\n", d->f);
+	}
+}
+
 static void write_ioport_edge(struct dot *d, const struct matrix_col *c)
 {
 	size_t owner = holder(c, d->mx.n_domains, MATRIX_READ, -1);
@@ -522,6 +565,8 @@ static void write_ioport_edge(struct dot *d, const struct matrix_col *c)
 	        IO_COLOR);
 	write_look(d->f, other_look(d), false);
 	fputs("];\n", d->f);
+	if (c->machine)
+		write_machine_edges(d, c, owner);
 }
 
 static void write_klog(struct dot *d, const struct matrix_col *c)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <bulkhead/abi/layout.h>
+#include <kernel/sha256.h>
 
 #include "value.h"
 
@@ -268,6 +269,24 @@ static bool check_segments(struct elf_view *v, struct m_image *img, struct refus
 	return true;
 }
 
+/* Hashes the whole file @f, as the kernel hashes the boot module. */
+static bool hash_file(FILE *f, struct m_image *img, struct refusal *why)
+{
+	unsigned char buf[65536];
+	struct sha256 s;
+	size_t n;
+
+	sha256_init(&s);
+	rewind(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sha256_update(&s, buf, n);
+	sha256_final(&s, img->sha256);
+	if (!ferror(f))
+		return true;
+	snprintf(why->text, sizeof(why->text), "cannot be read");
+	return false;
+}
+
 static bool inspect(const char *path, struct m_image *img, struct refusal *why)
 {
 	struct elf_view *v = calloc(1, sizeof(*v));
@@ -279,7 +298,8 @@ static bool inspect(const char *path, struct m_image *img, struct refusal *why)
 		snprintf(why->text, sizeof(why->text), "cannot be read");
 	else {
 		v->file_size = (uint64_t)st.st_size;
-		ok = read_header(f, v, why) && read_phdrs(f, v, why) && check_segments(v, img, why);
+		ok = read_header(f, v, why) && read_phdrs(f, v, why) &&
+		     check_segments(v, img, why) && hash_file(f, img, why);
 	}
 	if (f)
 		fclose(f);

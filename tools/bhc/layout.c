@@ -189,7 +189,8 @@ static void build_regions(const struct manifest *m, struct layout *l)
 {
 	l->regions = table(m->n_regions + l->n_rings + 1, sizeof(*l->regions));
 	for (size_t i = 0; i < m->n_regions; i++)
-		add_region(l, m->regions[i].name, m->regions[i].size, 0);
+		add_region(l, m->regions[i].name, m->regions[i].size,
+		           m->regions[i].code_sharing ? BP_REGION_WX_SHARED : 0);
 	for (size_t i = 0; i < l->n_rings; i++) {
 		l->rings[i].region = (uint32_t)l->n_regions;
 		add_region(l, l->rings[i].region_name, l->rings[i].size, BP_REGION_RING);
@@ -340,6 +341,7 @@ static void build_ioports(const struct manifest *m, struct layout *l, uint32_t d
 		struct bp_ioport *io = &l->ioports[l->n_ioports++];
 		io->base = (uint16_t)md->ioports[k].base;
 		io->count = (uint16_t)md->ioports[k].count;
+		io->flags = md->ioports[k].machine ? BP_IOPORT_MACHINE : 0;
 	}
 	l->domains[d].n_ioports = (uint32_t)md->n_ioports;
 }
@@ -357,6 +359,8 @@ static void build_domain_record(const struct manifest *m, struct layout *l, uint
 	bd->budget_us = md->budget_us;
 	bd->period_us = md->period_us;
 	bd->priority = md->priority;
+	bd->flags = md->ssbd ? BP_DOMAIN_SSBD : 0;
+	memcpy(bd->image_sha256, md->img.sha256, sizeof(bd->image_sha256));
 }
 
 /* ---- start info ---- */

@@ -64,8 +64,9 @@ struct layout {
 };
 
 /**
- * Builds every plan table from @m: wires a stdout ring from each domain to the
- * console and the kernel log into it, picks channel ids for rings and the log
+ * Builds every plan table from @m (each domain record with its image's SHA-256
+ * and flags, regions and ioport ranges with theirs): wires a stdout ring from
+ * each domain to the console and the kernel log into it, picks channel ids for rings and the log
  * (from 63 down), places rings in the ring area, assigns capability slots and
  * writes each domain's start-info page; then checks the kernel's limits, the
  * start-info capacity and the memory total.

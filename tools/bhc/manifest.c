@@ -184,17 +184,43 @@ static bool get_bounded(struct manifest *m, xmlNodePtr n, const char *an, const 
 	return true;
 }
 
+/*
+ * Reads the attribute @an of @n, which may be @yes or @no (the default when it
+ * is missing) into *@on. Returns false after reporting any other value (@owner
+ * names the element, e.g. " of domain 'x'").
+ */
+static bool get_switch(struct manifest *m, xmlNodePtr n, const char *an, const char *owner,
+                       const char *yes, const char *no, bool *on)
+{
+	const char *v = attr(m, n, an);
+
+	*on = v && strcmp(v, yes) == 0;
+	if (!v || *on || strcmp(v, no) == 0)
+		return true;
+	diag_error(m->diag, line_of(n), "%s '%s'%s is not valid; use %s or %s (the default)", an, v,
+	           owner, yes, no);
+	return false;
+}
+
 /* ---- elements ---- */
 
 static void parse_region(struct manifest *m, xmlNodePtr n)
 {
 	struct m_region *r = arena_vec_push((void **)&m->regions, &m->n_regions, sizeof(*r));
+	const char *sharing;
 	char what[96];
 
 	r->line = line_of(n);
 	r->name = get_name(m, n, "name", "region name");
 	snprintf(what, sizeof(what), " of region '%s'", r->name ? r->name : "?");
 	r->size_ok = get_size(m, n, "size", what, SIZE_PAGES, &r->size);
+	sharing = attr(m, n, "code-sharing");
+	r->code_sharing = sharing && strcmp(sharing, "writable") == 0;
+	if (sharing && !r->code_sharing)
+		diag_error(m->diag, r->line,
+		           "code-sharing '%s'%s is not valid; the only value is writable (the "
+		           "region may be writable in one domain and executable in another)",
+		           sharing, what);
 }
 
 static void parse_map(struct manifest *m, struct m_domain *d, xmlNodePtr n)
@@ -245,7 +271,8 @@ static void parse_ioport(struct manifest *m, struct m_domain *d, xmlNodePtr n)
 	int line = line_of(n);
 
 	io->line = line;
-	if (!base || !count)
+	if (!get_switch(m, n, "machine", " of this <ioport>", "yes", "no", &io->machine) || !base ||
+	    !count)
 		return;
 	if (!value_number(base, &b) || b > 0xffff)
 		diag_error(m->diag, line,
@@ -267,6 +294,31 @@ static void parse_ioport(struct manifest *m, struct m_domain *d, xmlNodePtr n)
 		io->ok = true;
 	io->base = (uint32_t)b;
 	io->count = (uint32_t)c;
+}
+
+/* The kernel counts budgets in timer cycles: a period over 10 s or a budget under
+ * 10 us is refused (BP_MAX_PERIOD_US, BP_MIN_BUDGET_US). Returns false after an error. */
+static bool sched_in_bounds(struct manifest *m, const struct m_domain *d, const char *dn)
+{
+	char v[32], lim[32];
+
+	if (d->period_us > BP_MAX_PERIOD_US) {
+		diag_error(m->diag, d->line,
+		           "period of domain '%s' (%s) is longer than the longest period, %s; "
+		           "make it at most %s",
+		           dn, value_format_time(d->period_us, v, sizeof(v)),
+		           value_format_time(BP_MAX_PERIOD_US, lim, sizeof(lim)), lim);
+		return false;
+	}
+	if (d->budget_us < BP_MIN_BUDGET_US) {
+		diag_error(m->diag, d->line,
+		           "budget of domain '%s' (%s) is shorter than the shortest budget, %s; "
+		           "make it at least %s",
+		           dn, value_format_time(d->budget_us, v, sizeof(v)),
+		           value_format_time(BP_MIN_BUDGET_US, lim, sizeof(lim)), lim);
+		return false;
+	}
+	return true;
 }
 
 static void parse_sched(struct manifest *m, struct m_domain *d, xmlNodePtr n, const char *dn)
@@ -293,6 +345,8 @@ static void parse_sched(struct manifest *m, struct m_domain *d, xmlNodePtr n, co
 		           "(%s); make the budget at most the period",
 		           dn, value_format_time(d->budget_us, b, sizeof(b)),
 		           value_format_time(d->period_us, p, sizeof(p)));
+	else if (ok_b && ok_p && !sched_in_bounds(m, d, dn))
+		ok_b = false;
 	d->sched_ok = (!has_b && !has_p) || (ok_b && ok_p && d->budget_us <= d->period_us);
 	if (!d->sched_ok)
 		d->budget_us = d->period_us = 0;
@@ -394,6 +448,7 @@ static void parse_domain(struct manifest *m, xmlNodePtr n)
 	parse_sched(m, d, n, dn);
 	parse_memory(m, d, n, dn);
 	parse_role(m, d, n, dn);
+	get_switch(m, n, "ssbd", what, "on", "off", &d->ssbd);
 	for (xmlNodePtr c = n->children; c; c = c->next) {
 		if (is_elem(c, "map"))
 			parse_map(m, d, c);

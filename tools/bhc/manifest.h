@@ -23,6 +23,7 @@ struct m_region {
 	const char *name;
 	uint64_t size;
 	bool size_ok;
+	bool code_sharing; /* code-sharing="writable": writable here, executable there */
 };
 
 struct m_map {
@@ -39,6 +40,7 @@ struct m_ioport {
 	int line;
 	uint32_t base, count;
 	bool ok;
+	bool machine; /* machine="yes": may hold ports that control the whole machine */
 };
 
 /* Facts about a domain's ELF image, filled in by image_check. */
@@ -47,6 +49,7 @@ struct m_image {
 	char *path;           /* absolute path of the ELF file */
 	uint64_t pages_bytes; /* page-rounded bytes of its loadable segments */
 	uint64_t n_segments;
+	uint8_t sha256[32]; /* of the whole file, as the kernel checks it */
 };
 
 /* What a domain is for, in the system picture: role="..." or a default (manifest_role). */
@@ -64,6 +67,7 @@ struct m_domain {
 	uint64_t stack, heap;
 	bool stack_ok, heap_ok;
 	bool console; /* image is "console": the console service */
+	bool ssbd;    /* ssbd="on": no speculative store bypass while it runs */
 	struct m_map *maps;
 	size_t n_maps;
 	struct m_ioport *ioports;

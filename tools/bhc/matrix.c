@@ -33,6 +33,7 @@ static void add_regions(struct matrix *mx, const struct manifest *m)
 		struct matrix_col *c = add_col(mx, MATRIX_REGION, r->name, r->line);
 		snprintf(c->label, sizeof(c->label), "region:%s", r->name);
 		c->size = r->size;
+		c->code_sharing = r->code_sharing;
 		for (size_t d = 0; d < mx->n_domains; d++)
 			for (size_t j = 0; j < m->domains[d].n_maps; j++)
 				if (m->domains[d].maps[j].region_idx == (int)i)
@@ -83,6 +84,7 @@ static void add_ioports(struct matrix *mx, const struct manifest *m)
 			snprintf(c->label, sizeof(c->label), "io:0x%x+%u", io->base, io->count);
 			c->base = io->base;
 			c->size = io->count;
+			c->machine = io->machine;
 			c->cell[d] = MATRIX_READ | MATRIX_WRITE;
 		}
 	}
@@ -198,12 +200,31 @@ static void print_legend(FILE *f, const struct matrix *mx)
 	      f);
 }
 
+/* One line for each column whose hops are more than data flows: code injection, machine control. */
+static void print_notes(FILE *f, const struct matrix *mx)
+{
+	for (size_t c = 0; c < mx->n_cols; c++) {
+		const struct matrix_col *col = &mx->cols[c];
+		if (col->kind == MATRIX_REGION && col->code_sharing)
+			fprintf(f,
+			        "  %s is code-sharing: code written through rw runs where it is rx "
+			        "(code injection)\n",
+			        col->label);
+		else if (col->kind == MATRIX_IOPORT && col->machine)
+			fprintf(f,
+			        "  %s controls the machine: its holder reaches every domain (machine "
+			        "control)\n",
+			        col->label);
+	}
+}
+
 void matrix_print(FILE *f, const struct matrix *mx, size_t width)
 {
 	size_t head_w = domain_width(mx);
 	size_t first = 0;
 
 	print_legend(f, mx);
+	print_notes(f, mx);
 	if (mx->n_cols == 0) {
 		fputs("\n(no resources)\n", f);
 		return;

@@ -28,11 +28,13 @@ enum matrix_kind { MATRIX_REGION, MATRIX_RING, MATRIX_CHANNEL, MATRIX_IOPORT, MA
 struct matrix_col {
 	enum matrix_kind kind;
 	char label[MATRIX_LABEL_LEN]; /* region:NAME, ring:NAME, chan:NAME, io:0xBASE+N, klog */
-	const char *name; /* its name; a stdout ring: the client; NULL: unnamed channel, ports */
-	int line;         /* where the manifest declares it (0: added by bhc) */
-	bool is_stdout;   /* a stdout ring, wired by bhc */
-	uint64_t size;    /* region and ring bytes; I/O port count */
-	uint32_t base;    /* first I/O port */
+	const char *name;  /* its name; a stdout ring: the client; NULL: unnamed channel, ports */
+	int line;          /* where the manifest declares it (0: added by bhc) */
+	bool is_stdout;    /* a stdout ring, wired by bhc */
+	uint64_t size;     /* region and ring bytes; I/O port count */
+	uint32_t base;     /* first I/O port */
+	bool code_sharing; /* region: code-sharing="writable" (written here, run there) */
+	bool machine;      /* I/O ports: machine="yes", they control the whole machine */
 	uint8_t cell[BP_MAX_DOMAINS]; /* MATRIX_* rights of each domain */
 };
 
@@ -61,8 +63,9 @@ void matrix_free(struct matrix *mx);
 const char *matrix_cell_name(enum matrix_kind kind, uint8_t cell);
 
 /**
- * Writes the matrix as aligned plain text to @f: a legend, then one row per
- * domain and one column per resource. Wider than @width characters, the
+ * Writes the matrix as aligned plain text to @f: a legend (with a line for each
+ * code-sharing region and machine port range), then one row per domain and one
+ * column per resource. Wider than @width characters, the
  * columns are split into groups, each printed as its own table with the
  * domain column repeated. Needs: @mx built.
  */

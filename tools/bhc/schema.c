@@ -16,11 +16,11 @@ struct elem_info {
 
 static const struct elem_info elems[] = {
 	{"system", NULL, "name, memory", "region, domain, channel, ring, policy"},
-	{"region", "system", "name, size", NULL},
-	{"domain", "system", "name, image, priority, budget, period, stack, heap, role",
+	{"region", "system", "name, size, code-sharing", NULL},
+	{"domain", "system", "name, image, priority, budget, period, stack, heap, role, ssbd",
          "map, ioport"},
 	{"map", "domain", "region, vaddr, perms", NULL},
-	{"ioport", "domain", "base, count", NULL},
+	{"ioport", "domain", "base, count, machine", NULL},
 	{"channel", "system", "name", "end"},
 	{"end", "channel", "domain, id, rights", NULL},
 	{"ring", "system", "name, client, server, size", NULL},

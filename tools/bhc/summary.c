@@ -33,10 +33,11 @@ static void print_domain_head(FILE *f, const struct manifest *m, const struct la
 	fprintf(f, "\ndomain %s (image %s%s): priority %u, ", bd->name, bd->image,
 	        (int)d == m->console ? ", console service" : "", bd->priority);
 	if (bd->budget_us)
-		fprintf(f, "budget %s per %s\n", value_format_time(bd->budget_us, a, sizeof(a)),
+		fprintf(f, "budget %s per %s", value_format_time(bd->budget_us, a, sizeof(a)),
 		        value_format_time(bd->period_us, b, sizeof(b)));
 	else
-		fprintf(f, "no budget\n");
+		fprintf(f, "no budget");
+	fprintf(f, "%s\n", bd->flags & BP_DOMAIN_SSBD ? ", ssbd on" : "");
 	fprintf(f,
 	        "  memory %s: image %s, stack %s, heap %s, start info 4 KiB, page tables %s"
 	        "%s%s\n",
@@ -45,15 +46,29 @@ static void print_domain_head(FILE *f, const struct manifest *m, const struct la
 	        ld->extra_bytes ? SZ(ld->extra_bytes, a) : "");
 }
 
-static void print_entry(FILE *f, const struct bh_info_entry *e)
+/* What the manifest adds to entry @e of domain @d: a code-sharing region, a machine port. */
+static const char *entry_note(const struct manifest *m, uint32_t d, const struct bh_info_entry *e)
+{
+	const struct m_domain *md = &m->domains[d];
+	int r = manifest_find_region(m, e->name);
+
+	if (e->kind == BH_RES_MAP && r >= 0 && m->regions[r].code_sharing)
+		return ", code-sharing";
+	for (size_t k = 0; e->kind == BH_RES_IOPORT && k < md->n_ioports; k++)
+		if (md->ioports[k].base == e->vaddr && md->ioports[k].machine)
+			return ", machine control";
+	return "";
+}
+
+static void print_entry(FILE *f, const struct bh_info_entry *e, const char *note)
 {
 	char s[32];
 
 	switch (e->kind) {
 	case BH_RES_MAP:
-		fprintf(f, "  map %s %s at 0x%llx (%s), slot %u\n", e->name,
+		fprintf(f, "  map %s %s at 0x%llx (%s)%s, slot %u\n", e->name,
 		        value_perms_name(e->flags), (unsigned long long)e->vaddr, SZ(e->size, s),
-		        e->slot);
+		        note, e->slot);
 		break;
 	case BH_RES_CHANNEL:
 		fprintf(f, "  channel %s: id %u, peer %s, %s, slot %u\n", e->name, e->bit, e->peer,
@@ -65,9 +80,9 @@ static void print_entry(FILE *f, const struct bh_info_entry *e)
 		        (unsigned long long)e->vaddr, e->bit, e->slot);
 		break;
 	case BH_RES_IOPORT:
-		fprintf(f, "  ioport 0x%llx..0x%llx (%llu ports), slot %u\n",
+		fprintf(f, "  ioport 0x%llx..0x%llx (%llu ports%s), slot %u\n",
 		        (unsigned long long)e->vaddr, (unsigned long long)(e->vaddr + e->size - 1),
-		        (unsigned long long)e->size, e->slot);
+		        (unsigned long long)e->size, note, e->slot);
 		break;
 	case BH_RES_KLOG:
 		fprintf(f, "  klog r at 0x%llx (%s), id %u\n", (unsigned long long)e->vaddr,
@@ -103,7 +118,8 @@ void summary_print(FILE *f, const struct manifest *m, const struct layout *l)
 	for (uint32_t d = 0; d < l->n_domains; d++) {
 		print_domain_head(f, m, l, d);
 		for (uint32_t k = 0; k < l->infos[d].n_entries; k++)
-			print_entry(f, &l->infos[d].entries[k]);
+			print_entry(f, &l->infos[d].entries[k],
+			            entry_note(m, d, &l->infos[d].entries[k]));
 	}
 	print_signals(f, m, l);
 }

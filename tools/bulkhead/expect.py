@@ -24,6 +24,32 @@ Directives for the machine itself:
                                  serial line matches REGEX; repeatable
     qemu-args ARGS...            more QEMU flags, from the allow-list qemu.EXTRA_FLAGS;
                                  repeatable
+
+Edits of the compiled plan and images (`image test` only), performed in file
+order after corrupt-plan, so that a test can hand the kernel what bhc never
+writes:
+
+    plan-set domain|region NAME FIELD VALUE
+                           set a field of the domain or region named NAME
+    plan-set map|ioport DOMAIN INDEX FIELD VALUE
+                           set a field of map or ioport range INDEX (0-based,
+                           in that domain's order) of domain DOMAIN
+    image-patch IMAGE OFFSET HEXBYTES
+                           overwrite bytes of image IMAGE (a module name) at
+                           file offset OFFSET
+    image-segment IMAGE N FIELD VALUE
+                           set a field (vaddr, paddr, offset, filesz, memsz,
+                           flags, align) of the N-th loadable segment of IMAGE
+    reseal-plan crc        recompute the plan's CRC-32
+    reseal-plan images     first write each domain's image_sha256 from its
+                           (edited) image, so that the kernel's own ELF checks
+                           are reached, then recompute the CRC-32
+
+FIELD is a field of abi/plan.h's record (domain: name, image, budget_us,
+period_us, flags, image_sha256, ...; region: name, size, flags; map: vaddr,
+region, rights; ioport: base, count, flags). VALUE is a decimal or 0x number,
+a name for name fields and for a map's region, or 64 hex digits for
+image_sha256. An edited image is a copy in the test's directory.
 """
 
 import os
@@ -32,6 +58,7 @@ import re
 import mitigations
 import monitor
 import qemu
+import plan
 from qemu import FIRMWARES, MEDIA
 
 DEFAULT_TIMEOUT = 300.0
@@ -96,6 +123,7 @@ class Spec:
         self.corrupt_offsets = []
         self.image = "test"
         self.boots = []  # [(firmware, medium)]; none given: [DEFAULT_BOOT]
+        self.plan_edits = []  # [plan.Edit], in file order
 
 
 def _number(text, convert, what, line):
@@ -146,8 +174,18 @@ def _directive(spec, word, arg, line):
         spec.image = arg
     elif word == "boot":
         spec.boots.append(_boot(spec, arg, line))
+    elif word in plan.EDIT_DIRECTIVES:
+        spec.plan_edits.append(_plan_edit(word, arg, line))
     else:
         raise ExpectError("expect:%d: unknown directive %r" % (line, word))
+
+
+def _plan_edit(word, arg, line):
+    """Parses a plan or image edit (plan.EDIT_DIRECTIVES); raises ExpectError if it is bad."""
+    try:
+        return plan.parse_edit(word, arg)
+    except ValueError as err:
+        raise ExpectError("expect:%d: %s" % (line, err))
 
 
 def _boot(spec, arg, line):
@@ -213,6 +251,9 @@ def parse(text, path):
     if spec.image == "deploy" and spec.corrupt_offsets:
         raise ExpectError("expect: corrupt-plan needs `image test`: `bulkhead image` refuses"
                           " a damaged plan")
+    if spec.image == "deploy" and spec.plan_edits:
+        raise ExpectError("expect: %s needs `image test`: `bulkhead image` ships what bhc"
+                          " compiled" % spec.plan_edits[0].word)
     spec.boots = spec.boots or [DEFAULT_BOOT]
     return spec
 

@@ -123,6 +123,14 @@ def _watch(machine, matcher, timeout, log, mon=None):
         qemu.describe_exit(status, machine.stderr_text()), matcher.missing_text())
 
 
+def _edit_plan(spec, compiled, workdir, log):
+    """Performs the expect file's plan and image edits, if any, and logs them."""
+    if not spec.plan_edits:
+        return
+    log.write("".join("# %r\n" % edit for edit in spec.plan_edits))
+    plan.apply_edits(compiled, spec.plan_edits, workdir)
+
+
 def _build(spec, workdir, log):
     """Builds the ISO the test boots: the test ISO, or `bulkhead image`'s (`image deploy`),
     its kernel booting with spec.mitigations.
@@ -137,6 +145,7 @@ def _build(spec, workdir, log):
     compiled = plan.compile_manifest(spec.manifest, workdir, exit_when_idle=True)
     for offset in spec.corrupt_offsets:
         plan.corrupt(compiled.plan_path, offset)
+    _edit_plan(spec, compiled, workdir, log)
     path = iso.make_iso(workdir, compiled, spec.mitigations)
     return path, {"@PLAN_CRC32@": iso.crc_text(iso.plan_checksum(compiled.plan_path))}
 

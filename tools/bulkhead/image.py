@@ -35,10 +35,11 @@ class ImageInfo:
     """What `bulkhead image` wrote: the file and what identifies it."""
 
     def __init__(self, path, system, plan_crc, volume_id, size, sha256, layout,
-                 mitigation_mode="auto"):
+                 mitigation_mode="auto", plan_sha256=None):
         self.path = path
         self.system = system
         self.plan_crc = plan_crc
+        self.plan_sha256 = plan_sha256  # the kernel prints it on its boot line
         self.volume_id = volume_id
         self.size = size
         self.sha256 = sha256
@@ -271,7 +272,8 @@ def build(manifest, output, workdir, mitigation_mode="auto"):
         if os.path.exists(temp):
             os.unlink(temp)
     return ImageInfo(path, compiled.system_name, crc, volume_id(compiled.system_name), size,
-                     digest, layout, mitigation_mode)
+                     digest, layout, mitigation_mode,
+                     hashlib.sha256(plan_data).hexdigest())
 
 
 def _kernel_args_text(mode):
@@ -283,13 +285,17 @@ def _kernel_args_text(mode):
 def describe(info):
     """Returns the lines `bulkhead image` prints about @info."""
     crc = iso.crc_text(info.plan_crc)
-    return ["bulkhead: wrote %s: one ISO for BIOS and UEFI, to boot from a CD or written"
-            " raw to a USB stick" % rel(info.path),
-            "  system:      %s" % info.system,
-            "  plan crc32:  %s  (GRUB prints it on COM1 at every boot)" % crc,
-            "  volume id:   %s" % info.volume_id,
-            "  boots:       CD: El Torito %s; USB stick: %s" % (" + ".join(info.entries),
-                                                              " + ".join(info.tables)),
-            "  mitigations: %s%s" % (info.mitigations, _kernel_args_text(info.mitigations)),
-            "  size:        %d bytes (%.1f MiB)" % (info.size, info.size / 1048576.0),
-            "  sha256:      %s" % info.sha256]
+    lines = ["bulkhead: wrote %s: one ISO for BIOS and UEFI, to boot from a CD or written"
+             " raw to a USB stick" % rel(info.path),
+             "  system:      %s" % info.system,
+             "  plan crc32:  %s  (GRUB prints it on COM1 at every boot)" % crc]
+    if info.plan_sha256:
+        lines.append("  plan sha256: %s  (the kernel prints it on its boot line)"
+                     % info.plan_sha256)
+    return lines + ["  volume id:   %s" % info.volume_id,
+                    "  boots:       CD: El Torito %s; USB stick: %s"
+                    % (" + ".join(info.entries), " + ".join(info.tables)),
+                    "  mitigations: %s%s" % (info.mitigations,
+                                             _kernel_args_text(info.mitigations)),
+                    "  size:        %d bytes (%.1f MiB)" % (info.size, info.size / 1048576.0),
+                    "  sha256:      %s" % info.sha256]

@@ -1,7 +1,11 @@
 """Running the manifest compiler (bhc) and handling the boot plan it writes."""
 
+import hashlib
 import os
+import re
+import shutil
 import struct
+import zlib
 
 from util import BHC, IMAGE_DIR, MEMORY, ROOT, Failure, rel, run_quiet
 
@@ -105,4 +109,284 @@ def corrupt(plan_path, offset):
             raise Failure("corrupt-plan %d: the plan has only %d bytes" % (offset, len(data)))
         data[offset] ^= 0xFF
         f.seek(0)
+        f.write(data)
+
+
+
+# ---- editing a compiled plan and its images (system tests of the kernel's checks) ----
+#
+# A system test may change the plan or an image after bhc compiled them, to
+# show that the kernel refuses what bhc would never write. The directives (see
+# expect.py) become Edit objects: parse_edit() checks one when the expect
+# file is read, apply_edits() performs them in order on the compiled files.
+
+EDIT_DIRECTIVES = ("plan-set", "image-patch", "image-segment", "reseal-plan")
+
+# struct bp_header: {offset, count} of each table at these bytes; version,
+# total_size and checksum (abi/plan.h).
+_TABLES = {"domain": 64, "region": 72, "map": 80, "ioport": 104}
+_VERSION_AT, _TOTAL_AT, _CRC_AT = 8, 16, 20
+
+# Records (abi/plan.h): kind -> (record size, {field: (byte offset, struct format)}).
+RECORDS = {
+    "domain": (160, {"name": (0, "32s"), "image": (32, "32s"), "stack_size": (64, "<Q"),
+                     "heap_size": (72, "<Q"), "budget_us": (80, "<Q"),
+                     "period_us": (88, "<Q"), "priority": (96, "<I"),
+                     "first_map": (100, "<I"), "n_maps": (104, "<I"),
+                     "first_cap": (108, "<I"), "n_caps": (112, "<I"),
+                     "first_ioport": (116, "<I"), "n_ioports": (120, "<I"),
+                     "flags": (124, "<I"), "image_sha256": (128, "32s")}),
+    "region": (48, {"name": (0, "32s"), "size": (32, "<Q"), "flags": (40, "<I"),
+                    "reserved": (44, "<I")}),
+    "map": (16, {"vaddr": (0, "<Q"), "region": (8, "<I"), "rights": (12, "<I")}),
+    "ioport": (8, {"base": (0, "<H"), "count": (2, "<H"), "flags": (4, "<I")}),
+}
+
+# ELF64 program header fields: name -> (byte offset, struct format).
+SEGMENT_FIELDS = {"flags": (4, "<I"), "offset": (8, "<Q"), "vaddr": (16, "<Q"),
+                  "paddr": (24, "<Q"), "filesz": (32, "<Q"), "memsz": (40, "<Q"),
+                  "align": (48, "<Q")}
+_PT_LOAD = 1
+
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,31}$")
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+class Edit:
+    """One edit of a compiled plan or image: the directive word and its checked arguments."""
+
+    def __init__(self, word, args):
+        self.word = word
+        self.args = args
+
+    def __repr__(self):
+        shown = [("0x%x" % a if a > 9 else str(a)) if isinstance(a, int) else
+                 a.hex() if isinstance(a, bytes) else str(a)
+                 for a in self.args if a is not None]
+        return " ".join([self.word] + shown)
+
+
+def _int(text, what):
+    """Parses a decimal or 0x number, at least 0; raises ValueError naming @what."""
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise ValueError("%s %r is not a number" % (what, text))
+    if value < 0:
+        raise ValueError("%s %r is negative" % (what, text))
+    return value
+
+
+def _value(fmt, field, text):
+    """Converts @text for a field of struct format @fmt: a number, a name, or 64 hex digits."""
+    if field == "image_sha256":
+        if not _SHA256.match(text):
+            raise ValueError("image_sha256 %r is not 64 hex digits" % text)
+        return bytes.fromhex(text)
+    if fmt == "32s":
+        if len(text.encode()) > 31:
+            raise ValueError("%s %r is longer than 31 bytes" % (field, text))
+        return text
+    value = _int(text, field)
+    if value >= 1 << (8 * struct.calcsize(fmt)):
+        raise ValueError("%s %s does not fit into the field" % (field, text))
+    return value
+
+
+def _parse_plan_set(words):
+    """plan-set domain|region NAME FIELD VALUE, plan-set map|ioport DOMAIN INDEX FIELD VALUE.
+
+    A map's region may be given by name. Returns an Edit with (kind, name,
+    index or None, field, value).
+    """
+    usage = ("expected plan-set domain|region NAME FIELD VALUE or plan-set map|ioport"
+             " DOMAIN INDEX FIELD VALUE")
+    kind = words[0] if words else ""
+    indexed = kind in ("map", "ioport")
+    if kind not in RECORDS or len(words) != (5 if indexed else 4):
+        raise ValueError(usage)
+    fields = RECORDS[kind][1]
+    field, text = words[-2], words[-1]
+    if field not in fields:
+        raise ValueError("%s has no field %r (fields: %s)" % (kind, field,
+                                                               ", ".join(sorted(fields))))
+    index = _int(words[2], "index") if indexed else None
+    by_name = kind == "map" and field == "region" and not text[:1].isdigit()
+    value = text if by_name else _value(fields[field][1], field, text)
+    return Edit("plan-set", (kind, words[1], index, field, value))
+
+
+def _parse_image_patch(words):
+    """image-patch IMAGE OFFSET HEXBYTES: Edit with (image, offset, bytes)."""
+    if len(words) != 3:
+        raise ValueError("expected image-patch IMAGE OFFSET HEXBYTES")
+    try:
+        data = bytes.fromhex(words[2])
+    except ValueError:
+        raise ValueError("image-patch bytes %r are not hex digits" % words[2])
+    return Edit("image-patch", (words[0], _int(words[1], "offset"), data))
+
+
+def _parse_image_segment(words):
+    """image-segment IMAGE N FIELD VALUE: Edit with (image, n, field, value)."""
+    if len(words) != 4 or words[2] not in SEGMENT_FIELDS:
+        raise ValueError("expected image-segment IMAGE N FIELD VALUE with FIELD one of %s"
+                         % ", ".join(sorted(SEGMENT_FIELDS)))
+    value = _value(SEGMENT_FIELDS[words[2]][1], words[2], words[3])
+    return Edit("image-segment", (words[0], _int(words[1], "segment"), words[2], value))
+
+
+def parse_edit(word, arg):
+    """Checks one edit directive: @word is one of EDIT_DIRECTIVES, @arg the rest of its line.
+
+    Returns: an Edit. Raises ValueError saying what is wrong.
+    """
+    words = arg.split()
+    if word == "plan-set":
+        return _parse_plan_set(words)
+    if word == "reseal-plan":
+        if words not in (["crc"], ["images"]):
+            raise ValueError("expected reseal-plan crc or reseal-plan images")
+        return Edit(word, tuple(words))
+    if not words or not _NAME.match(words[0]):
+        raise ValueError("%s needs an image name first" % word)
+    if word == "image-patch":
+        return _parse_image_patch(words)
+    return _parse_image_segment(words)
+
+
+# ---- performing edits ----
+
+def _records(data, kind):
+    """Returns (offset, count) of the table of @kind in the plan @data."""
+    return struct.unpack_from("<II", data, _TABLES[kind])
+
+
+def _record_name(data, at):
+    """The NUL-terminated name at byte @at of @data, as text."""
+    return bytes(data[at:at + 32]).split(b"\0", 1)[0].decode("ascii", "replace")
+
+
+def _find_named(data, kind, name):
+    """Returns the byte offset of the domain or region named @name; raises Failure if none."""
+    offset, count = _records(data, kind)
+    size = RECORDS[kind][0]
+    for i in range(count):
+        if _record_name(data, offset + i * size) == name:
+            return offset + i * size
+    raise Failure("plan-set: the plan has no %s named %r" % (kind, name))
+
+
+def _find_record(data, kind, name, index):
+    """Returns the byte offset of the record a plan-set names; raises Failure if none."""
+    if index is None:
+        return _find_named(data, kind, name)
+    dom = _find_named(data, "domain", name)
+    # first_map, n_maps / first_ioport, n_ioports of struct bp_domain
+    first, count = struct.unpack_from("<II", data, dom + (100 if kind == "map" else 116))
+    if index >= count:
+        raise Failure("plan-set: domain %r has %d %ss, no %s %d" % (name, count, kind, kind,
+                                                                    index))
+    return _records(data, kind)[0] + (first + index) * RECORDS[kind][0]
+
+
+def _region_index(data, name):
+    """The index of the region named @name in the plan @data."""
+    offset = _find_named(data, "region", name)
+    return (offset - _records(data, "region")[0]) // RECORDS["region"][0]
+
+
+def _plan_set(data, edit):
+    """Writes one field of one record of the plan @data (a bytearray)."""
+    kind, name, index, field, value = edit.args
+    at = _find_record(data, kind, name, index)
+    offset, fmt = RECORDS[kind][1][field]
+    if field == "region" and isinstance(value, str):
+        value = _region_index(data, value)
+    elif isinstance(value, str):
+        value = value.encode().ljust(32, b"\0")
+    elif fmt == "32s":
+        value = value.ljust(32, b"\0")
+    struct.pack_into(fmt, data, at + offset, value)
+
+
+def _reseal(data, images):
+    """Recomputes the plan's CRC-32, and with @images ({module name: path}) each
+    domain's image_sha256 from the file its image names."""
+    offset, count = _records(data, "domain")
+    for i in range(count if images is not None else 0):
+        at = offset + i * RECORDS["domain"][0]
+        path = images.get(_record_name(data, at + 32))
+        if path:
+            with open(path, "rb") as f:
+                data[at + 128:at + 160] = hashlib.sha256(f.read()).digest()
+    total = struct.unpack_from("<I", data, _TOTAL_AT)[0]
+    struct.pack_into("<I", data, _CRC_AT, 0)
+    struct.pack_into("<I", data, _CRC_AT, zlib.crc32(bytes(data[:total])))
+
+
+def _load_segment_header(image, n):
+    """Returns the byte offset of the program header of PT_LOAD segment @n of ELF @image."""
+    phoff, = struct.unpack_from("<Q", image, 32)
+    phentsize, phnum = struct.unpack_from("<HH", image, 54)
+    loads = [phoff + i * phentsize for i in range(phnum)
+             if struct.unpack_from("<I", image, phoff + i * phentsize)[0] == _PT_LOAD]
+    if n >= len(loads):
+        raise Failure("image-segment: the image has %d loadable segments, no segment %d"
+                      % (len(loads), n))
+    return loads[n]
+
+
+def _edit_image(path, edit):
+    """Performs image-patch or image-segment on the image file at @path."""
+    with open(path, "r+b") as f:
+        image = bytearray(f.read())
+        if edit.word == "image-patch":
+            _, offset, raw = edit.args
+            if offset + len(raw) > len(image):
+                raise Failure("image-patch: the image has only %d bytes" % len(image))
+            image[offset:offset + len(raw)] = raw
+        else:
+            _, n, field, value = edit.args
+            at, fmt = SEGMENT_FIELDS[field]
+            struct.pack_into(fmt, image, _load_segment_header(image, n) + at, value)
+        f.seek(0)
+        f.write(image)
+
+
+def _own_image(compiled, name, workdir):
+    """Gives the test its own copy of module @name (the build's stays untouched).
+
+    Returns the copy's path; raises Failure if the plan has no such module.
+    """
+    for i, (module, path) in enumerate(compiled.modules):
+        if module != name:
+            continue
+        mine = os.path.join(workdir, "images", name + ".elf")
+        if path != mine:
+            os.makedirs(os.path.dirname(mine), exist_ok=True)
+            shutil.copyfile(path, mine)
+            compiled.modules[i] = (module, mine)
+        return mine
+    raise Failure("%s: no image %r among the modules (%s)"
+                  % ("image edit", name, ", ".join(m for m, _ in compiled.modules)))
+
+
+def apply_edits(compiled, edits, workdir):
+    """Performs @edits (Edit objects, in order) on the plan and images of @compiled.
+
+    An edited image is first copied into @workdir/images, and @compiled.modules
+    points at the copy. Raises Failure if an edit names something the plan or
+    image does not have.
+    """
+    with open(compiled.plan_path, "rb") as f:
+        data = bytearray(f.read())
+    for edit in edits:
+        if edit.word == "plan-set":
+            _plan_set(data, edit)
+        elif edit.word == "reseal-plan":
+            _reseal(data, dict(compiled.modules) if edit.args == ("images",) else None)
+        else:
+            _edit_image(_own_image(compiled, edit.args[0], workdir), edit)
+    with open(compiled.plan_path, "wb") as f:
         f.write(data)

@@ -387,6 +387,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_out_flow_many),     cmocka_unit_test(test_out_matrix),
 		cmocka_unit_test(test_out_matrix_groups), cmocka_unit_test(test_out_usage),
 		cmocka_unit_test(test_out_policy),        cmocka_unit_test(test_out_graph),
+		cmocka_unit_test(test_out_hops_named),
 	};
 	struct corpus_case *cases = NULL;
 

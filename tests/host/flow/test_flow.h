@@ -41,5 +41,6 @@ void test_out_matrix_groups(void **state);
 void test_out_usage(void **state);
 void test_out_policy(void **state);
 void test_out_graph(void **state);
+void test_out_hops_named(void **state);
 
 #endif

@@ -123,7 +123,7 @@ void test_out_matrix(void **state)
 	check(&r, "console.xml", "--matrix", NULL, NULL, NULL, NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "domain   region:note  ring:keys  ring:stdout.alice  "
-	                              "ring:stdout.bob  ring:stdout.kbd  io:0x3f8+8  io:0x60+1  "
+	                              "ring:stdout.bob  ring:stdout.kbd  io:0x3f8+8  io:0x80+1  "
 	                              "klog\n"
 	                              "console  .            .          server             server "
 	                              "          server           rw          .          r\n"));
@@ -287,9 +287,9 @@ void test_out_graph(void **state)
 		"edge_klog",
 		"node_kernel",
 		"io_0x3f8_8",
-		"io_0x60_1",
+		"io_0x80_1",
 		"edge_io_0x3f8_8",
-		"edge_io_0x60_1",
+		"edge_io_0x80_1",
 		"region_note",
 		"edge_region_note_alice",
 		"cluster_service",
@@ -330,4 +330,65 @@ void test_out_graph(void **state)
 	assert_non_null(strstr(dot, "\tlabel=<<table "));
 	assert_non_null(strstr(dot, "<b>System console</b>"));
 	assert_non_null(strstr(dot, "<b>legend</b>"));
+}
+
+/* Writes the graph of tests/flow/@name with --flow @from @to into @dot (static, @len bytes). */
+static void graph_flow(const char *name, const char *from, const char *to, char *dot, size_t len)
+{
+	static struct flow_run r;
+	char out[PATH_MAX + 16];
+
+	snprintf(out, sizeof(out), "%s/hops.dot", flow_env.tmp);
+	flow_run_bhc(&r, (const char *const[]){"graph", flow_path(name), "-o", out, "--image-dir",
+	                                       flow_env.images, "--flow", from, to, NULL});
+	assert_int_equal(r.status, 0);
+	FILE *f = fopen(out, "r");
+	assert_non_null(f);
+	dot[fread(dot, 1, len - 1, f)] = '\0';
+	fclose(f);
+}
+
+/* A code-sharing region's writer -> executor hop and a machine port's hops carry their name. */
+void test_out_hops_named(void **state)
+{
+	static struct flow_run r;
+	static char dot[65536];
+
+	(void)state;
+	check(&r, "map-rw-chain.xml", "--flow", "p", "s", NULL, NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "flow: yes\n1 shortest path of 2 hops from p to s:\n"
+	                           "p -[region:shm]-> q -[region:out (code injection)]-> s\n");
+	check(&r, "machine.xml", "--flow", "kbd", "app", NULL, NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "flow: yes\n1 shortest path of 1 hop from kbd to app:\n"
+	                           "kbd -[io:0x60+5 (machine control)]-> app\n");
+	check(&r, "machine.xml", "--flow", "app", "kbd", NULL, NULL);
+	assert_int_equal(r.status, 3);
+	check(&r, "machine.xml", "--matrix", NULL, NULL, NULL, NULL);
+	assert_non_null(strstr(r.out,
+	                       "\n  io:0x60+5 controls the machine: its holder reaches every "
+	                       "domain (machine control)\n\n"));
+	check(&r, "map-rw-chain.xml", "--matrix", NULL, NULL, NULL, NULL);
+	assert_non_null(strstr(r.out,
+	                       "\n  region:out is code-sharing: code written through rw runs "
+	                       "where it is rx (code injection)\n\n"));
+	assert_null(strstr(r.out, "region:shm is code-sharing"));
+	graph_flow("map-rw-chain.xml", "q", "s", dot, sizeof(dot));
+	const char *edge = line_with_id(dot, "edge_region_out_q_s");
+	assert_non_null(strstr(edge, "label=\"region:out (rw -> rx) code injection\""));
+	assert_non_null(strstr(edge, "#d62728"));
+	assert_non_null(
+		strstr(dot, "a code-sharing region: the writer's code runs in the executor"));
+	graph_flow("machine.xml", "kbd", "net", dot, sizeof(dot));
+	edge = line_with_id(dot, "edge_machine_0x60_5_net");
+	assert_non_null(strstr(edge, "label=\"io:0x60+5 (machine control)\""));
+	assert_non_null(strstr(edge, "#d62728"));
+	assert_null(strstr(line_with_id(dot, "edge_machine_0x60_5_app"), "#d62728"));
+	assert_non_null(strstr(dot, "a machine port: its owner reaches every domain"));
+	/* An ordinary port range draws no such edge, and no legend line for it. */
+	graph_flow("console.xml", "alice", "bob", dot, sizeof(dot));
+	assert_null(strstr(dot, "edge_machine_"));
+	assert_null(strstr(dot, "machine control"));
+	assert_null(strstr(dot, "code injection"));
 }

@@ -394,6 +394,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_spot_paths),
 		cmocka_unit_test(test_spot_many),
 		cmocka_unit_test(test_spot_memory),
+		cmocka_unit_test(test_spot_hardening),
 		cmocka_unit_test(test_cli_usage),
 		cmocka_unit_test(test_cli_check),
 		cmocka_unit_test(test_cli_compile),

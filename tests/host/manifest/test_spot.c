@@ -10,6 +10,7 @@
 
 #include <bulkhead/abi/caps.h>
 #include <bulkhead/abi/layout.h>
+#include <kernel/sha256.h>
 
 #include "memory.h"
 #include "test_util.h"
@@ -256,5 +257,55 @@ void test_spot_memory(void **state)
 	assert_false(test_compile(path, need - 4096, &r));
 	assert_int_equal(r.diag.n, 1);
 	assert_non_null(strstr(r.diag.v[0].text, "out of memory: domain 'only' needs 1136 KiB"));
+	bhc_result_free(&r);
+}
+
+/* Checks that domain @d of @v records the SHA-256 of the image file @name in the image dir. */
+static void expect_image_hash(const struct plan_view *v, uint32_t d, const char *name)
+{
+	char path[PATH_MAX + 300];
+	unsigned char buf[4096];
+	uint8_t want[SHA256_BYTES];
+	struct sha256 s;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s.elf", test_env.images, name);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	sha256_init(&s);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sha256_update(&s, buf, n);
+	fclose(f);
+	sha256_final(&s, want);
+	assert_memory_equal(v->dom[d].image_sha256, want, SHA256_BYTES);
+}
+
+/* valid/hardening.xml: the flags of plan version 2 and each image's SHA-256. */
+void test_spot_hardening(void **state)
+{
+	struct bhc_result r;
+	struct plan_view v;
+
+	(void)state;
+	compile_ok(corpus_copy("hardening.xml"), MIB(512), &r, &v);
+	uint32_t con = test_domain(&v, "console"), kbd = test_domain(&v, "kbd");
+	uint32_t comp = test_domain(&v, "compiler"), run = test_domain(&v, "runner");
+	assert_int_equal(v.h->version, 2);
+	assert_int_equal(v.dom[kbd].flags, BP_DOMAIN_SSBD);
+	assert_int_equal(v.dom[con].flags | v.dom[comp].flags | v.dom[run].flags, 0);
+	assert_int_equal(v.reg[0].flags, BP_REGION_WX_SHARED); /* jit */
+	assert_int_equal(v.reg[1].flags, 0);                   /* high */
+	const struct bp_ioport *io = &v.io[v.dom[kbd].first_ioport];
+	assert_int_equal(io[0].base, 0x60);
+	assert_int_equal(io[0].flags, BP_IOPORT_MACHINE);
+	assert_int_equal(io[1].flags, 0);
+	assert_int_equal(v.io[v.dom[con].first_ioport].flags, 0);
+	assert_int_equal(v.dom[run].budget_us, BP_MIN_BUDGET_US);
+	assert_int_equal(v.dom[run].period_us, BP_MAX_PERIOD_US);
+	expect_vaddr(&v, run, "high", BH_RES_MAP, NULL, BH_USER_MAP_END - 0x1000, 0x1000);
+	expect_image_hash(&v, con, "console");
+	expect_image_hash(&v, kbd, "a");
+	expect_image_hash(&v, comp, "b");
+	expect_image_hash(&v, run, "c");
 	bhc_result_free(&r);
 }

@@ -61,6 +61,7 @@ void test_spot_paths(void **state);
 void test_spot_many(void **state);
 void test_values(void **state);
 void test_spot_memory(void **state);
+void test_spot_hardening(void **state);
 
 /* The command line (test_cli.c). */
 void test_cli_usage(void **state);

@@ -3,7 +3,7 @@
 
 /* ---- header ---- */
 C(bad_magic, v.h->magic ^= 1, "bad magic 0x31304e414c504843: not a boot plan")
-C(bad_version, v.h->version = 2, "version 2, this kernel reads version 1")
+C(bad_version, v.h->version = 1, "version 1, this kernel reads version 2")
 C(bad_header_size, v.h->header_size = 128, "header_size 128, expected 136")
 C(total_below_header, v.h->total_size = 64, "total_size 64 is smaller than the header")
 C(unknown_flags, v.h->flags = 0x2, "unknown flags 0x2")
@@ -13,13 +13,13 @@ C(system_name_empty, v.h->system_name[0] = 0,
   "system_name is empty or not NUL-terminated within 32 bytes")
 
 /* ---- tables ---- */
-C(table_unaligned, v.h->maps.offset += 4, "table maps: offset 668 is not 8-byte aligned")
+C(table_unaligned, v.h->maps.offset += 4, "table maps: offset 764 is not 8-byte aligned")
 C(table_past_end, v.h->caps.count = 900,
-  "table caps: 900 records at offset 776 lie outside the plan body [136, 13208)")
+  "table caps: 900 records at offset 872 lie outside the plan body [136, 13304)")
 C(table_in_header, v.h->ioports.offset = 8,
-  "table ioports: 2 records at offset 8 lie outside the plan body [136, 13208)")
+  "table ioports: 2 records at offset 8 lie outside the plan body [136, 13304)")
 C(table_offset_overflow, v.h->regions.offset = 0xfffffff8,
-  "table regions: 3 records at offset 4294967288 lie outside the plan body [136, 13208)")
+  "table regions: 3 records at offset 4294967288 lie outside the plan body [136, 13304)")
 C(table_count_over_max, v.h->channels.count = 257,
   "table channels: 257 records, the kernel holds at most 256")
 C(too_many_domains, (v.h->domains.count = 33, v.h->infos.count = 33),
@@ -32,7 +32,9 @@ C(no_domains, (v.h->domains.count = 0, v.h->infos.count = 0), "no domains")
 /* ---- regions ---- */
 C(region_size_zero, v.reg[0].size = 0, "region 0: size is zero or not a page multiple")
 C(region_size_unaligned, v.reg[1].size = 5000, "region 1: size is zero or not a page multiple")
-C(region_flags_unknown, v.reg[0].flags = 0x4, "region 0: unknown flags")
+C(region_flags_unknown, v.reg[0].flags = 0x8, "region 0: unknown flags")
+C(region_flags_ring_code, v.reg[1].flags = BP_REGION_RING | BP_REGION_WX_SHARED,
+  "region 1: unknown flags")
 C(region_flags_both, v.reg[1].flags = BP_REGION_RING | BP_REGION_KLOG, "region 1: unknown flags")
 C(region_klog_size, v.reg[2].size = 0x2000,
   "region 2: the kernel log region must be exactly one page")
@@ -75,7 +77,23 @@ C(domain_heap_unaligned, v.dom[2].heap_size = 100,
   "domain 2 (\"b\"): heap size not a page multiple or above the maximum")
 C(domain_heap_too_big, v.dom[2].heap_size = BH_HEAP_MAX + BH_PAGE_SIZE,
   "domain 2 (\"b\"): heap size not a page multiple or above the maximum")
-C(domain_flags, v.dom[2].flags = 1, "domain 2 (\"b\"): flags are reserved and must be zero")
+C(domain_flags, v.dom[2].flags = 2, "domain 2 (\"b\"): unknown flags")
+C(domain_flags_high, v.dom[1].flags = BP_DOMAIN_SSBD | 0x80000000u,
+  "domain 1 (\"a\"): unknown flags")
+C(domain_period_over_max, (v.dom[1].budget_us = 100, v.dom[1].period_us = BP_MAX_PERIOD_US + 1),
+  "domain 1 (\"a\"): period longer than BP_MAX_PERIOD_US (10 s)")
+C(domain_period_2_63, (v.dom[1].budget_us = 100, v.dom[1].period_us = 1ull << 63),
+  "domain 1 (\"a\"): period longer than BP_MAX_PERIOD_US (10 s)")
+C(domain_period_max_budget_over, (v.dom[1].budget_us = 1ull << 63, v.dom[1].period_us = 1ull << 63),
+  "domain 1 (\"a\"): period longer than BP_MAX_PERIOD_US (10 s)")
+C(domain_budget_under_min, (v.dom[1].budget_us = BP_MIN_BUDGET_US - 1, v.dom[1].period_us = 100),
+  "domain 1 (\"a\"): budget shorter than BP_MIN_BUDGET_US (10 us)")
+C(domain_named_bulkhead, memcpy(v.dom[2].name, "bulkhead", 9),
+  "domain 2 (\"bulkhead\"): name is reserved: the kernel's lines start with bulkhead:")
+C(domain_named_bulkhead_upper, memcpy(v.dom[1].name, "BulkHead", 9),
+  "domain 1 (\"BulkHead\"): name is reserved: the kernel's lines start with bulkhead:")
+C(domain_named_kernel, memcpy(v.dom[0].name, "KERNEL", 7),
+  "domain 0 (\"KERNEL\"): name is reserved: the kernel's lines start with bulkhead:")
 C(domain_maps_outside, v.dom[2].n_maps = 2, "domain 2 (\"b\"): its maps lie outside the maps table")
 C(domain_caps_overflow, (v.dom[2].first_cap = 0xffffffffu, v.dom[2].n_caps = 2),
   "domain 2 (\"b\"): its caps lie outside the caps table")
@@ -124,9 +142,13 @@ C(map_unknown_rights, v.map[4].rights = R | 0x10,
   "domain 2 (\"b\"): map 0 rights are not r, rw or rx")
 C(map_unaligned, v.map[2].vaddr += 0x800, "domain 1 (\"a\"): map 0 vaddr is not page aligned")
 C(map_kernel_half, v.map[2].vaddr = 0xffff800000000000ull,
-  "domain 1 (\"a\"): map 0 does not lie in the user half")
+  "domain 1 (\"a\"): map 0 does not lie in the user half below its top page")
 C(map_crosses_user_top, v.map[2].vaddr = BH_USER_TOP - BH_PAGE_SIZE,
-  "domain 1 (\"a\"): map 0 does not lie in the user half")
+  "domain 1 (\"a\"): map 0 does not lie in the user half below its top page")
+C(map_top_page, (v.map[4].vaddr = BH_USER_MAP_END, v.reg[0].size = BH_PAGE_SIZE),
+  "domain 2 (\"b\"): map 0 does not lie in the user half below its top page")
+C(map_into_top_page, v.map[4].vaddr = BH_USER_MAP_END - BH_PAGE_SIZE,
+  "domain 2 (\"b\"): map 0 does not lie in the user half below its top page")
 C(map_low_area, v.map[4].vaddr = BH_IMAGE_BASE,
   "domain 2 (\"b\"): map 0 overlaps the reserved low area")
 C(map_low_area_edge, v.map[4].vaddr = BH_LOW_RESERVED_END - BH_PAGE_SIZE,
@@ -138,8 +160,21 @@ C(map_in_ring_area, v.map[4].vaddr = BH_RING_BASE + 0x100000,
 C(ring_map_outside_ring_area, v.map[3].vaddr = 0x50000000,
   "domain 1 (\"a\"): map 1 maps a ring or the kernel log outside the ring area")
 C(maps_overlap, v.map[1].vaddr = BH_RING_BASE, "domain 0 (\"con\"): map 1 overlaps map 0")
-C(maps_overlap_shared, (v.map[3].region = 0, v.map[3].vaddr = 0x40008000),
-  "domain 1 (\"a\"): map 1 overlaps map 0")
+C(map_alias_rw_rx, (v.map[3].region = 0, v.map[3].vaddr = 0x50000000, v.map[3].rights = RX),
+  "domain 1 (\"a\"): map 1 maps the region of map 0 again, writable and executable (W^X)")
+C(map_alias_rx_rw, (v.map[2].rights = RX, v.map[3].region = 0, v.map[3].vaddr = 0x50000000),
+  "domain 1 (\"a\"): map 1 maps the region of map 0 again, writable and executable (W^X)")
+C(map_alias_same_rights, (v.map[3].region = 0, v.map[3].vaddr = 0x50000000, v.map[3].rights = R),
+  "domain 1 (\"a\"): map 1 maps the region of map 0 again")
+C(map_code_injection, v.map[4].rights = RX,
+  "domain 2 (\"b\"): map 0 executes region 0, which domain 1 (\"a\") may write, without the "
+  "code-sharing flag")
+C(map_code_injection_flag_elsewhere,
+  (v.map[4].rights = RX, v.reg[1].flags = BP_REGION_RING, v.reg[0].flags = 0),
+  "domain 2 (\"b\"): map 0 executes region 0, which domain 1 (\"a\") may write, without the "
+  "code-sharing flag")
+C(map_alias_overlapping, (v.map[3].region = 0, v.map[3].vaddr = 0x40008000),
+  "domain 1 (\"a\"): map 1 maps the region of map 0 again")
 C(klog_map_writable, v.map[0].rights = RW,
   "domain 0 (\"con\"): map 0 maps the kernel log, which only klog_domain may map, read-only")
 C(klog_mapped_elsewhere, v.map[3].region = 2,
@@ -176,7 +211,54 @@ C(ioport_count_zero, v.io[1].count = 0, "ioport 1 (0x3f8, count 0): count is zer
 C(ioport_past_ffff, (v.io[1].base = 0xfff8, v.io[1].count = 16),
   "ioport 1 (0xfff8, count 16): runs past port 0xffff")
 C(ioport_overlap, v.io[1].base = 0x5f, "ioport 1 (0x5f, count 8): overlaps another ioport range")
-C(ioport_reserved, v.io[0].reserved = 1, "ioport 0 (0x60, count 1): reserved field is not zero")
+C(ioport_flags_unknown, v.io[0].flags = 2, "ioport 0 (0x60, count 1): unknown flags")
+C(ioport_machine_without_flag, v.io[0].flags = 0,
+  "ioport 0 (0x60, count 1): port 0x60 is the keyboard controller, which drives the reset line: "
+  "grantable only with BP_IOPORT_MACHINE")
+C(ioport_pic_master, (v.io[1].base = 0x21, v.io[1].count = 1),
+  "ioport 1 (0x21, count 1): port 0x21 is the master interrupt controller (PIC), which the "
+  "kernel programs: never grantable")
+C(ioport_pic_master_machine, (v.io[1].base = 0x20, v.io[1].count = 2, v.io[1].flags = 1),
+  "ioport 1 (0x20, count 2): port 0x20 is the master interrupt controller (PIC), which the "
+  "kernel programs: never grantable")
+C(ioport_pic_slave, (v.io[1].base = 0x9f, v.io[1].count = 2),
+  "ioport 1 (0x9f, count 2): port 0xa0 is the slave interrupt controller (PIC), which the "
+  "kernel programs: never grantable")
+C(ioport_elcr, (v.io[1].base = 0x4d1, v.io[1].count = 1),
+  "ioport 1 (0x4d1, count 1): port 0x4d1 is the interrupt trigger mode registers (ELCR): "
+  "never grantable")
+C(ioport_pit, (v.io[1].base = 0x43, v.io[1].count = 1, v.io[1].flags = 1),
+  "ioport 1 (0x43, count 1): port 0x43 is the interval timer (PIT), which the kernel programs: "
+  "never grantable")
+C(ioport_pci_config, (v.io[1].base = 0xcf9, v.io[1].count = 1, v.io[1].flags = 1),
+  "ioport 1 (0xcf9, count 1): port 0xcf9 is PCI configuration space and reset control (0xcf9): "
+  "never grantable")
+C(ioport_debug_exit, (v.io[1].base = 0xf0, v.io[1].count = 8),
+  "ioport 1 (0xf0, count 8): port 0xf4 is QEMU's isa-debug-exit device, the kernel's own exit "
+  "port: never grantable")
+C(ioport_never_before_machine, (v.io[1].base = 0x10, v.io[1].count = 0x20, v.io[1].flags = 1),
+  "ioport 1 (0x10, count 32): port 0x20 is the master interrupt controller (PIC), which the "
+  "kernel programs: never grantable")
+C(ioport_fast_a20, (v.io[1].base = 0x92, v.io[1].count = 1),
+  "ioport 1 (0x92, count 1): port 0x92 is system control port A (fast A20 gate and reset): "
+  "grantable only with BP_IOPORT_MACHINE")
+C(ioport_cmos, (v.io[1].base = 0x70, v.io[1].count = 2),
+  "ioport 1 (0x70, count 2): port 0x70 is the CMOS/RTC index and data, which also mask NMIs: "
+  "grantable only with BP_IOPORT_MACHINE")
+C(ioport_port_b, (v.io[1].base = 0x61, v.io[1].count = 1),
+  "ioport 1 (0x61, count 1): port 0x61 is system control port B (NMI status, timer 2 gate): "
+  "grantable only with BP_IOPORT_MACHINE")
+C(ioport_kbc_command, (v.io[1].base = 0x64, v.io[1].count = 1),
+  "ioport 1 (0x64, count 1): port 0x64 is the keyboard controller, which drives the reset line: "
+  "grantable only with BP_IOPORT_MACHINE")
+C(ioport_smi, (v.io[1].base = 0xb2, v.io[1].count = 2),
+  "ioport 1 (0xb2, count 2): port 0xb2 is the APM/SMI command port, which enters system "
+  "management: grantable only with BP_IOPORT_MACHINE")
+C(ioport_dma,
+  (v.io[1].base = 0x3fff, v.io[1].count = 1, v.io[0].base = 0x0, v.io[0].count = 8,
+   v.io[0].flags = 0),
+  "ioport 0 (0x0, count 8): port 0x0 is the first ISA DMA controller, which writes physical "
+  "memory below 16 MiB: grantable only with BP_IOPORT_MACHINE")
 
 /* ---- start info ---- */
 C(info_magic, v.info[1].magic = 0, "domain 1 (\"a\"): start info: bad magic")

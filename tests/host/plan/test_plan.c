@@ -17,6 +17,7 @@
 #include <kernel/plan.h>
 
 #define RW (BH_RIGHT_READ | BH_RIGHT_WRITE)
+#define RX (BH_RIGHT_READ | BH_RIGHT_EXEC)
 #define R BH_RIGHT_READ
 
 /* The plan under test, 8-byte aligned as the loader hands it over. */
@@ -40,7 +41,8 @@ static struct view v;
  * The good plan: domains con (0, reads the kernel log), a (1) and b (2);
  * regions shared (64K), ring (8K, a<->con), klog; channel 0 a<->b (bit 1 each),
  * channel 1 the ring's (a bit 63, con bit 62); klog bit 63 on con; ioports
- * 0x60 (con) and 0x3f8..0x3ff (b).
+ * 0x60 (con, a machine port granted as one) and 0x3f8..0x3ff (b); a runs without
+ * speculative store bypass.
  */
 static const struct bp_region regions[] = {
 	{"shared", 0x10000, 0, 0},
@@ -68,7 +70,7 @@ static const struct bp_cap caps[] = {
 	{1, BH_CAP_REGION, R, 4, 0},
 	{2, BH_CAP_IOPORT, RW, 1, 0},
 };
-static const struct bp_ioport ioports[] = {{0x60, 1, 0}, {0x3f8, 8, 0}};
+static const struct bp_ioport ioports[] = {{0x60, 1, BP_IOPORT_MACHINE}, {0x3f8, 8, 0}};
 
 static void set_domain(struct bp_domain *d, const char *name, uint32_t map, uint32_t nmap,
                        uint32_t cap, uint32_t ncap, uint32_t io, uint32_t nio)
@@ -141,6 +143,7 @@ static void build_good(void)
 	find_view();
 	set_domain(&v.dom[0], "con", 0, 2, 0, 2, 0, 1);
 	set_domain(&v.dom[1], "a", 2, 2, 2, 3, 1, 0);
+	v.dom[1].flags = BP_DOMAIN_SSBD;
 	set_domain(&v.dom[2], "b", 4, 1, 5, 3, 1, 1);
 	memcpy(v.reg, regions, sizeof(regions));
 	memcpy(v.map, maps, sizeof(maps));
@@ -196,6 +199,57 @@ static void test_good_plan(void **state)
 	refix();
 	if (!plan_check(plan_words, plan_len, err, sizeof(err)))
 		fail_msg("plan without klog refused: %s", err);
+}
+
+/* Accepts @mutation of the good plan (checksum re-fixed); fails the test naming @what if not. */
+static void expect_accepted(void (*mutation)(void), const char *what)
+{
+	char err[256] = "";
+
+	build_good();
+	mutation();
+	refix();
+	if (!plan_check(plan_words, plan_len, err, sizeof(err)))
+		fail_msg("%s refused: %s", what, err);
+}
+
+static void code_sharing_flagged(void)
+{
+	v.map[4].rights = RX; /* a writes region 0, b executes it */
+	v.reg[0].flags = BP_REGION_WX_SHARED;
+}
+
+static void map_ends_at_map_end(void)
+{
+	v.map[4].vaddr = BH_USER_MAP_END - v.reg[0].size;
+}
+
+static void budget_bounds(void)
+{
+	v.dom[1].budget_us = BP_MIN_BUDGET_US;
+	v.dom[1].period_us = BP_MAX_PERIOD_US;
+}
+
+static void machine_flag_on_ordinary_port(void)
+{
+	v.io[1].flags = BP_IOPORT_MACHINE;
+}
+
+static void names_like_reserved(void)
+{
+	memcpy(v.dom[1].name, "bulkheads", 10);
+	memcpy(v.dom[2].name, "kerne", 6);
+}
+
+/* Plans at the edge of each new rule pass: the rules refuse no more than they say. */
+static void test_good_edges(void **state)
+{
+	(void)state;
+	expect_accepted(code_sharing_flagged, "rx map of a code-sharing region written elsewhere");
+	expect_accepted(map_ends_at_map_end, "a map ending at BH_USER_MAP_END");
+	expect_accepted(budget_bounds, "the shortest budget in the longest period");
+	expect_accepted(machine_flag_on_ordinary_port, "the machine flag on an ordinary port");
+	expect_accepted(names_like_reserved, "names close to reserved ones");
 }
 
 static void test_crc32(void **state)
@@ -317,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_crc32),      cmocka_unit_test(test_good_plan),
 		cmocka_unit_test(test_checksum),   cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_err_buffer), cmocka_unit_test(test_every_byte),
+		cmocka_unit_test(test_good_edges),
 	};
 	enum {
 		N_FIXED = sizeof(fixed) / sizeof(fixed[0]),

@@ -336,6 +336,7 @@ class BuildTest(TempDirTest):
         text = "\n".join(image.describe(info))
         self.assertIn(info.sha256, text)
         self.assertIn("0x00001234", text)
+        self.assertIn("plan sha256: %s" % info.plan_sha256, text)
         self.assertIn("300 bytes", text)
         self.assertIn("mitigations: auto  (the kernel's default)", text)
 

@@ -8,6 +8,14 @@
 #define BH_USER_TOP 0x0000800000000000ull
 
 /*
+ * Mappings end here: the top page of the user half is never mapped. A syscall
+ * in the last bytes below 0x800000000000 would leave a non-canonical return
+ * address, which sysret turns into a fault in ring 0 on Intel CPUs (the
+ * CVE-2012-0217 class).
+ */
+#define BH_USER_MAP_END 0x00007ffffffff000ull
+
+/*
  * [0, BH_LOW_RESERVED_END) belongs to the system: the start-info page, the
  * program image and the heap. Manifest maps may not overlap it.
  */

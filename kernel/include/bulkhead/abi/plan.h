@@ -11,7 +11,7 @@
  * kernel checks every one of them before it creates anything (plan_check).
  */
 #define BP_MAGIC 0x31304e414c504842ull /* "BHPLAN01" */
-#define BP_VERSION 1u
+#define BP_VERSION 2u
 #define BP_NONE 0xffffffffu /* "no such index" */
 #define BP_NAME_LEN 32u     /* names are NUL-terminated in 32 bytes */
 
@@ -22,7 +22,9 @@
 #define BP_MAX_CHANNELS 256u
 #define BP_MAX_CAPS_TOTAL 2048u
 #define BP_MAX_IOPORTS 64u
-#define BP_MAX_CHANNEL_BITS 64u /* channel ids 0..63 per domain */
+#define BP_MAX_CHANNEL_BITS 64u    /* channel ids 0..63 per domain */
+#define BP_MAX_PERIOD_US 10000000u /* longest budget period: 10 s */
+#define BP_MIN_BUDGET_US 10u       /* shortest budget: 10 us */
 
 struct bp_table {
 	uint32_t offset; /* bytes from the start of the plan */
@@ -60,8 +62,8 @@ struct bp_domain {
 	char image[BP_NAME_LEN]; /* multiboot2 module command line to load */
 	uint64_t stack_size;     /* bytes, page multiple, > 0 */
 	uint64_t heap_size;      /* bytes, page multiple, may be 0 */
-	uint64_t budget_us;      /* CPU time per period; 0 = unlimited */
-	uint64_t period_us;      /* replenishment period; 0 iff budget is 0 */
+	uint64_t budget_us;      /* CPU time per period; 0 = unlimited, else >= BP_MIN_BUDGET_US */
+	uint64_t period_us;      /* replenishment period; 0 iff budget is 0; <= BP_MAX_PERIOD_US */
 	uint32_t priority;       /* 0 (lowest) .. 255 (highest) */
 	uint32_t first_map;      /* maps[first_map .. first_map + n_maps) */
 	uint32_t n_maps;
@@ -69,13 +71,27 @@ struct bp_domain {
 	uint32_t n_caps;
 	uint32_t first_ioport; /* ioports[first_ioport .. + n_ioports) */
 	uint32_t n_ioports;
-	uint32_t flags; /* reserved, 0 */
+	uint32_t flags;           /* BP_DOMAIN_* */
+	uint8_t image_sha256[32]; /* SHA-256 of the whole image file (module) */
 };
-_Static_assert(sizeof(struct bp_domain) == 128, "boot plan ABI");
+_Static_assert(sizeof(struct bp_domain) == 160, "boot plan ABI");
+
+/* Domain flags; the other bits are reserved and zero. */
+#define BP_DOMAIN_SSBD 0x1u /* disable speculative store bypass while this domain runs */
+
+/*
+ * Reserved domain names, compared without regard to case: the console prefixes
+ * each line with its domain's name, and the kernel's own lines start with
+ * "bulkhead:".
+ */
+#define BP_RESERVED_NAME_KERNEL "kernel"
+#define BP_RESERVED_NAME_BULKHEAD "bulkhead"
 
 /* Region flags. */
 #define BP_REGION_RING 0x1u /* placed by the compiler for a <ring> */
 #define BP_REGION_KLOG 0x2u /* the kernel log (exactly one page) */
+/* May be writable in one domain and executable in another (code injection, on purpose). */
+#define BP_REGION_WX_SHARED 0x4u
 
 struct bp_region {
 	char name[BP_NAME_LEN];
@@ -110,9 +126,16 @@ _Static_assert(sizeof(struct bp_cap) == 16, "boot plan ABI");
 
 struct bp_ioport {
 	uint16_t base;
-	uint16_t count;    /* > 0, base + count <= 65536 */
-	uint32_t reserved; /* 0 */
+	uint16_t count; /* > 0, base + count <= 65536 */
+	uint32_t flags; /* BP_IOPORT_* */
 };
 _Static_assert(sizeof(struct bp_ioport) == 8, "boot plan ABI");
+
+/*
+ * I/O port flags. A range that holds a port able to reset or reconfigure the
+ * whole machine (keyboard controller, port 0x92, CMOS, ...) needs this flag;
+ * ports of the kernel's own devices are never grantable (kernel/plan.c lists both).
+ */
+#define BP_IOPORT_MACHINE 0x1u
 
 #endif
