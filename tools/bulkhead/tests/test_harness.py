@@ -31,14 +31,27 @@ class BootTest(unittest.TestCase):
         self.log = io.StringIO()
 
     def verdict(self, script, text=EXPECT, timeout=10.0, mon=None):
-        """Runs @script as the machine and returns the harness's verdict (None: PASS)."""
+        """Runs @script as the machine and returns the harness's verdict (None: PASS).
+
+        The machine first prints the kernel's mitigations line, as the kernel
+        does at every boot (the harness requires it).
+        """
         spec = expect.parse(text, os.path.join(self.dir, "expect"))
+        script = "echo 'bulkhead: mitigations (auto): cpu test'; " + script
         machine = qemu.Machine(["sh", "-c", script], os.path.join(self.dir, "stderr"))
         return harness._run(machine, harness._matcher(spec, ("bios", "cdrom"), None), timeout,
                             self.log, mon)
 
 
 class VerdictTest(BootTest):
+    def test_kernel_mitigations_line_required(self):
+        spec = expect.parse(EXPECT, os.path.join(self.dir, "expect"))
+        machine = qemu.Machine(["sh", "-c", "echo 'a: TEST one PASS'; echo 'b: TEST two PASS';"
+                                " exec sleep 30"], os.path.join(self.dir, "stderr"))
+        reason = harness._run(machine, harness._matcher(spec, ("bios", "cdrom"), None), 0.5,
+                              self.log, None)
+        self.assertIn("missing: /^bulkhead: mitigations \\(auto\\)/", reason)
+
     def test_pass_as_soon_as_everything_matched(self):
         self.assertIsNone(self.verdict("echo 'a: TEST one PASS'; echo 'b: TEST two PASS';"
                                        " exec sleep 30"))
@@ -58,7 +71,7 @@ class VerdictTest(BootTest):
     def test_panic_line(self):
         reason = self.verdict("echo 'a: TEST one PASS'; echo 'bulkhead: PANIC: double fault';"
                               " echo 'b: TEST two PASS'")
-        self.assertIn("serial line 2 matched reject /bulkhead: PANIC/", reason)
+        self.assertIn("serial line 3 matched reject /bulkhead: PANIC/", reason)
 
     def test_fail_line_even_after_its_pass(self):
         reason = self.verdict("echo 'a: TEST one PASS'; echo 'a: TEST one FAIL again';"
