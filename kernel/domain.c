@@ -21,6 +21,16 @@ uint32_t n_domains;
 /* Set by main.c before domains are built. */
 const struct boot_info *domain_boot_info;
 
+/* Why arch_as_map refused, in words; NULL if it did not. */
+static const char *map_error(enum arch_map_err rc, const char *overlap)
+{
+	if (rc == ARCH_MAP_OVERLAP)
+		return overlap;
+	if (rc == ARCH_MAP_BAD_ADDR)
+		return "a mapping lies outside the user half";
+	return rc ? "out of memory" : NULL;
+}
+
 static unsigned map_flags(uint32_t rights)
 {
 	return ((rights & BH_RIGHT_READ) ? ARCH_MAP_R : 0) |
@@ -36,8 +46,8 @@ static const char *map_fresh(struct domain *d, uint64_t v, uint64_t size, unsign
 	paddr_t p = palloc_pages(size / PAGE_SIZE);
 	if (!p.v)
 		return "out of memory";
-	return arch_as_map(d->as, va(v), p, size / PAGE_SIZE, flags) ? "address space overlap" :
-	                                                               NULL;
+	return map_error(arch_as_map(d->as, va(v), p, size / PAGE_SIZE, flags),
+	                 "address space overlap");
 }
 
 /* SHA-256 of each boot module, computed once even when several domains load it. */
@@ -81,7 +91,8 @@ static const char *map_info(struct domain *d, const struct bp_header *h, uint32_
 		return "out of memory";
 	const struct bh_start_info *infos = plan_table(h, h->infos);
 	memcpy(arch_phys_to_virt(p), &infos[i], sizeof(infos[i]));
-	return arch_as_map(d->as, va(BH_INFO_VADDR), p, 1, ARCH_MAP_R) ? "info page overlap" : NULL;
+	return map_error(arch_as_map(d->as, va(BH_INFO_VADDR), p, 1, ARCH_MAP_R),
+	                 "info page overlap");
 }
 
 static const char *map_regions(struct domain *d, const struct bp_header *h,
@@ -92,9 +103,11 @@ static const char *map_regions(struct domain *d, const struct bp_header *h,
 	for (uint32_t k = bd->first_map; k < bd->first_map + bd->n_maps; k++) {
 		const struct bp_map *m = &maps[k];
 		uint64_t pages = regions[m->region].size / PAGE_SIZE;
-		if (arch_as_map(d->as, va(m->vaddr), region_pa[m->region], pages,
-		                map_flags(m->rights)))
-			return "a map overlaps another mapping or memory ran out";
+		const char *why = map_error(arch_as_map(d->as, va(m->vaddr), region_pa[m->region],
+		                                        pages, map_flags(m->rights)),
+		                            "a map overlaps another mapping");
+		if (why)
+			return why;
 	}
 	return NULL;
 }
@@ -129,6 +142,7 @@ static void init_fields(struct domain *d, const struct bp_header *h, const struc
 	d->n_ioports = bd->n_ioports;
 	d->budget = budget_cycles(bd->budget_us, arch_cycles_per_us); /* saturates */
 	d->period = budget_cycles(bd->period_us, arch_cycles_per_us);
+	d->ssbd = (bd->flags & BP_DOMAIN_SSBD) != 0;
 }
 
 bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_pa, char *err,
@@ -151,8 +165,8 @@ bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_p
 		why = map_info(d, h, i);
 	if (!why)
 		why = map_regions(d, h, bd, region_pa);
-	if (!why && arch_as_window(d->as, d, sizeof(*d)))
-		why = "out of memory";
+	if (!why)
+		why = map_error(arch_as_window(d->as, d, sizeof(*d)), "kernel window overlap");
 	if (why) {
 		snprintf(err, errlen, "domain %u (\"%s\", image \"%s\"): %s", i, bd->name,
 		         bd->image, why);

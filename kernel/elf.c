@@ -70,8 +70,10 @@ static const char *load_segment(paddr_t as, const uint8_t *file, const struct ph
 	                 ((p->flags & PF_W) ? ARCH_MAP_W : 0) |
 	                 ((p->flags & PF_X) ? ARCH_MAP_X : 0);
 	int rc = arch_as_map(as, va(start), mem, (end - start) / PAGE_SIZE, flags);
-	if (rc == -1)
+	if (rc == ARCH_MAP_OVERLAP)
 		return "segments share a page";
+	if (rc == ARCH_MAP_BAD_ADDR)
+		return "segment outside the user half";
 	return rc ? "out of memory" : NULL;
 }
 
