@@ -34,10 +34,12 @@ static const uint64_t role_mark[2] = {0x53454e44u /* "SEND" */, 0x52454356u /* "
 #define FL_ID 0x200000ull
 #define FL_FIXED 0x202ull /* bit 1 and IF */
 
-/* Data selectors ring 3 can load: null with RPL 1-3, then the user code32, data and code64
- * descriptors with every RPL. */
-static const uint16_t selectors[12] = {0x1,  0x2,  0x3,  0x19, 0x1a, 0x1b,
-                                       0x21, 0x22, 0x23, 0x29, 0x2a, 0x2b};
+/* Data selectors ring 3 can load besides 0: null with RPL 1-3, then the user code32, data
+ * and code64 descriptors with every RPL. */
+#define ST_NSEL 15u
+#define ST_NNULL 3u
+static const uint16_t selectors[ST_NSEL] = {0x1,  0x2,  0x3,  0x18, 0x19, 0x1a, 0x1b, 0x20,
+                                            0x21, 0x22, 0x23, 0x28, 0x29, 0x2a, 0x2b};
 
 static const char *const gpr_names[ST_NGPR] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp",
                                                "rsi", "rdi", "r8",  "r9",  "r10", "r11",
@@ -116,7 +118,7 @@ static uint16_t sel_value(int who, uint32_t n, int k, bool nonnull)
 {
 	uint32_t i = n * (2u * (uint32_t)k + 1u) + 5u * (uint32_t)who + 3u * (uint32_t)k;
 
-	return nonnull ? selectors[3 + i % 9] : selectors[i % 12];
+	return nonnull ? selectors[ST_NNULL + i % (ST_NSEL - ST_NNULL)] : selectors[i % ST_NSEL];
 }
 
 /* Whether selector @got is @own as the CPU returns it: a null selector may come back as 0
