@@ -145,9 +145,7 @@ arch_compat_syscall_entry:
 	push %rcx
 	push $0
 	push $VEC_COMPAT
-	PUSH_GPRS
-	pushq $2                             /* the compat flag mask may differ: clear AC, DF */
-	popfq
+	PUSH_GPRS                            /* IA32_FMASK cleared AC and DF, as for syscall */
 	KERNEL_CR3
 	mov %rsp, %rdi
 	mov %gs:PC_KSTACK, %rsp

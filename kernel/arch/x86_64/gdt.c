@@ -20,7 +20,9 @@ void gdt_init(void)
 	gdt[0] = 0;
 	gdt[1] = seg(0x9a, 0x2); /* kernel code, L */
 	gdt[2] = seg(0x92, 0x0); /* kernel data */
-	gdt[3] = seg(0xfa, 0x4); /* user code 32 (sysret layout), D */
+	/* user code 32 (sysret's layout needs the slot): flat, so that a domain that
+	 * enters compatibility mode meets the CSTAR handler, which stops it */
+	gdt[3] = 0xffff | (0xfull << 48) | seg(0xfa, 0xc);
 	gdt[4] = seg(0xf2, 0x0); /* user data */
 	gdt[5] = seg(0xfa, 0x2); /* user code, L */
 	uint64_t base = (uint64_t)&gdt_tss, limit = sizeof(gdt_tss) - 1;
@@ -38,9 +40,10 @@ void gdt_init(void)
 	__asm__ volatile("lgdt %0\n"
 	                 "mov %1, %%ds\n mov %1, %%es\n mov %1, %%ss\n"
 	                 "pushq %2\n lea 1f(%%rip), %%rax\n pushq %%rax\n lretq\n1:\n"
-	                 "ltr %w3"
+	                 "ltr %w3\n"
+	                 "lldt %w4" /* a null LDT: the reset LDTR (base 0) is user memory */
 	                 :
-	                 : "m"(ptr), "r"(SEL_KDATA), "i"(SEL_KCODE), "r"(SEL_TSS)
+	                 : "m"(ptr), "r"(SEL_KDATA), "i"(SEL_KCODE), "r"(SEL_TSS), "r"(0)
 	                 : "rax", "memory");
 }
 

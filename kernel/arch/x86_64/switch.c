@@ -39,25 +39,30 @@ void arch_domain_init_regs(struct domain *d, uint64_t entry, uint64_t sp, uint64
 	memcpy(&d->fpu.area[0], &fcw, sizeof(fcw));
 	memcpy(&d->fpu.area[24], &mxcsr, sizeof(mxcsr));
 	uint64_t pcid = arch_cpu_pcid ? (d->index + 1) | CR3_NOFLUSH : 0;
-	d->arch_user_cr3 = d->as.v | pcid;
+	d->arch.user_cr3 = d->as.v | pcid;
 }
 
 /* The domain whose FPU, address space and I/O bitmap the CPU holds. */
 static struct domain *loaded;
 
 /*
- * Gives the next domain null ds/es/fs/gs: the selectors a domain loads are
- * otherwise read by the next one (a channel between domains that share
- * nothing). In 64-bit mode they carry no meaning and every base is 0, so a
- * fixed value costs a domain nothing; %gs is loaded between two swapgs so the
- * kernel's own %gs base stays. See docs/decisions.md.
+ * Saves @prev's ds/es/fs/gs and loads @next's: the selectors a domain loads
+ * would otherwise be read by the next one (a channel between domains that
+ * share nothing). The bases need nothing: a domain cannot set them (CR4.FSGSBASE
+ * is off, every descriptor it may load has base 0). %gs is loaded between two
+ * swapgs so the kernel's own %gs base stays. See docs/decisions.md.
  */
-static inline void null_selectors(void)
+static inline void switch_selectors(struct domain *prev, const struct domain *next)
 {
-	__asm__ volatile("mov %0, %%ds\n\tmov %0, %%es\n\tmov %0, %%fs\n\t"
-	                 "swapgs\n\tmov %0, %%gs\n\tswapgs"
+	if (prev)
+		__asm__ volatile("mov %%ds, %0\n\tmov %%es, %1\n\tmov %%fs, %2\n\tmov %%gs, %3"
+		                 : "=m"(prev->arch.sel[0]), "=m"(prev->arch.sel[1]),
+		                   "=m"(prev->arch.sel[2]), "=m"(prev->arch.sel[3]));
+	__asm__ volatile("mov %0, %%ds\n\tmov %1, %%es\n\tmov %2, %%fs\n\t"
+	                 "swapgs\n\tmov %3, %%gs\n\tswapgs"
 	                 :
-	                 : "r"(0)
+	                 : "m"(next->arch.sel[0]), "m"(next->arch.sel[1]),
+	                   "m"(next->arch.sel[2]), "m"(next->arch.sel[3])
 	                 : "memory");
 }
 
@@ -75,7 +80,7 @@ static inline void rsb_fill(void)
 static inline void switch_kpti(const struct domain *next)
 {
 	static uint64_t nmis_cleared;
-	percpu0.user_cr3 = next->arch_user_cr3;
+	percpu0.user_cr3 = next->arch.user_cr3;
 	percpu0.user_rsp = 0; /* the last domain's stack pointer */
 	uint64_t nmis = __atomic_load_n(&arch_nmi_count, __ATOMIC_RELAXED);
 	if (nmis != nmis_cleared) {
@@ -108,8 +113,8 @@ void arch_switch(struct domain *next)
 		__asm__ volatile("fxsave64 %0" : "=m"(prev->fpu));
 		if (prev->n_ioports)
 			io_bitmap(prev, 0);
-		null_selectors();
 	}
+	switch_selectors(prev, next);
 	if (arch_mitig_flags & MIT_FPU_SCRUB)
 		spec_fpu_scrub();
 	if (arch_mitig_flags & ~(uint64_t)MIT_FPU_SCRUB)

@@ -76,12 +76,12 @@ static const char *pf_cause(uint64_t err, uint64_t addr)
 	return write ? "write to a read-only page" : "read of a protected page";
 }
 
-/* Reads the faulting instruction of the current domain; returns its length in @buf. */
-static size_t fault_bytes(const struct arch_regs *f, uint8_t *buf)
+/* Reads up to @n bytes of the current domain's faulting instruction; returns how many. */
+static size_t fault_bytes(const struct arch_regs *f, uint8_t *buf, size_t n)
 {
-	if (f->rip >= KERNEL_HALF || (f->rip >> 47))
+	if (f->rip >> 47)
 		return 0;
-	return arch_as_read(sched_current->as, va(f->rip), buf, INSN_MAX_LEN);
+	return arch_as_read(sched_current->as, va(f->rip), buf, n);
 }
 
 /* The first memory operand of @in whose address is not canonical, or NULL. */
@@ -106,7 +106,7 @@ static void describe_gp0(const struct arch_regs *f, char *buf, size_t n)
 		snprintf(buf, n, " (non-canonical instruction address)");
 		return;
 	}
-	if (!insn_decode(bytes, fault_bytes(f, bytes), f, &in))
+	if (!insn_decode(bytes, fault_bytes(f, bytes, sizeof(bytes)), f, &in))
 		return;
 	const struct insn_mem *bad = noncanonical(&in);
 	if (in.kind == INSN_IO)
@@ -117,14 +117,29 @@ static void describe_gp0(const struct arch_regs *f, char *buf, size_t n)
 		snprintf(buf, n, " (non-canonical address 0x%lx)", bad->address);
 }
 
+/*
+ * The vector of a #GP with the IDT bit: the `int n` at rip names it (some
+ * emulators scale the error code's index), else the error code's index field.
+ */
+static uint64_t idt_vector(const struct arch_regs *f)
+{
+	uint8_t bytes[2];
+	size_t n = fault_bytes(f, bytes, sizeof(bytes));
+	if (n == 2 && bytes[0] == 0xcd)
+		return bytes[1];
+	if (n >= 1 && (bytes[0] == 0xcc || bytes[0] == 0xce || bytes[0] == 0xf1))
+		return bytes[0] == 0xcc ? 3 : bytes[0] == 0xce ? 4 : 1;
+	return (f->error >> 3) & 0xff;
+}
+
 /* A #GP's error code names a selector or an IDT vector; 0 says nothing more. */
 static void gp_cause(const struct arch_regs *f, char *buf, size_t n)
 {
 	uint64_t e = f->error;
 	if (e & 0x2)
-		snprintf(buf, n, " (IDT vector 0x%lx)", (e >> 3) & 0xff);
+		snprintf(buf, n, " (IDT vector 0x%lx)", idt_vector(f));
 	else if (e)
-		snprintf(buf, n, " (selector 0x%lx, %s)", e & 0xfff8, (e & 0x4) ? "LDT" : "GDT");
+		snprintf(buf, n, " (selector 0x%lx, %s)", e & 0xfffc, (e & 0x4) ? "LDT" : "GDT");
 	else
 		describe_gp0(f, buf, n);
 }

@@ -30,7 +30,7 @@ struct domain {
 	uint64_t pending; /* channel bits not yet returned by wait */
 	struct cap_table caps;
 	paddr_t as;            /* address-space root */
-	uint64_t arch_user_cr3; /* arch: its page-table register value in ring 3 (KPTI) */
+	struct arch_domain arch; /* arch: selectors, KPTI page tables */
 	const struct bp_ioport *ioports;
 	uint32_t n_ioports;
 	/* Temporal isolation: budget per period, in cycles; 0 = unlimited. */

@@ -23,6 +23,12 @@ struct arch_fpu {
 	uint8_t area[512];
 } __attribute__((aligned(16)));
 
+/* The rest of a domain's CPU state that only the switch touches. */
+struct arch_domain {
+	uint64_t user_cr3;  /* its page-table register value in ring 3 (KPTI) */
+	uint16_t sel[4];    /* ds, es, fs, gs as it left them */
+};
+
 /* Per-CPU data reached through %gs in entry.S; offsets are fixed there. */
 struct percpu {
 	uint64_t user_rsp;   /* 0: scratch for the syscall entry */
