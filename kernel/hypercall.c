@@ -101,13 +101,27 @@ void hypercall_entry(void);
 static __attribute__((noinline)) void dispatch_other(struct domain *d, uint64_t nr)
 {
 	switch (nr) {
-	case BH_HC_SIGNAL: hc_signal(d); break;
-	case BH_HC_WAIT: hc_wait(d); break;
-	case BH_HC_POLL: hc_poll(d); break;
-	case BH_HC_YIELD: hc_yield(d); break;
-	case BH_HC_EXIT: hc_exit(d); break;
-	case BH_HC_CAP_INFO: hc_cap_info(d); break;
-	default: set_ret(d, BH_ERR_BAD_CALL, 0); break;
+	case BH_HC_SIGNAL:
+		hc_signal(d);
+		break;
+	case BH_HC_WAIT:
+		hc_wait(d);
+		break;
+	case BH_HC_POLL:
+		hc_poll(d);
+		break;
+	case BH_HC_YIELD:
+		hc_yield(d);
+		break;
+	case BH_HC_EXIT:
+		hc_exit(d);
+		break;
+	case BH_HC_CAP_INFO:
+		hc_cap_info(d);
+		break;
+	default:
+		set_ret(d, BH_ERR_BAD_CALL, 0);
+		break;
 	}
 }
 

@@ -41,7 +41,7 @@ void apic_init(void)
 	wrmsr(MSR_APIC_BASE, base | 0x800); /* global enable (xAPIC mode) */
 	lapic = arch_phys_to_virt(pa(base & 0xfffff000ull));
 	lapic_write(LAPIC_TPR, 0);
-	lapic_write(LAPIC_SVR, 0x1ff); /* enabled, spurious vector 0xff */
+	lapic_write(LAPIC_SVR, 0x1ff);            /* enabled, spurious vector 0xff */
 	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED); /* the legacy PICs' ExtINT line */
 }
 

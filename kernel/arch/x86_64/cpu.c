@@ -62,8 +62,7 @@ static void syscall_init(void)
 	bool hard = (arch_mitig_flags & MIT_KPTI) != 0;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 0x1); /* SCE */
 	wrmsr(MSR_STAR, ((uint64_t)(SEL_UCODE32 & ~3) << 48) | ((uint64_t)SEL_KCODE << 32));
-	wrmsr(MSR_LSTAR,
-	      (uint64_t)(hard ? arch_syscall_entry_kpti : arch_syscall_entry));
+	wrmsr(MSR_LSTAR, (uint64_t)(hard ? arch_syscall_entry_kpti : arch_syscall_entry));
 	wrmsr(MSR_CSTAR, (uint64_t)arch_compat_syscall_entry);
 	wrmsr(MSR_FMASK, RFLAGS_ENTRY_MASK);
 	percpu0.kstack_top = (uint64_t)kernel_stack_top;

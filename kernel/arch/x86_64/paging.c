@@ -2,8 +2,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <bulkhead/abi/layout.h>
 #include <arch_regs.h>
+#include <bulkhead/abi/layout.h>
 #include <kernel/arch.h>
 #include <kernel/assert.h>
 #include <kernel/palloc.h>

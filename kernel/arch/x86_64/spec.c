@@ -151,9 +151,8 @@ void spec_report(void)
 	kprintf("bulkhead: mitigations (%s): cpu %s family 0x%x model 0x%x, arch_capabilities "
 	        "0x%lx; kpti %s%s, verw %s, ibpb %s, rsb-fill %s, %s, ssbd %s, fpu-scrub %s",
 	        names[mode], cpu.vendor, cpu.family, cpu.model, cpu.caps, onoff(MIT_KPTI),
-	        arch_cpu_pcid ? " (pcid)" : "",
-	        onoff(MIT_VERW), onoff(MIT_IBPB), onoff(MIT_RSB),
-	        (arch_mitig_flags & MIT_EIBRS)      ? "eibrs on" :
+	        arch_cpu_pcid ? " (pcid)" : "", onoff(MIT_VERW), onoff(MIT_IBPB), onoff(MIT_RSB),
+	        (arch_mitig_flags & MIT_EIBRS)     ? "eibrs on" :
 	        (arch_mitig_flags & MIT_RETPOLINE) ? "retpoline on" :
 	                                             "retpoline off",
 	        (arch_mitig_flags & MIT_SSBD) ? "per-domain" : "off", onoff(MIT_FPU_SCRUB));
@@ -187,4 +186,3 @@ void spec_set_ssbd(bool on)
 	else
 		wrmsr(MSR_SPEC_CTRL, spec_ctrl_base | (on ? SPEC_CTRL_SSBD : 0));
 }
-

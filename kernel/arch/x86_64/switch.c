@@ -61,8 +61,8 @@ static inline void switch_selectors(struct domain *prev, const struct domain *ne
 	__asm__ volatile("mov %0, %%ds\n\tmov %1, %%es\n\tmov %2, %%fs\n\t"
 	                 "swapgs\n\tmov %3, %%gs\n\tswapgs"
 	                 :
-	                 : "m"(next->arch.sel[0]), "m"(next->arch.sel[1]),
-	                   "m"(next->arch.sel[2]), "m"(next->arch.sel[3])
+	                 : "m"(next->arch.sel[0]), "m"(next->arch.sel[1]), "m"(next->arch.sel[2]),
+	                   "m"(next->arch.sel[3])
 	                 : "memory");
 }
 

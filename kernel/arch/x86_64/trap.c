@@ -61,10 +61,10 @@ static const char *pf_cause(uint64_t err, uint64_t addr)
 	bool exec = err & 0x10, write = err & 0x2, present = err & 0x1;
 	if (addr >= KERNEL_HALF) {
 		if (present)
-			return exec ? "execute of a kernel page" :
+			return exec  ? "execute of a kernel page" :
 			       write ? "write to a kernel page" :
 			               "read of a kernel page";
-		return exec ? "execute of an unmapped kernel address" :
+		return exec  ? "execute of an unmapped kernel address" :
 		       write ? "write to an unmapped kernel address" :
 		               "read of an unmapped kernel address";
 	}
@@ -152,14 +152,13 @@ static void describe(const struct arch_regs *f, char *buf, size_t n)
 		         pf_cause(f->error, read_cr2()), f->rip, read_cr2());
 	} else if (f->vector == VEC_GP) {
 		gp_cause(f, why, sizeof(why));
-		snprintf(buf, n, "general protection fault%s at rip=0x%lx error=0x%lx", why,
-		         f->rip, f->error);
+		snprintf(buf, n, "general protection fault%s at rip=0x%lx error=0x%lx", why, f->rip,
+		         f->error);
 	} else if (f->vector == VEC_SS && !f->error) {
 		describe_gp0(f, why, sizeof(why));
 		snprintf(buf, n, "stack fault%s at rip=0x%lx", why, f->rip);
 	} else if (f->vector == VEC_COMPAT) {
-		snprintf(buf, n, "system call from 32-bit compatibility mode at rip=0x%lx",
-		         f->rip);
+		snprintf(buf, n, "system call from 32-bit compatibility mode at rip=0x%lx", f->rip);
 	} else {
 		snprintf(buf, n, "%s at rip=0x%lx error=0x%lx", trap_name(f->vector), f->rip,
 		         f->error);
@@ -189,8 +188,8 @@ static void report_ignored(void)
 		        nmis + stray_count);
 	}
 	if (last_stray) {
-		kprintf("bulkhead: ignored interrupt on vector 0x%02lx (%s); %lu so far", last_stray,
-		        pic_vector(last_stray) ? "legacy PIC" : trap_name(last_stray),
+		kprintf("bulkhead: ignored interrupt on vector 0x%02lx (%s); %lu so far",
+		        last_stray, pic_vector(last_stray) ? "legacy PIC" : trap_name(last_stray),
 		        nmis + stray_count);
 		last_stray = 0;
 	}
@@ -253,7 +252,8 @@ __attribute__((noreturn)) void trap_bad_return(void);
 void trap_bad_return(void)
 {
 	char why[96];
-	snprintf(why, sizeof(why), "return address 0x%lx is not canonical", sched_current->regs.rip);
+	snprintf(why, sizeof(why), "return address 0x%lx is not canonical",
+	         sched_current->regs.rip);
 	domain_stop(sched_current, why);
 	sched_exit_kernel();
 }

@@ -29,7 +29,7 @@ struct domain {
 	bool ssbd;        /* speculative store bypass disabled while it runs */
 	uint64_t pending; /* channel bits not yet returned by wait */
 	struct cap_table caps;
-	paddr_t as;            /* address-space root */
+	paddr_t as;              /* address-space root */
 	struct arch_domain arch; /* arch: selectors, KPTI page tables */
 	const struct bp_ioport *ioports;
 	uint32_t n_ioports;

@@ -25,8 +25,8 @@ struct arch_fpu {
 
 /* The rest of a domain's CPU state that only the switch touches. */
 struct arch_domain {
-	uint64_t user_cr3;  /* its page-table register value in ring 3 (KPTI) */
-	uint16_t sel[4];    /* ds, es, fs, gs as it left them */
+	uint64_t user_cr3; /* its page-table register value in ring 3 (KPTI) */
+	uint16_t sel[4];   /* ds, es, fs, gs as it left them */
 };
 
 /* Per-CPU data reached through %gs in entry.S; offsets are fixed there. */

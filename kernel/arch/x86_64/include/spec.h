@@ -6,14 +6,14 @@
 #include <stdint.h>
 
 /* Bits of arch_mitig_flags (entry.S reads MIT_KPTI and MIT_VERW). */
-#define MIT_KPTI 0x1u        /* separate kernel page tables; domains see the entry window */
-#define MIT_VERW 0x2u        /* VERW clears CPU buffers on every return to ring 3 (MDS, TAA) */
-#define MIT_IBPB 0x4u        /* indirect branch predictor barrier on every domain switch */
-#define MIT_RSB 0x8u         /* return stack refill on every domain switch */
-#define MIT_RETPOLINE 0x10u  /* the kernel's indirect branches go through retpolines */
-#define MIT_EIBRS 0x20u      /* enhanced IBRS set once at boot instead */
-#define MIT_SSBD 0x40u       /* speculative store bypass disabled for domains that ask */
-#define MIT_FPU_SCRUB 0x80u  /* x87 FIP/FDP/FOP of the previous domain scrubbed on a switch */
+#define MIT_KPTI 0x1u       /* separate kernel page tables; domains see the entry window */
+#define MIT_VERW 0x2u       /* VERW clears CPU buffers on every return to ring 3 (MDS, TAA) */
+#define MIT_IBPB 0x4u       /* indirect branch predictor barrier on every domain switch */
+#define MIT_RSB 0x8u        /* return stack refill on every domain switch */
+#define MIT_RETPOLINE 0x10u /* the kernel's indirect branches go through retpolines */
+#define MIT_EIBRS 0x20u     /* enhanced IBRS set once at boot instead */
+#define MIT_SSBD 0x40u      /* speculative store bypass disabled for domains that ask */
+#define MIT_FPU_SCRUB 0x80u /* x87 FIP/FDP/FOP of the previous domain scrubbed on a switch */
 
 /* What the boot command line asks (mitigations=...). */
 enum spec_mode {
@@ -50,7 +50,6 @@ static inline void spec_ibpb(void)
 {
 	__asm__ volatile("wrmsr" : : "c"(0x49u), "a"(1u), "d"(0u) : "memory");
 }
-
 
 /**
  * Scrubs the x87 FIP/FDP/FOP that AMD's FXSAVE/FXRSTOR leave from the last x87
