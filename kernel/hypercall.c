@@ -12,10 +12,23 @@ static void set_ret(struct domain *d, enum bh_err err, uint64_t val)
 	d->regs.rdx = val;
 }
 
-/* Decode for SIGNAL and SIGNAL_WAIT: a channel cap with the SIGNAL right. */
-static const struct cap *decode_signal(struct domain *d, enum bh_err *err)
+/*
+ * Decode for SIGNAL and SIGNAL_WAIT: a channel cap with the SIGNAL right, or
+ * NULL with the error already set in @d's return registers.
+ */
+static __attribute__((noinline, cold)) void refuse_signal(struct domain *d)
 {
-	return cap_lookup(&d->caps, d->regs.rdi, BH_CAP_CHANNEL, BH_RIGHT_SIGNAL, err);
+	enum bh_err err = BH_ERR_NO_CAP;
+	(void)cap_lookup(&d->caps, d->regs.rdi, BH_CAP_CHANNEL, BH_RIGHT_SIGNAL, &err);
+	set_ret(d, err, 0);
+}
+
+static inline __attribute__((always_inline)) const struct cap *decode_signal(struct domain *d)
+{
+	const struct cap *c = cap_find(&d->caps, d->regs.rdi, BH_CAP_CHANNEL, BH_RIGHT_SIGNAL);
+	if (!c)
+		refuse_signal(d);
+	return c;
 }
 
 static void hc_null(struct domain *d)
@@ -25,12 +38,9 @@ static void hc_null(struct domain *d)
 
 static void hc_signal(struct domain *d)
 {
-	enum bh_err err;
-	const struct cap *c = decode_signal(d, &err);
-	if (!c) {
-		set_ret(d, err, 0);
+	const struct cap *c = decode_signal(d);
+	if (!c)
 		return;
-	}
 	set_ret(d, BH_OK, 0);
 	channel_signal(c->peer, c->badge);
 }
@@ -48,12 +58,9 @@ static void hc_poll(struct domain *d)
 
 static __attribute__((noinline)) void hc_signal_wait(struct domain *d)
 {
-	enum bh_err err;
-	const struct cap *c = decode_signal(d, &err);
-	if (!c) {
-		set_ret(d, err, 0);
+	const struct cap *c = decode_signal(d);
+	if (!c)
 		return;
-	}
 	struct domain *peer = c->peer;
 	if (!d->pending && peer->state == DOMAIN_WAITING && sched_direct_ok(peer)) {
 		/* Fastpath (seL4-style): hand the CPU straight to the waiter. */
