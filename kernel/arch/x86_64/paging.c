@@ -6,6 +6,7 @@
 #include <bulkhead/abi/layout.h>
 #include <kernel/arch.h>
 #include <kernel/assert.h>
+#include <kernel/klog.h>
 #include <kernel/palloc.h>
 #include <spec.h>
 #include <x86.h>
@@ -236,7 +237,9 @@ static enum arch_map_err window_range(paddr_t as, uint64_t start, uint64_t end, 
 	return ARCH_MAP_OK;
 }
 
-enum arch_map_err arch_as_window(paddr_t as, const void *obj, uint64_t size)
+uint64_t arch_as_audit(paddr_t as, const void *obj, uint64_t size, uint64_t *outside);
+
+enum arch_map_err arch_as_window(paddr_t as, const void *obj, uint64_t size, const char *name)
 {
 	if (!(arch_mitig_flags & MIT_KPTI))
 		return ARCH_MAP_OK; /* the kernel half is shared whole */
@@ -247,7 +250,13 @@ enum arch_map_err arch_as_window(paddr_t as, const void *obj, uint64_t size)
 		                  PTE_W | PTE_NX);
 	if (!rc)
 		rc = window_range(as, (uint64_t)obj, (uint64_t)obj + size, PTE_W | PTE_NX);
-	return rc;
+	if (rc)
+		return rc;
+	uint64_t outside, pages = arch_as_audit(as, obj, size, &outside);
+	CHECK(outside == 0); /* the kernel built these tables itself */
+	kprintf("bulkhead: kpti: domain %s maps %lu kernel pages, all in its entry window", name,
+	        pages);
+	return ARCH_MAP_OK;
 }
 
 /* The user page of @as at @v, present and user-accessible, or NULL. */
@@ -279,4 +288,44 @@ size_t arch_as_read(paddr_t as, vaddr_t v, void *buf, size_t n)
 		done += chunk;
 	}
 	return done;
+}
+
+/* Is the kernel page at @v one a domain's tables may map: the window, or its own object? */
+static bool window_page(uint64_t v, uint64_t obj, uint64_t size)
+{
+	if (is_guard(v))
+		return false;
+	return (v >= (uint64_t)_entry_text_start && v < (uint64_t)_entry_text_end) ||
+	       (v >= (uint64_t)_entry_data_start && v < (uint64_t)_entry_stack_end) ||
+	       (v >= obj && v < obj + size);
+}
+
+/* Counts the kernel pages under @t (level @shift, covering @base) and those outside the window. */
+static void audit_level(const uint64_t *t, int shift, uint64_t base, uint64_t obj, uint64_t size,
+                        uint64_t count[2])
+{
+	for (uint64_t i = 0; i < 512; i++) {
+		if (!(t[i] & PTE_P))
+			continue;
+		uint64_t v = base | (i << shift);
+		if (shift == 39)
+			v |= (i >= 256) ? 0xffff000000000000ull : 0; /* sign extension */
+		if (shift == 39 && i < 256)
+			continue; /* the user half */
+		if (shift > 12 && !(t[i] & PTE_PS)) {
+			audit_level(arch_phys_to_virt(pa(t[i] & PTE_ADDR)), shift - 9, v, obj, size, count);
+			continue;
+		}
+		count[0]++;
+		if (shift > 12 || (t[i] & PTE_U) || !window_page(v, obj, size))
+			count[1]++;
+	}
+}
+
+uint64_t arch_as_audit(paddr_t as, const void *obj, uint64_t size, uint64_t *outside)
+{
+	uint64_t count[2] = {0, 0};
+	audit_level(arch_phys_to_virt(as), 39, 0, (uint64_t)obj, size, count);
+	*outside = count[1];
+	return count[0];
 }

@@ -117,11 +117,12 @@ enum arch_map_err arch_as_map(paddr_t as, vaddr_t v, paddr_t p, uint64_t npages,
 /**
  * Gives address space @as the kernel part a domain's page tables hold: with
  * separate kernel page tables (KPTI) only the entry window plus the domain's
- * own kernel object [@obj, @obj + @size) (page aligned); otherwise nothing
- * more (arch_as_create shared the kernel half). Needs: boot time.
+ * own kernel object [@obj, @obj + @size) (page aligned), then walks the tables
+ * to prove it and reports the count for domain @name; otherwise nothing more
+ * (arch_as_create shared the kernel half). Needs: boot time.
  * Returns: ARCH_MAP_OK or ARCH_MAP_NOMEM.
  */
-enum arch_map_err arch_as_window(paddr_t as, const void *obj, uint64_t size);
+enum arch_map_err arch_as_window(paddr_t as, const void *obj, uint64_t size, const char *name);
 
 /**
  * Copies up to @n bytes from the user address @v of address space @as into
@@ -129,6 +130,14 @@ enum arch_map_err arch_as_window(paddr_t as, const void *obj, uint64_t size);
  * present user page. Returns: the bytes copied.
  */
 size_t arch_as_read(paddr_t as, vaddr_t v, void *buf, size_t n);
+
+/**
+ * Walks the kernel half of address space @as (after arch_as_window) and counts
+ * the kernel pages it maps; *@outside gets those that are neither in the entry
+ * window nor in [@obj, @obj + @size) (large pages and user-accessible kernel
+ * pages count as outside). Needs: boot. Returns: the kernel pages mapped.
+ */
+uint64_t arch_as_audit(paddr_t as, const void *obj, uint64_t size, uint64_t *outside);
 
 /* The end of the physical memory the kernel's direct map reaches. */
 uint64_t arch_direct_map_end(void);
