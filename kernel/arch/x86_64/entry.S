@@ -70,64 +70,59 @@
 	.section .entry.text, "ax"
 
 /*
- * syscall: rcx = user rip, r11 = user rflags; FMASK cleared IF, TF, DF, AC, NT.
- * The user frame is built inside the current domain (gs:frame_top), then C
- * runs on the per-CPU kernel stack and leaves through arch_return_to_user.
- * The floor number (all 64 bits of rax) returns at once, unless the return
- * address would not be canonical (sysret would fault in ring 0 on Intel).
- * This variant is used when the kernel shares the domain's page tables.
+ * The frame a syscall builds inside the current domain (gs:frame_top), as the
+ * CPU builds it for an interrupt: ss, rsp, rflags (r11), cs, rip (rcx).
  */
-	.global arch_syscall_entry
-arch_syscall_entry:
-	cmp $BH_HC_FLOOR, %rax
-	je floor
-syscall_full:
+.macro SYSCALL_FRAME cs
 	swapgs
 	mov %rsp, %gs:PC_USER_RSP
 	mov %gs:PC_FRAME_TOP, %rsp
 	push $SEL_UDATA
 	push %gs:PC_USER_RSP
 	push %r11
-	push $SEL_UCODE
+	push $\cs
 	push %rcx
+.endm
+
+/*
+ * syscall: rcx = user rip, r11 = user rflags; FMASK cleared IF, TF, DF, AC, NT.
+ * The frame is built inside the current domain, then C runs on the per-CPU
+ * kernel stack and leaves through arch_return_to_user. The floor number (all
+ * 64 bits of rax) returns at once, unless the return address would not be
+ * canonical (sysret would fault in ring 0 on Intel): then the full path runs
+ * and its exit refuses the address. With @kpti the kernel's page tables are
+ * loaded once the registers are saved (no test: LSTAR points here only then),
+ * and the floor clears the CPU's buffers if VERW is on.
+ */
+.macro SYSCALL_ENTRY kpti
+	cmp $BH_HC_FLOOR, %rax
+	je 2f
+1:	SYSCALL_FRAME SEL_UCODE
 	sub $16, %rsp                        /* error, vector: not used by hypercalls */
 	PUSH_GPRS
+	.if \kpti
+	mov %gs:PC_KCR3, %rax
+	mov %rax, %cr3
+	.endif
 	mov %gs:PC_KSTACK, %rsp
 	call hypercall_entry                 /* does not return */
 	ud2
-floor:
-	bt $47, %rcx
-	jc syscall_full                      /* the full path refuses the return */
-	sysretq
-
-/* syscall with separate kernel page tables (KPTI) and buffer clearing (VERW). */
-	.global arch_syscall_entry_kpti
-arch_syscall_entry_kpti:
-	cmp $BH_HC_FLOOR, %rax
-	je floor_kpti
-syscall_full_kpti:
-	swapgs
-	mov %rsp, %gs:PC_USER_RSP
-	mov %gs:PC_FRAME_TOP, %rsp
-	push $SEL_UDATA
-	push %gs:PC_USER_RSP
-	push %r11
-	push $SEL_UCODE
-	push %rcx
-	sub $16, %rsp
-	PUSH_GPRS
-	mov %gs:PC_KCR3, %rax                /* only used with KPTI on: no test */
-	mov %rax, %cr3
-	mov %gs:PC_KSTACK, %rsp
-	call hypercall_entry
-	ud2
-floor_kpti:
-	bt $47, %rcx
-	jc syscall_full_kpti
+2:	bt $47, %rcx
+	jc 1b
+	.if \kpti
 	testb $MIT_VERW, arch_mitig_flags(%rip)
-	jz 1f
+	jz 3f
 	verw arch_verw_selector(%rip)
-1:	sysretq
+3:
+	.endif
+	sysretq
+.endm
+
+	.global arch_syscall_entry, arch_syscall_entry_kpti
+arch_syscall_entry:                          /* the kernel shares the domain's tables */
+	SYSCALL_ENTRY 0
+arch_syscall_entry_kpti:                     /* separate kernel page tables */
+	SYSCALL_ENTRY 1
 
 /*
  * syscall from 32-bit compatibility mode (IA32_CSTAR): never valid. Builds a
@@ -135,14 +130,7 @@ floor_kpti:
  */
 	.global arch_compat_syscall_entry
 arch_compat_syscall_entry:
-	swapgs
-	mov %rsp, %gs:PC_USER_RSP
-	mov %gs:PC_FRAME_TOP, %rsp
-	push $SEL_UDATA
-	push %gs:PC_USER_RSP
-	push %r11
-	push $SEL_UCODE32
-	push %rcx
+	SYSCALL_FRAME SEL_UCODE32
 	push $0
 	push $VEC_COMPAT
 	PUSH_GPRS                            /* IA32_FMASK cleared AC and DF, as for syscall */
