@@ -166,7 +166,8 @@ bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_p
 	if (!why)
 		why = map_regions(d, h, bd, region_pa);
 	if (!why)
-		why = map_error(arch_as_window(d->as, d, sizeof(*d), d->name), "kernel window overlap");
+		why = map_error(arch_as_window(d->as, d, sizeof(*d), d->name),
+		                "kernel window overlap");
 	if (why) {
 		snprintf(err, errlen, "domain %u (\"%s\", image \"%s\"): %s", i, bd->name,
 		         bd->image, why);

@@ -237,8 +237,6 @@ static enum arch_map_err window_range(paddr_t as, uint64_t start, uint64_t end, 
 	return ARCH_MAP_OK;
 }
 
-uint64_t arch_as_audit(paddr_t as, const void *obj, uint64_t size, uint64_t *outside);
-
 enum arch_map_err arch_as_window(paddr_t as, const void *obj, uint64_t size, const char *name)
 {
 	if (!(arch_mitig_flags & MIT_KPTI))
@@ -300,32 +298,61 @@ static bool window_page(uint64_t v, uint64_t obj, uint64_t size)
 	       (v >= obj && v < obj + size);
 }
 
-/* Counts the kernel pages under @t (level @shift, covering @base) and those outside the window. */
-static void audit_level(const uint64_t *t, int shift, uint64_t base, uint64_t obj, uint64_t size,
-                        uint64_t count[2])
+/* What an audit of a domain's kernel half counts, and what it allows. */
+struct audit {
+	uint64_t obj, size;
+	uint64_t pages, outside;
+};
+
+/* The table an entry points to, or NULL for a large page (counted as outside). */
+static const uint64_t *audit_next(struct audit *a, uint64_t e)
+{
+	if (!(e & PTE_PS))
+		return arch_phys_to_virt(pa(e & PTE_ADDR));
+	a->pages++;
+	a->outside++;
+	return NULL;
+}
+
+static void audit_pt(struct audit *a, const uint64_t *pt, uint64_t base)
 {
 	for (uint64_t i = 0; i < 512; i++) {
-		if (!(t[i] & PTE_P))
+		uint64_t v = base | (i << 12);
+		if (!(pt[i] & PTE_P))
 			continue;
-		uint64_t v = base | (i << shift);
-		if (shift == 39)
-			v |= (i >= 256) ? 0xffff000000000000ull : 0; /* sign extension */
-		if (shift == 39 && i < 256)
-			continue; /* the user half */
-		if (shift > 12 && !(t[i] & PTE_PS)) {
-			audit_level(arch_phys_to_virt(pa(t[i] & PTE_ADDR)), shift - 9, v, obj, size, count);
-			continue;
-		}
-		count[0]++;
-		if (shift > 12 || (t[i] & PTE_U) || !window_page(v, obj, size))
-			count[1]++;
+		a->pages++;
+		if ((pt[i] & PTE_U) || !window_page(v, a->obj, a->size))
+			a->outside++;
+	}
+}
+
+static void audit_pd(struct audit *a, const uint64_t *pd, uint64_t base)
+{
+	for (uint64_t i = 0; i < 512; i++) {
+		const uint64_t *pt = (pd[i] & PTE_P) ? audit_next(a, pd[i]) : NULL;
+		if (pt)
+			audit_pt(a, pt, base | (i << 21));
+	}
+}
+
+static void audit_pdpt(struct audit *a, const uint64_t *pdpt, uint64_t base)
+{
+	for (uint64_t i = 0; i < 512; i++) {
+		const uint64_t *pd = (pdpt[i] & PTE_P) ? audit_next(a, pdpt[i]) : NULL;
+		if (pd)
+			audit_pd(a, pd, base | (i << 30));
 	}
 }
 
 uint64_t arch_as_audit(paddr_t as, const void *obj, uint64_t size, uint64_t *outside)
 {
-	uint64_t count[2] = {0, 0};
-	audit_level(arch_phys_to_virt(as), 39, 0, (uint64_t)obj, size, count);
-	*outside = count[1];
-	return count[0];
+	struct audit a = {(uint64_t)obj, size, 0, 0};
+	const uint64_t *pml4 = arch_phys_to_virt(as);
+	for (uint64_t i = 256; i < 512; i++) { /* the kernel half; sign-extended addresses */
+		const uint64_t *pdpt = (pml4[i] & PTE_P) ? audit_next(&a, pml4[i]) : NULL;
+		if (pdpt)
+			audit_pdpt(&a, pdpt, 0xffff000000000000ull | (i << 39));
+	}
+	*outside = a.outside;
+	return a.pages;
 }
