@@ -87,9 +87,12 @@ static uint64_t needed(void)
 static uint64_t decide(void)
 {
 	uint64_t scrub = (cpu.amd && !cpu.fpu_errptr) ? MIT_FPU_SCRUB : 0;
+	/* Forced on a CPU that lacks the MSRs (QEMU, old parts): write them so that
+	 * the paths run, but through the fault-tolerant write. */
+	uint64_t safe = (cpu.ibpb && (cpu.spec_ctrl_ssbd || cpu.virt_ssbd)) ? 0 : MIT_MSR_SAFE;
 	if (mode == SPEC_FORCE)
 		return MIT_KPTI | MIT_VERW | MIT_IBPB | MIT_RSB | MIT_RETPOLINE | MIT_SSBD |
-		       MIT_FPU_SCRUB;
+		       MIT_FPU_SCRUB | safe;
 	if (mode == SPEC_OFF)
 		return scrub; /* not speculation: an architectural leak */
 	return needed() | scrub;
@@ -149,13 +152,14 @@ void spec_report(void)
 {
 	static const char *const names[] = {"auto", "off", "force"};
 	kprintf("bulkhead: mitigations (%s): cpu %s family 0x%x model 0x%x, arch_capabilities "
-	        "0x%lx; kpti %s%s, verw %s, ibpb %s, rsb-fill %s, %s, ssbd %s, fpu-scrub %s",
+	        "0x%lx; kpti %s%s, verw %s, ibpb %s, rsb-fill %s, %s, ssbd %s, fpu-scrub %s%s",
 	        names[mode], cpu.vendor, cpu.family, cpu.model, cpu.caps, onoff(MIT_KPTI),
 	        arch_cpu_pcid ? " (pcid)" : "", onoff(MIT_VERW), onoff(MIT_IBPB), onoff(MIT_RSB),
 	        (arch_mitig_flags & MIT_EIBRS)     ? "eibrs on" :
 	        (arch_mitig_flags & MIT_RETPOLINE) ? "retpoline on" :
 	                                             "retpoline off",
-	        (arch_mitig_flags & MIT_SSBD) ? "per-domain" : "off", onoff(MIT_FPU_SCRUB));
+	        (arch_mitig_flags & MIT_SSBD) ? "per-domain" : "off", onoff(MIT_FPU_SCRUB),
+	        (arch_mitig_flags & MIT_MSR_SAFE) ? " (MSRs written fault-tolerantly)" : "");
 }
 
 /* Does the word at @p (ended by a space or NUL) equal @word? */
@@ -183,6 +187,8 @@ void spec_set_ssbd(bool on)
 {
 	if (cpu.virt_ssbd && !cpu.spec_ctrl_ssbd)
 		wrmsr(MSR_VIRT_SPEC_CTRL, on ? SPEC_CTRL_SSBD : 0);
+	else if (arch_mitig_flags & MIT_MSR_SAFE)
+		(void)arch_wrmsr_safe(MSR_SPEC_CTRL, spec_ctrl_base | (on ? SPEC_CTRL_SSBD : 0));
 	else
 		wrmsr(MSR_SPEC_CTRL, spec_ctrl_base | (on ? SPEC_CTRL_SSBD : 0));
 }

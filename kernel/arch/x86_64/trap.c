@@ -204,6 +204,17 @@ static void stray(uint64_t vector)
 	last_stray = vector;
 }
 
+extern char arch_wrmsr_safe_insn[], arch_wrmsr_safe_fixup[];
+
+/* A kernel #GP on arch_wrmsr_safe's wrmsr: the CPU lacks the MSR; resume at its fixup. */
+static bool fixup(struct arch_regs *f)
+{
+	if (f->vector != VEC_GP || f->rip != (uint64_t)arch_wrmsr_safe_insn)
+		return false;
+	f->rip = (uint64_t)arch_wrmsr_safe_fixup;
+	return true;
+}
+
 /**
  * Handles interrupt or exception @f. From user mode it never returns (it
  * leaves through the scheduler); from kernel mode (idle) it returns.
@@ -220,6 +231,8 @@ void trap_entry(struct arch_regs *f)
 	} else if (f->vector >= 32 && f->vector <= 0xff) {
 		stray(f->vector);
 	} else {
+		if (!from_user && fixup(f))
+			return;
 		if (!from_user)
 			kernel_fault(f, "kernel");
 		char why[200];

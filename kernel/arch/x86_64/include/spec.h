@@ -13,6 +13,7 @@
 #define MIT_RETPOLINE 0x10u /* the kernel's indirect branches go through retpolines */
 #define MIT_EIBRS 0x20u     /* enhanced IBRS set once at boot instead */
 #define MIT_SSBD 0x40u      /* speculative store bypass disabled for domains that ask */
+#define MIT_MSR_SAFE 0x100u /* forced on a CPU without the MSRs: write them fault-tolerantly */
 #define MIT_FPU_SCRUB 0x80u /* x87 FIP/FDP/FOP of the previous domain scrubbed on a switch */
 
 /* What the boot command line asks (mitigations=...). */
@@ -45,10 +46,20 @@ enum spec_mode spec_parse_cmdline(const char *cmdline);
 /** Sets IA32_SPEC_CTRL.SSBD to @on (when SSBD mitigation is on). Needs: interrupts off. */
 void spec_set_ssbd(bool on);
 
+/**
+ * Writes @value to @msr; a #GP (the CPU has no such MSR) is caught by the
+ * kernel's trap handler, which resumes after it. entry.S. Returns: 0, or 1 if
+ * the write faulted.
+ */
+uint64_t arch_wrmsr_safe(uint32_t msr, uint64_t value);
+
 /** Issues an indirect branch predictor barrier (IA32_PRED_CMD.IBPB). */
 static inline void spec_ibpb(void)
 {
-	__asm__ volatile("wrmsr" : : "c"(0x49u), "a"(1u), "d"(0u) : "memory");
+	if (arch_mitig_flags & MIT_MSR_SAFE)
+		(void)arch_wrmsr_safe(0x49u, 1);
+	else
+		__asm__ volatile("wrmsr" : : "c"(0x49u), "a"(1u), "d"(0u) : "memory");
 }
 
 /**
