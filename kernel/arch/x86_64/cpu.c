@@ -83,6 +83,7 @@ void arch_cpu_init(uint64_t max_phys, enum spec_mode mode)
 	spec_init(mode); /* patches text: before paging_init makes it read-only */
 	gdt_init();
 	idt_init();
+	spec_check_extable();
 	pic_init();
 	cpu_features();
 	paging_init(max_phys);

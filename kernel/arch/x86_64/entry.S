@@ -227,27 +227,6 @@ arch_exit_verw:
 arch_exit_kpti_verw:
 	EXIT 1, 1
 
-/*
- * uint64_t arch_wrmsr_safe(uint32_t msr, uint64_t value): a wrmsr whose #GP
- * (no such MSR on this CPU) trap_entry turns into a return of 1. Only the
- * forced mitigations use it, on CPUs that do not report the MSR.
- */
-	.section .text, "ax"
-	.global arch_wrmsr_safe, arch_wrmsr_safe_insn, arch_wrmsr_safe_fixup
-arch_wrmsr_safe:
-	mov %edi, %ecx
-	mov %esi, %eax
-	mov %rsi, %rdx
-	shr $32, %rdx
-arch_wrmsr_safe_insn:
-	wrmsr
-	xor %eax, %eax
-	ret
-arch_wrmsr_safe_fixup:
-	mov $1, %eax
-	ret
-	.section .entry.text, "ax"
-
 bad_return:
 	mov %gs:PC_KSTACK, %rsp
 	call trap_bad_return                 /* stops the domain; does not return */

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <kernel/assert.h>
 #include <kernel/klog.h>
 #include <spec.h>
 #include <x86.h>
@@ -87,12 +88,9 @@ static uint64_t needed(void)
 static uint64_t decide(void)
 {
 	uint64_t scrub = (cpu.amd && !cpu.fpu_errptr) ? MIT_FPU_SCRUB : 0;
-	/* Forced on a CPU that lacks the MSRs (QEMU, old parts): write them so that
-	 * the paths run, but through the fault-tolerant write. */
-	uint64_t safe = (cpu.ibpb && (cpu.spec_ctrl_ssbd || cpu.virt_ssbd)) ? 0 : MIT_MSR_SAFE;
-	if (mode == SPEC_FORCE)
+	if (mode == SPEC_FORCE) /* MSRs the CPU lacks: spec_wrmsr resumes the #GP */
 		return MIT_KPTI | MIT_VERW | MIT_IBPB | MIT_RSB | MIT_RETPOLINE | MIT_SSBD |
-		       MIT_FPU_SCRUB | safe;
+		       MIT_FPU_SCRUB;
 	if (mode == SPEC_OFF)
 		return scrub; /* not speculation: an architectural leak */
 	return needed() | scrub;
@@ -138,7 +136,7 @@ void spec_init(enum spec_mode m)
 	arch_mitig_flags = decide();
 	if (arch_mitig_flags & MIT_EIBRS) {
 		spec_ctrl_base = SPEC_CTRL_IBRS;
-		wrmsr(MSR_SPEC_CTRL, spec_ctrl_base);
+		spec_wrmsr(MSR_SPEC_CTRL, spec_ctrl_base);
 	}
 	patch_text();
 }
@@ -152,14 +150,13 @@ void spec_report(void)
 {
 	static const char *const names[] = {"auto", "off", "force"};
 	kprintf("bulkhead: mitigations (%s): cpu %s family 0x%x model 0x%x, arch_capabilities "
-	        "0x%lx; kpti %s%s, verw %s, ibpb %s, rsb-fill %s, %s, ssbd %s, fpu-scrub %s%s",
+	        "0x%lx; kpti %s%s, verw %s, ibpb %s, rsb-fill %s, %s, ssbd %s, fpu-scrub %s",
 	        names[mode], cpu.vendor, cpu.family, cpu.model, cpu.caps, onoff(MIT_KPTI),
 	        arch_cpu_pcid ? " (pcid)" : "", onoff(MIT_VERW), onoff(MIT_IBPB), onoff(MIT_RSB),
 	        (arch_mitig_flags & MIT_EIBRS)     ? "eibrs on" :
 	        (arch_mitig_flags & MIT_RETPOLINE) ? "retpoline on" :
 	                                             "retpoline off",
-	        (arch_mitig_flags & MIT_SSBD) ? "per-domain" : "off", onoff(MIT_FPU_SCRUB),
-	        (arch_mitig_flags & MIT_MSR_SAFE) ? " (MSRs written fault-tolerantly)" : "");
+	        (arch_mitig_flags & MIT_SSBD) ? "per-domain" : "off", onoff(MIT_FPU_SCRUB));
 }
 
 /* Does the word at @p (ended by a space or NUL) equal @word? */
@@ -186,9 +183,20 @@ enum spec_mode spec_parse_cmdline(const char *cmdline)
 void spec_set_ssbd(bool on)
 {
 	if (cpu.virt_ssbd && !cpu.spec_ctrl_ssbd)
-		wrmsr(MSR_VIRT_SPEC_CTRL, on ? SPEC_CTRL_SSBD : 0);
-	else if (arch_mitig_flags & MIT_MSR_SAFE)
-		(void)arch_wrmsr_safe(MSR_SPEC_CTRL, spec_ctrl_base | (on ? SPEC_CTRL_SSBD : 0));
+		spec_wrmsr(MSR_VIRT_SPEC_CTRL, on ? SPEC_CTRL_SSBD : 0);
 	else
-		wrmsr(MSR_SPEC_CTRL, spec_ctrl_base | (on ? SPEC_CTRL_SSBD : 0));
+		spec_wrmsr(MSR_SPEC_CTRL, spec_ctrl_base | (on ? SPEC_CTRL_SSBD : 0));
+}
+
+void spec_check_extable(void)
+{
+	uint64_t resumed = 0;
+	/* 0xfff8 is past the GDT's limit: #GP(selector), which the table resumes. */
+	__asm__ volatile("1:\tmov %w1, %%fs\n\tjmp 3f\n2:\tmovq $1, %0\n3:\n"
+	                 "\t.pushsection .rodata.extable, \"a\"\n\t.balign 8\n"
+	                 "\t.quad 1b, 2b\n\t.popsection"
+	                 : "+r"(resumed)
+	                 : "r"(0xfff8u)
+	                 : "memory");
+	CHECK(resumed == 1);
 }

@@ -204,15 +204,23 @@ static void stray(uint64_t vector)
 	last_stray = vector;
 }
 
-extern char arch_wrmsr_safe_insn[], arch_wrmsr_safe_fixup[];
+/* The exception table: kernel instructions whose #GP is resumed elsewhere (spec_wrmsr). */
+struct extable {
+	uint64_t insn, resume;
+};
+extern const struct extable __extable_start[], __extable_end[];
 
-/* A kernel #GP on arch_wrmsr_safe's wrmsr: the CPU lacks the MSR; resume at its fixup. */
+/* A kernel #GP on an instruction in the exception table: resume after it. */
 static bool fixup(struct arch_regs *f)
 {
-	if (f->vector != VEC_GP || f->rip != (uint64_t)arch_wrmsr_safe_insn)
-		return false;
-	f->rip = (uint64_t)arch_wrmsr_safe_fixup;
-	return true;
+	for (const struct extable *e = __extable_start; f->vector == VEC_GP && e < __extable_end;
+	     e++) {
+		if (e->insn == f->rip) {
+			f->rip = e->resume;
+			return true;
+		}
+	}
+	return false;
 }
 
 /**

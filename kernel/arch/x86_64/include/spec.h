@@ -13,7 +13,6 @@
 #define MIT_RETPOLINE 0x10u /* the kernel's indirect branches go through retpolines */
 #define MIT_EIBRS 0x20u     /* enhanced IBRS set once at boot instead */
 #define MIT_SSBD 0x40u      /* speculative store bypass disabled for domains that ask */
-#define MIT_MSR_SAFE 0x100u /* forced on a CPU without the MSRs: write them fault-tolerantly */
 #define MIT_FPU_SCRUB 0x80u /* x87 FIP/FDP/FOP of the previous domain scrubbed on a switch */
 
 /* What the boot command line asks (mitigations=...). */
@@ -40,6 +39,12 @@ void spec_init(enum spec_mode mode);
  */
 void spec_report(void);
 
+/**
+ * Proves at boot that the exception table works: a faulting instruction it
+ * lists is resumed where the table says. Needs: IDT loaded. Panics otherwise.
+ */
+void spec_check_extable(void);
+
 /** Reads the mode from the kernel command line @cmdline (may be NULL). */
 enum spec_mode spec_parse_cmdline(const char *cmdline);
 
@@ -47,19 +52,26 @@ enum spec_mode spec_parse_cmdline(const char *cmdline);
 void spec_set_ssbd(bool on);
 
 /**
- * Writes @value to @msr; a #GP (the CPU has no such MSR) is caught by the
- * kernel's trap handler, which resumes after it. entry.S. Returns: 0, or 1 if
- * the write faulted.
+ * Writes @value to @msr. If the CPU has no such MSR the #GP is resumed after
+ * the instruction: the exception table (section .rodata.extable, read by
+ * trap.c) maps the wrmsr's address to the next one. Costs nothing more than a
+ * plain wrmsr when it does not fault. Used for the MSRs the forced mode writes
+ * on CPUs that may not report them.
  */
-uint64_t arch_wrmsr_safe(uint32_t msr, uint64_t value);
+static inline void spec_wrmsr(uint32_t msr, uint64_t value)
+{
+	__asm__ volatile("1:\twrmsr\n2:\n"
+	                 "\t.pushsection .rodata.extable, \"a\"\n\t.balign 8\n"
+	                 "\t.quad 1b, 2b\n\t.popsection"
+	                 :
+	                 : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
+	                 : "memory");
+}
 
 /** Issues an indirect branch predictor barrier (IA32_PRED_CMD.IBPB). */
 static inline void spec_ibpb(void)
 {
-	if (arch_mitig_flags & MIT_MSR_SAFE)
-		(void)arch_wrmsr_safe(0x49u, 1);
-	else
-		__asm__ volatile("wrmsr" : : "c"(0x49u), "a"(1u), "d"(0u) : "memory");
+	spec_wrmsr(0x49u, 1);
 }
 
 /**
