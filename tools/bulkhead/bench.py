@@ -11,10 +11,10 @@ import os
 import re
 import time
 
-import boot
-import mitigations
-import qemu
-from util import BUILD, ROOT, makedirs, rel, say
+from . import boot
+from . import mitigations
+from . import qemu
+from .util import BUILD, ROOT, makedirs, rel, say
 
 BENCH_MANIFEST = os.path.join(ROOT, "tests", "bench", "manifest.xml")
 BOOT_MANIFEST = os.path.join(ROOT, "tests", "bench", "boot.xml")

@@ -4,10 +4,10 @@ import os
 import re
 import subprocess
 
-import iso
-import plan
-import qemu
-from util import BUILD, Failure, makedirs, rel, say
+from . import iso
+from . import plan
+from . import qemu
+from .util import BUILD, Failure, makedirs, rel, say
 
 PANIC = re.compile(r"bulkhead: PANIC")
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from util import BUILD, ROOT, Failure, rel, run_quiet, say, tail
+from .util import BUILD, ROOT, Failure, rel, run_quiet, say, tail
 
 
 def is_configured():

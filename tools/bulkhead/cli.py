@@ -6,17 +6,17 @@ import signal
 import subprocess
 import sys
 
-import bench
-import boot
-import build
-import deps
-import image
-import fuzz
-import graph
-import mitigations
-import plan
-import testrun
-from util import BUILD, ROOT, Failure, rel, say, warn
+from . import bench
+from . import boot
+from . import build
+from . import deps
+from . import image
+from . import fuzz
+from . import graph
+from . import mitigations
+from . import plan
+from . import testrun
+from .util import BUILD, ROOT, Failure, rel, say, warn
 
 DEFAULT_MANIFEST = os.path.join(ROOT, "manifests", "demo.xml")
 LINT_SCRIPT = os.path.join(ROOT, "tools", "lint", "lint.py")
@@ -301,7 +301,3 @@ def main(argv):
     except KeyboardInterrupt:
         warn("interrupted")
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

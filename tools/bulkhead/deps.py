@@ -4,7 +4,7 @@ import os
 import shutil
 import subprocess
 
-from util import Failure, say, warn
+from .util import Failure, say, warn
 
 # Everything build, run, test and bench need on a fresh Debian 12 machine. They
 # are installed without their Recommends (see install_commands), so everything

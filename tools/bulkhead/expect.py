@@ -55,11 +55,11 @@ image_sha256. An edited image is a copy in the test's directory.
 import os
 import re
 
-import mitigations
-import monitor
-import qemu
-import plan
-from qemu import FIRMWARES, MEDIA
+from . import mitigations
+from . import monitor
+from . import qemu
+from . import plan
+from .qemu import FIRMWARES, MEDIA
 
 DEFAULT_TIMEOUT = 300.0
 

@@ -19,9 +19,9 @@ import subprocess
 import sys
 import time
 
-import deps
-from harness import LOG_DIR, Result
-from util import BUILD, ROOT, Failure, makedirs, rel, run_quiet, safe_name, say
+from . import deps
+from .harness import LOG_DIR, Result
+from .util import BUILD, ROOT, Failure, makedirs, rel, run_quiet, safe_name, say
 
 FUZZ_DIR = os.path.join(BUILD, "fuzz")
 FUZZ_SRC = os.path.join(ROOT, "tests", "fuzz")

@@ -4,7 +4,7 @@ import os
 import shutil
 import tempfile
 
-from util import BHC, IMAGE_DIR, MEMORY, Failure, rel, run_quiet
+from .util import BHC, IMAGE_DIR, MEMORY, Failure, rel, run_quiet
 
 # Output formats by file extension: what `dot -T` makes of them (None: the DOT text itself).
 FORMATS = {".svg": "svg", ".pdf": "pdf", ".png": "png", ".dot": None, ".gv": None}

@@ -5,14 +5,14 @@ import shutil
 import threading
 import time
 
-import expect
-import image
-import iso
-import mitigations
-import monitor
-import plan
-import qemu
-from util import BUILD, ROOT, Failure, makedirs, rel, safe_name
+from . import expect
+from . import image
+from . import iso
+from . import mitigations
+from . import monitor
+from . import plan
+from . import qemu
+from .util import BUILD, ROOT, Failure, makedirs, rel, safe_name
 
 SYSTEM_DIR = os.path.join(ROOT, "tests", "system")
 LOG_DIR = os.path.join(BUILD, "test-logs")

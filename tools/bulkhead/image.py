@@ -8,10 +8,10 @@ import tempfile
 import time
 import zlib
 
-import iso
-import mitigations
-import plan
-from util import BHC, KERNEL_ELF, ROOT, Failure, rel, run_quiet
+from . import iso
+from . import mitigations
+from . import plan
+from .util import BHC, KERNEL_ELF, ROOT, Failure, rel, run_quiet
 
 # The ISO 9660 volume id: at most 32 of A-Z, 0-9 and _.
 VOLUME_ID_MAX = 32

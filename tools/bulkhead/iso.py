@@ -5,8 +5,8 @@ import re
 import shutil
 import struct
 
-import mitigations
-from util import KERNEL_ELF, Failure, rel, run_quiet, tail
+from . import mitigations
+from .util import KERNEL_ELF, Failure, rel, run_quiet, tail
 
 _SAFE = re.compile(r"^[A-Za-z0-9._-]+$")
 

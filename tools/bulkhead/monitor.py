@@ -14,7 +14,7 @@ import socket
 import tempfile
 import time
 
-from qemu import clean_line
+from .qemu import clean_line
 
 # The monitor's prompt; it ends the banner and every command's reply.
 PROMPT = b"(qemu) "

@@ -7,7 +7,7 @@ import shutil
 import struct
 import zlib
 
-from util import BHC, IMAGE_DIR, MEMORY, ROOT, Failure, rel, run_quiet
+from .util import BHC, IMAGE_DIR, MEMORY, ROOT, Failure, rel, run_quiet
 
 # struct bp_header (kernel/include/bulkhead/abi/plan.h): system_name at byte 32.
 _PLAN_NAME_OFFSET = 32

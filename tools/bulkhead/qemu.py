@@ -8,7 +8,7 @@ import signal
 import subprocess
 import time
 
-from util import MEMORY, Failure
+from .util import MEMORY, Failure
 
 # isa-debug-exit: the kernel writes v to port 0xf4 and QEMU exits with (v << 1) | 1.
 DEBUG_EXIT_CLEAN = 0   # every domain ended (plan flag BP_FLAG_EXIT_WHEN_IDLE)

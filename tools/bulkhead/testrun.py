@@ -6,12 +6,14 @@ import os
 import sys
 import time
 
-import fuzz
-import harness
-from harness import LOG_DIR, Result
-from util import BUILD, ROOT, makedirs, rel, run_quiet, safe_name, say, tail
+from . import fuzz
+from . import harness
+from .harness import LOG_DIR, Result
+from .util import BUILD, ROOT, makedirs, rel, run_quiet, safe_name, say, tail
 
-UNIT_DIR = os.path.join(ROOT, "tools", "bulkhead", "tests")
+# The tests are the package bulkhead.tests, so discovery starts from tools/.
+UNIT_TOP = os.path.join(ROOT, "tools")
+UNIT_DIR = os.path.join(UNIT_TOP, "bulkhead", "tests")
 
 # meson test results that count as passed / skipped; anything else failed.
 _MESON_PASS = {"OK", "EXPECTEDFAIL"}
@@ -70,7 +72,7 @@ def unit_tests(name_filter):
     name = "unit/bulkhead"
     if name_filter not in name or not os.path.isdir(UNIT_DIR):
         return []
-    argv = [sys.executable, "-m", "unittest", "discover", "-s", UNIT_DIR, "-t", UNIT_DIR]
+    argv = [sys.executable, "-m", "unittest", "discover", "-s", UNIT_DIR, "-t", UNIT_TOP]
     log = os.path.join(LOG_DIR, safe_name(name) + ".log")
     started = time.monotonic()
     status, output = run_quiet(argv)

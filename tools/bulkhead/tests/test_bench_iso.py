@@ -1,14 +1,10 @@
 """Tests of the bench line parser and table, and of the generated grub.cfg."""
 
-import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import bench  # noqa: E402
-import iso  # noqa: E402
-from util import Failure  # noqa: E402
+from bulkhead import bench
+from bulkhead import iso
+from bulkhead.util import Failure
 
 
 class BenchTest(unittest.TestCase):

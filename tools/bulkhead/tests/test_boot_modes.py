@@ -2,16 +2,13 @@
 
 import os
 import shutil
-import sys
 import tempfile
 import unittest
 from unittest import mock
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import expect  # noqa: E402
-import qemu  # noqa: E402
-from util import Failure  # noqa: E402
+from bulkhead import expect
+from bulkhead import qemu
+from bulkhead.util import Failure
 
 PATH = "/repo/tests/system/image/expect"
 

@@ -1,12 +1,9 @@
 """Tests of the expect-file parser and the serial-line matcher."""
 
 import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import expect  # noqa: E402
+from bulkhead import expect
 
 PATH = "/repo/tests/system/demo/expect"
 

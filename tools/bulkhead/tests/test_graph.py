@@ -6,15 +6,12 @@ Graphviz's dot, which `bulkhead test` installs: without them the tests fail.
 
 import os
 import shutil
-import sys
 import tempfile
 import unittest
 import xml.etree.ElementTree as ET
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import graph  # noqa: E402
-from util import BHC, ROOT  # noqa: E402
+from bulkhead import graph
+from bulkhead.util import BHC, ROOT
 
 SVG = "{http://www.w3.org/2000/svg}"
 RED = "#d62728"

@@ -7,17 +7,14 @@ the serial console, so each case is a script that prints what a guest would.
 import io
 import os
 import shutil
-import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import expect  # noqa: E402
-import harness  # noqa: E402
-import monitor  # noqa: E402
-import qemu  # noqa: E402
-from test_monitor import FakeMonitor  # noqa: E402
+from bulkhead import expect
+from bulkhead import harness
+from bulkhead import monitor
+from bulkhead import qemu
+from bulkhead.tests.test_monitor import FakeMonitor
 
 EXPECT = ("expect ^a: TEST one PASS$\n"
           "expect ^b: TEST two PASS$\n"

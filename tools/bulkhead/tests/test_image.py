@@ -4,19 +4,16 @@ import hashlib
 import os
 import shutil
 import struct
-import sys
 import tempfile
 import unittest
 import zlib
 from unittest import mock
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import deps  # noqa: E402
-import image  # noqa: E402
-import iso  # noqa: E402
-import plan  # noqa: E402
-from util import Failure  # noqa: E402
+from bulkhead import deps
+from bulkhead import image
+from bulkhead import iso
+from bulkhead import plan
+from bulkhead.util import Failure
 
 # What `xorriso -indev demo.iso -report_el_torito plain` printed for a real image.
 EL_TORITO_REPORT = """\

@@ -4,18 +4,15 @@ import contextlib
 import io
 import os
 import shutil
-import sys
 import tempfile
 import unittest
 from unittest import mock
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import cli  # noqa: E402
-import expect  # noqa: E402
-import harness  # noqa: E402
-import mitigations  # noqa: E402
-import plan  # noqa: E402
+from bulkhead import cli
+from bulkhead import expect
+from bulkhead import harness
+from bulkhead import mitigations
+from bulkhead import plan
 
 PATH = "/repo/tests/system/demo/expect"
 

@@ -2,16 +2,13 @@
 
 import os
 import socket
-import sys
 import threading
 import unittest
 from unittest import mock
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import expect  # noqa: E402
-import monitor  # noqa: E402
-import qemu  # noqa: E402
+from bulkhead import expect
+from bulkhead import monitor
+from bulkhead import qemu
 
 PATH = "/repo/tests/system/nmi/expect"
 

@@ -3,16 +3,13 @@
 import hashlib
 import os
 import struct
-import sys
 import tempfile
 import unittest
 import zlib
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import expect  # noqa: E402
-import plan  # noqa: E402
-from util import Failure  # noqa: E402
+from bulkhead import expect
+from bulkhead import plan
+from bulkhead.util import Failure
 
 PATH = "/repo/tests/system/refuse/x/expect"
 HEADER = 136

@@ -1,14 +1,11 @@
 """Tests of serial-line cleaning and the meaning of QEMU exit statuses."""
 
 import os
-import sys
 import tempfile
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import qemu  # noqa: E402
+from bulkhead import qemu
 
 
 class CleanLineTest(unittest.TestCase):

@@ -1,0 +1,1 @@
+"""The bulkhead command's own unit tests (run by `bulkhead test --filter unit`)."""
