@@ -27,9 +27,31 @@ bool bh_ring_open(const char *name, struct bh_ring *r)
 }
 
 /*
- * Both directions of a ring share one channel bit, so a bit consumed while waiting may also
- * have meant "the other queue moved": it goes back to the stash for the application.
+ * Before it sleeps, an end publishes what it put and (waiting for a message) releases what it
+ * took, so neither end ever waits for the other's batch. Then it arms the wake-up it needs
+ * (rx: a message, tx: a free slot) and re-checks. If it must sleep and the peer asked to be
+ * signalled, one SIGNAL_WAIT does both: the kernel hands the CPU straight to a waiting peer.
+ * Both directions of a ring share one channel bit, so a bit consumed here may also have meant
+ * "the other queue moved": the caller puts it back in the stash for the application.
+ * Returns the bits of r->bit consumed (0 if the ring was ready without a sleep).
  */
+static inline uint64_t ring_sleep(struct bh_ring *r, bool rx)
+{
+	bool published, released = false;
+
+	ring_publish(&r->ring, &published);
+	if (rx)
+		ring_release(&r->ring, &released);
+	bool ready = rx ? ring_rx_arm(&r->ring) : ring_tx_arm(&r->ring);
+	bool notify = published || released;
+	if (ready) {
+		if (notify)
+			(void)bh_signal(r->slot);
+		return 0;
+	}
+	return notify ? bh_signal_wait_for(r->slot, r->bit) : bh_wait_for(r->bit);
+}
+
 enum ring_status bh_ring_send_flags(struct bh_ring *r, uint16_t type, uint16_t flags, uint64_t tag,
                                     const void *buf, uint32_t len)
 {
@@ -41,8 +63,7 @@ enum ring_status bh_ring_send_flags(struct bh_ring *r, uint16_t type, uint16_t f
 		st = ring_send(&r->ring, type, flags, tag, buf, len, &notify);
 		if (st != RING_FULL)
 			break;
-		if (!ring_tx_arm(&r->ring))
-			seen |= bh_wait_for(r->bit);
+		seen |= ring_sleep(r, false);
 	}
 	if (st == RING_OK && notify)
 		(void)bh_signal(r->slot);
@@ -66,8 +87,7 @@ enum ring_status bh_ring_recv(struct bh_ring *r, struct ring_msg *out)
 		st = ring_recv(&r->ring, out, &notify);
 		if (st != RING_EMPTY)
 			break;
-		if (!ring_rx_arm(&r->ring))
-			seen |= bh_wait_for(r->bit);
+		seen |= ring_sleep(r, true);
 	}
 	if (st == RING_OK && notify)
 		(void)bh_signal(r->slot);
@@ -91,9 +111,7 @@ enum ring_status bh_ring_put_wait(struct bh_ring *r, uint16_t type, uint64_t tag
 	uint64_t seen = 0;
 
 	while (st == RING_FULL) {
-		bh_ring_flush(r);
-		if (!ring_tx_arm(&r->ring))
-			seen |= bh_wait_for(r->bit);
+		seen |= ring_sleep(r, false);
 		st = ring_put(&r->ring, type, 0, tag, buf, len);
 	}
 	if (seen)
@@ -116,12 +134,23 @@ enum ring_status bh_ring_take_wait(struct bh_ring *r, struct ring_msg *out)
 	uint64_t seen = 0;
 
 	while (st == RING_EMPTY) {
-		bh_ring_release(r);
-		if (!ring_rx_arm(&r->ring))
-			seen |= bh_wait_for(r->bit);
+		seen |= ring_sleep(r, true);
 		st = ring_take(&r->ring, out);
 	}
 	if (seen)
 		bh_wait_keep(seen);
+	return st;
+}
+
+enum ring_status bh_ring_call(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
+                              uint32_t len, struct ring_msg *out)
+{
+	enum ring_status st = bh_ring_put(r, type, tag, buf, len);
+	if (st != RING_OK)
+		return st;
+	st = ring_take(&r->ring, out);
+	if (st == RING_EMPTY)
+		return bh_ring_take_wait(r, out);
+	bh_ring_flush(r); /* a message was already there: the request still goes out now */
 	return st;
 }

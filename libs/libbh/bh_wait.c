@@ -73,6 +73,17 @@ uint64_t bh_wait_for(uint64_t mask)
 	}
 }
 
+uint64_t bh_signal_wait_for(uint32_t slot, uint64_t mask)
+{
+	uint64_t bits;
+
+	if (stash & mask)
+		(void)bh_signal(slot); /* a wake-up is already here: no sleep */
+	else if (bh_hc1(BH_HC_SIGNAL_WAIT, slot, &bits) == BH_OK)
+		stash |= bits;
+	return bh_wait_for(mask);
+}
+
 uint64_t bh_signal_wait(uint32_t slot, enum bh_err *err)
 {
 	uint64_t bits;

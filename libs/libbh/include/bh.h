@@ -74,6 +74,11 @@ enum ring_status bh_ring_recv(struct bh_ring *r, struct ring_msg *out);
  * and returned by the next bh_wait()/bh_poll(). Returns the bits of @mask seen.
  */
 uint64_t bh_wait_for(uint64_t mask);
+/**
+ * Signals @slot, then waits like bh_wait_for(@mask), in one hypercall unless a bit of @mask
+ * is already kept (then it only signals). Returns the bits of @mask seen.
+ */
+uint64_t bh_signal_wait_for(uint32_t slot, uint64_t mask);
 
 /** Flushes buffered stdout/stderr lines to the console ring. */
 void bh_flush(void);
@@ -103,13 +108,16 @@ void bh_wait_keep(uint64_t bits);
  * Batching (streams): bh_ring_put() writes a message without publishing it
  * and bh_ring_flush() publishes everything put so far, signalling the peer at
  * most once. bh_ring_take() receives without freeing the slot and
- * bh_ring_release() frees every slot taken so far. Both blocking calls flush
- * or release first when they must wait, so a batch never deadlocks.
+ * bh_ring_release() frees every slot taken so far. Before any ring call waits
+ * it flushes, and a wait for a message also releases, so a batch never
+ * deadlocks; a server answers with bh_ring_put(), and the answer goes out at
+ * the latest when its next bh_ring_take() waits, in the same hypercall
+ * (SIGNAL_WAIT) that wakes the client and puts the server to sleep.
  */
 /** Slow path of bh_ring_put: flushes, then waits for space. */
 enum ring_status bh_ring_put_wait(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
                                   uint32_t len);
-/** Slow path of bh_ring_take: releases, then waits for a message. */
+/** Slow path of bh_ring_take: flushes and releases, then waits for a message. */
 enum ring_status bh_ring_take_wait(struct bh_ring *r, struct ring_msg *out);
 /** Publishes the messages put so far and signals the peer if it asked. */
 void bh_ring_flush(struct bh_ring *r);
@@ -130,6 +138,15 @@ static inline enum ring_status bh_ring_take(struct bh_ring *r, struct ring_msg *
 }
 /** Frees the slots taken so far and signals the peer if it waits for space. */
 void bh_ring_release(struct bh_ring *r);
+
+/**
+ * One request/response (client): puts the request, then takes the next message, normally the
+ * answer. If it must wait, the request goes out, the peer is woken and this end sleeps in one
+ * hypercall. The answer keeps its slot until the next release or wait (as bh_ring_take).
+ * Returns: a ring_status of the put (RING_EINVAL, RING_BROKEN) or of the take.
+ */
+enum ring_status bh_ring_call(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
+                              uint32_t len, struct ring_msg *out);
 
 /*
  * Redirects write(1|2) to @fn (raw bytes, no line assembly) instead of the stdout ring, or
