@@ -49,7 +49,7 @@ static inline uint64_t ring_sleep(struct bh_ring *r, bool rx)
 			(void)bh_signal(r->slot);
 		return 0;
 	}
-	return notify ? bh_signal_wait_for(r->slot, r->bit) : bh_wait_for(r->bit);
+	return notify ? bh_signal_wait_new(r->slot, r->bit) : bh_wait_new(r->bit);
 }
 
 enum ring_status bh_ring_send_flags(struct bh_ring *r, uint16_t type, uint16_t flags, uint64_t tag,

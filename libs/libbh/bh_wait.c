@@ -73,15 +73,30 @@ uint64_t bh_wait_for(uint64_t mask)
 	}
 }
 
-uint64_t bh_signal_wait_for(uint32_t slot, uint64_t mask)
+/* Stashes the bits outside @mask of @bits (just delivered) and sleeps again until a bit of
+ * @mask comes. Returns the bits of @mask delivered. */
+static uint64_t wait_new(uint64_t bits, uint64_t mask)
+{
+	for (;;) {
+		stash |= bits & ~mask;
+		if (bits & mask)
+			return bits & mask;
+		bits = raw_wait();
+	}
+}
+
+uint64_t bh_wait_new(uint64_t mask)
+{
+	return wait_new(raw_wait(), mask);
+}
+
+uint64_t bh_signal_wait_new(uint32_t slot, uint64_t mask)
 {
 	uint64_t bits;
 
-	if (stash & mask)
-		(void)bh_signal(slot); /* a wake-up is already here: no sleep */
-	else if (bh_hc1(BH_HC_SIGNAL_WAIT, slot, &bits) == BH_OK)
-		stash |= bits;
-	return bh_wait_for(mask);
+	if (bh_hc1(BH_HC_SIGNAL_WAIT, slot, &bits) != BH_OK)
+		bits = 0; /* nothing signalled, nothing waited for: wait_new sleeps */
+	return wait_new(bits, mask);
 }
 
 uint64_t bh_signal_wait(uint32_t slot, enum bh_err *err)

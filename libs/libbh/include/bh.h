@@ -75,10 +75,13 @@ enum ring_status bh_ring_recv(struct bh_ring *r, struct ring_msg *out);
  */
 uint64_t bh_wait_for(uint64_t mask);
 /**
- * Signals @slot, then waits like bh_wait_for(@mask), in one hypercall unless a bit of @mask
- * is already kept (then it only signals). Returns the bits of @mask seen.
+ * Sleeps until the kernel delivers a bit of @mask, ignoring bits of @mask kept from earlier
+ * waits: for a caller that armed its wake-up and re-checked its state just before (a ring).
+ * Other bits that arrive are kept. Returns the bits of @mask delivered.
  */
-uint64_t bh_signal_wait_for(uint32_t slot, uint64_t mask);
+uint64_t bh_wait_new(uint64_t mask);
+/** Signals @slot, then waits like bh_wait_new(@mask), in one hypercall. */
+uint64_t bh_signal_wait_new(uint32_t slot, uint64_t mask);
 
 /** Flushes buffered stdout/stderr lines to the console ring. */
 void bh_flush(void);
