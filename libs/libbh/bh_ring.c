@@ -31,25 +31,38 @@ bool bh_ring_open(const char *name, struct bh_ring *r)
  * took, so neither end ever waits for the other's batch. Then it arms the wake-up it needs
  * (rx: a message, tx: a free slot) and re-checks. If it must sleep and the peer asked to be
  * signalled, one SIGNAL_WAIT does both: the kernel hands the CPU straight to a waiting peer.
- * Both directions of a ring share one channel bit, so a bit consumed here may also have meant
- * "the other queue moved": the caller puts it back in the stash for the application.
+ * The sleep counts only bits the kernel delivers now: the ring was re-checked after arming,
+ * so a bit kept from before says nothing. Both directions of a ring share one channel bit,
+ * so a bit consumed here may also have meant "the other queue moved": the caller puts it
+ * back in the stash for the application.
  * Returns the bits of r->bit consumed (0 if the ring was ready without a sleep).
  */
-static inline uint64_t ring_sleep(struct bh_ring *r, bool rx)
+static inline uint64_t sleep_or_signal(const struct bh_ring *r, bool ready, bool notify)
 {
-	bool published, released = false;
-
-	ring_publish(&r->ring, &published);
-	if (rx)
-		ring_release(&r->ring, &released);
-	bool ready = rx ? ring_rx_arm(&r->ring) : ring_tx_arm(&r->ring);
-	bool notify = published || released;
 	if (ready) {
 		if (notify)
 			(void)bh_signal(r->slot);
 		return 0;
 	}
 	return notify ? bh_signal_wait_new(r->slot, r->bit) : bh_wait_new(r->bit);
+}
+
+/* Waits for a message (see above). */
+static inline uint64_t rx_sleep(struct bh_ring *r)
+{
+	bool notify;
+	bool ready = ring_rx_park(&r->ring, &notify);
+	return sleep_or_signal(r, ready, notify);
+}
+
+/* Waits for a free tx slot (see above); taken slots stay taken. */
+static uint64_t tx_sleep(struct bh_ring *r)
+{
+	bool notify;
+
+	ring_publish(&r->ring, &notify);
+	bool ready = ring_tx_arm(&r->ring);
+	return sleep_or_signal(r, ready, notify);
 }
 
 enum ring_status bh_ring_send_flags(struct bh_ring *r, uint16_t type, uint16_t flags, uint64_t tag,
@@ -63,7 +76,7 @@ enum ring_status bh_ring_send_flags(struct bh_ring *r, uint16_t type, uint16_t f
 		st = ring_send(&r->ring, type, flags, tag, buf, len, &notify);
 		if (st != RING_FULL)
 			break;
-		seen |= ring_sleep(r, false);
+		seen |= tx_sleep(r);
 	}
 	if (st == RING_OK && notify)
 		(void)bh_signal(r->slot);
@@ -87,7 +100,7 @@ enum ring_status bh_ring_recv(struct bh_ring *r, struct ring_msg *out)
 		st = ring_recv(&r->ring, out, &notify);
 		if (st != RING_EMPTY)
 			break;
-		seen |= ring_sleep(r, true);
+		seen |= rx_sleep(r);
 	}
 	if (st == RING_OK && notify)
 		(void)bh_signal(r->slot);
@@ -111,7 +124,7 @@ enum ring_status bh_ring_put_wait(struct bh_ring *r, uint16_t type, uint64_t tag
 	uint64_t seen = 0;
 
 	while (st == RING_FULL) {
-		seen |= ring_sleep(r, false);
+		seen |= tx_sleep(r);
 		st = ring_put(&r->ring, type, 0, tag, buf, len);
 	}
 	if (seen)
@@ -128,13 +141,14 @@ void bh_ring_release(struct bh_ring *r)
 		(void)bh_signal(r->slot);
 }
 
-enum ring_status bh_ring_take_wait(struct bh_ring *r, struct ring_msg *out)
+/* Sleeps until a message comes, then takes it. */
+static inline __attribute__((always_inline)) enum ring_status take_after_sleep(struct bh_ring *r, struct ring_msg *out)
 {
 	enum ring_status st = RING_EMPTY;
 	uint64_t seen = 0;
 
 	while (st == RING_EMPTY) {
-		seen |= ring_sleep(r, true);
+		seen |= rx_sleep(r);
 		st = ring_take(&r->ring, out);
 	}
 	if (seen)
@@ -142,15 +156,15 @@ enum ring_status bh_ring_take_wait(struct bh_ring *r, struct ring_msg *out)
 	return st;
 }
 
+enum ring_status bh_ring_take_wait(struct bh_ring *r, struct ring_msg *out)
+{
+	return take_after_sleep(r, out);
+}
+
+/* No look before the park: it re-checks the rx queue itself, with the request already out. */
 enum ring_status bh_ring_call(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
                               uint32_t len, struct ring_msg *out)
 {
 	enum ring_status st = bh_ring_put(r, type, tag, buf, len);
-	if (st != RING_OK)
-		return st;
-	st = ring_take(&r->ring, out);
-	if (st == RING_EMPTY)
-		return bh_ring_take_wait(r, out);
-	bh_ring_flush(r); /* a message was already there: the request still goes out now */
-	return st;
+	return st == RING_OK ? take_after_sleep(r, out) : st;
 }

@@ -207,6 +207,32 @@ bool ring_rx_arm(struct ring *r)
 	return rx_look(r) != RING_EMPTY;
 }
 
+/*
+ * ring_publish + ring_release + ring_rx_arm with one barrier: the three stores (prod, cons,
+ * prod_event) all come before it, the three loads (prod_event, cons_event, prod) after it,
+ * which is all each Dekker pair needs. An unchanged index is stored again (same value, which
+ * the peer accepts) and cannot cross an event, so there is no branch for it.
+ */
+bool ring_rx_park(struct ring *r, bool *notify)
+{
+	volatile struct ring_queue *tx = r->tx, *rx = r->rx;
+
+	*notify = false;
+	if (r->broken)
+		return true;
+	uint32_t old_prod = r->tx_published, new_prod = r->tx_prod;
+	uint32_t old_cons = r->rx_released, new_cons = r->rx_cons;
+	r->tx_published = new_prod;
+	r->rx_released = new_cons;
+	publish(&tx->prod, new_prod);
+	publish(&rx->cons, new_cons);
+	__atomic_store_n(&rx->prod_event, new_cons + 1, __ATOMIC_RELAXED);
+	full_barrier();
+	*notify = crossed(load_once(&tx->prod_event), old_prod, new_prod) |
+	          crossed(load_once(&rx->cons_event), old_cons, new_cons);
+	return rx_look(r) != RING_EMPTY;
+}
+
 bool ring_tx_arm(struct ring *r)
 {
 	if (r->broken)

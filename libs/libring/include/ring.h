@@ -185,6 +185,14 @@ void ring_release(struct ring *r, bool *notify);
 bool ring_rx_arm(struct ring *r);
 
 /**
+ * Before sleeping for a message: publishes the messages put, releases the slots taken and
+ * asks the peer to signal when a message arrives, with one barrier for all three, then
+ * re-checks. Sets *@notify when the peer should be signalled (it asked for a message or for
+ * space). Returns: true if a message is already there or the ring is broken (do not sleep).
+ */
+bool ring_rx_park(struct ring *r, bool *notify);
+
+/**
  * Asks the peer to signal when a tx slot frees up, then re-checks.
  * Returns: true if a slot is already free (do not sleep), else false.
  */
