@@ -33,54 +33,48 @@ bool bh_ring_open(const char *name, struct bh_ring *r)
  * signalled, one SIGNAL_WAIT does both: the kernel hands the CPU straight to a waiting peer.
  * The sleep counts only bits the kernel delivers now: the ring was re-checked after arming,
  * so a bit kept from before says nothing. Both directions of a ring share one channel bit,
- * so a bit consumed here may also have meant "the other queue moved": the caller puts it
- * back in the stash for the application.
- * Returns the bits of r->bit consumed (0 if the ring was ready without a sleep).
+ * so the bit may also mean something to the application: bh_wait_new keeps it for the
+ * application's next bh_wait().
  */
-static inline uint64_t sleep_or_signal(const struct bh_ring *r, bool ready, bool notify)
+static inline void sleep_or_signal(const struct bh_ring *r, bool ready, bool notify)
 {
 	if (ready) {
 		if (notify)
 			(void)bh_signal(r->slot);
-		return 0;
+	} else if (notify) {
+		(void)bh_signal_wait_new(r->slot, r->bit);
+	} else {
+		(void)bh_wait_new(r->bit);
 	}
-	return notify ? bh_signal_wait_new(r->slot, r->bit) : bh_wait_new(r->bit);
 }
 
 /* Waits for a message (see above). */
-static inline uint64_t rx_sleep(struct bh_ring *r)
+static inline void rx_sleep(struct bh_ring *r)
 {
-	bool notify;
-	bool ready = ring_rx_park(&r->ring, &notify);
-	return sleep_or_signal(r, ready, notify);
+	unsigned park = ring_rx_park(&r->ring);
+	sleep_or_signal(r, park & RING_PARK_READY, park & RING_PARK_NOTIFY);
 }
 
 /* Waits for a free tx slot (see above); taken slots stay taken. */
-static uint64_t tx_sleep(struct bh_ring *r)
+static void tx_sleep(struct bh_ring *r)
 {
 	bool notify;
 
 	ring_publish(&r->ring, &notify);
 	bool ready = ring_tx_arm(&r->ring);
-	return sleep_or_signal(r, ready, notify);
+	sleep_or_signal(r, ready, notify);
 }
 
 enum ring_status bh_ring_send_flags(struct bh_ring *r, uint16_t type, uint16_t flags, uint64_t tag,
                                     const void *buf, uint32_t len)
 {
-	uint64_t seen = 0;
 	enum ring_status st;
 	bool notify;
 
-	for (;;) {
-		st = ring_send(&r->ring, type, flags, tag, buf, len, &notify);
-		if (st != RING_FULL)
-			break;
-		seen |= tx_sleep(r);
-	}
+	while ((st = ring_send(&r->ring, type, flags, tag, buf, len, &notify)) == RING_FULL)
+		tx_sleep(r);
 	if (st == RING_OK && notify)
 		(void)bh_signal(r->slot);
-	bh_wait_keep(seen);
 	return st;
 }
 
@@ -92,19 +86,13 @@ enum ring_status bh_ring_send(struct bh_ring *r, uint16_t type, uint64_t tag, co
 
 enum ring_status bh_ring_recv(struct bh_ring *r, struct ring_msg *out)
 {
-	uint64_t seen = 0;
 	enum ring_status st;
 	bool notify;
 
-	for (;;) {
-		st = ring_recv(&r->ring, out, &notify);
-		if (st != RING_EMPTY)
-			break;
-		seen |= rx_sleep(r);
-	}
+	while ((st = ring_recv(&r->ring, out, &notify)) == RING_EMPTY)
+		rx_sleep(r);
 	if (st == RING_OK && notify)
 		(void)bh_signal(r->slot);
-	bh_wait_keep(seen);
 	return st;
 }
 
@@ -121,14 +109,11 @@ enum ring_status bh_ring_put_wait(struct bh_ring *r, uint16_t type, uint64_t tag
                                   uint32_t len)
 {
 	enum ring_status st = RING_FULL;
-	uint64_t seen = 0;
 
 	while (st == RING_FULL) {
-		seen |= tx_sleep(r);
+		tx_sleep(r);
 		st = ring_put(&r->ring, type, 0, tag, buf, len);
 	}
-	if (seen)
-		bh_wait_keep(seen);
 	return st;
 }
 
@@ -142,17 +127,15 @@ void bh_ring_release(struct bh_ring *r)
 }
 
 /* Sleeps until a message comes, then takes it. */
-static inline __attribute__((always_inline)) enum ring_status take_after_sleep(struct bh_ring *r, struct ring_msg *out)
+static inline __attribute__((always_inline)) enum ring_status take_after_sleep(struct bh_ring *r,
+                                                                               struct ring_msg *out)
 {
 	enum ring_status st = RING_EMPTY;
-	uint64_t seen = 0;
 
 	while (st == RING_EMPTY) {
-		seen |= rx_sleep(r);
+		rx_sleep(r);
 		st = ring_take(&r->ring, out);
 	}
-	if (seen)
-		bh_wait_keep(seen);
 	return st;
 }
 

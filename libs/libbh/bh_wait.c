@@ -73,12 +73,12 @@ uint64_t bh_wait_for(uint64_t mask)
 	}
 }
 
-/* Stashes the bits outside @mask of @bits (just delivered) and sleeps again until a bit of
- * @mask comes. Returns the bits of @mask delivered. */
+/* Keeps @bits (just delivered) and sleeps again until a bit of @mask comes.
+ * Returns the bits of @mask delivered. */
 static uint64_t wait_new(uint64_t bits, uint64_t mask)
 {
 	for (;;) {
-		stash |= bits & ~mask;
+		stash |= bits;
 		if (bits & mask)
 			return bits & mask;
 		bits = raw_wait();

@@ -213,13 +213,12 @@ bool ring_rx_arm(struct ring *r)
  * which is all each Dekker pair needs. An unchanged index is stored again (same value, which
  * the peer accepts) and cannot cross an event, so there is no branch for it.
  */
-bool ring_rx_park(struct ring *r, bool *notify)
+unsigned ring_rx_park(struct ring *r)
 {
 	volatile struct ring_queue *tx = r->tx, *rx = r->rx;
 
-	*notify = false;
 	if (r->broken)
-		return true;
+		return RING_PARK_READY;
 	uint32_t old_prod = r->tx_published, new_prod = r->tx_prod;
 	uint32_t old_cons = r->rx_released, new_cons = r->rx_cons;
 	r->tx_published = new_prod;
@@ -228,9 +227,10 @@ bool ring_rx_park(struct ring *r, bool *notify)
 	publish(&rx->cons, new_cons);
 	__atomic_store_n(&rx->prod_event, new_cons + 1, __ATOMIC_RELAXED);
 	full_barrier();
-	*notify = crossed(load_once(&tx->prod_event), old_prod, new_prod) |
-	          crossed(load_once(&rx->cons_event), old_cons, new_cons);
-	return rx_look(r) != RING_EMPTY;
+	bool notify = crossed(load_once(&tx->prod_event), old_prod, new_prod) |
+	              crossed(load_once(&rx->cons_event), old_cons, new_cons);
+	bool ready = rx_look(r) != RING_EMPTY;
+	return (ready ? RING_PARK_READY : 0u) | (notify ? RING_PARK_NOTIFY : 0u);
 }
 
 bool ring_tx_arm(struct ring *r)

@@ -77,7 +77,8 @@ uint64_t bh_wait_for(uint64_t mask);
 /**
  * Sleeps until the kernel delivers a bit of @mask, ignoring bits of @mask kept from earlier
  * waits: for a caller that armed its wake-up and re-checked its state just before (a ring).
- * Other bits that arrive are kept. Returns the bits of @mask delivered.
+ * Every bit delivered, @mask's too, is kept for the next bh_wait()/bh_poll().
+ * Returns the bits of @mask delivered.
  */
 uint64_t bh_wait_new(uint64_t mask);
 /** Signals @slot, then waits like bh_wait_new(@mask), in one hypercall. */
