@@ -229,8 +229,15 @@ unsigned ring_rx_park(struct ring *r)
 	full_barrier();
 	bool notify = crossed(load_once(&tx->prod_event), old_prod, new_prod) |
 	              crossed(load_once(&rx->cons_event), old_cons, new_cons);
-	bool ready = rx_look(r) != RING_EMPTY;
-	return (ready ? RING_PARK_READY : 0u) | (notify ? RING_PARK_NOTIFY : 0u);
+	unsigned park = notify ? RING_PARK_NOTIFY : 0u;
+	/* rx_look with what is known: rx_released is now new_cons */
+	uint32_t prod = load_once(&rx->prod), seen = r->rx_limit;
+	if (prod - seen > r->nslots - (seen - new_cons)) {
+		(void)ring_mark_broken(r); /* the next take answers RING_BROKEN */
+		return park | RING_PARK_READY;
+	}
+	r->rx_limit = prod;
+	return prod != new_cons ? park | RING_PARK_READY : park;
 }
 
 bool ring_tx_arm(struct ring *r)

@@ -22,8 +22,7 @@ static void call(uint16_t type)
 {
 	struct ring_msg m;
 
-	if (bh_ring_call(&r, type, seq, payload, RB_MSG_LEN, &m) != RING_OK || m.tag != seq ||
-	    m.type != type || m.len != RB_MSG_LEN)
+	if (bh_ring_call(&r, type, seq, payload, RB_MSG_LEN, &m) != RING_OK || m.tag != seq)
 		failed = true;
 	seq++;
 }
