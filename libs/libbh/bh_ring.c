@@ -42,7 +42,7 @@ static inline void sleep_or_signal(const struct bh_ring *r, bool ready, bool not
 		if (notify)
 			(void)bh_signal(r->slot);
 	} else if (notify) {
-		(void)bh_signal_wait_new(r->slot, r->bit);
+		(void)bh_wait_new_signal(r->slot, r->bit);
 	} else {
 		(void)bh_wait_new(r->bit);
 	}

@@ -90,7 +90,7 @@ uint64_t bh_wait_new(uint64_t mask)
 	return wait_new(raw_wait(), mask);
 }
 
-uint64_t bh_signal_wait_new(uint32_t slot, uint64_t mask)
+uint64_t bh_wait_new_signal(uint32_t slot, uint64_t mask)
 {
 	uint64_t bits;
 

@@ -34,7 +34,8 @@ static void round_trips(uint32_t n)
 	uint64_t tag = seq;
 
 	for (uint32_t i = 0; i < n; i++, tag++) {
-		if (bh_ring_call(&r, RB_RTT, tag, payload, RB_MSG_LEN, &m) != RING_OK || m.tag != tag)
+		if (bh_ring_call(&r, RB_RTT, tag, payload, RB_MSG_LEN, &m) != RING_OK ||
+		    m.tag != tag)
 			failed = true;
 	}
 	seq = tag;

@@ -82,7 +82,7 @@ uint64_t bh_wait_for(uint64_t mask);
  */
 uint64_t bh_wait_new(uint64_t mask);
 /** Signals @slot, then waits like bh_wait_new(@mask), in one hypercall. */
-uint64_t bh_signal_wait_new(uint32_t slot, uint64_t mask);
+uint64_t bh_wait_new_signal(uint32_t slot, uint64_t mask);
 
 /** Flushes buffered stdout/stderr lines to the console ring. */
 void bh_flush(void);

@@ -244,17 +244,19 @@ static void test_arm_races(void **state)
 static void test_park_round_trips(void **state)
 {
 	struct pair *p = *state;
-	struct ring_msg m;
+	struct ring_msg m = {0};
 	bool notify;
 
 	assert_int_equal(ring_rx_park(&p->server), 0); /* empty, nobody waits: sleep, no signal */
-	for (uint64_t i = 0; i < 3 * p->client.nslots; i++) {
+	for (uint64_t i = 0; i < 3ull * p->client.nslots; i++) {
 		assert_int_equal(ring_put(&p->client, 1, 0, i, &i, sizeof(i)), RING_OK);
-		assert_int_equal(ring_rx_park(&p->client), RING_PARK_NOTIFY); /* the server sleeps */
+		assert_int_equal(ring_rx_park(&p->client),
+		                 RING_PARK_NOTIFY); /* the server sleeps */
 		assert_int_equal(ring_take(&p->server, &m), RING_OK);
 		assert_int_equal(m.tag, i);
 		assert_int_equal(ring_put(&p->server, 2, 0, i, &i, sizeof(i)), RING_OK);
-		assert_int_equal(ring_rx_park(&p->server), RING_PARK_NOTIFY); /* the client sleeps */
+		assert_int_equal(ring_rx_park(&p->server),
+		                 RING_PARK_NOTIFY); /* the client sleeps */
 		assert_int_equal(ring_take(&p->client, &m), RING_OK);
 		assert_int_equal(m.tag, i);
 		assert_int_equal(m.type, 2);
