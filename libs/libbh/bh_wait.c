@@ -87,7 +87,7 @@ static uint64_t wait_new(uint64_t bits, uint64_t mask)
 
 uint64_t bh_wait_new(uint64_t mask)
 {
-	return wait_new(raw_wait(), mask);
+	return wait_new(0, mask);
 }
 
 uint64_t bh_wait_new_signal(uint32_t slot, uint64_t mask)
