@@ -114,9 +114,9 @@ void bh_wait_keep(uint64_t bits);
  * most once. bh_ring_take() receives without freeing the slot and
  * bh_ring_release() frees every slot taken so far. Before any ring call waits
  * it flushes, and a wait for a message also releases, so a batch never
- * deadlocks; a server answers with bh_ring_put(), and the answer goes out at
- * the latest when its next bh_ring_take() waits, in the same hypercall
- * (SIGNAL_WAIT) that wakes the client and puts the server to sleep.
+ * deadlocks. An answer put with bh_ring_put() goes out at the latest when the
+ * next bh_ring_take() waits, in the same hypercall (SIGNAL_WAIT) that wakes the
+ * client and puts the server to sleep; bh_ring_call() (below) does that at once.
  */
 /** Slow path of bh_ring_put: flushes, then waits for space. */
 enum ring_status bh_ring_put_wait(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
@@ -144,10 +144,11 @@ static inline enum ring_status bh_ring_take(struct bh_ring *r, struct ring_msg *
 void bh_ring_release(struct bh_ring *r);
 
 /**
- * One request/response (client): puts the request, then takes the next message, normally the
- * answer. If it must wait, the request goes out, the peer is woken and this end sleeps in one
- * hypercall. The answer keeps its slot until the next release or wait (as bh_ring_take).
- * Returns: a ring_status of the put (RING_EINVAL, RING_BROKEN) or of the take.
+ * Puts one message, then takes the next: a client's request and its answer, or a server's
+ * answer and its next request. The message put always goes out (with the release of the slots
+ * taken) before the look; when it must wait, it wakes the peer and sleeps in one hypercall
+ * (BH_HC_SIGNAL_WAIT). The message taken keeps its slot until the next release or wait.
+ * Returns: RING_EINVAL or RING_BROKEN from the put, else the take's RING_OK or RING_BROKEN.
  */
 enum ring_status bh_ring_call(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
                               uint32_t len, struct ring_msg *out);
