@@ -1,6 +1,8 @@
 /* libbh: rings found by name, with blocking send and receive over their channel. */
 #include <bh.h>
 
+#include "bh_ring_sleep.h"
+
 bool bh_ring_open_entry(const struct bh_info_entry *e, struct bh_ring *r)
 {
 	enum ring_role role;
@@ -26,27 +28,28 @@ bool bh_ring_open(const char *name, struct bh_ring *r)
 	return bh_ring_open_entry(bh_lookup(name, BH_RES_RING), r);
 }
 
-/*
- * Both directions of a ring share one channel bit, so a bit consumed while waiting may also
- * have meant "the other queue moved": it goes back to the stash for the application.
- */
-enum ring_status bh_ring_send_flags(struct bh_ring *r, uint16_t type, uint16_t flags, uint64_t tag,
-                                    const void *buf, uint32_t len)
+/* Waits for a free tx slot (see bh_ring_sleep.h); taken slots stay taken. */
+static void tx_sleep(struct bh_ring *r)
 {
-	uint64_t seen = 0;
+	bool notify;
+
+	ring_publish(&r->ring, &notify);
+	bool ready = ring_tx_arm(&r->ring);
+	sleep_or_signal(r, ready, notify);
+}
+
+/* Not inlined into bh_ring_send: every domain links this file, so its text stays small. */
+__attribute__((noinline)) enum ring_status bh_ring_send_flags(struct bh_ring *r, uint16_t type,
+                                                              uint16_t flags, uint64_t tag,
+                                                              const void *buf, uint32_t len)
+{
 	enum ring_status st;
 	bool notify;
 
-	for (;;) {
-		st = ring_send(&r->ring, type, flags, tag, buf, len, &notify);
-		if (st != RING_FULL)
-			break;
-		if (!ring_tx_arm(&r->ring))
-			seen |= bh_wait_for(r->bit);
-	}
+	while ((st = ring_send(&r->ring, type, flags, tag, buf, len, &notify)) == RING_FULL)
+		tx_sleep(r);
 	if (st == RING_OK && notify)
 		(void)bh_signal(r->slot);
-	bh_wait_keep(seen);
 	return st;
 }
 
@@ -58,20 +61,13 @@ enum ring_status bh_ring_send(struct bh_ring *r, uint16_t type, uint64_t tag, co
 
 enum ring_status bh_ring_recv(struct bh_ring *r, struct ring_msg *out)
 {
-	uint64_t seen = 0;
 	enum ring_status st;
 	bool notify;
 
-	for (;;) {
-		st = ring_recv(&r->ring, out, &notify);
-		if (st != RING_EMPTY)
-			break;
-		if (!ring_rx_arm(&r->ring))
-			seen |= bh_wait_for(r->bit);
-	}
+	while ((st = ring_recv(&r->ring, out, &notify)) == RING_EMPTY)
+		rx_sleep(r);
 	if (st == RING_OK && notify)
 		(void)bh_signal(r->slot);
-	bh_wait_keep(seen);
 	return st;
 }
 
@@ -88,16 +84,11 @@ enum ring_status bh_ring_put_wait(struct bh_ring *r, uint16_t type, uint64_t tag
                                   uint32_t len)
 {
 	enum ring_status st = RING_FULL;
-	uint64_t seen = 0;
 
 	while (st == RING_FULL) {
-		bh_ring_flush(r);
-		if (!ring_tx_arm(&r->ring))
-			seen |= bh_wait_for(r->bit);
+		tx_sleep(r);
 		st = ring_put(&r->ring, type, 0, tag, buf, len);
 	}
-	if (seen)
-		bh_wait_keep(seen);
 	return st;
 }
 
@@ -112,16 +103,5 @@ void bh_ring_release(struct bh_ring *r)
 
 enum ring_status bh_ring_take_wait(struct bh_ring *r, struct ring_msg *out)
 {
-	enum ring_status st = RING_EMPTY;
-	uint64_t seen = 0;
-
-	while (st == RING_EMPTY) {
-		bh_ring_release(r);
-		if (!ring_rx_arm(&r->ring))
-			seen |= bh_wait_for(r->bit);
-		st = ring_take(&r->ring, out);
-	}
-	if (seen)
-		bh_wait_keep(seen);
-	return st;
+	return take_after_sleep(r, out);
 }

@@ -73,6 +73,32 @@ uint64_t bh_wait_for(uint64_t mask)
 	}
 }
 
+/* Keeps @bits (just delivered) and sleeps again until a bit of @mask comes.
+ * Returns the bits of @mask delivered. */
+static uint64_t wait_new(uint64_t bits, uint64_t mask)
+{
+	for (;;) {
+		stash |= bits;
+		if (bits & mask)
+			return bits & mask;
+		bits = raw_wait();
+	}
+}
+
+uint64_t bh_wait_new(uint64_t mask)
+{
+	return wait_new(0, mask);
+}
+
+uint64_t bh_wait_new_signal(uint32_t slot, uint64_t mask)
+{
+	uint64_t bits;
+
+	if (bh_hc1(BH_HC_SIGNAL_WAIT, slot, &bits) != BH_OK)
+		bits = 0; /* nothing signalled, nothing waited for: wait_new sleeps */
+	return wait_new(bits, mask);
+}
+
 uint64_t bh_signal_wait(uint32_t slot, enum bh_err *err)
 {
 	uint64_t bits;

@@ -207,6 +207,39 @@ bool ring_rx_arm(struct ring *r)
 	return rx_look(r) != RING_EMPTY;
 }
 
+/*
+ * ring_publish + ring_release + ring_rx_arm with one barrier: the three stores (prod, cons,
+ * prod_event) all come before it, the three loads (prod_event, cons_event, prod) after it,
+ * which is all each Dekker pair needs. An unchanged index is stored again (same value, which
+ * the peer accepts) and cannot cross an event, so there is no branch for it.
+ */
+unsigned ring_rx_park(struct ring *r)
+{
+	volatile struct ring_queue *tx = r->tx, *rx = r->rx;
+
+	if (r->broken)
+		return RING_PARK_READY;
+	uint32_t old_prod = r->tx_published, new_prod = r->tx_prod;
+	uint32_t old_cons = r->rx_released, new_cons = r->rx_cons;
+	r->tx_published = new_prod;
+	r->rx_released = new_cons;
+	publish(&tx->prod, new_prod);
+	publish(&rx->cons, new_cons);
+	__atomic_store_n(&rx->prod_event, new_cons + 1, __ATOMIC_RELAXED);
+	full_barrier();
+	bool notify = crossed(load_once(&tx->prod_event), old_prod, new_prod) |
+	              crossed(load_once(&rx->cons_event), old_cons, new_cons);
+	unsigned park = notify ? RING_PARK_NOTIFY : 0u;
+	/* rx_look with what is known: rx_released is now new_cons */
+	uint32_t prod = load_once(&rx->prod), seen = r->rx_limit;
+	if (prod - seen > r->nslots - (seen - new_cons)) {
+		(void)ring_mark_broken(r); /* the next take answers RING_BROKEN */
+		return park | RING_PARK_READY;
+	}
+	r->rx_limit = prod;
+	return prod != new_cons ? park | RING_PARK_READY : park;
+}
+
 bool ring_tx_arm(struct ring *r)
 {
 	if (r->broken)

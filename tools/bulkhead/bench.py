@@ -56,7 +56,7 @@ ROWS = [
     Row("floor", "syscall/sysret floor (no kernel work)"),
     Row("signal_wake", "signal to wake", 400, "520"),
     Row("pingpong", "channel ping-pong round trip", 400, "415", "10854", forced_target=415),
-    Row("ring_rtt", "ring request/response round trip"),
+    Row("ring_rtt", "ring request/response round trip", 700),
     Row("ring_msg", "64-byte ring message, amortized", 100, "-", "2464"),
     Row("boot", "boot to all domains running", 2000000),
 ]

@@ -74,6 +74,15 @@ enum ring_status bh_ring_recv(struct bh_ring *r, struct ring_msg *out);
  * and returned by the next bh_wait()/bh_poll(). Returns the bits of @mask seen.
  */
 uint64_t bh_wait_for(uint64_t mask);
+/**
+ * Sleeps until the kernel delivers a bit of @mask, ignoring bits of @mask kept from earlier
+ * waits: for a caller that armed its wake-up and re-checked its state just before (a ring).
+ * Every bit delivered, @mask's too, is kept for the next bh_wait()/bh_poll().
+ * Returns the bits of @mask delivered.
+ */
+uint64_t bh_wait_new(uint64_t mask);
+/** Signals @slot, then waits like bh_wait_new(@mask), in one hypercall. */
+uint64_t bh_wait_new_signal(uint32_t slot, uint64_t mask);
 
 /** Flushes buffered stdout/stderr lines to the console ring. */
 void bh_flush(void);
@@ -103,13 +112,16 @@ void bh_wait_keep(uint64_t bits);
  * Batching (streams): bh_ring_put() writes a message without publishing it
  * and bh_ring_flush() publishes everything put so far, signalling the peer at
  * most once. bh_ring_take() receives without freeing the slot and
- * bh_ring_release() frees every slot taken so far. Both blocking calls flush
- * or release first when they must wait, so a batch never deadlocks.
+ * bh_ring_release() frees every slot taken so far. Before any ring call waits
+ * it flushes, and a wait for a message also releases, so a batch never
+ * deadlocks. An answer put with bh_ring_put() goes out at the latest when the
+ * next bh_ring_take() waits, in the same hypercall (SIGNAL_WAIT) that wakes the
+ * client and puts the server to sleep; bh_ring_call() (below) does that at once.
  */
 /** Slow path of bh_ring_put: flushes, then waits for space. */
 enum ring_status bh_ring_put_wait(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
                                   uint32_t len);
-/** Slow path of bh_ring_take: releases, then waits for a message. */
+/** Slow path of bh_ring_take: flushes and releases, then waits for a message. */
 enum ring_status bh_ring_take_wait(struct bh_ring *r, struct ring_msg *out);
 /** Publishes the messages put so far and signals the peer if it asked. */
 void bh_ring_flush(struct bh_ring *r);
@@ -130,6 +142,16 @@ static inline enum ring_status bh_ring_take(struct bh_ring *r, struct ring_msg *
 }
 /** Frees the slots taken so far and signals the peer if it waits for space. */
 void bh_ring_release(struct bh_ring *r);
+
+/**
+ * Puts one message, then takes the next: a client's request and its answer, or a server's
+ * answer and its next request. The message put always goes out (with the release of the slots
+ * taken) before the look; when it must wait, it wakes the peer and sleeps in one hypercall
+ * (BH_HC_SIGNAL_WAIT). The message taken keeps its slot until the next release or wait.
+ * Returns: RING_EINVAL or RING_BROKEN from the put, else the take's RING_OK or RING_BROKEN.
+ */
+enum ring_status bh_ring_call(struct bh_ring *r, uint16_t type, uint64_t tag, const void *buf,
+                              uint32_t len, struct ring_msg *out);
 
 /*
  * Redirects write(1|2) to @fn (raw bytes, no line assembly) instead of the stdout ring, or

@@ -184,6 +184,17 @@ void ring_release(struct ring *r, bool *notify);
  */
 bool ring_rx_arm(struct ring *r);
 
+#define RING_PARK_READY 1u  /* a message is there, or the ring is broken: do not sleep */
+#define RING_PARK_NOTIFY 2u /* the peer asked for a message or for space: signal it */
+
+/**
+ * Before sleeping for a message: publishes the messages put, releases the slots taken and
+ * asks the peer to signal when a message arrives, with one barrier for all three, then
+ * re-checks. Needs: @r attached.
+ * Returns: RING_PARK_READY and/or RING_PARK_NOTIFY (see above), or 0: sleep, no signal.
+ */
+unsigned ring_rx_park(struct ring *r);
+
 /**
  * Asks the peer to signal when a tx slot frees up, then re-checks.
  * Returns: true if a slot is already free (do not sleep), else false.

@@ -237,6 +237,44 @@ static void test_arm_races(void **state)
 	assert_true(notify);
 }
 
+/*
+ * ring_rx_park, as libbh's request/response uses it: put, park (publish + release + arm in one
+ * barrier), sleep, take. Each park signals exactly when the peer asked.
+ */
+static void test_park_round_trips(void **state)
+{
+	struct pair *p = *state;
+	struct ring_msg m = {0};
+	bool notify;
+
+	assert_int_equal(ring_rx_park(&p->server), 0); /* empty, nobody waits: sleep, no signal */
+	for (uint64_t i = 0; i < 3ull * p->client.nslots; i++) {
+		assert_int_equal(ring_put(&p->client, 1, 0, i, &i, sizeof(i)), RING_OK);
+		assert_int_equal(ring_rx_park(&p->client),
+		                 RING_PARK_NOTIFY); /* the server sleeps */
+		assert_int_equal(ring_take(&p->server, &m), RING_OK);
+		assert_int_equal(m.tag, i);
+		assert_int_equal(ring_put(&p->server, 2, 0, i, &i, sizeof(i)), RING_OK);
+		assert_int_equal(ring_rx_park(&p->server),
+		                 RING_PARK_NOTIFY); /* the client sleeps */
+		assert_int_equal(ring_take(&p->client, &m), RING_OK);
+		assert_int_equal(m.tag, i);
+		assert_int_equal(m.type, 2);
+	}
+	/* Nothing new since the last park: no signal; a message already there: do not sleep. */
+	assert_int_equal(ring_rx_park(&p->server), 0);
+	send_ok(&p->client, 1, 0, 0, NULL, 0);
+	assert_int_equal(ring_rx_park(&p->server), RING_PARK_READY);
+	assert_int_equal(ring_recv(&p->server, &m, &notify), RING_OK);
+	/* The release half signals a producer that waits for space. */
+	for (uint32_t i = 0; i < p->client.nslots; i++)
+		send_ok(&p->client, 1, 0, i, NULL, 0);
+	assert_false(ring_tx_arm(&p->client));
+	assert_int_equal(ring_take(&p->server, &m), RING_OK);
+	assert_int_equal(ring_rx_park(&p->server), RING_PARK_READY | RING_PARK_NOTIFY);
+	assert_true(ring_tx_arm(&p->client));
+}
+
 static void test_data_refs(void **state)
 {
 	struct pair *p = *state;
@@ -427,6 +465,44 @@ static void test_threads_no_lost_wakeup(void **state)
 	assert_int_equal(got, d.total);
 }
 
+/* The consumer sleeps as bh_ring_take does: take until empty, then park (its only release). */
+static void *park_consumer(void *arg)
+{
+	struct duplex *d = arg;
+	struct ring_msg m;
+	uint64_t got = 0;
+
+	while (got < d->total && !d->timed_out) {
+		enum ring_status st = ring_take(&d->p->server, &m);
+		if (st == RING_OK) {
+			if (m.tag != got)
+				d->timed_out = true; /* reported below as a failure */
+			got++;
+			continue;
+		}
+		unsigned park = ring_rx_park(&d->p->server);
+		if (park & RING_PARK_NOTIFY)
+			chan_signal(&d->to_client);
+		if (!(park & RING_PARK_READY) && !chan_wait(&d->to_server))
+			d->timed_out = true;
+	}
+	(void)ring_rx_park(&d->p->server);
+	chan_signal(&d->to_client);
+	return NULL;
+}
+
+static void test_threads_park_no_lost_wakeup(void **state)
+{
+	struct pair *p = *state;
+	struct duplex d = {.p = p, .total = 200000};
+	pthread_t th;
+
+	assert_int_equal(pthread_create(&th, NULL, park_consumer, &d), 0);
+	duplex_producer(&d);
+	pthread_join(th, NULL);
+	assert_false(d.timed_out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +516,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_data_refs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_no_lost_wakeup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_park_round_trips, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_park_no_lost_wakeup, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

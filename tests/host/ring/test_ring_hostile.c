@@ -38,10 +38,54 @@ static void expect_broken_forever(struct pair *p, struct ring *r)
 	assert_false(notify);
 	assert_true(ring_rx_arm(r)); /* never sleep on a broken ring */
 	assert_true(ring_tx_arm(r));
+	assert_int_equal(ring_rx_park(r), RING_PARK_READY); /* do not sleep, do not signal */
 	assert_null(ring_tx_data(r, 0, 1));
 	assert_null(ring_rx_data(r, &ref));
 	assert_memory_equal(before, p->base, sizeof(before)); /* no index written any more */
 	assert_true(ring_is_broken(r));
+}
+
+/* ring_rx_park's own look refuses what ring_recv refuses, after its release, and says "do
+ * not sleep" so the caller's next take reports RING_BROKEN. */
+static void test_hostile_prod_ahead_park(void **state)
+{
+	struct pair *p = *state;
+	struct ring_msg m;
+
+	send_ok(&p->client, 1, 0, 0, NULL, 0);
+	assert_int_equal(ring_take(&p->server, &m), RING_OK); /* held until the park */
+	req_q(p)->prod = p->server.rx_cons + p->server.nslots + 1;
+	assert_true(ring_rx_park(&p->server) & RING_PARK_READY);
+	assert_int_equal(req_q(p)->cons, p->server.rx_cons); /* the release went out first */
+	assert_int_equal(ring_take(&p->server, &m), RING_BROKEN);
+	expect_broken_forever(p, &p->server);
+	/* Exactly nslots beyond the release is legal (a full ring). */
+	pair_attach(p);
+	req_q(p)->prod = p->server.rx_cons + p->server.nslots;
+	assert_int_equal(ring_rx_park(&p->server), RING_PARK_READY);
+	assert_false(ring_is_broken(&p->server));
+}
+
+/* Event indices only decide whether to signal: any value the peer writes is safe. */
+static void test_hostile_events_park(void **state)
+{
+	struct pair *p = *state;
+	struct ring_msg m;
+	bool notify;
+	uint64_t seed = 12345;
+
+	for (uint64_t i = 0; i < 1000; i++) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		send_ok(&p->client, 1, 0, i, NULL, 0);
+		assert_int_equal(ring_take(&p->server, &m), RING_OK);
+		assert_int_equal(ring_put(&p->server, 2, 0, i, NULL, 0), RING_OK);
+		rsp_q(p)->prod_event = (uint32_t)(seed >> 32);
+		req_q(p)->cons_event = (uint32_t)seed;
+		assert_int_equal(ring_rx_park(&p->server) & RING_PARK_READY, 0);
+		assert_false(ring_is_broken(&p->server));
+		assert_int_equal(ring_recv(&p->client, &m, &notify), RING_OK);
+		assert_int_equal(m.tag, i);
+	}
 }
 
 static void test_hostile_prod_ahead(void **state)
@@ -286,7 +330,7 @@ static void victim_step(struct ring *victim, uint64_t *seed)
 	bool notify;
 	enum ring_status st;
 
-	switch (rng_next(seed) % 4) {
+	switch (rng_next(seed) % 5) {
 	case 0:
 		st = ring_recv(victim, &m, &notify);
 		if (st == RING_OK) {
@@ -306,9 +350,15 @@ static void victim_step(struct ring *victim, uint64_t *seed)
 		st = RING_OK;
 		(void)ring_rx_arm(victim);
 		break;
-	default:
+	case 3:
 		st = RING_OK;
 		(void)ring_tx_arm(victim);
+		break;
+	default:
+		st = RING_OK;
+		if (ring_take(victim, &m) == RING_OK)
+			assert_true(m.len <= RING_INLINE_MAX);
+		(void)ring_rx_park(victim);
 		break;
 	}
 	assert_true(st == RING_OK || st == RING_EMPTY || st == RING_FULL || st == RING_BROKEN);
@@ -345,6 +395,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hostile_prod_ahead, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_prod_ahead_park, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_events_park, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_cons_beyond_prod, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_cons_backwards, setup, teardown),
