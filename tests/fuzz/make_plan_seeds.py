@@ -22,7 +22,7 @@ import struct
 import sys
 
 HEADER = 136
-# Offsets in struct bp_header (kernel/include/bulkhead/abi/plan.h).
+# Offsets in struct bp_header (abi/include/bulkhead/abi/plan.h).
 VERSION, TOTAL, CHECKSUM = 8, 16, 20
 DOMAINS, REGIONS, CAPS = 64, 72, 96
 

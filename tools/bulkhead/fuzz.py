@@ -40,7 +40,8 @@ TEST_TIME_CAP = 45
 
 CFLAGS = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefined",
           "-g", "-O1", "-std=gnu11", "-Wall", "-Wextra",
-          "-I" + os.path.join(ROOT, "kernel", "include"),
+          "-I" + os.path.join(ROOT, "abi", "include"),
+          "-I" + os.path.join(ROOT, "kernel", "shared", "include"),
           "-I" + os.path.join(ROOT, "kernel", "arch", "x86_64", "include"),
           "-I" + os.path.join(ROOT, "tools", "bhc"),
           "-I" + os.path.join(ROOT, "tests", "host", "manifest"),

@@ -21,7 +21,7 @@ VOLUME_PREFIX = "BULKHEAD_"
 IMAGE_TXT = "bulkhead/IMAGE.txt"
 MANIFEST_COPY = "bulkhead/manifest.xml"
 
-# struct bp_header (kernel/include/bulkhead/abi/plan.h), little-endian:
+# struct bp_header (abi/include/bulkhead/abi/plan.h), little-endian:
 # magic u64, version u32, header_size u32, total_size u32, checksum u32, memory_bytes u64.
 _PLAN_MAGIC = 0x31304E414C504842  # "BHPLAN01"
 _PLAN_HEAD = struct.Struct("<QIIIIQ")

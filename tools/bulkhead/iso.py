@@ -17,7 +17,7 @@ GRUB_LIB = "/usr/lib/grub"
 PLATFORMS = {"i386-pc": ("BIOS", "grub-pc-bin"),
              "x86_64-efi": ("UEFI", "grub-efi-amd64-bin")}
 
-# struct bp_header (kernel/include/bulkhead/abi/plan.h): the CRC-32 `checksum`
+# struct bp_header (abi/include/bulkhead/abi/plan.h): the CRC-32 `checksum`
 # is the u32 at byte 20 (after magic u64, version, header_size, total_size).
 PLAN_CHECKSUM_OFFSET = 20
 

@@ -9,7 +9,7 @@ import zlib
 
 from .util import BHC, IMAGE_DIR, MEMORY, ROOT, Failure, rel, run_quiet
 
-# struct bp_header (kernel/include/bulkhead/abi/plan.h): system_name at byte 32.
+# struct bp_header (abi/include/bulkhead/abi/plan.h): system_name at byte 32.
 _PLAN_NAME_OFFSET = 32
 _PLAN_NAME_LEN = 32
 
