@@ -3,21 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <bulkhead/abi/klog.h>
 #include <kernel/arch.h>
 #include <kernel/channel.h>
 #include <kernel/klog.h>
 
-#define KLOG_BUF 4088u
 #define LINE_MAX 256u
 
-/* The page shared read-only with the console service. */
-struct klog_page {
-	volatile uint64_t head;
-	char buf[KLOG_BUF];
-};
-_Static_assert(sizeof(struct klog_page) == 4096, "klog page layout");
-
-static struct klog_page *page;
+static struct bh_klog_page *page; /* shared read-only with the console service */
 static struct domain *reader;
 static uint64_t reader_bit;
 
@@ -42,7 +35,7 @@ static void append(const char *s, size_t n)
 {
 	uint64_t head = page->head;
 	for (size_t i = 0; i < n; i++)
-		page->buf[(head + i) % KLOG_BUF] = s[i];
+		page->buf[(head + i) % BH_KLOG_BUF_SIZE] = s[i];
 	__atomic_store_n(&page->head, head + n, __ATOMIC_RELEASE);
 	channel_signal(reader, reader_bit);
 }

@@ -2,35 +2,29 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <bulkhead/abi/klog.h>
+
 #include "klog.h"
 #include "line.h"
 #include "uart.h"
 
 /*
- * The page: head counts every byte the kernel ever wrote; byte i lives at
- * buf[i % KLOG_BUF_SIZE]. The kernel only appends whole lines, so a reader that
+ * The page (struct bh_klog_page): the kernel only appends whole lines, so a reader that
  * keeps up sees every line; one that falls behind by more than a buffer skips to
  * the oldest byte still there and drops the partial line it lands in.
  */
-#define KLOG_BUF_SIZE 4088u
 #define KLOG_CHUNK 256u
 
-struct klog_page {
-	volatile uint64_t head;
-	volatile char buf[KLOG_BUF_SIZE];
-};
-_Static_assert(sizeof(struct klog_page) == 4096, "kernel log page layout");
-
-static const struct klog_page *klog;
+static const struct bh_klog_page *klog;
 static uint64_t klog_tail;
 static bool klog_resync; /* drop bytes up to the next '\n' (we lost the line start) */
 static struct line klog_line;
 
 bool klog_open(const struct bh_info_entry *e)
 {
-	if (e->size < sizeof(struct klog_page) || e->vaddr % 4096 != 0)
+	if (e->size < sizeof(struct bh_klog_page) || e->vaddr % 4096 != 0)
 		return false;
-	klog = (const struct klog_page *)(uintptr_t)e->vaddr;
+	klog = (const struct bh_klog_page *)(uintptr_t)e->vaddr;
 	klog_tail = 0;
 	line_init(&klog_line, "");
 	return true;
@@ -51,8 +45,8 @@ static void klog_skip(uint64_t head)
 		lost = 0;
 		klog_tail = head; /* the kernel restarted its count: start over */
 	} else {
-		lost = head - KLOG_BUF_SIZE - klog_tail;
-		klog_tail = head - KLOG_BUF_SIZE;
+		lost = head - BH_KLOG_BUF_SIZE - klog_tail;
+		klog_tail = head - BH_KLOG_BUF_SIZE;
 	}
 	snprintf(note, sizeof(note), "console: kernel log overran, %llu bytes lost\r\n",
 	         (unsigned long long)lost);
@@ -92,13 +86,13 @@ bool klog_drain(klog_before_fn before)
 	if (!klog)
 		return false;
 	uint64_t head = klog_head();
-	if (head < klog_tail || head - klog_tail > KLOG_BUF_SIZE)
+	if (head < klog_tail || head - klog_tail > BH_KLOG_BUF_SIZE)
 		klog_skip(head);
 	uint32_t n = head - klog_tail < KLOG_CHUNK ? (uint32_t)(head - klog_tail) : KLOG_CHUNK;
 	for (uint32_t i = 0; i < n; i++)
-		chunk[i] = klog->buf[(klog_tail + i) % KLOG_BUF_SIZE];
+		chunk[i] = klog->buf[(klog_tail + i) % BH_KLOG_BUF_SIZE];
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (klog_head() - klog_tail > KLOG_BUF_SIZE)
+	if (klog_head() - klog_tail > BH_KLOG_BUF_SIZE)
 		return true; /* overwritten while we copied: the next call skips */
 	klog_feed(chunk, n, before);
 	klog_tail += n;
