@@ -11,12 +11,11 @@
 /*
  * Every server-side ring in the start-info page is a client of the console: rings
  * named "stdout" carry a domain's output and print as "PEER: line", any other ring
- * (e.g. "log") prints as "PEER[NAME]: line". Messages of type CONSOLE_MSG_TEXT are
+ * (e.g. "log") prints as "PEER[NAME]: line". Messages of type BH_MSG_TEXT are
  * text; a record ends with the first message without RING_MSG_MORE. Everything in a
  * ring is hostile: libring checks indices and lengths, the line buffer bounds lines
  * and replaces what is not printable.
  */
-#define CONSOLE_MSG_TEXT 1u
 #define CONSOLE_BATCH 32u /* messages per ring per pass: one chatty client cannot starve others */
 #define CONSOLE_MAX_CLIENTS BH_INFO_MAX_ENTRIES
 #define CONSOLE_UART_PORTS 8u
@@ -111,7 +110,7 @@ static void end_record(struct client *c)
 
 static void handle_msg(struct client *c, const struct ring_msg *m)
 {
-	if (m->type != CONSOLE_MSG_TEXT || (m->flags & RING_MSG_DATA)) {
+	if (m->type != BH_MSG_TEXT || (m->flags & RING_MSG_DATA)) {
 		if (!c->ignored_type)
 			say("console: %s sent a message that is not text, ignoring such\r\n",
 			    c->peer);

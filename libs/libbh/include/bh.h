@@ -10,6 +10,7 @@
 #include <bulkhead/abi/err.h>
 #include <bulkhead/abi/hypercall.h>
 #include <bulkhead/abi/info.h>
+#include <bulkhead/abi/ring.h>
 #include <ring.h>
 
 /* Raw hypercalls (inline syscall wrappers in bh_hypercall.h). */
@@ -90,11 +91,9 @@ void bh_flush(void);
 /* Additions (libbh v1). */
 
 /*
- * Message type on a `stdout` ring: one line of text WITHOUT its '\n'. A line longer than
- * RING_INLINE_MAX is sent as several messages, all but the last with RING_MSG_MORE; the tag is
- * a sequence number. bh_flush() ends a partial line as if it had a '\n'.
+ * BH_MSG_TEXT (bulkhead/abi/ring.h) is the message type on a `stdout` ring.
+ * bh_flush() ends a partial line as if it had a '\n'.
  */
-#define BH_MSG_TEXT 1u
 
 /* Exit codes libbh uses itself. */
 #define BH_EXIT_BAD_INFO 125 /* the start-info page has a wrong magic or version */

@@ -36,6 +36,14 @@ _Static_assert(sizeof(struct ring_queue) == 64, "ring ABI");
 #define RING_MSG_MORE 0x1u /* more of the same record follows in the next slot */
 #define RING_MSG_DATA 0x2u /* payload is a struct ring_data_ref into the data area */
 
+/*
+ * Message type on a `stdout` ring (the one every domain has to the console):
+ * one line of text WITHOUT its '\n'. A line longer than RING_INLINE_MAX is sent
+ * as several messages, all but the last with RING_MSG_MORE; the tag is a
+ * sequence number. libbh writes it, the console service reads it.
+ */
+#define BH_MSG_TEXT 1u
+
 struct ring_msg {
 	uint32_t len;   /* payload bytes, <= RING_INLINE_MAX */
 	uint16_t type;  /* the application's message type */
