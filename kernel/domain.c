@@ -18,9 +18,6 @@
 struct domain domains[BP_MAX_DOMAINS] __attribute__((aligned(64)));
 uint32_t n_domains;
 
-/* Set by main.c before domains are built. */
-const struct boot_info *domain_boot_info;
-
 /* Why arch_as_map refused, in words; NULL if it did not. */
 static const char *map_error(enum arch_map_err rc, const char *overlap)
 {
@@ -56,9 +53,10 @@ static bool module_hashed[BOOT_MAX_MODULES];
 static char hash_why[112];
 
 /* The image must be the very file the plan was compiled with: same SHA-256. */
-static const char *check_image_hash(const struct boot_module *m, const struct bp_domain *bd)
+static const char *check_image_hash(const struct boot_info *bi, const struct boot_module *m,
+                                    const struct bp_domain *bd)
 {
-	size_t i = (size_t)(m - domain_boot_info->mods);
+	size_t i = (size_t)(m - bi->mods);
 	char plan_hex[9], image_hex[9];
 
 	if (!module_hashed[i]) {
@@ -75,12 +73,13 @@ static const char *check_image_hash(const struct boot_module *m, const struct bp
 	return hash_why;
 }
 
-static const char *load_image(struct domain *d, const struct bp_domain *bd, uint64_t *entry)
+static const char *load_image(struct domain *d, const struct boot_info *bi,
+                              const struct bp_domain *bd, uint64_t *entry)
 {
-	const struct boot_module *m = boot_find_module(domain_boot_info, bd->image);
+	const struct boot_module *m = boot_find_module(bi, bd->image);
 	if (!m)
 		return "its image is not among the boot modules";
-	const char *why = check_image_hash(m, bd);
+	const char *why = check_image_hash(bi, m, bd);
 	return why ? why : elf_load(d->as, arch_phys_to_virt(m->start), m->size, entry);
 }
 
@@ -145,8 +144,8 @@ static void init_fields(struct domain *d, const struct bp_header *h, const struc
 	d->ssbd = (bd->flags & BP_DOMAIN_SSBD) != 0;
 }
 
-bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_pa, char *err,
-                  size_t errlen)
+bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_pa,
+                  const struct boot_info *bi, char *err, size_t errlen)
 {
 	const struct bp_domain *bd = (const struct bp_domain *)plan_table(h, h->domains) + i;
 	struct domain *d = &domains[i];
@@ -155,7 +154,7 @@ bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_p
 	d->as = arch_as_create();
 	const char *why = d->as.v ? NULL : "out of memory";
 	if (!why)
-		why = load_image(d, bd, &entry);
+		why = load_image(d, bi, bd, &entry);
 	if (!why)
 		why = map_fresh(d, BH_STACK_TOP - bd->stack_size, bd->stack_size,
 		                ARCH_MAP_R | ARCH_MAP_W);

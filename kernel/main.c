@@ -10,10 +10,6 @@
 #include <kernel/sched.h>
 #include <kernel/sha256.h>
 
-extern const struct boot_info *domain_boot_info;
-extern uint64_t sched_boot_cycles;
-extern bool sched_exit_when_idle;
-
 static struct boot_info boot;
 static paddr_t region_pa[BP_MAX_REGIONS];
 static char why[256];
@@ -60,7 +56,7 @@ static void build_domains(const struct bp_header *h)
 {
 	n_domains = h->domains.count;
 	for (uint32_t i = 0; i < n_domains; i++)
-		if (!domain_build(h, i, region_pa, why, sizeof(why)))
+		if (!domain_build(h, i, region_pa, &boot, why, sizeof(why)))
 			refuse(why);
 	if (h->klog_domain != BP_NONE)
 		klog_attach(arch_phys_to_virt(region_pa[h->klog_region]), &domains[h->klog_domain],
@@ -77,18 +73,15 @@ void kernel_main(void)
 {
 	arch_boot(&boot);
 	kprintf("bulkhead: kernel started, %u boot modules", boot.n_mods);
-	domain_boot_info = &boot;
-	sched_boot_cycles = boot.entry_cycles;
 	const struct bp_header *h = load_plan();
 	arch_timer_init();
 	build_regions(h);
 	build_domains(h);
 	palloc_seal();
-	sched_exit_when_idle = (h->flags & BP_FLAG_EXIT_WHEN_IDLE) != 0;
 	kprintf("bulkhead: plan \"%s\" (crc32 0x%08x, sha256 %s) accepted: %u domains, %u regions, "
 	        "%u channels; %lu KiB left",
 	        h->system_name, h->checksum, plan_sha256, h->domains.count, h->regions.count,
 	        h->channels.count, palloc_free_bytes() / 1024);
-	sched_init();
+	sched_init(boot.entry_cycles, (h->flags & BP_FLAG_EXIT_WHEN_IDLE) != 0);
 	sched_exit_kernel();
 }

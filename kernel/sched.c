@@ -33,9 +33,9 @@ static uint64_t release_at;   /* earliest release of a throttled domain */
 static uint64_t timer_at;     /* when the armed timer fires; BUDGET_NEVER: not armed */
 static uint64_t last_account; /* when timed: the current domain is charged up to here */
 
-/* Set by main.c: cycles at kernel entry and whether to halt when all end. */
-uint64_t sched_boot_cycles;
-bool sched_exit_when_idle;
+/* From sched_init: cycles at kernel entry and whether to halt when all end. */
+static uint64_t boot_cycles;
+static bool exit_when_idle;
 
 static bool queued(const struct domain *d)
 {
@@ -259,7 +259,7 @@ static void first_run(struct domain *d)
 	d->started = true;
 	if (++n_started == n_domains)
 		kprintf("bulkhead: all %u domains running after %lu cycles", n_domains,
-		        arch_cycles() - sched_boot_cycles);
+		        arch_cycles() - boot_cycles);
 }
 
 static bool any_alive(void)
@@ -278,7 +278,7 @@ static struct domain *pick_or_idle(void)
 		if (!reported && !any_alive()) {
 			reported = true;
 			kprintf("bulkhead: every domain has stopped");
-			if (sched_exit_when_idle)
+			if (exit_when_idle)
 				arch_halt(0);
 		}
 		account();
@@ -352,9 +352,11 @@ void sched_direct_switch(struct domain *to)
 	arch_return_to_user(to);
 }
 
-void sched_init(void)
+void sched_init(uint64_t entry_cycles, bool halt_when_idle)
 {
 	uint64_t now = arch_cycles();
+	boot_cycles = entry_cycles;
+	exit_when_idle = halt_when_idle;
 	tick_cycles = budget_cycles(TICK_US, arch_cycles_per_us);
 	tick_at = budget_add(now, tick_cycles);
 	release_at = timer_at = BUDGET_NEVER;

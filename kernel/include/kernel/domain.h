@@ -6,6 +6,7 @@
 
 #include <arch_regs.h>
 #include <bulkhead/abi/plan.h>
+#include <kernel/boot.h>
 #include <kernel/cap.h>
 #include <kernel/types.h>
 
@@ -47,12 +48,14 @@ extern uint32_t n_domains;
 
 /**
  * Builds domain @i from the checked plan @h: address space, image, stack,
- * heap, start info, maps of the regions in @region_pa, capabilities, I/O.
- * Needs: boot time, plan checked, regions allocated. Returns: true, or false
- * with a reason in @err (missing image, bad ELF, out of memory).
+ * heap, start info, maps of the regions in @region_pa, capabilities, I/O;
+ * its image is the boot module of @bi the plan names, checked against the
+ * plan's SHA-256. Needs: boot time, plan checked, regions allocated.
+ * Returns: true, or false with a reason in @err (missing image, hash
+ * mismatch, bad ELF, overlap, out of memory).
  */
-bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_pa, char *err,
-                  size_t errlen);
+bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_pa,
+                  const struct boot_info *bi, char *err, size_t errlen);
 
 /**
  * Stops @d for good after a fault or exit, and reports @why (NULL: no report).

@@ -47,8 +47,10 @@ __attribute__((noreturn)) void sched_direct_switch(struct domain *to);
 
 /**
  * Sets up budgets and queues for every built domain and arms the timer for
- * the first tick. Needs: arch_timer_init done, domains built, interrupts off.
+ * the first tick. @entry_cycles is the cycle counter at kernel entry (the boot
+ * report measures from it); with @halt_when_idle the machine halts once every
+ * domain has ended. Needs: arch_timer_init done, domains built, interrupts off.
  */
-void sched_init(void);
+void sched_init(uint64_t entry_cycles, bool halt_when_idle);
 
 #endif
