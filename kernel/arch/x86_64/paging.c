@@ -237,15 +237,24 @@ static enum arch_map_err window_range(paddr_t as, uint64_t start, uint64_t end, 
 	return ARCH_MAP_OK;
 }
 
+/* The kernel's share of every entry window (the domain's own object is added to it). */
+static const struct {
+	const char *start, *end;
+	uint64_t flags;
+} window_parts[] = {
+	{_entry_text_start, _entry_text_end, 0},
+	{_entry_data_start, _entry_stack_end, PTE_W | PTE_NX},
+};
+#define N_WINDOW_PARTS (sizeof(window_parts) / sizeof(window_parts[0]))
+
 enum arch_map_err arch_as_window(paddr_t as, const void *obj, uint64_t size, const char *name)
 {
 	if (!(arch_mitig_flags & MIT_KPTI))
 		return ARCH_MAP_OK; /* the kernel half is shared whole */
-	enum arch_map_err rc =
-		window_range(as, (uint64_t)_entry_text_start, (uint64_t)_entry_text_end, 0);
-	if (!rc)
-		rc = window_range(as, (uint64_t)_entry_data_start, (uint64_t)_entry_stack_end,
-		                  PTE_W | PTE_NX);
+	enum arch_map_err rc = ARCH_MAP_OK;
+	for (size_t i = 0; i < N_WINDOW_PARTS && !rc; i++)
+		rc = window_range(as, (uint64_t)window_parts[i].start,
+		                  (uint64_t)window_parts[i].end, window_parts[i].flags);
 	if (!rc)
 		rc = window_range(as, (uint64_t)obj, (uint64_t)obj + size, PTE_W | PTE_NX);
 	if (rc)
@@ -293,9 +302,10 @@ static bool window_page(uint64_t v, uint64_t obj, uint64_t size)
 {
 	if (is_guard(v))
 		return false;
-	return (v >= (uint64_t)_entry_text_start && v < (uint64_t)_entry_text_end) ||
-	       (v >= (uint64_t)_entry_data_start && v < (uint64_t)_entry_stack_end) ||
-	       (v >= obj && v < obj + size);
+	for (size_t i = 0; i < N_WINDOW_PARTS; i++)
+		if (v >= (uint64_t)window_parts[i].start && v < (uint64_t)window_parts[i].end)
+			return true;
+	return v >= obj && v < obj + size;
 }
 
 /* What an audit of a domain's kernel half counts, and what it allows. */

@@ -11,13 +11,11 @@
 #include <spec.h>
 #include <x86.h>
 
-#define VEC_NMI 2
 #define VEC_PF 14
 #define VEC_GP 13
 #define VEC_SS 12
 #define VEC_TIMER 32
 #define VEC_SPURIOUS 0xff
-#define VEC_COMPAT 0x101
 #define KERNEL_HALF 0xffff800000000000ull
 
 static const char *const names[32] = {

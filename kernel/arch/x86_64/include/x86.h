@@ -103,7 +103,6 @@ void apic_eoi(void);
 bool apic_in_service(uint64_t vector);
 void pic_init(void);
 bool pic_vector(uint64_t vector);
-__attribute__((noreturn)) void arch_enter_user(struct arch_regs *r);
 
 /* Where pic.c puts the legacy PICs' 16 vectors (all masked). */
 #define PIC_VECTOR_BASE 0xe0u
