@@ -10,29 +10,38 @@ static void deliver(struct domain *d, uint64_t bits)
 	d->pending = 0;
 }
 
-void channel_wake(struct domain *waiter, uint64_t bits)
-{
-	deliver(waiter, bits);
-	waiter->state = DOMAIN_RUNNABLE;
-}
-
 void channel_signal(struct domain *peer, uint64_t bits)
 {
 	if (peer->state == DOMAIN_WAITING) {
-		channel_wake(peer, bits);
-		sched_make_runnable(peer);
+		deliver(peer, bits);
+		sched_wake(peer);
 	} else if (peer->state == DOMAIN_RUNNABLE) {
 		peer->pending |= bits;
 	}
 }
 
-bool channel_wait(struct domain *d)
+void channel_wait(struct domain *d)
 {
-	if (d->pending) {
+	if (d->pending)
 		deliver(d, 0);
-		return true;
+	else
+		sched_block(d);
+}
+
+uint64_t channel_poll(struct domain *d)
+{
+	uint64_t bits = d->pending;
+	d->pending = 0;
+	return bits;
+}
+
+void channel_signal_wait(struct domain *d, struct domain *peer, uint64_t bits)
+{
+	if (!d->pending && peer->state == DOMAIN_WAITING && sched_direct_ok(peer)) {
+		/* Fastpath (seL4-style): hand the CPU straight to the waiter. */
+		deliver(peer, bits);
+		sched_handoff(d, peer);
 	}
-	d->state = DOMAIN_WAITING;
-	sched_remove(d);
-	return false;
+	channel_signal(peer, bits);
+	channel_wait(d);
 }

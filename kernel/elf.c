@@ -24,19 +24,19 @@ struct phdr {
 	uint64_t offset, vaddr, paddr, filesz, memsz, align;
 };
 
-static const char *check_header(const struct ehdr *e, uint64_t len)
+static enum elf_err check_header(const struct ehdr *e, uint64_t len)
 {
 	static const uint8_t magic[4] = {0x7f, 'E', 'L', 'F'};
 	if (len < sizeof(*e) || memcmp(e->ident, magic, sizeof(magic)) != 0)
-		return "not an ELF file";
+		return ELF_ERR_NOT_ELF;
 	if (e->ident[4] != 2 || e->ident[5] != 1 || e->machine != 62 || e->type != 2)
-		return "not an x86_64 little-endian executable";
+		return ELF_ERR_NOT_X86_64;
 	if (e->phentsize != sizeof(struct phdr) || e->phoff > len ||
 	    (uint64_t)e->phnum * sizeof(struct phdr) > len - e->phoff)
-		return "program headers out of bounds";
+		return ELF_ERR_PHDR_BOUNDS;
 	if (e->entry < BH_IMAGE_BASE || e->entry >= BH_IMAGE_END)
-		return "entry point outside the image area";
-	return NULL;
+		return ELF_ERR_ENTRY;
+	return ELF_OK;
 }
 
 /*
@@ -45,42 +45,61 @@ static const char *check_header(const struct ehdr *e, uint64_t len)
  * then memsz <= BH_IMAGE_END - vaddr (which cannot underflow any more). The
  * kernel relies on these checks alone, never on the compiler's.
  */
-static const char *check_segment(const struct phdr *p, uint64_t len)
+static enum elf_err check_segment(const struct phdr *p, uint64_t len)
 {
 	if ((p->flags & PF_W) && (p->flags & PF_X))
-		return "segment both writable and executable (W^X)";
+		return ELF_ERR_WX;
 	if (p->filesz > p->memsz || p->offset > len || p->filesz > len - p->offset)
-		return "segment out of file bounds";
+		return ELF_ERR_FILE_BOUNDS;
 	if (p->vaddr < BH_IMAGE_BASE || p->vaddr >= BH_IMAGE_END ||
 	    p->memsz > BH_IMAGE_END - p->vaddr)
-		return "segment outside the image area";
+		return ELF_ERR_IMAGE_AREA;
 	if ((p->vaddr & PAGE_MASK) != (p->offset & PAGE_MASK))
-		return "segment misaligned";
-	return NULL;
+		return ELF_ERR_MISALIGNED;
+	return ELF_OK;
 }
 
-static const char *load_segment(paddr_t as, const uint8_t *file, const struct phdr *p)
+static enum elf_err load_segment(paddr_t as, const uint8_t *file, const struct phdr *p)
 {
 	uint64_t start = p->vaddr & ~PAGE_MASK, end = page_round_up(p->vaddr + p->memsz);
 	paddr_t mem = palloc_pages((end - start) / PAGE_SIZE);
 	if (!mem.v)
-		return "out of memory";
+		return ELF_ERR_NO_MEMORY;
 	memcpy((uint8_t *)arch_phys_to_virt(mem) + (p->vaddr - start), file + p->offset, p->filesz);
 	unsigned flags = ((p->flags & PF_R) ? ARCH_MAP_R : 0) |
 	                 ((p->flags & PF_W) ? ARCH_MAP_W : 0) |
 	                 ((p->flags & PF_X) ? ARCH_MAP_X : 0);
-	int rc = arch_as_map(as, va(start), mem, (end - start) / PAGE_SIZE, flags);
+	enum arch_map_err rc = arch_as_map(as, va(start), mem, (end - start) / PAGE_SIZE, flags);
 	if (rc == ARCH_MAP_OVERLAP)
-		return "segments share a page";
+		return ELF_ERR_SHARED_PAGE;
 	if (rc == ARCH_MAP_BAD_ADDR)
-		return "segment outside the user half";
-	return rc ? "out of memory" : NULL;
+		return ELF_ERR_USER_HALF;
+	return rc ? ELF_ERR_NO_MEMORY : ELF_OK;
 }
 
-const char *elf_load(paddr_t as, const void *image, uint64_t len, uint64_t *entry)
+const char *elf_err_text(enum elf_err err)
+{
+	static const char *const text[] = {
+		[ELF_OK] = "no error",
+		[ELF_ERR_NOT_ELF] = "not an ELF file",
+		[ELF_ERR_NOT_X86_64] = "not an x86_64 little-endian executable",
+		[ELF_ERR_PHDR_BOUNDS] = "program headers out of bounds",
+		[ELF_ERR_ENTRY] = "entry point outside the image area",
+		[ELF_ERR_WX] = "segment both writable and executable (W^X)",
+		[ELF_ERR_FILE_BOUNDS] = "segment out of file bounds",
+		[ELF_ERR_IMAGE_AREA] = "segment outside the image area",
+		[ELF_ERR_MISALIGNED] = "segment misaligned",
+		[ELF_ERR_SHARED_PAGE] = "segments share a page",
+		[ELF_ERR_USER_HALF] = "segment outside the user half",
+		[ELF_ERR_NO_MEMORY] = "out of memory",
+	};
+	return (unsigned)err < sizeof(text) / sizeof(text[0]) ? text[err] : "unknown error";
+}
+
+enum elf_err elf_load(paddr_t as, const void *image, uint64_t len, uint64_t *entry)
 {
 	const struct ehdr *e = image;
-	const char *why = check_header(e, len);
+	enum elf_err why = check_header(e, len);
 	if (why)
 		return why;
 	const struct phdr *ph = (const struct phdr *)((const uint8_t *)image + e->phoff);

@@ -1,9 +1,7 @@
 /* Hypercalls: decode (check every untrusted argument), then perform (cannot fail). */
 #include <bulkhead/abi/hypercall.h>
-#include <kernel/arch.h>
 #include <kernel/channel.h>
 #include <kernel/domain.h>
-#include <kernel/klog.h>
 #include <kernel/sched.h>
 
 static void set_ret(struct domain *d, enum bh_err err, uint64_t val)
@@ -31,6 +29,12 @@ static inline __attribute__((always_inline)) const struct cap *decode_signal(str
 	return c;
 }
 
+/*
+ * One decoder per hypercall: it checks the untrusted registers, sets the
+ * error, or calls the one function that performs the operation where its
+ * state lives (channel.c, sched.c, domain.c). Nothing here writes domain
+ * state or decides scheduling.
+ */
 static void hc_null(struct domain *d)
 {
 	set_ret(d, BH_OK, 0);
@@ -52,24 +56,14 @@ static void hc_wait(struct domain *d)
 
 static void hc_poll(struct domain *d)
 {
-	set_ret(d, BH_OK, d->pending);
-	d->pending = 0;
+	set_ret(d, BH_OK, channel_poll(d));
 }
 
 static __attribute__((noinline)) void hc_signal_wait(struct domain *d)
 {
 	const struct cap *c = decode_signal(d);
-	if (!c)
-		return;
-	struct domain *peer = c->peer;
-	if (!d->pending && peer->state == DOMAIN_WAITING && sched_direct_ok(peer)) {
-		/* Fastpath (seL4-style): hand the CPU straight to the waiter. */
-		channel_wake(peer, c->badge);
-		d->state = DOMAIN_WAITING;
-		sched_direct_switch(peer);
-	}
-	channel_signal(peer, c->badge);
-	channel_wait(d);
+	if (c)
+		channel_signal_wait(d, c->peer, c->badge);
 }
 
 static void hc_yield(struct domain *d)
@@ -80,22 +74,17 @@ static void hc_yield(struct domain *d)
 
 static void hc_exit(struct domain *d)
 {
-	kprintf("bulkhead: domain %s exited with code %ld", d->name, (long)d->regs.rdi);
-	domain_stop(d, NULL);
+	domain_exit(d, (int64_t)d->regs.rdi);
 }
 
 static void hc_cap_info(struct domain *d)
 {
-	uint64_t slot = d->regs.rdi;
-	if (slot >= BH_MAX_CAPS) {
-		set_ret(d, BH_ERR_BAD_SLOT, 0);
-		return;
-	}
-	const struct cap *c = &d->caps.slot[arch_index_nospec(slot, BH_MAX_CAPS)];
-	if (c->type == BH_CAP_NULL)
-		set_ret(d, BH_ERR_NO_CAP, 0);
-	else
+	enum bh_err err = BH_ERR_NO_CAP;
+	const struct cap *c = cap_get(&d->caps, d->regs.rdi, &err);
+	if (c)
 		set_ret(d, BH_OK, c->type | ((uint64_t)c->rights << 16));
+	else
+		set_ret(d, err, 0);
 }
 
 /**

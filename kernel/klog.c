@@ -5,7 +5,6 @@
 
 #include <bulkhead/abi/klog.h>
 #include <kernel/arch.h>
-#include <kernel/channel.h>
 #include <kernel/klog.h>
 
 #define LINE_MAX 256u
@@ -13,12 +12,14 @@
 static struct bh_klog_page *page; /* shared read-only with the console service */
 static struct domain *reader;
 static uint64_t reader_bit;
+static klog_wake_fn wake;
 
-void klog_attach(void *p, struct domain *d, uint32_t bit)
+void klog_attach(void *p, struct domain *d, uint32_t bit, klog_wake_fn fn)
 {
 	page = p;
 	reader = d;
 	reader_bit = 1ull << bit;
+	wake = fn;
 }
 
 void klog_detach(void)
@@ -37,7 +38,7 @@ static void append(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		page->buf[(head + i) % BH_KLOG_BUF_SIZE] = s[i];
 	__atomic_store_n(&page->head, head + n, __ATOMIC_RELEASE);
-	channel_signal(reader, reader_bit);
+	wake(reader, reader_bit);
 }
 
 void kprintf(const char *fmt, ...)
@@ -49,7 +50,7 @@ void kprintf(const char *fmt, ...)
 	va_end(ap);
 	size_t len = (n < 0) ? 0 : ((size_t)n < sizeof(line) - 2 ? (size_t)n : sizeof(line) - 2);
 	line[len++] = '\n';
-	if (reader && reader->state != DOMAIN_STOPPED)
+	if (reader)
 		append(line, len);
 	else
 		arch_serial_write(line, len);

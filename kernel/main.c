@@ -3,6 +3,7 @@
 
 #include <kernel/arch.h>
 #include <kernel/boot.h>
+#include <kernel/channel.h>
 #include <kernel/domain.h>
 #include <kernel/klog.h>
 #include <kernel/palloc.h>
@@ -56,11 +57,11 @@ static void build_domains(const struct bp_header *h)
 {
 	n_domains = h->domains.count;
 	for (uint32_t i = 0; i < n_domains; i++)
-		if (!domain_build(h, i, region_pa, &boot, why, sizeof(why)))
+		if (domain_build(h, i, region_pa, &boot, why, sizeof(why)) != DOMAIN_OK)
 			refuse(why);
 	if (h->klog_domain != BP_NONE)
 		klog_attach(arch_phys_to_virt(region_pa[h->klog_region]), &domains[h->klog_domain],
-		            h->klog_bit);
+		            h->klog_bit, channel_signal);
 }
 
 /**

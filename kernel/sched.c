@@ -87,7 +87,8 @@ static int top_priority(void)
 	return w * 64 + 63 - __builtin_clzll(rq_bits[w]);
 }
 
-void sched_make_runnable(struct domain *d)
+/* Queues the runnable @d unless it runs, is throttled or is queued already. */
+static void make_runnable(struct domain *d)
 {
 	if (d == sched_current || d->throttled || queued(d))
 		return;
@@ -96,10 +97,32 @@ void sched_make_runnable(struct domain *d)
 		need_resched = true;
 }
 
-void sched_remove(struct domain *d)
+static void unqueue(struct domain *d)
 {
 	if (queued(d))
 		dequeue(d);
+}
+
+/*
+ * The run states. Only these functions (and sched_init) write d->state; the
+ * channel code calls them, and the stop path of domain.c calls sched_stop.
+ */
+void sched_wake(struct domain *d)
+{
+	d->state = DOMAIN_RUNNABLE;
+	make_runnable(d);
+}
+
+void sched_block(struct domain *d)
+{
+	d->state = DOMAIN_WAITING;
+	unqueue(d);
+}
+
+void sched_stop(struct domain *d)
+{
+	d->state = DOMAIN_STOPPED;
+	unqueue(d);
 }
 
 static uint64_t earliest(uint64_t a, uint64_t b)
@@ -185,7 +208,7 @@ static void release(struct domain *d, uint64_t now)
 		return;
 	d->throttled = false;
 	if (d->state == DOMAIN_RUNNABLE)
-		sched_make_runnable(d);
+		make_runnable(d);
 }
 
 /* Releases every throttled domain whose release has come by @now. */
@@ -334,7 +357,7 @@ bool sched_direct_ok(const struct domain *to)
 	return to->started && !to->throttled && (int)to->priority >= top_priority();
 }
 
-/* sched_direct_switch when some domain has a budget: charge, switch, re-arm. */
+/* sched_handoff when some domain has a budget: charge, switch, re-arm. */
 static __attribute__((noreturn, noinline)) void direct_switch_timed(struct domain *to)
 {
 	charge(arch_cycles());
@@ -343,8 +366,10 @@ static __attribute__((noreturn, noinline)) void direct_switch_timed(struct domai
 	resume(to);
 }
 
-void sched_direct_switch(struct domain *to)
+void sched_handoff(struct domain *from, struct domain *to)
 {
+	from->state = DOMAIN_WAITING;
+	to->state = DOMAIN_RUNNABLE;
 	if (timed)
 		direct_switch_timed(to);
 	sched_current = to;
@@ -364,6 +389,7 @@ void sched_init(uint64_t entry_cycles, bool halt_when_idle)
 	for (uint32_t i = 0; i < n_domains; i++) {
 		struct domain *d = &domains[i];
 		struct budget_acct a = acct_of(d);
+		d->state = DOMAIN_RUNNABLE;
 		if (budget_start(&a, now))
 			timed = true;
 		acct_store(d, &a);

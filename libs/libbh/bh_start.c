@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <bh.h>
+#include <bh_hypercall.h>
 
 #include "bh_internal.h"
 
@@ -51,4 +52,15 @@ void bh_start(const struct bh_start_info *info)
 	start_argv[0] = (char *)bh_name();
 	start_argv[1] = NULL;
 	exit(main(1, start_argv));
+}
+
+/* Flushes the stdout line, then ends the domain (BH_HC_EXIT). */
+void bh_exit(int code)
+{
+	uint64_t val;
+
+	bh_flush();
+	(void)bh_hc1(BH_HC_EXIT, (uint64_t)(int64_t)code, &val);
+	for (;;)
+		__asm__ volatile("ud2"); /* the kernel refused: fault, which also stops us */
 }

@@ -38,6 +38,12 @@ void cap_table_clear(struct cap_table *t);
 void cap_install(struct cap_table *t, uint32_t slot, const struct cap *c);
 
 /**
+ * Looks up the untrusted @slot, of any type. Returns: the capability, or NULL
+ * with *@err set to BH_ERR_BAD_SLOT or BH_ERR_NO_CAP.
+ */
+const struct cap *cap_get(const struct cap_table *t, uint64_t slot, enum bh_err *err);
+
+/**
  * Looks up the untrusted @slot for an operation needing @type and all of
  * @rights. Returns: the capability, or NULL with *@err set to
  * BH_ERR_BAD_SLOT, BH_ERR_NO_CAP, BH_ERR_WRONG_TYPE or BH_ERR_NO_RIGHT.

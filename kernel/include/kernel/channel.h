@@ -6,24 +6,30 @@
 
 /**
  * Sets @bits on @peer; if @peer waits, hands it the pending bits as the
- * result of its wait and makes it runnable.
+ * result of its wait and wakes it (sched_wake).
  * Needs: interrupts off. Returns: nothing; cannot fail.
  */
 void channel_signal(struct domain *peer, uint64_t bits);
 
 /**
- * Ends the wait of @waiter with @bits (and whatever was pending) as its
- * result and marks it runnable, without queueing it: channel_signal queues
- * it, the signal-and-wait fastpath switches to it directly.
- * Needs: @waiter waiting, interrupts off. Returns: nothing; cannot fail.
+ * Hands @d its pending bits as the result of its wait, if any; otherwise
+ * blocks @d (sched_block) until a signal arrives, whose signaller delivers
+ * the result. Needs: @d current, interrupts off. Returns: nothing.
  */
-void channel_wake(struct domain *waiter, uint64_t bits);
+void channel_wait(struct domain *d);
 
 /**
- * Returns and clears @d's pending bits if any; otherwise blocks @d until a
- * signal arrives (the signaller delivers the result).
- * Needs: @d current, interrupts off. Returns: true if @d got bits now.
+ * Takes @d's pending bits without blocking.
+ * Needs: interrupts off. Returns: the bits (0 if none); they are cleared.
  */
-bool channel_wait(struct domain *d);
+uint64_t channel_poll(struct domain *d);
+
+/**
+ * Signals @peer with @bits, then waits as channel_wait(@d). When @d has
+ * nothing pending and @peer waits and may run now, the CPU goes straight to
+ * @peer (sched_handoff) and this does not return.
+ * Needs: @d current, interrupts off. Returns: only when @d did not hand off.
+ */
+void channel_signal_wait(struct domain *d, struct domain *peer, uint64_t bits);
 
 #endif

@@ -23,12 +23,12 @@ struct domain {
 	struct arch_fpu fpu;
 	char name[BP_NAME_LEN];
 	uint32_t index;
-	uint8_t priority; /* 0..255: the plan checker guarantees it */
-	enum domain_state state;
-	bool throttled;   /* budget exhausted in this period */
-	bool started;     /* has run at least once */
-	bool ssbd;        /* speculative store bypass disabled while it runs */
-	uint64_t pending; /* channel bits not yet returned by wait */
+	uint8_t priority;        /* 0..255: the plan checker guarantees it */
+	enum domain_state state; /* written only by sched.c */
+	bool throttled;          /* budget exhausted in this period */
+	bool started;            /* has run at least once */
+	bool ssbd;               /* speculative store bypass disabled while it runs */
+	uint64_t pending;        /* channel bits not yet returned by wait */
 	struct cap_table caps;
 	paddr_t as;              /* address-space root */
 	struct arch_domain arch; /* arch: selectors, KPTI page tables */
@@ -46,21 +46,37 @@ struct domain {
 extern struct domain domains[BP_MAX_DOMAINS];
 extern uint32_t n_domains;
 
+/* Why a domain could not be built. */
+enum domain_err {
+	DOMAIN_OK = 0,
+	DOMAIN_ERR_NO_IMAGE,   /* the plan names an image that is not a boot module */
+	DOMAIN_ERR_IMAGE_HASH, /* the image differs from the one the plan was compiled with */
+	DOMAIN_ERR_BAD_ELF,    /* the image is not a loadable ELF (enum elf_err says why) */
+	DOMAIN_ERR_OVERLAP,    /* a mapping overlaps another */
+	DOMAIN_ERR_BAD_ADDR,   /* a mapping lies outside the user half */
+	DOMAIN_ERR_NO_MEMORY,  /* no pages left */
+};
+
 /**
  * Builds domain @i from the checked plan @h: address space, image, stack,
  * heap, start info, maps of the regions in @region_pa, capabilities, I/O;
  * its image is the boot module of @bi the plan names, checked against the
  * plan's SHA-256. Needs: boot time, plan checked, regions allocated.
- * Returns: true, or false with a reason in @err (missing image, hash
- * mismatch, bad ELF, overlap, out of memory).
+ * Returns: DOMAIN_OK, or why not, with a report line's text in @why.
  */
-bool domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_pa,
-                  const struct boot_info *bi, char *err, size_t errlen);
+enum domain_err domain_build(const struct bp_header *h, uint32_t i, const paddr_t *region_pa,
+                             const struct boot_info *bi, char *why, size_t whylen);
 
 /**
  * Stops @d for good after a fault or exit, and reports @why (NULL: no report).
  * Needs: interrupts off. Returns: nothing; @d never runs again.
  */
 void domain_stop(struct domain *d, const char *why);
+
+/**
+ * Ends @d at its own request (BH_HC_EXIT), reporting @code.
+ * Needs: interrupts off. Returns: nothing; @d never runs again.
+ */
+void domain_exit(struct domain *d, int64_t code);
 
 #endif

@@ -14,13 +14,18 @@ struct domain;
  */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/**
- * Routes later reports through the log page at @page to @reader, signalling
- * @bit. Needs: boot time.
- */
-void klog_attach(void *page, struct domain *reader, uint32_t bit);
+/* Tells @reader that lines wait: sets @bits on it (channel_signal). */
+typedef void (*klog_wake_fn)(struct domain *reader, uint64_t bits);
 
-/** Sends later reports straight to COM1 (the reader stopped). */
+/**
+ * Routes later reports through the log page at @page to @reader, waking it
+ * with @wake(@reader, 1 << @bit) after each line. The caller passes the wake
+ * function so that the log, which the scheduler and channels use, depends on
+ * neither. Needs: boot time.
+ */
+void klog_attach(void *page, struct domain *reader, uint32_t bit, klog_wake_fn wake);
+
+/** Sends later reports straight to COM1. Needs: called when the reader stops. */
 void klog_detach(void);
 
 /** Returns the domain that reads the kernel log, or NULL. */

@@ -7,11 +7,19 @@
 /* The domain whose state the CPU holds (NULL while idle). */
 extern struct domain *sched_current;
 
-/** Puts the runnable @d into its run queue. Needs: interrupts off. */
-void sched_make_runnable(struct domain *d);
+/*
+ * The owner of every run-state transition (struct domain's state): nothing
+ * outside sched.c writes it.
+ */
 
-/** Removes @d from scheduling (waiting or stopped). Needs: interrupts off. */
-void sched_remove(struct domain *d);
+/** Makes the waiting @d runnable and queues it. Needs: interrupts off. */
+void sched_wake(struct domain *d);
+
+/** Blocks @d (waiting for a channel bit). Needs: interrupts off. */
+void sched_block(struct domain *d);
+
+/** Ends @d for good: it is never scheduled again. Needs: interrupts off. */
+void sched_stop(struct domain *d);
 
 /**
  * Handles a timer interrupt: charges the running domain's budget (throttling
@@ -34,16 +42,16 @@ __attribute__((noreturn)) void sched_exit_kernel(void);
 /**
  * Fastpath test: may the current domain, about to block, hand the CPU
  * straight to @to (no queued domain has a higher priority)?
- * Needs: interrupts off. Returns: true if sched_direct_switch(@to) is right.
+ * Needs: interrupts off. Returns: true if sched_handoff(current, @to) is right.
  */
 bool sched_direct_ok(const struct domain *to);
 
 /**
- * Fastpath: runs @to now, skipping the run queues. The current domain must
- * already be waiting or stopped, and sched_direct_ok(@to) true.
- * Needs: interrupts off, @to runnable and not queued. Never returns.
+ * Fastpath: blocks @from (the current domain) and runs @to now, skipping the
+ * run queues. Needs: interrupts off, @to waiting with its wait result already
+ * delivered, not queued, and sched_direct_ok(@to) true. Never returns.
  */
-__attribute__((noreturn)) void sched_direct_switch(struct domain *to);
+__attribute__((noreturn)) void sched_handoff(struct domain *from, struct domain *to);
 
 /**
  * Sets up budgets and queues for every built domain and arms the timer for
