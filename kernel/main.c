@@ -32,7 +32,7 @@ static const struct bp_header *load_plan(void)
 	if (m->start.v & 7)
 		refuse("the plan module is not 8-byte aligned");
 	const struct bp_header *h = arch_phys_to_virt(m->start);
-	if (!plan_check(h, m->size, why, sizeof(why)))
+	if (plan_check(h, m->size, why, sizeof(why)) != PLAN_OK)
 		refuse(why);
 	uint8_t digest[SHA256_BYTES];
 	sha256_digest(h, h->total_size, digest);

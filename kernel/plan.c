@@ -16,49 +16,36 @@
  * Freestanding: no allocation, no globals, no recursion; every loop is bounded
  * by a table count that was checked against its BP_MAX_* first. Messages are
  * built with snprintf only (the kernel has no vsnprintf): a check formats its
- * detail into a small buffer and hands it to fail() or fail_domain().
+ * detail into a small buffer and hands it to fail() or fail_domain(), which
+ * return the class of the problem (enum plan_err); every check returns
+ * PLAN_OK or that class.
  */
 
 #define MSG_LEN 160u
 
 struct checker {
 	const struct bp_header *h;
+	size_t len; /* bytes loaded */
 	char *err;
 	size_t errlen;
-	const struct bp_domain *domains;
-	const struct bp_region *regions;
-	const struct bp_map *maps;
-	const struct bp_channel *channels;
-	const struct bp_cap *caps;
-	const struct bp_ioport *ioports;
-	const struct bh_start_info *infos;
+	struct plan_tables t;          /* filled once the table bounds are checked */
 	uint64_t bits[BP_MAX_DOMAINS]; /* channel bits taken per domain */
 };
 
-/* Parts of every address space the plan may not map over. */
-struct area {
-	uint64_t start, end;
-	const char *what;
-};
-
-static const struct area reserved_areas[] = {
-	{0, BH_LOW_RESERVED_END, "the reserved low area"},
-	{BH_STACK_AREA, BH_STACK_TOP, "the stack area"},
-};
-
-static bool fail(struct checker *c, const char *msg)
+/* Writes @msg as the reason; returns @e, the class of the problem. */
+static enum plan_err fail(struct checker *c, enum plan_err e, const char *msg)
 {
 	if (c->err && c->errlen)
 		snprintf(c->err, c->errlen, "%s", msg);
-	return false;
+	return e;
 }
 
-/* Needs: domain @d's name was found terminated. */
-static bool fail_domain(struct checker *c, uint32_t d, const char *msg)
+/* As fail(), the reason prefixed with domain @d. Needs: domain @d's name was found terminated. */
+static enum plan_err fail_domain(struct checker *c, enum plan_err e, uint32_t d, const char *msg)
 {
 	if (c->err && c->errlen)
-		snprintf(c->err, c->errlen, "domain %u (\"%s\"): %s", d, c->domains[d].name, msg);
-	return false;
+		snprintf(c->err, c->errlen, "domain %u (\"%s\"): %s", d, c->t.domains[d].name, msg);
+	return e;
 }
 
 static bool name_ok(const char *name)
@@ -120,63 +107,66 @@ static uint32_t plan_crc(const struct bp_header *h)
 	return crc32_update(crc, p + at + sizeof(zero), h->total_size - at - sizeof(zero));
 }
 
-static bool check_header(struct checker *c, size_t len)
+static enum plan_err check_header(struct checker *c)
 {
 	const struct bp_header *h = c->h;
+	size_t len = c->len;
 	char m[MSG_LEN];
 
 	if (len < sizeof(*h)) {
 		snprintf(m, sizeof(m), "plan too short: %llu bytes, the header alone has %u",
 		         (unsigned long long)len, (unsigned)sizeof(*h));
-		return fail(c, m);
+		return fail(c, PLAN_ERR_HEADER, m);
 	}
 	if (h->magic != BP_MAGIC) {
 		snprintf(m, sizeof(m), "bad magic 0x%llx: not a boot plan",
 		         (unsigned long long)h->magic);
-		return fail(c, m);
+		return fail(c, PLAN_ERR_HEADER, m);
 	}
 	if (h->version != BP_VERSION) {
 		snprintf(m, sizeof(m), "version %u, this kernel reads version %u", h->version,
 		         BP_VERSION);
-		return fail(c, m);
+		return fail(c, PLAN_ERR_HEADER, m);
 	}
 	if (h->header_size != sizeof(*h)) {
 		snprintf(m, sizeof(m), "header_size %u, expected %u", h->header_size,
 		         (unsigned)sizeof(*h));
-		return fail(c, m);
+		return fail(c, PLAN_ERR_HEADER, m);
 	}
 	if (h->total_size > len) {
 		snprintf(m, sizeof(m),
 		         "total_size %u exceeds the %llu bytes loaded (truncated plan?)",
 		         h->total_size, (unsigned long long)len);
-		return fail(c, m);
+		return fail(c, PLAN_ERR_HEADER, m);
 	}
 	if (h->total_size < sizeof(*h)) {
 		snprintf(m, sizeof(m), "total_size %u is smaller than the header", h->total_size);
-		return fail(c, m);
+		return fail(c, PLAN_ERR_HEADER, m);
 	}
 	uint32_t crc = plan_crc(h);
 	if (crc != h->checksum) {
 		snprintf(m, sizeof(m), "checksum 0x%x does not match the plan's CRC-32 0x%x",
 		         h->checksum, crc);
-		return fail(c, m);
+		return fail(c, PLAN_ERR_CHECKSUM, m);
 	}
-	return true;
+	return PLAN_OK;
 }
 
-static bool check_header_fields(struct checker *c)
+static enum plan_err check_header_fields(struct checker *c)
 {
 	char m[MSG_LEN];
 
 	if (!name_ok(c->h->system_name))
-		return fail(c, "system_name is empty or not NUL-terminated within 32 bytes");
+		return fail(c, PLAN_ERR_HEADER,
+		            "system_name is empty or not NUL-terminated within 32 bytes");
 	if (!name_printable(c->h->system_name))
-		return fail(c, "system_name has a byte that is not printable ASCII (0x21-0x7e)");
+		return fail(c, PLAN_ERR_HEADER,
+		            "system_name has a byte that is not printable ASCII (0x21-0x7e)");
 	if (c->h->flags & ~BP_FLAG_EXIT_WHEN_IDLE) {
 		snprintf(m, sizeof(m), "unknown flags 0x%x", c->h->flags);
-		return fail(c, m);
+		return fail(c, PLAN_ERR_HEADER, m);
 	}
-	return true;
+	return PLAN_OK;
 }
 
 /* ---- tables ---- */
@@ -203,7 +193,7 @@ static void describe_tables(const struct bp_header *h, struct table_desc *td)
 
 #define N_TABLES 7u
 
-static bool check_table(struct checker *c, const struct table_desc *d)
+static enum plan_err check_table(struct checker *c, const struct table_desc *d)
 {
 	char m[MSG_LEN];
 	uint64_t end = (uint64_t)d->t.offset + (uint64_t)d->t.count * d->size;
@@ -211,69 +201,71 @@ static bool check_table(struct checker *c, const struct table_desc *d)
 	if (d->t.count > d->max) {
 		snprintf(m, sizeof(m), "table %s: %u records, the kernel holds at most %u", d->name,
 		         d->t.count, d->max);
-		return fail(c, m);
+		return fail(c, PLAN_ERR_TABLE, m);
 	}
 	if (d->t.offset % 8) {
 		snprintf(m, sizeof(m), "table %s: offset %u is not 8-byte aligned", d->name,
 		         d->t.offset);
-		return fail(c, m);
+		return fail(c, PLAN_ERR_TABLE, m);
 	}
 	if (d->t.count && (d->t.offset < c->h->header_size || end > c->h->total_size)) {
 		snprintf(m, sizeof(m),
 		         "table %s: %u records at offset %u lie outside the plan "
 		         "body [%u, %u)",
 		         d->name, d->t.count, d->t.offset, c->h->header_size, c->h->total_size);
-		return fail(c, m);
+		return fail(c, PLAN_ERR_TABLE, m);
 	}
-	return true;
+	return PLAN_OK;
 }
 
-static bool check_tables(struct checker *c)
+static enum plan_err check_tables(struct checker *c)
 {
 	struct table_desc td[N_TABLES];
 	char m[MSG_LEN];
 
 	describe_tables(c->h, td);
-	for (uint32_t i = 0; i < N_TABLES; i++)
-		if (!check_table(c, &td[i]))
-			return false;
+	for (uint32_t i = 0; i < N_TABLES; i++) {
+		enum plan_err e = check_table(c, &td[i]);
+		if (e)
+			return e;
+	}
 	for (uint32_t i = 0; i < N_TABLES; i++) {
 		for (uint32_t j = 0; j < i; j++) {
 			if (!ranges_overlap(td[i].t.offset, (uint64_t)td[i].t.count * td[i].size,
 			                    td[j].t.offset, (uint64_t)td[j].t.count * td[j].size))
 				continue;
 			snprintf(m, sizeof(m), "tables %s and %s overlap", td[j].name, td[i].name);
-			return fail(c, m);
+			return fail(c, PLAN_ERR_TABLE, m);
 		}
 	}
 	if (c->h->domains.count == 0)
-		return fail(c, "no domains");
+		return fail(c, PLAN_ERR_TABLE, "no domains");
 	if (c->h->infos.count != c->h->domains.count) {
 		snprintf(m, sizeof(m), "%u start-info pages for %u domains", c->h->infos.count,
 		         c->h->domains.count);
-		return fail(c, m);
+		return fail(c, PLAN_ERR_TABLE, m);
 	}
-	return true;
+	plan_tables(c->h, &c->t);
+	return PLAN_OK;
 }
 
-static void find_tables(struct checker *c)
+void plan_tables(const struct bp_header *h, struct plan_tables *t)
 {
-	const struct bp_header *h = c->h;
-
-	c->domains = plan_table(h, h->domains);
-	c->regions = plan_table(h, h->regions);
-	c->maps = plan_table(h, h->maps);
-	c->channels = plan_table(h, h->channels);
-	c->caps = plan_table(h, h->caps);
-	c->ioports = plan_table(h, h->ioports);
-	c->infos = plan_table(h, h->infos);
+	t->h = h;
+	t->domains = plan_table(h, h->domains);
+	t->regions = plan_table(h, h->regions);
+	t->maps = plan_table(h, h->maps);
+	t->channels = plan_table(h, h->channels);
+	t->caps = plan_table(h, h->caps);
+	t->ioports = plan_table(h, h->ioports);
+	t->infos = plan_table(h, h->infos);
 }
 
 /* ---- regions ---- */
 
-static bool check_region(struct checker *c, uint32_t i)
+static enum plan_err check_region(struct checker *c, uint32_t i)
 {
-	const struct bp_region *r = &c->regions[i];
+	const struct bp_region *r = &c->t.regions[i];
 	char m[MSG_LEN];
 	const char *bad = NULL;
 
@@ -291,23 +283,25 @@ static bool check_region(struct checker *c, uint32_t i)
 	else if (r->reserved)
 		bad = "reserved field is not zero";
 	if (!bad)
-		return true;
+		return PLAN_OK;
 	snprintf(m, sizeof(m), "region %u: %s", i, bad);
-	return fail(c, m);
+	return fail(c, PLAN_ERR_REGION, m);
 }
 
-static bool check_regions(struct checker *c)
+static enum plan_err check_regions(struct checker *c)
 {
 	uint64_t total = 0;
 
 	for (uint32_t i = 0; i < c->h->regions.count; i++) {
-		if (!check_region(c, i))
-			return false;
-		if (c->regions[i].size > UINT64_MAX - total)
-			return fail(c, "regions: the sum of their sizes overflows");
-		total += c->regions[i].size;
+		enum plan_err e = check_region(c, i);
+		if (e)
+			return e;
+		if (c->t.regions[i].size > UINT64_MAX - total)
+			return fail(c, PLAN_ERR_REGION,
+			            "regions: the sum of their sizes overflows");
+		total += c->t.regions[i].size;
 	}
-	return true;
+	return PLAN_OK;
 }
 
 /* ---- domains ---- */
@@ -362,121 +356,125 @@ static const char *pair_problem(const struct bp_domain *a, const struct bp_domai
 	return NULL;
 }
 
-static bool check_domains(struct checker *c)
+static enum plan_err check_domains(struct checker *c)
 {
 	char m[MSG_LEN];
 
 	for (uint32_t i = 0; i < c->h->domains.count; i++) {
-		const struct bp_domain *d = &c->domains[i];
+		const struct bp_domain *d = &c->t.domains[i];
 		if (!name_ok(d->name)) {
 			snprintf(m, sizeof(m),
 			         "domain %u: name is empty or not NUL-terminated "
 			         "within 32 bytes",
 			         i);
-			return fail(c, m);
+			return fail(c, PLAN_ERR_DOMAIN, m);
 		}
 		if (!name_printable(d->name)) {
 			snprintf(m, sizeof(m),
 			         "domain %u: name has a byte that is not printable ASCII "
 			         "(0x21-0x7e)",
 			         i);
-			return fail(c, m);
+			return fail(c, PLAN_ERR_DOMAIN, m);
 		}
 		const char *bad =
 			name_reserved(d->name) ?
 				"name is reserved: the kernel's lines start with bulkhead:" :
 				domain_problem(c, d);
 		if (bad)
-			return fail_domain(c, i, bad);
+			return fail_domain(c, PLAN_ERR_DOMAIN, i, bad);
 		for (uint32_t j = 0; j < i; j++) {
-			bad = pair_problem(d, &c->domains[j]);
+			bad = pair_problem(d, &c->t.domains[j]);
 			if (!bad)
 				continue;
 			snprintf(m, sizeof(m), "%s domain %u", bad, j);
-			return fail_domain(c, i, m);
+			return fail_domain(c, PLAN_ERR_DOMAIN, i, m);
 		}
 	}
-	return true;
+	return PLAN_OK;
 }
 
 /* ---- kernel log ---- */
 
-static bool check_klog(struct checker *c)
+static enum plan_err check_klog(struct checker *c)
 {
 	const struct bp_header *h = c->h;
 	char m[MSG_LEN];
 
 	if (h->klog_domain == BP_NONE && h->klog_region == BP_NONE && h->klog_bit == BP_NONE) {
 		for (uint32_t i = 0; i < h->regions.count; i++) {
-			if (c->regions[i].flags & BP_REGION_KLOG) {
+			if (c->t.regions[i].flags & BP_REGION_KLOG) {
 				snprintf(m, sizeof(m),
 				         "region %u: a kernel log region in a plan "
 				         "without klog",
 				         i);
-				return fail(c, m);
+				return fail(c, PLAN_ERR_KLOG, m);
 			}
 		}
-		return true;
+		return PLAN_OK;
 	}
 	if (h->klog_domain >= h->domains.count || h->klog_region >= h->regions.count ||
 	    h->klog_bit >= BP_MAX_CHANNEL_BITS)
-		return fail(c, "klog_domain, klog_region and klog_bit must all be BP_NONE or all "
-		               "valid");
+		return fail(c, PLAN_ERR_KLOG,
+		            "klog_domain, klog_region and klog_bit must all be BP_NONE or all "
+		            "valid");
 	for (uint32_t i = 0; i < h->regions.count; i++) {
-		if (((c->regions[i].flags & BP_REGION_KLOG) != 0) != (i == h->klog_region)) {
+		if (((c->t.regions[i].flags & BP_REGION_KLOG) != 0) != (i == h->klog_region)) {
 			snprintf(m, sizeof(m),
 			         "region %u: the KLOG flag must be on klog_region "
 			         "(%u) and nowhere else",
 			         i, h->klog_region);
-			return fail(c, m);
+			return fail(c, PLAN_ERR_KLOG, m);
 		}
 	}
 	c->bits[h->klog_domain] = 1ull << h->klog_bit;
-	return true;
+	return PLAN_OK;
 }
 
 /* ---- channels ---- */
 
-static bool check_channel_end(struct checker *c, uint32_t i, uint32_t e)
+static enum plan_err check_channel_end(struct checker *c, uint32_t i, uint32_t e)
 {
-	const struct bp_channel *ch = &c->channels[i];
+	const struct bp_channel *ch = &c->t.channels[i];
 	char m[MSG_LEN];
 
 	if (ch->domain[e] >= c->h->domains.count) {
 		snprintf(m, sizeof(m), "channel %u: end %u names domain %u, which does not exist",
 		         i, e, ch->domain[e]);
-		return fail(c, m);
+		return fail(c, PLAN_ERR_CHANNEL, m);
 	}
 	if (ch->bit[e] >= BP_MAX_CHANNEL_BITS) {
 		snprintf(m, sizeof(m), "channel %u: end %u has bit %u, not below %u", i, e,
 		         ch->bit[e], BP_MAX_CHANNEL_BITS);
-		return fail(c, m);
+		return fail(c, PLAN_ERR_CHANNEL, m);
 	}
 	uint64_t bit = 1ull << ch->bit[e];
 	if (c->bits[ch->domain[e]] & bit) {
 		snprintf(m, sizeof(m), "channel %u: bit %u is already taken in this domain", i,
 		         ch->bit[e]);
-		return fail_domain(c, ch->domain[e], m);
+		return fail_domain(c, PLAN_ERR_CHANNEL, ch->domain[e], m);
 	}
 	c->bits[ch->domain[e]] |= bit;
-	return true;
+	return PLAN_OK;
 }
 
-static bool check_channels(struct checker *c)
+static enum plan_err check_channels(struct checker *c)
 {
 	char m[MSG_LEN];
 
 	for (uint32_t i = 0; i < c->h->channels.count; i++) {
-		const struct bp_channel *ch = &c->channels[i];
-		if (!check_channel_end(c, i, 0) || !check_channel_end(c, i, 1))
-			return false;
+		const struct bp_channel *ch = &c->t.channels[i];
+		enum plan_err e = check_channel_end(c, i, 0);
+		if (!e)
+			e = check_channel_end(c, i, 1);
+		if (e)
+			return e;
 		if (ch->domain[0] == ch->domain[1]) {
 			snprintf(m, sizeof(m), "channel %u: both ends are domain %u", i,
 			         ch->domain[0]);
-			return fail(c, m);
+			return fail(c, PLAN_ERR_CHANNEL, m);
 		}
 	}
-	return true;
+	return PLAN_OK;
 }
 
 /* ---- maps ---- */
@@ -487,8 +485,14 @@ static bool rights_ok(uint32_t r)
 	       r == (BH_RIGHT_READ | BH_RIGHT_EXEC);
 }
 
-/* Placement rules: in the user half, off the reserved areas, rings inside the ring area. */
-static const char *placement_problem(const struct bp_map *mp, const struct bp_region *r)
+/*
+ * Placement rules: in the user half, off the reserved areas (bh_reserved_areas),
+ * but rings and the kernel log inside the ring area. Returns: NULL if the map
+ * may lie there; otherwise why not, formatted into @buf (@len bytes) if it
+ * names an area.
+ */
+static const char *placement_problem(const struct bp_map *mp, const struct bp_region *r, char *buf,
+                                     size_t len)
 {
 	bool ring = (r->flags & (BP_REGION_RING | BP_REGION_KLOG)) != 0;
 
@@ -496,21 +500,22 @@ static const char *placement_problem(const struct bp_map *mp, const struct bp_re
 		return "vaddr is not page aligned";
 	if (mp->vaddr >= BH_USER_MAP_END || r->size > BH_USER_MAP_END - mp->vaddr)
 		return "does not lie in the user half below its top page";
-	for (uint32_t i = 0; i < sizeof(reserved_areas) / sizeof(reserved_areas[0]); i++) {
-		const struct area *a = &reserved_areas[i];
-		if (ranges_overlap(mp->vaddr, r->size, a->start, a->end - a->start))
-			return a->start ? "overlaps the stack area" :
-			                  "overlaps the reserved low area";
+	for (uint32_t i = 0; i < BH_N_RESERVED_AREAS; i++) {
+		const struct bh_reserved_area *a = &bh_reserved_areas[i];
+		if ((ring && a->start == BH_RING_BASE) ||
+		    !ranges_overlap(mp->vaddr, r->size, a->start, a->end - a->start))
+			continue;
+		snprintf(buf, len, "overlaps %s", a->name);
+		return buf;
 	}
-	bool inside = mp->vaddr >= BH_RING_BASE && r->size <= BH_RING_END - mp->vaddr;
-	if (ring && !inside)
+	if (ring && (mp->vaddr < BH_RING_BASE || r->size > BH_RING_END - mp->vaddr))
 		return "maps a ring or the kernel log outside the ring area";
-	if (!ring && ranges_overlap(mp->vaddr, r->size, BH_RING_BASE, BH_RING_END - BH_RING_BASE))
-		return "overlaps the ring area";
 	return NULL;
 }
 
-static const char *map_problem(const struct checker *c, uint32_t d, const struct bp_map *mp)
+/* As placement_problem(), with the map's region and rights checked first. */
+static const char *map_problem(const struct checker *c, uint32_t d, const struct bp_map *mp,
+                               char *buf, size_t len)
 {
 	if (mp->region >= c->h->regions.count)
 		return "names a region that does not exist";
@@ -521,7 +526,7 @@ static const char *map_problem(const struct checker *c, uint32_t d, const struct
 	if (mp->region == c->h->klog_region &&
 	    (d != c->h->klog_domain || mp->rights != BH_RIGHT_READ))
 		return "maps the kernel log, which only klog_domain may map, read-only";
-	return placement_problem(mp, &c->regions[mp->region]);
+	return placement_problem(mp, &c->t.regions[mp->region], buf, len);
 }
 
 /* Two maps of one domain: never the same region twice (above all not rw and rx), no overlap. */
@@ -534,34 +539,34 @@ static const char *map_pair_problem(const struct checker *c, const struct bp_map
 		return (rights & BH_RIGHT_WRITE) && (rights & BH_RIGHT_EXEC) ?
 		               "maps the region of map %u again, writable and executable (W^X)" :
 		               "maps the region of map %u again";
-	if (ranges_overlap(a->vaddr, c->regions[a->region].size, b->vaddr,
-	                   c->regions[b->region].size))
+	if (ranges_overlap(a->vaddr, c->t.regions[a->region].size, b->vaddr,
+	                   c->t.regions[b->region].size))
 		return "overlaps map %u";
 	return NULL;
 }
 
-static bool check_domain_maps(struct checker *c, uint32_t d)
+static enum plan_err check_domain_maps(struct checker *c, uint32_t d)
 {
-	const struct bp_domain *dom = &c->domains[d];
+	const struct bp_domain *dom = &c->t.domains[d];
 	char m[MSG_LEN], what[96];
 
 	for (uint32_t k = 0; k < dom->n_maps; k++) {
-		const struct bp_map *mp = &c->maps[dom->first_map + k];
-		const char *bad = map_problem(c, d, mp);
+		const struct bp_map *mp = &c->t.maps[dom->first_map + k];
+		const char *bad = map_problem(c, d, mp, what, sizeof(what));
 		if (bad) {
 			snprintf(m, sizeof(m), "map %u %s", k, bad);
-			return fail_domain(c, d, m);
+			return fail_domain(c, PLAN_ERR_MAP, d, m);
 		}
 		for (uint32_t j = 0; j < k; j++) {
-			bad = map_pair_problem(c, mp, &c->maps[dom->first_map + j]);
+			bad = map_pair_problem(c, mp, &c->t.maps[dom->first_map + j]);
 			if (!bad)
 				continue;
 			snprintf(what, sizeof(what), bad, j);
 			snprintf(m, sizeof(m), "map %u %s", k, what);
-			return fail_domain(c, d, m);
+			return fail_domain(c, PLAN_ERR_MAP, d, m);
 		}
 	}
-	return true;
+	return PLAN_OK;
 }
 
 /* ---- code sharing across domains ---- */
@@ -570,9 +575,9 @@ static bool check_domain_maps(struct checker *c, uint32_t d)
 static uint32_t find_mapper(const struct checker *c, uint32_t d, uint32_t r, uint32_t rights)
 {
 	for (uint32_t e = 0; e < c->h->domains.count; e++) {
-		const struct bp_domain *dom = &c->domains[e];
+		const struct bp_domain *dom = &c->t.domains[e];
 		for (uint32_t k = 0; e != d && k < dom->n_maps; k++) {
-			const struct bp_map *mp = &c->maps[dom->first_map + k];
+			const struct bp_map *mp = &c->t.maps[dom->first_map + k];
 			if (mp->region == r && (mp->rights & rights))
 				return e;
 		}
@@ -585,16 +590,16 @@ static uint32_t find_mapper(const struct checker *c, uint32_t d, uint32_t r, uin
  * code into the executor: refused unless the region says BP_REGION_WX_SHARED.
  * Needs: every map checked (regions in range).
  */
-static bool check_code_sharing(struct checker *c)
+static enum plan_err check_code_sharing(struct checker *c)
 {
 	char m[MSG_LEN];
 
 	for (uint32_t d = 0; d < c->h->domains.count; d++) {
-		const struct bp_domain *dom = &c->domains[d];
+		const struct bp_domain *dom = &c->t.domains[d];
 		for (uint32_t k = 0; k < dom->n_maps; k++) {
-			const struct bp_map *mp = &c->maps[dom->first_map + k];
+			const struct bp_map *mp = &c->t.maps[dom->first_map + k];
 			if (!(mp->rights & BH_RIGHT_EXEC) ||
-			    (c->regions[mp->region].flags & BP_REGION_WX_SHARED))
+			    (c->t.regions[mp->region].flags & BP_REGION_WX_SHARED))
 				continue;
 			uint32_t w = find_mapper(c, d, mp->region, BH_RIGHT_WRITE);
 			if (w == BP_NONE)
@@ -602,11 +607,11 @@ static bool check_code_sharing(struct checker *c)
 			snprintf(m, sizeof(m),
 			         "map %u executes region %u, which domain %u (\"%s\") may write, "
 			         "without the code-sharing flag",
-			         k, mp->region, w, c->domains[w].name);
-			return fail_domain(c, d, m);
+			         k, mp->region, w, c->t.domains[w].name);
+			return fail_domain(c, PLAN_ERR_MAP, d, m);
 		}
 	}
-	return true;
+	return PLAN_OK;
 }
 
 /* ---- caps ---- */
@@ -620,7 +625,7 @@ static const char *channel_cap_problem(const struct checker *c, uint32_t d,
 		return "names a channel that does not exist";
 	if (cap->end > 1)
 		return "end is not 0 or 1";
-	if (c->channels[cap->object].domain[cap->end] != d)
+	if (c->t.channels[cap->object].domain[cap->end] != d)
 		return "holds a channel end that belongs to another domain";
 	return NULL;
 }
@@ -632,7 +637,7 @@ static const char *region_cap_problem(const struct checker *c, const struct bp_d
 		return "rights not valid for a region (r, rw or rx)";
 	if (cap->object < dom->first_map || cap->object - dom->first_map >= dom->n_maps)
 		return "names a map outside this domain";
-	if (cap->rights & ~c->maps[cap->object].rights)
+	if (cap->rights & ~c->t.maps[cap->object].rights)
 		return "grants more rights than its map";
 	if (cap->end)
 		return "end must be zero";
@@ -641,7 +646,7 @@ static const char *region_cap_problem(const struct checker *c, const struct bp_d
 
 static const char *cap_problem(const struct checker *c, uint32_t d, const struct bp_cap *cap)
 {
-	const struct bp_domain *dom = &c->domains[d];
+	const struct bp_domain *dom = &c->t.domains[d];
 
 	if (cap->type == BH_CAP_CHANNEL)
 		return channel_cap_problem(c, d, cap);
@@ -658,24 +663,24 @@ static const char *cap_problem(const struct checker *c, uint32_t d, const struct
 	return NULL;
 }
 
-static bool check_domain_caps(struct checker *c, uint32_t d)
+static enum plan_err check_domain_caps(struct checker *c, uint32_t d)
 {
-	const struct bp_domain *dom = &c->domains[d];
+	const struct bp_domain *dom = &c->t.domains[d];
 	uint64_t slots = 0;
 	char m[MSG_LEN];
 
 	for (uint32_t k = 0; k < dom->n_caps; k++) {
-		const struct bp_cap *cap = &c->caps[dom->first_cap + k];
+		const struct bp_cap *cap = &c->t.caps[dom->first_cap + k];
 		const char *bad = cap->slot >= BH_MAX_CAPS      ? "slot is not below 64" :
 		                  (slots & (1ull << cap->slot)) ? "slot is used twice" :
 		                                                  cap_problem(c, d, cap);
 		if (bad) {
 			snprintf(m, sizeof(m), "cap %u (slot %u) %s", k, cap->slot, bad);
-			return fail_domain(c, d, m);
+			return fail_domain(c, PLAN_ERR_CAP, d, m);
 		}
 		slots |= 1ull << cap->slot;
 	}
-	return true;
+	return PLAN_OK;
 }
 
 /* ---- ioports ---- */
@@ -726,10 +731,10 @@ const struct plan_port_role *plan_port_role(uint32_t base, uint32_t count, uint3
 	return found;
 }
 
-/* Formats into @m why ioport range @i may not be granted as it is; false if it may. */
-static bool ioport_problem(const struct checker *c, uint32_t i, char *m, size_t len)
+/* Returns: NULL if ioport range @i may be granted as it is; otherwise why not (maybe in @buf). */
+static const char *ioport_problem(const struct checker *c, uint32_t i, char *buf, size_t len)
 {
-	const struct bp_ioport *io = &c->ioports[i];
+	const struct bp_ioport *io = &c->t.ioports[i];
 	uint32_t port = 0;
 	const char *bad = NULL;
 
@@ -740,32 +745,33 @@ static bool ioport_problem(const struct checker *c, uint32_t i, char *m, size_t 
 	else if (io->flags & ~BP_IOPORT_MACHINE)
 		bad = "unknown flags";
 	for (uint32_t j = 0; !bad && j < i; j++)
-		if (ranges_overlap(io->base, io->count, c->ioports[j].base, c->ioports[j].count))
+		if (ranges_overlap(io->base, io->count, c->t.ioports[j].base,
+		                   c->t.ioports[j].count))
 			bad = "overlaps another ioport range";
 	const struct plan_port_role *r = bad ? NULL : plan_port_role(io->base, io->count, &port);
 	if (r && r->rule == PLAN_PORT_MACHINE && (io->flags & BP_IOPORT_MACHINE))
 		r = NULL; /* granted knowingly */
-	if (r)
-		snprintf(m, len, "port 0x%x is %s: %s", port, r->role,
-		         r->rule == PLAN_PORT_NEVER ? "never grantable" :
-		                                      "grantable only with BP_IOPORT_MACHINE");
-	else if (bad)
-		snprintf(m, len, "%s", bad);
-	return bad || r;
+	if (!r)
+		return bad;
+	snprintf(buf, len, "port 0x%x is %s: %s", port, r->role,
+	         r->rule == PLAN_PORT_NEVER ? "never grantable" :
+	                                      "grantable only with BP_IOPORT_MACHINE");
+	return buf;
 }
 
-static bool check_ioports(struct checker *c)
+static enum plan_err check_ioports(struct checker *c)
 {
 	char m[MSG_LEN + 32], why[128];
 
 	for (uint32_t i = 0; i < c->h->ioports.count; i++) {
-		if (!ioport_problem(c, i, why, sizeof(why)))
+		const char *bad = ioport_problem(c, i, why, sizeof(why));
+		if (!bad)
 			continue;
-		snprintf(m, sizeof(m), "ioport %u (0x%x, count %u): %s", i, c->ioports[i].base,
-		         c->ioports[i].count, why);
-		return fail(c, m);
+		snprintf(m, sizeof(m), "ioport %u (0x%x, count %u): %s", i, c->t.ioports[i].base,
+		         c->t.ioports[i].count, bad);
+		return fail(c, PLAN_ERR_IOPORT, m);
 	}
-	return true;
+	return PLAN_OK;
 }
 
 /* ---- start info ---- */
@@ -783,40 +789,53 @@ static const char *info_problem(const struct bh_start_info *info, uint32_t i)
 	return NULL;
 }
 
-static bool check_infos(struct checker *c)
+static enum plan_err check_infos(struct checker *c)
 {
 	char m[MSG_LEN];
 
 	for (uint32_t i = 0; i < c->h->infos.count; i++) {
-		const char *bad = info_problem(&c->infos[i], i);
+		const char *bad = info_problem(&c->t.infos[i], i);
 		if (bad) {
 			snprintf(m, sizeof(m), "start info: %s", bad);
-			return fail_domain(c, i, m);
+			return fail_domain(c, PLAN_ERR_INFO, i, m);
 		}
 	}
-	return true;
+	return PLAN_OK;
 }
 
-static bool check_per_domain(struct checker *c)
+/* Maps, then caps, domain by domain. */
+static enum plan_err check_per_domain(struct checker *c)
 {
-	for (uint32_t d = 0; d < c->h->domains.count; d++)
-		if (!check_domain_maps(c, d) || !check_domain_caps(c, d))
-			return false;
-	return true;
+	for (uint32_t d = 0; d < c->h->domains.count; d++) {
+		enum plan_err e = check_domain_maps(c, d);
+		if (!e)
+			e = check_domain_caps(c, d);
+		if (e)
+			return e;
+	}
+	return PLAN_OK;
 }
 
-bool plan_check(const void *buf, size_t len, char *err, size_t errlen)
+/* The checks in the order they run: each may rely on what the ones before it accepted. */
+static enum plan_err (*const checks[])(struct checker *) = {
+	check_header,       check_header_fields, check_tables,   check_regions,
+	check_domains,      check_klog,          check_channels, check_per_domain,
+	check_code_sharing, check_ioports,       check_infos,
+};
+
+enum plan_err plan_check(const void *buf, size_t len, char *err, size_t errlen)
 {
 	struct checker c;
+	enum plan_err e = PLAN_OK;
 
 	memset(&c, 0, sizeof(c));
 	c.h = buf;
+	c.len = len;
 	c.err = err;
 	c.errlen = errlen;
-	if (!buf || !check_header(&c, len) || !check_header_fields(&c) || !check_tables(&c))
-		return buf ? false : fail(&c, "no plan");
-	find_tables(&c);
-	return check_regions(&c) && check_domains(&c) && check_klog(&c) && check_channels(&c) &&
-	       check_per_domain(&c) && check_code_sharing(&c) && check_ioports(&c) &&
-	       check_infos(&c);
+	if (!buf)
+		return fail(&c, PLAN_ERR_HEADER, "no plan");
+	for (uint32_t i = 0; e == PLAN_OK && i < sizeof(checks) / sizeof(checks[0]); i++)
+		e = checks[i](&c);
+	return e;
 }

@@ -262,7 +262,7 @@ static void check_plan(const struct bhc_result *r)
 		        r->plan_size, r->plan_size < sizeof(*h) ? 0 : h->total_size);
 		abort();
 	}
-	if (!plan_check(r->plan, r->plan_size, why, sizeof(why))) {
+	if (plan_check(r->plan, r->plan_size, why, sizeof(why)) != PLAN_OK) {
 		fprintf(stderr, "fuzz_manifest: the kernel refuses the compiled plan: %s\n", why);
 		abort();
 	}

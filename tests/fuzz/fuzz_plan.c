@@ -23,8 +23,9 @@
 
 /**
  * libFuzzer's entry: checks the plan in the @size bytes at @data (mode byte first).
- * Returns: 0; abort()s when a refused plan has no one-line reason or an accepted
- * one has an index the kernel would follow out of range (plan_walk).
+ * Returns: 0; abort()s when a refused plan has no named class or no one-line
+ * reason, or an accepted one has an index the kernel would follow out of range
+ * (plan_walk).
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -82,8 +83,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & MODE_FIX_CRC)
 		fix_crc(plan, len);
 	memset(err, 0, ERR_LEN);
-	if (plan_check(plan, len, err, ERR_LEN))
+	enum plan_err e = plan_check(plan, len, err, ERR_LEN);
+	if (e == PLAN_OK)
 		walk_accepted(plan);
+	else if ((unsigned)e >= PLAN_N_ERRS)
+		contract("a refused plan must come with one of the named classes", err);
 	else if (err[0] == '\0' || strchr(err, '\n') || strnlen(err, ERR_LEN) == ERR_LEN)
 		contract("a refused plan must come with a one-line reason", err);
 	free(err);

@@ -35,29 +35,26 @@ static unsigned long name_sum(const char *name)
 }
 
 /* kernel/domain.c map_regions: regions[map->region].size, region_pa[map->region]. */
-static unsigned long walk_maps(const struct bp_header *h, const struct bp_domain *bd)
+static unsigned long walk_maps(const struct plan_tables *t, const struct bp_domain *bd)
 {
-	const struct bp_map *maps = plan_table(h, h->maps);
-	const struct bp_region *regions = plan_table(h, h->regions);
+	const struct bp_map *maps = t->maps;
 	unsigned long sum = 0;
 
 	for (uint32_t k = bd->first_map; k < bd->first_map + bd->n_maps; k++) {
-		if (maps[k].region >= h->regions.count || maps[k].region >= BP_MAX_REGIONS)
+		if (maps[k].region >= t->h->regions.count || maps[k].region >= BP_MAX_REGIONS)
 			broken("map region", maps[k].region);
-		sum += regions[maps[k].region].size + maps[k].vaddr + maps[k].rights;
+		sum += t->regions[maps[k].region].size + maps[k].vaddr + maps[k].rights;
 	}
 	return sum;
 }
 
 /* kernel/domain.c install_caps: slot, and for a channel the peer end's domain and bit. */
-static unsigned long walk_caps(const struct bp_header *h, const struct bp_domain *bd)
+static unsigned long walk_caps(const struct plan_tables *t, const struct bp_domain *bd)
 {
-	const struct bp_cap *caps = plan_table(h, h->caps);
-	const struct bp_channel *chans = plan_table(h, h->channels);
 	unsigned long sum = 0;
 
 	for (uint32_t k = bd->first_cap; k < bd->first_cap + bd->n_caps; k++) {
-		const struct bp_cap *bc = &caps[k];
+		const struct bp_cap *bc = &t->caps[k];
 		if (bc->slot >= BH_MAX_CAPS)
 			broken("cap slot", bc->slot);
 		sum += bc->slot + bc->type + bc->rights + bc->object;
@@ -65,9 +62,9 @@ static unsigned long walk_caps(const struct bp_header *h, const struct bp_domain
 			continue;
 		if (bc->end > 1)
 			broken("channel cap end", bc->end);
-		const struct bp_channel *ch = &chans[bc->object];
+		const struct bp_channel *ch = &t->channels[bc->object];
 		uint32_t other = 1 - bc->end;
-		if (ch->domain[other] >= h->domains.count)
+		if (ch->domain[other] >= t->h->domains.count)
 			broken("channel peer domain", ch->domain[other]);
 		if (ch->bit[other] >= BP_MAX_CHANNEL_BITS)
 			broken("channel peer bit", ch->bit[other]);
@@ -85,11 +82,11 @@ static void breaks(const char *rule, unsigned long value)
 }
 
 /* Whether a map other than @mp, in any domain, maps @mp's region with a right in @rights. */
-static bool mapped_elsewhere(const struct bp_header *h, const struct bp_map *mp, uint32_t rights)
+static bool mapped_elsewhere(const struct plan_tables *t, const struct bp_map *mp, uint32_t rights)
 {
-	const struct bp_map *maps = plan_table(h, h->maps);
+	const struct bp_map *maps = t->maps;
 
-	for (uint32_t k = 0; k < h->maps.count; k++)
+	for (uint32_t k = 0; k < t->h->maps.count; k++)
 		if (&maps[k] != mp && maps[k].region == mp->region && (maps[k].rights & rights))
 			return true;
 	return false;
@@ -100,10 +97,10 @@ static bool mapped_elsewhere(const struct bp_header *h, const struct bp_map *mp,
  * domain maps already, and an executable one's region is written by no other
  * map unless the region has the code-sharing flag.
  */
-static void walk_map_rules(const struct bp_header *h, const struct bp_domain *bd)
+static void walk_map_rules(const struct plan_tables *t, const struct bp_domain *bd)
 {
-	const struct bp_map *maps = plan_table(h, h->maps);
-	const struct bp_region *regions = plan_table(h, h->regions);
+	const struct bp_map *maps = t->maps;
+	const struct bp_region *regions = t->regions;
 
 	for (uint32_t k = bd->first_map; k < bd->first_map + bd->n_maps; k++) {
 		const struct bp_map *mp = &maps[k];
@@ -112,7 +109,7 @@ static void walk_map_rules(const struct bp_header *h, const struct bp_domain *bd
 		for (uint32_t j = bd->first_map; j < k; j++)
 			if (maps[j].region == mp->region)
 				breaks("a domain maps one region twice", mp->region);
-		if ((mp->rights & BH_RIGHT_EXEC) && mapped_elsewhere(h, mp, BH_RIGHT_WRITE) &&
+		if ((mp->rights & BH_RIGHT_EXEC) && mapped_elsewhere(t, mp, BH_RIGHT_WRITE) &&
 		    !(regions[mp->region].flags & BP_REGION_WX_SHARED))
 			breaks("code injection without the code-sharing flag", mp->region);
 	}
@@ -122,16 +119,16 @@ static void walk_map_rules(const struct bp_header *h, const struct bp_domain *bd
  * The rules of issue 6 that plan_check enforces for the kernel's safety, beyond
  * indices: budget bounds, reserved names, maps (walk_map_rules), I/O port roles.
  */
-static void walk_rules(const struct bp_header *h, const struct bp_domain *bd)
+static void walk_rules(const struct plan_tables *t, const struct bp_domain *bd)
 {
-	const struct bp_ioport *io = plan_table(h, h->ioports);
+	const struct bp_ioport *io = t->ioports;
 	uint32_t port = 0;
 
 	if (bd->period_us > BP_MAX_PERIOD_US || (bd->budget_us && bd->budget_us < BP_MIN_BUDGET_US))
 		breaks("a budget or period out of bounds", bd->period_us);
 	if (!strcasecmp(bd->name, "bulkhead") || !strcasecmp(bd->name, "kernel"))
 		breaks("a domain has a reserved name", 0);
-	walk_map_rules(h, bd);
+	walk_map_rules(t, bd);
 	for (uint32_t k = bd->first_ioport; k < bd->first_ioport + bd->n_ioports; k++) {
 		const struct plan_port_role *r = plan_port_role(io[k].base, io[k].count, &port);
 		if (r && (r->rule == PLAN_PORT_NEVER || !(io[k].flags & BP_IOPORT_MACHINE)))
@@ -140,25 +137,24 @@ static void walk_rules(const struct bp_header *h, const struct bp_domain *bd)
 }
 
 /* kernel/domain.c init_fields and map_info: the ioport records and the start-info page. */
-static unsigned long walk_domain(const struct bp_header *h, uint32_t i)
+static unsigned long walk_domain(const struct plan_tables *t, uint32_t i)
 {
-	const struct bp_domain *bd = (const struct bp_domain *)plan_table(h, h->domains) + i;
-	const struct bp_ioport *io = (const struct bp_ioport *)plan_table(h, h->ioports);
-	const struct bh_start_info *infos = plan_table(h, h->infos);
+	const struct bp_domain *bd = &t->domains[i];
 	unsigned long sum = name_sum(bd->name) + name_sum(bd->image) + bd->priority;
 
 	for (uint32_t k = bd->first_ioport; k < bd->first_ioport + bd->n_ioports; k++)
-		sum += io[k].base + io[k].count;
-	sum += infos[i].magic + infos[i].n_entries;
-	sum += walk_maps(h, bd) + walk_caps(h, bd);
-	walk_rules(h, bd);
+		sum += t->ioports[k].base + t->ioports[k].count;
+	sum += t->infos[i].magic + t->infos[i].n_entries;
+	sum += walk_maps(t, bd) + walk_caps(t, bd);
+	walk_rules(t, bd);
 	return sum;
 }
 
 /* kernel/main.c build_regions and build_domains: region sizes and names, the kernel log. */
-static unsigned long walk_regions(const struct bp_header *h)
+static unsigned long walk_regions(const struct plan_tables *t)
 {
-	const struct bp_region *r = plan_table(h, h->regions);
+	const struct bp_header *h = t->h;
+	const struct bp_region *r = t->regions;
 	unsigned long sum = 0;
 
 	for (uint32_t i = 0; i < h->regions.count; i++)
@@ -177,14 +173,16 @@ static unsigned long walk_regions(const struct bp_header *h)
 unsigned long plan_walk(const void *buf, size_t len)
 {
 	const struct bp_header *h = buf;
+	struct plan_tables t;
 	unsigned long sum = len;
 
 	if (h->total_size > len)
 		broken("total_size", h->total_size);
 	if (h->domains.count > BP_MAX_DOMAINS)
 		broken("domain count", h->domains.count);
-	sum += name_sum(h->system_name) + walk_regions(h);
+	plan_tables(h, &t);
+	sum += name_sum(h->system_name) + walk_regions(&t);
 	for (uint32_t i = 0; i < h->domains.count; i++)
-		sum += walk_domain(h, i);
+		sum += walk_domain(&t, i);
 	return sum;
 }

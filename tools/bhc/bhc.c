@@ -16,7 +16,7 @@ static void self_check(struct bhc_result *r)
 {
 	char why[256];
 
-	if (plan_check(r->plan, r->plan_size, why, sizeof(why)))
+	if (plan_check(r->plan, r->plan_size, why, sizeof(why)) == PLAN_OK)
 		return;
 	diag_error(&r->diag, 0,
 	           "internal error: the kernel's plan check refuses the compiled "

@@ -12,16 +12,6 @@
 
 #include "value.h"
 
-/* Parts of every address space the manifest may not map over. */
-static const struct {
-	uint64_t start, end;
-	const char *what;
-} reserved[] = {
-	{0, BH_LOW_RESERVED_END, "the reserved low area (start-info page, image and heap)"},
-	{BH_RING_BASE, BH_RING_END, "the ring area, where the compiler places rings"},
-	{BH_STACK_AREA, BH_STACK_TOP, "the stack area"},
-};
-
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return a < b + blen && b < a + alen;
@@ -151,21 +141,21 @@ static bool map_in_user_half(struct manifest *m, const struct m_map *mp, uint64_
 	return false;
 }
 
+/* Manifest maps stay off every reserved area, the ring area too: the compiler places rings. */
 static bool map_off_reserved(struct manifest *m, const struct m_map *mp, uint64_t size)
 {
 	char s[32];
 
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
-		uint64_t len = reserved[i].end - reserved[i].start;
-		if (!overlaps(mp->vaddr, size, reserved[i].start, len))
+	for (size_t i = 0; i < BH_N_RESERVED_AREAS; i++) {
+		const struct bh_reserved_area *a = &bh_reserved_areas[i];
+		if (!overlaps(mp->vaddr, size, a->start, a->end - a->start))
 			continue;
 		diag_error(m->diag, mp->line,
-		           "map of '%s' at 0x%llx (%s) overlaps %s [0x%llx, "
-		           "0x%llx); choose a vaddr outside it",
+		           "map of '%s' at 0x%llx (%s) overlaps %s (%s) [0x%llx, 0x%llx); choose a "
+		           "vaddr outside it",
 		           mp->region, (unsigned long long)mp->vaddr,
-		           value_format_size(size, s, sizeof(s)), reserved[i].what,
-		           (unsigned long long)reserved[i].start,
-		           (unsigned long long)reserved[i].end);
+		           value_format_size(size, s, sizeof(s)), a->name, a->holds,
+		           (unsigned long long)a->start, (unsigned long long)a->end);
 		return false;
 	}
 	return true;

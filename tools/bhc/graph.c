@@ -211,7 +211,7 @@ static void count_item(FILE *f, size_t n, const char *thing, bool first)
 
 static void write_facts(struct dot *d)
 {
-	char ram[32];
+	char ram[32], used[32];
 	FILE *f = d->f;
 
 	row(f, "10");
@@ -223,8 +223,8 @@ static void write_facts(struct dot *d)
 	count_item(f, count_cols(&d->mx, MATRIX_IOPORT, false), "I/O port range", false);
 	end_row(f);
 	row(f, "10");
-	fprintf(f, "memory %.1f MiB of %s &#183; boot plan CRC-32 0x%08x",
-	        (double)d->l->memory_total / (1 << 20),
+	fprintf(f, "memory %s of %s &#183; boot plan CRC-32 0x%08x",
+	        value_format_size(d->l->memory_total, used, sizeof(used)),
 	        value_format_size(d->l->memory_bytes, ram, sizeof(ram)), d->o->checksum);
 	end_row(f);
 	row(f, "10");
@@ -328,7 +328,7 @@ static void write_domain(struct dot *d, size_t n)
 	if (dom->budget_us)
 		fprintf(f, "%s per %s &#183; ", value_format_time(dom->budget_us, a, sizeof(a)),
 		        value_format_time(dom->period_us, b, sizeof(b)));
-	fprintf(f, "%.1f MiB</font>>", (double)d->l->ld[n].total_bytes / (1 << 20));
+	fprintf(f, "%s</font>>", value_format_size(d->l->ld[n].total_bytes, a, sizeof(a)));
 	write_look(f, domain_look(d, n), true);
 	fputs("];\n", f);
 }

@@ -95,20 +95,6 @@ static const char *get_name(struct manifest *m, xmlNodePtr n, const char *an, co
 	return v;
 }
 
-/* Spells @bytes the way a manifest would: 64K, 1M, 2G or plain bytes. */
-static const char *manifest_size(uint64_t bytes, char *buf, size_t len)
-{
-	if (bytes && bytes % (1ull << 30) == 0)
-		snprintf(buf, len, "%lluG", (unsigned long long)(bytes >> 30));
-	else if (bytes && bytes % (1ull << 20) == 0)
-		snprintf(buf, len, "%lluM", (unsigned long long)(bytes >> 20));
-	else if (bytes && bytes % (1ull << 10) == 0)
-		snprintf(buf, len, "%lluK", (unsigned long long)(bytes >> 10));
-	else
-		snprintf(buf, len, "%llu", (unsigned long long)bytes);
-	return buf;
-}
-
 enum size_rule { SIZE_PAGES, SIZE_PAGES_OR_ZERO, SIZE_ANY };
 
 /* Reads size attribute @an of @owner (" of region 'x'"); false if missing (nothing
@@ -138,7 +124,7 @@ static bool get_size(struct manifest *m, xmlNodePtr n, const char *an, const cha
 		diag_error(m->diag, line,
 		           "%s '%s'%s is not a multiple of the page size (4K); "
 		           "round it up to %s",
-		           an, v, owner, manifest_size(up, buf, sizeof(buf)));
+		           an, v, owner, value_format_size_manifest(up, buf, sizeof(buf)));
 		return false;
 	}
 	return true;

@@ -161,21 +161,35 @@ const char *value_perms_name(uint32_t rights)
 	return "?";
 }
 
-const char *value_format_size(uint64_t bytes, char *buf, unsigned buflen)
-{
-	static const char *const units[] = {"TiB", "GiB", "MiB", "KiB"};
-	static const unsigned shifts[] = {40, 30, 20, 10};
+/* Size units from the largest: the name people read and the manifest's suffix (none for TiB). */
+static const struct {
+	unsigned shift;
+	const char *name, *suffix;
+} size_units[] = {{40, " TiB", NULL}, {30, " GiB", "G"}, {20, " MiB", "M"}, {10, " KiB", "K"}};
 
-	for (unsigned i = 0; i < 4; i++) {
-		uint64_t unit = 1ull << shifts[i];
-		if (bytes >= unit && bytes % unit == 0) {
-			snprintf(buf, buflen, "%llu %s", (unsigned long long)(bytes / unit),
-			         units[i]);
+/* Writes @bytes in the largest whole unit, for people or (@manifest) as a manifest spells it. */
+static const char *format_size(uint64_t bytes, bool manifest, char *buf, unsigned buflen)
+{
+	for (unsigned i = 0; i < sizeof(size_units) / sizeof(size_units[0]); i++) {
+		const char *unit = manifest ? size_units[i].suffix : size_units[i].name;
+		uint64_t n = 1ull << size_units[i].shift;
+		if (unit && bytes >= n && bytes % n == 0) {
+			snprintf(buf, buflen, "%llu%s", (unsigned long long)(bytes / n), unit);
 			return buf;
 		}
 	}
-	snprintf(buf, buflen, "%llu bytes", (unsigned long long)bytes);
+	snprintf(buf, buflen, manifest ? "%llu" : "%llu bytes", (unsigned long long)bytes);
 	return buf;
+}
+
+const char *value_format_size(uint64_t bytes, char *buf, unsigned buflen)
+{
+	return format_size(bytes, false, buf, buflen);
+}
+
+const char *value_format_size_manifest(uint64_t bytes, char *buf, unsigned buflen)
+{
+	return format_size(bytes, true, buf, buflen);
 }
 
 const char *value_format_time(uint64_t us, char *buf, unsigned buflen)

@@ -33,8 +33,18 @@ enum value_perms_result value_perms(const char *s, uint32_t *rights);
 /** Spells BH_RIGHT_READ/WRITE/EXEC bits as "r", "rw", "rx" (as the manifest does). */
 const char *value_perms_name(uint32_t rights);
 
-/** Formats @bytes for people: "64 KiB", "1 MiB", "12345 bytes". Returns @buf. */
+/**
+ * Formats @bytes for people, in the largest unit it is a whole multiple of:
+ * "64 KiB", "13664 KiB", "1 MiB", "12345 bytes". Every size bhc prints (messages,
+ * `check`, `graph`) goes through it. Returns @buf.
+ */
 const char *value_format_size(uint64_t bytes, char *buf, unsigned buflen);
+
+/**
+ * Formats @bytes as a manifest attribute spells it, for a value the user is told
+ * to write: "64K", "1M", "2G", "12345" (value_size() reads it back). Returns @buf.
+ */
+const char *value_format_size_manifest(uint64_t bytes, char *buf, unsigned buflen);
 
 /** Formats @us microseconds for people: "2ms", "1500us", "1s". Returns @buf. */
 const char *value_format_time(uint64_t us, char *buf, unsigned buflen);

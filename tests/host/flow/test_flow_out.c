@@ -273,6 +273,37 @@ static void graph_stdout(void)
 	assert_null(strstr(r.out, "#d62728"));
 }
 
+/* Copies the text of @out after @from up to @to into @buf (@len bytes), failing if absent. */
+static void text_between(const char *out, const char *from, const char *to, char *buf, size_t len)
+{
+	const char *p = strstr(out, from);
+	const char *end = p ? strstr(p + strlen(from), to) : NULL;
+
+	if (!end)
+		fail_msg("no \"%s...%s\" in:\n%s", from, to, out);
+	p += strlen(from);
+	snprintf(buf, len, "%.*s", (int)(end - p), p);
+}
+
+/* The graph spells sizes as `bhc check` does: the system's memory and the console's. */
+static void graph_sizes_as_check(const char *dot)
+{
+	static struct flow_run r;
+	char total[64], domain[64], want[160];
+
+	flow_run_bhc(&r, (const char *const[]){"check", flow_path("console.xml"), "--image-dir",
+	                                       flow_env.images, NULL});
+	assert_int_equal(r.status, 0);
+	text_between(r.out, "\nmemory: ", " (kernel reserve", total, sizeof(total));
+	const char *console = strstr(r.out, "\ndomain console ");
+	assert_non_null(console);
+	text_between(console, "\n  memory ", ":", domain, sizeof(domain));
+	snprintf(want, sizeof(want), "memory %s &#183;", total);
+	assert_non_null(strstr(dot, want));
+	snprintf(want, sizeof(want), "%s</font>", domain);
+	assert_non_null(strstr(line_with_id(dot, "dom_console"), want));
+}
+
 void test_out_graph(void **state)
 {
 	static const char *const ids[] = {
@@ -330,6 +361,7 @@ void test_out_graph(void **state)
 	assert_non_null(strstr(dot, "\tlabel=<<table "));
 	assert_non_null(strstr(dot, "<b>System console</b>"));
 	assert_non_null(strstr(dot, "<b>legend</b>"));
+	graph_sizes_as_check(dot);
 }
 
 /* Writes the graph of tests/flow/@name with --flow @from @to into @dot (static, @len bytes). */

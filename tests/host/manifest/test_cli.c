@@ -137,7 +137,7 @@ void test_cli_compile(void **state)
 	assert_non_null(f);
 	size_t n = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
-	if (!plan_check(buf, n, why, sizeof(why)))
+	if (plan_check(buf, n, why, sizeof(why)) != PLAN_OK)
 		fail_msg("the written plan is refused: %s", why);
 	assert_int_equal(((const struct bp_header *)buf)->flags, BP_FLAG_EXIT_WHEN_IDLE);
 	slurp(mods, buf, sizeof(buf));

@@ -56,33 +56,19 @@ const char *test_copy(const char *src, const char *name)
 	return dst;
 }
 
-void test_view(const void *plan, struct plan_view *v)
-{
-	const struct bp_header *h = plan;
-
-	v->h = h;
-	v->dom = plan_table(h, h->domains);
-	v->reg = plan_table(h, h->regions);
-	v->map = plan_table(h, h->maps);
-	v->ch = plan_table(h, h->channels);
-	v->cap = plan_table(h, h->caps);
-	v->io = plan_table(h, h->ioports);
-	v->info = plan_table(h, h->infos);
-}
-
-uint32_t test_domain(const struct plan_view *v, const char *name)
+uint32_t test_domain(const struct plan_tables *v, const char *name)
 {
 	for (uint32_t i = 0; i < v->h->domains.count; i++)
-		if (strcmp(v->dom[i].name, name) == 0)
+		if (strcmp(v->domains[i].name, name) == 0)
 			return i;
 	fail_msg("no domain %s in the plan", name);
 	return 0;
 }
 
-const struct bh_info_entry *test_entry(const struct plan_view *v, uint32_t d, const char *name,
+const struct bh_info_entry *test_entry(const struct plan_tables *v, uint32_t d, const char *name,
                                        uint32_t kind, const char *peer)
 {
-	const struct bh_start_info *info = &v->info[d];
+	const struct bh_start_info *info = &v->infos[d];
 
 	for (uint32_t i = 0; i < info->n_entries; i++) {
 		const struct bh_info_entry *e = &info->entries[i];
@@ -90,34 +76,34 @@ const struct bh_info_entry *test_entry(const struct plan_view *v, uint32_t d, co
 		    (!peer || strcmp(e->peer, peer) == 0))
 			return e;
 	}
-	fail_msg("domain %s has no entry %s (kind %u, peer %s)", v->dom[d].name, name, kind,
+	fail_msg("domain %s has no entry %s (kind %u, peer %s)", v->domains[d].name, name, kind,
 	         peer ? peer : "any");
 	return NULL;
 }
 
 /* ---- invariants of every plan ---- */
 
-static const struct bp_cap *cap_in_slot(const struct plan_view *v, uint32_t d, uint32_t slot)
+static const struct bp_cap *cap_in_slot(const struct plan_tables *v, uint32_t d, uint32_t slot)
 {
-	for (uint32_t k = 0; k < v->dom[d].n_caps; k++)
-		if (v->cap[v->dom[d].first_cap + k].slot == slot)
-			return &v->cap[v->dom[d].first_cap + k];
-	fail_msg("domain %s has no cap in slot %u", v->dom[d].name, slot);
+	for (uint32_t k = 0; k < v->domains[d].n_caps; k++)
+		if (v->caps[v->domains[d].first_cap + k].slot == slot)
+			return &v->caps[v->domains[d].first_cap + k];
+	fail_msg("domain %s has no cap in slot %u", v->domains[d].name, slot);
 	return NULL;
 }
 
 /* Slots are dense from 0; every channel end is held by its domain. */
-static void check_caps(const struct plan_view *v)
+static void check_caps(const struct plan_tables *v)
 {
 	for (uint32_t d = 0; d < v->h->domains.count; d++)
-		for (uint32_t k = 0; k < v->dom[d].n_caps; k++)
-			assert_int_equal(v->cap[v->dom[d].first_cap + k].slot, k);
+		for (uint32_t k = 0; k < v->domains[d].n_caps; k++)
+			assert_int_equal(v->caps[v->domains[d].first_cap + k].slot, k);
 	for (uint32_t c = 0; c < v->h->channels.count; c++) {
 		for (uint32_t s = 0; s < 2; s++) {
-			const struct bp_domain *dom = &v->dom[v->ch[c].domain[s]];
+			const struct bp_domain *dom = &v->domains[v->channels[c].domain[s]];
 			unsigned held = 0;
 			for (uint32_t k = 0; k < dom->n_caps; k++) {
-				const struct bp_cap *cap = &v->cap[dom->first_cap + k];
+				const struct bp_cap *cap = &v->caps[dom->first_cap + k];
 				held += cap->type == BH_CAP_CHANNEL && cap->object == c &&
 				        cap->end == s;
 			}
@@ -127,14 +113,14 @@ static void check_caps(const struct plan_view *v)
 }
 
 /* Ring-area maps: aligned to their size rounded up to a power of two, a guard page apart. */
-static void check_ring_placement(const struct plan_view *v)
+static void check_ring_placement(const struct plan_tables *v)
 {
 	for (uint32_t d = 0; d < v->h->domains.count; d++) {
 		uint64_t last_end = BH_RING_BASE;
-		for (uint32_t j = 0; j < v->dom[d].n_maps; j++) {
-			const struct bp_map *mp = &v->map[v->dom[d].first_map + j];
-			uint64_t size = v->reg[mp->region].size, align = BH_PAGE_SIZE;
-			if (!(v->reg[mp->region].flags & (BP_REGION_RING | BP_REGION_KLOG)))
+		for (uint32_t j = 0; j < v->domains[d].n_maps; j++) {
+			const struct bp_map *mp = &v->maps[v->domains[d].first_map + j];
+			uint64_t size = v->regions[mp->region].size, align = BH_PAGE_SIZE;
+			if (!(v->regions[mp->region].flags & (BP_REGION_RING | BP_REGION_KLOG)))
 				continue;
 			while (align < size)
 				align <<= 1;
@@ -147,23 +133,24 @@ static void check_ring_placement(const struct plan_view *v)
 }
 
 /* Every info entry agrees with the tables it describes. */
-static void check_entry(const struct plan_view *v, uint32_t d, const struct bh_info_entry *e)
+static void check_entry(const struct plan_tables *v, uint32_t d, const struct bh_info_entry *e)
 {
 	if (e->kind == BH_RES_CHANNEL || e->kind == BH_RES_RING) {
 		const struct bp_cap *cap = cap_in_slot(v, d, e->slot);
 		assert_int_equal(cap->type, BH_CAP_CHANNEL);
-		assert_int_equal(v->ch[cap->object].bit[cap->end], e->bit);
-		assert_string_equal(v->dom[v->ch[cap->object].domain[1 - cap->end]].name, e->peer);
+		assert_int_equal(v->channels[cap->object].bit[cap->end], e->bit);
+		assert_string_equal(v->domains[v->channels[cap->object].domain[1 - cap->end]].name,
+		                    e->peer);
 	} else if (e->kind == BH_RES_MAP) {
 		const struct bp_cap *cap = cap_in_slot(v, d, e->slot);
 		assert_int_equal(cap->type, BH_CAP_REGION);
-		assert_int_equal(v->map[cap->object].vaddr, e->vaddr);
-		assert_int_equal(v->map[cap->object].rights, e->flags);
-		assert_string_equal(v->reg[v->map[cap->object].region].name, e->name);
+		assert_int_equal(v->maps[cap->object].vaddr, e->vaddr);
+		assert_int_equal(v->maps[cap->object].rights, e->flags);
+		assert_string_equal(v->regions[v->maps[cap->object].region].name, e->name);
 	} else if (e->kind == BH_RES_IOPORT) {
 		const struct bp_cap *cap = cap_in_slot(v, d, e->slot);
 		assert_int_equal(cap->type, BH_CAP_IOPORT);
-		assert_int_equal(v->io[cap->object].base, e->vaddr);
+		assert_int_equal(v->ioports[cap->object].base, e->vaddr);
 	} else {
 		assert_int_equal(e->kind, BH_RES_KLOG);
 		assert_int_equal(e->slot, BH_NO_SLOT);
@@ -172,20 +159,20 @@ static void check_entry(const struct plan_view *v, uint32_t d, const struct bh_i
 	}
 }
 
-static unsigned count_entries(const struct plan_view *v, uint32_t d, const char *name,
+static unsigned count_entries(const struct plan_tables *v, uint32_t d, const char *name,
                               uint32_t kind, uint32_t flags)
 {
 	unsigned n = 0;
 
-	for (uint32_t i = 0; i < v->info[d].n_entries; i++) {
-		const struct bh_info_entry *e = &v->info[d].entries[i];
+	for (uint32_t i = 0; i < v->infos[d].n_entries; i++) {
+		const struct bh_info_entry *e = &v->infos[d].entries[i];
 		n += e->kind == kind && strcmp(e->name, name) == 0 && e->flags == flags;
 	}
 	return n;
 }
 
 /* With a console, each other domain has a stdout ring to it and it has the kernel log. */
-static void check_console_wiring(const struct plan_view *v)
+static void check_console_wiring(const struct plan_tables *v)
 {
 	uint32_t con = v->h->klog_domain, n = v->h->domains.count;
 
@@ -194,39 +181,39 @@ static void check_console_wiring(const struct plan_view *v)
 		assert_int_equal(count_entries(v, d, "stdout", BH_RES_RING, BH_RING_CLIENT),
 		                 expect);
 		if (expect)
-			test_entry(v, d, "stdout", BH_RES_RING, v->dom[con].name);
+			test_entry(v, d, "stdout", BH_RES_RING, v->domains[con].name);
 		if (expect)
-			test_entry(v, con, "stdout", BH_RES_RING, v->dom[d].name);
+			test_entry(v, con, "stdout", BH_RES_RING, v->domains[d].name);
 	}
 	if (con == BP_NONE) {
 		assert_int_equal(v->h->klog_region, BP_NONE);
 		return;
 	}
 	assert_int_equal(count_entries(v, con, "stdout", BH_RES_RING, BH_RING_SERVER), n - 1);
-	assert_int_equal(v->reg[v->h->klog_region].flags, BP_REGION_KLOG);
+	assert_int_equal(v->regions[v->h->klog_region].flags, BP_REGION_KLOG);
 	test_entry(v, con, "klog", BH_RES_KLOG, NULL);
 }
 
 void test_plan_invariants(const struct bhc_result *r)
 {
 	char why[256] = "";
-	struct plan_view v;
+	struct plan_tables v;
 
 	assert_non_null(r->plan);
-	if (!plan_check(r->plan, r->plan_size, why, sizeof(why)))
+	if (plan_check(r->plan, r->plan_size, why, sizeof(why)) != PLAN_OK)
 		fail_msg("plan_check refuses the plan: %s", why);
-	test_view(r->plan, &v);
+	plan_tables(r->plan, &v);
 	assert_int_equal(v.h->total_size, r->plan_size);
 	check_caps(&v);
 	check_ring_placement(&v);
 	for (uint32_t d = 0; d < v.h->domains.count; d++)
-		for (uint32_t i = 0; i < v.info[d].n_entries; i++)
-			check_entry(&v, d, &v.info[d].entries[i]);
+		for (uint32_t i = 0; i < v.infos[d].n_entries; i++)
+			check_entry(&v, d, &v.infos[d].entries[i]);
 	check_console_wiring(&v);
 	for (uint32_t d = 0; d < v.h->domains.count; d++) {
 		bool found = false;
 		for (size_t i = 0; i < r->l.n_modules; i++)
-			found |= strcmp(r->l.modules[i].name, v.dom[d].image) == 0;
+			found |= strcmp(r->l.modules[i].name, v.domains[d].image) == 0;
 		assert_true(found);
 	}
 }

@@ -19,14 +19,15 @@
 #define KIB(x) ((uint64_t)(x) << 10)
 #define MIB(x) ((uint64_t)(x) << 20)
 
-static void compile_ok(const char *path, uint64_t memory, struct bhc_result *r, struct plan_view *v)
+static void compile_ok(const char *path, uint64_t memory, struct bhc_result *r,
+                       struct plan_tables *v)
 {
 	if (!test_compile(path, memory, r)) {
 		diag_print(&r->diag, stderr);
 		fail_msg("%s was refused", path);
 	}
 	test_plan_invariants(r);
-	test_view(r->plan, v);
+	plan_tables(r->plan, v);
 }
 
 static const char *corpus_copy(const char *name)
@@ -37,7 +38,7 @@ static const char *corpus_copy(const char *name)
 	return test_copy(src, name);
 }
 
-static void expect_entry(const struct plan_view *v, uint32_t d, const char *name, uint32_t kind,
+static void expect_entry(const struct plan_tables *v, uint32_t d, const char *name, uint32_t kind,
                          const char *peer, uint32_t slot, uint32_t bit)
 {
 	const struct bh_info_entry *e = test_entry(v, d, name, kind, peer);
@@ -46,7 +47,7 @@ static void expect_entry(const struct plan_view *v, uint32_t d, const char *name
 	assert_int_equal(e->bit, bit);
 }
 
-static void expect_vaddr(const struct plan_view *v, uint32_t d, const char *name, uint32_t kind,
+static void expect_vaddr(const struct plan_tables *v, uint32_t d, const char *name, uint32_t kind,
                          const char *peer, uint64_t vaddr, uint64_t size)
 {
 	const struct bh_info_entry *e = test_entry(v, d, name, kind, peer);
@@ -60,7 +61,7 @@ void test_spot_demo(void **state)
 {
 	char path[PATH_MAX + 16];
 	struct bhc_result r;
-	struct plan_view v;
+	struct plan_tables v;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/demo.xml", test_env.manifests);
@@ -89,15 +90,15 @@ void test_spot_demo(void **state)
 	assert_int_equal(test_entry(&v, pong, "shared", BH_RES_MAP, NULL)->flags, BH_RIGHT_READ);
 	expect_vaddr(&v, pong, "stdout", BH_RES_RING, "console", BH_RING_BASE + 0x2000, KIB(8));
 	expect_entry(&v, faulty, "stdout", BH_RES_RING, "console", 0, 63);
-	assert_int_equal(v.dom[ping].budget_us, 2000);
-	assert_int_equal(v.dom[ping].period_us, 10000);
-	assert_int_equal(v.dom[pong].budget_us, 0);
-	assert_int_equal(v.info[ping].domain_index, ping);
-	assert_int_equal(v.info[ping].heap_base, BH_HEAP_VADDR);
-	assert_int_equal(v.info[ping].stack_top, BH_STACK_TOP);
-	assert_string_equal(v.info[ping].system_name, "demo");
-	assert_string_equal(v.reg[v.h->klog_region].name, "klog");
-	assert_string_equal(v.reg[2].name, "stdout.ping");
+	assert_int_equal(v.domains[ping].budget_us, 2000);
+	assert_int_equal(v.domains[ping].period_us, 10000);
+	assert_int_equal(v.domains[pong].budget_us, 0);
+	assert_int_equal(v.infos[ping].domain_index, ping);
+	assert_int_equal(v.infos[ping].heap_base, BH_HEAP_VADDR);
+	assert_int_equal(v.infos[ping].stack_top, BH_STACK_TOP);
+	assert_string_equal(v.infos[ping].system_name, "demo");
+	assert_string_equal(v.regions[v.h->klog_region].name, "klog");
+	assert_string_equal(v.regions[2].name, "stdout.ping");
 	bhc_result_free(&r);
 }
 
@@ -105,7 +106,7 @@ void test_spot_demo(void **state)
 void test_spot_ids(void **state)
 {
 	struct bhc_result r;
-	struct plan_view v;
+	struct plan_tables v;
 
 	(void)state;
 	compile_ok(corpus_copy("ids.xml"), MIB(512), &r, &v);
@@ -126,14 +127,14 @@ void test_spot_ids(void **state)
 	assert_int_equal(test_entry(&v, b, "console", BH_RES_CHANNEL, "console")->bit, 3);
 	/* The "slow" end of a cannot signal: its cap has no rights. */
 	const struct bh_info_entry *slow = test_entry(&v, a, "slow", BH_RES_CHANNEL, "b");
-	assert_int_equal(v.cap[v.dom[a].first_cap + slow->slot].rights, 0);
+	assert_int_equal(v.caps[v.domains[a].first_cap + slow->slot].rights, 0);
 	bhc_result_free(&r);
 }
 
 void test_spot_no_console(void **state)
 {
 	struct bhc_result r;
-	struct plan_view v;
+	struct plan_tables v;
 
 	(void)state;
 	compile_ok(corpus_copy("no-console.xml"), MIB(512), &r, &v);
@@ -141,18 +142,18 @@ void test_spot_no_console(void **state)
 	assert_int_equal(v.h->klog_domain, BP_NONE);
 	assert_int_equal(v.h->klog_bit, BP_NONE);
 	assert_int_equal(v.h->regions.count, 2);
-	assert_int_equal(v.reg[1].flags, BP_REGION_RING);
+	assert_int_equal(v.regions[1].flags, BP_REGION_RING);
 	expect_entry(&v, cl, "server", BH_RES_CHANNEL, "server", 0, 0);
 	expect_entry(&v, sv, "client", BH_RES_CHANNEL, "client", 0, 5);
 	expect_entry(&v, cl, "requests", BH_RES_RING, "server", 1, 63);
 	expect_entry(&v, sv, "requests", BH_RES_RING, "client", 1, 63);
 	expect_vaddr(&v, cl, "requests", BH_RES_RING, "server", BH_RING_BASE + 0x2000, KIB(8));
 	expect_vaddr(&v, sv, "table", BH_RES_MAP, NULL, 0x7000000000, KIB(8));
-	assert_int_equal(v.cap[v.dom[sv].first_cap].rights, 0);
-	assert_int_equal(v.dom[sv].heap_size, 0);
-	assert_int_equal(v.info[sv].heap_size, 0);
-	assert_int_equal(v.dom[cl].stack_size, BH_DEFAULT_STACK);
-	assert_int_equal(v.dom[cl].heap_size, BH_DEFAULT_HEAP);
+	assert_int_equal(v.caps[v.domains[sv].first_cap].rights, 0);
+	assert_int_equal(v.domains[sv].heap_size, 0);
+	assert_int_equal(v.infos[sv].heap_size, 0);
+	assert_int_equal(v.domains[cl].stack_size, BH_DEFAULT_STACK);
+	assert_int_equal(v.domains[cl].heap_size, BH_DEFAULT_HEAP);
 	bhc_result_free(&r);
 }
 
@@ -167,7 +168,7 @@ void test_spot_paths(void **state)
 	                                        {"five", "ping"},  {"six", "ping-2"}};
 	char want[PATH_MAX + 64];
 	struct bhc_result r;
-	struct plan_view v;
+	struct plan_tables v;
 
 	(void)state;
 	compile_ok(corpus_copy("path-image.xml"), MIB(512), &r, &v);
@@ -178,7 +179,7 @@ void test_spot_paths(void **state)
 		assert_string_equal(r.l.modules[i].path, want);
 	}
 	for (size_t i = 0; i < 6; i++)
-		assert_string_equal(v.dom[test_domain(&v, images[i][0])].image, images[i][1]);
+		assert_string_equal(v.domains[test_domain(&v, images[i][0])].image, images[i][1]);
 	bhc_result_free(&r);
 }
 
@@ -186,7 +187,7 @@ void test_spot_paths(void **state)
 void test_spot_many(void **state)
 {
 	struct bhc_result r;
-	struct plan_view v;
+	struct plan_tables v;
 
 	(void)state;
 	compile_ok(corpus_copy("many-clients.xml"), MIB(512), &r, &v);
@@ -198,12 +199,12 @@ void test_spot_many(void **state)
 	expect_vaddr(&v, con, "odd", BH_RES_RING, "w3", BH_RING_BASE + KIB(16), KIB(12));
 	/* 8 channel caps (odd + 7 stdout), then the 3 ioport ranges. */
 	expect_entry(&v, con, "ioport", BH_RES_IOPORT, NULL, 8, 0);
-	assert_int_equal(v.dom[con].n_caps, 11);
-	assert_int_equal(v.dom[con].n_ioports, 3);
-	assert_int_equal(v.dom[w1].budget_us, 500);
-	assert_int_equal(v.dom[w2].period_us, 2000000);
-	assert_int_equal(v.dom[test_domain(&v, "w7")].heap_size, MIB(768));
-	assert_int_equal(v.dom[test_domain(&v, "w6")].stack_size, KIB(4));
+	assert_int_equal(v.domains[con].n_caps, 11);
+	assert_int_equal(v.domains[con].n_ioports, 3);
+	assert_int_equal(v.domains[w1].budget_us, 500);
+	assert_int_equal(v.domains[w2].period_us, 2000000);
+	assert_int_equal(v.domains[test_domain(&v, "w7")].heap_size, MIB(768));
+	assert_int_equal(v.domains[test_domain(&v, "w6")].stack_size, KIB(4));
 	assert_int_equal(v.h->memory_bytes, MIB(1024));
 	bhc_result_free(&r);
 }
@@ -245,7 +246,7 @@ void test_values(void **state)
 void test_spot_memory(void **state)
 {
 	struct bhc_result r;
-	struct plan_view v;
+	struct plan_tables v;
 	uint64_t need = MEMORY_KERNEL_RESERVE + KIB(1136);
 
 	(void)state;
@@ -261,7 +262,7 @@ void test_spot_memory(void **state)
 }
 
 /* Checks that domain @d of @v records the SHA-256 of the image file @name in the image dir. */
-static void expect_image_hash(const struct plan_view *v, uint32_t d, const char *name)
+static void expect_image_hash(const struct plan_tables *v, uint32_t d, const char *name)
 {
 	char path[PATH_MAX + 300];
 	unsigned char buf[4096];
@@ -277,31 +278,31 @@ static void expect_image_hash(const struct plan_view *v, uint32_t d, const char 
 		sha256_update(&s, buf, n);
 	fclose(f);
 	sha256_final(&s, want);
-	assert_memory_equal(v->dom[d].image_sha256, want, SHA256_BYTES);
+	assert_memory_equal(v->domains[d].image_sha256, want, SHA256_BYTES);
 }
 
 /* valid/hardening.xml: the flags of plan version 2 and each image's SHA-256. */
 void test_spot_hardening(void **state)
 {
 	struct bhc_result r;
-	struct plan_view v;
+	struct plan_tables v;
 
 	(void)state;
 	compile_ok(corpus_copy("hardening.xml"), MIB(512), &r, &v);
 	uint32_t con = test_domain(&v, "console"), kbd = test_domain(&v, "kbd");
 	uint32_t comp = test_domain(&v, "compiler"), run = test_domain(&v, "runner");
 	assert_int_equal(v.h->version, 2);
-	assert_int_equal(v.dom[kbd].flags, BP_DOMAIN_SSBD);
-	assert_int_equal(v.dom[con].flags | v.dom[comp].flags | v.dom[run].flags, 0);
-	assert_int_equal(v.reg[0].flags, BP_REGION_WX_SHARED); /* jit */
-	assert_int_equal(v.reg[1].flags, 0);                   /* high */
-	const struct bp_ioport *io = &v.io[v.dom[kbd].first_ioport];
+	assert_int_equal(v.domains[kbd].flags, BP_DOMAIN_SSBD);
+	assert_int_equal(v.domains[con].flags | v.domains[comp].flags | v.domains[run].flags, 0);
+	assert_int_equal(v.regions[0].flags, BP_REGION_WX_SHARED); /* jit */
+	assert_int_equal(v.regions[1].flags, 0);                   /* high */
+	const struct bp_ioport *io = &v.ioports[v.domains[kbd].first_ioport];
 	assert_int_equal(io[0].base, 0x60);
 	assert_int_equal(io[0].flags, BP_IOPORT_MACHINE);
 	assert_int_equal(io[1].flags, 0);
-	assert_int_equal(v.io[v.dom[con].first_ioport].flags, 0);
-	assert_int_equal(v.dom[run].budget_us, BP_MIN_BUDGET_US);
-	assert_int_equal(v.dom[run].period_us, BP_MAX_PERIOD_US);
+	assert_int_equal(v.ioports[v.domains[con].first_ioport].flags, 0);
+	assert_int_equal(v.domains[run].budget_us, BP_MIN_BUDGET_US);
+	assert_int_equal(v.domains[run].period_us, BP_MAX_PERIOD_US);
 	expect_vaddr(&v, run, "high", BH_RES_MAP, NULL, BH_USER_MAP_END - 0x1000, 0x1000);
 	expect_image_hash(&v, con, "console");
 	expect_image_hash(&v, kbd, "a");

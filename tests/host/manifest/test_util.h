@@ -9,6 +9,7 @@
 
 #include <bulkhead/abi/info.h>
 #include <bulkhead/abi/plan.h>
+#include <kernel/plan.h>
 
 #include "bhc.h"
 
@@ -22,32 +23,17 @@ struct test_env {
 
 extern struct test_env test_env;
 
-/* The tables of a serialised plan. */
-struct plan_view {
-	const struct bp_header *h;
-	const struct bp_domain *dom;
-	const struct bp_region *reg;
-	const struct bp_map *map;
-	const struct bp_channel *ch;
-	const struct bp_cap *cap;
-	const struct bp_ioport *io;
-	const struct bh_start_info *info;
-};
-
 /** Compiles @path with test_env.images as the image directory and RAM @memory. */
 bool test_compile(const char *path, uint64_t memory, struct bhc_result *r);
 
 /** Copies @src to test_env.tmp/@name and returns the new path (static buffer). */
 const char *test_copy(const char *src, const char *name);
 
-/** Fills @v from the plan at @plan (already checked). */
-void test_view(const void *plan, struct plan_view *v);
-
 /** Returns the index of the domain named @name; fails the test if there is none. */
-uint32_t test_domain(const struct plan_view *v, const char *name);
+uint32_t test_domain(const struct plan_tables *v, const char *name);
 
 /** Returns the entry of @kind named @name (and, unless NULL, with @peer) in domain @d. */
-const struct bh_info_entry *test_entry(const struct plan_view *v, uint32_t d, const char *name,
+const struct bh_info_entry *test_entry(const struct plan_tables *v, uint32_t d, const char *name,
                                        uint32_t kind, const char *peer);
 
 /** Checks what must hold for every compiled plan (plan_check, slots, wiring, placement). */

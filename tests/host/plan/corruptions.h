@@ -1,268 +1,278 @@
-/* Plan corruptions for test_plan.c: C(name, mutation of the good plan, plan_check's reason). */
+/* Plan corruptions for test_plan.c: C(name, class, mutation of the good plan, plan_check's reason). */
 /* No include guard: test_plan.c includes this list twice (X-macro). */
 
 /* ---- header ---- */
-C(bad_magic, v.h->magic ^= 1, "bad magic 0x31304e414c504843: not a boot plan")
-C(bad_version, v.h->version = 1, "version 1, this kernel reads version 2")
-C(bad_header_size, v.h->header_size = 128, "header_size 128, expected 136")
-C(total_below_header, v.h->total_size = 64, "total_size 64 is smaller than the header")
-C(unknown_flags, v.h->flags = 0x2, "unknown flags 0x2")
-C(system_name_unterminated, memset(v.h->system_name, 'x', BP_NAME_LEN),
+C(bad_magic, HEADER, v.h->magic ^= 1, "bad magic 0x31304e414c504843: not a boot plan")
+C(bad_version, HEADER, v.h->version = 1, "version 1, this kernel reads version 2")
+C(bad_header_size, HEADER, v.h->header_size = 128, "header_size 128, expected 136")
+C(total_below_header, HEADER, v.h->total_size = 64, "total_size 64 is smaller than the header")
+C(unknown_flags, HEADER, v.h->flags = 0x2, "unknown flags 0x2")
+C(system_name_unterminated, HEADER, memset(v.h->system_name, 'x', BP_NAME_LEN),
   "system_name is empty or not NUL-terminated within 32 bytes")
-C(system_name_empty, v.h->system_name[0] = 0,
+C(system_name_empty, HEADER, v.h->system_name[0] = 0,
   "system_name is empty or not NUL-terminated within 32 bytes")
 
 /* ---- tables ---- */
-C(table_unaligned, v.h->maps.offset += 4, "table maps: offset 764 is not 8-byte aligned")
-C(table_past_end, v.h->caps.count = 900,
+C(table_unaligned, TABLE, v.h->maps.offset += 4, "table maps: offset 764 is not 8-byte aligned")
+C(table_past_end, TABLE, v.h->caps.count = 900,
   "table caps: 900 records at offset 872 lie outside the plan body [136, 13304)")
-C(table_in_header, v.h->ioports.offset = 8,
+C(table_in_header, TABLE, v.h->ioports.offset = 8,
   "table ioports: 2 records at offset 8 lie outside the plan body [136, 13304)")
-C(table_offset_overflow, v.h->regions.offset = 0xfffffff8,
+C(table_offset_overflow, TABLE, v.h->regions.offset = 0xfffffff8,
   "table regions: 3 records at offset 4294967288 lie outside the plan body [136, 13304)")
-C(table_count_over_max, v.h->channels.count = 257,
+C(table_count_over_max, TABLE, v.h->channels.count = 257,
   "table channels: 257 records, the kernel holds at most 256")
-C(too_many_domains, (v.h->domains.count = 33, v.h->infos.count = 33),
+C(too_many_domains, TABLE, (v.h->domains.count = 33, v.h->infos.count = 33),
   "table domains: 33 records, the kernel holds at most 32")
-C(tables_overlap, v.h->regions.offset = v.h->domains.offset + 8,
+C(tables_overlap, TABLE, v.h->regions.offset = v.h->domains.offset + 8,
   "tables domains and regions overlap")
-C(infos_count, v.h->infos.count = 2, "2 start-info pages for 3 domains")
-C(no_domains, (v.h->domains.count = 0, v.h->infos.count = 0), "no domains")
+C(infos_count, TABLE, v.h->infos.count = 2, "2 start-info pages for 3 domains")
+C(no_domains, TABLE, (v.h->domains.count = 0, v.h->infos.count = 0), "no domains")
 
 /* ---- regions ---- */
-C(region_size_zero, v.reg[0].size = 0, "region 0: size is zero or not a page multiple")
-C(region_size_unaligned, v.reg[1].size = 5000, "region 1: size is zero or not a page multiple")
-C(region_flags_unknown, v.reg[0].flags = 0x8, "region 0: unknown flags")
-C(region_flags_ring_code, v.reg[1].flags = BP_REGION_RING | BP_REGION_WX_SHARED,
+C(region_size_zero, REGION, v.reg[0].size = 0, "region 0: size is zero or not a page multiple")
+C(region_size_unaligned, REGION, v.reg[1].size = 5000,
+  "region 1: size is zero or not a page multiple")
+C(region_flags_unknown, REGION, v.reg[0].flags = 0x8, "region 0: unknown flags")
+C(region_flags_ring_code, REGION, v.reg[1].flags = BP_REGION_RING | BP_REGION_WX_SHARED,
   "region 1: unknown flags")
-C(region_flags_both, v.reg[1].flags = BP_REGION_RING | BP_REGION_KLOG, "region 1: unknown flags")
-C(region_klog_size, v.reg[2].size = 0x2000,
+C(region_flags_both, REGION, v.reg[1].flags = BP_REGION_RING | BP_REGION_KLOG,
+  "region 1: unknown flags")
+C(region_klog_size, REGION, v.reg[2].size = 0x2000,
   "region 2: the kernel log region must be exactly one page")
-C(region_reserved, v.reg[0].reserved = 1, "region 0: reserved field is not zero")
-C(region_name_unterminated, memset(v.reg[1].name, 'r', BP_NAME_LEN),
+C(region_reserved, REGION, v.reg[0].reserved = 1, "region 0: reserved field is not zero")
+C(region_name_unterminated, REGION, memset(v.reg[1].name, 'r', BP_NAME_LEN),
   "region 1: name is empty or not NUL-terminated within 32 bytes")
-C(region_name_space, v.reg[0].name[1] = ' ',
+C(region_name_space, REGION, v.reg[0].name[1] = ' ',
   "region 0: name has a byte that is not printable ASCII (0x21-0x7e)")
-C(region_sizes_overflow,
+C(region_sizes_overflow, REGION,
   (v.reg[0].size = 0x8000000000000000ull, v.reg[1].size = 0x8000000000000000ull),
   "regions: the sum of their sizes overflows")
 
 /* ---- domains ---- */
-C(domain_name_empty, v.dom[1].name[0] = 0,
+C(domain_name_empty, DOMAIN, v.dom[1].name[0] = 0,
   "domain 1: name is empty or not NUL-terminated within 32 bytes")
-C(domain_name_unterminated, memset(v.dom[2].name, 'b', BP_NAME_LEN),
+C(domain_name_unterminated, DOMAIN, memset(v.dom[2].name, 'b', BP_NAME_LEN),
   "domain 2: name is empty or not NUL-terminated within 32 bytes")
-C(domain_name_newline, v.dom[1].name[1] = '\n',
+C(domain_name_newline, DOMAIN, v.dom[1].name[1] = '\n',
   "domain 1: name has a byte that is not printable ASCII (0x21-0x7e)")
-C(domain_image_control, v.dom[2].image[0] = 0x1b,
+C(domain_image_control, DOMAIN, v.dom[2].image[0] = 0x1b,
   "domain 2 (\"b\"): image has a byte that is not printable ASCII (0x21-0x7e)")
-C(system_name_newline, v.h->system_name[0] = '\n',
+C(system_name_newline, HEADER, v.h->system_name[0] = '\n',
   "system_name has a byte that is not printable ASCII (0x21-0x7e)")
-C(domain_image_unterminated, memset(v.dom[1].image, 'i', BP_NAME_LEN),
+C(domain_image_unterminated, DOMAIN, memset(v.dom[1].image, 'i', BP_NAME_LEN),
   "domain 1 (\"a\"): image is empty or not NUL-terminated within 32 bytes")
-C(domain_priority, v.dom[1].priority = 256, "domain 1 (\"a\"): priority above 255")
-C(domain_budget_alone, v.dom[1].budget_us = 100,
+C(domain_priority, DOMAIN, v.dom[1].priority = 256, "domain 1 (\"a\"): priority above 255")
+C(domain_budget_alone, DOMAIN, v.dom[1].budget_us = 100,
   "domain 1 (\"a\"): budget and period must both be zero or both be set")
-C(domain_period_alone, v.dom[1].period_us = 100,
+C(domain_period_alone, DOMAIN, v.dom[1].period_us = 100,
   "domain 1 (\"a\"): budget and period must both be zero or both be set")
-C(domain_budget_over_period, (v.dom[1].budget_us = 101, v.dom[1].period_us = 100),
+C(domain_budget_over_period, DOMAIN, (v.dom[1].budget_us = 101, v.dom[1].period_us = 100),
   "domain 1 (\"a\"): budget larger than its period")
-C(domain_stack_zero, v.dom[0].stack_size = 0,
+C(domain_stack_zero, DOMAIN, v.dom[0].stack_size = 0,
   "domain 0 (\"con\"): stack size zero, not a page multiple or above the maximum")
-C(domain_stack_unaligned, v.dom[0].stack_size = 0x1800,
+C(domain_stack_unaligned, DOMAIN, v.dom[0].stack_size = 0x1800,
   "domain 0 (\"con\"): stack size zero, not a page multiple or above the maximum")
-C(domain_stack_too_big, v.dom[0].stack_size = BH_STACK_MAX + BH_PAGE_SIZE,
+C(domain_stack_too_big, DOMAIN, v.dom[0].stack_size = BH_STACK_MAX + BH_PAGE_SIZE,
   "domain 0 (\"con\"): stack size zero, not a page multiple or above the maximum")
-C(domain_heap_unaligned, v.dom[2].heap_size = 100,
+C(domain_heap_unaligned, DOMAIN, v.dom[2].heap_size = 100,
   "domain 2 (\"b\"): heap size not a page multiple or above the maximum")
-C(domain_heap_too_big, v.dom[2].heap_size = BH_HEAP_MAX + BH_PAGE_SIZE,
+C(domain_heap_too_big, DOMAIN, v.dom[2].heap_size = BH_HEAP_MAX + BH_PAGE_SIZE,
   "domain 2 (\"b\"): heap size not a page multiple or above the maximum")
-C(domain_flags, v.dom[2].flags = 2, "domain 2 (\"b\"): unknown flags")
-C(domain_flags_high, v.dom[1].flags = BP_DOMAIN_SSBD | 0x80000000u,
+C(domain_flags, DOMAIN, v.dom[2].flags = 2, "domain 2 (\"b\"): unknown flags")
+C(domain_flags_high, DOMAIN, v.dom[1].flags = BP_DOMAIN_SSBD | 0x80000000u,
   "domain 1 (\"a\"): unknown flags")
-C(domain_period_over_max, (v.dom[1].budget_us = 100, v.dom[1].period_us = BP_MAX_PERIOD_US + 1),
+C(domain_period_over_max, DOMAIN,
+  (v.dom[1].budget_us = 100, v.dom[1].period_us = BP_MAX_PERIOD_US + 1),
   "domain 1 (\"a\"): period longer than BP_MAX_PERIOD_US (10 s)")
-C(domain_period_2_63, (v.dom[1].budget_us = 100, v.dom[1].period_us = 1ull << 63),
+C(domain_period_2_63, DOMAIN, (v.dom[1].budget_us = 100, v.dom[1].period_us = 1ull << 63),
   "domain 1 (\"a\"): period longer than BP_MAX_PERIOD_US (10 s)")
-C(domain_period_max_budget_over, (v.dom[1].budget_us = 1ull << 63, v.dom[1].period_us = 1ull << 63),
+C(domain_period_max_budget_over, DOMAIN,
+  (v.dom[1].budget_us = 1ull << 63, v.dom[1].period_us = 1ull << 63),
   "domain 1 (\"a\"): period longer than BP_MAX_PERIOD_US (10 s)")
-C(domain_budget_under_min, (v.dom[1].budget_us = BP_MIN_BUDGET_US - 1, v.dom[1].period_us = 100),
+C(domain_budget_under_min, DOMAIN,
+  (v.dom[1].budget_us = BP_MIN_BUDGET_US - 1, v.dom[1].period_us = 100),
   "domain 1 (\"a\"): budget shorter than BP_MIN_BUDGET_US (10 us)")
-C(domain_named_bulkhead, memcpy(v.dom[2].name, "bulkhead", 9),
+C(domain_named_bulkhead, DOMAIN, memcpy(v.dom[2].name, "bulkhead", 9),
   "domain 2 (\"bulkhead\"): name is reserved: the kernel's lines start with bulkhead:")
-C(domain_named_bulkhead_upper, memcpy(v.dom[1].name, "BulkHead", 9),
+C(domain_named_bulkhead_upper, DOMAIN, memcpy(v.dom[1].name, "BulkHead", 9),
   "domain 1 (\"BulkHead\"): name is reserved: the kernel's lines start with bulkhead:")
-C(domain_named_kernel, memcpy(v.dom[0].name, "KERNEL", 7),
+C(domain_named_kernel, DOMAIN, memcpy(v.dom[0].name, "KERNEL", 7),
   "domain 0 (\"KERNEL\"): name is reserved: the kernel's lines start with bulkhead:")
-C(domain_maps_outside, v.dom[2].n_maps = 2, "domain 2 (\"b\"): its maps lie outside the maps table")
-C(domain_caps_overflow, (v.dom[2].first_cap = 0xffffffffu, v.dom[2].n_caps = 2),
+C(domain_maps_outside, DOMAIN, v.dom[2].n_maps = 2,
+  "domain 2 (\"b\"): its maps lie outside the maps table")
+C(domain_caps_overflow, DOMAIN, (v.dom[2].first_cap = 0xffffffffu, v.dom[2].n_caps = 2),
   "domain 2 (\"b\"): its caps lie outside the caps table")
-C(domain_ioports_outside, v.dom[0].first_ioport = 2,
+C(domain_ioports_outside, DOMAIN, v.dom[0].first_ioport = 2,
   "domain 0 (\"con\"): its ioports lie outside the ioports table")
-C(domain_duplicate_name, memcpy(v.dom[2].name, "a", 2),
+C(domain_duplicate_name, DOMAIN, memcpy(v.dom[2].name, "a", 2),
   "domain 2 (\"a\"): has the same name as domain 1")
-C(domain_shared_maps, (v.dom[2].first_map = 3, v.dom[2].n_maps = 2, v.cap[6].object = 3),
+C(domain_shared_maps, DOMAIN, (v.dom[2].first_map = 3, v.dom[2].n_maps = 2, v.cap[6].object = 3),
   "domain 2 (\"b\"): shares map records with domain 1")
-C(domain_shared_caps, v.dom[2].first_cap = 4, "domain 2 (\"b\"): shares cap records with domain 1")
+C(domain_shared_caps, DOMAIN, v.dom[2].first_cap = 4,
+  "domain 2 (\"b\"): shares cap records with domain 1")
 
 /* ---- kernel log ---- */
-C(klog_bit_64, v.h->klog_bit = 64,
+C(klog_bit_64, KLOG, v.h->klog_bit = 64,
   "klog_domain, klog_region and klog_bit must all be BP_NONE or all valid")
-C(klog_partly_none, v.h->klog_domain = BP_NONE,
+C(klog_partly_none, KLOG, v.h->klog_domain = BP_NONE,
   "klog_domain, klog_region and klog_bit must all be BP_NONE or all valid")
-C(klog_domain_missing, v.h->klog_domain = 3,
+C(klog_domain_missing, KLOG, v.h->klog_domain = 3,
   "klog_domain, klog_region and klog_bit must all be BP_NONE or all valid")
-C(klog_region_without_flag, v.h->klog_region = 0,
+C(klog_region_without_flag, KLOG, v.h->klog_region = 0,
   "region 0: the KLOG flag must be on klog_region (0) and nowhere else")
-C(klog_flag_twice, (v.reg[1].flags = BP_REGION_KLOG, v.reg[1].size = 0x1000),
+C(klog_flag_twice, KLOG, (v.reg[1].flags = BP_REGION_KLOG, v.reg[1].size = 0x1000),
   "region 1: the KLOG flag must be on klog_region (2) and nowhere else")
-C(klog_flag_without_klog, v.h->klog_domain = v.h->klog_region = v.h->klog_bit = BP_NONE,
+C(klog_flag_without_klog, KLOG, v.h->klog_domain = v.h->klog_region = v.h->klog_bit = BP_NONE,
   "region 2: a kernel log region in a plan without klog")
 
 /* ---- channels ---- */
-C(channel_domain_missing, v.ch[0].domain[1] = 5,
+C(channel_domain_missing, CHANNEL, v.ch[0].domain[1] = 5,
   "channel 0: end 1 names domain 5, which does not exist")
-C(channel_same_domain, (v.ch[0].domain[1] = 1, v.ch[0].bit[1] = 2),
+C(channel_same_domain, CHANNEL, (v.ch[0].domain[1] = 1, v.ch[0].bit[1] = 2),
   "channel 0: both ends are domain 1")
-C(channel_bit_64, v.ch[0].bit[0] = 64, "channel 0: end 0 has bit 64, not below 64")
-C(channel_bit_reused, v.ch[1].bit[0] = 1,
+C(channel_bit_64, CHANNEL, v.ch[0].bit[0] = 64, "channel 0: end 0 has bit 64, not below 64")
+C(channel_bit_reused, CHANNEL, v.ch[1].bit[0] = 1,
   "domain 1 (\"a\"): channel 1: bit 1 is already taken in this domain")
-C(channel_bit_is_klog_bit, v.ch[1].bit[1] = 63,
+C(channel_bit_is_klog_bit, CHANNEL, v.ch[1].bit[1] = 63,
   "domain 0 (\"con\"): channel 1: bit 63 is already taken in this domain")
 
 /* ---- maps ---- */
-C(map_region_missing, v.map[2].region = 9,
+C(map_region_missing, MAP, v.map[2].region = 9,
   "domain 1 (\"a\"): map 0 names a region that does not exist")
-C(map_write_exec, v.map[2].rights = RW | BH_RIGHT_EXEC,
+C(map_write_exec, MAP, v.map[2].rights = RW | BH_RIGHT_EXEC,
   "domain 1 (\"a\"): map 0 is writable and executable (W^X)")
-C(map_write_only, v.map[2].rights = BH_RIGHT_WRITE,
+C(map_write_only, MAP, v.map[2].rights = BH_RIGHT_WRITE,
   "domain 1 (\"a\"): map 0 rights are not r, rw or rx")
-C(map_no_rights, v.map[4].rights = 0, "domain 2 (\"b\"): map 0 rights are not r, rw or rx")
-C(map_unknown_rights, v.map[4].rights = R | 0x10,
+C(map_no_rights, MAP, v.map[4].rights = 0, "domain 2 (\"b\"): map 0 rights are not r, rw or rx")
+C(map_unknown_rights, MAP, v.map[4].rights = R | 0x10,
   "domain 2 (\"b\"): map 0 rights are not r, rw or rx")
-C(map_unaligned, v.map[2].vaddr += 0x800, "domain 1 (\"a\"): map 0 vaddr is not page aligned")
-C(map_kernel_half, v.map[2].vaddr = 0xffff800000000000ull,
+C(map_unaligned, MAP, v.map[2].vaddr += 0x800, "domain 1 (\"a\"): map 0 vaddr is not page aligned")
+C(map_kernel_half, MAP, v.map[2].vaddr = 0xffff800000000000ull,
   "domain 1 (\"a\"): map 0 does not lie in the user half below its top page")
-C(map_crosses_user_top, v.map[2].vaddr = BH_USER_TOP - BH_PAGE_SIZE,
+C(map_crosses_user_top, MAP, v.map[2].vaddr = BH_USER_TOP - BH_PAGE_SIZE,
   "domain 1 (\"a\"): map 0 does not lie in the user half below its top page")
-C(map_top_page, (v.map[4].vaddr = BH_USER_MAP_END, v.reg[0].size = BH_PAGE_SIZE),
+C(map_top_page, MAP, (v.map[4].vaddr = BH_USER_MAP_END, v.reg[0].size = BH_PAGE_SIZE),
   "domain 2 (\"b\"): map 0 does not lie in the user half below its top page")
-C(map_into_top_page, v.map[4].vaddr = BH_USER_MAP_END - BH_PAGE_SIZE,
+C(map_into_top_page, MAP, v.map[4].vaddr = BH_USER_MAP_END - BH_PAGE_SIZE,
   "domain 2 (\"b\"): map 0 does not lie in the user half below its top page")
-C(map_low_area, v.map[4].vaddr = BH_IMAGE_BASE,
+C(map_low_area, MAP, v.map[4].vaddr = BH_IMAGE_BASE,
   "domain 2 (\"b\"): map 0 overlaps the reserved low area")
-C(map_low_area_edge, v.map[4].vaddr = BH_LOW_RESERVED_END - BH_PAGE_SIZE,
+C(map_low_area_edge, MAP, v.map[4].vaddr = BH_LOW_RESERVED_END - BH_PAGE_SIZE,
   "domain 2 (\"b\"): map 0 overlaps the reserved low area")
-C(map_stack_area, v.map[4].vaddr = BH_STACK_TOP - BH_PAGE_SIZE,
+C(map_stack_area, MAP, v.map[4].vaddr = BH_STACK_TOP - BH_PAGE_SIZE,
   "domain 2 (\"b\"): map 0 overlaps the stack area")
-C(map_in_ring_area, v.map[4].vaddr = BH_RING_BASE + 0x100000,
+C(map_in_ring_area, MAP, v.map[4].vaddr = BH_RING_BASE + 0x100000,
   "domain 2 (\"b\"): map 0 overlaps the ring area")
-C(ring_map_outside_ring_area, v.map[3].vaddr = 0x50000000,
+C(ring_map_outside_ring_area, MAP, v.map[3].vaddr = 0x50000000,
   "domain 1 (\"a\"): map 1 maps a ring or the kernel log outside the ring area")
-C(maps_overlap, v.map[1].vaddr = BH_RING_BASE, "domain 0 (\"con\"): map 1 overlaps map 0")
-C(map_alias_rw_rx, (v.map[3].region = 0, v.map[3].vaddr = 0x50000000, v.map[3].rights = RX),
+C(maps_overlap, MAP, v.map[1].vaddr = BH_RING_BASE, "domain 0 (\"con\"): map 1 overlaps map 0")
+C(map_alias_rw_rx, MAP, (v.map[3].region = 0, v.map[3].vaddr = 0x50000000, v.map[3].rights = RX),
   "domain 1 (\"a\"): map 1 maps the region of map 0 again, writable and executable (W^X)")
-C(map_alias_rx_rw, (v.map[2].rights = RX, v.map[3].region = 0, v.map[3].vaddr = 0x50000000),
+C(map_alias_rx_rw, MAP, (v.map[2].rights = RX, v.map[3].region = 0, v.map[3].vaddr = 0x50000000),
   "domain 1 (\"a\"): map 1 maps the region of map 0 again, writable and executable (W^X)")
-C(map_alias_same_rights, (v.map[3].region = 0, v.map[3].vaddr = 0x50000000, v.map[3].rights = R),
+C(map_alias_same_rights, MAP,
+  (v.map[3].region = 0, v.map[3].vaddr = 0x50000000, v.map[3].rights = R),
   "domain 1 (\"a\"): map 1 maps the region of map 0 again")
-C(map_code_injection, v.map[4].rights = RX,
+C(map_code_injection, MAP, v.map[4].rights = RX,
   "domain 2 (\"b\"): map 0 executes region 0, which domain 1 (\"a\") may write, without the "
   "code-sharing flag")
-C(map_code_injection_flag_elsewhere,
+C(map_code_injection_flag_elsewhere, MAP,
   (v.map[4].rights = RX, v.reg[1].flags = BP_REGION_RING, v.reg[0].flags = 0),
   "domain 2 (\"b\"): map 0 executes region 0, which domain 1 (\"a\") may write, without the "
   "code-sharing flag")
-C(map_alias_overlapping, (v.map[3].region = 0, v.map[3].vaddr = 0x40008000),
+C(map_alias_overlapping, MAP, (v.map[3].region = 0, v.map[3].vaddr = 0x40008000),
   "domain 1 (\"a\"): map 1 maps the region of map 0 again")
-C(klog_map_writable, v.map[0].rights = RW,
+C(klog_map_writable, MAP, v.map[0].rights = RW,
   "domain 0 (\"con\"): map 0 maps the kernel log, which only klog_domain may map, read-only")
-C(klog_mapped_elsewhere, v.map[3].region = 2,
+C(klog_mapped_elsewhere, MAP, v.map[3].region = 2,
   "domain 1 (\"a\"): map 1 maps the kernel log, which only klog_domain may map, read-only")
 
 /* ---- caps ---- */
-C(cap_slot_64, v.cap[2].slot = 64, "domain 1 (\"a\"): cap 0 (slot 64) slot is not below 64")
-C(cap_slot_twice, v.cap[3].slot = 0, "domain 1 (\"a\"): cap 1 (slot 0) slot is used twice")
-C(cap_type_unknown, v.cap[4].type = 7, "domain 1 (\"a\"): cap 2 (slot 2) has an unknown type")
-C(cap_type_null, v.cap[4].type = BH_CAP_NULL,
+C(cap_slot_64, CAP, v.cap[2].slot = 64, "domain 1 (\"a\"): cap 0 (slot 64) slot is not below 64")
+C(cap_slot_twice, CAP, v.cap[3].slot = 0, "domain 1 (\"a\"): cap 1 (slot 0) slot is used twice")
+C(cap_type_unknown, CAP, v.cap[4].type = 7, "domain 1 (\"a\"): cap 2 (slot 2) has an unknown type")
+C(cap_type_null, CAP, v.cap[4].type = BH_CAP_NULL,
   "domain 1 (\"a\"): cap 2 (slot 2) has an unknown type")
-C(cap_channel_missing, v.cap[2].object = 9,
+C(cap_channel_missing, CAP, v.cap[2].object = 9,
   "domain 1 (\"a\"): cap 0 (slot 0) names a channel that does not exist")
-C(cap_channel_end_2, v.cap[2].end = 2, "domain 1 (\"a\"): cap 0 (slot 0) end is not 0 or 1")
-C(cap_channel_foreign_end, v.cap[2].end = 1,
+C(cap_channel_end_2, CAP, v.cap[2].end = 2, "domain 1 (\"a\"): cap 0 (slot 0) end is not 0 or 1")
+C(cap_channel_foreign_end, CAP, v.cap[2].end = 1,
   "domain 1 (\"a\"): cap 0 (slot 0) holds a channel end that belongs to another domain")
-C(cap_channel_rights, v.cap[0].rights = BH_RIGHT_READ,
+C(cap_channel_rights, CAP, v.cap[0].rights = BH_RIGHT_READ,
   "domain 0 (\"con\"): cap 0 (slot 0) rights not valid for a channel")
-C(cap_region_foreign_map, v.cap[4].object = 4,
+C(cap_region_foreign_map, CAP, v.cap[4].object = 4,
   "domain 1 (\"a\"): cap 2 (slot 2) names a map outside this domain")
-C(cap_region_more_rights, v.cap[6].rights = RW,
+C(cap_region_more_rights, CAP, v.cap[6].rights = RW,
   "domain 2 (\"b\"): cap 1 (slot 1) grants more rights than its map")
-C(cap_region_write_exec, v.cap[4].rights = RW | BH_RIGHT_EXEC,
+C(cap_region_write_exec, CAP, v.cap[4].rights = RW | BH_RIGHT_EXEC,
   "domain 1 (\"a\"): cap 2 (slot 2) rights not valid for a region (r, rw or rx)")
-C(cap_region_end, v.cap[6].end = 1, "domain 2 (\"b\"): cap 1 (slot 1) end must be zero")
-C(cap_ioport_foreign, v.cap[7].object = 0,
+C(cap_region_end, CAP, v.cap[6].end = 1, "domain 2 (\"b\"): cap 1 (slot 1) end must be zero")
+C(cap_ioport_foreign, CAP, v.cap[7].object = 0,
   "domain 2 (\"b\"): cap 2 (slot 2) names an ioport range outside this domain")
-C(cap_ioport_rights, v.cap[1].rights = BH_RIGHT_EXEC,
+C(cap_ioport_rights, CAP, v.cap[1].rights = BH_RIGHT_EXEC,
   "domain 0 (\"con\"): cap 1 (slot 1) rights not valid for an ioport")
-C(cap_ioport_end, v.cap[1].end = 1, "domain 0 (\"con\"): cap 1 (slot 1) end must be zero")
+C(cap_ioport_end, CAP, v.cap[1].end = 1, "domain 0 (\"con\"): cap 1 (slot 1) end must be zero")
 
 /* ---- ioports ---- */
-C(ioport_count_zero, v.io[1].count = 0, "ioport 1 (0x3f8, count 0): count is zero")
-C(ioport_past_ffff, (v.io[1].base = 0xfff8, v.io[1].count = 16),
+C(ioport_count_zero, IOPORT, v.io[1].count = 0, "ioport 1 (0x3f8, count 0): count is zero")
+C(ioport_past_ffff, IOPORT, (v.io[1].base = 0xfff8, v.io[1].count = 16),
   "ioport 1 (0xfff8, count 16): runs past port 0xffff")
-C(ioport_overlap, v.io[1].base = 0x5f, "ioport 1 (0x5f, count 8): overlaps another ioport range")
-C(ioport_flags_unknown, v.io[0].flags = 2, "ioport 0 (0x60, count 1): unknown flags")
-C(ioport_machine_without_flag, v.io[0].flags = 0,
+C(ioport_overlap, IOPORT, v.io[1].base = 0x5f,
+  "ioport 1 (0x5f, count 8): overlaps another ioport range")
+C(ioport_flags_unknown, IOPORT, v.io[0].flags = 2, "ioport 0 (0x60, count 1): unknown flags")
+C(ioport_machine_without_flag, IOPORT, v.io[0].flags = 0,
   "ioport 0 (0x60, count 1): port 0x60 is the keyboard controller, which drives the reset line: "
   "grantable only with BP_IOPORT_MACHINE")
-C(ioport_pic_master, (v.io[1].base = 0x21, v.io[1].count = 1),
+C(ioport_pic_master, IOPORT, (v.io[1].base = 0x21, v.io[1].count = 1),
   "ioport 1 (0x21, count 1): port 0x21 is the master interrupt controller (PIC), which the "
   "kernel programs: never grantable")
-C(ioport_pic_master_machine, (v.io[1].base = 0x20, v.io[1].count = 2, v.io[1].flags = 1),
+C(ioport_pic_master_machine, IOPORT, (v.io[1].base = 0x20, v.io[1].count = 2, v.io[1].flags = 1),
   "ioport 1 (0x20, count 2): port 0x20 is the master interrupt controller (PIC), which the "
   "kernel programs: never grantable")
-C(ioport_pic_slave, (v.io[1].base = 0x9f, v.io[1].count = 2),
+C(ioport_pic_slave, IOPORT, (v.io[1].base = 0x9f, v.io[1].count = 2),
   "ioport 1 (0x9f, count 2): port 0xa0 is the slave interrupt controller (PIC), which the "
   "kernel programs: never grantable")
-C(ioport_elcr, (v.io[1].base = 0x4d1, v.io[1].count = 1),
+C(ioport_elcr, IOPORT, (v.io[1].base = 0x4d1, v.io[1].count = 1),
   "ioport 1 (0x4d1, count 1): port 0x4d1 is the interrupt trigger mode registers (ELCR): "
   "never grantable")
-C(ioport_pit, (v.io[1].base = 0x43, v.io[1].count = 1, v.io[1].flags = 1),
+C(ioport_pit, IOPORT, (v.io[1].base = 0x43, v.io[1].count = 1, v.io[1].flags = 1),
   "ioport 1 (0x43, count 1): port 0x43 is the interval timer (PIT), which the kernel programs: "
   "never grantable")
-C(ioport_pci_config, (v.io[1].base = 0xcf9, v.io[1].count = 1, v.io[1].flags = 1),
+C(ioport_pci_config, IOPORT, (v.io[1].base = 0xcf9, v.io[1].count = 1, v.io[1].flags = 1),
   "ioport 1 (0xcf9, count 1): port 0xcf9 is PCI configuration space and reset control (0xcf9): "
   "never grantable")
-C(ioport_debug_exit, (v.io[1].base = 0xf0, v.io[1].count = 8),
+C(ioport_debug_exit, IOPORT, (v.io[1].base = 0xf0, v.io[1].count = 8),
   "ioport 1 (0xf0, count 8): port 0xf4 is QEMU's isa-debug-exit device, the kernel's own exit "
   "port: never grantable")
-C(ioport_never_before_machine, (v.io[1].base = 0x10, v.io[1].count = 0x20, v.io[1].flags = 1),
+C(ioport_never_before_machine, IOPORT,
+  (v.io[1].base = 0x10, v.io[1].count = 0x20, v.io[1].flags = 1),
   "ioport 1 (0x10, count 32): port 0x20 is the master interrupt controller (PIC), which the "
   "kernel programs: never grantable")
-C(ioport_fast_a20, (v.io[1].base = 0x92, v.io[1].count = 1),
+C(ioport_fast_a20, IOPORT, (v.io[1].base = 0x92, v.io[1].count = 1),
   "ioport 1 (0x92, count 1): port 0x92 is system control port A (fast A20 gate and reset): "
   "grantable only with BP_IOPORT_MACHINE")
-C(ioport_cmos, (v.io[1].base = 0x70, v.io[1].count = 2),
+C(ioport_cmos, IOPORT, (v.io[1].base = 0x70, v.io[1].count = 2),
   "ioport 1 (0x70, count 2): port 0x70 is the CMOS/RTC index and data, which also mask NMIs: "
   "grantable only with BP_IOPORT_MACHINE")
-C(ioport_port_b, (v.io[1].base = 0x61, v.io[1].count = 1),
+C(ioport_port_b, IOPORT, (v.io[1].base = 0x61, v.io[1].count = 1),
   "ioport 1 (0x61, count 1): port 0x61 is system control port B (NMI status, timer 2 gate): "
   "grantable only with BP_IOPORT_MACHINE")
-C(ioport_kbc_command, (v.io[1].base = 0x64, v.io[1].count = 1),
+C(ioport_kbc_command, IOPORT, (v.io[1].base = 0x64, v.io[1].count = 1),
   "ioport 1 (0x64, count 1): port 0x64 is the keyboard controller, which drives the reset line: "
   "grantable only with BP_IOPORT_MACHINE")
-C(ioport_smi, (v.io[1].base = 0xb2, v.io[1].count = 2),
+C(ioport_smi, IOPORT, (v.io[1].base = 0xb2, v.io[1].count = 2),
   "ioport 1 (0xb2, count 2): port 0xb2 is the APM/SMI command port, which enters system "
   "management: grantable only with BP_IOPORT_MACHINE")
-C(ioport_dma,
+C(ioport_dma, IOPORT,
   (v.io[1].base = 0x3fff, v.io[1].count = 1, v.io[0].base = 0x0, v.io[0].count = 8,
    v.io[0].flags = 0),
   "ioport 0 (0x0, count 8): port 0x0 is the first ISA DMA controller, which writes physical "
   "memory below 16 MiB: grantable only with BP_IOPORT_MACHINE")
 
 /* ---- start info ---- */
-C(info_magic, v.info[1].magic = 0, "domain 1 (\"a\"): start info: bad magic")
-C(info_version, v.info[2].version = 2, "domain 2 (\"b\"): start info: bad version")
-C(info_entries, v.info[0].n_entries = BH_INFO_MAX_ENTRIES + 1,
+C(info_magic, INFO, v.info[1].magic = 0, "domain 1 (\"a\"): start info: bad magic")
+C(info_version, INFO, v.info[2].version = 2, "domain 2 (\"b\"): start info: bad version")
+C(info_entries, INFO, v.info[0].n_entries = BH_INFO_MAX_ENTRIES + 1,
   "domain 0 (\"con\"): start info: too many entries")
-C(info_index, v.info[2].domain_index = 1, "domain 2 (\"b\"): start info: wrong domain_index")
+C(info_index, INFO, v.info[2].domain_index = 1, "domain 2 (\"b\"): start info: wrong domain_index")

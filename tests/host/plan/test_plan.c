@@ -160,25 +160,29 @@ static void build_good(void)
 }
 
 /* Runs plan_check on an exact-size heap copy, so that a sanitizer sees any read past @len. */
-static bool check_copy(size_t len, char *err, size_t errlen)
+static enum plan_err check_copy(size_t len, char *err, size_t errlen)
 {
 	void *copy = malloc(len ? len : 1);
 
 	assert_non_null(copy);
 	memcpy(copy, plan_words, len);
-	bool ok = plan_check(copy, len, err, errlen);
+	enum plan_err e = plan_check(copy, len, err, errlen);
 	free(copy);
-	return ok;
+	return e;
 }
 
-static void expect_refused(size_t len, const char *reason)
+/* Expects the first @len bytes of the plan refused with class @want and message @reason. */
+static void expect_refused(size_t len, enum plan_err want, const char *reason)
 {
 	char err[256] = "";
+	enum plan_err e = check_copy(len, err, sizeof(err));
 
-	if (check_copy(len, err, sizeof(err)))
+	if (e == PLAN_OK)
 		fail_msg("accepted; expected: %s", reason);
 	if (strcmp(err, reason) != 0)
 		fail_msg("\n  expected: %s\n  got:      %s", reason, err);
+	if (e != want)
+		fail_msg("refused as class %d, expected class %d: %s", e, want, reason);
 }
 
 static void test_good_plan(void **state)
@@ -187,17 +191,17 @@ static void test_good_plan(void **state)
 
 	(void)state;
 	build_good();
-	if (!plan_check(plan_words, plan_len, err, sizeof(err)))
+	if (plan_check(plan_words, plan_len, err, sizeof(err)) != PLAN_OK)
 		fail_msg("good plan refused: %s", err);
 	/* A longer buffer than total_size is fine (the module may be padded). */
-	assert_true(plan_check(plan_words, plan_len + 100, err, sizeof(err)));
+	assert_int_equal(plan_check(plan_words, plan_len + 100, err, sizeof(err)), PLAN_OK);
 	/* No kernel log at all is fine too, once its region is gone. */
 	v.h->klog_domain = v.h->klog_region = v.h->klog_bit = BP_NONE;
 	v.h->regions.count = 2;
 	v.dom[0].first_map = 1;
 	v.dom[0].n_maps = 1;
 	refix();
-	if (!plan_check(plan_words, plan_len, err, sizeof(err)))
+	if (plan_check(plan_words, plan_len, err, sizeof(err)) != PLAN_OK)
 		fail_msg("plan without klog refused: %s", err);
 }
 
@@ -209,7 +213,7 @@ static void expect_accepted(void (*mutation)(void), const char *what)
 	build_good();
 	mutation();
 	refix();
-	if (!plan_check(plan_words, plan_len, err, sizeof(err)))
+	if (plan_check(plan_words, plan_len, err, sizeof(err)) != PLAN_OK)
 		fail_msg("%s refused: %s", what, err);
 }
 
@@ -273,7 +277,7 @@ static void test_checksum(void **state)
 	v.h->checksum = good;
 	snprintf(want, sizeof(want), "checksum 0x%x does not match the plan's CRC-32 0x%x", good,
 	         actual);
-	expect_refused(plan_len, want);
+	expect_refused(plan_len, PLAN_ERR_CHECKSUM, want);
 }
 
 static void test_truncated(void **state)
@@ -284,12 +288,12 @@ static void test_truncated(void **state)
 	build_good();
 	snprintf(want, sizeof(want), "total_size %u exceeds the %u bytes loaded (truncated plan?)",
 	         (unsigned)plan_len, (unsigned)plan_len - 8);
-	expect_refused(plan_len - 8, want);
-	expect_refused(100, "plan too short: 100 bytes, the header alone has 136");
-	expect_refused(0, "plan too short: 0 bytes, the header alone has 136");
-	/* Every shorter length is refused. */
+	expect_refused(plan_len - 8, PLAN_ERR_HEADER, want);
+	expect_refused(100, PLAN_ERR_HEADER, "plan too short: 100 bytes, the header alone has 136");
+	expect_refused(0, PLAN_ERR_HEADER, "plan too short: 0 bytes, the header alone has 136");
+	/* Every shorter length is refused, for the header. */
 	for (size_t len = 0; len < plan_len; len++)
-		assert_false(check_copy(len, want, sizeof(want)));
+		assert_int_equal(check_copy(len, want, sizeof(want)), PLAN_ERR_HEADER);
 }
 
 /* A small error buffer gets a truncated, terminated reason; none at all is fine. */
@@ -301,10 +305,10 @@ static void test_err_buffer(void **state)
 	build_good();
 	v.h->version = 9;
 	memset(err, 'x', sizeof(err));
-	assert_false(plan_check(plan_words, plan_len, err, sizeof(err)));
+	assert_int_equal(plan_check(plan_words, plan_len, err, sizeof(err)), PLAN_ERR_HEADER);
 	assert_int_equal(err[7], '\0');
-	assert_false(plan_check(plan_words, plan_len, NULL, 0));
-	assert_false(plan_check(NULL, 0, NULL, 0));
+	assert_int_equal(plan_check(plan_words, plan_len, NULL, 0), PLAN_ERR_HEADER);
+	assert_int_equal(plan_check(NULL, 0, NULL, 0), PLAN_ERR_HEADER);
 }
 
 /* Flipping any byte (checksum re-fixed) must never crash or read out of bounds. */
@@ -324,7 +328,9 @@ static void test_every_byte(void **state)
 			((uint8_t *)plan_words)[i] ^= xors[pattern];
 			if (!in_sum)
 				refix();
-			refused += !check_copy(plan_len, err, sizeof(err));
+			enum plan_err e = check_copy(plan_len, err, sizeof(err));
+			assert_in_range(e, PLAN_OK, PLAN_N_ERRS - 1);
+			refused += e != PLAN_OK;
 			((uint8_t *)plan_words)[i] ^= xors[pattern];
 			v.h->checksum = good_sum;
 		}
@@ -338,19 +344,20 @@ static void test_every_byte(void **state)
 struct corruption {
 	const char *name;
 	void (*mutate)(void);
+	enum plan_err err_class;
 	const char *reason;
 };
 
-#define C(n, body, why)     \
-	static void n(void) \
-	{                   \
-		body;       \
+#define C(n, class, body, why) \
+	static void n(void)    \
+	{                      \
+		body;          \
 	}
 #include "corruptions.h"
 #undef C
 
 static const struct corruption corruptions[] = {
-#define C(n, body, why) {#n, n, why},
+#define C(n, class, body, why) {#n, n, PLAN_ERR_##class, why},
 #include "corruptions.h"
 #undef C
 };
@@ -362,7 +369,20 @@ static void test_corruption(void **state)
 	build_good();
 	c->mutate();
 	refix();
-	expect_refused(plan_len, c->reason);
+	expect_refused(plan_len, c->err_class, c->reason);
+}
+
+/* Every class of problem but the checksum (test_checksum) has a corruption that yields it. */
+static void test_every_class(void **state)
+{
+	bool seen[PLAN_N_ERRS] = {false};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(corruptions) / sizeof(corruptions[0]); i++)
+		seen[corruptions[i].err_class] = true;
+	for (int e = PLAN_ERR_HEADER; e < PLAN_N_ERRS; e++)
+		if (!seen[e] && e != PLAN_ERR_CHECKSUM)
+			fail_msg("no corruption is refused with class %d", e);
 }
 
 int main(void)
@@ -371,7 +391,7 @@ int main(void)
 		cmocka_unit_test(test_crc32),      cmocka_unit_test(test_good_plan),
 		cmocka_unit_test(test_checksum),   cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_err_buffer), cmocka_unit_test(test_every_byte),
-		cmocka_unit_test(test_good_edges),
+		cmocka_unit_test(test_good_edges), cmocka_unit_test(test_every_class),
 	};
 	enum {
 		N_FIXED = sizeof(fixed) / sizeof(fixed[0]),

@@ -2,6 +2,8 @@
 #ifndef BULKHEAD_ABI_LAYOUT_H
 #define BULKHEAD_ABI_LAYOUT_H
 
+#include <stdint.h>
+
 #define BH_PAGE_SIZE 0x1000ull
 
 /* The user half ends here; every domain mapping lies below it. */
@@ -34,6 +36,25 @@
 #define BH_STACK_TOP 0x00007fff00000000ull
 #define BH_STACK_MAX 0x0000000040000000ull /* largest stack (1 GiB) */
 #define BH_STACK_AREA (BH_STACK_TOP - BH_STACK_MAX - BH_PAGE_SIZE)
+
+/* A part of every address space [start, end) that no manifest map may overlap. */
+struct bh_reserved_area {
+	uint64_t start, end;
+	const char *name;  /* for messages: "the stack area" */
+	const char *holds; /* what lies there, for a longer message */
+};
+
+/*
+ * The reserved areas, in address order; the kernel's plan checker and the
+ * manifest compiler refuse a map that overlaps one. Only rings and the kernel
+ * log go into the ring area, and the compiler places them there itself.
+ */
+static const struct bh_reserved_area bh_reserved_areas[] = {
+	{0, BH_LOW_RESERVED_END, "the reserved low area", "start-info page, image and heap"},
+	{BH_RING_BASE, BH_RING_END, "the ring area", "where the compiler places rings"},
+	{BH_STACK_AREA, BH_STACK_TOP, "the stack area", "the stack and its guard page"},
+};
+#define BH_N_RESERVED_AREAS (sizeof(bh_reserved_areas) / sizeof(bh_reserved_areas[0]))
 
 /* Defaults the compiler uses when the manifest says nothing. */
 #define BH_DEFAULT_STACK 0x10000ull /* 64 KiB */

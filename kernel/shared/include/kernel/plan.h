@@ -6,7 +6,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <bulkhead/abi/info.h>
 #include <bulkhead/abi/plan.h>
+
+/* Why a plan was refused: one value per part of the plan; the message says exactly what. */
+enum plan_err {
+	PLAN_OK = 0,
+	PLAN_ERR_HEADER,   /* no plan, too short, magic, version, sizes, system name, flags */
+	PLAN_ERR_CHECKSUM, /* the CRC-32 does not match: the plan changed after bhc wrote it */
+	PLAN_ERR_TABLE,    /* a table's count, alignment or bounds; tables overlap; no domains */
+	PLAN_ERR_REGION,   /* a region record */
+	PLAN_ERR_DOMAIN,   /* a domain record, or two domains sharing a name or records */
+	PLAN_ERR_KLOG,     /* the kernel-log fields or the KLOG region flag */
+	PLAN_ERR_CHANNEL,  /* a channel record or a channel bit taken twice */
+	PLAN_ERR_MAP,      /* a map: rights, placement, overlap, code sharing across domains */
+	PLAN_ERR_CAP,      /* a capability record */
+	PLAN_ERR_IOPORT,   /* an I/O port range */
+	PLAN_ERR_INFO,     /* a start-info page */
+	PLAN_N_ERRS        /* the number of values above, not a result */
+};
 
 /**
  * Checks the boot plan in @buf (@len bytes, as handed over by the loader):
@@ -15,15 +33,18 @@
  * that quotes one stays one line), rights, alignment and overlap of maps, channel
  * ends, capability slots, I/O port ranges, scheduling parameters; and the
  * rules that keep domains apart: no region both writable and executable in
- * one domain or (without BP_REGION_WX_SHARED) across two, no map in the top
- * page of the user half, no port of the kernel's own devices and no machine
- * port without BP_IOPORT_MACHINE, budgets and periods within their bounds,
- * no domain named after the kernel.
- * Needs: @buf readable for @len bytes, 8-byte aligned; @err has @errlen bytes.
- * Returns: true if the kernel may build the system from it; otherwise false
- * and a one-line reason in @err (no trailing newline) naming the record.
+ * one domain or (without BP_REGION_WX_SHARED) across two, no map over a
+ * reserved area (bh_reserved_areas) or in the top page of the user half, no
+ * port of the kernel's own devices and no machine port without
+ * BP_IOPORT_MACHINE, budgets and periods within their bounds, no domain named
+ * after the kernel.
+ * Needs: @buf readable for @len bytes, 8-byte aligned; @err has @errlen bytes
+ * (or is NULL).
+ * Returns: PLAN_OK if the kernel may build the system from it; otherwise the
+ * class of the first problem found and a one-line reason in @err (no trailing
+ * newline) naming the record.
  */
-bool plan_check(const void *buf, size_t len, char *err, size_t errlen);
+enum plan_err plan_check(const void *buf, size_t len, char *err, size_t errlen);
 
 /* What a plan may do with an I/O port. */
 enum plan_port_rule {
@@ -55,5 +76,24 @@ static inline const void *plan_table(const struct bp_header *h, struct bp_table 
 {
 	return (const char *)h + t.offset;
 }
+
+/* A checked plan's header and its tables as typed arrays. */
+struct plan_tables {
+	const struct bp_header *h;
+	const struct bp_domain *domains;
+	const struct bp_region *regions;
+	const struct bp_map *maps;
+	const struct bp_channel *channels;
+	const struct bp_cap *caps;
+	const struct bp_ioport *ioports;
+	const struct bh_start_info *infos;
+};
+
+/**
+ * Fills @t with @h and a pointer to the first record of each of @h's tables.
+ * Needs: plan_check() accepted the plan at @h, or at least its header and
+ * table bounds. Returns: nothing; cannot fail.
+ */
+void plan_tables(const struct bp_header *h, struct plan_tables *t);
 
 #endif
