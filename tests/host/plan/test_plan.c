@@ -104,18 +104,20 @@ static void refix(void)
 	v.h->checksum = crc32_update(0, plan_words, v.h->total_size);
 }
 
+/* The writable view of the test's own plan buffer, through the checker's plan_tables. */
 static void find_view(void)
 {
-	char *base = (char *)plan_words;
+	struct plan_tables t;
 
-	v.h = (struct bp_header *)base;
-	v.dom = (struct bp_domain *)(base + v.h->domains.offset);
-	v.reg = (struct bp_region *)(base + v.h->regions.offset);
-	v.map = (struct bp_map *)(base + v.h->maps.offset);
-	v.ch = (struct bp_channel *)(base + v.h->channels.offset);
-	v.cap = (struct bp_cap *)(base + v.h->caps.offset);
-	v.io = (struct bp_ioport *)(base + v.h->ioports.offset);
-	v.info = (struct bh_start_info *)(base + v.h->infos.offset);
+	plan_tables((const struct bp_header *)plan_words, &t);
+	v.h = (struct bp_header *)plan_words;
+	v.dom = (struct bp_domain *)(uintptr_t)t.domains;
+	v.reg = (struct bp_region *)(uintptr_t)t.regions;
+	v.map = (struct bp_map *)(uintptr_t)t.maps;
+	v.ch = (struct bp_channel *)(uintptr_t)t.channels;
+	v.cap = (struct bp_cap *)(uintptr_t)t.caps;
+	v.io = (struct bp_ioport *)(uintptr_t)t.ioports;
+	v.info = (struct bh_start_info *)(uintptr_t)t.infos;
 }
 
 static void build_good(void)
