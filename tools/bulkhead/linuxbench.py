@@ -32,12 +32,12 @@ _BLOCK_TAIL = bytes(k & 0xFF for k in range(8, BLOCK_BYTES))
 
 # The workloads of storage_workload.h in its order, with their words for the table.
 WORKLOADS = [
-    ("blk_rand4k_qd1", "4K random read, depth 1"),
-    ("blk_rand4k_qd32", "4K random read, depth 32"),
-    ("blk_seqread64k_qd1", "64K sequential read, depth 1"),
-    ("blk_seqread64k_qd32", "64K sequential read, depth 32"),
-    ("blk_seqwrite64k_qd1", "64K sequential write, depth 1"),
-    ("blk_seqwrite64k_qd32", "64K sequential write, depth 32"),
+    ("blk_rand4k_qd1", "4K random read qd1"),
+    ("blk_rand4k_qd32", "4K random read qd32"),
+    ("blk_seqread64k_qd1", "64K seq. read qd1"),
+    ("blk_seqread64k_qd32", "64K seq. read qd32"),
+    ("blk_seqwrite64k_qd1", "64K seq. write qd1"),
+    ("blk_seqwrite64k_qd32", "64K seq. write qd32"),
 ]
 
 # How Linux boots: (name, what, kernel arguments). The first is the row the

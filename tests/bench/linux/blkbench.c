@@ -4,8 +4,6 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/io_uring.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,24 +24,25 @@
  * Run as the initramfs's program by its /init (tools/bulkhead/linuxbench.py).
  * Under QEMU's `-icount shift=0,sleep=off` the TSC advances by one per guest
  * instruction while the CPU runs, but a halted CPU jumps it to the next timer
- * deadline. So the CPU never halts here: a SCHED_IDLE thread spins in a loop
- * of SPIN_INSNS instructions and counts its turns, and a workload's work is
- * its TSC delta less the spinner's instructions (docs/testing.md, "Linux
- * storage figures"). Prints `linux: BENCH NAME_req N` (instructions per
- * request) and `linux: BENCH NAME_byte_milli N` (per byte, x1000); the host
- * times the lines `linux: BEGIN NAME` and `linux: END NAME bytes=N` for MB/s.
+ * deadline, and whether a request completes before its submitter sleeps
+ * depends on the host. So the CPU never halts and the program never sleeps:
+ * every depth goes through io_uring, and the program waits for a completion
+ * in a loop of POLL_INSNS instructions on the completion ring, counting its
+ * turns. A workload's work is its TSC delta less those turns' instructions
+ * (docs/testing.md, "Linux storage figures"). Prints `linux: BENCH NAME_req N`
+ * (instructions per request) and `linux: BENCH NAME_byte_milli N` (per byte,
+ * x1000); the host times the lines `linux: BEGIN NAME` and `linux: END NAME
+ * bytes=N` for MB/s of wall time.
  */
 
 #define DISK_PATH "/dev/vda"
-#define SPIN_INSNS 2U       /* the spinner's loop: incq, jmp */
+#define POLL_INSNS 4U       /* the wait loop: incq, movl, cmpl, je */
 #define WARMUP_REQUESTS 64U /* untimed requests before each workload */
 #define CALIB_LOOPS 1000000U
 #define MAX_DEPTH 32U
 
-static volatile uint64_t spin_turns;
-
 struct sample {
-	uint64_t tsc, turns, idle_ns;
+	uint64_t tsc, idle_ns;
 	long blocked;
 };
 
@@ -63,6 +62,7 @@ struct run {
 	int fd;
 	unsigned char *buf[MAX_DEPTH];
 	uint64_t last_offset[MAX_DEPTH];
+	uint64_t poll_turns; /* wait-loop turns past the first of each wait */
 	uint64_t rng;
 	uint32_t next;
 	int failed;
@@ -87,19 +87,6 @@ static uint64_t tsc(void)
 
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
-}
-
-/* The spinner: SPIN_INSNS instructions per turn, forever, whenever nothing else runs. */
-static void *spinner(void *arg)
-{
-	struct sched_param param = {.sched_priority = 0};
-
-	(void)arg;
-	if (sched_setscheduler(0, SCHED_IDLE, &param) != 0)
-		say("ERROR spinner: sched_setscheduler: %s", strerror(errno));
-	for (;;)
-		__asm__ volatile("1: incq %0\n\tjmp 1b" : "+m"(spin_turns));
-	return NULL;
 }
 
 /* Returns the CPU's idle and iowait time in ns from /proc/timer_list (0 if unreadable). */
@@ -133,7 +120,6 @@ static void sample_begin(struct sample *s)
 {
 	s->idle_ns = idle_ns();
 	s->blocked = voluntary_switches();
-	s->turns = spin_turns;
 	s->tsc = tsc();
 }
 
@@ -141,20 +127,13 @@ static void sample_begin(struct sample *s)
 static void sample_end(struct sample *s)
 {
 	s->tsc = tsc();
-	s->turns = spin_turns;
 	s->blocked = voluntary_switches();
 	s->idle_ns = idle_ns();
 }
 
-/* Returns the guest instructions between @a and @b that were not the spinner's. */
-static uint64_t work(const struct sample *a, const struct sample *b)
-{
-	return (b->tsc - a->tsc) - SPIN_INSNS * (b->turns - a->turns);
-}
-
 /*
  * Shows what the TSC counts: a loop of 2 * CALIB_LOOPS instructions, then a
- * 10 ms sleep during which only the spinner and the timer interrupt run.
+ * 10 ms sleep, during which the CPU halts and the TSC jumps (idle_ns).
  */
 static void calibrate(void)
 {
@@ -165,16 +144,13 @@ static void calibrate(void)
 	sample_begin(&a);
 	__asm__ volatile("1: dec %0\n\tjnz 1b" : "+r"(loops) : : "cc");
 	sample_end(&b);
-	say("INFO calibrate loop instructions=%u tsc=%llu spinner=%llu", 2 * CALIB_LOOPS,
-	    (unsigned long long)(b.tsc - a.tsc),
-	    (unsigned long long)(SPIN_INSNS * (b.turns - a.turns)));
+	say("INFO calibrate loop instructions=%u tsc=%llu idle_ns=%llu", 2 * CALIB_LOOPS,
+	    (unsigned long long)(b.tsc - a.tsc), (unsigned long long)(b.idle_ns - a.idle_ns));
 	sample_begin(&a);
 	nanosleep(&ms10, NULL);
 	sample_end(&b);
-	say("INFO calibrate sleep_10ms tsc=%llu spinner=%llu work=%llu idle_ns=%llu",
-	    (unsigned long long)(b.tsc - a.tsc),
-	    (unsigned long long)(SPIN_INSNS * (b.turns - a.turns)),
-	    (unsigned long long)work(&a, &b), (unsigned long long)(b.idle_ns - a.idle_ns));
+	say("INFO calibrate sleep_10ms tsc=%llu idle_ns=%llu", (unsigned long long)(b.tsc - a.tsc),
+	    (unsigned long long)(b.idle_ns - a.idle_ns));
 }
 
 /* Opens the disk (the driver may still be probing it); returns its fd or -1. */
@@ -232,26 +208,6 @@ static int holds_disk_data(const unsigned char *buf, uint64_t offset, uint32_t b
 static uint64_t next_offset(struct run *r)
 {
 	return sw_offset(r->w, &r->rng, r->next++);
-}
-
-/* Runs requests until @r->next reaches @end, one at a time, with pread or pwrite. */
-static void run_sync(struct run *r, uint32_t end)
-{
-	uint32_t bytes = r->w->bytes;
-
-	while (r->next < end && !r->failed) {
-		uint64_t offset = next_offset(r);
-		ssize_t done = r->w->op == SW_READ
-				       ? pread(r->fd, r->buf[0], bytes, (off_t)offset)
-				       : pwrite(r->fd, r->buf[0], bytes, (off_t)offset);
-
-		r->last_offset[0] = offset;
-		if (done != (ssize_t)bytes) {
-			say("ERROR %s at offset %llu: %s", r->w->name, (unsigned long long)offset,
-			    done < 0 ? strerror(errno) : "short transfer");
-			r->failed = 1;
-		}
-	}
 }
 
 /* Maps one ring area of @u's fd at @offset; returns it or NULL. */
@@ -326,11 +282,11 @@ static void uring_queue(struct uring *u, struct run *r, uint32_t slot)
 	u->to_submit++;
 }
 
-/* Submits what is queued and waits for at least one completion; returns 0 or -1. */
-static int uring_enter(struct uring *u, struct run *r)
+/* Submits what is queued, without waiting; returns 0 or -1 after saying why. */
+static int uring_submit(struct uring *u, struct run *r)
 {
-	long got = syscall(__NR_io_uring_enter, u->fd, u->to_submit, 1, IORING_ENTER_GETEVENTS,
-			   NULL, 0);
+	long got = u->to_submit == 0 ? 0
+				     : syscall(__NR_io_uring_enter, u->fd, u->to_submit, 0, 0, NULL, 0);
 
 	if (got < 0) {
 		say("ERROR %s: io_uring_enter: %s", r->w->name, strerror(errno));
@@ -339,6 +295,27 @@ static int uring_enter(struct uring *u, struct run *r)
 	}
 	u->to_submit -= (uint32_t)got;
 	return 0;
+}
+
+/*
+ * Waits until the completion ring is not empty, in a loop of POLL_INSNS
+ * instructions (the kernel posts completions on the way back to user mode
+ * from the disk's interrupt). Returns the loop's turns past the first.
+ */
+static uint64_t uring_wait(const struct uring *u)
+{
+	uint64_t turns = 0;
+	uint32_t head = *u->cq_head;
+
+	__asm__ volatile("1:\n\t"
+			 "incq %0\n\t"
+			 "movl (%1), %%eax\n\t"
+			 "cmpl %%eax, %2\n\t"
+			 "je 1b"
+			 : "+r"(turns)
+			 : "r"(u->cq_tail), "r"(head)
+			 : "eax", "cc", "memory");
+	return turns - 1;
 }
 
 /* Takes every completion, requeuing a slot while requests below @end remain; returns how many. */
@@ -363,7 +340,7 @@ static uint32_t uring_reap(struct uring *u, struct run *r, uint32_t end)
 }
 
 /* Runs requests until @r->next reaches @end with up to depth of them in flight. */
-static void run_async(struct uring *u, struct run *r, uint32_t end)
+static void run_requests(struct uring *u, struct run *r, uint32_t end)
 {
 	uint32_t in_flight = 0;
 
@@ -372,19 +349,12 @@ static void run_async(struct uring *u, struct run *r, uint32_t end)
 	while (in_flight > 0 && !r->failed) {
 		uint32_t before = r->next;
 
-		if (uring_enter(u, r) != 0)
+		if (uring_submit(u, r) != 0)
 			return;
+		r->poll_turns += uring_wait(u);
 		in_flight -= uring_reap(u, r, end);
 		in_flight += r->next - before;
 	}
-}
-
-static void run_requests(struct uring *u, struct run *r, uint32_t end)
-{
-	if (r->w->depth == 1)
-		run_sync(r, end);
-	else
-		run_async(u, r, end);
 }
 
 /* Checks that every read buffer holds the disk's data for its last request. */
@@ -403,16 +373,18 @@ static void verify(struct run *r)
 static void report(const struct run *r, const struct sample *a, const struct sample *b)
 {
 	uint64_t bytes = (uint64_t)r->w->count * r->w->bytes;
-	uint64_t insns = work(a, b);
+	uint64_t polling = POLL_INSNS * r->poll_turns;
+	uint64_t insns = (b->tsc - a->tsc) - polling;
 
-	say("INFO %s requests=%u bytes=%llu tsc=%llu spinner=%llu work=%llu blocked=%ld "
+	say("INFO %s requests=%u bytes=%llu tsc=%llu polling=%llu work=%llu blocked=%ld "
 	    "idle_ns=%llu",
 	    r->w->name, r->w->count, (unsigned long long)bytes,
-	    (unsigned long long)(b->tsc - a->tsc),
-	    (unsigned long long)(SPIN_INSNS * (b->turns - a->turns)), (unsigned long long)insns,
-	    b->blocked - a->blocked, (unsigned long long)(b->idle_ns - a->idle_ns));
-	if (b->idle_ns != a->idle_ns)
-		say("WARNING %s: the CPU idled, so its figures include idle time", r->w->name);
+	    (unsigned long long)(b->tsc - a->tsc), (unsigned long long)polling,
+	    (unsigned long long)insns, b->blocked - a->blocked,
+	    (unsigned long long)(b->idle_ns - a->idle_ns));
+	if (b->idle_ns != a->idle_ns || b->blocked != a->blocked)
+		say("WARNING %s: the program slept or the CPU idled: its figures include idle time",
+		    r->w->name);
 	say("BENCH %s_req %llu", r->w->name, (unsigned long long)(insns / r->w->count));
 	say("BENCH %s_byte_milli %llu", r->w->name, (unsigned long long)(insns * 1000 / bytes));
 }
@@ -429,6 +401,7 @@ static void run_workload(const struct sw_workload *w, int fd, struct uring *u,
 	run_requests(u, &r, warmup);
 	r.rng = SW_SEED;
 	r.next = 0;
+	r.poll_turns = 0;
 	say("BEGIN %s", w->name);
 	(void)tcdrain(STDOUT_FILENO); /* no serial interrupt inside the measurement */
 	sample_begin(&a);
@@ -476,22 +449,15 @@ static void run_all(void)
 }
 
 /**
- * The program: starts the spinner, calibrates, runs every workload of
- * storage_workload.h and says `linux: DONE`; as process 1 it then powers the
- * machine off. Needs: /proc mounted and the virtio-blk driver loaded.
+ * The program: calibrates, runs every workload of storage_workload.h and says
+ * `linux: DONE`; as process 1 it then powers the machine off. Needs: /proc
+ * mounted and the virtio-blk driver loaded.
  * Returns: 0 (the figures, or ERROR lines, are on the console).
  */
 int main(void)
 {
-	pthread_t thread;
-	int err = pthread_create(&thread, NULL, spinner, NULL);
-
-	if (err != 0)
-		say("ERROR pthread_create: %s", strerror(err));
-	else
-		calibrate();
-	if (err == 0)
-		run_all();
+	calibrate();
+	run_all();
 	say("DONE");
 	sync();
 	if (getpid() == 1)
