@@ -42,7 +42,7 @@
 #define MAX_DEPTH 32U
 
 struct sample {
-	uint64_t tsc, idle_ns;
+	uint64_t tsc, idle_ns, disk_irqs;
 	long blocked;
 };
 
@@ -63,6 +63,7 @@ struct run {
 	unsigned char *buf[MAX_DEPTH];
 	uint64_t last_offset[MAX_DEPTH];
 	uint64_t poll_turns; /* wait-loop turns past the first of each wait */
+	uint64_t submits;    /* io_uring_enter calls */
 	uint64_t rng;
 	uint32_t next;
 	int failed;
@@ -115,10 +116,29 @@ static long voluntary_switches(void)
 	return getrusage(RUSAGE_THREAD, &use) == 0 ? use.ru_nvcsw : -1;
 }
 
+/* Returns how many interrupts the virtio devices raised so far (/proc/interrupts). */
+static uint64_t disk_irqs(void)
+{
+	static char line[512];
+	FILE *f = fopen("/proc/interrupts", "r");
+	uint64_t sum = 0;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (colon && strstr(line, "virtio"))
+			sum += strtoull(colon + 1, NULL, 10);
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
 /* Samples the counters at the start of a measurement: the slow reads first, the TSC last. */
 static void sample_begin(struct sample *s)
 {
 	s->idle_ns = idle_ns();
+	s->disk_irqs = disk_irqs();
 	s->blocked = voluntary_switches();
 	s->tsc = tsc();
 }
@@ -128,6 +148,7 @@ static void sample_end(struct sample *s)
 {
 	s->tsc = tsc();
 	s->blocked = voluntary_switches();
+	s->disk_irqs = disk_irqs();
 	s->idle_ns = idle_ns();
 }
 
@@ -285,9 +306,12 @@ static void uring_queue(struct uring *u, struct run *r, uint32_t slot)
 /* Submits what is queued, without waiting; returns 0 or -1 after saying why. */
 static int uring_submit(struct uring *u, struct run *r)
 {
-	long got = u->to_submit == 0 ? 0
-				     : syscall(__NR_io_uring_enter, u->fd, u->to_submit, 0, 0, NULL, 0);
+	long got;
 
+	if (u->to_submit == 0)
+		return 0;
+	r->submits++;
+	got = syscall(__NR_io_uring_enter, u->fd, u->to_submit, 0, 0, NULL, 0);
 	if (got < 0) {
 		say("ERROR %s: io_uring_enter: %s", r->w->name, strerror(errno));
 		r->failed = 1;
@@ -376,11 +400,12 @@ static void report(const struct run *r, const struct sample *a, const struct sam
 	uint64_t polling = POLL_INSNS * r->poll_turns;
 	uint64_t insns = (b->tsc - a->tsc) - polling;
 
-	say("INFO %s requests=%u bytes=%llu tsc=%llu polling=%llu work=%llu blocked=%ld "
-	    "idle_ns=%llu",
+	say("INFO %s requests=%u bytes=%llu tsc=%llu polling=%llu work=%llu submits=%llu "
+	    "disk_irqs=%llu blocked=%ld idle_ns=%llu",
 	    r->w->name, r->w->count, (unsigned long long)bytes,
 	    (unsigned long long)(b->tsc - a->tsc), (unsigned long long)polling,
-	    (unsigned long long)insns, b->blocked - a->blocked,
+	    (unsigned long long)insns, (unsigned long long)r->submits,
+	    (unsigned long long)(b->disk_irqs - a->disk_irqs), b->blocked - a->blocked,
 	    (unsigned long long)(b->idle_ns - a->idle_ns));
 	if (b->idle_ns != a->idle_ns || b->blocked != a->blocked)
 		say("WARNING %s: the program slept or the CPU idled: its figures include idle time",
@@ -402,6 +427,7 @@ static void run_workload(const struct sw_workload *w, int fd, struct uring *u,
 	r.rng = SW_SEED;
 	r.next = 0;
 	r.poll_turns = 0;
+	r.submits = 0;
 	say("BEGIN %s", w->name);
 	(void)tcdrain(STDOUT_FILENO); /* no serial interrupt inside the measurement */
 	sample_begin(&a);
