@@ -152,7 +152,12 @@ class StorageLog:
             self.values[name + "_mbs"] = int(match.group(2)) / 1e6 / (now - started)
 
     def _problem(self, match, _now):
+        """Keeps the problem; an ERROR about workload NAME (`ERROR NAME: ...`) voids
+        its wall time, since blkbench prints END before it checks the data."""
         self.problems.append("%s %s" % (match.group(1), match.group(2)))
+        name = match.group(2).split(":", 1)[0]
+        if match.group(1) == "ERROR":
+            self.values.pop(name + "_mbs", None)
 
 
 def prepare(workdir):

@@ -159,7 +159,7 @@ static void sample_end(struct sample *s)
 static void calibrate(void)
 {
 	struct sample a, b;
-	struct timespec ms10 = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+	struct timespec ms10 = {.tv_sec = 0, .tv_nsec = 10000000L};
 	uint64_t loops = CALIB_LOOPS;
 
 	sample_begin(&a);
@@ -177,7 +177,7 @@ static void calibrate(void)
 /* Opens the disk (the driver may still be probing it); returns its fd or -1. */
 static int open_disk(int flags)
 {
-	struct timespec ms10 = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+	struct timespec ms10 = {.tv_sec = 0, .tv_nsec = 10000000L};
 	uint64_t size = 0;
 	int fd = -1;
 
@@ -234,14 +234,15 @@ static uint64_t next_offset(struct run *r)
 /* Maps one ring area of @u's fd at @offset; returns it or NULL. */
 static void *uring_map(const struct uring *u, size_t size, off_t offset)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, u->fd, offset);
+	void *p =
+		mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, u->fd, offset);
 
 	return p == MAP_FAILED ? NULL : p;
 }
 
 /* Finds the ring fields of @u at the offsets the kernel gave in @p. */
 static void uring_fields(struct uring *u, const struct io_uring_params *p, unsigned char *sq,
-			 unsigned char *cq)
+                         unsigned char *cq)
 {
 	u->sq_head = (uint32_t *)(void *)(sq + p->sq_off.head);
 	u->sq_tail = (uint32_t *)(void *)(sq + p->sq_off.tail);
@@ -272,8 +273,8 @@ static int uring_setup(struct uring *u, uint32_t entries)
 	if (p.features & IORING_FEAT_SINGLE_MMAP)
 		sq_size = cq_size = sq_size > cq_size ? sq_size : cq_size;
 	sq = uring_map(u, sq_size, IORING_OFF_SQ_RING);
-	cq = (p.features & IORING_FEAT_SINGLE_MMAP) ? sq
-						    : uring_map(u, cq_size, IORING_OFF_CQ_RING);
+	cq = (p.features & IORING_FEAT_SINGLE_MMAP) ? sq :
+	                                              uring_map(u, cq_size, IORING_OFF_CQ_RING);
 	u->sqes = uring_map(u, p.sq_entries * sizeof(struct io_uring_sqe), IORING_OFF_SQES);
 	if (!sq || !cq || !u->sqes) {
 		say("ERROR io_uring mmap: %s", strerror(errno));
@@ -332,13 +333,13 @@ static uint64_t uring_wait(const struct uring *u)
 	uint32_t head = *u->cq_head;
 
 	__asm__ volatile("1:\n\t"
-			 "incq %0\n\t"
-			 "movl (%1), %%eax\n\t"
-			 "cmpl %%eax, %2\n\t"
-			 "je 1b"
-			 : "+r"(turns)
-			 : "r"(u->cq_tail), "r"(head)
-			 : "eax", "cc", "memory");
+	                 "incq %0\n\t"
+	                 "movl (%1), %%eax\n\t"
+	                 "cmpl %%eax, %2\n\t"
+	                 "je 1b"
+	                 : "+r"(turns)
+	                 : "r"(u->cq_tail), "r"(head)
+	                 : "eax", "cc", "memory");
 	return turns - 1;
 }
 
@@ -416,7 +417,7 @@ static void report(const struct run *r, const struct sample *a, const struct sam
 
 /* Warms up, then runs and times one workload; prints its figures unless it failed. */
 static void run_workload(const struct sw_workload *w, int fd, struct uring *u,
-			 unsigned char *const *bufs)
+                         unsigned char *const *bufs)
 {
 	struct run r = {.w = w, .fd = fd, .rng = SW_SEED};
 	struct sample a, b;

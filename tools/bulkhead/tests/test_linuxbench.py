@@ -212,6 +212,15 @@ class StorageLogTest(unittest.TestCase):
         self.assertAlmostEqual(log.values["blk_rand4k_qd1_mbs"], 4.0)
         self.assertEqual(log.problems, ["ERROR open /dev/vda: No such file"])
 
+    def test_error_voids_the_workload(self):
+        log = linuxbench.StorageLog()
+        for line in ("linux: BEGIN blk_a", "linux: END blk_a bytes=100", "linux: BEGIN blk_b",
+                     "linux: END blk_b bytes=100",
+                     "linux: ERROR blk_a: the data read at offset 0 is not the disk's"):
+            log.feed(line, 1.0 if "BEGIN" in line else 2.0)
+        self.assertEqual(sorted(log.values), ["blk_b_mbs"])
+        self.assertEqual(len(log.problems), 1)
+
     def test_end_without_begin(self):
         log = linuxbench.StorageLog()
         log.feed("linux: END blk_rand4k_qd1 bytes=100", 1.0)
