@@ -313,8 +313,8 @@ def _print_table(results, modes, linux, parts):
     say("targets are goals, not verdicts (with two modes: off / forced); seL4 and Linux"
         " columns are published reference points")
     if "storage" in parts:
-        say("storage rows: guest instructions (cycles under -icount) that are not the idle"
-            " spinner's, and MB/s on the host's clock; Linux: Debian's kernel in the same"
+        say("storage rows: guest instructions (cycles under -icount) less those of the"
+            " counted wait loop, and MB/s on the host's clock; Linux: Debian's kernel in the same"
             " QEMU on the same disk, this run, IOMMU on (strict: strict invalidation, pt:"
             " passthrough); see docs/testing.md")
 

@@ -42,7 +42,7 @@
 #define MAX_DEPTH 32U
 
 struct sample {
-	uint64_t tsc, idle_ns, disk_irqs;
+	uint64_t tsc, idle_ns, disk_irqs, timer_irqs;
 	long blocked;
 };
 
@@ -116,8 +116,8 @@ static long voluntary_switches(void)
 	return getrusage(RUSAGE_THREAD, &use) == 0 ? use.ru_nvcsw : -1;
 }
 
-/* Returns how many interrupts the virtio devices raised so far (/proc/interrupts). */
-static uint64_t disk_irqs(void)
+/* Returns the interrupts so far of the /proc/interrupts lines that contain @tag. */
+static uint64_t irqs(const char *tag)
 {
 	static char line[512];
 	FILE *f = fopen("/proc/interrupts", "r");
@@ -126,7 +126,7 @@ static uint64_t disk_irqs(void)
 	while (f && fgets(line, sizeof(line), f)) {
 		char *colon = strchr(line, ':');
 
-		if (colon && strstr(line, "virtio"))
+		if (colon && strstr(line, tag))
 			sum += strtoull(colon + 1, NULL, 10);
 	}
 	if (f)
@@ -138,7 +138,8 @@ static uint64_t disk_irqs(void)
 static void sample_begin(struct sample *s)
 {
 	s->idle_ns = idle_ns();
-	s->disk_irqs = disk_irqs();
+	s->disk_irqs = irqs("virtio");
+	s->timer_irqs = irqs("LOC:");
 	s->blocked = voluntary_switches();
 	s->tsc = tsc();
 }
@@ -148,7 +149,8 @@ static void sample_end(struct sample *s)
 {
 	s->tsc = tsc();
 	s->blocked = voluntary_switches();
-	s->disk_irqs = disk_irqs();
+	s->timer_irqs = irqs("LOC:");
+	s->disk_irqs = irqs("virtio");
 	s->idle_ns = idle_ns();
 }
 
@@ -402,11 +404,12 @@ static void report(const struct run *r, const struct sample *a, const struct sam
 	uint64_t insns = (b->tsc - a->tsc) - polling;
 
 	say("INFO %s requests=%u bytes=%llu tsc=%llu polling=%llu work=%llu submits=%llu "
-	    "disk_irqs=%llu blocked=%ld idle_ns=%llu",
+	    "disk_irqs=%llu timer_irqs=%llu blocked=%ld idle_ns=%llu",
 	    r->w->name, r->w->count, (unsigned long long)bytes,
 	    (unsigned long long)(b->tsc - a->tsc), (unsigned long long)polling,
 	    (unsigned long long)insns, (unsigned long long)r->submits,
-	    (unsigned long long)(b->disk_irqs - a->disk_irqs), b->blocked - a->blocked,
+	    (unsigned long long)(b->disk_irqs - a->disk_irqs),
+	    (unsigned long long)(b->timer_irqs - a->timer_irqs), b->blocked - a->blocked,
 	    (unsigned long long)(b->idle_ns - a->idle_ns));
 	if (b->idle_ns != a->idle_ns || b->blocked != a->blocked)
 		say("WARNING %s: the program slept or the CPU idled: its figures include idle time",
