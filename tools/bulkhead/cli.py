@@ -103,7 +103,7 @@ def cmd_bench(args):
     prepare_tree()
     if args.only in (None, "storage"):
         deps.ensure_packages(deps.LINUX_BENCH_PACKAGES)
-    return bench.run(args.mitigations, args.only)
+    return bench.run(args.mitigations, only=args.only)
 
 
 def cmd_image(args):

@@ -9,6 +9,7 @@ import stat
 import struct
 import tempfile
 import unittest
+from unittest import mock
 
 from bulkhead import bench
 from bulkhead import cli
@@ -194,6 +195,18 @@ class CommandTest(unittest.TestCase):
         self.assertIsNone(top.parse_args(["bench"]).only)
         with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
             top.parse_args(["bench", "--only", "disks"])
+
+    def test_only_reaches_the_bench_and_installs_linux(self):
+        with mock.patch.object(cli, "prepare_tree"), \
+                mock.patch.object(cli.deps, "ensure_packages") as ensure, \
+                mock.patch.object(cli.bench, "run", return_value=0) as bench_run:
+            for argv in (["bench", "--only", "cycles"], ["bench", "--only", "storage"],
+                         ["bench"]):
+                self.assertEqual(cli.main(argv), 0)
+        self.assertEqual([c.kwargs["only"] for c in bench_run.call_args_list],
+                         ["cycles", "storage", None])
+        self.assertEqual(ensure.call_args_list,
+                         [mock.call(cli.deps.LINUX_BENCH_PACKAGES)] * 2)
 
 
 class StorageLogTest(unittest.TestCase):
