@@ -260,6 +260,24 @@ class StorageTableTest(unittest.TestCase):
         self.assertTrue(lines["blk_rand4k_qd32_req"].endswith("missing"))
         self.assertTrue(self.lines({}, {})["blk_rand4k_qd1_req"].endswith(" -"))
 
+    def test_storage_part_alone_and_without_linux(self):
+        with tempfile.TemporaryDirectory() as d, \
+                mock.patch.object(bench, "BUILD", d), \
+                mock.patch.object(bench, "_run_cycles") as cycles, \
+                mock.patch.object(bench, "_demo") as demo, \
+                mock.patch.object(bench.linuxbench, "run", side_effect=Failure("no kernel")), \
+                mock.patch.object(bench, "say") as say:
+            self.assertEqual(bench.run(only="storage"), 0)
+            with open(os.path.join(d, "bench", "results.json"), encoding="utf-8") as f:
+                self.assertIn("no kernel", f.read())
+        cycles.assert_not_called()
+        demo.assert_not_called()
+        printed = "\n".join(c.args[0] for c in say.call_args_list)
+        self.assertIn("no Linux storage figures: no kernel", printed)
+        self.assertRegex(printed, r"blk_rand4k_qd1_req .* missing\n")
+        self.assertNotIn("\nnull ", printed)
+        self.assertNotIn("published reference points", printed)
+
     def test_bulkhead_against_linux(self):
         lines = self.lines({"off": {"blk_seqread64k_qd1_byte_milli": 1200,
                                     "blk_rand4k_qd1_mbs": 3.2},
