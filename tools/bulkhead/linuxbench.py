@@ -57,6 +57,7 @@ _BEGIN = re.compile(r"^linux: BEGIN (\S+)\s*$")
 _END = re.compile(r"^linux: END (\S+) bytes=(\d+)\s*$")
 _BENCH = re.compile(r"^linux: BENCH (\S+) (\d+)\s*$")
 _PROBLEM = re.compile(r"^linux: (ERROR|WARNING) (.*?)\s*$")
+_INFO = re.compile(r"^linux: INFO ([^=]*?) ((?:\w+=\d+\s*)+)$")
 _DONE = re.compile(r"^linux: DONE\s*$")
 
 
@@ -121,6 +122,7 @@ class StorageLog:
     def __init__(self):
         self.values = {}  # NAME_req, NAME_byte_milli (ints), NAME_mbs (float)
         self.problems = []
+        self.info = {}  # {"blk_rand4k_qd1": {"tsc": N, "polling": N, ...}, ...}
         self.done = False
         self._begun = {}
 
@@ -130,7 +132,8 @@ class StorageLog:
         Returns True if it was one of blkbench's lines.
         """
         for pattern, handle in ((_BENCH, self._bench), (_BEGIN, self._begin),
-                                (_END, self._end), (_PROBLEM, self._problem)):
+                                (_END, self._end), (_PROBLEM, self._problem),
+                                (_INFO, self._info)):
             match = pattern.match(line)
             if match:
                 handle(match, now)
@@ -150,6 +153,10 @@ class StorageLog:
         name, started = match.group(1), self._begun.pop(match.group(1), None)
         if started is not None and now > started:
             self.values[name + "_mbs"] = int(match.group(2)) / 1e6 / (now - started)
+
+    def _info(self, match, _now):
+        self.info[match.group(1)] = {key: int(value) for key, value in
+                                     (pair.split("=") for pair in match.group(2).split())}
 
     def _problem(self, match, _now):
         """Keeps the problem; an ERROR about workload NAME (`ERROR NAME: ...`) voids
@@ -207,7 +214,8 @@ def _boot(argv, log_path, stderr_path):
 def run(outdir):
     """Boots Linux once per IOMMU mode and runs every storage workload.
 
-    Returns {mode: {"values": {name: value}, "problems": [...], "ended": text}};
+    Returns {mode: {"values": {name: value}, "problems": [...], "info": {...},
+    "ended": text}} (info: the numbers of blkbench's INFO lines);
     logs in @outdir/linux-MODE.log, the disk and initramfs in @outdir/linux/.
     """
     workdir = makedirs(os.path.join(outdir, "linux"))
@@ -224,5 +232,6 @@ def run(outdir):
         say("bench: Linux (%s): %s" % (what, ended))
         for problem in log.problems:
             say("bench: Linux (%s): %s" % (what, problem))
-        results[mode] = {"values": log.values, "problems": log.problems, "ended": ended}
+        results[mode] = {"values": log.values, "problems": log.problems, "info": log.info,
+                         "ended": ended}
     return results

@@ -225,6 +225,16 @@ class StorageLogTest(unittest.TestCase):
         self.assertAlmostEqual(log.values["blk_rand4k_qd1_mbs"], 4.0)
         self.assertEqual(log.problems, ["ERROR open /dev/vda: No such file"])
 
+    def test_info(self):
+        log = linuxbench.StorageLog()
+        self.assertTrue(log.feed("linux: INFO calibrate loop instructions=2000000 tsc=2000015",
+                                 1.0))
+        self.assertTrue(log.feed("linux: INFO blk_a requests=2 tsc=90 polling=40 blocked=0", 1.0))
+        self.assertFalse(log.feed("linux: INFO blk_a tsc=lots", 1.0))
+        self.assertEqual(log.info, {"calibrate loop": {"instructions": 2000000, "tsc": 2000015},
+                                    "blk_a": {"requests": 2, "tsc": 90, "polling": 40,
+                                              "blocked": 0}})
+
     def test_error_voids_the_workload(self):
         log = linuxbench.StorageLog()
         for line in ("linux: BEGIN blk_a", "linux: END blk_a bytes=100", "linux: BEGIN blk_b",
