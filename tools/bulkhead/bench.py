@@ -12,9 +12,10 @@ import re
 import time
 
 from . import boot
+from . import linuxbench
 from . import mitigations
 from . import qemu
-from .util import BUILD, ROOT, makedirs, rel, say
+from .util import BUILD, ROOT, Failure, makedirs, rel, say
 
 BENCH_MANIFEST = os.path.join(ROOT, "tests", "bench", "manifest.xml")
 BOOT_MANIFEST = os.path.join(ROOT, "tests", "bench", "boot.xml")
@@ -46,6 +47,73 @@ class Row:
         """Returns the target in cycles for a run in @mode, or None."""
         return self.forced_target if mode == "force" else self.target
 
+    def target_text(self, modes):
+        """Returns the target cell: each mode's target, e.g. `<= 80 / <= 100`."""
+        return _target_text(self, modes)
+
+    def above(self, mode, value, _linux):
+        """Returns True if @value, measured in @mode, is above this row's target."""
+        return self.target_for(mode) is not None and value > self.target_for(mode)
+
+    def show(self, value):
+        """Returns the cell text of one Bulkhead figure (None: not reported)."""
+        return "missing" if value is None else str(value)
+
+    def linux_cell(self, _linux):
+        """Returns the Linux cell: the published reference point."""
+        return self.linux
+
+    def ratio_note(self, _value, _linux):
+        """Returns a note comparing the Bulkhead figure with Linux's, or ''."""
+        return ""
+
+
+class StorageRow(Row):
+    """A storage row: Linux's figure comes from the same run (linuxbench.py), with
+    the IOMMU on and, in brackets, in the other IOMMU modes (strict, pt). The
+    Bulkhead cells show `-` until the Bulkhead storage benchmark prints the same names.
+
+    @below_linux: the target is Linux's own figure (IOMMU on) from this run.
+    @wall: the figure is MB/s of wall time, not instructions.
+    """
+
+    def __init__(self, key, what, target=None, below_linux=False, wall=False):
+        super().__init__(key, what, target)
+        self.below_linux = below_linux
+        self.wall = wall
+
+    def target_text(self, modes):
+        return "<= Linux" if self.below_linux else _target_text(self, modes)
+
+    def above(self, mode, value, linux):
+        if self.wall:
+            return False
+        if self.below_linux:
+            reference = _linux_value(linux, STORAGE_MODE, self.key)
+            return reference is not None and value > reference
+        return super().above(mode, value, linux)
+
+    def _text(self, value):
+        return "%.1f" % value if self.wall else str(value)
+
+    def show(self, value):
+        return "-" if value is None else self._text(value)
+
+    def linux_cell(self, linux):
+        cells = [_linux_value(linux, mode, self.key) for mode, _, _ in linuxbench.IOMMU_MODES]
+        if all(c is None for c in cells):
+            return "missing" if linux else "-"
+        texts = ["missing" if c is None else self._text(c) for c in cells]
+        return "%s (%s)" % (texts[0], ", ".join(
+            "%s %s" % (mode, t) for (mode, _, _), t in zip(linuxbench.IOMMU_MODES[1:],
+                                                           texts[1:])))
+
+    def ratio_note(self, value, linux):
+        reference = _linux_value(linux, STORAGE_MODE, self.key)
+        if not self.wall or value is None or not reference:
+            return ""
+        return "%.2fx Linux" % (value / reference)
+
 
 # Reference points: seL4 null syscall 100, IPC round trip 415, signal 520;
 # Linux getppid 337, eventfd ping-pong 10854, 64-byte pipe message 2464 cycles.
@@ -61,6 +129,36 @@ ROWS = [
     Row("boot", "boot to all domains running", 2000000),
 ]
 BENCH_NAMES = [r.key for r in ROWS if r.key != "boot"]
+
+# The Linux boot the storage rows compare with (linuxbench.IOMMU_MODES).
+STORAGE_MODE = linuxbench.IOMMU_MODES[0][0]
+# Issue 8's targets: a 4 KiB random read round trip <= 2,000 cycles; a 64 KiB
+# sequential read at or below Linux's instructions per byte.
+_STORAGE_TARGETS = {"blk_rand4k_qd1_req": 2000}
+_BELOW_LINUX = {"blk_seqread64k_qd1_byte_milli"}
+
+
+def _storage_rows():
+    """Returns three rows per storage workload: per request, per 1000 bytes, MB/s."""
+    rows = []
+    for name, what in linuxbench.WORKLOADS:
+        for suffix, unit in (("_req", "per request"), ("_byte_milli", "per 1000 bytes")):
+            key = name + suffix
+            rows.append(StorageRow(key, "%s: %s" % (what, unit), _STORAGE_TARGETS.get(key),
+                                   below_linux=key in _BELOW_LINUX))
+        rows.append(StorageRow(name + "_mbs", "%s: MB/s wall" % what, wall=True))
+    return rows
+
+
+STORAGE_ROWS = _storage_rows()
+
+# The parts of a bench run (`bulkhead bench --only PART`).
+PARTS = ("cycles", "storage", "demo")
+
+
+def _linux_value(linux, mode, key):
+    """Returns Linux's figure @key from its boot @mode in @linux (linuxbench.run's result), or None."""
+    return ((linux or {}).get(mode) or {}).get("values", {}).get(key)
 
 
 def parse_line(line, results):
@@ -106,37 +204,40 @@ def _target_text(row, modes):
     return "-" if all(t == "-" for t in texts) else " / ".join(texts)
 
 
-def _note(row, cycles, modes):
-    """Returns the note of @row: which of its figures @cycles (one per mode) miss their target."""
+def _note(row, cycles, modes, linux):
+    """Returns the note of @row: which of its figures @cycles (one per mode) miss their
+    target, or how the first compares with Linux's."""
     above = [HEADINGS[m] for m, c in zip(modes, cycles)
-             if c is not None and row.target_for(m) is not None and c > row.target_for(m)]
+             if c is not None and row.above(m, c, linux)]
     if not above:
-        return ""
+        return row.ratio_note(cycles[0], linux)
     return "above target" + (" (%s)" % ", ".join(above) if len(modes) > 1 else "")
 
 
-def _row_cells(row, results, modes):
+def _row_cells(row, results, modes, linux):
     """Returns the cells of one table row; @results is {mode: {name: cycles}}."""
     cycles = [results.get(m, {}).get(row.key) for m in modes]
-    shown = ["missing" if c is None else str(c) for c in cycles]
-    return (row.key, row.what) + tuple(shown) + (_target_text(row, modes), row.sel4, row.linux,
-                                                  _note(row, cycles, modes))
+    shown = [row.show(c) for c in cycles]
+    return (row.key, row.what) + tuple(shown) + (row.target_text(modes), row.sel4,
+                                                  row.linux_cell(linux),
+                                                  _note(row, cycles, modes, linux))
 
 
-def format_table(results, modes=BENCH_MODES):
+def format_table(results, modes=BENCH_MODES, linux=None, rows=None):
     """Returns the result table as text: name, what, one cycles column per mode in
     @modes (off, forced, ...), the targets, seL4, Linux and a note.
 
     Needs: @results as {mode: {name: cycles}}; a mode or name missing there is
-    shown as `missing`.
+    shown as `missing`. @rows: the rows to show (default ROWS, the cycle
+    benchmarks; STORAGE_ROWS take Linux's figures from @linux, linuxbench.run's result).
     """
     header = ("name", "what") + tuple(HEADINGS[m] for m in modes) + ("target", "seL4", "Linux",
                                                                       "")
-    rows = [header] + [_row_cells(row, results, modes) for row in ROWS]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    table = [header] + [_row_cells(row, results, modes, linux) for row in rows or ROWS]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     right = range(2, len(header) - 1)
     lines = []
-    for r in rows:
+    for r in table:
         cells = [r[i].rjust(widths[i]) if i in right else r[i].ljust(widths[i])
                  for i in range(len(r))]
         lines.append("  ".join(cells).rstrip())
@@ -191,19 +292,42 @@ def _run_mode(outdir, mode):
     return results
 
 
-def _run_bench(outdir, modes):
-    """Runs the cycle benchmarks once per mode in @modes and prints the table.
+def _run_cycles(outdir, modes):
+    """Runs the cycle benchmarks once per mode in @modes.
 
     Returns: {mode: {name: cycles}} (empty if there is no bench system).
     """
     if not os.path.exists(BENCH_MANIFEST):
         say("bench: %s does not exist: no cycle benchmarks" % rel(BENCH_MANIFEST))
         return {}
-    results = {mode: _run_mode(outdir, mode) for mode in modes}
-    say(format_table(results, modes))
-    say("targets are goals, not verdicts (with two modes: off / forced); seL4 and Linux"
-        " columns are published reference points")
-    return results
+    return {mode: _run_mode(outdir, mode) for mode in modes}
+
+
+def _print_table(results, modes, linux, parts):
+    """Prints the table of the rows of @parts (cycles, storage) and what its columns mean."""
+    rows = (ROWS if "cycles" in parts and results else []) + \
+        (STORAGE_ROWS if "storage" in parts else [])
+    if not rows:
+        return
+    say(format_table(results, modes, linux, rows))
+    if rows[0] is ROWS[0]:
+        say("targets are goals, not verdicts (with two modes: off / forced); seL4 and Linux"
+            " columns are published reference points")
+    if "storage" in parts:
+        say("storage rows: guest instructions (cycles under -icount) less those of the"
+            " counted wait loop, and MB/s on the host's clock; Linux: Debian's kernel in the same"
+            " QEMU on the same disk, this run, IOMMU on (strict: strict invalidation, pt:"
+            " passthrough); see docs/testing.md")
+
+
+def _run_storage(outdir):
+    """Runs Linux on the storage workloads; returns linuxbench.run's result, or
+    {"failure": why} (the rows then say `missing`) if Linux could not be booted."""
+    try:
+        return linuxbench.run(outdir)
+    except Failure as err:
+        say("bench: no Linux storage figures: %s" % err)
+        return {"failure": str(err)}
 
 
 def _demo(outdir, mode):
@@ -220,17 +344,22 @@ def _demo(outdir, mode):
     return {"seconds": seconds, "detail": detail, "mitigations": mode}
 
 
-def run(mitigation_mode=None):
-    """Runs both parts of the benchmark and writes build/bench/results.json. Returns 0.
+def run(mitigation_mode=None, only=None):
+    """Runs the benchmark's parts and writes build/bench/results.json. Returns 0.
 
     @mitigation_mode: None boots the cycle benchmarks with mitigations off and
     forced on (BENCH_MODES) and the demo in auto; a mode boots each once, in it.
+    @only: one of PARTS (cycles, storage, demo), or None for all of them.
     """
     outdir = makedirs(os.path.join(BUILD, "bench"))
     modes = (mitigation_mode,) if mitigation_mode else BENCH_MODES
-    results = _run_bench(outdir, modes)
-    demo = _demo(outdir, mitigation_mode or mitigations.DEFAULT)
+    parts = (only,) if only else PARTS
+    results = _run_cycles(outdir, modes) if "cycles" in parts else {}
+    linux = _run_storage(outdir) if "storage" in parts else {}
+    _print_table(results, modes, linux, parts)
+    demo = _demo(outdir, mitigation_mode or mitigations.DEFAULT) if "demo" in parts else {}
     with open(os.path.join(outdir, "results.json"), "w", encoding="utf-8") as f:
-        json.dump({"cycles": results, "demo_boot": demo}, f, indent=2, sort_keys=True)
+        json.dump({"cycles": results, "demo_boot": demo, "linux_storage": linux}, f,
+                  indent=2, sort_keys=True)
     say("bench: logs and results.json in %s" % rel(outdir))
     return 0

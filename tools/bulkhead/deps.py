@@ -34,6 +34,14 @@ BASE_PACKAGES = [
 # grub-efi-amd64-bin's recommends, the signed GRUB and shim, set up booting the
 # host itself; the -bin packages only bring the modules grub-mkrescue puts on an ISO.)
 
+# The storage rows of `bulkhead bench`: Linux boots from Debian's kernel with an
+# initramfs holding busybox (static) and blkbench (the command writes the cpio
+# archive and the disk image itself: no cpio, no qemu-img).
+LINUX_BENCH_PACKAGES = [
+    "linux-image-amd64",  # /boot/vmlinuz-*, its modules (virtio_pci, virtio_blk) and config
+    "busybox-static",     # /bin/busybox: the initramfs's shell, mount and insmod
+]
+
 # Only `bulkhead lint` needs these.
 LINT_PACKAGES = ["clang", "clang-format", "clang-tidy"]
 
