@@ -175,7 +175,7 @@ enum pci_err pci_msix(uint16_t bdf, struct pci_msix *out)
 		return err;
 	uint16_t vectors = (uint16_t)((rd16(bdf, (uint16_t)(cap + 2)) & 0x7ff) + 1);
 	uint32_t table = rd32(bdf, (uint16_t)(cap + 4)), pba = rd32(bdf, (uint16_t)(cap + 8));
-	*out = (struct pci_msix){cap,         vectors,      (uint8_t)(table & 7), (uint8_t)(pba & 7),
+	*out = (struct pci_msix){cap,         vectors,  (uint8_t)(table & 7), (uint8_t)(pba & 7),
 	                         table & ~7u, pba & ~7u};
 	if (!inside_bar(bdf, out->table_bar, out->table_offset, 16ull * vectors) ||
 	    !inside_bar(bdf, out->pba_bar, out->pba_offset, 8ull * ((vectors + 63u) / 64u)))

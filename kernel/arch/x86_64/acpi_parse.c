@@ -4,11 +4,11 @@
 
 #include <acpi.h>
 
-#define DMAR_FIRST 48u   /* remapping structures start after the header, width, flags, reserved */
-#define MCFG_FIRST 44u   /* allocation entries start after the header and 8 reserved bytes */
+#define DMAR_FIRST 48u /* remapping structures start after the header, width, flags, reserved */
+#define MCFG_FIRST 44u /* allocation entries start after the header and 8 reserved bytes */
 #define MCFG_ENTRY 16u
-#define DRHD_FIXED 16u   /* type, length, flags, size, segment, register base */
-#define SCOPE_FIXED 6u   /* type, length, flags, reserved, enumeration id, start bus */
+#define DRHD_FIXED 16u          /* type, length, flags, size, segment, register base */
+#define SCOPE_FIXED 6u          /* type, length, flags, reserved, enumeration id, start bus */
 #define ADDR_LIMIT (1ull << 52) /* no physical address reaches this */
 
 enum { DMAR_DRHD = 0, DMAR_RMRR = 1 };
@@ -160,8 +160,7 @@ static bool mcfg_entry(const uint8_t *e, struct acpi_mcfg *out, char *why, size_
 	return true;
 }
 
-bool acpi_parse_mcfg(const uint8_t *p, size_t n, struct acpi_mcfg *out, char *why,
-                     size_t why_len)
+bool acpi_parse_mcfg(const uint8_t *p, size_t n, struct acpi_mcfg *out, char *why, size_t why_len)
 {
 	if (!acpi_check_table(p, n, "MCFG", why, why_len))
 		return false;
@@ -197,7 +196,8 @@ static bool parse_scope(const uint8_t *s, size_t len, struct acpi_scope *out, ch
 		out->path[i][0] = s[SCOPE_FIXED + 2 * i];
 		out->path[i][1] = s[SCOPE_FIXED + 2 * i + 1];
 		if (out->path[i][0] > 31 || out->path[i][1] > 7) {
-			snprintf(why, why_len, "DMAR: device scope path names device %u function %u",
+			snprintf(why, why_len,
+			         "DMAR: device scope path names device %u function %u",
 			         out->path[i][0], out->path[i][1]);
 			return false;
 		}
@@ -206,15 +206,15 @@ static bool parse_scope(const uint8_t *s, size_t len, struct acpi_scope *out, ch
 }
 
 /* Parses the device scopes in [@p, @p + @n) (the tail of a DRHD) into @u. */
-static bool parse_scopes(const uint8_t *p, size_t n, struct acpi_drhd *u, char *why,
-                         size_t why_len)
+static bool parse_scopes(const uint8_t *p, size_t n, struct acpi_drhd *u, char *why, size_t why_len)
 {
 	for (size_t off = 0; off < n;) {
 		size_t len = n - off >= 2 ? p[off + 1] : 0;
 		if (len < SCOPE_FIXED || len > n - off)
 			return fail(why, why_len, "DMAR: device scope overruns its unit");
 		if (u->n_scopes == ACPI_MAX_SCOPES)
-			return fail(why, why_len, "DMAR: a unit lists more device scopes than kept");
+			return fail(why, why_len,
+			            "DMAR: a unit lists more device scopes than kept");
 		if (!parse_scope(p + off, len, &u->scope[u->n_scopes], why, why_len))
 			return false;
 		u->n_scopes++;
@@ -237,7 +237,8 @@ static bool parse_drhd(const uint8_t *s, size_t len, struct acpi_dmar *out, char
 	u->reg_pages = 1u << (s[5] & 0xf);
 	u->segment = get16(s + 6);
 	u->base = get64(s + 8);
-	if (!u->base || (u->base & 0xfff) || u->base > ADDR_LIMIT - ((uint64_t)u->reg_pages << 12)) {
+	if (!u->base || (u->base & 0xfff) ||
+	    u->base > ADDR_LIMIT - ((uint64_t)u->reg_pages << 12)) {
 		snprintf(why, why_len, "DMAR: hardware unit at bad address 0x%lx", u->base);
 		return false;
 	}
@@ -247,8 +248,7 @@ static bool parse_drhd(const uint8_t *s, size_t len, struct acpi_dmar *out, char
 	return true;
 }
 
-bool acpi_parse_dmar(const uint8_t *p, size_t n, struct acpi_dmar *out, char *why,
-                     size_t why_len)
+bool acpi_parse_dmar(const uint8_t *p, size_t n, struct acpi_dmar *out, char *why, size_t why_len)
 {
 	if (!acpi_check_table(p, n, "DMAR", why, why_len))
 		return false;

@@ -35,8 +35,8 @@ static volatile uint8_t *cfg(uint16_t bdf, uint16_t offset, unsigned size)
 		return NULL;
 	for (unsigned i = 0; i < n_windows; i++)
 		if (bus >= windows[i].bus_start && bus <= windows[i].bus_end)
-			return windows[i].va + ((uint64_t)(bdf - (windows[i].bus_start << 8)) << 12) +
-			       offset;
+			return windows[i].va +
+			       ((uint64_t)(bdf - (windows[i].bus_start << 8)) << 12) + offset;
 	return NULL;
 }
 

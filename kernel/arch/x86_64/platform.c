@@ -7,8 +7,8 @@
 #include <kernel/pci.h>
 #include <platform.h>
 
-#define LIST_PER_LINE 8  /* functions per `bulkhead: pci:` line */
-#define LIST_MAX 256     /* functions listed at most */
+#define LIST_PER_LINE 8 /* functions per `bulkhead: pci:` line */
+#define LIST_MAX 256    /* functions listed at most */
 
 /* Does the command line @cmdline hold the word @word (space separated)? */
 static bool has_word(const char *cmdline, const char *word)

@@ -22,11 +22,11 @@
 #define REG_FEADDR 0x40
 #define REG_FEUADDR 0x44
 
-#define GCMD_TE (1u << 31)   /* translation enable (status: TES) */
-#define GCMD_SRTP (1u << 30) /* set root table pointer (status: RTPS) */
-#define GCMD_WBF (1u << 27)  /* write buffer flush (status: WBFS, clear when done) */
-#define GCMD_QIE (1u << 26)  /* queued invalidation */
-#define GCMD_IRE (1u << 25)  /* interrupt remapping */
+#define GCMD_TE (1u << 31)    /* translation enable (status: TES) */
+#define GCMD_SRTP (1u << 30)  /* set root table pointer (status: RTPS) */
+#define GCMD_WBF (1u << 27)   /* write buffer flush (status: WBFS, clear when done) */
+#define GCMD_QIE (1u << 26)   /* queued invalidation */
+#define GCMD_IRE (1u << 25)   /* interrupt remapping */
 #define GSTS_KEEP 0x96ffffffu /* the status bits that are not one-shot commands */
 
 #define CCMD_ICC (1ull << 63)
@@ -261,7 +261,8 @@ static void unusable(struct unit *u, const char *why)
 void vtd_init(const struct acpi_dmar *dmar)
 {
 	if (!dmar || !dmar->n_units) {
-		kprintf("bulkhead: iommu: none (%s)", dmar ? "no unit in the DMAR table" : "no DMAR table");
+		kprintf("bulkhead: iommu: none (%s)",
+		        dmar ? "no unit in the DMAR table" : "no DMAR table");
 		return;
 	}
 	phys_bits = dmar->host_addr_bits;
@@ -377,7 +378,8 @@ static struct unit *unit_for(uint16_t bdf)
 {
 	for (unsigned i = 0; i < n_units; i++)
 		for (unsigned k = 0; k < units[i].drhd.n_scopes; k++)
-			if (units[i].drhd.segment == 0 && scope_covers(&units[i].drhd.scope[k], bdf))
+			if (units[i].drhd.segment == 0 &&
+			    scope_covers(&units[i].drhd.scope[k], bdf))
 				return &units[i];
 	for (unsigned i = 0; i < n_units; i++)
 		if (units[i].drhd.segment == 0 && (units[i].drhd.flags & ACPI_DRHD_INCLUDE_ALL))
@@ -400,7 +402,7 @@ static bool did_ok(const struct unit *u, const struct iommu_space *s, uint16_t d
 /* The context table of @bus in @u, added if missing; NULL if out of memory. */
 static uint64_t *context_table(const struct unit *u, uint8_t bus)
 {
-	uint64_t *re = &u->root[2 * bus];
+	uint64_t *re = &u->root[(size_t)2 * bus];
 	if (!(*re & CTX_PRESENT)) {
 		paddr_t t = palloc_pages(1);
 		if (!t.v || t.v >> phys_bits)
@@ -423,7 +425,7 @@ enum iommu_err arch_iommu_attach(uint16_t bdf, struct iommu_space *s, uint16_t d
 	uint64_t *ctx = context_table(u, PCI_BUS(bdf));
 	if (!ctx)
 		return IOMMU_ERR_NOMEM;
-	uint64_t *ce = &ctx[2 * (bdf & 0xff)];
+	uint64_t *ce = &ctx[(size_t)2 * (bdf & 0xff)];
 	if (ce[0] & CTX_PRESENT)
 		return IOMMU_ERR_BUSY;
 	ce[1] = (levels - 2) | (uint64_t)domain_id << 8; /* address width, domain id */

@@ -53,8 +53,7 @@ static uint64_t *leaf(const struct vtd_pt *pt, const struct vtd_pt_mem *mem, uin
 }
 
 /* Clears the leaf entries of the first @n pages from @iova (they were mapped by this call). */
-static void unmap(const struct vtd_pt *pt, const struct vtd_pt_mem *mem, uint64_t iova,
-                  uint64_t n)
+static void unmap(const struct vtd_pt *pt, const struct vtd_pt_mem *mem, uint64_t iova, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++)
 		*leaf(pt, mem, iova + i * PAGE, false) = 0;

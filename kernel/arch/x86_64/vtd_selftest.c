@@ -21,10 +21,10 @@
 #define EDU_REACH (1ull << 28) /* the device cuts DMA addresses to 28 bits */
 
 #define XFER 64
-#define IOVA_SRC 0x0ff00000ull /* mapped read-only: the source of the good copy */
-#define IOVA_DST 0x0ff01000ull /* mapped writable: its destination */
-#define IOVA_RO 0x0ff02000ull  /* mapped read-only: a write there must fault */
-#define TEST_DID 255 /* fits every unit's domain ids (at least 256) */
+#define IOVA_SRC 0x0ff00000ull     /* mapped read-only: the source of the good copy */
+#define IOVA_DST 0x0ff01000ull     /* mapped writable: its destination */
+#define IOVA_RO 0x0ff02000ull      /* mapped read-only: a write there must fault */
+#define TEST_DID 255               /* fits every unit's domain ids (at least 256) */
 #define WAIT_CYCLES 20000000000ull /* ~10 s of TSC: the device completes after 100 ms */
 
 struct edu {
@@ -178,8 +178,8 @@ void vtd_selftest(void)
 		        reached ? "reached memory" : "did not reach memory");
 	} else {
 		bool ok = blocked(&e, victim.pa, &victim, 0x77, &reason);
-		verdict("iommu.unattached_blocked", ok, "write by an unattached device to", victim.pa,
-		        reason);
+		verdict("iommu.unattached_blocked", ok, "write by an unattached device to",
+		        victim.pa, reason);
 		attached_tests(&e, &victim);
 	}
 	uint32_t cmd = arch_pci_cfg_read(e.bdf, PCI_COMMAND, 2);

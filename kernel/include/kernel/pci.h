@@ -9,7 +9,7 @@
 #define PCI_BDF(bus, dev, fn) ((uint16_t)(((bus) << 8) | ((dev) << 3) | (fn)))
 #define PCI_BUS(bdf) ((uint8_t)((bdf) >> 8))
 #define PCI_DEV(bdf) ((uint8_t)(((bdf) >> 3) & 31))
-#define PCI_FN(bdf) ((uint8_t)((bdf) & 7))
+#define PCI_FN(bdf) ((uint8_t)((bdf)&7))
 
 /* Configuration space registers the kernel uses. */
 #define PCI_VENDOR 0x00
@@ -19,7 +19,7 @@
 #define PCI_CLASS 0x08 /* revision, then the class code in the upper 24 bits */
 #define PCI_HEADER_TYPE 0x0e
 #define PCI_BAR0 0x10
-#define PCI_SECONDARY_BUS 0x19    /* bridges (header type 1) */
+#define PCI_SECONDARY_BUS 0x19 /* bridges (header type 1) */
 #define PCI_SUBORDINATE_BUS 0x1a
 #define PCI_CAP_PTR 0x34
 
@@ -51,13 +51,13 @@ struct pci_bar {
 /* Why a BAR or capability could not be read. */
 enum pci_err {
 	PCI_OK = 0,
-	PCI_ERR_ABSENT,   /* no function at that address */
-	PCI_ERR_INDEX,    /* no such BAR in this header type, or the upper half of a 64-bit one */
-	PCI_ERR_IO_BAR,   /* an I/O port BAR, not memory */
-	PCI_ERR_UNUSED,   /* the BAR is not implemented (size 0) */
-	PCI_ERR_BAD_BAR,  /* a 64-bit BAR in the last slot, a reserved type, or a size that overflows */
-	PCI_ERR_NO_CAP,   /* the capability is not in the list */
-	PCI_ERR_BAD_CAP,  /* the capability's fields point outside its BAR or are malformed */
+	PCI_ERR_ABSENT, /* no function at that address */
+	PCI_ERR_INDEX,  /* no such BAR in this header type, or the upper half of a 64-bit one */
+	PCI_ERR_IO_BAR, /* an I/O port BAR, not memory */
+	PCI_ERR_UNUSED, /* the BAR is not implemented (size 0) */
+	PCI_ERR_BAD_BAR, /* a 64-bit BAR in the last slot, a reserved type, or a size that overflows */
+	PCI_ERR_NO_CAP,  /* the capability is not in the list */
+	PCI_ERR_BAD_CAP, /* the capability's fields point outside its BAR or are malformed */
 };
 
 /* An MSI capability: offsets of its registers in configuration space. */

@@ -96,7 +96,7 @@ static void rsdp_broken(void **state)
 	assert_refused(rsdp(&t, 36, &r), "extended checksum");
 	make_rsdp(&t, 0x1000, 0x2000);
 	assert_refused(rsdp(&t, 30, &r), "bad length"); /* revision 2 cut short */
-	set32(&t, 20, 4096); /* length beyond the bytes given */
+	set32(&t, 20, 4096);                            /* length beyond the bytes given */
 	fix_sum(&t, 8, 20);
 	assert_refused(rsdp(&t, 36, &r), "bad length");
 	make_rsdp(&t, 0, 0);
@@ -373,11 +373,11 @@ static void dmar_prefixes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(rsdp_versions),   cmocka_unit_test(rsdp_broken),
-		cmocka_unit_test(root_tables),     cmocka_unit_test(root_truncated),
-		cmocka_unit_test(table_checks),    cmocka_unit_test(mcfg_windows),
-		cmocka_unit_test(mcfg_many),       cmocka_unit_test(dmar_qemu),
-		cmocka_unit_test(dmar_scopes),     cmocka_unit_test(dmar_bad_scopes),
+		cmocka_unit_test(rsdp_versions),       cmocka_unit_test(rsdp_broken),
+		cmocka_unit_test(root_tables),         cmocka_unit_test(root_truncated),
+		cmocka_unit_test(table_checks),        cmocka_unit_test(mcfg_windows),
+		cmocka_unit_test(mcfg_many),           cmocka_unit_test(dmar_qemu),
+		cmocka_unit_test(dmar_scopes),         cmocka_unit_test(dmar_bad_scopes),
 		cmocka_unit_test(dmar_bad_structures), cmocka_unit_test(dmar_limits),
 		cmocka_unit_test(dmar_prefixes),
 	};

@@ -73,25 +73,41 @@ static bool maps(const struct vtd_pt *pt, uint64_t iova, bool write, uint64_t wa
 }
 
 /* Walks every table from the root: counts leaf entries, checks each entry holds only R, W, address. */
-static unsigned count_leaves(const struct vtd_pt *pt, uint64_t table, unsigned level)
+static unsigned count_leaves(const struct vtd_pt *pt)
 {
+	struct {
+		const uint64_t *t;
+		unsigned level, i;
+	} st[5] = {{pool_table(&pool, pt->root), pt->levels, 0}};
 	unsigned n = 0;
-	const uint64_t *t = pool_table(&pool, table);
-	for (unsigned i = 0; i < 512; i++) {
-		uint64_t e = t[i];
+	for (int top = 0; top >= 0;) {
+		if (st[top].i == 512) {
+			top--;
+			continue;
+		}
+		uint64_t e = st[top].t[st[top].i++];
 		if (!e)
 			continue;
 		assert_int_equal(e & ~(VTD_PTE_R | VTD_PTE_W | VTD_PTE_ADDR), 0);
 		assert_true((e & VTD_PTE_ADDR) < (1ull << pt->phys_bits));
-		if (level == 1) {
-			assert_true(e & VTD_PTE_R);
+		assert_true(e & VTD_PTE_R);
+		if (st[top].level == 1) {
 			n++;
-		} else {
-			assert_int_equal(e & (VTD_PTE_R | VTD_PTE_W), VTD_PTE_R | VTD_PTE_W);
-			n += count_leaves(pt, e & VTD_PTE_ADDR, level - 1);
+			continue;
 		}
+		assert_true(e & VTD_PTE_W);
+		st[top + 1].t = pool_table(&pool, e & VTD_PTE_ADDR);
+		st[top + 1].level = st[top].level - 1;
+		st[top + 1].i = 0;
+		top++;
 	}
 	return n;
+}
+
+/* The table entry @i of @table points to. */
+static uint64_t next(uint64_t table, unsigned i)
+{
+	return pool_table(&pool, table)[i] & VTD_PTE_ADDR;
 }
 
 static void one_page(void **state)
@@ -103,7 +119,7 @@ static void one_page(void **state)
 	assert_true(maps(&pt, 0x600000001abc, true, 0x123abc));
 	assert_false(maps(&pt, 0x600000002000, false, 0));
 	assert_false(maps(&pt, 0x600000000000, false, 0));
-	assert_int_equal(count_leaves(&pt, pt.root, pt.levels), 1);
+	assert_int_equal(count_leaves(&pt), 1);
 	assert_int_equal(pool.used, 4); /* the root and one table per level below it */
 }
 
@@ -114,9 +130,7 @@ static void read_only(void **state)
 	assert_int_equal(vtd_pt_map(&pt, &mem, 0x10000, 0x200000, 2, false), IOMMU_OK);
 	assert_true(maps(&pt, 0x11000, false, 0x201000));
 	assert_false(maps(&pt, 0x11000, true, 0));
-	const uint64_t *pt1 = pool_table(&pool, pool_table(&pool, pool_table(&pool, pt.root)[0] &
-	                                                                   VTD_PTE_ADDR)[0] &
-	                                                VTD_PTE_ADDR);
+	const uint64_t *pt1 = pool_table(&pool, next(next(pt.root, 0), 0));
 	assert_int_equal(pt1[0x10], 0x200000 | VTD_PTE_R);
 }
 
@@ -152,7 +166,7 @@ static void bad_arguments(void **state)
 	assert_int_equal(vtd_pt_init(&bad, 5, 57, 39, &mem), IOMMU_ERR_RANGE);
 	assert_int_equal(vtd_pt_init(&bad, 3, 48, 39, &mem), IOMMU_ERR_RANGE);
 	assert_int_equal(vtd_pt_init(&bad, 4, 48, 53, &mem), IOMMU_ERR_RANGE);
-	assert_int_equal(count_leaves(&pt, pt.root, pt.levels), 0);
+	assert_int_equal(count_leaves(&pt), 0);
 }
 
 /* A range that overlaps a mapped page changes nothing. */
@@ -164,7 +178,7 @@ static void overlap(void **state)
 	assert_int_equal(vtd_pt_map(&pt, &mem, 0x12000, 0x200000, 4, true), IOMMU_ERR_OVERLAP);
 	assert_true(maps(&pt, 0x12000, true, 0x102000));
 	assert_false(maps(&pt, 0x14000, false, 0));
-	assert_int_equal(count_leaves(&pt, pt.root, pt.levels), 4);
+	assert_int_equal(count_leaves(&pt), 4);
 	assert_int_equal(vtd_pt_map(&pt, &mem, 0xe000, 0x200000, 2, true), IOMMU_OK);
 }
 
@@ -178,7 +192,7 @@ static void out_of_tables(void **state)
 	assert_int_equal(vtd_pt_map(&pt, &mem, iova, 0x100000, 2, true), IOMMU_ERR_NOMEM);
 	assert_false(maps(&pt, iova, false, 0));
 	assert_false(maps(&pt, iova + PAGE, false, 0));
-	assert_int_equal(count_leaves(&pt, pt.root, pt.levels), 0);
+	assert_int_equal(count_leaves(&pt), 0);
 	pool.limit = POOL_PAGES;
 	assert_int_equal(vtd_pt_map(&pt, &mem, iova, 0x100000, 2, true), IOMMU_OK);
 	assert_true(maps(&pt, iova + PAGE, true, 0x101000));
@@ -212,7 +226,7 @@ static void large_range(void **state)
 		assert_true(maps(&pt, iova + i * PAGE, true, pa + i * PAGE));
 	assert_false(maps(&pt, iova - PAGE, false, 0));
 	assert_false(maps(&pt, iova + 1100 * PAGE, false, 0));
-	assert_int_equal(count_leaves(&pt, pt.root, pt.levels), 1100);
+	assert_int_equal(count_leaves(&pt), 1100);
 }
 
 int main(void)

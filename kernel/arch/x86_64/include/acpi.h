@@ -15,9 +15,9 @@
  * and the host tests and the fuzzer run the same code on plain buffers.
  */
 
-#define ACPI_HEADER_LEN 36u     /* the standard system description header */
-#define ACPI_RSDP_V1_LEN 20u    /* revision 0: signature .. RSDT address */
-#define ACPI_RSDP_V2_LEN 36u    /* revision 2: + length, XSDT address, extended checksum */
+#define ACPI_HEADER_LEN 36u       /* the standard system description header */
+#define ACPI_RSDP_V1_LEN 20u      /* revision 0: signature .. RSDT address */
+#define ACPI_RSDP_V2_LEN 36u      /* revision 2: + length, XSDT address, extended checksum */
 #define ACPI_MAX_TABLE_LEN 65536u /* longer tables are refused (none the kernel reads is near) */
 #define ACPI_MAX_ROOT_ENTRIES 64u /* tables listed by the XSDT/RSDT that are looked at */
 #define ACPI_MAX_ECAM 4u          /* MCFG ranges kept (PCI segment 0 only) */
@@ -69,11 +69,12 @@ struct acpi_scope {
 	uint8_t path[ACPI_MAX_PATH][2];
 };
 
-#define ACPI_DRHD_INCLUDE_ALL 0x1u /* the unit covers every device of its segment no other unit lists */
+#define ACPI_DRHD_INCLUDE_ALL \
+	0x1u /* the unit covers every device of its segment no other unit lists */
 
 /* A DMA remapping hardware unit definition (DRHD). */
 struct acpi_drhd {
-	uint64_t base; /* register set, 4 KiB aligned */
+	uint64_t base;      /* register set, 4 KiB aligned */
 	uint32_t reg_pages; /* size of the register set in 4 KiB pages (1 unless the table says more) */
 	uint16_t segment;
 	uint8_t flags;
@@ -127,8 +128,7 @@ bool acpi_parse_root(const uint8_t *p, size_t n, bool xsdt, struct acpi_root *ou
  * PCI segment 0 (a window must be 1 MiB aligned, its bus range ordered and its
  * end below 2^52). Returns: true and fills @out, or false with @why.
  */
-bool acpi_parse_mcfg(const uint8_t *p, size_t n, struct acpi_mcfg *out, char *why,
-                     size_t why_len);
+bool acpi_parse_mcfg(const uint8_t *p, size_t n, struct acpi_mcfg *out, char *why, size_t why_len);
 
 /**
  * Parses a DMAR table of @n bytes at @p: checks it, every remapping
@@ -138,7 +138,6 @@ bool acpi_parse_mcfg(const uint8_t *p, size_t n, struct acpi_mcfg *out, char *wh
  * the table refuse the whole table. Other structures (RMRR, ATSR, ...) are
  * checked for length and skipped. Returns: true and fills @out, or false with @why.
  */
-bool acpi_parse_dmar(const uint8_t *p, size_t n, struct acpi_dmar *out, char *why,
-                     size_t why_len);
+bool acpi_parse_dmar(const uint8_t *p, size_t n, struct acpi_dmar *out, char *why, size_t why_len);
 
 #endif

@@ -17,7 +17,7 @@
  * the kernel passes palloc and the direct map, a host test plain buffers.
  */
 struct vtd_pt_mem {
-	uint64_t (*alloc)(void *ctx);               /* a zeroed 4 KiB table: its address, 0 if none */
+	uint64_t (*alloc)(void *ctx); /* a zeroed 4 KiB table: its address, 0 if none */
 	uint64_t *(*table)(void *ctx, uint64_t pa); /* the 512 entries of the table at @pa */
 	void *ctx;
 };
