@@ -116,10 +116,12 @@ static bool uncached_2m(uint64_t big)
 			direct_pd[g][k] = 0;
 		direct_pdpt[g] = kphys(direct_pd[g]) | PTE_P | PTE_W;
 	}
-	if ((direct_pd[g][i] & PTE_P) && !(direct_pd[g][i] & PTE_PS))
+	uint64_t old = direct_pd[g][i];
+	if ((old & PTE_P) && !(old & PTE_PS))
 		return false;
 	direct_pd[g][i] = big | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX | PTE_PCD | PTE_PWT;
-	__asm__ volatile("invlpg (%0)" : : "r"(DIRECT_MAP_BASE + big) : "memory");
+	if (old & PTE_P) /* a cached translation may still say write-back */
+		__asm__ volatile("invlpg (%0)" : : "r"(DIRECT_MAP_BASE + big) : "memory");
 	return true;
 }
 
@@ -129,15 +131,24 @@ static void map_mmio(void)
 	CHECK(uncached_2m(0xfee00000ull & ~((1ull << 21) - 1)));
 }
 
+#define BIG_PAGE (1ull << 21)
+
+bool paging_mmio_ok(paddr_t base, uint64_t size)
+{
+	uint64_t limit = (uint64_t)DIRECT_MAP_MAX_GIB << 30;
+	if (!size || base.v >= limit || size > limit - base.v)
+		return false;
+	uint64_t first = base.v & ~(BIG_PAGE - 1);
+	uint64_t end = (base.v + size + BIG_PAGE - 1) & ~(BIG_PAGE - 1);
+	return !multiboot_ram_overlap(first, end - first); /* never map RAM uncached */
+}
+
 volatile void *paging_map_mmio(paddr_t base, uint64_t size)
 {
-	uint64_t limit = (uint64_t)DIRECT_MAP_MAX_GIB << 30, big = 1ull << 21;
-	if (!size || base.v >= limit || size > limit - base.v)
+	if (!paging_mmio_ok(base, size))
 		return NULL;
-	uint64_t first = base.v & ~(big - 1), end = (base.v + size + big - 1) & ~(big - 1);
-	if (multiboot_ram_overlap(first, end - first))
-		return NULL; /* firmware named RAM as registers: never map RAM uncached */
-	for (uint64_t p = first; p < end; p += big)
+	uint64_t end = base.v + size;
+	for (uint64_t p = base.v & ~(BIG_PAGE - 1); p < end; p += BIG_PAGE)
 		if (!uncached_2m(p))
 			return NULL;
 	return (volatile void *)(DIRECT_MAP_BASE + base.v);

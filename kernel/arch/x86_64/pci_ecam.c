@@ -1,11 +1,13 @@
 /* x86_64 PCI configuration space through the ECAM windows the MCFG table lists, mapped uncached. */
+#include <kernel/arch.h>
 #include <kernel/klog.h>
 #include <kernel/pci.h>
 #include <platform.h>
 
 struct window {
-	volatile uint8_t *va; /* bus bus_start's configuration space */
+	uint64_t first; /* physical address of bus bus_start's configuration space */
 	uint8_t bus_start, bus_end;
+	uint64_t mapped[3]; /* a bit per 2 MiB chunk from first (256 buses can touch 129) */
 };
 
 static struct window windows[ACPI_MAX_ECAM];
@@ -17,14 +19,27 @@ void pci_ecam_init(const struct acpi_mcfg *mcfg)
 		const struct acpi_ecam *e = &mcfg->ecam[i];
 		uint64_t first = e->base + ((uint64_t)e->bus_start << 20);
 		uint64_t size = (uint64_t)(e->bus_end - e->bus_start + 1) << 20;
-		volatile void *va = paging_map_mmio(pa(first), size);
-		if (!va) {
-			kprintf("bulkhead: pci: configuration window at 0x%lx out of reach, not used",
+		if (!paging_mmio_ok(pa(first), size)) {
+			kprintf("bulkhead: pci: configuration window at 0x%lx out of reach or over "
+			        "RAM, not used",
 			        first);
 			continue;
 		}
-		windows[n_windows++] = (struct window){va, e->bus_start, e->bus_end};
+		windows[n_windows++] = (struct window){first, e->bus_start, e->bus_end, {0}};
 	}
+}
+
+/* The configuration space of bus @bus in @w, mapped (its 2 MiB chunk) if it was not yet. */
+static volatile uint8_t *bus_space(struct window *w, uint8_t bus)
+{
+	uint64_t at = w->first + ((uint64_t)(bus - w->bus_start) << 20);
+	uint64_t chunk = (at >> 21) - (w->first >> 21);
+	if (!(w->mapped[chunk / 64] & (1ull << (chunk % 64)))) {
+		if (!paging_map_mmio(pa(at), 1ull << 20))
+			return NULL;
+		w->mapped[chunk / 64] |= 1ull << (chunk % 64);
+	}
+	return arch_phys_to_virt(pa(at));
 }
 
 /* The address of @offset in @bdf's configuration space, or NULL. */
@@ -33,10 +48,12 @@ static volatile uint8_t *cfg(uint16_t bdf, uint16_t offset, unsigned size)
 	uint8_t bus = PCI_BUS(bdf);
 	if ((size != 1 && size != 2 && size != 4) || offset >= 4096 || (offset & (size - 1)))
 		return NULL;
-	for (unsigned i = 0; i < n_windows; i++)
-		if (bus >= windows[i].bus_start && bus <= windows[i].bus_end)
-			return windows[i].va +
-			       ((uint64_t)(bdf - (windows[i].bus_start << 8)) << 12) + offset;
+	for (unsigned i = 0; i < n_windows; i++) {
+		if (bus < windows[i].bus_start || bus > windows[i].bus_end)
+			continue;
+		volatile uint8_t *b = bus_space(&windows[i], bus);
+		return b ? b + ((uint64_t)(bdf & 0xff) << 12) + offset : NULL;
+	}
 	return NULL;
 }
 

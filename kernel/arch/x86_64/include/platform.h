@@ -36,7 +36,16 @@ void platform_init(const struct boot_info *bi, const char *cmdline);
 void acpi_init(const uint8_t *rsdp, uint32_t rsdp_len, struct acpi_info *out);
 
 /**
+ * Could paging_map_mmio map [@base, @base + @size)? Checks without mapping.
+ * Returns: false beyond the direct map's 64 GiB or over RAM (with the 2 MiB
+ * pages it would take).
+ */
+bool paging_mmio_ok(paddr_t base, uint64_t size);
+
+/**
  * Maps [@base, @base + @size) uncached in the direct map (whole 2 MiB pages).
+ * Allocates nothing (the direct map's tables are the kernel's own), so it may
+ * run after boot.
  * Needs: boot time; the range must not hold RAM the kernel uses.
  * Returns: the kernel address of @base, or NULL beyond the direct map's 64 GiB,
  * over the kernel's own image, or over RAM (multiboot_ram_overlap).
@@ -49,7 +58,12 @@ volatile void *paging_map_mmio(paddr_t base, uint64_t size);
  */
 bool multiboot_ram_overlap(uint64_t base, uint64_t size);
 
-/** Maps the ECAM windows of @mcfg (NULL: none, every configuration read answers all ones). */
+/**
+ * Takes the ECAM windows of @mcfg (NULL: none, every configuration read
+ * answers all ones). A window is mapped uncached 2 MiB (two buses) at a time,
+ * when a bus in it is first read, so that a boot that reads no configuration
+ * space pays nothing for it.
+ */
 void pci_ecam_init(const struct acpi_mcfg *mcfg);
 
 /**
