@@ -6,28 +6,9 @@
 #include <kernel/palloc.h>
 #include <kernel/pci.h>
 #include <platform.h>
+#include <vtd.h>
 #include <vtd_pt.h>
 #include <x86.h>
-
-/* Registers (VT-d spec, chapter 11). */
-#define REG_CAP 0x08
-#define REG_ECAP 0x10
-#define REG_GCMD 0x18
-#define REG_GSTS 0x1c
-#define REG_RTADDR 0x20
-#define REG_CCMD 0x28
-#define REG_FSTS 0x34
-#define REG_FECTL 0x38
-#define REG_FEDATA 0x3c
-#define REG_FEADDR 0x40
-#define REG_FEUADDR 0x44
-
-#define GCMD_TE (1u << 31)    /* translation enable (status: TES) */
-#define GCMD_SRTP (1u << 30)  /* set root table pointer (status: RTPS) */
-#define GCMD_WBF (1u << 27)   /* write buffer flush (status: WBFS, clear when done) */
-#define GCMD_QIE (1u << 26)   /* queued invalidation */
-#define GCMD_IRE (1u << 25)   /* interrupt remapping */
-#define GSTS_KEEP 0x96ffffffu /* the status bits that are not one-shot commands */
 
 #define CCMD_ICC (1ull << 63)
 #define CCMD_GLOBAL (1ull << 61)
@@ -44,137 +25,104 @@
 #define FRCD_READ (1ull << 62)
 
 #define CAP_RWBF (1ull << 4)
-#define CAP_DWD (1ull << 54)
-#define CAP_DRD (1ull << 55)
-#define ECAP_C 0x1ull
 #define SAGAW_39 0x2u /* 3-level tables */
 #define SAGAW_48 0x4u /* 4-level tables */
 
-#define SPIN_LIMIT 10000000u /* register polls before a unit counts as not answering */
 #define MAX_SPACES 40u
 #define CTX_PRESENT 1ull
-
-struct unit {
-	struct acpi_drhd drhd;
-	volatile uint8_t *regs;
-	uint64_t cap, ecap;
-	uint64_t *root; /* 256 root entries of two words */
-	bool usable;
-};
 
 struct iommu_space {
 	struct vtd_pt pt;
 	uint16_t did; /* 0 until attached */
 };
 
-static struct unit units[ACPI_MAX_UNITS];
+static struct vtd_unit units[ACPI_MAX_UNITS];
 static unsigned n_units;
 static struct iommu_space spaces[MAX_SPACES];
 static unsigned n_spaces;
 static unsigned levels, addr_bits, phys_bits; /* levels 0: no usable unit */
+static uint8_t dmar_flags;
 
-static uint32_t rd32(const struct unit *u, unsigned off)
-{
-	return *(volatile uint32_t *)(u->regs + off);
-}
-
-static uint64_t rd64(const struct unit *u, unsigned off)
-{
-	return *(volatile uint64_t *)(u->regs + off);
-}
-
-static void wr32(const struct unit *u, unsigned off, uint32_t v)
-{
-	*(volatile uint32_t *)(u->regs + off) = v;
-}
-
-static void wr64(const struct unit *u, unsigned off, uint64_t v)
-{
-	*(volatile uint64_t *)(u->regs + off) = v;
-}
-
-static unsigned fault_regs(const struct unit *u)
+static unsigned fault_regs(const struct vtd_unit *u)
 {
 	return (unsigned)((u->cap >> 24) & 0x3ff) * 16;
 }
 
-static unsigned fault_count_regs(const struct unit *u)
+static unsigned fault_count_regs(const struct vtd_unit *u)
 {
 	return (unsigned)((u->cap >> 40) & 0xff) + 1;
 }
 
-static unsigned iotlb_reg(const struct unit *u)
+static unsigned iotlb_reg(const struct vtd_unit *u)
 {
 	return (unsigned)((u->ecap >> 8) & 0x3ff) * 16 + 8;
 }
 
-/* Polls until the bits @mask of 64-bit register @off read as @want. */
-static bool poll64(const struct unit *u, unsigned off, uint64_t mask, uint64_t want)
+bool vtd_poll64(const struct vtd_unit *u, unsigned off, uint64_t mask, uint64_t want)
 {
 	for (uint32_t i = 0; i < SPIN_LIMIT; i++)
-		if ((rd64(u, off) & mask) == want)
+		if ((vtd_rd64(u, off) & mask) == want)
 			return true;
 	return false;
 }
 
-static bool poll_gsts(const struct unit *u, uint32_t mask, uint32_t want)
+static bool poll_gsts(const struct vtd_unit *u, uint32_t mask, uint32_t want)
 {
 	for (uint32_t i = 0; i < SPIN_LIMIT; i++)
-		if ((rd32(u, REG_GSTS) & mask) == want)
+		if ((vtd_rd32(u, REG_GSTS) & mask) == want)
 			return true;
 	return false;
 }
 
-/* Turns the persistent command @bit (TE, QIE, IRE, ...) on or off and waits for its status. */
-static bool command(const struct unit *u, uint32_t bit, bool on)
+bool vtd_command(const struct vtd_unit *u, uint32_t bit, bool on)
 {
-	uint32_t v = rd32(u, REG_GSTS) & GSTS_KEEP;
-	wr32(u, REG_GCMD, on ? v | bit : v & ~bit);
+	uint32_t v = vtd_rd32(u, REG_GSTS) & GSTS_KEEP;
+	vtd_wr32(u, REG_GCMD, on ? v | bit : v & ~bit);
 	return poll_gsts(u, bit, on ? bit : 0);
 }
 
-/* Issues the one-shot command @bit; done when its status bit reads @done. */
-static bool one_shot(const struct unit *u, uint32_t bit, uint32_t done)
+bool vtd_one_shot(const struct vtd_unit *u, uint32_t bit, uint32_t done)
 {
-	wr32(u, REG_GCMD, (rd32(u, REG_GSTS) & GSTS_KEEP) | bit);
+	vtd_wr32(u, REG_GCMD, (vtd_rd32(u, REG_GSTS) & GSTS_KEEP) | bit);
 	return poll_gsts(u, bit, done);
 }
 
 /* Makes table updates visible to @u: caches written back, write buffer flushed, caches invalidated. */
-static bool sync_unit(const struct unit *u)
+static bool sync_unit(struct vtd_unit *u)
 {
-	if (!(u->ecap & ECAP_C))
-		__asm__ volatile("wbinvd" : : : "memory"); /* its table walks do not snoop */
-	if ((u->cap & CAP_RWBF) && !one_shot(u, GCMD_WBF, 0))
+	vtd_flush_caches(u);
+	if ((u->cap & CAP_RWBF) && !vtd_one_shot(u, GCMD_WBF, 0))
 		return false;
-	wr64(u, REG_CCMD, CCMD_ICC | CCMD_GLOBAL);
-	if (!poll64(u, REG_CCMD, CCMD_ICC, 0))
+	if (u->qi)
+		return vtd_ir_sync(u);
+	vtd_wr64(u, REG_CCMD, CCMD_ICC | CCMD_GLOBAL);
+	if (!vtd_poll64(u, REG_CCMD, CCMD_ICC, 0))
 		return false;
 	uint64_t drain = ((u->cap & CAP_DRD) ? IOTLB_DR : 0) | ((u->cap & CAP_DWD) ? IOTLB_DW : 0);
-	wr64(u, iotlb_reg(u), IOTLB_IVT | IOTLB_GLOBAL | drain);
-	return poll64(u, iotlb_reg(u), IOTLB_IVT, 0);
+	vtd_wr64(u, iotlb_reg(u), IOTLB_IVT | IOTLB_GLOBAL | drain);
+	return vtd_poll64(u, iotlb_reg(u), IOTLB_IVT, 0);
 }
 
 /* Reports (if @report) and clears every recorded fault of @u, so that later ones raise events. */
-static void unit_faults(const struct unit *u, bool report)
+static void unit_faults(const struct vtd_unit *u, bool report)
 {
 	for (unsigned round = 0; round < 4; round++) {
-		uint32_t fsts = rd32(u, REG_FSTS);
+		uint32_t fsts = vtd_rd32(u, REG_FSTS);
 		if (!(fsts & (FSTS_PPF | FSTS_PFO)))
 			return;
 		for (unsigned i = 0; i < fault_count_regs(u); i++) {
 			unsigned off = fault_regs(u) + 16 * i;
-			uint64_t hi = rd64(u, off + 8), lo = rd64(u, off);
+			uint64_t hi = vtd_rd64(u, off + 8), lo = vtd_rd64(u, off);
 			if (!(hi & FRCD_F))
 				continue;
-			wr32(u, off + 12, (uint32_t)(FRCD_F >> 32));
+			vtd_wr32(u, off + 12, (uint32_t)(FRCD_F >> 32));
 			if (report)
 				iommu_fault((uint16_t)hi, lo & ~0xfffull, !(hi & FRCD_READ),
 				            (uint8_t)(hi >> 32));
 		}
 		if ((fsts & FSTS_PFO) && report)
 			kprintf("bulkhead: iommu: fault records overflowed; some DMA faults were lost");
-		wr32(u, REG_FSTS, fsts & FSTS_CLEAR);
+		vtd_wr32(u, REG_FSTS, fsts & FSTS_CLEAR);
 	}
 }
 
@@ -186,19 +134,19 @@ void vtd_fault_irq(void)
 }
 
 /* Points @u's fault event at the boot CPU's vector VEC_IOMMU_FAULT and unmasks it. */
-static void fault_setup(const struct unit *u)
+static void fault_setup(const struct vtd_unit *u)
 {
 	uint32_t apic_id = cpuid(1, 0).b >> 24;
-	wr32(u, REG_FECTL, FECTL_IM);
-	wr32(u, REG_FEDATA, VEC_IOMMU_FAULT);
-	wr32(u, REG_FEADDR, 0xfee00000u | apic_id << 12);
-	wr32(u, REG_FEUADDR, 0);
+	vtd_wr32(u, REG_FECTL, FECTL_IM);
+	vtd_wr32(u, REG_FEDATA, VEC_IOMMU_FAULT);
+	vtd_wr32(u, REG_FEADDR, 0xfee00000u | apic_id << 12);
+	vtd_wr32(u, REG_FEUADDR, 0);
 	unit_faults(u, false); /* whatever the firmware left */
-	wr32(u, REG_FECTL, 0);
+	vtd_wr32(u, REG_FECTL, 0);
 }
 
 /* Maps @u's registers and reads its capabilities. Returns: NULL, or why it cannot be used. */
-static const char *unit_probe(struct unit *u)
+static const char *unit_probe(struct vtd_unit *u)
 {
 	uint64_t size = (uint64_t)u->drhd.reg_pages << 12;
 	if (u->drhd.segment != 0)
@@ -206,8 +154,8 @@ static const char *unit_probe(struct unit *u)
 	u->regs = paging_map_mmio(pa(u->drhd.base), size);
 	if (!u->regs)
 		return "its registers are out of reach";
-	u->cap = rd64(u, REG_CAP);
-	u->ecap = rd64(u, REG_ECAP);
+	u->cap = vtd_rd64(u, REG_CAP);
+	u->ecap = vtd_rd64(u, REG_ECAP);
 	if (u->cap == ~0ull)
 		return "it does not answer";
 	if (fault_regs(u) + 16ull * fault_count_regs(u) > size || iotlb_reg(u) + 8 > size)
@@ -217,21 +165,33 @@ static const char *unit_probe(struct unit *u)
 	return NULL;
 }
 
-/* Turns translation on in @u with an empty root table: every device is blocked. */
-static const char *unit_enable(struct unit *u)
+/* Turns on queued invalidation and interrupt remapping where @u and the DMAR offer them. */
+static const char *remap_interrupts(struct vtd_unit *u)
 {
-	if (!command(u, GCMD_TE, false) || !command(u, GCMD_IRE, false) ||
-	    !command(u, GCMD_QIE, false))
+	if (!(u->ecap & ECAP_IR) || !(dmar_flags & ACPI_DMAR_INTR_REMAP))
+		return "not offered";
+	if (!(u->ecap & ECAP_QI))
+		return "no queued invalidation";
+	const char *why = vtd_ir_queue(u);
+	return why ? why : vtd_ir_enable(u);
+}
+
+/* Turns translation on in @u with an empty root table: every device is blocked. */
+static const char *unit_enable(struct vtd_unit *u, const char **ir_why)
+{
+	if (!vtd_command(u, GCMD_TE, false) || !vtd_command(u, GCMD_IRE, false) ||
+	    !vtd_command(u, GCMD_QIE, false))
 		return "it does not turn off what the firmware left on";
 	paddr_t root = palloc_pages(1);
 	if (!root.v || root.v >> phys_bits)
 		return "no memory for its root table";
 	u->root = arch_phys_to_virt(root);
-	wr64(u, REG_RTADDR, root.v); /* legacy mode: translation table mode 0 */
-	if (!one_shot(u, GCMD_SRTP, GCMD_SRTP))
+	vtd_wr64(u, REG_RTADDR, root.v); /* legacy mode: translation table mode 0 */
+	if (!vtd_one_shot(u, GCMD_SRTP, GCMD_SRTP))
 		return "it does not take the root table";
 	fault_setup(u);
-	if (!sync_unit(u) || !command(u, GCMD_TE, true))
+	*ir_why = remap_interrupts(u);
+	if (!sync_unit(u) || !vtd_command(u, GCMD_TE, true))
 		return "it does not answer invalidations or the enable";
 	return NULL;
 }
@@ -252,7 +212,7 @@ static void choose_format(void)
 	addr_bits = levels == 3 && bits > 39 ? 39 : bits;
 }
 
-static void unusable(struct unit *u, const char *why)
+static void unusable(struct vtd_unit *u, const char *why)
 {
 	u->usable = false;
 	kprintf("bulkhead: iommu: VT-d unit at 0x%lx unusable: %s", u->drhd.base, why);
@@ -266,8 +226,9 @@ void vtd_init(const struct acpi_dmar *dmar)
 		return;
 	}
 	phys_bits = dmar->host_addr_bits;
+	dmar_flags = dmar->flags;
 	for (n_units = 0; n_units < dmar->n_units; n_units++) {
-		struct unit *u = &units[n_units];
+		struct vtd_unit *u = &units[n_units];
 		u->drhd = dmar->unit[n_units];
 		const char *why = unit_probe(u);
 		u->usable = !why;
@@ -276,16 +237,25 @@ void vtd_init(const struct acpi_dmar *dmar)
 	}
 	choose_format();
 	for (unsigned i = 0; i < n_units && levels; i++) {
-		const char *why = units[i].usable ? unit_enable(&units[i]) : NULL;
+		const char *ir_why = NULL;
+		const char *why = units[i].usable ? unit_enable(&units[i], &ir_why) : NULL;
 		if (why)
 			unusable(&units[i], why);
 		else if (units[i].usable)
-			kprintf("bulkhead: iommu: VT-d unit at 0x%lx, %u-bit addresses",
-			        units[i].drhd.base, addr_bits);
+			kprintf("bulkhead: iommu: VT-d unit at 0x%lx, %u-bit addresses, interrupts %s%s%s",
+			        units[i].drhd.base, addr_bits,
+			        ir_why ? "not remapped (" : "remapped", ir_why ? ir_why : "",
+			        ir_why ? ")" : "");
 	}
 	choose_format();
 	if (!levels)
 		kprintf("bulkhead: iommu: none (no usable VT-d unit)");
+}
+
+struct vtd_unit *vtd_units(unsigned *n)
+{
+	*n = n_units;
+	return units;
 }
 
 bool arch_iommu_present(void)
@@ -373,8 +343,7 @@ static bool scope_covers(const struct acpi_scope *sc, uint16_t bdf)
 	return sec && PCI_BUS(bdf) >= sec && PCI_BUS(bdf) <= sub;
 }
 
-/* The unit whose scope holds @bdf (segment 0), else the one that includes all others, or NULL. */
-static struct unit *unit_for(uint16_t bdf)
+struct vtd_unit *vtd_unit_for(uint16_t bdf)
 {
 	for (unsigned i = 0; i < n_units; i++)
 		for (unsigned k = 0; k < units[i].drhd.n_scopes; k++)
@@ -388,7 +357,7 @@ static struct unit *unit_for(uint16_t bdf)
 }
 
 /* Is @did a domain id @u supports that no other address space than @s uses? */
-static bool did_ok(const struct unit *u, const struct iommu_space *s, uint16_t did)
+static bool did_ok(const struct vtd_unit *u, const struct iommu_space *s, uint16_t did)
 {
 	unsigned nd = (unsigned)(u->cap & 7), bits = nd < 7 ? 4 + 2 * nd : 16;
 	if (!did || (bits < 16 && did >> bits) || (s->did && s->did != did))
@@ -400,7 +369,7 @@ static bool did_ok(const struct unit *u, const struct iommu_space *s, uint16_t d
 }
 
 /* The context table of @bus in @u, added if missing; NULL if out of memory. */
-static uint64_t *context_table(const struct unit *u, uint8_t bus)
+static uint64_t *context_table(const struct vtd_unit *u, uint8_t bus)
 {
 	uint64_t *re = &u->root[(size_t)2 * bus];
 	if (!(*re & CTX_PRESENT)) {
@@ -417,7 +386,7 @@ enum iommu_err arch_iommu_attach(uint16_t bdf, struct iommu_space *s, uint16_t d
 	if (!levels)
 		return IOMMU_ERR_NO_IOMMU;
 	CHECK(s >= spaces && s < spaces + n_spaces);
-	struct unit *u = unit_for(bdf);
+	struct vtd_unit *u = vtd_unit_for(bdf);
 	if (!u || !u->usable)
 		return IOMMU_ERR_NO_UNIT;
 	if (!did_ok(u, s, domain_id))

@@ -83,4 +83,22 @@ enum iommu_err arch_iommu_map(struct iommu_space *s, vaddr_t iova, paddr_t p, ui
  */
 enum iommu_err arch_iommu_attach(uint16_t bdf, struct iommu_space *s, uint16_t domain_id);
 
+/* A message-signalled interrupt: what the kernel writes into a device's MSI or MSI-X entry. */
+struct iommu_msi {
+	uint64_t addr;
+	uint32_t data;
+};
+
+/**
+ * Makes the message with which device @bdf raises @vector (0x20 or above) at
+ * the boot CPU. Where its IOMMU unit remaps interrupts, an entry of the
+ * remapping table is allocated that accepts the message only from @bdf, and
+ * the message names that entry; elsewhere it is the plain message (the
+ * device can then raise any vector). Program every MSI and MSI-X entry with
+ * it: with remapping on, a plain message is blocked. Needs: boot time.
+ * Returns: IOMMU_OK and *@out, IOMMU_ERR_RANGE (an exception vector),
+ * IOMMU_ERR_FULL (no entry left) or IOMMU_ERR_NO_UNIT (the unit stopped answering).
+ */
+enum iommu_err arch_iommu_msi(uint16_t bdf, uint8_t vector, struct iommu_msi *out);
+
 #endif
