@@ -24,6 +24,8 @@ Directives for the machine itself:
                                  serial line matches REGEX; repeatable
     qemu-args ARGS...            more QEMU flags, from the allow-list qemu.EXTRA_FLAGS;
                                  repeatable
+    kernel-args WORDS...         more kernel command-line options, from the allow-list
+                                 KERNEL_ARGS (`image test` only); repeatable
 
 Edits of the compiled plan and images (`image test` only), performed in file
 order after corrupt-plan, so that a test can hand the kernel what bhc never
@@ -79,6 +81,12 @@ DEFAULT_BOOT = ("bios", "cdrom")
 PLACEHOLDERS = {"@PLAN_CRC32@": "0x00000000"}
 
 
+# Kernel command-line options a test may add (`kernel-args`), besides the run's
+# mitigations= option: pci=list prints the PCI functions at boot, iommu=selftest
+# runs the kernel's DMA self-test with QEMU's edu device.
+KERNEL_ARGS = ("pci=list", "iommu=selftest")
+
+
 class ExpectError(Exception):
     """An expect file is malformed; the message is `expect:LINE: what`."""
 
@@ -117,6 +125,7 @@ class Spec:
         self.mitigations = mitigations.DEFAULT  # the mode of this run (set by the harness)
         self.monitor = []  # [(monitor command, Pattern)]: `monitor COMMAND after REGEX`
         self.qemu_args = []  # `qemu-args`: extra QEMU flags, checked by qemu.check_extra_args
+        self.kernel_args = []  # `kernel-args`: extra kernel options from KERNEL_ARGS
         self.expects = []
         self.orders = []  # `order` patterns, also in expects, in file order
         self.rejects = [Pattern(text, 0) for text in BUILTIN_REJECTS]
@@ -228,9 +237,20 @@ def _qemu_args(spec, arg, line):
         raise ExpectError("expect:%d: qemu-args: %s" % (line, err))
 
 
+def _kernel_args(spec, arg, line):
+    """Applies `kernel-args WORDS...`: options from KERNEL_ARGS, each at most once."""
+    for word in arg.split():
+        if word not in KERNEL_ARGS:
+            raise ExpectError("expect:%d: kernel-args: %r is not allowed (allowed: %s)"
+                              % (line, word, ", ".join(KERNEL_ARGS)))
+        if word in spec.kernel_args:
+            raise ExpectError("expect:%d: kernel-args: %s is given twice" % (line, word))
+        spec.kernel_args.append(word)
+
+
 # Directives about the machine a test boots: word -> function(spec, arg, line).
 _MACHINE_DIRECTIVES = {"mitigations": _mitigations, "monitor": _monitor,
-                       "qemu-args": _qemu_args}
+                       "qemu-args": _qemu_args, "kernel-args": _kernel_args}
 
 
 def parse(text, path):
@@ -251,6 +271,9 @@ def parse(text, path):
     if spec.image == "deploy" and spec.corrupt_offsets:
         raise ExpectError("expect: corrupt-plan needs `image test`: `bulkhead image` refuses"
                           " a damaged plan")
+    if spec.image == "deploy" and spec.kernel_args:
+        raise ExpectError("expect: kernel-args needs `image test`: `bulkhead image` ships"
+                          " its own kernel line")
     if spec.image == "deploy" and spec.plan_edits:
         raise ExpectError("expect: %s needs `image test`: `bulkhead image` ships what bhc"
                           " compiled" % spec.plan_edits[0].word)

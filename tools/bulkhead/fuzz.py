@@ -1,13 +1,13 @@
 """`bulkhead fuzz`: libFuzzer targets for the manifest compiler, the boot-plan
-checker and the kernel's instruction decoder.
+checker, the kernel's instruction decoder and its ACPI table parser.
 
 The targets are built with Debian's clang outside Meson (the project compiler
 is gcc): this module writes BUILD/fuzz/build.ninja and runs ninja on it, so
 only what changed is rebuilt. Sources: tests/fuzz/*.c, the compiler library
 (every tools/bhc/*.c that defines no main), kernel/plan.c, kernel/lib/crc32.c,
-kernel/arch/x86_64/insn.c, kernel/lib/sha256.c, the fake ELF writer of tests/host/manifest, and
-schema_xsd.c generated from manifests/bulkhead.xsd by tools/bhc/embed.py
-exactly as Meson does.
+kernel/arch/x86_64/insn.c, kernel/arch/x86_64/acpi_parse.c, kernel/lib/sha256.c,
+the fake ELF writer of tests/host/manifest, and schema_xsd.c generated from
+manifests/bulkhead.xsd by tools/bhc/embed.py exactly as Meson does.
 """
 
 import concurrent.futures
@@ -124,6 +124,12 @@ def _insn_sources():
     return [_src("tests", "fuzz", "fuzz_insn.c"), _src("kernel", "arch", "x86_64", "insn.c")]
 
 
+def _acpi_sources():
+    """Sources of the `acpi` target."""
+    return [_src("tests", "fuzz", "fuzz_acpi.c"),
+            _src("kernel", "arch", "x86_64", "acpi_parse.c")]
+
+
 TARGETS = {
     "manifest": Target(
         "manifest", _manifest_sources,
@@ -135,6 +141,8 @@ TARGETS = {
         "plan", _plan_sources, [("tests/fuzz/corpus/plan", "*")], runs=60000),
     "insn": Target(
         "insn", _insn_sources, [("tests/fuzz/corpus/insn", "*")], runs=200000),
+    "acpi": Target(
+        "acpi", _acpi_sources, [("tests/fuzz/corpus/acpi", "*")], runs=200000),
 }
 
 SCHEMA_C = os.path.join(FUZZ_DIR, "gen", "schema_xsd.c")

@@ -146,7 +146,7 @@ def _build(spec, workdir, log):
     for offset in spec.corrupt_offsets:
         plan.corrupt(compiled.plan_path, offset)
     _edit_plan(spec, compiled, workdir, log)
-    path = iso.make_iso(workdir, compiled, spec.mitigations)
+    path = iso.make_iso(workdir, compiled, spec.mitigations, spec.kernel_args)
     return path, {"@PLAN_CRC32@": iso.crc_text(iso.plan_checksum(compiled.plan_path))}
 
 

@@ -9,6 +9,7 @@ from . import mitigations
 from .util import KERNEL_ELF, Failure, rel, run_quiet, tail
 
 _SAFE = re.compile(r"^[A-Za-z0-9._-]+$")
+_SAFE_ARG = re.compile(r"^[A-Za-z0-9._=,-]+$")  # one word of the kernel's command line
 
 # Where Debian's GRUB packages keep the modules grub-mkrescue puts on an ISO:
 # platform directory -> (what it boots, the package that brings it). An ISO
@@ -48,7 +49,8 @@ def crc_text(crc):
     return "0x%08x" % crc
 
 
-def grub_config(system_name, module_names, plan_crc=None, mitigation_mode="auto"):
+def grub_config(system_name, module_names, plan_crc=None, mitigation_mode="auto",
+                extra_args=()):
     """Returns the text of grub.cfg for a system named @system_name.
 
     Needs: every name in @module_names is a safe file name (checked: raises
@@ -57,8 +59,12 @@ def grub_config(system_name, module_names, plan_crc=None, mitigation_mode="auto"
     `grub: booting bulkhead system NAME (plan crc32 0x1234abcd)`.
     @mitigation_mode (one of mitigations.MODES, else ValueError): the kernel's
     line gets `mitigations=MODE`, except for auto, the kernel's default.
+    @extra_args: more words for the kernel's line, after that (plain words, else Failure).
     """
-    kernel_args = mitigations.kernel_args(mitigation_mode)
+    kernel_args = " ".join([mitigations.kernel_args(mitigation_mode)] + list(extra_args)).strip()
+    for word in extra_args:
+        if not _SAFE_ARG.match(word):
+            raise Failure("kernel option %r is not a plain word" % word)
     for name in module_names:
         if not _SAFE.match(name):
             raise Failure("image name %r is not a plain file name" % name)
@@ -81,11 +87,12 @@ def plan_checksum(plan_path):
     return struct.unpack_from("<I", head, PLAN_CHECKSUM_OFFSET)[0]
 
 
-def stage(workdir, compiled, extra_files=None, mitigation_mode="auto"):
+def stage(workdir, compiled, extra_files=None, mitigation_mode="auto", kernel_args=()):
     """Lays out @workdir/iso: /boot with the kernel, plan, images and grub.cfg.
 
     @extra_files: {path inside the ISO: text or bytes} written too (e.g. bulkhead/IMAGE.txt).
-    @mitigation_mode: the kernel's mitigations option; see grub_config().
+    @mitigation_mode: the kernel's mitigations option; @kernel_args: more options;
+    see grub_config().
     Returns: the tree's path. Raises Failure if the kernel is not built or
     an image name is unsafe or repeated.
     """
@@ -101,7 +108,7 @@ def stage(workdir, compiled, extra_files=None, mitigation_mode="auto"):
     if len(set(names)) != len(names):
         raise Failure("modules list names an image twice: %s" % ", ".join(names))
     config = grub_config(compiled.system_name, names, plan_checksum(compiled.plan_path),
-                         mitigation_mode)
+                         mitigation_mode, kernel_args)
     for name, path in compiled.modules:
         shutil.copyfile(path, os.path.join(boot, name + ".elf"))
     files = dict(extra_files or {})
@@ -172,15 +179,15 @@ def disk_tables(path):
     return tables
 
 
-def make_iso(workdir, compiled, mitigation_mode="auto"):
+def make_iso(workdir, compiled, mitigation_mode="auto", kernel_args=()):
     """Builds @workdir/system.iso for @compiled (a plan.CompiledPlan), for tests and `run`.
 
     The ISO boots on every GRUB platform installed (BIOS, and UEFI once
-    grub-efi-amd64-bin is there); its kernel gets @mitigation_mode (see
-    grub_config()). Returns: the ISO's path. Raises Failure with
-    grub-mkrescue's output.
+    grub-efi-amd64-bin is there); its kernel gets @mitigation_mode and
+    @kernel_args (see grub_config()). Returns: the ISO's path. Raises Failure
+    with grub-mkrescue's output.
     """
-    tree = stage(workdir, compiled, mitigation_mode=mitigation_mode)
+    tree = stage(workdir, compiled, mitigation_mode=mitigation_mode, kernel_args=kernel_args)
     iso = os.path.join(workdir, "system.iso")
     pack(tree, iso)
     return iso

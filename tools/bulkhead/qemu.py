@@ -51,6 +51,11 @@ _SEABIOS_MEDIUM = {"DVD/CD": "cdrom", "Hard Disk": "usb"}
 #   -seed N                                            the guest's random seed
 #   -cpu MODEL[,FEATURE=on|off|+FEATURE|-FEATURE...]   the CPU model (the last -cpu wins)
 #   -smp N|cpus=N,sockets=N,cores=N,threads=N,maxcpus=N
+# and, for the IOMMU and device tests, a few devices with no file behind them:
+#   -device intel-iommu[,intremap=..,caching-mode=..,aw-bits=..]   VT-d (q35)
+#   -device virtio-blk-pci,drive=NODE[,addr=..,disable-legacy=..,iommu_platform=..]
+#   -device edu[,addr=..,dma_mask=..]                   QEMU's DMA test device
+#   -blockdev driver=null-co,node-name=NODE[,size=..,read-zeroes=..]   a disk of nothing
 _WORD = r"[A-Za-z0-9_.:+-]+"
 
 
@@ -62,12 +67,24 @@ def _options(keys, first=None):
     return re.compile(r"^%s(,%s)*$" % (head, item))
 
 
+def _device(name, keys):
+    """Returns a regex (text) for `-device NAME[,KEY=VALUE...]` with KEY in @keys."""
+    return r"%s(,(%s)=%s)*" % (re.escape(name), "|".join(keys), _WORD)
+
+
+_DEVICES = [_device("intel-iommu", ["intremap", "caching-mode", "aw-bits"]),
+            _device("virtio-blk-pci", ["drive", "addr", "disable-legacy", "iommu_platform"]),
+            _device("edu", ["addr", "dma_mask"])]
+
 EXTRA_FLAGS = {
     "-icount": _options(["shift", "sleep", "align"], r"\d+|auto"),
     "-rtc": _options(["base", "clock", "driftfix"]),
     "-seed": re.compile(r"^\d+$"),
     "-cpu": re.compile(r"^[A-Za-z0-9_.-]+(,[+-]?[A-Za-z0-9_.-]+(=[A-Za-z0-9_.-]+)?)*$"),
     "-smp": _options(["cpus", "sockets", "cores", "threads", "maxcpus"], r"\d+"),
+    "-device": re.compile(r"^(%s)$" % "|".join(_DEVICES)),
+    "-blockdev": re.compile(r"^driver=null-co,node-name=%s(,(size|read-zeroes)=%s)*$"
+                            % (_WORD, _WORD)),
 }
 
 

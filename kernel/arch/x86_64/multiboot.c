@@ -1,4 +1,4 @@
-/* x86_64 multiboot2 hand-over: memory map, modules, then CPU set-up. */
+/* x86_64 multiboot2 hand-over: memory map, modules, ACPI RSDP, then CPU and platform set-up. */
 #include <stdint.h>
 #include <string.h>
 
@@ -6,6 +6,7 @@
 #include <kernel/assert.h>
 #include <kernel/boot.h>
 #include <kernel/palloc.h>
+#include <platform.h>
 #include <spec.h>
 #include <x86.h>
 
@@ -14,6 +15,8 @@
 #define TAG_CMDLINE 1
 #define TAG_MODULE 3
 #define TAG_MMAP 6
+#define TAG_ACPI_OLD 14 /* a copy of the ACPI 1.0 RSDP */
+#define TAG_ACPI_NEW 15 /* a copy of the ACPI 2.0+ RSDP (with the XSDT) */
 
 struct tag {
 	uint32_t type, size;
@@ -31,6 +34,7 @@ struct mmap_entry {
 };
 
 extern uint64_t boot_mbi, boot_magic, boot_tsc;
+static const uint8_t *mbi_va; /* the hand-over through the direct map, once arch_cpu_init ran */
 extern char _kernel_phys_start[], _kernel_end[];
 void arch_cpu_init(uint64_t max_phys, enum spec_mode mode);
 
@@ -109,6 +113,51 @@ static void add_module(const struct tag *t, void *arg)
 	bm->name = m->cmdline;
 }
 
+/* Keeps the RSDP copy of tag 14 or 15; the newer one wins (it names the XSDT). */
+static void find_rsdp(const struct tag *t, void *arg)
+{
+	struct boot_info *bi = arg;
+	if ((t->type != TAG_ACPI_OLD && t->type != TAG_ACPI_NEW) || t->size <= sizeof(*t))
+		return;
+	if (bi->acpi_rsdp && t->type == TAG_ACPI_OLD)
+		return;
+	bi->acpi_rsdp = (const uint8_t *)(t + 1);
+	bi->acpi_rsdp_size = t->size - (uint32_t)sizeof(*t);
+}
+
+/* Keeps the kernel command line (tag type 1). */
+static void find_cmdline(const struct tag *t, void *arg)
+{
+	if (t->type == TAG_CMDLINE && t->size > sizeof(*t))
+		*(const char **)arg = (const char *)(t + 1);
+}
+
+/* What multiboot_ram_overlap asks of each RAM range. */
+struct overlap {
+	uint64_t base, end;
+	bool found;
+};
+
+static void note_overlap(uint64_t base, uint64_t len, void *arg)
+{
+	struct overlap *o = arg;
+	if (base < o->end && o->base < base + len)
+		o->found = true;
+}
+
+static void check_overlap(const struct tag *t, void *arg)
+{
+	for_each_ram(t, note_overlap, arg);
+}
+
+bool multiboot_ram_overlap(uint64_t base, uint64_t size)
+{
+	struct overlap o = {base, base + size, false};
+	CHECK(mbi_va);
+	for_each_tag(mbi_va, check_overlap, &o);
+	return o.found;
+}
+
 static void reserve_modules(const struct boot_info *bi)
 {
 	for (uint32_t i = 0; i < bi->n_mods; i++)
@@ -130,14 +179,19 @@ void arch_boot(struct boot_info *bi)
 	for_each_tag((const uint8_t *)info, find_mode, &mode);
 	arch_cpu_init(max_phys, mode);
 	const uint8_t *mbi = arch_phys_to_virt(pa(info));
+	const char *cmdline = NULL;
+	mbi_va = mbi;
 	memset(bi, 0, sizeof(*bi));
 	bi->entry_cycles = tsc;
 	for_each_tag(mbi, add_ranges, NULL);
 	for_each_tag(mbi, add_module, bi);
+	for_each_tag(mbi, find_rsdp, bi);
+	for_each_tag(mbi, find_cmdline, &cmdline);
 	palloc_reserve(pa(0), 0x100000); /* BIOS area */
 	palloc_reserve(pa((uint64_t)_kernel_phys_start),
 	               (uint64_t)_kernel_end - KERNEL_VMA - (uint64_t)_kernel_phys_start);
 	palloc_reserve(pa(info & ~PAGE_MASK), page_round_up(*(const uint32_t *)mbi) + PAGE_SIZE);
 	reserve_modules(bi);
 	spec_report();
+	platform_init(bi, cmdline);
 }

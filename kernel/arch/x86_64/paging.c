@@ -8,6 +8,7 @@
 #include <kernel/assert.h>
 #include <kernel/klog.h>
 #include <kernel/palloc.h>
+#include <platform.h>
 #include <spec.h>
 #include <x86.h>
 
@@ -99,17 +100,58 @@ static void map_direct(uint64_t max_phys)
 	kernel_pml4[256] = kphys(direct_pdpt) | PTE_P | PTE_W;
 }
 
-/* Maps the 2 MiB of local APIC / IOAPIC registers uncached (below 4 GiB). */
-static void map_mmio(void)
+/*
+ * Makes the direct map's 2 MiB page at physical @big (2 MiB aligned) an
+ * uncached one, adding its page directory if that GiB had none. Refuses a
+ * page beyond the direct map's reach or one split into 4 KiB pages (the
+ * kernel image).
+ */
+static bool uncached_2m(uint64_t big)
 {
-	uint64_t apic = 0xfee00000ull, big = apic & ~((1ull << 21) - 1);
 	uint64_t g = big >> 30, i = (big >> 21) & 511;
+	if (g >= DIRECT_MAP_MAX_GIB)
+		return false;
 	if (!direct_pdpt[g]) {
 		for (uint64_t k = 0; k < 512; k++)
 			direct_pd[g][k] = 0;
 		direct_pdpt[g] = kphys(direct_pd[g]) | PTE_P | PTE_W;
 	}
+	uint64_t old = direct_pd[g][i];
+	if ((old & PTE_P) && !(old & PTE_PS))
+		return false;
 	direct_pd[g][i] = big | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX | PTE_PCD | PTE_PWT;
+	if (old & PTE_P) /* a cached translation may still say write-back */
+		__asm__ volatile("invlpg (%0)" : : "r"(DIRECT_MAP_BASE + big) : "memory");
+	return true;
+}
+
+/* Maps the 2 MiB of local APIC registers uncached (below 4 GiB). */
+static void map_mmio(void)
+{
+	CHECK(uncached_2m(0xfee00000ull & ~((1ull << 21) - 1)));
+}
+
+#define BIG_PAGE (1ull << 21)
+
+bool paging_mmio_ok(paddr_t base, uint64_t size)
+{
+	uint64_t limit = (uint64_t)DIRECT_MAP_MAX_GIB << 30;
+	if (!size || base.v >= limit || size > limit - base.v)
+		return false;
+	uint64_t first = base.v & ~(BIG_PAGE - 1);
+	uint64_t end = (base.v + size + BIG_PAGE - 1) & ~(BIG_PAGE - 1);
+	return !multiboot_ram_overlap(first, end - first); /* never map RAM uncached */
+}
+
+volatile void *paging_map_mmio(paddr_t base, uint64_t size)
+{
+	if (!paging_mmio_ok(base, size))
+		return NULL;
+	uint64_t end = base.v + size;
+	for (uint64_t p = base.v & ~(BIG_PAGE - 1); p < end; p += BIG_PAGE)
+		if (!uncached_2m(p))
+			return NULL;
+	return (volatile void *)(DIRECT_MAP_BASE + base.v);
 }
 
 /* Is the kernel page at @v a guard page below a stack (left unmapped)? */

@@ -8,6 +8,7 @@
 #include <kernel/domain.h>
 #include <kernel/klog.h>
 #include <kernel/sched.h>
+#include <platform.h>
 #include <spec.h>
 #include <x86.h>
 
@@ -234,6 +235,9 @@ void trap_entry(struct arch_regs *f)
 	if (f->vector == VEC_TIMER) {
 		apic_eoi();
 		sched_tick();
+	} else if (f->vector == VEC_IOMMU_FAULT) {
+		apic_eoi();
+		vtd_fault_irq();
 	} else if (f->vector >= 32 && f->vector <= 0xff) {
 		stray(f->vector);
 	} else {

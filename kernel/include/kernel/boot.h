@@ -1,4 +1,4 @@
-/* Boot hand-over: the modules the boot loader loaded (plan and images). */
+/* Boot hand-over: the modules the boot loader loaded (plan and images), and the ACPI RSDP. */
 #ifndef KERNEL_BOOT_H
 #define KERNEL_BOOT_H
 
@@ -17,7 +17,9 @@ struct boot_module {
 struct boot_info {
 	struct boot_module mods[BOOT_MAX_MODULES];
 	uint32_t n_mods;
-	uint64_t entry_cycles; /* cycle counter at kernel entry */
+	uint64_t entry_cycles;    /* cycle counter at kernel entry */
+	const uint8_t *acpi_rsdp; /* the boot loader's copy of the ACPI RSDP, or NULL */
+	uint32_t acpi_rsdp_size;
 };
 
 /**

@@ -87,6 +87,17 @@ class GrubConfigTest(unittest.TestCase):
         self.assertEqual(cfg.count("mitigations"), 1)
         self.assertIn("module2 /boot/ping.elf ping\n", cfg)
 
+    def test_extra_kernel_args(self):
+        lines = [line for line in iso.grub_config("demo", [], 1, "force",
+                                                  ["pci=list", "iommu=selftest"]).splitlines()
+                 if line.startswith("multiboot2 ")]
+        self.assertEqual(lines, ["multiboot2 /boot/kernel.elf mitigations=force pci=list "
+                                 "iommu=selftest"])
+        self.assertIn("multiboot2 /boot/kernel.elf pci=list\n",
+                      iso.grub_config("demo", [], 1, "auto", ["pci=list"]))
+        with self.assertRaises(Failure):
+            iso.grub_config("demo", [], 1, "auto", ["a;reboot"])
+
     def test_bad_mode(self):
         with self.assertRaises(ValueError):
             iso.grub_config("demo", [], 1, "on")

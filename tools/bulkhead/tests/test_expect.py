@@ -62,6 +62,17 @@ class ParseTest(unittest.TestCase):
         self.assertError("expect (unclosed\n", "expect:1: bad regex")
         self.assertError("expect\n", "expect:1: expect needs an argument")
 
+    def test_kernel_args(self):
+        spec = parse("kernel-args pci=list\nkernel-args iommu=selftest\nexpect x\n")
+        self.assertEqual(spec.kernel_args, ["pci=list", "iommu=selftest"])
+        self.assertEqual(parse("expect x\n").kernel_args, [])
+        self.assertError("expect a\nkernel-args mitigations=off\n",
+                         "expect:2: kernel-args: 'mitigations=off' is not allowed")
+        self.assertError("expect a\nkernel-args pci=list pci=list\n",
+                         "expect:2: kernel-args: pci=list is given twice")
+        self.assertError("image deploy\nkernel-args pci=list\nexpect a\n",
+                         "kernel-args needs `image test`")
+
     def test_no_expect_is_an_error(self):
         self.assertError("timeout 5\nreject x\n", "no `expect` line")
 

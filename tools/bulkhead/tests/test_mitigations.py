@@ -203,7 +203,7 @@ class BuildTest(unittest.TestCase):
                 mock.patch.object(harness.iso, "plan_checksum", return_value=5), \
                 mock.patch.object(harness.iso, "make_iso", return_value="/x.iso") as make_iso:
             harness._build(spec, self.dir, self.log)
-        make_iso.assert_called_once_with(self.dir, compiled, "force")
+        make_iso.assert_called_once_with(self.dir, compiled, "force", [])
 
     def test_deploy_image(self):
         spec = parse("image deploy\nmitigations off\nexpect x\n")

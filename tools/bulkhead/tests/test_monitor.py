@@ -134,7 +134,7 @@ class QemuArgsTest(unittest.TestCase):
         self.assertIn(fragment, str(ctx.exception))
 
     def test_refused(self):
-        self.assertError("-drive file=/etc/passwd", "'-drive' is not allowed (allowed: -cpu,")
+        self.assertError("-drive file=/etc/passwd", "'-drive' is not allowed (allowed: -blockdev, -cpu,")
         self.assertError("-serial stdio", "'-serial' is not allowed")
         self.assertError("-monitor stdio", "'-monitor' is not allowed")
         self.assertError("-icount", "-icount needs a value")
@@ -142,6 +142,22 @@ class QemuArgsTest(unittest.TestCase):
         self.assertError("-cpu max,x=/etc", "-cpu: value")
         self.assertError("-seed one", "-seed: value")
         self.assertError("shift=0", "'shift=0' is not allowed")
+
+    def test_devices(self):
+        spec = parse("qemu-args -device intel-iommu,intremap=on,aw-bits=48 -device edu\n"
+                     "qemu-args -blockdev driver=null-co,node-name=d0,size=64M\n"
+                     "qemu-args -device virtio-blk-pci,drive=d0,addr=04.0,iommu_platform=on\n"
+                     "expect x\n")
+        self.assertEqual(spec.qemu_args[:4], ["-device", "intel-iommu,intremap=on,aw-bits=48",
+                                              "-device", "edu"])
+        self.assertEqual(spec.qemu_args[-1], "virtio-blk-pci,drive=d0,addr=04.0,iommu_platform=on")
+
+    def test_devices_refused(self):
+        self.assertError("-device e1000", "-device: value 'e1000'")
+        self.assertError("-device edu,romfile=/etc/passwd", "-device: value")
+        self.assertError("-device intel-iommu,x-scalable-mode=on", "-device: value")
+        self.assertError("-blockdev driver=file,node-name=d,filename=/etc/passwd", "-blockdev: value")
+        self.assertError("-blockdev driver=null-co,node-name=d,x=/etc", "-blockdev: value")
 
     def test_in_the_argv(self):
         argv = qemu.command("/w/s.iso", extra=["-icount", "shift=0,sleep=off"])
