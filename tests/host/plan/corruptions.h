@@ -3,8 +3,8 @@
 
 /* ---- header ---- */
 C(bad_magic, HEADER, v.h->magic ^= 1, "bad magic 0x31304e414c504843: not a boot plan")
-C(bad_version, HEADER, v.h->version = 1, "version 1, this kernel reads version 2")
-C(bad_header_size, HEADER, v.h->header_size = 128, "header_size 128, expected 136")
+C(bad_version, HEADER, v.h->version = 1, "version 1, this kernel reads version 3")
+C(bad_header_size, HEADER, v.h->header_size = 128, "header_size 128, expected 144")
 C(total_below_header, HEADER, v.h->total_size = 64, "total_size 64 is smaller than the header")
 C(unknown_flags, HEADER, v.h->flags = 0x2, "unknown flags 0x2")
 C(system_name_unterminated, HEADER, memset(v.h->system_name, 'x', BP_NAME_LEN),
@@ -13,13 +13,13 @@ C(system_name_empty, HEADER, v.h->system_name[0] = 0,
   "system_name is empty or not NUL-terminated within 32 bytes")
 
 /* ---- tables ---- */
-C(table_unaligned, TABLE, v.h->maps.offset += 4, "table maps: offset 764 is not 8-byte aligned")
+C(table_unaligned, TABLE, v.h->maps.offset += 4, "table maps: offset 772 is not 8-byte aligned")
 C(table_past_end, TABLE, v.h->caps.count = 900,
-  "table caps: 900 records at offset 872 lie outside the plan body [136, 13304)")
+  "table caps: 900 records at offset 880 lie outside the plan body [144, 13312)")
 C(table_in_header, TABLE, v.h->ioports.offset = 8,
-  "table ioports: 2 records at offset 8 lie outside the plan body [136, 13304)")
+  "table ioports: 2 records at offset 8 lie outside the plan body [144, 13312)")
 C(table_offset_overflow, TABLE, v.h->regions.offset = 0xfffffff8,
-  "table regions: 3 records at offset 4294967288 lie outside the plan body [136, 13304)")
+  "table regions: 3 records at offset 4294967288 lie outside the plan body [144, 13312)")
 C(table_count_over_max, TABLE, v.h->channels.count = 257,
   "table channels: 257 records, the kernel holds at most 256")
 C(too_many_domains, TABLE, (v.h->domains.count = 33, v.h->infos.count = 33),

@@ -50,11 +50,11 @@ static const struct bp_region regions[] = {
 	{"klog", 0x1000, BP_REGION_KLOG, 0},
 };
 static const struct bp_map maps[] = {
-	{BH_RING_BASE + 0x1000, 2, R},  /* con: klog */
-	{BH_RING_BASE + 0x4000, 1, RW}, /* con: ring, server */
-	{0x40000000, 0, RW},            /* a: shared */
-	{BH_RING_BASE + 0x2000, 1, RW}, /* a: ring, client */
-	{0x40000000, 0, R},             /* b: shared */
+	{BH_RING_BASE + 0x1000, 2, R, 0},  /* con: klog */
+	{BH_RING_BASE + 0x4000, 1, RW, 0}, /* con: ring, server */
+	{0x40000000, 0, RW, 0},            /* a: shared */
+	{BH_RING_BASE + 0x2000, 1, RW, 0}, /* a: ring, client */
+	{0x40000000, 0, R, 0},             /* b: shared */
 };
 static const struct bp_channel channels[] = {
 	{{1, 2}, {1, 1}},
@@ -291,8 +291,8 @@ static void test_truncated(void **state)
 	snprintf(want, sizeof(want), "total_size %u exceeds the %u bytes loaded (truncated plan?)",
 	         (unsigned)plan_len, (unsigned)plan_len - 8);
 	expect_refused(plan_len - 8, PLAN_ERR_HEADER, want);
-	expect_refused(100, PLAN_ERR_HEADER, "plan too short: 100 bytes, the header alone has 136");
-	expect_refused(0, PLAN_ERR_HEADER, "plan too short: 0 bytes, the header alone has 136");
+	expect_refused(100, PLAN_ERR_HEADER, "plan too short: 100 bytes, the header alone has 144");
+	expect_refused(0, PLAN_ERR_HEADER, "plan too short: 0 bytes, the header alone has 144");
 	/* Every shorter length is refused, for the header. */
 	for (size_t len = 0; len < plan_len; len++)
 		assert_int_equal(check_copy(len, want, sizeof(want)), PLAN_ERR_HEADER);
