@@ -6,6 +6,7 @@
 #include <bulkhead/abi/plan.h>
 
 #include "bhc.h"
+#include "device.h"
 #include "flow.h"
 #include "graph.h"
 #include "matrix.h"
@@ -230,16 +231,35 @@ static int write_outputs(const struct args *a, const struct bhc_result *r)
 	return EXIT_INVALID;
 }
 
-/* Looks up a domain named on the command line; a usage error lists the names there are. */
+/* Lists the devices of @m after a usage error, if there are any. */
+static void list_devices(const struct manifest *m)
+{
+	bool any = false;
+
+	for (size_t d = 0; d < m->n_domains; d++)
+		for (size_t k = 0; k < m->domains[d].n_devices; k++, any = true)
+			fprintf(stderr, "%s %s",
+			        any ? "," : "; its devices are:", m->domains[d].devices[k].name);
+}
+
+/*
+ * Looks up a domain or device named on the command line: its flow-graph node
+ * (a device's comes after every domain's); a usage error lists the names there are.
+ */
 static int find_domain(const struct manifest *m, const char *option, const char *name, int *idx)
 {
+	int dev = device_find(m, name);
+
 	*idx = manifest_find_domain(m, name);
+	if (*idx < 0 && dev >= 0)
+		*idx = (int)m->n_domains + dev;
 	if (*idx >= 0)
 		return EXIT_OK;
 	fprintf(stderr, "bhc: %s: system %s has no domain '%s'; its domains are:", option, m->name,
 	        name);
 	for (size_t i = 0; i < m->n_domains; i++)
 		fprintf(stderr, "%s %s", i ? "," : "", m->domains[i].name);
+	list_devices(m);
 	fputc('\n', stderr);
 	return EXIT_USAGE;
 }
