@@ -289,16 +289,15 @@ static void print_legend(FILE *f, const struct matrix *mx)
 static void print_device_note(FILE *f, const struct matrix *mx, const struct matrix_col *col)
 {
 	int n = matrix_find_node(mx, col->name);
+	const char *owner = mx->nodes[mx->nodes[n].owner].name;
 	char pci[16];
 
-	fprintf(f, "  %s is PCI %s, driven by %s: ", col->label,
-	        value_format_pci(col->base, pci, sizeof(pci)), mx->nodes[mx->nodes[n].owner].name);
+	fprintf(f, "  %s is PCI %s, driven by %s; ", col->label,
+	        value_format_pci(col->base, pci, sizeof(pci)), owner);
 	if (col->unconfined)
-		fputs("its DMA is unconfined and reads and writes all memory, every domain's "
-		      "(unconfined DMA)\n",
-		      f);
+		fputs("unconfined DMA: it reads and writes every domain's memory\n", f);
 	else
-		fputs("the IOMMU confines its DMA to the owner's DMA maps\n", f);
+		fprintf(f, "the IOMMU confines its DMA to %s's DMA maps\n", owner);
 }
 
 /* One line for each column whose hops are more than data flows: code injection, machine
