@@ -29,7 +29,8 @@ struct checker {
 	char *err;
 	size_t errlen;
 	struct plan_tables t;          /* filled once the table bounds are checked */
-	uint64_t bits[BP_MAX_DOMAINS]; /* channel bits taken per domain */
+	uint64_t bits[BP_MAX_DOMAINS]; /* channel bits taken per domain (device irq bits too) */
+	uint64_t device_caps;          /* bit i: a cap of device i was seen */
 };
 
 /* Writes @msg as the reason; returns @e, the class of the problem. */
@@ -187,11 +188,12 @@ static void describe_tables(const struct bp_header *h, struct table_desc *td)
 		{"caps", h->caps, sizeof(struct bp_cap), BP_MAX_CAPS_TOTAL},
 		{"ioports", h->ioports, sizeof(struct bp_ioport), BP_MAX_IOPORTS},
 		{"infos", h->infos, sizeof(struct bh_start_info), BP_MAX_DOMAINS},
+		{"devices", h->devices, sizeof(struct bp_device), BP_MAX_DEVICES},
 	};
 	memcpy(td, all, sizeof(all));
 }
 
-#define N_TABLES 7u
+#define N_TABLES 8u
 
 static enum plan_err check_table(struct checker *c, const struct table_desc *d)
 {
@@ -259,6 +261,7 @@ void plan_tables(const struct bp_header *h, struct plan_tables *t)
 	t->caps = plan_table(h, h->caps);
 	t->ioports = plan_table(h, h->ioports);
 	t->infos = plan_table(h, h->infos);
+	t->devices = plan_table(h, h->devices);
 }
 
 /* ---- regions ---- */
@@ -513,7 +516,23 @@ static const char *placement_problem(const struct bp_map *mp, const struct bp_re
 	return NULL;
 }
 
-/* As placement_problem(), with the map's region and rights checked first. */
+/*
+ * A DMA map, which the owner's devices reach at I/O virtual address = vaddr,
+ * never executes, is no ring or kernel log, and ends at or below BH_DMA_LIMIT.
+ * Needs: the map's region in range.
+ */
+static const char *dma_problem(const struct bp_map *mp, const struct bp_region *r)
+{
+	if (mp->rights & BH_RIGHT_EXEC)
+		return "is a DMA map and executable (a device never executes)";
+	if (r->flags & (BP_REGION_RING | BP_REGION_KLOG))
+		return "is a DMA map of a ring or the kernel log";
+	if (mp->vaddr > BH_DMA_LIMIT || r->size > BH_DMA_LIMIT - mp->vaddr)
+		return "is a DMA map that ends above BH_DMA_LIMIT";
+	return NULL;
+}
+
+/* As placement_problem(), with the map's region, rights and flags checked first. */
 static const char *map_problem(const struct checker *c, uint32_t d, const struct bp_map *mp,
                                char *buf, size_t len)
 {
@@ -526,6 +545,8 @@ static const char *map_problem(const struct checker *c, uint32_t d, const struct
 	if (mp->region == c->h->klog_region &&
 	    (d != c->h->klog_domain || mp->rights != BH_RIGHT_READ))
 		return "maps the kernel log, which only klog_domain may map, read-only";
+	if (mp->flags & ~BP_MAP_DMA)
+		return "has unknown flags";
 	return placement_problem(mp, &c->t.regions[mp->region], buf, len);
 }
 
@@ -614,6 +635,27 @@ static enum plan_err check_code_sharing(struct checker *c)
 	return PLAN_OK;
 }
 
+/* The DMA maps of every domain (dma_problem). Needs: every map checked. */
+static enum plan_err check_dma_maps(struct checker *c)
+{
+	char m[MSG_LEN];
+
+	for (uint32_t d = 0; d < c->h->domains.count; d++) {
+		const struct bp_domain *dom = &c->t.domains[d];
+		for (uint32_t k = 0; k < dom->n_maps; k++) {
+			const struct bp_map *mp = &c->t.maps[dom->first_map + k];
+			const char *bad = (mp->flags & BP_MAP_DMA) ?
+			                          dma_problem(mp, &c->t.regions[mp->region]) :
+			                          NULL;
+			if (!bad)
+				continue;
+			snprintf(m, sizeof(m), "map %u %s", k, bad);
+			return fail_domain(c, PLAN_ERR_MAP, d, m);
+		}
+	}
+	return PLAN_OK;
+}
+
 /* ---- caps ---- */
 
 static const char *channel_cap_problem(const struct checker *c, uint32_t d,
@@ -644,7 +686,24 @@ static const char *region_cap_problem(const struct checker *c, const struct bp_d
 	return NULL;
 }
 
-static const char *cap_problem(const struct checker *c, uint32_t d, const struct bp_cap *cap)
+/* A device cap: READ|WRITE at most, on a device its holder owns, one cap per device. */
+static const char *device_cap_problem(struct checker *c, uint32_t d, const struct bp_cap *cap)
+{
+	if (cap->rights & ~(BH_RIGHT_READ | BH_RIGHT_WRITE))
+		return "rights not valid for a device";
+	if (cap->object >= c->h->devices.count)
+		return "names a device that does not exist";
+	if (c->t.devices[cap->object].domain != d)
+		return "names a device of another domain";
+	if (cap->end)
+		return "end must be zero";
+	if (c->device_caps & (1ull << cap->object))
+		return "names a device another cap already holds";
+	c->device_caps |= 1ull << cap->object;
+	return NULL;
+}
+
+static const char *cap_problem(struct checker *c, uint32_t d, const struct bp_cap *cap)
 {
 	const struct bp_domain *dom = &c->t.domains[d];
 
@@ -652,6 +711,8 @@ static const char *cap_problem(const struct checker *c, uint32_t d, const struct
 		return channel_cap_problem(c, d, cap);
 	if (cap->type == BH_CAP_REGION)
 		return region_cap_problem(c, dom, cap);
+	if (cap->type == BH_CAP_DEVICE)
+		return device_cap_problem(c, d, cap);
 	if (cap->type != BH_CAP_IOPORT)
 		return "has an unknown type";
 	if (cap->rights & ~(BH_RIGHT_READ | BH_RIGHT_WRITE))
@@ -684,52 +745,6 @@ static enum plan_err check_domain_caps(struct checker *c, uint32_t d)
 }
 
 /* ---- ioports ---- */
-
-/*
- * Ports with a role beyond one device, in port order. NEVER: the kernel's own
- * devices and what would let a domain rewire every interrupt or device.
- * MACHINE: ports that reset, reconfigure or write the whole machine; a plan
- * grants them only with BP_IOPORT_MACHINE (docs/manifest.md says why each).
- */
-static const struct plan_port_role port_roles[] = {
-	{0x00, 0x1f, PLAN_PORT_MACHINE,
-         "the first ISA DMA controller, which writes physical memory below 16 MiB"},
-	{0x20, 0x21, PLAN_PORT_NEVER,
-         "the master interrupt controller (PIC), which the kernel programs"},
-	{0x22, 0x23, PLAN_PORT_MACHINE,
-         "the interrupt mode register (IMCR), which routes every IRQ"},
-	{0x40, 0x43, PLAN_PORT_NEVER, "the interval timer (PIT), which the kernel programs"},
-	{0x60, 0x60, PLAN_PORT_MACHINE, "the keyboard controller, which drives the reset line"},
-	{0x61, 0x61, PLAN_PORT_MACHINE, "system control port B (NMI status, timer 2 gate)"},
-	{0x62, 0x64, PLAN_PORT_MACHINE, "the keyboard controller, which drives the reset line"},
-	{0x70, 0x71, PLAN_PORT_MACHINE, "the CMOS/RTC index and data, which also mask NMIs"},
-	{0x81, 0x8f, PLAN_PORT_MACHINE, "the ISA DMA page registers, which aim DMA at any memory"},
-	{0x92, 0x92, PLAN_PORT_MACHINE, "system control port A (fast A20 gate and reset)"},
-	{0xa0, 0xa1, PLAN_PORT_NEVER,
-         "the slave interrupt controller (PIC), which the kernel programs"},
-	{0xb2, 0xb3, PLAN_PORT_MACHINE, "the APM/SMI command port, which enters system management"},
-	{0xc0, 0xdf, PLAN_PORT_MACHINE,
-         "the second ISA DMA controller, which writes physical memory below 16 MiB"},
-	{0xf4, 0xf7, PLAN_PORT_NEVER, "QEMU's isa-debug-exit device, the kernel's own exit port"},
-	{0x4d0, 0x4d1, PLAN_PORT_NEVER, "the interrupt trigger mode registers (ELCR)"},
-	{0x510, 0x51b, PLAN_PORT_MACHINE, "QEMU's fw_cfg device, whose DMA writes any memory"},
-	{0xcf8, 0xcff, PLAN_PORT_NEVER, "PCI configuration space and reset control (0xcf9)"},
-};
-
-const struct plan_port_role *plan_port_role(uint32_t base, uint32_t count, uint32_t *port)
-{
-	const struct plan_port_role *found = NULL;
-
-	for (uint32_t i = 0; i < sizeof(port_roles) / sizeof(port_roles[0]); i++) {
-		const struct plan_port_role *r = &port_roles[i];
-		if (!ranges_overlap(base, count, r->first, (uint32_t)r->last - r->first + 1u) ||
-		    (found && found->rule >= r->rule))
-			continue;
-		found = r;
-		*port = base > r->first ? base : r->first;
-	}
-	return found;
-}
 
 /* Returns: NULL if ioport range @i may be granted as it is; otherwise why not (maybe in @buf). */
 static const char *ioport_problem(const struct checker *c, uint32_t i, char *buf, size_t len)
@@ -770,6 +785,111 @@ static enum plan_err check_ioports(struct checker *c)
 		snprintf(m, sizeof(m), "ioport %u (0x%x, count %u): %s", i, c->t.ioports[i].base,
 		         c->t.ioports[i].count, bad);
 		return fail(c, PLAN_ERR_IOPORT, m);
+	}
+	return PLAN_OK;
+}
+
+/* ---- devices ---- */
+
+/* Whether domain @d has a DMA map. Needs: @d in range, its maps checked. */
+static bool has_dma_map(const struct checker *c, uint32_t d)
+{
+	const struct bp_domain *dom = &c->t.domains[d];
+
+	for (uint32_t k = 0; k < dom->n_maps; k++)
+		if (c->t.maps[dom->first_map + k].flags & BP_MAP_DMA)
+			return true;
+	return false;
+}
+
+/*
+ * Device @i's own fields. The PCI address holds bus, device and function in
+ * its low 16 bits, each field in range by construction; the segment must be 0.
+ * Needs: the owner in range.
+ */
+static const char *device_fields_problem(const struct checker *c, const struct bp_device *dev)
+{
+	uint64_t w = dev->window;
+
+	if (dev->pci >> 16)
+		return "PCI address is not in segment 0";
+	if (dev->flags & ~BP_DEVICE_DMA_UNCONFINED)
+		return "has unknown flags";
+	if (dev->window_size != BH_DEVICE_WINDOW)
+		return "window size is not BH_DEVICE_WINDOW";
+	if (w < BH_DEVICE_BASE || w > BH_DEVICE_END - BH_DEVICE_WINDOW ||
+	    (w - BH_DEVICE_BASE) % BH_DEVICE_WINDOW)
+		return "window is not BH_DEVICE_BASE + k * BH_DEVICE_WINDOW in the device area";
+	if (!has_dma_map(c, dev->domain))
+		return "belongs to a domain without a DMA map";
+	return NULL;
+}
+
+/* Device @i against the devices before it: PCI address, name, window. */
+static const char *device_pair_problem(const struct bp_device *a, const struct bp_device *b)
+{
+	if (a->pci == b->pci)
+		return "has the PCI address of device %u";
+	if (same_name(a->name, b->name))
+		return "has the same name as device %u";
+	if (a->domain == b->domain && a->window == b->window)
+		return "shares its window with device %u";
+	return NULL;
+}
+
+/* The irq bit: BP_NONE, or a channel id below 64 its owner uses for nothing else. */
+static const char *device_irq_problem(struct checker *c, const struct bp_device *dev)
+{
+	if (dev->irq_bit == BP_NONE)
+		return NULL;
+	if (dev->irq_bit >= BP_MAX_CHANNEL_BITS)
+		return "irq bit is neither below 64 nor BP_NONE";
+	if (c->bits[dev->domain] & (1ull << dev->irq_bit))
+		return "irq bit is already taken in its domain";
+	c->bits[dev->domain] |= 1ull << dev->irq_bit;
+	return NULL;
+}
+
+static enum plan_err fail_device(struct checker *c, uint32_t i, const char *bad, uint32_t other)
+{
+	char what[96], m[MSG_LEN];
+
+	snprintf(what, sizeof(what), bad, other);
+	snprintf(m, sizeof(m), "device %u (\"%s\"): %s", i, c->t.devices[i].name, what);
+	return fail(c, PLAN_ERR_DEVICE, m);
+}
+
+/* What must hold before a device's name can be printed and its owner used. */
+static const char *device_name_problem(const struct checker *c, const struct bp_device *dev)
+{
+	if (!name_ok(dev->name))
+		return "name is empty or not NUL-terminated within 32 bytes";
+	if (!name_printable(dev->name))
+		return "name has a byte that is not printable ASCII (0x21-0x7e)";
+	if (dev->domain >= c->h->domains.count)
+		return "owner does not exist";
+	return NULL;
+}
+
+/* Needs: domains, channels (their bits) and maps checked. */
+static enum plan_err check_devices(struct checker *c)
+{
+	char m[MSG_LEN];
+
+	for (uint32_t i = 0; i < c->h->devices.count; i++) {
+		const struct bp_device *dev = &c->t.devices[i];
+		const char *bad = device_name_problem(c, dev);
+		if (bad) {
+			snprintf(m, sizeof(m), "device %u: %s", i, bad);
+			return fail(c, PLAN_ERR_DEVICE, m);
+		}
+		if ((bad = device_fields_problem(c, dev)))
+			return fail_device(c, i, bad, 0);
+		for (uint32_t j = 0; j < i; j++)
+			if ((bad = device_pair_problem(dev, &c->t.devices[j])))
+				return fail_device(c, i, bad, j);
+		if ((bad = device_irq_problem(c, dev)))
+			return fail_device(c, i, bad, 0);
 	}
 	return PLAN_OK;
 }
@@ -818,9 +938,9 @@ static enum plan_err check_per_domain(struct checker *c)
 
 /* The checks in the order they run: each may rely on what the ones before it accepted. */
 static enum plan_err (*const checks[])(struct checker *) = {
-	check_header,       check_header_fields, check_tables,   check_regions,
-	check_domains,      check_klog,          check_channels, check_per_domain,
-	check_code_sharing, check_ioports,       check_infos,
+	check_header,  check_header_fields, check_tables,     check_regions,      check_domains,
+	check_klog,    check_channels,      check_per_domain, check_code_sharing, check_dma_maps,
+	check_devices, check_ioports,       check_infos,
 };
 
 enum plan_err plan_check(const void *buf, size_t len, char *err, size_t errlen)

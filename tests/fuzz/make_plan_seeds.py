@@ -21,7 +21,7 @@ import os
 import struct
 import sys
 
-HEADER = 136
+HEADER = 144
 # Offsets in struct bp_header (abi/include/bulkhead/abi/plan.h).
 VERSION, TOTAL, CHECKSUM = 8, 16, 20
 DOMAINS, REGIONS, CAPS = 64, 72, 96

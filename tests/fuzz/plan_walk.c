@@ -21,6 +21,14 @@ static void broken(const char *what, unsigned long index)
 	abort();
 }
 
+/* The checker accepted a plan that breaks a rule that keeps domains apart: a bug too. */
+static void breaks(const char *rule, unsigned long value)
+{
+	fprintf(stderr, "plan_walk: plan_check accepted a plan that breaks a rule: %s (0x%lx)\n",
+	        rule, value);
+	abort();
+}
+
 /* The kernel prints names in its serial lines: they must end, and be printable. */
 static unsigned long name_sum(const char *name)
 {
@@ -48,6 +56,17 @@ static unsigned long walk_maps(const struct plan_tables *t, const struct bp_doma
 	return sum;
 }
 
+/* The kernel's use of a device cap: the device it names, held by its owner. */
+static unsigned long walk_device_cap(const struct plan_tables *t, const struct bp_domain *bd,
+                                     const struct bp_cap *bc)
+{
+	if (bc->object >= t->h->devices.count || bc->object >= BP_MAX_DEVICES)
+		broken("device cap object", bc->object);
+	if (t->devices[bc->object].domain != (uint32_t)(bd - t->domains))
+		breaks("a device cap names another domain's device", bc->object);
+	return t->devices[bc->object].pci;
+}
+
 /* kernel/domain.c install_caps: slot, and for a channel the peer end's domain and bit. */
 static unsigned long walk_caps(const struct plan_tables *t, const struct bp_domain *bd)
 {
@@ -58,6 +77,8 @@ static unsigned long walk_caps(const struct plan_tables *t, const struct bp_doma
 		if (bc->slot >= BH_MAX_CAPS)
 			broken("cap slot", bc->slot);
 		sum += bc->slot + bc->type + bc->rights + bc->object;
+		if (bc->type == BH_CAP_DEVICE)
+			sum += walk_device_cap(t, bd, bc);
 		if (bc->type != BH_CAP_CHANNEL)
 			continue;
 		if (bc->end > 1)
@@ -71,14 +92,6 @@ static unsigned long walk_caps(const struct plan_tables *t, const struct bp_doma
 		sum += ch->domain[other] + ch->bit[other];
 	}
 	return sum;
-}
-
-/* The checker accepted a plan that breaks a rule that keeps domains apart: a bug too. */
-static void breaks(const char *rule, unsigned long value)
-{
-	fprintf(stderr, "plan_walk: plan_check accepted a plan that breaks a rule: %s (0x%lx)\n",
-	        rule, value);
-	abort();
 }
 
 /* Whether a map other than @mp, in any domain, maps @mp's region with a right in @rights. */
@@ -112,7 +125,53 @@ static void walk_map_rules(const struct plan_tables *t, const struct bp_domain *
 		if ((mp->rights & BH_RIGHT_EXEC) && mapped_elsewhere(t, mp, BH_RIGHT_WRITE) &&
 		    !(regions[mp->region].flags & BP_REGION_WX_SHARED))
 			breaks("code injection without the code-sharing flag", mp->region);
+		if ((mp->flags & BP_MAP_DMA) &&
+		    ((mp->rights & BH_RIGHT_EXEC) || mp->vaddr + regions[mp->region].size > BH_DMA_LIMIT))
+			breaks("an executable DMA map or one above BH_DMA_LIMIT", mp->vaddr);
 	}
+}
+
+/* Whether a map of domain @d is a DMA map. */
+static bool has_dma_map(const struct plan_tables *t, uint32_t d)
+{
+	const struct bp_domain *bd = &t->domains[d];
+
+	for (uint32_t k = bd->first_map; k < bd->first_map + bd->n_maps; k++)
+		if (t->maps[k].flags & BP_MAP_DMA)
+			return true;
+	return false;
+}
+
+/*
+ * What the kernel will do with each device record: index its owner, set its irq
+ * bit in the owner's pending word, map its BARs into its window, attach it to the
+ * owner's DMA maps; so the rules of the device table must hold.
+ */
+static unsigned long walk_devices(const struct plan_tables *t)
+{
+	uint64_t irq_bits[BP_MAX_DOMAINS] = {0};
+	unsigned long sum = 0;
+
+	if (t->h->devices.count > BP_MAX_DEVICES)
+		broken("device count", t->h->devices.count);
+	for (uint32_t i = 0; i < t->h->devices.count; i++) {
+		const struct bp_device *dev = &t->devices[i];
+		if (dev->domain >= t->h->domains.count)
+			broken("device owner", dev->domain);
+		if (dev->irq_bit != BP_NONE && dev->irq_bit >= BP_MAX_CHANNEL_BITS)
+			broken("device irq bit", dev->irq_bit);
+		if (dev->irq_bit != BP_NONE && (irq_bits[dev->domain] & (1ull << dev->irq_bit)))
+			breaks("two devices of a domain share an irq bit", dev->irq_bit);
+		if (dev->irq_bit != BP_NONE)
+			irq_bits[dev->domain] |= 1ull << dev->irq_bit;
+		if (dev->window < BH_DEVICE_BASE || dev->window > BH_DEVICE_END - BH_DEVICE_WINDOW ||
+		    dev->window_size != BH_DEVICE_WINDOW || (dev->pci >> 16))
+			breaks("a device window outside the device area or a PCI segment", dev->window);
+		if (!has_dma_map(t, dev->domain))
+			breaks("a device whose owner has no DMA map", i);
+		sum += name_sum(dev->name) + dev->pci + dev->window;
+	}
+	return sum;
 }
 
 /*
@@ -184,5 +243,5 @@ unsigned long plan_walk(const void *buf, size_t len)
 	sum += name_sum(h->system_name) + walk_regions(&t);
 	for (uint32_t i = 0; i < h->domains.count; i++)
 		sum += walk_domain(&t, i);
-	return sum;
+	return sum + walk_devices(&t);
 }

@@ -16,7 +16,9 @@
  * a rule that keeps domains apart (a period or budget out of bounds, a reserved
  * domain name, a map reaching into the top page, an executable map of a region
  * another map may write without the code-sharing flag, a port of the kernel's
- * own devices, a machine port without the machine flag).
+ * own devices, a machine port without the machine flag, an executable DMA map
+ * or one above BH_DMA_LIMIT, a device cap of another domain's device, a device
+ * outside the device area, without DMA memory or sharing an irq bit).
  * Needs: plan_check() accepted @buf; @buf holds exactly @len bytes.
  * Returns: a number that depends on every byte read (so nothing is optimised away).
  */

@@ -10,6 +10,7 @@
 #include <bulkhead/abi/plan.h>
 #include <kernel/plan.h>
 
+#include "device.h"
 #include "value.h"
 
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
@@ -161,6 +162,35 @@ static bool map_off_reserved(struct manifest *m, const struct m_map *mp, uint64_
 	return true;
 }
 
+/*
+ * A DMA map (dma="yes") is reached by devices, which never execute, at I/O
+ * virtual address = vaddr, which ends at BH_DMA_LIMIT. Needs: @mp placed in
+ * the user half. Returns false after an error.
+ */
+static bool map_dma_ok(struct manifest *m, const struct m_map *mp, uint64_t size)
+{
+	char s[32], lim[32];
+
+	if (!mp->dma)
+		return true;
+	if (mp->rights_ok && (mp->rights & BH_RIGHT_EXEC)) {
+		diag_error(m->diag, mp->line,
+		           "map of '%s' has dma=\"yes\" and perms rx, but a device never executes; "
+		           "use r or rw for a DMA map, or leave dma out",
+		           mp->region);
+		return false;
+	}
+	if (mp->vaddr <= BH_DMA_LIMIT && size <= BH_DMA_LIMIT - mp->vaddr)
+		return true;
+	diag_error(m->diag, mp->line,
+	           "map of '%s' at 0x%llx (%s) has dma=\"yes\" but ends above 0x%llx (%s), the "
+	           "highest I/O virtual address a device can use; choose a lower vaddr",
+	           mp->region, (unsigned long long)mp->vaddr, value_format_size(size, s, sizeof(s)),
+	           (unsigned long long)BH_DMA_LIMIT,
+	           value_format_size(BH_DMA_LIMIT, lim, sizeof(lim)));
+	return false;
+}
+
 /* Resolves map @j of @d; true if it has a valid placement to compare with others. */
 static bool check_map(struct manifest *m, struct m_domain *d, size_t j)
 {
@@ -188,7 +218,8 @@ static bool check_map(struct manifest *m, struct m_domain *d, size_t j)
 	const struct m_region *r = &m->regions[mp->region_idx];
 	if (!mp->vaddr_ok || !r->size_ok)
 		return false;
-	return map_in_user_half(m, mp, r->size) && map_off_reserved(m, mp, r->size);
+	return map_in_user_half(m, mp, r->size) && map_off_reserved(m, mp, r->size) &&
+	       map_dma_ok(m, mp, r->size);
 }
 
 static void check_maps(struct manifest *m, struct m_domain *d)
@@ -476,6 +507,8 @@ void check_manifest(struct manifest *m)
 		check_channel(m, c, id_lines);
 	for (size_t i = 0; i < m->n_rings; i++)
 		check_ring(m, i);
+	if (id_lines)
+		device_check(m, id_lines);
 	for (size_t i = 0; i < m->n_no_flows; i++)
 		check_no_flow(m, &m->no_flows[i]);
 	free(id_lines);

@@ -12,8 +12,10 @@
  * in one domain and writable in another without code-sharing, shared I/O
  * ports, ports of the kernel's own devices, machine ports without
  * machine="yes", reused channel ids, channels and
- * rings that loop back to one domain, a second console, too many domains, and
- * <no-flow> rules naming unknown domains, one domain twice or a guard that is an end.
+ * rings that loop back to one domain, a second console, too many domains,
+ * DMA maps that execute or end above BH_DMA_LIMIT, the device rules of
+ * device_check, and <no-flow> rules naming unknown domains, one domain twice
+ * or a guard that is an end.
  * Needs: @m loaded by manifest_load. Returns: nothing; errors go to m->diag.
  */
 void check_manifest(struct manifest *m);

@@ -6,9 +6,18 @@
 
 #define BIT(i) (1ull << (i))
 
+/* A device column: owner and device both ways; unconfined DMA between the device and any domain. */
+static bool device_carries(uint16_t x, uint16_t y)
+{
+	const uint16_t ends = MATRIX_OWNER | MATRIX_SELF;
+
+	return ((x & ends) && (y & ends)) || ((x & MATRIX_SELF) && (y & MATRIX_DMA_ALL)) ||
+	       ((x & MATRIX_DMA_ALL) && (y & MATRIX_SELF));
+}
+
 bool flow_carries(const struct matrix_col *c, size_t a, size_t b)
 {
-	uint8_t x = c->cell[a], y = c->cell[b];
+	uint16_t x = c->cell[a], y = c->cell[b];
 
 	switch (c->kind) {
 	case MATRIX_REGION:
@@ -20,6 +29,8 @@ bool flow_carries(const struct matrix_col *c, size_t a, size_t b)
 		return x && (y || c->machine);
 	case MATRIX_KLOG:
 		return false;
+	case MATRIX_DEVICE:
+		return device_carries(x, y);
 	}
 	return false;
 }
@@ -31,13 +42,16 @@ const char *flow_hop_note(const struct matrix_col *c, size_t a, size_t b)
 		return "code injection";
 	if (c->kind == MATRIX_IOPORT && c->machine)
 		return "machine control";
+	if (c->kind == MATRIX_DEVICE && c->unconfined &&
+	    !((c->cell[a] | c->cell[b]) & MATRIX_OWNER))
+		return "unconfined DMA";
 	return NULL;
 }
 
 void flow_graph_build(struct flow_graph *g, const struct matrix *mx)
 {
 	memset(g, 0, sizeof(*g));
-	g->n = mx->n_domains;
+	g->n = mx->n_nodes;
 	for (size_t c = 0; c < mx->n_cols; c++)
 		for (size_t a = 0; a < g->n; a++)
 			for (size_t b = 0; b < g->n; b++)
@@ -104,7 +118,7 @@ static void mark_hops(const struct flow_graph *g, const int *df, const int *dt, 
 static uint64_t count_paths(const struct flow_graph *g, const int *df, size_t from, size_t to,
                             const struct flow_result *r)
 {
-	uint64_t count[BP_MAX_DOMAINS] = {0};
+	uint64_t count[MATRIX_MAX_NODES] = {0};
 
 	count[to] = 1;
 	for (int k = (int)r->hops - 1; k >= 0; k--) {
@@ -136,7 +150,7 @@ static size_t next_hop(const struct flow_result *r, size_t u, size_t v, size_t n
  */
 static void list_paths(struct flow_result *r, size_t from, size_t n)
 {
-	uint8_t cur[BP_MAX_DOMAINS + 1];
+	uint8_t cur[MATRIX_MAX_NODES + 1];
 	size_t depth = 0, v = 0;
 
 	cur[0] = (uint8_t)from;
@@ -157,7 +171,7 @@ static void list_paths(struct flow_result *r, size_t from, size_t n)
 void flow_query(const struct flow_graph *g, size_t from, size_t to, int guard,
                 struct flow_result *r)
 {
-	int df[BP_MAX_DOMAINS], dt[BP_MAX_DOMAINS];
+	int df[MATRIX_MAX_NODES], dt[MATRIX_MAX_NODES];
 
 	memset(r, 0, sizeof(*r));
 	r->reach = distances(g, from, guard, false, df);
@@ -191,10 +205,10 @@ static void write_hop(FILE *f, const struct matrix *mx, size_t a, size_t b)
 
 void flow_write_path(FILE *f, const struct matrix *mx, const uint8_t *p, size_t hops)
 {
-	fputs(mx->m->domains[p[0]].name, f);
+	fputs(mx->nodes[p[0]].name, f);
 	for (size_t i = 0; i < hops; i++) {
 		write_hop(f, mx, p[i], p[i + 1]);
-		fputs(mx->m->domains[p[i + 1]].name, f);
+		fputs(mx->nodes[p[i + 1]].name, f);
 	}
 }
 
@@ -203,9 +217,9 @@ static void print_yes(FILE *f, const struct matrix *mx, const struct flow_result
 {
 	fprintf(f, "%llu shortest path%s of %zu hop%s from %s to %s",
 	        (unsigned long long)r->n_paths, r->n_paths == 1 ? "" : "s", r->hops,
-	        r->hops == 1 ? "" : "s", mx->m->domains[from].name, mx->m->domains[to].name);
+	        r->hops == 1 ? "" : "s", mx->nodes[from].name, mx->nodes[to].name);
 	if (guard != FLOW_NO_GUARD)
-		fprintf(f, " not through %s", mx->m->domains[guard].name);
+		fprintf(f, " not through %s", mx->nodes[guard].name);
 	fputs(":\n", f);
 	for (size_t i = 0; i < r->n_listed; i++) {
 		flow_write_path(f, mx, r->path[i], r->hops);
@@ -221,16 +235,16 @@ static void print_no(FILE *f, const struct matrix *mx, const struct flow_result 
 {
 	bool any = false;
 
-	fprintf(f, "from %s, information can reach", mx->m->domains[from].name);
-	for (size_t d = 0; d < mx->n_domains; d++) {
+	fprintf(f, "from %s, information can reach", mx->nodes[from].name);
+	for (size_t d = 0; d < mx->n_nodes; d++) {
 		if (d == from || !(r->reach & BIT(d)))
 			continue;
-		fprintf(f, "%s %s", any ? "," : ":", mx->m->domains[d].name);
+		fprintf(f, "%s %s", any ? "," : ":", mx->nodes[d].name);
 		any = true;
 	}
 	fputs(any ? "" : " no other domain", f);
 	if (guard != FLOW_NO_GUARD)
-		fprintf(f, " (paths through %s not followed)", mx->m->domains[guard].name);
+		fprintf(f, " (paths through %s not followed)", mx->nodes[guard].name);
 	fputc('\n', f);
 }
 

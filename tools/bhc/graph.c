@@ -18,6 +18,9 @@
 #define RING_COLOR "#2f6db5"
 #define IO_FILL "#fff4c2"
 #define IO_COLOR "#a68a00"
+#define DEVICE_FILL "#dff2ef"
+#define DEVICE_COLOR "#1f7a6d"
+#define DMA_COLOR "#b0007a"
 
 struct role_style {
 	const char *cluster, *title, *fill, *border;
@@ -42,6 +45,7 @@ struct dot {
 	struct flow_result *flow; /* NULL without a flow to show */
 	char **ids;               /* every id written, to keep them unique */
 	size_t n_ids;
+	char ref[MATRIX_MAX_NODES][BP_NAME_LEN + 8]; /* each node's DOT name: NAME, (dev:NAME) */
 };
 
 /* ---- small writers ---- */
@@ -121,7 +125,7 @@ static bool node_on_path(const struct dot *d, size_t n)
 {
 	if (!d->flow->yes)
 		return false;
-	for (size_t u = 0; u < d->mx.n_domains; u++)
+	for (size_t u = 0; u < d->mx.n_nodes; u++)
 		if ((d->flow->on_path[u] & BIT(n)) || (u == n && d->flow->on_path[u]))
 			return true;
 	return false;
@@ -221,6 +225,8 @@ static void write_facts(struct dot *d)
 	count_item(f, count_cols(&d->mx, MATRIX_RING, true), "stdout ring", false);
 	count_item(f, count_cols(&d->mx, MATRIX_CHANNEL, false), "channel", false);
 	count_item(f, count_cols(&d->mx, MATRIX_IOPORT, false), "I/O port range", false);
+	if (d->mx.n_nodes > d->mx.n_domains)
+		count_item(f, d->mx.n_nodes - d->mx.n_domains, "device", false);
 	end_row(f);
 	row(f, "10");
 	fprintf(f, "memory %s of %s &#183; boot plan CRC-32 0x%08x",
@@ -241,12 +247,15 @@ static void legend_item(FILE *f, const char *bg, const char *sample, const char 
 	fprintf(f, "<td align=\"left\"><font point-size=\"9\">%s</font></td></tr>\n", meaning);
 }
 
-/* Whether @mx has a column of @kind that is a machine port or a code-sharing region (@special). */
+/*
+ * Whether @mx has a column of @kind that is a machine port, a code-sharing
+ * region or an unconfined device (@special), or one that is none of them.
+ */
 static bool has_col(const struct matrix *mx, enum matrix_kind kind, bool special)
 {
 	for (size_t c = 0; c < mx->n_cols; c++)
-		if (mx->cols[c].kind == kind &&
-		    (mx->cols[c].machine || mx->cols[c].code_sharing) == special)
+		if (mx->cols[c].kind == kind && (mx->cols[c].machine || mx->cols[c].code_sharing ||
+		                                 mx->cols[c].unconfined) == special)
 			return true;
 	return false;
 }
@@ -258,7 +267,8 @@ static void write_legend(struct dot *d)
 	fputs("\t\t<tr><td colspan=\"2\" align=\"left\"><font point-size=\"10\"><b>legend</b>"
 	      "</font></td></tr>\n",
 	      f);
-	legend_item(f, role_styles[M_ROLE_DRIVER].fill, "driver", "I/O ports, or role=driver");
+	legend_item(f, role_styles[M_ROLE_DRIVER].fill, "driver",
+	            "I/O ports or devices, or role=driver");
 	legend_item(f, role_styles[M_ROLE_SERVICE].fill, "service", "the console, or role=service");
 	legend_item(f, role_styles[M_ROLE_APPLICATION].fill, "application", "any other domain");
 	legend_item(f, NULL, "<font color=\"" REGION_COLOR "\">region:NAME (rw -&gt; r)</font>",
@@ -271,6 +281,14 @@ static void write_legend(struct dot *d)
 	            "each domain's output ring to the console");
 	legend_item(f, NULL, "klog, dotted", "kernel log: the kernel writes, the console reads");
 	legend_item(f, IO_FILL, "I/O ports", "a port range and its one owner");
+	if (d->mx.n_nodes > d->mx.n_domains)
+		legend_item(f, DEVICE_FILL, "device",
+		            "a PCI function; dev:NAME joins it to its owner, region edges show "
+		            "where its DMA reaches");
+	if (has_col(&d->mx, MATRIX_DEVICE, true))
+		legend_item(f, NULL,
+		            "<font color=\"" DMA_COLOR "\"><b>dev:... (unconfined DMA)</b></font>",
+		            "no IOMMU confines it: it reads and writes every domain's memory");
 	if (has_col(&d->mx, MATRIX_IOPORT, true))
 		legend_item(f, NULL,
 		            "<font color=\"" IO_COLOR "\"><b>io:... (machine control)</b></font>",
@@ -362,6 +380,41 @@ static void write_ioport_nodes(struct dot *d, size_t n)
 			write_ioport_node(d, &d->mx.cols[c]);
 }
 
+/* A device: a component box in its owner's cluster, with its PCI address, irq and DMA. */
+static void write_device_node(struct dot *d, size_t n)
+{
+	const struct matrix_node *dev = &d->mx.nodes[n];
+	const struct bp_device *bd = &d->l->devices[n - d->mx.n_domains];
+	char id[64], pci[16];
+	FILE *f = d->f;
+
+	fputc('\t', f);
+	fputc('\t', f);
+	quoted(f, d->ref[n]);
+	fputs(" [", f);
+	snprintf(id, sizeof(id), "dev_%s", dev->name);
+	write_id(d, id);
+	fprintf(f,
+	        ", shape=component, style=filled, fillcolor=\"%s\", color=\"%s\", "
+	        "label=<<b>device %s</b><br/><font point-size=\"9\">PCI %s",
+	        DEVICE_FILL, dev->unconfined ? DMA_COLOR : DEVICE_COLOR, dev->name,
+	        value_format_pci(dev->pci, pci, sizeof(pci)));
+	if (bd->irq_bit != BP_NONE)
+		fprintf(f, " &#183; irq %u", bd->irq_bit);
+	fprintf(f, "<br/>%s</font>>",
+	        dev->unconfined ? "unconfined DMA: all memory" : "DMA through the IOMMU");
+	write_look(f, domain_look(d, n), true);
+	fputs("];\n", f);
+}
+
+/* The devices domain @n drives, drawn next to it in its cluster. */
+static void write_device_nodes(struct dot *d, size_t n)
+{
+	for (size_t i = d->mx.n_domains; i < d->mx.n_nodes; i++)
+		if (d->mx.nodes[i].owner == n)
+			write_device_node(d, i);
+}
+
 static void write_cluster(struct dot *d, enum m_role role)
 {
 	const struct role_style *s = &role_styles[role];
@@ -382,6 +435,7 @@ static void write_cluster(struct dot *d, enum m_role role)
 			continue;
 		write_domain(d, n);
 		write_ioport_nodes(d, n);
+		write_device_nodes(d, n);
 	}
 	fputs("\t}\n", d->f);
 }
@@ -410,9 +464,16 @@ static void edge_head(struct dot *d, const char *tail, const char *head, const c
 	write_id(d, id);
 }
 
+/* Node @n as an edge names it: a domain by its name, a device as (dev:NAME). */
 static const char *dom_name(const struct dot *d, size_t n)
 {
-	return d->m->domains[n].name;
+	return d->ref[n];
+}
+
+/* Node @n as an id spells it: its name. */
+static const char *node_name(const struct dot *d, size_t n)
+{
+	return d->mx.nodes[n].name;
 }
 
 /* A region mapped by a writer and a reader: one edge per pair, both ways in one edge. */
@@ -428,7 +489,7 @@ static void write_region_pair(struct dot *d, const struct matrix_col *c, size_t 
 		a = b;
 		b = t;
 	}
-	snprintf(id, sizeof(id), "edge_region_%s_%s_%s", c->name, dom_name(d, a), dom_name(d, b));
+	snprintf(id, sizeof(id), "edge_region_%s_%s_%s", c->name, node_name(d, a), node_name(d, b));
 	edge_head(d, dom_name(d, a), dom_name(d, b), id);
 	const char *note = flow_hop_note(c, a, b);
 	if (!note && ba)
@@ -457,11 +518,11 @@ static void write_region_node(struct dot *d, const struct matrix_col *c)
 	        REGION_COLOR, c->name, value_format_size(c->size, size, sizeof(size)));
 	write_look(d->f, other_look(d), true);
 	fputs("];\n", d->f);
-	for (size_t n = 0; n < d->mx.n_domains; n++) {
+	for (size_t n = 0; n < d->mx.n_nodes; n++) {
 		char node[MATRIX_LABEL_LEN + 4];
 		if (!c->cell[n])
 			continue;
-		snprintf(id, sizeof(id), "edge_region_%s_%s", c->name, dom_name(d, n));
+		snprintf(id, sizeof(id), "edge_region_%s_%s", c->name, node_name(d, n));
 		snprintf(node, sizeof(node), "(%s)", c->label);
 		edge_head(d, dom_name(d, n), node, id);
 		fprintf(d->f,
@@ -476,15 +537,15 @@ static void write_region(struct dot *d, const struct matrix_col *c)
 {
 	bool flows = false;
 
-	for (size_t a = 0; a < d->mx.n_domains; a++)
-		for (size_t b = 0; b < d->mx.n_domains; b++)
+	for (size_t a = 0; a < d->mx.n_nodes; a++)
+		for (size_t b = 0; b < d->mx.n_nodes; b++)
 			flows |= a != b && flow_carries(c, a, b);
 	if (!flows) {
 		write_region_node(d, c);
 		return;
 	}
-	for (size_t a = 0; a < d->mx.n_domains; a++)
-		for (size_t b = a + 1; b < d->mx.n_domains; b++)
+	for (size_t a = 0; a < d->mx.n_nodes; a++)
+		for (size_t b = a + 1; b < d->mx.n_nodes; b++)
 			write_region_pair(d, c, a, b);
 }
 
@@ -544,7 +605,7 @@ static void write_machine_edges(struct dot *d, const struct matrix_col *c, size_
 		if (n == owner)
 			continue;
 		snprintf(id, sizeof(id), "edge_machine_0x%x_%llu_%s", c->base,
-		         (unsigned long long)c->size, dom_name(d, n));
+		         (unsigned long long)c->size, node_name(d, n));
 		edge_head(d, dom_name(d, owner), dom_name(d, n), id);
 		fprintf(d->f, ", style=bold, color=\"%s\", fontcolor=\"%s\", label=\"%s (%s)\"",
 		        IO_COLOR, IO_COLOR, c->label, flow_hop_note(c, owner, n));
@@ -580,6 +641,34 @@ static void write_klog(struct dot *d, const struct matrix_col *c)
 	fputs("];\n", d->f);
 }
 
+/*
+ * A device: one edge to its owner, which drives it (both ways); with unconfined
+ * DMA, a bold edge to every other domain, whose memory it reads and writes.
+ */
+static void write_device_edges(struct dot *d, const struct matrix_col *c)
+{
+	size_t n = (size_t)matrix_find_node(&d->mx, c->name), owner = d->mx.nodes[n].owner;
+	char id[160];
+
+	snprintf(id, sizeof(id), "edge_dev_%s", c->name);
+	edge_head(d, dom_name(d, owner), dom_name(d, n), id);
+	fprintf(d->f, ", dir=both, color=\"%s\", fontcolor=\"%s\", label=\"%s\"", DEVICE_COLOR,
+	        DEVICE_COLOR, c->label);
+	write_look(d->f, hop_look(d, owner, n, true), false);
+	fputs("];\n", d->f);
+	for (size_t i = 0; c->unconfined && i < d->mx.n_domains; i++) {
+		if (i == owner)
+			continue;
+		snprintf(id, sizeof(id), "edge_dma_%s_%s", c->name, node_name(d, i));
+		edge_head(d, dom_name(d, n), dom_name(d, i), id);
+		fprintf(d->f,
+		        ", dir=both, style=bold, color=\"%s\", fontcolor=\"%s\", label=\"%s (%s)\"",
+		        DMA_COLOR, DMA_COLOR, c->label, flow_hop_note(c, n, i));
+		write_look(d->f, hop_look(d, n, i, true), false);
+		fputs("];\n", d->f);
+	}
+}
+
 static void write_edges(struct dot *d)
 {
 	for (size_t i = 0; i < d->mx.n_cols; i++) {
@@ -599,6 +688,9 @@ static void write_edges(struct dot *d)
 			break;
 		case MATRIX_KLOG:
 			write_klog(d, c);
+			break;
+		case MATRIX_DEVICE:
+			write_device_edges(d, c);
 			break;
 		}
 	}
@@ -645,9 +737,12 @@ static void query_flow(struct dot *d)
 void graph_write_dot(FILE *f, const struct manifest *m, const struct layout *l,
                      const struct graph_options *o)
 {
-	struct dot d = {f, m, l, o, {0}, NULL, NULL, 0};
+	struct dot d = {f, m, l, o, {0}, NULL, NULL, 0, {{0}}};
 
 	matrix_build(&d.mx, m, l);
+	for (size_t n = 0; n < d.mx.n_nodes; n++)
+		snprintf(d.ref[n], sizeof(d.ref[n]), d.mx.nodes[n].device ? "(dev:%s)" : "%s",
+		         d.mx.nodes[n].name);
 	query_flow(&d);
 	fputs("// The system picture of a Bulkhead manifest, written by `bhc graph`.\n", f);
 	fputs("// Render it with: dot -Tsvg FILE.dot -o FILE.svg\n", f);

@@ -7,8 +7,13 @@
 #include <bulkhead/abi/caps.h>
 #include <bulkhead/abi/layout.h>
 
+#include "device.h"
 #include "memory.h"
 #include "value.h"
+
+/* A domain's k-th device gets window k; even BP_MAX_DEVICES windows fit the device area. */
+_Static_assert(BP_MAX_DEVICES *BH_DEVICE_WINDOW <= BH_DEVICE_END - BH_DEVICE_BASE,
+               "device windows");
 
 /* Copies @src into a zero-filled name field, cutting it at BP_NAME_LEN - 1 characters. */
 static void copy_name(char *dst, const char *src)
@@ -151,13 +156,18 @@ static void report_no_id(struct manifest *m, struct layout *l, const struct l_ri
 		           dn, r->name);
 }
 
-/* Manifest ids first; then the kernel log, then each ring, from 63 downwards. */
+/* Manifest ids (channel ends, device irqs) first; then the kernel log, then each ring,
+ * from 63 downwards. */
 static void assign_ids(struct manifest *m, struct layout *l)
 {
 	for (size_t c = 0; c < m->n_channels; c++)
 		for (int s = 0; s < 2; s++)
 			l->ld[m->channels[c].ends[s].domain_idx].used_ids |=
 				1ull << m->channels[c].ends[s].id;
+	for (size_t d = 0; d < m->n_domains; d++)
+		for (size_t k = 0; k < m->domains[d].n_devices; k++)
+			if (m->domains[d].devices[k].irq != BP_NONE)
+				l->ld[d].used_ids |= 1ull << m->domains[d].devices[k].irq;
 	if (m->console >= 0) {
 		l->ld[m->console].ids_exhausted = !take_id(l, (uint32_t)m->console, &l->klog_bit);
 		l->klog_domain = (uint32_t)m->console;
@@ -242,13 +252,15 @@ static bool place(struct layout *l, uint32_t d, uint64_t size, uint64_t *vaddr)
 	return true;
 }
 
-static void add_map(struct layout *l, uint64_t vaddr, uint32_t region, uint32_t rights)
+static void add_map(struct layout *l, uint64_t vaddr, uint32_t region, uint32_t rights,
+                    uint32_t flags)
 {
 	struct bp_map *mp = &l->maps[l->n_maps++];
 
 	mp->vaddr = vaddr;
 	mp->region = region;
-	mp->rights = rights;
+	mp->rights = (uint16_t)rights;
+	mp->flags = (uint16_t)flags;
 }
 
 static void report_ring_area(struct manifest *m, struct l_ring *r, uint32_t d)
@@ -275,16 +287,18 @@ static void build_maps(struct manifest *m, struct layout *l, uint32_t d)
 
 	bd->first_map = (uint32_t)l->n_maps;
 	for (size_t j = 0; j < md->n_maps; j++)
-		add_map(l, md->maps[j].vaddr, (uint32_t)md->maps[j].region_idx, md->maps[j].rights);
+		add_map(l, md->maps[j].vaddr, (uint32_t)md->maps[j].region_idx, md->maps[j].rights,
+		        md->maps[j].dma ? BP_MAP_DMA : 0);
 	if ((int)d == m->console && place(l, d, LAYOUT_KLOG_SIZE, &l->ld[d].klog_vaddr))
-		add_map(l, l->ld[d].klog_vaddr, l->klog_region, BH_RIGHT_READ);
+		add_map(l, l->ld[d].klog_vaddr, l->klog_region, BH_RIGHT_READ, 0);
 	for (size_t i = 0; i < l->n_rings; i++) {
 		struct l_ring *r = &l->rings[i];
 		for (int s = 0; s < 2; s++) {
 			if (r->domain[s] != d)
 				continue;
 			if (place(l, d, r->size, &r->vaddr[s]))
-				add_map(l, r->vaddr[s], r->region, BH_RIGHT_READ | BH_RIGHT_WRITE);
+				add_map(l, r->vaddr[s], r->region, BH_RIGHT_READ | BH_RIGHT_WRITE,
+				        0);
 			else
 				report_ring_area(m, r, d);
 		}
@@ -305,10 +319,15 @@ static uint32_t add_cap(struct layout *l, uint32_t d, uint16_t type, uint16_t ri
 	return c->slot;
 }
 
-/* Slots from 0: channel ends in channel order, manifest maps, ioports. Records the
- * slots in @chan_slot (2 per channel) and @map_slot / @io_slot (per domain). */
+/* Per domain: the slot of each map, ioport range and device (build_caps). */
+struct slots {
+	uint32_t *map, *io, *dev;
+};
+
+/* Slots from 0: channel ends in channel order, manifest maps, ioports, devices. Records
+ * the slots in @chan_slot (2 per channel) and @own (per domain). */
 static void build_caps(const struct manifest *m, struct layout *l, uint32_t d, uint32_t *chan_slot,
-                       uint32_t *map_slot, uint32_t *io_slot)
+                       const struct slots *own)
 {
 	const struct m_domain *md = &m->domains[d];
 	struct bp_domain *bd = &l->domains[d];
@@ -324,12 +343,34 @@ static void build_caps(const struct manifest *m, struct layout *l, uint32_t d, u
 		}
 	}
 	for (size_t j = 0; j < md->n_maps; j++)
-		map_slot[j] = add_cap(l, d, BH_CAP_REGION, (uint16_t)md->maps[j].rights,
+		own->map[j] = add_cap(l, d, BH_CAP_REGION, (uint16_t)md->maps[j].rights,
 		                      bd->first_map + (uint32_t)j, 0);
 	for (size_t k = 0; k < md->n_ioports; k++)
-		io_slot[k] = add_cap(l, d, BH_CAP_IOPORT, BH_RIGHT_READ | BH_RIGHT_WRITE,
+		own->io[k] = add_cap(l, d, BH_CAP_IOPORT, BH_RIGHT_READ | BH_RIGHT_WRITE,
 		                     bd->first_ioport + (uint32_t)k, 0);
+	for (size_t k = 0; k < md->n_devices; k++)
+		own->dev[k] = add_cap(l, d, BH_CAP_DEVICE, BH_RIGHT_READ | BH_RIGHT_WRITE,
+		                      l->ld[d].first_device + (uint32_t)k, 0);
 	bd->n_caps = (uint32_t)l->n_caps - bd->first_cap;
+}
+
+/* Domain @d's devices, in document order; its k-th device gets the k-th window. */
+static void build_devices(const struct manifest *m, struct layout *l, uint32_t d)
+{
+	const struct m_domain *md = &m->domains[d];
+
+	l->ld[d].first_device = (uint32_t)l->n_devices;
+	for (size_t k = 0; k < md->n_devices; k++) {
+		const struct m_device *dev = &md->devices[k];
+		struct bp_device *bd = &l->devices[l->n_devices++];
+		copy_name(bd->name, dev->name);
+		bd->domain = d;
+		bd->pci = dev->pci;
+		bd->irq_bit = dev->irq;
+		bd->flags = dev->unconfined ? BP_DEVICE_DMA_UNCONFINED : 0;
+		bd->window = BH_DEVICE_BASE + k * BH_DEVICE_WINDOW;
+		bd->window_size = BH_DEVICE_WINDOW;
+	}
 }
 
 static void build_ioports(const struct manifest *m, struct layout *l, uint32_t d)
@@ -413,8 +454,9 @@ static void info_maps(const struct manifest *m, struct layout *l, uint32_t d,
 
 	for (size_t j = 0; j < md->n_maps; j++) {
 		const struct m_map *mp = &md->maps[j];
-		struct entry_args a = {mp->region,  "",        BH_RES_MAP,
-		                       mp->rights,  mp->vaddr, m->regions[mp->region_idx].size,
+		struct entry_args a = {mp->region,  "",
+		                       BH_RES_MAP,  mp->rights | (mp->dma ? BH_INFO_MAP_DMA : 0),
+		                       mp->vaddr,   m->regions[mp->region_idx].size,
 		                       map_slot[j], 0};
 		add_entry(&l->infos[d], &a);
 	}
@@ -463,8 +505,26 @@ static void info_rings(const struct manifest *m, struct layout *l, uint32_t d,
 	}
 }
 
+/* Each device: its window, its cap, its irq id (BP_NONE without), its PCI address. */
+static void info_devices(struct layout *l, uint32_t d, const uint32_t *dev_slot)
+{
+	for (uint32_t k = l->ld[d].first_device; k < l->n_devices && l->devices[k].domain == d;
+	     k++) {
+		const struct bp_device *dev = &l->devices[k];
+		struct entry_args a = {dev->name,
+		                       "",
+		                       BH_RES_DEVICE,
+		                       dev->pci,
+		                       dev->window,
+		                       dev->window_size,
+		                       dev_slot[k - l->ld[d].first_device],
+		                       dev->irq_bit};
+		add_entry(&l->infos[d], &a);
+	}
+}
+
 static void info_ioports_klog(const struct manifest *m, struct layout *l, uint32_t d,
-                              const uint32_t *io_slot)
+                              const struct slots *s)
 {
 	const struct m_domain *md = &m->domains[d];
 
@@ -475,10 +535,11 @@ static void info_ioports_klog(const struct manifest *m, struct layout *l, uint32
 		                       BH_RIGHT_READ | BH_RIGHT_WRITE,
 		                       md->ioports[k].base,
 		                       md->ioports[k].count,
-		                       io_slot[k],
+		                       s->io[k],
 		                       0};
 		add_entry(&l->infos[d], &a);
 	}
+	info_devices(l, d, s->dev);
 	if ((int)d == m->console) {
 		struct entry_args a = {"klog",
 		                       "",
@@ -503,13 +564,13 @@ static void check_domain_limits(struct manifest *m, struct layout *l, uint32_t d
 	if (!quiet && l->domains[d].n_caps > BH_MAX_CAPS)
 		diag_error(m->diag, md->line,
 		           "domain '%s' needs %u capabilities (channel and ring "
-		           "ends, maps, ioports) but a domain has %u slots; remove some",
+		           "ends, maps, ioports, devices) but a domain has %u slots; remove some",
 		           md->name, l->domains[d].n_caps, BH_MAX_CAPS);
 	else if (!quiet && info->n_entries > BH_INFO_MAX_ENTRIES)
 		diag_error(m->diag, md->line,
 		           "domain '%s' has %u named resources (maps, channels, "
-		           "rings incl. stdout, ioports, klog) but its start-info page holds %u; "
-		           "remove some",
+		           "rings incl. stdout, ioports, devices, klog) but its start-info page "
+		           "holds %u; remove some",
 		           md->name, info->n_entries, BH_INFO_MAX_ENTRIES);
 	if (info->n_entries > BH_INFO_MAX_ENTRIES)
 		info->n_entries = BH_INFO_MAX_ENTRIES;
@@ -518,21 +579,24 @@ static void check_domain_limits(struct manifest *m, struct layout *l, uint32_t d
 static void build_domain(struct manifest *m, struct layout *l, uint32_t d, uint32_t *chan_slot)
 {
 	const struct m_domain *md = &m->domains[d];
-	uint32_t *map_slot = table(md->n_maps, sizeof(uint32_t));
-	uint32_t *io_slot = table(md->n_ioports, sizeof(uint32_t));
+	struct slots s = {table(md->n_maps, sizeof(uint32_t)),
+	                  table(md->n_ioports, sizeof(uint32_t)),
+	                  table(md->n_devices, sizeof(uint32_t))};
 
 	build_domain_record(m, l, d, (uint32_t)find_module(l, NULL, md->img.path));
 	build_maps(m, l, d);
 	build_ioports(m, l, d);
-	build_caps(m, l, d, chan_slot, map_slot, io_slot);
+	build_devices(m, l, d);
+	build_caps(m, l, d, chan_slot, &s);
 	info_header(m, l, d);
-	info_maps(m, l, d, map_slot);
+	info_maps(m, l, d, s.map);
 	info_channels(m, l, d, chan_slot);
 	info_rings(m, l, d, chan_slot);
-	info_ioports_klog(m, l, d, io_slot);
+	info_ioports_klog(m, l, d, &s);
 	check_domain_limits(m, l, d);
-	free(map_slot);
-	free(io_slot);
+	free(s.map);
+	free(s.io);
+	free(s.dev);
 }
 
 /* ---- the whole plan ---- */
@@ -561,7 +625,7 @@ static void check_totals(struct manifest *m, const struct layout *l)
 
 static void alloc_tables(const struct manifest *m, struct layout *l)
 {
-	size_t maps = l->n_rings * 2 + 1, ioports = 0;
+	size_t maps = l->n_rings * 2 + 1, ioports = 0, devices = device_count(m);
 
 	for (size_t i = 0; i < m->n_domains; i++) {
 		maps += m->domains[i].n_maps;
@@ -572,7 +636,8 @@ static void alloc_tables(const struct manifest *m, struct layout *l)
 	l->infos = table(m->n_domains, sizeof(*l->infos));
 	l->maps = table(maps, sizeof(*l->maps));
 	l->ioports = table(ioports, sizeof(*l->ioports));
-	l->caps = table(maps + ioports + 2 * l->n_channels, sizeof(*l->caps));
+	l->devices = table(devices, sizeof(*l->devices));
+	l->caps = table(maps + ioports + devices + 2 * l->n_channels, sizeof(*l->caps));
 }
 
 void layout_build(struct manifest *m, struct layout *l, uint32_t flags)
@@ -604,6 +669,7 @@ void layout_free(struct layout *l)
 	free(l->caps);
 	free(l->ioports);
 	free(l->infos);
+	free(l->devices);
 	free(l->rings);
 	free(l->ld);
 	free(l->modules);

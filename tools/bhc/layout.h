@@ -35,6 +35,7 @@ struct l_domain {
 	uint64_t next_vaddr; /* ring area cursor */
 	uint32_t klog_id;
 	uint64_t klog_vaddr;
+	uint32_t first_device; /* its devices in the device table */
 };
 
 /* A distinct ELF file, loaded as one multiboot2 module. */
@@ -51,7 +52,8 @@ struct layout {
 	struct bp_cap *caps;
 	struct bp_ioport *ioports;
 	struct bh_start_info *infos;
-	size_t n_domains, n_regions, n_maps, n_channels, n_caps, n_ioports;
+	struct bp_device *devices;
+	size_t n_domains, n_regions, n_maps, n_channels, n_caps, n_ioports, n_devices;
 	struct l_ring *rings;
 	size_t n_rings;
 	struct l_domain *ld; /* one per domain */
@@ -65,11 +67,12 @@ struct layout {
 
 /**
  * Builds every plan table from @m (each domain record with its image's SHA-256
- * and flags, regions and ioport ranges with theirs): wires a stdout ring from
- * each domain to the console and the kernel log into it, picks channel ids for rings and the log
- * (from 63 down), places rings in the ring area, assigns capability slots and
- * writes each domain's start-info page; then checks the kernel's limits, the
- * start-info capacity and the memory total.
+ * and flags, regions, maps and ioport ranges with theirs, the devices with
+ * their windows): wires a stdout ring from each domain to the console and the
+ * kernel log into it, picks channel ids for rings and the log (from 63 down,
+ * around the ids of channels and device interrupts), places rings in the ring
+ * area, assigns capability slots and writes each domain's start-info page;
+ * then checks the kernel's limits, the start-info capacity and the memory total.
  * Needs: @m loaded and checked with no errors, images inspected; @l zeroed.
  * Returns: nothing; errors go to m->diag. Free @l with layout_free.
  */

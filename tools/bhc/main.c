@@ -6,6 +6,7 @@
 #include <bulkhead/abi/plan.h>
 
 #include "bhc.h"
+#include "device.h"
 #include "flow.h"
 #include "graph.h"
 #include "matrix.h"
@@ -31,16 +32,16 @@ static const char check_help[] =
 	"bhc check MANIFEST [--matrix] [--flow A B [--except-through G]]\n"
 	"          [--image-dir DIR]... [--memory SIZE]\n"
 	"  Checks a Bulkhead manifest (its <policy> included) and prints a summary: each\n"
-	"  domain's priority, budget, memory, maps, channels, rings and ioports, then who\n"
-	"  can signal whom. Errors go to stderr as FILE:LINE: error: MESSAGE; the exit\n"
-	"  status is 1.\n\n"
-	"  --matrix          print the access matrix instead: one row per domain, one\n"
-	"                    column per region, ring, channel, I/O port range and the\n"
-	"                    kernel log, each cell the domain's rights\n"
-	"  --flow A B        say whether information can flow from domain A to domain B\n"
-	"                    (first line `flow: yes` or `flow: no`) and print every\n"
+	"  domain's priority, budget, memory, maps, channels, rings, ioports and devices,\n"
+	"  then who can signal whom. Errors go to stderr as FILE:LINE: error: MESSAGE;\n"
+	"  the exit status is 1.\n\n"
+	"  --matrix          print the access matrix instead: one row per domain and\n"
+	"                    device, one column per region, ring, channel, I/O port\n"
+	"                    range, device and the kernel log, each cell the rights\n"
+	"  --flow A B        say whether information can flow from domain (or device) A\n"
+	"                    to B (first line `flow: yes` or `flow: no`) and print every\n"
 	"                    shortest path; exit status 0 for yes, 3 for no\n"
-	"  --except-through G  with --flow: leave out paths that pass through domain G\n"
+	"  --except-through G  with --flow: leave out paths that pass through G\n"
 	"  --image-dir DIR   look for program images as DIR/NAME.elf (repeatable, in order)\n"
 	"  --memory SIZE     the machine's RAM (e.g. 512M) when <system> has no memory=;\n"
 	"                    default 512M\n";
@@ -230,16 +231,35 @@ static int write_outputs(const struct args *a, const struct bhc_result *r)
 	return EXIT_INVALID;
 }
 
-/* Looks up a domain named on the command line; a usage error lists the names there are. */
+/* Lists the devices of @m after a usage error, if there are any. */
+static void list_devices(const struct manifest *m)
+{
+	bool any = false;
+
+	for (size_t d = 0; d < m->n_domains; d++)
+		for (size_t k = 0; k < m->domains[d].n_devices; k++, any = true)
+			fprintf(stderr, "%s %s",
+			        any ? "," : "; its devices are:", m->domains[d].devices[k].name);
+}
+
+/*
+ * Looks up a domain or device named on the command line: its flow-graph node
+ * (a device's comes after every domain's); a usage error lists the names there are.
+ */
 static int find_domain(const struct manifest *m, const char *option, const char *name, int *idx)
 {
+	int dev = device_find(m, name);
+
 	*idx = manifest_find_domain(m, name);
+	if (*idx < 0 && dev >= 0)
+		*idx = (int)m->n_domains + dev;
 	if (*idx >= 0)
 		return EXIT_OK;
 	fprintf(stderr, "bhc: %s: system %s has no domain '%s'; its domains are:", option, m->name,
 	        name);
 	for (size_t i = 0; i < m->n_domains; i++)
 		fprintf(stderr, "%s %s", i ? "," : "", m->domains[i].name);
+	list_devices(m);
 	fputc('\n', stderr);
 	return EXIT_USAGE;
 }

@@ -220,6 +220,9 @@ static void parse_map(struct manifest *m, struct m_domain *d, xmlNodePtr n)
 	mp->region = attr(m, n, "region");
 	mp->region_idx = MANIFEST_NO_INDEX;
 	const char *rn = mp->region ? mp->region : "?";
+	char what[96];
+	snprintf(what, sizeof(what), " of the map of '%s'", rn);
+	get_switch(m, n, "dma", what, "yes", "no", &mp->dma);
 	if (vaddr && !value_number(vaddr, &mp->vaddr))
 		diag_error(m->diag, line,
 		           "vaddr '%s' of the map of '%s' is not a number; write an "
@@ -280,6 +283,45 @@ static void parse_ioport(struct manifest *m, struct m_domain *d, xmlNodePtr n)
 		io->ok = true;
 	io->base = (uint32_t)b;
 	io->count = (uint32_t)c;
+}
+
+static void parse_pci(struct manifest *m, struct m_device *dev, const char *pci, const char *dn)
+{
+	enum value_pci_result r = value_pci(pci, &dev->pci);
+
+	dev->pci_ok = r == VALUE_PCI_OK;
+	if (r == VALUE_PCI_SYNTAX)
+		diag_error(
+			m->diag, dev->line,
+			"pci '%s' of device '%s' is not a PCI address; write bus:device.function "
+			"in hex as BB:DD.F, e.g. 00:04.0",
+			pci, dn);
+	else if (r == VALUE_PCI_RANGE)
+		diag_error(m->diag, dev->line,
+		           "pci '%s' of device '%s' is out of range; PCI device numbers run from "
+		           "00 to 1f and functions from 0 to 7",
+		           pci, dn);
+}
+
+static void parse_device(struct manifest *m, struct m_domain *d, xmlNodePtr n)
+{
+	struct m_device *dev = arena_vec_push((void **)&d->devices, &d->n_devices, sizeof(*dev));
+	const char *pci = attr(m, n, "pci");
+	uint64_t irq = 0;
+	char what[96];
+
+	dev->line = line_of(n);
+	dev->name = get_name(m, n, "name", "device name");
+	const char *dn = dev->name ? dev->name : "?";
+	snprintf(what, sizeof(what), " of device '%s'", dn);
+	if (pci)
+		parse_pci(m, dev, pci, dn);
+	dev->irq = BP_NONE;
+	dev->irq_ok = !attr(m, n, "irq") || get_bounded(m, n, "irq", what, BP_MAX_CHANNEL_BITS - 1,
+	                                                "channel ids run from 0 to 63", &irq);
+	if (dev->irq_ok && attr(m, n, "irq"))
+		dev->irq = (uint32_t)irq;
+	get_switch(m, n, "dma", what, "unconfined", "confined", &dev->unconfined);
 }
 
 /* The kernel counts budgets in timer cycles: a period over 10 s or a budget under
@@ -440,6 +482,8 @@ static void parse_domain(struct manifest *m, xmlNodePtr n)
 			parse_map(m, d, c);
 		else if (is_elem(c, "ioport"))
 			parse_ioport(m, d, c);
+		else if (is_elem(c, "device"))
+			parse_device(m, d, c);
 	}
 }
 
@@ -587,6 +631,7 @@ void manifest_free(struct manifest *m)
 	for (size_t i = 0; i < m->n_domains; i++) {
 		free(m->domains[i].maps);
 		free(m->domains[i].ioports);
+		free(m->domains[i].devices);
 		free(m->domains[i].img.path);
 	}
 	free(m->regions);
@@ -622,7 +667,7 @@ enum m_role manifest_role(const struct manifest *m, size_t d)
 		return dom->role;
 	if (dom->console)
 		return M_ROLE_SERVICE;
-	return dom->n_ioports ? M_ROLE_DRIVER : M_ROLE_APPLICATION;
+	return dom->n_ioports || dom->n_devices ? M_ROLE_DRIVER : M_ROLE_APPLICATION;
 }
 
 const char *manifest_role_name(enum m_role role)

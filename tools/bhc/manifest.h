@@ -34,6 +34,7 @@ struct m_map {
 	bool vaddr_ok;
 	uint32_t rights; /* BH_RIGHT_* */
 	bool rights_ok;
+	bool dma; /* dma="yes": the domain's devices reach it (BP_MAP_DMA) */
 };
 
 struct m_ioport {
@@ -41,6 +42,17 @@ struct m_ioport {
 	uint32_t base, count;
 	bool ok;
 	bool machine; /* machine="yes": may hold ports that control the whole machine */
+};
+
+/* <device name pci irq dma> in a domain: a PCI function the domain drives. */
+struct m_device {
+	int line;
+	const char *name;
+	uint32_t pci; /* BH_PCI_ADDR(0, bus, device, function) */
+	bool pci_ok;
+	uint32_t irq;    /* channel id set on an interrupt, or BP_NONE (none given) */
+	bool irq_ok;     /* false: an invalid irq was reported */
+	bool unconfined; /* dma="unconfined": its DMA may reach all memory */
 };
 
 /* Facts about a domain's ELF image, filled in by image_check. */
@@ -72,6 +84,8 @@ struct m_domain {
 	size_t n_maps;
 	struct m_ioport *ioports;
 	size_t n_ioports;
+	struct m_device *devices;
+	size_t n_devices;
 	struct m_image img;
 };
 
@@ -150,7 +164,7 @@ int manifest_find_region(const struct manifest *m, const char *name);
 
 /**
  * Returns the role of domain @d of @m: its role attribute, else service for the
- * console, driver for a domain with I/O ports, application otherwise.
+ * console, driver for a domain with I/O ports or devices, application otherwise.
  */
 enum m_role manifest_role(const struct manifest *m, size_t d);
 

@@ -1,10 +1,13 @@
-/* Access matrix: which domain holds which right on every region, ring, channel and port range. */
+/* Access matrix: which domain or device holds which right on every region, ring, channel, port
+ * range and device. */
 #include "matrix.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <bulkhead/abi/caps.h>
+
+#include "value.h"
 
 #define MATRIX_GAP 2 /* spaces between columns */
 
@@ -19,11 +22,25 @@ static struct matrix_col *add_col(struct matrix *mx, enum matrix_kind kind, cons
 	return c;
 }
 
-static uint8_t map_rights(uint32_t rights)
+static uint16_t map_rights(uint32_t rights)
 {
-	return (uint8_t)(((rights & BH_RIGHT_READ) ? MATRIX_READ : 0) |
-	                 ((rights & BH_RIGHT_WRITE) ? MATRIX_WRITE : 0) |
-	                 ((rights & BH_RIGHT_EXEC) ? MATRIX_EXEC : 0));
+	return (uint16_t)(((rights & BH_RIGHT_READ) ? MATRIX_READ : 0) |
+	                  ((rights & BH_RIGHT_WRITE) ? MATRIX_WRITE : 0) |
+	                  ((rights & BH_RIGHT_EXEC) ? MATRIX_EXEC : 0));
+}
+
+/* Device node @n on region @r: what its owner's DMA map of it allows, or all with unconfined DMA. */
+static uint16_t device_rights(const struct matrix *mx, const struct manifest *m, size_t n, int r)
+{
+	const struct matrix_node *dev = &mx->nodes[n];
+	const struct m_domain *owner = &m->domains[dev->owner];
+
+	if (dev->unconfined)
+		return MATRIX_READ | MATRIX_WRITE;
+	for (size_t j = 0; j < owner->n_maps; j++)
+		if (owner->maps[j].region_idx == r && owner->maps[j].dma)
+			return map_rights(owner->maps[j].rights & (BH_RIGHT_READ | BH_RIGHT_WRITE));
+	return 0;
 }
 
 static void add_regions(struct matrix *mx, const struct manifest *m)
@@ -38,6 +55,8 @@ static void add_regions(struct matrix *mx, const struct manifest *m)
 			for (size_t j = 0; j < m->domains[d].n_maps; j++)
 				if (m->domains[d].maps[j].region_idx == (int)i)
 					c->cell[d] = map_rights(m->domains[d].maps[j].rights);
+		for (size_t n = mx->n_domains; n < mx->n_nodes; n++)
+			c->cell[n] = device_rights(mx, m, n, (int)i);
 	}
 }
 
@@ -90,15 +109,61 @@ static void add_ioports(struct matrix *mx, const struct manifest *m)
 	}
 }
 
+/*
+ * A device's column: its owner drives it (config space, registers) and takes
+ * its interrupts, so information flows both ways between them; unconfined DMA
+ * reads and writes every domain's memory.
+ */
+static void add_devices(struct matrix *mx)
+{
+	for (size_t n = mx->n_domains; n < mx->n_nodes; n++) {
+		const struct matrix_node *dev = &mx->nodes[n];
+		struct matrix_col *c = add_col(mx, MATRIX_DEVICE, dev->name, 0);
+		snprintf(c->label, sizeof(c->label), "dev:%s", dev->name);
+		c->base = dev->pci;
+		c->unconfined = dev->unconfined;
+		for (size_t d = 0; dev->unconfined && d < mx->n_domains; d++)
+			c->cell[d] = MATRIX_DMA_ALL;
+		c->cell[dev->owner] |= MATRIX_OWNER;
+		c->cell[n] = MATRIX_SELF;
+	}
+}
+
+/* The domains, then the devices in plan order (at most MATRIX_MAX_NODES nodes). */
+static void add_nodes(struct matrix *mx, const struct manifest *m, const struct layout *l)
+{
+	mx->n_domains = m->n_domains < BP_MAX_DOMAINS ? m->n_domains : BP_MAX_DOMAINS;
+	for (size_t d = 0; d < mx->n_domains; d++)
+		mx->nodes[d].name = m->domains[d].name;
+	mx->n_nodes = mx->n_domains;
+	for (size_t i = 0; i < l->n_devices && mx->n_nodes < MATRIX_MAX_NODES; i++) {
+		struct matrix_node *dev = &mx->nodes[mx->n_nodes++];
+		dev->name = l->devices[i].name;
+		dev->device = true;
+		dev->owner = l->devices[i].domain;
+		dev->pci = l->devices[i].pci;
+		dev->unconfined = (l->devices[i].flags & BP_DEVICE_DMA_UNCONFINED) != 0;
+	}
+}
+
+int matrix_find_node(const struct matrix *mx, const char *name)
+{
+	for (size_t n = 0; name && n < mx->n_nodes; n++)
+		if (strcmp(mx->nodes[n].name, name) == 0)
+			return (int)n;
+	return -1;
+}
+
 void matrix_build(struct matrix *mx, const struct manifest *m, const struct layout *l)
 {
 	memset(mx, 0, sizeof(*mx));
 	mx->m = m;
-	mx->n_domains = m->n_domains < BP_MAX_DOMAINS ? m->n_domains : BP_MAX_DOMAINS;
+	add_nodes(mx, m, l);
 	add_regions(mx, m);
 	add_rings(mx, m, l);
 	add_channels(mx, m);
 	add_ioports(mx, m);
+	add_devices(mx);
 	if (l->klog_domain != BP_NONE) {
 		struct matrix_col *c = add_col(mx, MATRIX_KLOG, "klog", 0);
 		snprintf(c->label, sizeof(c->label), "klog");
@@ -113,14 +178,21 @@ void matrix_free(struct matrix *mx)
 	memset(mx, 0, sizeof(*mx));
 }
 
-static const char *map_cell_name(uint8_t cell)
+static const char *map_cell_name(uint16_t cell)
 {
 	if (cell & MATRIX_WRITE)
 		return "rw";
 	return cell & MATRIX_EXEC ? "rx" : "r";
 }
 
-const char *matrix_cell_name(enum matrix_kind kind, uint8_t cell)
+static const char *device_cell_name(uint16_t cell)
+{
+	if (cell & MATRIX_OWNER)
+		return "owner";
+	return cell & MATRIX_SELF ? "self" : "rw";
+}
+
+const char *matrix_cell_name(enum matrix_kind kind, uint16_t cell)
 {
 	if (cell == 0)
 		return ".";
@@ -135,6 +207,8 @@ const char *matrix_cell_name(enum matrix_kind kind, uint8_t cell)
 		return "rw";
 	case MATRIX_KLOG:
 		return "r";
+	case MATRIX_DEVICE:
+		return device_cell_name(cell);
 	}
 	return "?";
 }
@@ -145,7 +219,7 @@ static size_t col_width(const struct matrix *mx, size_t c)
 {
 	size_t w = strlen(mx->cols[c].label);
 
-	for (size_t d = 0; d < mx->n_domains; d++) {
+	for (size_t d = 0; d < mx->n_nodes; d++) {
 		size_t cw = strlen(matrix_cell_name(mx->cols[c].kind, mx->cols[c].cell[d]));
 		w = cw > w ? cw : w;
 	}
@@ -156,8 +230,8 @@ static size_t domain_width(const struct matrix *mx)
 {
 	size_t w = strlen("domain");
 
-	for (size_t d = 0; d < mx->n_domains; d++) {
-		size_t dw = strlen(mx->m->domains[d].name);
+	for (size_t d = 0; d < mx->n_nodes; d++) {
+		size_t dw = strlen(mx->nodes[d].name);
 		w = dw > w ? dw : w;
 	}
 	return w;
@@ -189,18 +263,45 @@ static size_t group_end(const struct matrix *mx, size_t first, size_t head_w, si
 
 static void print_legend(FILE *f, const struct matrix *mx)
 {
-	fprintf(f, "access matrix of system %s: %zu domain%s x %zu resource%s\n", mx->m->name,
-	        mx->n_domains, mx->n_domains == 1 ? "" : "s", mx->n_cols,
-	        mx->n_cols == 1 ? "" : "s");
+	size_t n_dev = mx->n_nodes - mx->n_domains;
+
+	fprintf(f, "access matrix of system %s: %zu domain%s", mx->m->name, mx->n_domains,
+	        mx->n_domains == 1 ? "" : "s");
+	if (n_dev)
+		fprintf(f, " and %zu device%s", n_dev, n_dev == 1 ? "" : "s");
+	fprintf(f, " x %zu resource%s\n", mx->n_cols, mx->n_cols == 1 ? "" : "s");
 	fputs("  region: r, rw, rx = map rights; ring: client or server end; chan: s = may "
 	      "signal,\n"
 	      "  - = may only be signalled; io: rw = in/out on the ports; klog: r = reads the "
 	      "kernel log\n"
 	      "  (the kernel writes it); . = no access\n",
 	      f);
+	if (n_dev)
+		fputs("  devices are rows too: region: what their DMA may do there (the owner's "
+		      "dma=\"yes\"\n"
+		      "  maps); dev: owner = drives it and takes its interrupts, self = the device, "
+		      "rw = its\n"
+		      "  unconfined DMA reads and writes that domain's memory\n",
+		      f);
 }
 
-/* One line for each column whose hops are more than data flows: code injection, machine control. */
+/* A device: its PCI address and owner, and whether its DMA is confined. */
+static void print_device_note(FILE *f, const struct matrix *mx, const struct matrix_col *col)
+{
+	int n = matrix_find_node(mx, col->name);
+	const char *owner = mx->nodes[mx->nodes[n].owner].name;
+	char pci[16];
+
+	fprintf(f, "  %s is PCI %s, driven by %s; ", col->label,
+	        value_format_pci(col->base, pci, sizeof(pci)), owner);
+	if (col->unconfined)
+		fputs("unconfined DMA: it reads and writes every domain's memory\n", f);
+	else
+		fprintf(f, "the IOMMU confines its DMA to %s's DMA maps\n", owner);
+}
+
+/* One line for each column whose hops are more than data flows: code injection, machine
+ * control; one for each device. */
 static void print_notes(FILE *f, const struct matrix *mx)
 {
 	for (size_t c = 0; c < mx->n_cols; c++) {
@@ -215,6 +316,8 @@ static void print_notes(FILE *f, const struct matrix *mx)
 			        "  %s controls the machine: its holder reaches every domain (machine "
 			        "control)\n",
 			        col->label);
+		else if (col->kind == MATRIX_DEVICE)
+			print_device_note(f, mx, col);
 	}
 }
 
@@ -235,8 +338,8 @@ void matrix_print(FILE *f, const struct matrix *mx, size_t width)
 		if (first > 0 || end < mx->n_cols)
 			fprintf(f, "columns %zu-%zu of %zu:\n", first + 1, end, mx->n_cols);
 		print_row(f, mx, "domain", head_w, first, end, -1);
-		for (size_t d = 0; d < mx->n_domains; d++)
-			print_row(f, mx, mx->m->domains[d].name, head_w, first, end, (int)d);
+		for (size_t d = 0; d < mx->n_nodes; d++)
+			print_row(f, mx, mx->nodes[d].name, head_w, first, end, (int)d);
 		first = end;
 	}
 }

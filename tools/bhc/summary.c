@@ -1,6 +1,8 @@
 /* Summary: what `bhc check` prints - each domain's resources and who can signal whom. */
 #include "summary.h"
 
+#include <string.h>
+
 #include <bulkhead/abi/caps.h>
 #include <bulkhead/abi/info.h>
 #include <bulkhead/abi/layout.h>
@@ -16,10 +18,13 @@ static void print_header(FILE *f, const struct manifest *m, const struct layout 
 
 	fprintf(f,
 	        "system %s: %zu domain%s, %zu region%s, %zu channel%s, %zu ring%s "
-	        "(including stdout)\n",
+	        "(including stdout)",
 	        m->name, m->n_domains, m->n_domains == 1 ? "" : "s", m->n_regions,
 	        m->n_regions == 1 ? "" : "s", m->n_channels, m->n_channels == 1 ? "" : "s",
 	        l->n_rings, l->n_rings == 1 ? "" : "s");
+	if (l->n_devices)
+		fprintf(f, ", %zu device%s", l->n_devices, l->n_devices == 1 ? "" : "s");
+	fputc('\n', f);
 	fprintf(f, "memory: %s of %s (kernel reserve %s)\n", SZ(l->memory_total, a),
 	        SZ(l->memory_bytes, b), SZ(MEMORY_KERNEL_RESERVE, c));
 }
@@ -46,18 +51,37 @@ static void print_domain_head(FILE *f, const struct manifest *m, const struct la
 	        ld->extra_bytes ? SZ(ld->extra_bytes, a) : "");
 }
 
-/* What the manifest adds to entry @e of domain @d: a code-sharing region, a machine port. */
+/*
+ * What the manifest adds to entry @e of domain @d: a code-sharing region, a DMA
+ * map, a machine port, a device with unconfined DMA.
+ */
 static const char *entry_note(const struct manifest *m, uint32_t d, const struct bh_info_entry *e)
 {
 	const struct m_domain *md = &m->domains[d];
 	int r = manifest_find_region(m, e->name);
+	bool dma = e->kind == BH_RES_MAP && (e->flags & BH_INFO_MAP_DMA);
 
 	if (e->kind == BH_RES_MAP && r >= 0 && m->regions[r].code_sharing)
-		return ", code-sharing";
+		return dma ? ", code-sharing, DMA" : ", code-sharing";
+	if (dma)
+		return ", DMA";
+	for (size_t k = 0; e->kind == BH_RES_DEVICE && k < md->n_devices; k++)
+		if (strcmp(md->devices[k].name, e->name) == 0 && md->devices[k].unconfined)
+			return ", unconfined DMA: it reaches all memory";
 	for (size_t k = 0; e->kind == BH_RES_IOPORT && k < md->n_ioports; k++)
 		if (md->ioports[k].base == e->vaddr && md->ioports[k].machine)
 			return ", machine control";
 	return "";
+}
+
+static void print_device(FILE *f, const struct bh_info_entry *e, const char *note)
+{
+	char pci[16], irq[32], s[32];
+
+	snprintf(irq, sizeof(irq), e->bit == BP_NONE ? "no irq" : "irq id %u", e->bit);
+	fprintf(f, "  device %s: pci %s, %s, registers in 0x%llx (%s)%s, slot %u\n", e->name,
+	        value_format_pci(e->flags, pci, sizeof(pci)), irq, (unsigned long long)e->vaddr,
+	        SZ(e->size, s), note, e->slot);
 }
 
 static void print_entry(FILE *f, const struct bh_info_entry *e, const char *note)
@@ -67,8 +91,8 @@ static void print_entry(FILE *f, const struct bh_info_entry *e, const char *note
 	switch (e->kind) {
 	case BH_RES_MAP:
 		fprintf(f, "  map %s %s at 0x%llx (%s)%s, slot %u\n", e->name,
-		        value_perms_name(e->flags), (unsigned long long)e->vaddr, SZ(e->size, s),
-		        note, e->slot);
+		        value_perms_name(e->flags & BH_RIGHTS_ALL), (unsigned long long)e->vaddr,
+		        SZ(e->size, s), note, e->slot);
 		break;
 	case BH_RES_CHANNEL:
 		fprintf(f, "  channel %s: id %u, peer %s, %s, slot %u\n", e->name, e->bit, e->peer,
@@ -87,6 +111,9 @@ static void print_entry(FILE *f, const struct bh_info_entry *e, const char *note
 	case BH_RES_KLOG:
 		fprintf(f, "  klog r at 0x%llx (%s), id %u\n", (unsigned long long)e->vaddr,
 		        SZ(e->size, s), e->bit);
+		break;
+	case BH_RES_DEVICE:
+		print_device(f, e, note);
 		break;
 	}
 }
@@ -108,6 +135,10 @@ static void print_signals(FILE *f, const struct manifest *m, const struct layout
 			fprintf(f, "  %s -> %s (ring %s)\n", m->domains[r->domain[s]].name,
 			        m->domains[r->domain[1 - s]].name, r->name);
 	}
+	for (size_t i = 0; i < l->n_devices; i++)
+		if (l->devices[i].irq_bit != BP_NONE)
+			fprintf(f, "  device %s -> %s (irq)\n", l->devices[i].name,
+			        m->domains[l->devices[i].domain].name);
 	if (l->klog_domain != BP_NONE)
 		fprintf(f, "  kernel -> %s (klog)\n", m->domains[l->klog_domain].name);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <bulkhead/abi/caps.h>
+#include <bulkhead/abi/info.h>
 
 static int digit_value(char c, unsigned base)
 {
@@ -148,6 +149,37 @@ enum value_perms_result value_perms(const char *s, uint32_t *rights)
 		return VALUE_PERMS_BAD;
 	*rights = r;
 	return VALUE_PERMS_OK;
+}
+
+enum value_pci_result value_pci(const char *s, uint32_t *addr)
+{
+	static const char shape[] = "xx:xx.x"; /* x: a hex digit */
+	uint32_t field[3] = {0, 0, 0};
+	size_t f = 0;
+
+	for (size_t i = 0; i + 1 < sizeof(shape); i++) {
+		int d = digit_value(s[i], 16);
+		if (shape[i] != 'x' && s[i] != shape[i])
+			return VALUE_PCI_SYNTAX;
+		if (shape[i] != 'x')
+			f++;
+		else if (d < 0)
+			return VALUE_PCI_SYNTAX;
+		else
+			field[f] = field[f] * 16 + (uint32_t)d;
+	}
+	if (s[sizeof(shape) - 1] != '\0')
+		return VALUE_PCI_SYNTAX;
+	if (field[1] > 0x1f || field[2] > 7)
+		return VALUE_PCI_RANGE;
+	*addr = BH_PCI_ADDR(0, field[0], field[1], field[2]);
+	return VALUE_PCI_OK;
+}
+
+const char *value_format_pci(uint32_t addr, char *buf, unsigned buflen)
+{
+	snprintf(buf, buflen, "%02x:%02x.%x", (addr >> 8) & 0xffu, (addr >> 3) & 0x1fu, addr & 7u);
+	return buf;
 }
 
 const char *value_perms_name(uint32_t rights)

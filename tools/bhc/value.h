@@ -30,6 +30,19 @@ enum value_perms_result { VALUE_PERMS_OK, VALUE_PERMS_WX, VALUE_PERMS_BAD };
 /** Parses "r", "rw" or "rx" into BH_RIGHT_* bits; says whether a refusal is about W^X. */
 enum value_perms_result value_perms(const char *s, uint32_t *rights);
 
+enum value_pci_result { VALUE_PCI_OK, VALUE_PCI_SYNTAX, VALUE_PCI_RANGE };
+
+/**
+ * Parses a PCI address "BB:DD.F" (hex: two digits of bus, two of device, one of
+ * function) into BH_PCI_ADDR(0, bus, device, function) in *@addr. Returns
+ * VALUE_PCI_OK, VALUE_PCI_SYNTAX for another shape, or VALUE_PCI_RANGE for a
+ * device above 1f or a function above 7 (*@addr then unchanged).
+ */
+enum value_pci_result value_pci(const char *s, uint32_t *addr);
+
+/** Spells BH_PCI_ADDR @addr as "BB:DD.F" (lower-case hex; the segment is left out). Returns @buf. */
+const char *value_format_pci(uint32_t addr, char *buf, unsigned buflen);
+
 /** Spells BH_RIGHT_READ/WRITE/EXEC bits as "r", "rw", "rx" (as the manifest does). */
 const char *value_perms_name(uint32_t rights);
 

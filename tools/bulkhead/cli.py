@@ -187,7 +187,8 @@ def _add_commands(sub):
                        "manifest. Other options are passed to bhc.")
     p.add_argument("manifest", type=_manifest)
     p.add_argument("--matrix", action="store_true",
-                   help="print the access matrix: domains x regions, rings, channels, ports")
+                   help="print the access matrix: domains and devices x regions, rings, "
+                   "channels, ports, devices")
     _add_flow_options(p, "say whether information can flow from domain FROM to domain TO "
                       "(first line `flow: yes` or `flow: no`; exit status 0 or 3) and print "
                       "every shortest path")

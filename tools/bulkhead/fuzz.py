@@ -4,10 +4,10 @@ checker, the kernel's instruction decoder and its ACPI table parser.
 The targets are built with Debian's clang outside Meson (the project compiler
 is gcc): this module writes BUILD/fuzz/build.ninja and runs ninja on it, so
 only what changed is rebuilt. Sources: tests/fuzz/*.c, the compiler library
-(every tools/bhc/*.c that defines no main), kernel/plan.c, kernel/lib/crc32.c,
-kernel/arch/x86_64/insn.c, kernel/arch/x86_64/acpi_parse.c, kernel/lib/sha256.c,
-the fake ELF writer of tests/host/manifest, and schema_xsd.c generated from
-manifests/bulkhead.xsd by tools/bhc/embed.py exactly as Meson does.
+(every tools/bhc/*.c that defines no main), kernel/plan.c, kernel/plan_port.c,
+kernel/lib/crc32.c, kernel/arch/x86_64/insn.c, kernel/arch/x86_64/acpi_parse.c,
+kernel/lib/sha256.c, the fake ELF writer of tests/host/manifest, and schema_xsd.c
+generated from manifests/bulkhead.xsd by tools/bhc/embed.py exactly as Meson does.
 """
 
 import concurrent.futures
@@ -103,7 +103,7 @@ def _bhc_sources():
 
 def _checker_sources():
     """The kernel's plan checker, CRC-32 and SHA-256, and the fuzzers' plan walk."""
-    return [_src("kernel", "plan.c"), _src("kernel", "lib", "crc32.c"),
+    return [_src("kernel", "plan.c"), _src("kernel", "plan_port.c"), _src("kernel", "lib", "crc32.c"),
             _src("kernel", "lib", "sha256.c"), _src("tests", "fuzz", "plan_walk.c")]
 
 

@@ -138,7 +138,8 @@ RECORDS = {
                      "flags": (124, "<I"), "image_sha256": (128, "32s")}),
     "region": (48, {"name": (0, "32s"), "size": (32, "<Q"), "flags": (40, "<I"),
                     "reserved": (44, "<I")}),
-    "map": (16, {"vaddr": (0, "<Q"), "region": (8, "<I"), "rights": (12, "<I")}),
+    "map": (16, {"vaddr": (0, "<Q"), "region": (8, "<I"), "rights": (12, "<H"),
+                "flags": (14, "<H")}),
     "ioport": (8, {"base": (0, "<H"), "count": (2, "<H"), "flags": (4, "<I")}),
 }
 

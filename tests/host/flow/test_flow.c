@@ -155,12 +155,13 @@ static void read_expectation(const char *name, struct expectation *e)
 
 /* ---- checking the answers ---- */
 
-static int domain_of(const struct manifest *m, const char *name, const struct query *q)
+/* The node of a domain or device named in a query. */
+static int domain_of(const struct matrix *mx, const char *name, const struct query *q)
 {
-	int d = manifest_find_domain(m, name);
+	int d = matrix_find_node(mx, name);
 
 	if (d < 0)
-		fail_msg("expect line %d: no domain '%s'", q->line, name);
+		fail_msg("expect line %d: no domain or device '%s'", q->line, name);
 	return d;
 }
 
@@ -193,9 +194,8 @@ static void check_paths(const struct matrix *mx, const struct query *q, const st
 
 static void check_query(const struct matrix *mx, const struct flow_graph *g, const struct query *q)
 {
-	const struct manifest *m = mx->m;
-	int from = domain_of(m, q->from, q), to = domain_of(m, q->to, q);
-	int guard = q->guard[0] ? domain_of(m, q->guard, q) : FLOW_NO_GUARD;
+	int from = domain_of(mx, q->from, q), to = domain_of(mx, q->to, q);
+	int guard = q->guard[0] ? domain_of(mx, q->guard, q) : FLOW_NO_GUARD;
 	struct flow_result *r = malloc(sizeof(*r));
 
 	assert_non_null(r);
@@ -238,12 +238,13 @@ static void check_complete(const struct manifest *m, const struct expectation *e
 
 /*
  * An independent cross-check: hop counts by Floyd-Warshall over the one-hop
- * relation read straight from the matrix, against the breadth-first search.
+ * relation read straight from the matrix, against the breadth-first search,
+ * between every two nodes (devices included).
  */
 static void check_distances(const struct matrix *mx, const struct flow_graph *g)
 {
-	size_t n = mx->n_domains;
-	long dist[BP_MAX_DOMAINS][BP_MAX_DOMAINS];
+	size_t n = mx->n_nodes;
+	static long dist[MATRIX_MAX_NODES][MATRIX_MAX_NODES];
 	struct flow_result *r = malloc(sizeof(*r));
 
 	assert_non_null(r);
@@ -387,7 +388,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_out_flow_many),     cmocka_unit_test(test_out_matrix),
 		cmocka_unit_test(test_out_matrix_groups), cmocka_unit_test(test_out_usage),
 		cmocka_unit_test(test_out_policy),        cmocka_unit_test(test_out_graph),
-		cmocka_unit_test(test_out_hops_named),
+		cmocka_unit_test(test_out_hops_named),    cmocka_unit_test(test_out_devices),
+		cmocka_unit_test(test_out_devices_graph),
 	};
 	struct corpus_case *cases = NULL;
 

@@ -42,5 +42,7 @@ void test_out_usage(void **state);
 void test_out_policy(void **state);
 void test_out_graph(void **state);
 void test_out_hops_named(void **state);
+void test_out_devices(void **state);
+void test_out_devices_graph(void **state);
 
 #endif

@@ -424,3 +424,97 @@ void test_out_hops_named(void **state)
 	assert_null(strstr(dot, "machine control"));
 	assert_null(strstr(dot, "code injection"));
 }
+
+static const char unconfined_matrix[] =
+	"access matrix of system unconfined: 3 domains and 1 device x 3 resources\n"
+	"  region: r, rw, rx = map rights; ring: client or server end; chan: s = may signal,\n"
+	"  - = may only be signalled; io: rw = in/out on the ports; klog: r = reads the kernel "
+	"log\n"
+	"  (the kernel writes it); . = no access\n"
+	"  devices are rows too: region: what their DMA may do there (the owner's dma=\"yes\"\n"
+	"  maps); dev: owner = drives it and takes its interrupts, self = the device, rw = its\n"
+	"  unconfined DMA reads and writes that domain's memory\n"
+	"  dev:nic is PCI 00:03.0, driven by drv; unconfined DMA: it reads and writes every "
+	"domain's memory\n"
+	"\n"
+	"domain  region:buf  region:bmem  dev:nic\n"
+	"drv     rw          .            owner\n"
+	"a       .           .            rw\n"
+	"b       .           rw           rw\n"
+	"nic     rw          rw           self\n";
+
+/* Devices in `check`: the summary, the matrix's rows and notes, flows from and to them. */
+void test_out_devices(void **state)
+{
+	static struct flow_run r;
+
+	(void)state;
+	check(&r, "unconfined.xml", "--matrix", NULL, NULL, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, unconfined_matrix);
+	check(&r, "dma.xml", "--matrix", NULL, NULL, NULL, NULL);
+	assert_non_null(strstr(r.out, "\n  dev:disk is PCI 00:04.0, driven by drv; the IOMMU "
+	                              "confines its DMA to drv's DMA maps\n\n"));
+	assert_non_null(strstr(r.out, "\ndisk    rw             r             .              "
+	                              "self\n"));
+	check(&r, "dma.xml", "--flow", "app", "peer", NULL, NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "flow: yes\n2 shortest paths of 2 hops from app to peer:\n"
+	                           "app -[region:inbox]-> drv -[region:dmabuf]-> peer\n"
+	                           "app -[region:inbox]-> disk -[region:dmabuf]-> peer\n");
+	check(&r, "dma.xml", "--flow", "disk", "app", NULL, NULL);
+	assert_int_equal(r.status, 3);
+	assert_string_equal(r.out, "flow: no\nfrom disk, information can reach: drv, spy, peer\n");
+	check(&r, "unconfined.xml", "--flow", "a", "b", "--except-through", "drv");
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out,
+	                    "flow: yes\n1 shortest path of 2 hops from a to b not through "
+	                    "drv:\na -[dev:nic (unconfined DMA)]-> nic -[region:bmem|dev:nic "
+	                    "(unconfined DMA)]-> b\n");
+	check(&r, "dma.xml", "--flow", "app", "nothere", NULL, NULL);
+	assert_int_equal(r.status, 2);
+	assert_string_equal(r.err, "bhc: --flow: system dma has no domain 'nothere'; its domains "
+	                           "are: drv, app, spy, peer; its devices are: disk\n");
+	check(&r, "dma.xml", NULL, NULL, NULL, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "system dma: 4 domains, 3 regions, 0 channels, 0 rings "
+	                              "(including stdout), 1 device\n"));
+	assert_non_null(strstr(r.out, "\n  map inbox r at 0x50000000 (64 KiB), DMA, slot 1\n"));
+	assert_non_null(strstr(r.out, "\n  device disk: pci 00:04.0, irq id 5, registers in "
+	                              "0x610000000000 (1 GiB), slot 3\n"));
+	assert_non_null(strstr(r.out, "\n  device disk -> drv (irq)\n"));
+}
+
+/* Devices in the picture: a node in the owner's cluster, its edges, unconfined DMA in bold. */
+void test_out_devices_graph(void **state)
+{
+	static char dot[65536];
+
+	(void)state;
+	graph_flow("dma.xml", "app", "peer", dot, sizeof(dot));
+	const char *node = line_with_id(dot, "dev_disk");
+	assert_non_null(strstr(node, "\"(dev:disk)\" [id=\"dev_disk\", shape=component"));
+	assert_non_null(strstr(node, "PCI 00:04.0 &#183; irq 5<br/>DMA through the IOMMU"));
+	assert_non_null(strstr(node, "#d62728")); /* on a shortest path */
+	const char *at = strstr(dot, "id=\"dev_disk\"");
+	assert_true(strstr(dot, "subgraph cluster_driver") < at);
+	assert_true(at < strstr(dot, "subgraph cluster_application"));
+	assert_non_null(strstr(line_with_id(dot, "edge_dev_disk"),
+	                       "\"drv\" -> \"(dev:disk)\" [id=\"edge_dev_disk\", dir=both"));
+	assert_non_null(strstr(line_with_id(dot, "edge_region_dmabuf_disk_peer"), "#d62728"));
+	assert_non_null(strstr(line_with_id(dot, "edge_region_inbox_app_disk"),
+	                       "label=\"region:inbox (rw -> r)\""));
+	assert_null(strstr(dot, "edge_region_secret_disk")); /* no DMA map: no edge */
+	assert_null(strstr(dot, "unconfined DMA"));
+	assert_non_null(strstr(dot, "0 I/O port ranges &#183; 1 device</font>"));
+	graph_flow("unconfined.xml", "a", "drv", dot, sizeof(dot));
+	const char *dma = line_with_id(dot, "edge_dma_nic_a");
+	assert_non_null(strstr(dma, "label=\"dev:nic (unconfined DMA)\""));
+	assert_non_null(strstr(dma, "style=bold"));
+	assert_non_null(strstr(dma, "#d62728"));
+	assert_null(strstr(line_with_id(dot, "edge_dma_nic_b"), "#d62728"));
+	assert_null(strstr(dot, "edge_dma_nic_drv"));
+	assert_non_null(strstr(line_with_id(dot, "dev_nic"), "unconfined DMA: all memory"));
+	assert_non_null(
+		strstr(dot, "no IOMMU confines it: it reads and writes every domain's memory"));
+}

@@ -92,7 +92,7 @@ static const struct bp_cap *cap_in_slot(const struct plan_tables *v, uint32_t d,
 	return NULL;
 }
 
-/* Slots are dense from 0; every channel end is held by its domain. */
+/* Slots are dense from 0; every channel end and every device is held by its domain. */
 static void check_caps(const struct plan_tables *v)
 {
 	for (uint32_t d = 0; d < v->h->domains.count; d++)
@@ -109,6 +109,14 @@ static void check_caps(const struct plan_tables *v)
 			}
 			assert_int_equal(held, 1);
 		}
+	}
+	for (uint32_t i = 0; i < v->h->devices.count; i++) {
+		const struct bp_domain *dom = &v->domains[v->devices[i].domain];
+		unsigned held = 0;
+		for (uint32_t k = 0; k < dom->n_caps; k++)
+			held += v->caps[dom->first_cap + k].type == BH_CAP_DEVICE &&
+			        v->caps[dom->first_cap + k].object == i;
+		assert_int_equal(held, 1);
 	}
 }
 
@@ -143,10 +151,23 @@ static void check_entry(const struct plan_tables *v, uint32_t d, const struct bh
 		                    e->peer);
 	} else if (e->kind == BH_RES_MAP) {
 		const struct bp_cap *cap = cap_in_slot(v, d, e->slot);
+		const struct bp_map *mp = &v->maps[cap->object];
 		assert_int_equal(cap->type, BH_CAP_REGION);
-		assert_int_equal(v->maps[cap->object].vaddr, e->vaddr);
-		assert_int_equal(v->maps[cap->object].rights, e->flags);
-		assert_string_equal(v->regions[v->maps[cap->object].region].name, e->name);
+		assert_int_equal(mp->vaddr, e->vaddr);
+		assert_int_equal(mp->rights | ((mp->flags & BP_MAP_DMA) ? BH_INFO_MAP_DMA : 0),
+		                 e->flags);
+		assert_string_equal(v->regions[mp->region].name, e->name);
+	} else if (e->kind == BH_RES_DEVICE) {
+		const struct bp_cap *cap = cap_in_slot(v, d, e->slot);
+		const struct bp_device *dev = &v->devices[cap->object];
+		assert_int_equal(cap->type, BH_CAP_DEVICE);
+		assert_int_equal(cap->rights, BH_RIGHT_READ | BH_RIGHT_WRITE);
+		assert_int_equal(dev->domain, d);
+		assert_string_equal(dev->name, e->name);
+		assert_int_equal(dev->pci, e->flags);
+		assert_int_equal(dev->window, e->vaddr);
+		assert_int_equal(dev->window_size, e->size);
+		assert_int_equal(dev->irq_bit, e->bit);
 	} else if (e->kind == BH_RES_IOPORT) {
 		const struct bp_cap *cap = cap_in_slot(v, d, e->slot);
 		assert_int_equal(cap->type, BH_CAP_IOPORT);
@@ -382,6 +403,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_spot_many),
 		cmocka_unit_test(test_spot_memory),
 		cmocka_unit_test(test_spot_hardening),
+		cmocka_unit_test(test_spot_devices),
 		cmocka_unit_test(test_cli_usage),
 		cmocka_unit_test(test_cli_check),
 		cmocka_unit_test(test_cli_compile),

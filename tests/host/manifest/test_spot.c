@@ -18,6 +18,7 @@
 
 #define KIB(x) ((uint64_t)(x) << 10)
 #define MIB(x) ((uint64_t)(x) << 20)
+#define RW (BH_RIGHT_READ | BH_RIGHT_WRITE)
 
 static void compile_ok(const char *path, uint64_t memory, struct bhc_result *r,
                        struct plan_tables *v)
@@ -281,7 +282,7 @@ static void expect_image_hash(const struct plan_tables *v, uint32_t d, const cha
 	assert_memory_equal(v->domains[d].image_sha256, want, SHA256_BYTES);
 }
 
-/* valid/hardening.xml: the flags of plan version 2 and each image's SHA-256. */
+/* valid/hardening.xml: the flags of the plan (version 3) and each image's SHA-256. */
 void test_spot_hardening(void **state)
 {
 	struct bhc_result r;
@@ -291,7 +292,7 @@ void test_spot_hardening(void **state)
 	compile_ok(corpus_copy("hardening.xml"), MIB(512), &r, &v);
 	uint32_t con = test_domain(&v, "console"), kbd = test_domain(&v, "kbd");
 	uint32_t comp = test_domain(&v, "compiler"), run = test_domain(&v, "runner");
-	assert_int_equal(v.h->version, 2);
+	assert_int_equal(v.h->version, 3);
 	assert_int_equal(v.domains[kbd].flags, BP_DOMAIN_SSBD);
 	assert_int_equal(v.domains[con].flags | v.domains[comp].flags | v.domains[run].flags, 0);
 	assert_int_equal(v.regions[0].flags, BP_REGION_WX_SHARED); /* jit */
@@ -308,5 +309,63 @@ void test_spot_hardening(void **state)
 	expect_image_hash(&v, kbd, "a");
 	expect_image_hash(&v, comp, "b");
 	expect_image_hash(&v, run, "c");
+	bhc_result_free(&r);
+}
+
+/* A device's record in the plan: owner, PCI address, irq bit, flags and window. */
+static void expect_device(const struct plan_tables *v, uint32_t i, const char *name, uint32_t d,
+                          uint32_t pci, uint32_t irq, uint32_t flags, uint64_t window)
+{
+	const struct bp_device *dev = &v->devices[i];
+
+	assert_string_equal(dev->name, name);
+	assert_int_equal(dev->domain, d);
+	assert_int_equal(dev->pci, pci);
+	assert_int_equal(dev->irq_bit, irq);
+	assert_int_equal(dev->flags, flags);
+	assert_int_equal(dev->window, window);
+	assert_int_equal(dev->window_size, BH_DEVICE_WINDOW);
+}
+
+/* The flags of domain @d's map @j and of its start-info entry. */
+static void expect_map_flags(const struct plan_tables *v, uint32_t d, uint32_t j, const char *name,
+                             uint32_t map_flags, uint32_t info_flags)
+{
+	assert_int_equal(v->maps[v->domains[d].first_map + j].flags, map_flags);
+	assert_int_equal(test_entry(v, d, name, BH_RES_MAP, NULL)->flags, info_flags);
+}
+
+/* valid/devices.xml: device records, windows, slots, irq ids among channel ids, DMA flags. */
+void test_spot_devices(void **state)
+{
+	struct bhc_result r;
+	struct plan_tables v;
+
+	(void)state;
+	compile_ok(corpus_copy("devices.xml"), MIB(512), &r, &v);
+	uint32_t blk = test_domain(&v, "blkdrv"), net = test_domain(&v, "netdrv");
+	uint32_t client = test_domain(&v, "client");
+	assert_int_equal(v.h->devices.count, 3);
+	expect_device(&v, 0, "disk0", blk, BH_PCI_ADDR(0, 0, 4, 0), 63, 0, BH_DEVICE_BASE);
+	expect_device(&v, 1, "disk1", blk, BH_PCI_ADDR(0, 0, 0x1f, 7), BP_NONE, 0,
+	              BH_DEVICE_BASE + BH_DEVICE_WINDOW);
+	expect_device(&v, 2, "nic0", net, BH_PCI_ADDR(0, 0xff, 0, 0), 0, BP_DEVICE_DMA_UNCONFINED,
+	              BH_DEVICE_BASE);
+	/* Slots: the channel, the stdout ring, the two maps, then the devices. */
+	expect_entry(&v, blk, "disk0", BH_RES_DEVICE, NULL, 4, 63);
+	expect_entry(&v, blk, "disk1", BH_RES_DEVICE, NULL, 5, BP_NONE);
+	expect_entry(&v, net, "nic0", BH_RES_DEVICE, NULL, 2, 0);
+	assert_int_equal(test_entry(&v, net, "nic0", BH_RES_DEVICE, NULL)->flags, 0xff00);
+	expect_vaddr(&v, blk, "disk1", BH_RES_DEVICE, NULL, BH_DEVICE_BASE + BH_DEVICE_WINDOW,
+	             BH_DEVICE_WINDOW);
+	/* irq 63 is taken: blkdrv's stdout ring gets 62; netdrv's irq 0 leaves it 63. */
+	assert_int_equal(test_entry(&v, blk, "stdout", BH_RES_RING, "console")->bit, 62);
+	assert_int_equal(test_entry(&v, net, "stdout", BH_RES_RING, "console")->bit, 63);
+	expect_map_flags(&v, blk, 0, "blk-dma", BP_MAP_DMA, RW | BH_INFO_MAP_DMA);
+	expect_map_flags(&v, blk, 1, "data", BP_MAP_DMA, BH_RIGHT_READ | BH_INFO_MAP_DMA);
+	expect_map_flags(&v, net, 0, "net-dma", BP_MAP_DMA, RW | BH_INFO_MAP_DMA);
+	expect_map_flags(&v, client, 0, "data", 0, RW);
+	assert_int_equal(manifest_role(&r.m, blk), M_ROLE_DRIVER);
+	assert_int_equal(manifest_role(&r.m, client), M_ROLE_APPLICATION);
 	bhc_result_free(&r);
 }

@@ -48,6 +48,7 @@ void test_spot_many(void **state);
 void test_values(void **state);
 void test_spot_memory(void **state);
 void test_spot_hardening(void **state);
+void test_spot_devices(void **state);
 
 /* The command line (test_cli.c). */
 void test_cli_usage(void **state);

@@ -3,8 +3,8 @@
 
 /* ---- header ---- */
 C(bad_magic, HEADER, v.h->magic ^= 1, "bad magic 0x31304e414c504843: not a boot plan")
-C(bad_version, HEADER, v.h->version = 1, "version 1, this kernel reads version 2")
-C(bad_header_size, HEADER, v.h->header_size = 128, "header_size 128, expected 136")
+C(bad_version, HEADER, v.h->version = 1, "version 1, this kernel reads version 3")
+C(bad_header_size, HEADER, v.h->header_size = 128, "header_size 128, expected 144")
 C(total_below_header, HEADER, v.h->total_size = 64, "total_size 64 is smaller than the header")
 C(unknown_flags, HEADER, v.h->flags = 0x2, "unknown flags 0x2")
 C(system_name_unterminated, HEADER, memset(v.h->system_name, 'x', BP_NAME_LEN),
@@ -13,13 +13,13 @@ C(system_name_empty, HEADER, v.h->system_name[0] = 0,
   "system_name is empty or not NUL-terminated within 32 bytes")
 
 /* ---- tables ---- */
-C(table_unaligned, TABLE, v.h->maps.offset += 4, "table maps: offset 764 is not 8-byte aligned")
+C(table_unaligned, TABLE, v.h->maps.offset += 4, "table maps: offset 772 is not 8-byte aligned")
 C(table_past_end, TABLE, v.h->caps.count = 900,
-  "table caps: 900 records at offset 872 lie outside the plan body [136, 13304)")
+  "table caps: 900 records at offset 880 lie outside the plan body [144, 13472)")
 C(table_in_header, TABLE, v.h->ioports.offset = 8,
-  "table ioports: 2 records at offset 8 lie outside the plan body [136, 13304)")
+  "table ioports: 2 records at offset 8 lie outside the plan body [144, 13472)")
 C(table_offset_overflow, TABLE, v.h->regions.offset = 0xfffffff8,
-  "table regions: 3 records at offset 4294967288 lie outside the plan body [136, 13304)")
+  "table regions: 3 records at offset 4294967288 lie outside the plan body [144, 13472)")
 C(table_count_over_max, TABLE, v.h->channels.count = 257,
   "table channels: 257 records, the kernel holds at most 256")
 C(too_many_domains, TABLE, (v.h->domains.count = 33, v.h->infos.count = 33),
@@ -27,6 +27,10 @@ C(too_many_domains, TABLE, (v.h->domains.count = 33, v.h->infos.count = 33),
 C(tables_overlap, TABLE, v.h->regions.offset = v.h->domains.offset + 8,
   "tables domains and regions overlap")
 C(infos_count, TABLE, v.h->infos.count = 2, "2 start-info pages for 3 domains")
+C(too_many_devices, TABLE, v.h->devices.count = BP_MAX_DEVICES + 1,
+  "table devices: 33 records, the kernel holds at most 32")
+C(devices_past_end, TABLE, v.h->devices.count = 3,
+  "table devices: 3 records at offset 13344 lie outside the plan body [144, 13472)")
 C(no_domains, TABLE, (v.h->domains.count = 0, v.h->infos.count = 0), "no domains")
 
 /* ---- regions ---- */
@@ -183,6 +187,17 @@ C(map_code_injection_flag_elsewhere, MAP,
   "code-sharing flag")
 C(map_alias_overlapping, MAP, (v.map[3].region = 0, v.map[3].vaddr = 0x40008000),
   "domain 1 (\"a\"): map 1 maps the region of map 0 again")
+C(map_flags_unknown, MAP, v.map[2].flags = 0x2, "domain 1 (\"a\"): map 0 has unknown flags")
+C(map_dma_exec, MAP, (v.map[4].rights = RX, v.reg[0].flags = BP_REGION_WX_SHARED),
+  "domain 2 (\"b\"): map 0 is a DMA map and executable (a device never executes)")
+C(map_dma_ring, MAP, v.map[3].flags = BP_MAP_DMA,
+  "domain 1 (\"a\"): map 1 is a DMA map of a ring or the kernel log")
+C(map_dma_klog, MAP, v.map[0].flags = BP_MAP_DMA,
+  "domain 0 (\"con\"): map 0 is a DMA map of a ring or the kernel log")
+C(map_dma_above_limit, MAP, v.map[4].vaddr = BH_DMA_LIMIT - BH_PAGE_SIZE,
+  "domain 2 (\"b\"): map 0 is a DMA map that ends above BH_DMA_LIMIT")
+C(map_dma_far_above_limit, MAP, v.map[4].vaddr = 0x700000000000ull,
+  "domain 2 (\"b\"): map 0 is a DMA map that ends above BH_DMA_LIMIT")
 C(klog_map_writable, MAP, v.map[0].rights = RW,
   "domain 0 (\"con\"): map 0 maps the kernel log, which only klog_domain may map, read-only")
 C(klog_mapped_elsewhere, MAP, v.map[3].region = 2,
@@ -213,6 +228,58 @@ C(cap_ioport_foreign, CAP, v.cap[7].object = 0,
 C(cap_ioport_rights, CAP, v.cap[1].rights = BH_RIGHT_EXEC,
   "domain 0 (\"con\"): cap 1 (slot 1) rights not valid for an ioport")
 C(cap_ioport_end, CAP, v.cap[1].end = 1, "domain 0 (\"con\"): cap 1 (slot 1) end must be zero")
+
+C(cap_device_rights, CAP, v.cap[8].rights = RW | BH_RIGHT_EXEC,
+  "domain 2 (\"b\"): cap 3 (slot 3) rights not valid for a device")
+C(cap_device_signal, CAP, v.cap[9].rights = BH_RIGHT_SIGNAL,
+  "domain 2 (\"b\"): cap 4 (slot 4) rights not valid for a device")
+C(cap_device_missing, CAP, v.cap[8].object = 2,
+  "domain 2 (\"b\"): cap 3 (slot 3) names a device that does not exist")
+C(cap_device_foreign, CAP, v.dev[1].domain = 1,
+  "domain 2 (\"b\"): cap 4 (slot 4) names a device of another domain")
+C(cap_device_end, CAP, v.cap[8].end = 1, "domain 2 (\"b\"): cap 3 (slot 3) end must be zero")
+C(cap_device_twice, CAP, v.cap[9].object = 0,
+  "domain 2 (\"b\"): cap 4 (slot 4) names a device another cap already holds")
+
+/* ---- devices ---- */
+C(device_name_empty, DEVICE, v.dev[0].name[0] = 0,
+  "device 0: name is empty or not NUL-terminated within 32 bytes")
+C(device_name_unterminated, DEVICE, memset(v.dev[1].name, 'n', BP_NAME_LEN),
+  "device 1: name is empty or not NUL-terminated within 32 bytes")
+C(device_name_newline, DEVICE, v.dev[0].name[2] = '\n',
+  "device 0: name has a byte that is not printable ASCII (0x21-0x7e)")
+C(device_owner_missing, DEVICE, (v.dev[0].domain = 3, v.dom[2].n_caps = 3),
+  "device 0: owner does not exist")
+C(device_pci_segment, DEVICE, v.dev[0].pci = BH_PCI_ADDR(1, 0, 4, 0),
+  "device 0 (\"disk0\"): PCI address is not in segment 0")
+C(device_pci_high_bits, DEVICE, v.dev[1].pci |= 0x80000000u,
+  "device 1 (\"nic0\"): PCI address is not in segment 0")
+C(device_flags_unknown, DEVICE, v.dev[1].flags = BP_DEVICE_DMA_UNCONFINED | 0x2,
+  "device 1 (\"nic0\"): has unknown flags")
+C(device_window_size, DEVICE, v.dev[0].window_size = BH_PAGE_SIZE,
+  "device 0 (\"disk0\"): window size is not BH_DEVICE_WINDOW")
+C(device_window_below_area, DEVICE, v.dev[0].window = BH_DEVICE_BASE - BH_DEVICE_WINDOW,
+  "device 0 (\"disk0\"): window is not BH_DEVICE_BASE + k * BH_DEVICE_WINDOW in the device area")
+C(device_window_unaligned, DEVICE, v.dev[1].window += BH_PAGE_SIZE,
+  "device 1 (\"nic0\"): window is not BH_DEVICE_BASE + k * BH_DEVICE_WINDOW in the device area")
+C(device_window_at_end, DEVICE, v.dev[1].window = BH_DEVICE_END,
+  "device 1 (\"nic0\"): window is not BH_DEVICE_BASE + k * BH_DEVICE_WINDOW in the device area")
+C(device_window_wraps, DEVICE, v.dev[1].window = 0ull - BH_DEVICE_WINDOW,
+  "device 1 (\"nic0\"): window is not BH_DEVICE_BASE + k * BH_DEVICE_WINDOW in the device area")
+C(device_no_dma_map, DEVICE, v.map[4].flags = 0,
+  "device 0 (\"disk0\"): belongs to a domain without a DMA map")
+C(device_pci_twice, DEVICE, v.dev[1].pci = v.dev[0].pci,
+  "device 1 (\"nic0\"): has the PCI address of device 0")
+C(device_name_twice, DEVICE, memcpy(v.dev[1].name, "disk0", 6),
+  "device 1 (\"disk0\"): has the same name as device 0")
+C(device_window_twice, DEVICE, v.dev[1].window = v.dev[0].window,
+  "device 1 (\"nic0\"): shares its window with device 0")
+C(device_irq_64, DEVICE, v.dev[0].irq_bit = 64,
+  "device 0 (\"disk0\"): irq bit is neither below 64 nor BP_NONE")
+C(device_irq_channel_bit, DEVICE, v.dev[0].irq_bit = 1,
+  "device 0 (\"disk0\"): irq bit is already taken in its domain")
+C(device_irq_twice, DEVICE, v.dev[1].irq_bit = 5,
+  "device 1 (\"nic0\"): irq bit is already taken in its domain")
 
 /* ---- ioports ---- */
 C(ioport_count_zero, IOPORT, v.io[1].count = 0, "ioport 1 (0x3f8, count 0): count is zero")

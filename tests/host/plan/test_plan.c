@@ -34,6 +34,7 @@ struct view {
 	struct bp_cap *cap;
 	struct bp_ioport *io;
 	struct bh_start_info *info;
+	struct bp_device *dev;
 };
 static struct view v;
 
@@ -42,7 +43,9 @@ static struct view v;
  * regions shared (64K), ring (8K, a<->con), klog; channel 0 a<->b (bit 1 each),
  * channel 1 the ring's (a bit 63, con bit 62); klog bit 63 on con; ioports
  * 0x60 (con, a machine port granted as one) and 0x3f8..0x3ff (b); a runs without
- * speculative store bypass.
+ * speculative store bypass; b owns two devices, disk0 (00:04.0, irq bit 5) and
+ * nic0 (00:05.0, no irq, unconfined DMA), in the first two device windows, and
+ * its map of shared is its DMA map.
  */
 static const struct bp_region regions[] = {
 	{"shared", 0x10000, 0, 0},
@@ -50,11 +53,11 @@ static const struct bp_region regions[] = {
 	{"klog", 0x1000, BP_REGION_KLOG, 0},
 };
 static const struct bp_map maps[] = {
-	{BH_RING_BASE + 0x1000, 2, R},  /* con: klog */
-	{BH_RING_BASE + 0x4000, 1, RW}, /* con: ring, server */
-	{0x40000000, 0, RW},            /* a: shared */
-	{BH_RING_BASE + 0x2000, 1, RW}, /* a: ring, client */
-	{0x40000000, 0, R},             /* b: shared */
+	{BH_RING_BASE + 0x1000, 2, R, 0},  /* con: klog */
+	{BH_RING_BASE + 0x4000, 1, RW, 0}, /* con: ring, server */
+	{0x40000000, 0, RW, 0},            /* a: shared */
+	{BH_RING_BASE + 0x2000, 1, RW, 0}, /* a: ring, client */
+	{0x40000000, 0, R, BP_MAP_DMA},    /* b: shared, for DMA */
 };
 static const struct bp_channel channels[] = {
 	{{1, 2}, {1, 1}},
@@ -69,8 +72,15 @@ static const struct bp_cap caps[] = {
 	{0, BH_CAP_CHANNEL, 0, 0, 1}, /* b */
 	{1, BH_CAP_REGION, R, 4, 0},
 	{2, BH_CAP_IOPORT, RW, 1, 0},
+	{3, BH_CAP_DEVICE, RW, 0, 0},
+	{4, BH_CAP_DEVICE, R, 1, 0},
 };
 static const struct bp_ioport ioports[] = {{0x60, 1, BP_IOPORT_MACHINE}, {0x3f8, 8, 0}};
+static const struct bp_device devices[] = {
+	{"disk0", 2, BH_PCI_ADDR(0, 0, 4, 0), 5, 0, BH_DEVICE_BASE, BH_DEVICE_WINDOW},
+	{"nic0", 2, BH_PCI_ADDR(0, 0, 5, 0), BP_NONE, BP_DEVICE_DMA_UNCONFINED,
+         BH_DEVICE_BASE + BH_DEVICE_WINDOW, BH_DEVICE_WINDOW},
+};
 
 static void set_domain(struct bp_domain *d, const char *name, uint32_t map, uint32_t nmap,
                        uint32_t cap, uint32_t ncap, uint32_t io, uint32_t nio)
@@ -118,6 +128,7 @@ static void find_view(void)
 	v.cap = (struct bp_cap *)(uintptr_t)t.caps;
 	v.io = (struct bp_ioport *)(uintptr_t)t.ioports;
 	v.info = (struct bh_start_info *)(uintptr_t)t.infos;
+	v.dev = (struct bp_device *)(uintptr_t)t.devices;
 }
 
 static void build_good(void)
@@ -135,9 +146,10 @@ static void build_good(void)
 	h->regions = place(&pos, 3, sizeof(struct bp_region));
 	h->maps = place(&pos, 5, sizeof(struct bp_map));
 	h->channels = place(&pos, 2, sizeof(struct bp_channel));
-	h->caps = place(&pos, 8, sizeof(struct bp_cap));
+	h->caps = place(&pos, 10, sizeof(struct bp_cap));
 	h->ioports = place(&pos, 2, sizeof(struct bp_ioport));
 	h->infos = place(&pos, 3, sizeof(struct bh_start_info));
+	h->devices = place(&pos, 2, sizeof(struct bp_device));
 	h->total_size = (uint32_t)pos;
 	h->klog_domain = 0;
 	h->klog_region = 2;
@@ -146,12 +158,13 @@ static void build_good(void)
 	set_domain(&v.dom[0], "con", 0, 2, 0, 2, 0, 1);
 	set_domain(&v.dom[1], "a", 2, 2, 2, 3, 1, 0);
 	v.dom[1].flags = BP_DOMAIN_SSBD;
-	set_domain(&v.dom[2], "b", 4, 1, 5, 3, 1, 1);
+	set_domain(&v.dom[2], "b", 4, 1, 5, 5, 1, 1);
 	memcpy(v.reg, regions, sizeof(regions));
 	memcpy(v.map, maps, sizeof(maps));
 	memcpy(v.ch, channels, sizeof(channels));
 	memcpy(v.cap, caps, sizeof(caps));
 	memcpy(v.io, ioports, sizeof(ioports));
+	memcpy(v.dev, devices, sizeof(devices));
 	for (uint32_t i = 0; i < 3; i++) {
 		v.info[i].magic = BH_INFO_MAGIC;
 		v.info[i].version = BH_INFO_VERSION;
@@ -223,11 +236,14 @@ static void code_sharing_flagged(void)
 {
 	v.map[4].rights = RX; /* a writes region 0, b executes it */
 	v.reg[0].flags = BP_REGION_WX_SHARED;
+	v.map[4].flags = 0; /* an executable map is no DMA map: b loses its devices */
+	v.h->devices.count = 0;
+	v.dom[2].n_caps = 3;
 }
 
 static void map_ends_at_map_end(void)
 {
-	v.map[4].vaddr = BH_USER_MAP_END - v.reg[0].size;
+	v.map[2].vaddr = BH_USER_MAP_END - v.reg[0].size;
 }
 
 static void budget_bounds(void)
@@ -247,6 +263,20 @@ static void names_like_reserved(void)
 	memcpy(v.dom[2].name, "kerne", 6);
 }
 
+static void device_edges(void)
+{
+	v.dev[0].pci = BH_PCI_ADDR(0, 0xff, 0x1f, 7);
+	v.dev[0].irq_bit = 63;
+	v.dev[1].window = BH_DEVICE_END - BH_DEVICE_WINDOW;
+	v.map[4].vaddr = BH_DMA_LIMIT - v.reg[0].size;
+}
+
+static void device_without_cap_or_irq(void)
+{
+	v.dom[2].n_caps = 3;
+	v.dev[0].irq_bit = BP_NONE;
+}
+
 /* Plans at the edge of each new rule pass: the rules refuse no more than they say. */
 static void test_good_edges(void **state)
 {
@@ -256,6 +286,9 @@ static void test_good_edges(void **state)
 	expect_accepted(budget_bounds, "the shortest budget in the longest period");
 	expect_accepted(machine_flag_on_ordinary_port, "the machine flag on an ordinary port");
 	expect_accepted(names_like_reserved, "names close to reserved ones");
+	expect_accepted(device_edges, "the last PCI address, irq bit 63, the last window, a DMA "
+	                              "map ending at BH_DMA_LIMIT");
+	expect_accepted(device_without_cap_or_irq, "devices without a cap and without an irq");
 }
 
 static void test_crc32(void **state)
@@ -291,8 +324,8 @@ static void test_truncated(void **state)
 	snprintf(want, sizeof(want), "total_size %u exceeds the %u bytes loaded (truncated plan?)",
 	         (unsigned)plan_len, (unsigned)plan_len - 8);
 	expect_refused(plan_len - 8, PLAN_ERR_HEADER, want);
-	expect_refused(100, PLAN_ERR_HEADER, "plan too short: 100 bytes, the header alone has 136");
-	expect_refused(0, PLAN_ERR_HEADER, "plan too short: 0 bytes, the header alone has 136");
+	expect_refused(100, PLAN_ERR_HEADER, "plan too short: 100 bytes, the header alone has 144");
+	expect_refused(0, PLAN_ERR_HEADER, "plan too short: 0 bytes, the header alone has 144");
 	/* Every shorter length is refused, for the header. */
 	for (size_t len = 0; len < plan_len; len++)
 		assert_int_equal(check_copy(len, want, sizeof(want)), PLAN_ERR_HEADER);

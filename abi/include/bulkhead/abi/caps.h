@@ -11,12 +11,13 @@ enum bh_cap_type {
 	BH_CAP_CHANNEL = 1, /* one end of an event channel */
 	BH_CAP_REGION = 2,  /* a mapped span of physical memory */
 	BH_CAP_IOPORT = 3,  /* a range of x86 I/O ports */
+	BH_CAP_DEVICE = 4,  /* a PCI function: BARs, config space, interrupt, DMA */
 	BH_CAP_TYPE_COUNT
 };
 
 /* Rights bits. A capability carries a subset valid for its type. */
-#define BH_RIGHT_READ 0x1u   /* region, ioport: read */
-#define BH_RIGHT_WRITE 0x2u  /* region, ioport: write */
+#define BH_RIGHT_READ 0x1u   /* region, ioport: read; device: read config space */
+#define BH_RIGHT_WRITE 0x2u  /* region, ioport: write; device: write config, ack */
 #define BH_RIGHT_EXEC 0x4u   /* region: execute */
 #define BH_RIGHT_SIGNAL 0x8u /* channel: signal the peer end */
 #define BH_RIGHTS_ALL 0xfu

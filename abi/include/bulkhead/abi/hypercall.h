@@ -17,6 +17,12 @@ enum bh_hypercall {
 	BH_HC_YIELD = 5,       /* () lets other domains of equal priority run */
 	BH_HC_EXIT = 6,        /* (code) stops the calling domain for good */
 	BH_HC_CAP_INFO = 7,    /* (slot) rdx = type | rights << 16 */
+	/* Devices (slot = a BH_CAP_DEVICE capability); see docs/devices.md. */
+	BH_HC_DEVICE_BAR = 8,       /* (slot, bar) rdx = vaddr | log2(size) of memory BAR @bar */
+	BH_HC_DEVICE_CFG_READ = 9,  /* (slot, offset, width 1/2/4) rdx = config value */
+	BH_HC_DEVICE_CFG_WRITE = 10, /* (slot, offset, width, value) only what a driver needs */
+	BH_HC_DEVICE_ACK = 11,      /* (slot) re-enables the interrupt after its bit arrived */
+	BH_HC_DMA_ADDR = 12,        /* (slot, vaddr) rdx = the address the device uses for it */
 	BH_HC_COUNT
 };
 

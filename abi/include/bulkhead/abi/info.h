@@ -22,11 +22,20 @@ enum bh_res_kind {
 	BH_RES_RING = 3,    /* a <ring>: vaddr, size, slot, bit, flags = role */
 	BH_RES_IOPORT = 4,  /* an <ioport> range: vaddr = base, size = count, slot */
 	BH_RES_KLOG = 5,    /* the kernel log page (console service only) */
+	BH_RES_DEVICE = 6,  /* a <device>: vaddr/size = its BAR window, slot, bit = its
+	                     * interrupt's channel id, flags = PCI address (BH_PCI_*) */
 };
 
 /* Ring roles (flags of a BH_RES_RING entry). */
 #define BH_RING_CLIENT 1u
 #define BH_RING_SERVER 2u
+
+/* A DMA map (flags of a BH_RES_MAP entry, beside the rights). */
+#define BH_INFO_MAP_DMA 0x100u
+
+/* PCI address in a BH_RES_DEVICE entry's flags: segment << 16 | bus << 8 | dev << 3 | fn. */
+#define BH_PCI_ADDR(seg, bus, dev, fn) \
+	(((uint32_t)(seg) << 16) | ((uint32_t)(bus) << 8) | ((uint32_t)(dev) << 3) | (uint32_t)(fn))
 
 /* Slot value for "no capability" in an entry. */
 #define BH_NO_SLOT 0xffffffffu

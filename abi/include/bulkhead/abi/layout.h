@@ -32,6 +32,22 @@
 #define BH_RING_BASE 0x0000600000000000ull
 #define BH_RING_END 0x0000610000000000ull
 
+/*
+ * Device windows: the kernel maps a granted PCI function's memory BARs here,
+ * uncached, in a window of BH_DEVICE_WINDOW bytes per device that the manifest
+ * compiler assigns. BH_HC_DEVICE_BAR tells where each BAR landed.
+ */
+#define BH_DEVICE_BASE 0x0000610000000000ull
+#define BH_DEVICE_END 0x0000620000000000ull
+#define BH_DEVICE_WINDOW 0x0000000040000000ull /* 1 GiB */
+
+/*
+ * A DMA map (I/O virtual address = its vaddr) must end at or below this: 39
+ * bits, the narrowest address width of the IOMMUs the kernel drives (QEMU's
+ * intel-iommu default). The kernel checks the unit's real width again.
+ */
+#define BH_DMA_LIMIT 0x0000008000000000ull
+
 /* The stack grows down from BH_STACK_TOP; a guard page lies below it. */
 #define BH_STACK_TOP 0x00007fff00000000ull
 #define BH_STACK_MAX 0x0000000040000000ull /* largest stack (1 GiB) */
@@ -52,6 +68,7 @@ struct bh_reserved_area {
 static const struct bh_reserved_area bh_reserved_areas[] = {
 	{0, BH_LOW_RESERVED_END, "the reserved low area", "start-info page, image and heap"},
 	{BH_RING_BASE, BH_RING_END, "the ring area", "where the compiler places rings"},
+	{BH_DEVICE_BASE, BH_DEVICE_END, "the device area", "where the kernel maps device registers"},
 	{BH_STACK_AREA, BH_STACK_TOP, "the stack area", "the stack and its guard page"},
 };
 #define BH_N_RESERVED_AREAS (sizeof(bh_reserved_areas) / sizeof(bh_reserved_areas[0]))

@@ -11,7 +11,7 @@
  * kernel checks every one of them before it creates anything (plan_check).
  */
 #define BP_MAGIC 0x31304e414c504842ull /* "BHPLAN01" */
-#define BP_VERSION 2u
+#define BP_VERSION 3u
 #define BP_NONE 0xffffffffu /* "no such index" */
 #define BP_NAME_LEN 32u     /* names are NUL-terminated in 32 bytes */
 
@@ -22,6 +22,7 @@
 #define BP_MAX_CHANNELS 256u
 #define BP_MAX_CAPS_TOTAL 2048u
 #define BP_MAX_IOPORTS 64u
+#define BP_MAX_DEVICES 32u
 #define BP_MAX_CHANNEL_BITS 64u    /* channel ids 0..63 per domain */
 #define BP_MAX_PERIOD_US 10000000u /* longest budget period: 10 s */
 #define BP_MIN_BUDGET_US 10u       /* shortest budget: 10 us */
@@ -47,12 +48,13 @@ struct bp_header {
 	struct bp_table caps;     /* struct bp_cap */
 	struct bp_table ioports;  /* struct bp_ioport */
 	struct bp_table infos;    /* struct bh_start_info, one per domain, in order */
+	struct bp_table devices;  /* struct bp_device */
 	uint32_t klog_domain;     /* domain that reads the kernel log, or BP_NONE */
 	uint32_t klog_region;     /* region the kernel writes its log into, or BP_NONE */
 	uint32_t klog_bit;        /* channel bit the kernel sets on klog_domain */
 	uint32_t flags;           /* BP_FLAG_* */
 };
-_Static_assert(sizeof(struct bp_header) == 136, "boot plan ABI");
+_Static_assert(sizeof(struct bp_header) == 144, "boot plan ABI");
 
 /* Plan flags. */
 #define BP_FLAG_EXIT_WHEN_IDLE 0x1u /* stop the machine when every domain ended */
@@ -104,9 +106,17 @@ _Static_assert(sizeof(struct bp_region) == 48, "boot plan ABI");
 struct bp_map {
 	uint64_t vaddr;  /* page aligned, in the user half */
 	uint32_t region; /* index into regions */
-	uint32_t rights; /* BH_RIGHT_READ/WRITE/EXEC; never WRITE|EXEC */
+	uint16_t rights; /* BH_RIGHT_READ/WRITE/EXEC; never WRITE|EXEC */
+	uint16_t flags;  /* BP_MAP_* */
 };
 _Static_assert(sizeof(struct bp_map) == 16, "boot plan ABI");
+
+/*
+ * Map flags. A DMA map is reachable by the domain's devices at I/O virtual
+ * address = vaddr (through the IOMMU), with the map's read/write rights and
+ * never execute; it ends at or below BH_DMA_LIMIT.
+ */
+#define BP_MAP_DMA 0x1u
 
 struct bp_channel {
 	uint32_t domain[2]; /* the two ends; different domains */
@@ -137,5 +147,30 @@ _Static_assert(sizeof(struct bp_ioport) == 8, "boot plan ABI");
  * ports of the kernel's own devices are never grantable (kernel/plan.c lists both).
  */
 #define BP_IOPORT_MACHINE 0x1u
+
+/*
+ * A PCI function granted to one domain: the kernel maps its memory BARs into
+ * the owner's window (never the pages of the MSI-X table and PBA), programs
+ * its MSI-X or MSI itself and delivers the interrupt as channel bit irq_bit,
+ * and confines its DMA with the IOMMU to the owner's DMA maps. A device no
+ * record names has no DMA at all.
+ */
+struct bp_device {
+	char name[BP_NAME_LEN];
+	uint32_t domain;      /* owner */
+	uint32_t pci;         /* BH_PCI_ADDR(segment, bus, device, function); segment 0 */
+	uint32_t irq_bit;     /* channel id set on the owner on an interrupt, or BP_NONE */
+	uint32_t flags;       /* BP_DEVICE_* */
+	uint64_t window;      /* vaddr of its BAR window: BH_DEVICE_BASE + k * BH_DEVICE_WINDOW */
+	uint64_t window_size; /* BH_DEVICE_WINDOW */
+};
+_Static_assert(sizeof(struct bp_device) == 64, "boot plan ABI");
+
+/*
+ * Device flags. Without an IOMMU the kernel starts a device's owner only if
+ * its DMA is declared unconfined; the flow analysis then treats the owner as
+ * able to read and write all memory.
+ */
+#define BP_DEVICE_DMA_UNCONFINED 0x1u
 
 #endif

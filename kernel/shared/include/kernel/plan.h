@@ -23,6 +23,7 @@ enum plan_err {
 	PLAN_ERR_CAP,      /* a capability record */
 	PLAN_ERR_IOPORT,   /* an I/O port range */
 	PLAN_ERR_INFO,     /* a start-info page */
+	PLAN_ERR_DEVICE,   /* a device record: owner, PCI address, irq bit, window, flags */
 	PLAN_N_ERRS        /* the number of values above, not a result */
 };
 
@@ -37,7 +38,10 @@ enum plan_err {
  * reserved area (bh_reserved_areas) or in the top page of the user half, no
  * port of the kernel's own devices and no machine port without
  * BP_IOPORT_MACHINE, budgets and periods within their bounds, no domain named
- * after the kernel.
+ * after the kernel; devices (an owner with a DMA map, a unique PCI address in
+ * segment 0, an irq bit no channel of the owner uses, a window of its own in
+ * the device area), DMA maps (never executable, below BH_DMA_LIMIT) and device
+ * capabilities (held by the owner, at most one per device).
  * Needs: @buf readable for @len bytes, 8-byte aligned; @err has @errlen bytes
  * (or is NULL).
  * Returns: PLAN_OK if the kernel may build the system from it; otherwise the
@@ -87,6 +91,7 @@ struct plan_tables {
 	const struct bp_cap *caps;
 	const struct bp_ioport *ioports;
 	const struct bh_start_info *infos;
+	const struct bp_device *devices;
 };
 
 /**
