@@ -1,6 +1,7 @@
 /* Hypercalls: decode (check every untrusted argument), then perform (cannot fail). */
 #include <bulkhead/abi/hypercall.h>
 #include <kernel/channel.h>
+#include <kernel/device.h>
 #include <kernel/domain.h>
 #include <kernel/sched.h>
 
@@ -87,6 +88,73 @@ static void hc_cap_info(struct domain *d)
 		set_ret(d, err, 0);
 }
 
+/*
+ * Decode for the device calls: a device capability with @rights whose device
+ * runs, or NULL with the error set (BH_ERR_INVALID: its device was stopped).
+ */
+static struct device *decode_device(struct domain *d, uint16_t rights)
+{
+	enum bh_err err = BH_ERR_NO_CAP;
+	const struct cap *c = cap_lookup(&d->caps, d->regs.rdi, BH_CAP_DEVICE, rights, &err);
+	struct device *dev = c ? device_get(c->index) : NULL;
+	if (!dev)
+		set_ret(d, c ? BH_ERR_INVALID : err, 0);
+	return dev;
+}
+
+/* A config access: width 1, 2 or 4, aligned to it, inside the 4 KiB space. */
+static bool cfg_args_ok(uint64_t offset, uint64_t width)
+{
+	return (width == 1 || width == 2 || width == 4) && offset < 4096 && !(offset & (width - 1));
+}
+
+static void hc_device_bar(struct domain *d)
+{
+	struct device *dev = decode_device(d, BH_RIGHT_READ);
+	uint64_t out = 0;
+	if (dev)
+		set_ret(d, device_bar(dev, d->regs.rsi, &out), out);
+}
+
+static void hc_device_cfg_read(struct domain *d)
+{
+	struct device *dev = decode_device(d, BH_RIGHT_READ);
+	uint64_t offset = d->regs.rsi, width = d->regs.rdx, out = 0;
+	if (!dev)
+		return;
+	if (!cfg_args_ok(offset, width))
+		set_ret(d, BH_ERR_INVALID, 0);
+	else
+		set_ret(d, device_cfg_read(dev, offset, width, &out), out);
+}
+
+static void hc_device_cfg_write(struct domain *d)
+{
+	struct device *dev = decode_device(d, BH_RIGHT_WRITE);
+	uint64_t offset = d->regs.rsi, width = d->regs.rdx, value = d->regs.r10;
+	if (!dev)
+		return;
+	if (!cfg_args_ok(offset, width) || (width < 4 && value >> (8 * width)) || value >> 32)
+		set_ret(d, BH_ERR_INVALID, 0);
+	else
+		set_ret(d, device_cfg_write(dev, offset, width, value), 0);
+}
+
+static void hc_device_ack(struct domain *d)
+{
+	struct device *dev = decode_device(d, BH_RIGHT_WRITE);
+	if (dev)
+		set_ret(d, device_ack(dev), 0);
+}
+
+static void hc_dma_addr(struct domain *d)
+{
+	struct device *dev = decode_device(d, BH_RIGHT_READ);
+	uint64_t out = 0;
+	if (dev)
+		set_ret(d, device_dma_addr(dev, d->regs.rsi, &out), out);
+}
+
 /**
  * Handles the hypercall whose registers entry.S saved in the current domain,
  * then leaves the kernel. Needs: interrupts off. Never returns.
@@ -114,6 +182,21 @@ static __attribute__((noinline)) void dispatch_other(struct domain *d, uint64_t 
 		break;
 	case BH_HC_CAP_INFO:
 		hc_cap_info(d);
+		break;
+	case BH_HC_DEVICE_BAR:
+		hc_device_bar(d);
+		break;
+	case BH_HC_DEVICE_CFG_READ:
+		hc_device_cfg_read(d);
+		break;
+	case BH_HC_DEVICE_CFG_WRITE:
+		hc_device_cfg_write(d);
+		break;
+	case BH_HC_DEVICE_ACK:
+		hc_device_ack(d);
+		break;
+	case BH_HC_DMA_ADDR:
+		hc_dma_addr(d);
 		break;
 	default:
 		set_ret(d, BH_ERR_BAD_CALL, 0);

@@ -34,11 +34,12 @@ const char *iommu_err_text(enum iommu_err err)
 	return "unknown IOMMU error";
 }
 
-void iommu_fault(uint16_t bdf, uint64_t addr, bool write, uint8_t reason)
+void iommu_fault(uint16_t bdf, uint64_t addr, bool write, uint8_t reason, bool report)
 {
 	fault_last = (struct iommu_fault_rec){bdf, addr, write, reason};
 	fault_count++;
-	kprintf("bulkhead: DMA fault: device %02x:%02x.%x %s at 0x%lx (reason 0x%x)", bdf >> 8,
+	if (report)
+		kprintf("bulkhead: DMA fault: device %02x:%02x.%x %s at 0x%lx (reason 0x%x)", bdf >> 8,
 	        (bdf >> 3) & 31, bdf & 7, write ? "write" : "read", addr, reason);
 }
 

@@ -4,6 +4,7 @@
 #include <kernel/arch.h>
 #include <kernel/boot.h>
 #include <kernel/channel.h>
+#include <kernel/device.h>
 #include <kernel/domain.h>
 #include <kernel/klog.h>
 #include <kernel/palloc.h>
@@ -78,6 +79,7 @@ void kernel_main(void)
 	arch_timer_init();
 	build_regions(h);
 	build_domains(h);
+	device_init(h, region_pa);
 	palloc_seal();
 	kprintf("bulkhead: plan \"%s\" (crc32 0x%08x, sha256 %s) accepted: %u domains, %u regions, "
 	        "%u channels; %lu KiB left",

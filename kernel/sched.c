@@ -17,6 +17,7 @@ static uint64_t rq_summary; /* bit w: rq_bits[w] is non-zero */
 static bool rotate;         /* a tick or yield asks equals to take turns */
 static bool need_resched;   /* something happened that may change who runs */
 static uint32_t n_started;
+static uint32_t n_startable; /* domains not held at boot */
 
 /*
  * Time. The timer is one-shot, armed for the earliest of three events: the
@@ -280,8 +281,8 @@ static struct domain *pick(void)
 static void first_run(struct domain *d)
 {
 	d->started = true;
-	if (++n_started == n_domains)
-		kprintf("bulkhead: all %u domains running after %lu cycles", n_domains,
+	if (++n_started == n_startable)
+		kprintf("bulkhead: all %u domains running after %lu cycles", n_startable,
 		        arch_cycles() - boot_cycles);
 }
 
@@ -388,8 +389,10 @@ void sched_init(uint64_t entry_cycles, bool halt_when_idle)
 	last_account = now;
 	for (uint32_t i = 0; i < n_domains; i++) {
 		struct domain *d = &domains[i];
+		if (d->state == DOMAIN_STOPPED) /* held at boot: never started */
+			continue;
+		n_startable++;
 		struct budget_acct a = acct_of(d);
-		d->state = DOMAIN_RUNNABLE;
 		if (budget_start(&a, now))
 			timed = true;
 		acct_store(d, &a);

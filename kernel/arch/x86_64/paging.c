@@ -256,6 +256,8 @@ enum arch_map_err arch_as_map(paddr_t as, vaddr_t v, paddr_t p, uint64_t npages,
 		pte |= PTE_W;
 	if (!(flags & ARCH_MAP_X))
 		pte |= PTE_NX;
+	if (flags & ARCH_MAP_UC)
+		pte |= PTE_PCD | PTE_PWT;
 	if ((v.v | p.v) & PAGE_MASK || v.v >= BH_USER_TOP || npages > (BH_USER_TOP - v.v) >> 12)
 		return ARCH_MAP_BAD_ADDR; /* user half only: never a kernel-half slot */
 	for (uint64_t i = 0; i < npages; i++) {
@@ -407,4 +409,14 @@ uint64_t arch_as_audit(paddr_t as, const void *obj, uint64_t size, uint64_t *out
 	}
 	*outside = a.outside;
 	return a.pages;
+}
+
+bool arch_mmio_ok(paddr_t p, uint64_t size)
+{
+	return paging_mmio_ok(p, size);
+}
+
+volatile void *arch_mmio_map(paddr_t p, uint64_t size)
+{
+	return paging_map_mmio(p, size);
 }

@@ -1,6 +1,7 @@
 /* x86_64 Intel VT-d DMA remapping: root and context tables, I/O address spaces, fault events. */
 #include <kernel/arch.h>
 #include <kernel/assert.h>
+#include <kernel/device.h>
 #include <kernel/iommu.h>
 #include <kernel/klog.h>
 #include <kernel/palloc.h>
@@ -103,6 +104,13 @@ static bool sync_unit(struct vtd_unit *u)
 	return vtd_poll64(u, iotlb_reg(u), IOTLB_IVT, 0);
 }
 
+/* One fault: the device's owner is stopped; a fault of no granted device is only reported. */
+static void fault(uint16_t bdf, uint64_t addr, bool write, uint8_t reason)
+{
+	bool claimed = device_dma_fault(bdf, addr, write);
+	iommu_fault(bdf, addr, write, reason, !claimed);
+}
+
 /* Reports (if @report) and clears every recorded fault of @u, so that later ones raise events. */
 static void unit_faults(const struct vtd_unit *u, bool report)
 {
@@ -117,8 +125,7 @@ static void unit_faults(const struct vtd_unit *u, bool report)
 				continue;
 			vtd_wr32(u, off + 12, (uint32_t)(FRCD_F >> 32));
 			if (report)
-				iommu_fault((uint16_t)hi, lo & ~0xfffull, !(hi & FRCD_READ),
-				            (uint8_t)(hi >> 32));
+				fault((uint16_t)hi, lo & ~0xfffull, !(hi & FRCD_READ), (uint8_t)(hi >> 32));
 		}
 		if ((fsts & FSTS_PFO) && report)
 			kprintf("bulkhead: iommu: fault records overflowed; some DMA faults were lost");

@@ -98,6 +98,7 @@ paddr_t arch_as_create(void);
 #define ARCH_MAP_R 0x1u
 #define ARCH_MAP_W 0x2u
 #define ARCH_MAP_X 0x4u
+#define ARCH_MAP_UC 0x8u /* uncached: device registers */
 
 /* Why a mapping was refused. */
 enum arch_map_err {
@@ -138,6 +139,18 @@ size_t arch_as_read(paddr_t as, vaddr_t v, void *buf, size_t n);
  * pages count as outside). Needs: boot. Returns: the kernel pages mapped.
  */
 uint64_t arch_as_audit(paddr_t as, const void *obj, uint64_t size, uint64_t *outside);
+
+/**
+ * Is [@p, @p + @size) device memory that may be mapped: outside RAM and
+ * within the physical range the kernel maps? Returns: true if so.
+ */
+bool arch_mmio_ok(paddr_t p, uint64_t size);
+
+/**
+ * Maps device memory [@p, @p + @size) uncached in the kernel. Needs: boot
+ * time, arch_mmio_ok(@p, @size). Returns: its kernel address, or NULL.
+ */
+volatile void *arch_mmio_map(paddr_t p, uint64_t size);
 
 /* The end of the physical memory the kernel's direct map reaches. */
 uint64_t arch_direct_map_end(void);

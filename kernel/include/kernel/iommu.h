@@ -32,10 +32,11 @@ const char *iommu_err_text(enum iommu_err err);
  * A DMA fault: device @bdf (bus << 8 | device << 3 | function) tried to
  * @write (else read) I/O address @addr and the IOMMU refused it for @reason
  * (the hardware's fault reason code). Called by the arch fault handler, with
- * interrupts off. Prints `bulkhead: DMA fault: device BB:DD.F write at 0x...
- * (reason 0x..)` and records the fault (iommu_last_fault).
+ * interrupts off, after device_dma_fault had its say. Records the fault
+ * (iommu_last_fault) and, if @report (no granted device claimed it), prints
+ * `bulkhead: DMA fault: device BB:DD.F write at 0x... (reason 0x..)`.
  */
-void iommu_fault(uint16_t bdf, uint64_t addr, bool write, uint8_t reason);
+void iommu_fault(uint16_t bdf, uint64_t addr, bool write, uint8_t reason, bool report);
 
 /* A recorded DMA fault. */
 struct iommu_fault_rec {
