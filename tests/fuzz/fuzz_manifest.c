@@ -223,23 +223,23 @@ static void check_errors(const struct bhc_result *r, size_t lines)
 
 /*
  * The reviewer's views of a compiled system: the access matrix, one flow
- * query (first domain to last) and the picture with and without that flow.
- * A domain must always reach itself in zero hops.
+ * query (first domain to the last node: the last device, if there are any,
+ * else the last domain) and the picture with and without that flow. A node
+ * must always reach itself in zero hops.
  */
 static void check_views(const struct bhc_result *r)
 {
 	struct matrix mx;
 	struct flow_graph g;
 	struct flow_result fr;
-	size_t last = r->m.n_domains - 1;
 
 	matrix_build(&mx, &r->m, &r->l);
+	size_t last = mx.n_nodes - 1;
 	matrix_print(s.devnull, &mx, 120);
 	flow_graph_build(&g, &mx);
 	flow_query(&g, last, last, FLOW_NO_GUARD, &fr);
 	if (!fr.yes || fr.hops != 0) {
-		fprintf(stderr, "fuzz_manifest: domain %zu does not reach itself in 0 hops\n",
-		        last);
+		fprintf(stderr, "fuzz_manifest: node %zu does not reach itself in 0 hops\n", last);
 		abort();
 	}
 	(void)flow_print(s.devnull, &mx, 0, last, FLOW_NO_GUARD);

@@ -126,7 +126,8 @@ static void walk_map_rules(const struct plan_tables *t, const struct bp_domain *
 		    !(regions[mp->region].flags & BP_REGION_WX_SHARED))
 			breaks("code injection without the code-sharing flag", mp->region);
 		if ((mp->flags & BP_MAP_DMA) &&
-		    ((mp->rights & BH_RIGHT_EXEC) || mp->vaddr + regions[mp->region].size > BH_DMA_LIMIT))
+		    ((mp->rights & BH_RIGHT_EXEC) ||
+		     mp->vaddr + regions[mp->region].size > BH_DMA_LIMIT))
 			breaks("an executable DMA map or one above BH_DMA_LIMIT", mp->vaddr);
 	}
 }
@@ -164,9 +165,11 @@ static unsigned long walk_devices(const struct plan_tables *t)
 			breaks("two devices of a domain share an irq bit", dev->irq_bit);
 		if (dev->irq_bit != BP_NONE)
 			irq_bits[dev->domain] |= 1ull << dev->irq_bit;
-		if (dev->window < BH_DEVICE_BASE || dev->window > BH_DEVICE_END - BH_DEVICE_WINDOW ||
+		if (dev->window < BH_DEVICE_BASE ||
+		    dev->window > BH_DEVICE_END - BH_DEVICE_WINDOW ||
 		    dev->window_size != BH_DEVICE_WINDOW || (dev->pci >> 16))
-			breaks("a device window outside the device area or a PCI segment", dev->window);
+			breaks("a device window outside the device area or a PCI segment",
+			       dev->window);
 		if (!has_dma_map(t, dev->domain))
 			breaks("a device whose owner has no DMA map", i);
 		sum += name_sum(dev->name) + dev->pci + dev->window;

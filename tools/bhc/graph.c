@@ -182,13 +182,13 @@ static void end_row(FILE *f)
 static void write_flow_row(struct dot *d)
 {
 	const struct flow_result *r = d->flow;
-	const char *a = d->m->domains[d->o->flow_from].name;
-	const char *b = d->m->domains[d->o->flow_to].name;
+	const char *a = d->mx.nodes[d->o->flow_from].name;
+	const char *b = d->mx.nodes[d->o->flow_to].name;
 
 	row(d->f, "12");
 	fprintf(d->f, "<font color=\"%s\">flow %s &#8594; %s", RED, a, b);
 	if (d->o->guard != GRAPH_NO_DOMAIN)
-		fprintf(d->f, " not through %s", d->m->domains[d->o->guard].name);
+		fprintf(d->f, " not through %s", d->mx.nodes[d->o->guard].name);
 	if (r->yes)
 		fprintf(d->f, ": yes, %llu shortest path%s of %zu hop%s, drawn in red</font>",
 		        (unsigned long long)r->n_paths, r->n_paths == 1 ? "" : "s", r->hops,

@@ -14,17 +14,20 @@
 struct graph_options {
 	const char *source;     /* the manifest's path, shown in the title */
 	uint32_t checksum;      /* the boot plan's CRC-32 */
-	int flow_from, flow_to; /* domain indices for --flow, or GRAPH_NO_DOMAIN */
-	int guard;              /* --except-through domain, or GRAPH_NO_DOMAIN */
+	int flow_from, flow_to; /* flow-graph nodes (domains, then devices) for --flow, or
+	                         * GRAPH_NO_DOMAIN */
+	int guard;              /* --except-through node, or GRAPH_NO_DOMAIN */
 };
 
 /**
  * Writes the system of @m as a DOT digraph to @f: a title (system name, counts,
  * memory, plan checksum), one node per domain in a cluster per role (driver,
- * service, application), the kernel, I/O port ranges and unshared regions as
- * their own nodes, and labelled edges for shared regions (writer to reader),
- * rings (client to server, data both ways), channels (dashed), stdout rings
- * (thin, grey) and the kernel log; then a legend. Every node, edge and cluster
+ * service, application), the kernel, I/O port ranges, devices (in their
+ * driver's cluster) and unshared regions as their own nodes, and labelled
+ * edges for shared regions (writer to reader, a device through its driver's
+ * DMA maps), rings (client to server, data both ways), channels (dashed),
+ * stdout rings (thin, grey), a device and its driver, unconfined DMA (to every
+ * domain) and the kernel log; then a legend. Every node, edge and cluster
  * has an `id` (dom_NAME, edge_ring_NAME, ...; see docs/manifest.md). With a
  * flow, every shortest path from o->flow_from to o->flow_to is drawn thick and
  * red and everything else grey.

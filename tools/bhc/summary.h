@@ -9,8 +9,9 @@
 
 /**
  * Writes a human summary of the compiled system to @f: per domain its
- * priority, budget and period, the memory it uses, its maps, channels, rings,
- * ioports and kernel log; then one line per signalling permission.
+ * priority, budget and period, the memory it uses, its maps (DMA maps marked),
+ * channels, rings, ioports, devices and kernel log; then one line per
+ * signalling permission (a device's irq included).
  * Needs: @l built from @m without errors.
  */
 void summary_print(FILE *f, const struct manifest *m, const struct layout *l);

@@ -124,7 +124,7 @@ EDIT_DIRECTIVES = ("plan-set", "image-patch", "image-segment", "reseal-plan")
 
 # struct bp_header: {offset, count} of each table at these bytes; version,
 # total_size and checksum (abi/plan.h).
-_TABLES = {"domain": 64, "region": 72, "map": 80, "ioport": 104}
+_TABLES = {"domain": 64, "region": 72, "map": 80, "ioport": 104, "device": 120}
 _VERSION_AT, _TOTAL_AT, _CRC_AT = 8, 16, 20
 
 # Records (abi/plan.h): kind -> (record size, {field: (byte offset, struct format)}).
@@ -141,6 +141,9 @@ RECORDS = {
     "map": (16, {"vaddr": (0, "<Q"), "region": (8, "<I"), "rights": (12, "<H"),
                 "flags": (14, "<H")}),
     "ioport": (8, {"base": (0, "<H"), "count": (2, "<H"), "flags": (4, "<I")}),
+    "device": (64, {"name": (0, "32s"), "domain": (32, "<I"), "pci": (36, "<I"),
+                    "irq_bit": (40, "<I"), "flags": (44, "<I"), "window": (48, "<Q"),
+                    "window_size": (56, "<Q")}),
 }
 
 # ELF64 program header fields: name -> (byte offset, struct format).
@@ -195,12 +198,12 @@ def _value(fmt, field, text):
 
 
 def _parse_plan_set(words):
-    """plan-set domain|region NAME FIELD VALUE, plan-set map|ioport DOMAIN INDEX FIELD VALUE.
+    """plan-set domain|region|device NAME FIELD VALUE, plan-set map|ioport DOMAIN INDEX FIELD VALUE.
 
     A map's region may be given by name. Returns an Edit with (kind, name,
     index or None, field, value).
     """
-    usage = ("expected plan-set domain|region NAME FIELD VALUE or plan-set map|ioport"
+    usage = ("expected plan-set domain|region|device NAME FIELD VALUE or plan-set map|ioport"
              " DOMAIN INDEX FIELD VALUE")
     kind = words[0] if words else ""
     indexed = kind in ("map", "ioport")
@@ -269,7 +272,7 @@ def _record_name(data, at):
 
 
 def _find_named(data, kind, name):
-    """Returns the byte offset of the domain or region named @name; raises Failure if none."""
+    """Returns the byte offset of the domain, region or device named @name; raises Failure if none."""
     offset, count = _records(data, kind)
     size = RECORDS[kind][0]
     for i in range(count):

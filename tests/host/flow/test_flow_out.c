@@ -517,4 +517,9 @@ void test_out_devices_graph(void **state)
 	assert_non_null(strstr(line_with_id(dot, "dev_nic"), "unconfined DMA: all memory"));
 	assert_non_null(
 		strstr(dot, "no IOMMU confines it: it reads and writes every domain's memory"));
+	/* A device may be an end of the flow. */
+	graph_flow("dma.xml", "disk", "spy", dot, sizeof(dot));
+	assert_non_null(strstr(dot, "flow disk &#8594; spy: yes, 1 shortest path of 2 hops"));
+	assert_non_null(strstr(line_with_id(dot, "edge_dev_disk"), "#d62728"));
+	assert_non_null(strstr(line_with_id(dot, "edge_region_secret_drv_spy"), "#d62728"));
 }

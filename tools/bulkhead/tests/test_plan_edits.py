@@ -12,7 +12,7 @@ from bulkhead import plan
 from bulkhead.util import Failure
 
 PATH = "/repo/tests/system/refuse/x/expect"
-HEADER = 136
+HEADER = 144
 
 
 def parse(text):
@@ -25,7 +25,8 @@ def name(text):
 
 def make_plan():
     """A small plan laid out as abi/plan.h says: domains a (image img, 2 maps, 1 ioport)
-    and b (image other), regions data and code. Only the fields the edits touch are set."""
+    and b (image other), regions data and code, device disk0 of a. Only the fields the
+    edits touch are set."""
     domains = bytearray(2 * 160)
     domains[0:64] = name("a") + name("img")
     struct.pack_into("<IIIIIII", domains, 100, 0, 2, 0, 0, 0, 1, 0)
@@ -34,14 +35,15 @@ def make_plan():
     regions += name("code") + struct.pack("<QII", 4096, 4, 0)
     maps = struct.pack("<QII", 0x40000000, 0, 3) + struct.pack("<QII", 0x40001000, 1, 5)
     ioports = struct.pack("<HHI", 0x2e8, 8, 0)
+    devices = name("disk0") + struct.pack("<IIIIQQ", 0, 0x20, 5, 0, 0x610000000000, 1 << 30)
     body, tables, at = b"", {}, HEADER
     for kind, data, count in (("domain", domains, 2), ("region", regions, 2),
-                              ("map", maps, 2), ("ioport", ioports, 1)):
+                              ("map", maps, 2), ("ioport", ioports, 1), ("device", devices, 1)):
         tables[kind] = (at, count)
         body += bytes(data)
         at += len(data)
     head = bytearray(HEADER)
-    struct.pack_into("<QIII", head, 0, 0x31304E414C504842, 2, HEADER, HEADER + len(body))
+    struct.pack_into("<QIII", head, 0, 0x31304E414C504842, 3, HEADER, HEADER + len(body))
     for kind, (offset, count) in tables.items():
         struct.pack_into("<II", head, plan._TABLES[kind], offset, count)
     return bytearray(head + body)
@@ -132,13 +134,21 @@ class ApplyTest(unittest.TestCase):
         return self.compiled.data()
 
     def test_plan_set_writes_the_named_field(self):
-        data = self.apply("plan-set domain b period_us 0x8000000000000000\n"
+        data = self.apply("plan-set map a 1 flags 1\n"
+                          "plan-set domain b period_us 0x8000000000000000\n"
                           "plan-set domain a name bulkhead\n"
-                          "plan-set region code flags 0\n")
+                          "plan-set region code flags 0\n"
+                          "plan-set device disk0 pci 0x10020\n"
+                          "plan-set device disk0 window 0x600000000000\n")
         self.assertEqual(struct.unpack_from("<Q", data, HEADER + 160 + 88)[0], 1 << 63)
         self.assertEqual(data[HEADER:HEADER + 32], name("bulkhead"))
         regions = struct.unpack_from("<I", data, plan._TABLES["region"])[0]
         self.assertEqual(struct.unpack_from("<I", data, regions + 48 + 40)[0], 0)
+        devices = struct.unpack_from("<I", data, plan._TABLES["device"])[0]
+        self.assertEqual(struct.unpack_from("<IIIIQ", data, devices + 32),
+                         (0, 0x10020, 5, 0, 0x600000000000))
+        maps = struct.unpack_from("<I", data, plan._TABLES["map"])[0]
+        self.assertEqual(struct.unpack_from("<HH", data, maps + 16 + 12), (5, 1))
 
     def test_map_and_ioport_are_counted_in_their_domain(self):
         data = self.apply("plan-set map a 1 region data\nplan-set map a 0 vaddr 0x7ffffffff000\n"
@@ -153,6 +163,7 @@ class ApplyTest(unittest.TestCase):
         for text, fragment in (("plan-set domain c priority 1\n", "no domain named 'c'"),
                                ("plan-set map b 0 vaddr 0\n", "domain 'b' has 0 maps"),
                                ("plan-set map a 0 region nowhere\n", "no region named"),
+                               ("plan-set device disk1 irq_bit 1\n", "no device named 'disk1'"),
                                ("image-patch ghost 0 00\n", "no image 'ghost'")):
             with self.assertRaises(Failure) as ctx:
                 self.apply(text)
