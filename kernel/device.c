@@ -28,7 +28,7 @@
 enum bar_state { BAR_NONE = 0, BAR_MAPPED, BAR_DENIED };
 
 struct device_bar {
-	enum bar_state state;
+	enum bar_state use;
 	uint64_t vaddr;
 	uint8_t log2;
 };
@@ -84,14 +84,14 @@ static void map_bar(struct device *dev, unsigned i, const struct pci_bar *b, uin
 	uint64_t at = (*used + b->size - 1) & ~(b->size - 1);
 	if (b->size < PAGE_SIZE || holds_msix(dev, i) || !arch_mmio_ok(pa(b->addr), b->size) ||
 	    at > dev->rec->window_size - b->size) {
-		dev->bar[i].state = BAR_DENIED;
+		dev->bar[i].use = BAR_DENIED;
 		return;
 	}
 	enum arch_map_err err = arch_as_map(dev->owner->as, va(dev->rec->window + at), pa(b->addr),
 	                                    b->size / PAGE_SIZE,
 	                                    ARCH_MAP_R | ARCH_MAP_W | ARCH_MAP_UC);
 	if (err) {
-		dev->bar[i].state = BAR_DENIED;
+		dev->bar[i].use = BAR_DENIED;
 		return;
 	}
 	dev->bar[i] = (struct device_bar){BAR_MAPPED, dev->rec->window + at, log2_of(b->size)};
@@ -122,7 +122,8 @@ static enum iommu_err owner_space(struct domain *d, struct iommu_space **out)
 	for (uint32_t k = bd->first_map; !err && k < bd->first_map + bd->n_maps; k++) {
 		const struct bp_map *m = &t.maps[k];
 		if (m->flags & BP_MAP_DMA)
-			err = arch_iommu_map(spaces[d->index], va(m->vaddr), plan_region_pa[m->region],
+			err = arch_iommu_map(spaces[d->index], va(m->vaddr),
+			                     plan_region_pa[m->region],
 			                     t.regions[m->region].size / PAGE_SIZE,
 			                     (m->rights & BH_RIGHT_WRITE) != 0);
 	}
@@ -182,16 +183,17 @@ static void msi_setup(struct device *dev, const struct iommu_msi *msg)
 	arch_pci_cfg_write(dev->bdf, (uint16_t)(cap + MSI_CONTROL), 2, ctl);
 }
 
-/* Programs MSI-X (else MSI) to the device's vector and turns INTx off. */
+/* Programs MSI-X (else MSI) to the device's vector; turns INTx and I/O decoding off. */
 static const char *route_irq(struct device *dev, uint32_t index)
 {
 	uint32_t cmd = arch_pci_cfg_read(dev->bdf, PCI_COMMAND, 2);
-	arch_pci_cfg_write(dev->bdf, PCI_COMMAND, 2, cmd | PCI_COMMAND_INTX_OFF);
+	/* No I/O BAR is ever granted: port decoding goes off for good. */
+	arch_pci_cfg_write(dev->bdf, PCI_COMMAND, 2,
+	                   (cmd | PCI_COMMAND_INTX_OFF) & ~PCI_COMMAND_IO);
 	if (dev->rec->irq_bit == BP_NONE)
 		return NULL;
 	struct iommu_msi msg;
-	enum iommu_err err =
-		arch_iommu_msi(dev->bdf, (uint8_t)(DEVICE_VECTOR_BASE + index), &msg);
+	enum iommu_err err = arch_iommu_msi(dev->bdf, (uint8_t)(DEVICE_VECTOR_BASE + index), &msg);
 	if (err)
 		return iommu_err_text(err);
 	if (dev->has_msix)
@@ -207,7 +209,8 @@ static const char *route_irq(struct device *dev, uint32_t index)
 static void init_one(uint32_t i, const struct bp_device *rec)
 {
 	struct device *dev = &devices[i];
-	*dev = (struct device){.rec = rec, .owner = &domains[rec->domain], .bdf = (uint16_t)rec->pci};
+	*dev = (struct device){
+		.rec = rec, .owner = &domains[rec->domain], .bdf = (uint16_t)rec->pci};
 	struct pci_func f;
 	if (dev->owner->state == DOMAIN_STOPPED)
 		return;
@@ -285,9 +288,9 @@ bool device_dma_fault(uint16_t bdf, uint64_t addr, bool write)
 
 enum bh_err device_bar(const struct device *dev, uint64_t bar, uint64_t *out)
 {
-	if (bar >= PCI_BARS || dev->bar[bar].state == BAR_NONE)
+	if (bar >= PCI_BARS || dev->bar[bar].use == BAR_NONE)
 		return BH_ERR_INVALID;
-	if (dev->bar[bar].state == BAR_DENIED)
+	if (dev->bar[bar].use == BAR_DENIED)
 		return BH_ERR_DENIED;
 	*out = dev->bar[bar].vaddr | dev->bar[bar].log2;
 	return BH_OK;
@@ -301,7 +304,8 @@ static bool overlaps(uint64_t off, uint64_t width, uint64_t start, uint64_t end)
 /* Does [@off, @off + @width) touch a register holding a physical address? */
 static bool holds_address(const struct device *dev, uint64_t off, uint64_t width)
 {
-	if (overlaps(off, width, PCI_BAR0, PCI_BAR_END) || overlaps(off, width, PCI_ROM, PCI_ROM + 4))
+	if (overlaps(off, width, PCI_BAR0, PCI_BAR_END) ||
+	    overlaps(off, width, PCI_ROM, PCI_ROM + 4))
 		return true;
 	return dev->has_msi && overlaps(off, width, dev->msi.cap + 4u, dev->msi.cap + 16u);
 }
@@ -362,7 +366,8 @@ enum bh_err device_dma_addr(const struct device *dev, uint64_t vaddr, uint64_t *
 		uint64_t size = t.regions[m->region].size;
 		if (!(m->flags & BP_MAP_DMA) || vaddr < m->vaddr || vaddr - m->vaddr >= size)
 			continue;
-		*out = arch_iommu_present() ? vaddr : plan_region_pa[m->region].v + (vaddr - m->vaddr);
+		*out = arch_iommu_present() ? vaddr :
+		                              plan_region_pa[m->region].v + (vaddr - m->vaddr);
 		return BH_OK;
 	}
 	return BH_ERR_INVALID;

@@ -112,8 +112,10 @@ static void hc_device_bar(struct domain *d)
 {
 	struct device *dev = decode_device(d, BH_RIGHT_READ);
 	uint64_t out = 0;
-	if (dev)
-		set_ret(d, device_bar(dev, d->regs.rsi, &out), out);
+	if (!dev)
+		return;
+	enum bh_err err = device_bar(dev, d->regs.rsi, &out);
+	set_ret(d, err, out);
 }
 
 static void hc_device_cfg_read(struct domain *d)
@@ -122,10 +124,9 @@ static void hc_device_cfg_read(struct domain *d)
 	uint64_t offset = d->regs.rsi, width = d->regs.rdx, out = 0;
 	if (!dev)
 		return;
-	if (!cfg_args_ok(offset, width))
-		set_ret(d, BH_ERR_INVALID, 0);
-	else
-		set_ret(d, device_cfg_read(dev, offset, width, &out), out);
+	enum bh_err err = cfg_args_ok(offset, width) ? device_cfg_read(dev, offset, width, &out) :
+	                                               BH_ERR_INVALID;
+	set_ret(d, err, out);
 }
 
 static void hc_device_cfg_write(struct domain *d)
@@ -151,8 +152,10 @@ static void hc_dma_addr(struct domain *d)
 {
 	struct device *dev = decode_device(d, BH_RIGHT_READ);
 	uint64_t out = 0;
-	if (dev)
-		set_ret(d, device_dma_addr(dev, d->regs.rsi, &out), out);
+	if (!dev)
+		return;
+	enum bh_err err = device_dma_addr(dev, d->regs.rsi, &out);
+	set_ret(d, err, out);
 }
 
 /**

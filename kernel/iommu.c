@@ -39,8 +39,8 @@ void iommu_fault(uint16_t bdf, uint64_t addr, bool write, uint8_t reason, bool r
 	fault_last = (struct iommu_fault_rec){bdf, addr, write, reason};
 	fault_count++;
 	if (report)
-		kprintf("bulkhead: DMA fault: device %02x:%02x.%x %s at 0x%lx (reason 0x%x)", bdf >> 8,
-	        (bdf >> 3) & 31, bdf & 7, write ? "write" : "read", addr, reason);
+		kprintf("bulkhead: DMA fault: device %02x:%02x.%x %s at 0x%lx (reason 0x%x)",
+		        bdf >> 8, (bdf >> 3) & 31, bdf & 7, write ? "write" : "read", addr, reason);
 }
 
 uint64_t iommu_last_fault(struct iommu_fault_rec *last)

@@ -3,9 +3,9 @@
 
 #include <arch_regs.h>
 #include <insn.h>
-#include <kernel/device.h>
 #include <kernel/arch.h>
 #include <kernel/assert.h>
+#include <kernel/device.h>
 #include <kernel/domain.h>
 #include <kernel/klog.h>
 #include <kernel/sched.h>
@@ -239,7 +239,8 @@ void trap_entry(struct arch_regs *f)
 	} else if (f->vector == VEC_IOMMU_FAULT) {
 		apic_eoi();
 		vtd_fault_irq();
-	} else if (f->vector >= DEVICE_VECTOR_BASE && f->vector < DEVICE_VECTOR_BASE + BP_MAX_DEVICES) {
+	} else if (f->vector >= DEVICE_VECTOR_BASE &&
+	           f->vector < DEVICE_VECTOR_BASE + BP_MAX_DEVICES) {
 		apic_eoi();
 		device_irq((uint32_t)(f->vector - DEVICE_VECTOR_BASE));
 	} else if (f->vector >= 32 && f->vector <= 0xff) {

@@ -125,7 +125,8 @@ static void unit_faults(const struct vtd_unit *u, bool report)
 				continue;
 			vtd_wr32(u, off + 12, (uint32_t)(FRCD_F >> 32));
 			if (report)
-				fault((uint16_t)hi, lo & ~0xfffull, !(hi & FRCD_READ), (uint8_t)(hi >> 32));
+				fault((uint16_t)hi, lo & ~0xfffull, !(hi & FRCD_READ),
+				      (uint8_t)(hi >> 32));
 		}
 		if ((fsts & FSTS_PFO) && report)
 			kprintf("bulkhead: iommu: fault records overflowed; some DMA faults were lost");
