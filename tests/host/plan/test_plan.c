@@ -50,11 +50,11 @@ static const struct bp_region regions[] = {
 	{"klog", 0x1000, BP_REGION_KLOG, 0},
 };
 static const struct bp_map maps[] = {
-	{BH_RING_BASE + 0x1000, 2, R},  /* con: klog */
-	{BH_RING_BASE + 0x4000, 1, RW}, /* con: ring, server */
-	{0x40000000, 0, RW},            /* a: shared */
-	{BH_RING_BASE + 0x2000, 1, RW}, /* a: ring, client */
-	{0x40000000, 0, R},             /* b: shared */
+	{BH_RING_BASE + 0x1000, 2, R, 0},  /* con: klog */
+	{BH_RING_BASE + 0x4000, 1, RW, 0}, /* con: ring, server */
+	{0x40000000, 0, RW, 0},            /* a: shared */
+	{BH_RING_BASE + 0x2000, 1, RW, 0}, /* a: ring, client */
+	{0x40000000, 0, R, 0},             /* b: shared */
 };
 static const struct bp_channel channels[] = {
 	{{1, 2}, {1, 1}},
