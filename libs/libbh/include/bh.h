@@ -159,4 +159,33 @@ enum ring_status bh_ring_call(struct bh_ring *r, uint16_t type, uint64_t tag, co
 typedef void (*bh_output_fn)(const char *buf, size_t len);
 void bh_set_output(bh_output_fn fn);
 
+/*
+ * Devices (docs/devices.md): a PCI function the manifest grants, named by a BH_RES_DEVICE entry
+ * (slot = its BH_CAP_DEVICE capability, vaddr/size = its BAR window, bit = its interrupt's
+ * channel id, flags = its PCI address). The calls below are thin: one hypercall each.
+ */
+/** Finds the device named @name, or the first device when @name is NULL. Returns its entry or NULL. */
+const struct bh_info_entry *bh_device_find(const char *name);
+/**
+ * Where memory BAR @bar of the device in @slot is mapped. Needs: @vaddr and @size writable.
+ * Returns: BH_OK with *@vaddr and *@size (a power of two), or the kernel's error (BH_ERR_DENIED
+ * for the BAR that holds the MSI-X table, BH_ERR_INVALID for an unmapped BAR).
+ */
+enum bh_err bh_device_bar(uint32_t slot, uint32_t bar, uint64_t *vaddr, uint64_t *size);
+/** Reads @width (1, 2 or 4) bytes of config space at @off into *@val. Returns BH_OK or an error. */
+enum bh_err bh_device_cfg_read(uint32_t slot, uint32_t off, uint32_t width, uint32_t *val);
+/** Writes @width bytes of config space at @off (only what a driver may). Returns BH_OK or an error. */
+enum bh_err bh_device_cfg_write(uint32_t slot, uint32_t off, uint32_t width, uint32_t val);
+/** Unmasks the device's interrupt after its bit arrived. Returns BH_OK or an error. */
+enum bh_err bh_device_ack(uint32_t slot);
+/**
+ * The address the device in @slot must use for @vaddr, which lies in a DMA map.
+ * Returns: BH_OK with *@daddr, or an error (BH_ERR_INVALID: not in a DMA map).
+ */
+enum bh_err bh_dma_addr(uint32_t slot, const volatile void *vaddr, uint64_t *daddr);
+/** The DMA map (a BH_RES_MAP with BH_INFO_MAP_DMA) named @name. Returns its entry or NULL. */
+const struct bh_info_entry *bh_dma_find(const char *name);
+/** The @index-th DMA map (0 = first) in start-info order. Returns its entry or NULL. */
+const struct bh_info_entry *bh_dma_map(uint32_t index);
+
 #endif
