@@ -44,6 +44,7 @@ enum blk_dev_err blk_dev_open(struct blk_dev *dev, const struct virtio_ops *ops,
                               size_t size)
 {
 	memset(dev, 0, sizeof(*dev));
+	dev->block_size = BLK_MIN_BLOCK;
 	dev->virtio_err = virtio_pci_open(&dev->pci, ops);
 	if (dev->virtio_err != VIRTIO_OK)
 		return BLK_DEV_VIRTIO;

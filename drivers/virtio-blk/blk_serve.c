@@ -186,6 +186,8 @@ static bool handle(struct blk *b, const struct ring_msg *m)
 
 	limits(b, &lim);
 	enum blk_status st = blk_req_decode(m, &lim, &io);
+	if (b->dead && st != BLK_EINVAL && io.op != BLK_OP_INFO)
+		st = BLK_IOERR; /* nothing reaches a dead device */
 	if (st != BLK_OK) {
 		answer_status(b, m->tag, io.op, st);
 		return false;
@@ -198,7 +200,7 @@ static bool handle(struct blk *b, const struct ring_msg *m)
 		answer_status(b, m->tag, io.op, BLK_OK); /* no write cache: writes are durable */
 		return false;
 	}
-	if (b->dead || !submit(b, m->tag, &io)) {
+	if (!submit(b, m->tag, &io)) {
 		answer_status(b, m->tag, io.op, BLK_IOERR);
 		return false;
 	}

@@ -130,7 +130,9 @@ static inline volatile uint16_t *virtq_used_event(const struct virtq *q)
 
 static inline volatile uint16_t *virtq_avail_event(const struct virtq *q)
 {
-	return (volatile uint16_t *)&q->used->ring[q->size];
+	volatile uint8_t *end = (volatile uint8_t *)q->used->ring;
+
+	return (volatile uint16_t *)(end + (size_t)q->size * sizeof(struct virtq_used_elem));
 }
 
 #endif
