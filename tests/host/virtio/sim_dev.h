@@ -70,6 +70,7 @@ struct sim_dev {
 	uint64_t ioerr_first, ioerr_count; /* sectors that fail with IOERR */
 	uint32_t bogus_ids;      /* the next completions write this many invented ids first */
 	bool wild_idx;           /* the next completion moves the used index far ahead */
+	bool skip_status;        /* completions leave the status byte alone */
 	struct virtio_ops ops;
 };
 

@@ -164,6 +164,53 @@ static void test_64_in_flight(void **state)
 	h_free(h);
 }
 
+/* Interrupts only when the driver sleeps waiting for one; one notification per batch. */
+static void test_event_suppression(void **state)
+{
+	(void)state;
+	struct h *h = started(H_FEATURES);
+	uint64_t ids[10];
+
+	h->sim->hold = true;
+	uint64_t a = h_send(h, BLK_OP_READ, 0, 0, 1, 0);
+	h_drive(h);
+	assert_int_equal(h->sim->kicks, 1);
+	assert_int_equal(sim_fetch(h->sim), 1);
+	sim_complete(h->sim, 1, false);
+	assert_int_equal(h->sim->irqs, 1); /* the driver sleeps: it asked for this one */
+	h_drive(h);
+	h_expect(h, a, BLK_OK);
+	for (uint32_t i = 0; i < 10; i++)
+		ids[i] = h_send(h, BLK_OP_READ, 0, i, 1, i * 512u);
+	h_drive(h);
+	assert_int_equal(h->sim->kicks, 2); /* ten requests, one notification */
+	assert_int_equal(sim_fetch(h->sim), 10);
+	sim_complete(h->sim, 5, false);
+	assert_int_equal(h->sim->irqs, 2);
+	sim_complete(h->sim, 5, false);
+	assert_int_equal(h->sim->irqs, 2); /* not asked for again before the driver looked */
+	h_drive(h);
+	for (uint32_t i = 0; i < 10; i++)
+		h_expect(h, ids[i], BLK_OK);
+	h_free(h);
+}
+
+/* A device that finishes a chain without writing its status byte: the request failed. */
+static void test_status_not_written(void **state)
+{
+	(void)state;
+	struct h *h = started(H_FEATURES);
+
+	uint64_t a = h_send(h, BLK_OP_READ, 0, 0, 1, 0);
+	h_drive(h);
+	h_expect(h, a, BLK_OK); /* leaves a status byte of OK behind */
+	h->sim->skip_status = true;
+	uint64_t b = h_send(h, BLK_OP_READ, 0, 0, 1, 0); /* same descriptors, same status byte */
+	h_drive(h);
+	h_expect(h, b, BLK_IOERR);
+	h_free(h);
+}
+
 /* More requests than the driver takes at once: the rest wait in the ring, none is lost. */
 static void test_backpressure(void **state)
 {
@@ -501,6 +548,8 @@ int main(void)
 		cmocka_unit_test(test_write_read_roundtrip),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_64_in_flight),
+		cmocka_unit_test(test_event_suppression),
+		cmocka_unit_test(test_status_not_written),
 		cmocka_unit_test(test_backpressure),
 		cmocka_unit_test(test_ioerr_only_for_failing_sectors),
 		cmocka_unit_test(test_answers_wait_for_room),
