@@ -1,11 +1,13 @@
 """`bulkhead fuzz`: libFuzzer targets for the manifest compiler, the boot-plan
-checker and the kernel's instruction decoder.
+checker, the kernel's instruction decoder and the virtio-blk driver's request
+decoder.
 
 The targets are built with Debian's clang outside Meson (the project compiler
 is gcc): this module writes BUILD/fuzz/build.ninja and runs ninja on it, so
 only what changed is rebuilt. Sources: tests/fuzz/*.c, the compiler library
 (every tools/bhc/*.c that defines no main), kernel/plan.c, kernel/lib/crc32.c,
-kernel/arch/x86_64/insn.c, kernel/lib/sha256.c, the fake ELF writer of tests/host/manifest, and
+kernel/arch/x86_64/insn.c, kernel/lib/sha256.c, drivers/virtio-blk/blk_req.c, the fake ELF
+writer of tests/host/manifest, and
 schema_xsd.c generated from manifests/bulkhead.xsd by tools/bhc/embed.py
 exactly as Meson does.
 """
@@ -45,6 +47,10 @@ CFLAGS = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefine
           "-I" + os.path.join(ROOT, "kernel", "arch", "x86_64", "include"),
           "-I" + os.path.join(ROOT, "tools", "bhc"),
           "-I" + os.path.join(ROOT, "tests", "host", "manifest"),
+          "-I" + os.path.join(ROOT, "drivers", "virtio-blk"),
+          "-I" + os.path.join(ROOT, "libs", "libblk", "include"),
+          "-I" + os.path.join(ROOT, "libs", "libring", "include"),
+          "-I" + os.path.join(ROOT, "libs", "libvirtio", "include"),
           "-I" + FUZZ_SRC]
 # Only the fuzz sources themselves must be warning-free under clang.
 OWN_CFLAGS = ["-Werror"]
@@ -124,6 +130,11 @@ def _insn_sources():
     return [_src("tests", "fuzz", "fuzz_insn.c"), _src("kernel", "arch", "x86_64", "insn.c")]
 
 
+def _blk_sources():
+    """Sources of the `blk` target: the virtio-blk driver's request decoder."""
+    return [_src("tests", "fuzz", "fuzz_blk.c"), _src("drivers", "virtio-blk", "blk_req.c")]
+
+
 TARGETS = {
     "manifest": Target(
         "manifest", _manifest_sources,
@@ -135,6 +146,8 @@ TARGETS = {
         "plan", _plan_sources, [("tests/fuzz/corpus/plan", "*")], runs=60000),
     "insn": Target(
         "insn", _insn_sources, [("tests/fuzz/corpus/insn", "*")], runs=200000),
+    "blk": Target(
+        "blk", _blk_sources, [("tests/fuzz/corpus/blk", "*")], runs=1000000),
 }
 
 SCHEMA_C = os.path.join(FUZZ_DIR, "gen", "schema_xsd.c")
