@@ -10,12 +10,12 @@
 #include <ring.h>
 #include <virtio.h>
 
-#define BLK_QUEUE_SIZE 256u     /* descriptors asked for (the device may allow fewer) */
-#define BLK_DESCS_PER_REQ 3u    /* header, data, status */
-#define BLK_MAX_REQS 128u       /* requests in flight at most (also bounded by the queue) */
-#define BLK_MAX_REGIONS 16u     /* data regions at most */
-#define BLK_MAX_SECTORS 8192u   /* longest transfer: 4 MiB */
-#define BLK_STATUS_UNSET 0xffu  /* a status byte the device has not written */
+#define BLK_QUEUE_SIZE 256u    /* descriptors asked for (the device may allow fewer) */
+#define BLK_DESCS_PER_REQ 3u   /* header, data, status */
+#define BLK_MAX_REQS 128u      /* requests in flight at most (also bounded by the queue) */
+#define BLK_MAX_REGIONS 16u    /* data regions at most */
+#define BLK_MAX_SECTORS 8192u  /* longest transfer: 4 MiB */
+#define BLK_STATUS_UNSET 0xffu /* a status byte the device has not written */
 
 /* The features the driver implements (libvirtio adds its own transport features). */
 #define BLK_FEATURES \
@@ -134,8 +134,8 @@ struct blk {
 	uint32_t n_busy;
 	struct blk_answer answers[BLK_MAX_REQS]; /* FIFO of answers not yet in the ring */
 	uint32_t ans_head, n_answers;
-	uint64_t resets;     /* device recoveries so far */
-	uint64_t bogus;      /* used entries the device invented */
+	uint64_t resets;           /* device recoveries so far */
+	uint64_t bogus;            /* used entries the device invented */
 	enum blk_dev_err last_err; /* why the last recovery failed, if it did */
 };
 

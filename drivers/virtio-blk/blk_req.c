@@ -26,7 +26,8 @@ static enum blk_status check_info(const struct blk_req *r)
 /* Count, length and alignment: what a transfer must be before anything is looked up. */
 static enum blk_status check_shape(const struct blk_req *r, const struct blk_limits *lim)
 {
-	uint64_t per_block = lim->block_size > BLK_SECTOR_SIZE ? lim->block_size / BLK_SECTOR_SIZE : 1;
+	uint64_t per_block = lim->block_size > BLK_SECTOR_SIZE ? lim->block_size / BLK_SECTOR_SIZE :
+	                                                         1;
 
 	if (r->reserved || r->count == 0 || r->count > BLK_MAX_SECTORS)
 		return BLK_EINVAL;

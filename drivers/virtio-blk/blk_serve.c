@@ -23,7 +23,7 @@ static void drain_answers(struct blk *b)
 	while (b->n_answers > 0 && !b->ring_broken) {
 		const struct blk_answer *a = &b->answers[b->ans_head];
 		enum ring_status st =
-		        ring_put(b->ring, BLK_MSG_RESP, 0, a->id, &a->resp, sizeof(a->resp));
+			ring_put(b->ring, BLK_MSG_RESP, 0, a->id, &a->resp, sizeof(a->resp));
 		if (st == RING_FULL)
 			return;
 		if (st != RING_OK) {
@@ -160,9 +160,9 @@ static bool submit(struct blk *b, uint64_t id, const struct blk_io *io)
 	uint16_t h = virtq_next_head(&d->q), n = 0, head;
 	struct virtq_buf bufs[BLK_DESCS_PER_REQ];
 
-	d->hdrs[h].type = io->op == BLK_OP_READ    ? VIRTIO_BLK_T_IN
-	                  : io->op == BLK_OP_WRITE ? VIRTIO_BLK_T_OUT
-	                                           : VIRTIO_BLK_T_FLUSH;
+	d->hdrs[h].type = io->op == BLK_OP_READ  ? VIRTIO_BLK_T_IN :
+	                  io->op == BLK_OP_WRITE ? VIRTIO_BLK_T_OUT :
+	                                           VIRTIO_BLK_T_FLUSH;
 	d->hdrs[h].reserved = 0;
 	d->hdrs[h].sector = io->sector;
 	d->status[h] = BLK_STATUS_UNSET;

@@ -159,15 +159,16 @@ static const struct bh_info_entry *open_all(void)
 	if (!dev)
 		dev = bh_device_find(NULL);
 	if (!dev || dev->bit >= 64) {
-		printf("virtio-blk: %s\n", dev ? "the device has no irq in the manifest"
-		                                : "the manifest gives me no device");
+		printf("virtio-blk: %s\n", dev ? "the device has no irq in the manifest" :
+		                                 "the manifest gives me no device");
 		return NULL;
 	}
 	virtio_bh_ops(&ops, &ops_ctx, dev->slot);
 	const struct bh_info_entry *vq = find_memory();
 	if (!vq || !(vq->flags & BH_RIGHT_WRITE) || !find_ring()) {
 		printf("virtio-blk: the manifest gives me no %s\n",
-		       vq ? "ring to serve" : "writable DMA map named *" VQ_SUFFIX " for the queue");
+		       vq ? "ring to serve" :
+		            "writable DMA map named *" VQ_SUFFIX " for the queue");
 		return NULL;
 	}
 	enum blk_dev_err err = blk_dev_open(&drv.dev, &ops, (void *)(uintptr_t)vq->vaddr, vq->size);

@@ -98,7 +98,7 @@ enum bh_err bh_dma_addr(uint32_t slot, const volatile void *vaddr, uint64_t *dad
 {
 	uint64_t v;
 	enum bh_err err =
-	        (enum bh_err)bh_hc4(BH_HC_DMA_ADDR, slot, (uint64_t)(uintptr_t)vaddr, 0, 0, &v);
+		(enum bh_err)bh_hc4(BH_HC_DMA_ADDR, slot, (uint64_t)(uintptr_t)vaddr, 0, 0, &v);
 
 	*daddr = err == BH_OK ? v : 0;
 	return err;

@@ -3,9 +3,9 @@
 
 #include "virtio.h"
 
-#define PCI_CFG_SIZE 256u    /* capabilities live in the first 256 bytes */
-#define PCI_CAP_FIRST 0x40u  /* below this is the standard header */
-#define PCI_MAX_CAPS 48u     /* (256 - 64) / 4: more means the list loops */
+#define PCI_CFG_SIZE 256u   /* capabilities live in the first 256 bytes */
+#define PCI_CAP_FIRST 0x40u /* below this is the standard header */
+#define PCI_MAX_CAPS 48u    /* (256 - 64) / 4: more means the list loops */
 #define PCI_MAX_BAR 5u
 #define PCI_DEVICE_MODERN_LAST 0x107fu
 
@@ -81,7 +81,8 @@ static bool read_cap(struct virtio_pci *d, uint32_t ptr, struct cap *c)
 		return false;
 	if (c->type != VIRTIO_PCI_CAP_NOTIFY)
 		return true;
-	return c->len >= VIRTIO_CAP_NOTIFY_LEN && cfg_read(d, ptr + VIRTIO_CAP_NOTIFY_MULT, 4, &c->mult);
+	return c->len >= VIRTIO_CAP_NOTIFY_LEN &&
+	       cfg_read(d, ptr + VIRTIO_CAP_NOTIFY_MULT, 4, &c->mult);
 }
 
 /* The structure a capability describes, if its BAR is mapped and holds all of it. */

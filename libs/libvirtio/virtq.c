@@ -23,7 +23,7 @@ static size_t avail_off(uint16_t size)
 
 static size_t used_off(uint16_t size)
 {
-	return align_up(avail_off(size) + sizeof(struct virtq_avail) + 2u * size + 2u);
+	return align_up(avail_off(size) + sizeof(struct virtq_avail) + (size_t)size * 2u + 2u);
 }
 
 size_t virtq_mem_size(uint16_t size)

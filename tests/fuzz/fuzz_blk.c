@@ -89,10 +89,11 @@ static void check_accepted(const struct ring_msg *m, const struct blk_limits *li
 		broken("the decoded op is not the request's");
 	if (r.op == BLK_OP_READ || r.op == BLK_OP_WRITE)
 		check_transfer(&r, lim, io);
-	else if (r.op == BLK_OP_FLUSH && (r.region | r.sector | r.count | r.reserved | r.offset |
-	                                  r.length) != 0)
+	else if (r.op == BLK_OP_FLUSH &&
+	         (r.region | r.sector | r.count | r.reserved | r.offset | r.length) != 0)
 		broken("accepted a flush with fields set");
-	else if (r.op == BLK_OP_INFO && (r.sector | r.count | r.reserved | r.offset | r.length) != 0)
+	else if (r.op == BLK_OP_INFO &&
+	         (r.sector | r.count | r.reserved | r.offset | r.length) != 0)
 		broken("accepted an info request with fields set");
 	else if (r.op != BLK_OP_FLUSH && r.op != BLK_OP_INFO)
 		broken("accepted an unknown op");

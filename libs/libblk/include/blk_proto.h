@@ -64,8 +64,8 @@ enum blk_status {
 
 /* The answer to every request; the fields after @op are filled for BLK_OP_INFO only. */
 struct blk_resp {
-	uint32_t status; /* enum blk_status */
-	uint32_t op;     /* the request's op, 0 if the message was unreadable */
+	uint32_t status;       /* enum blk_status */
+	uint32_t op;           /* the request's op, 0 if the message was unreadable */
 	uint64_t capacity;     /* sectors */
 	uint32_t block_size;   /* bytes: a power of two, 512 to 65536 */
 	uint32_t flags;        /* BLK_INFO_* */

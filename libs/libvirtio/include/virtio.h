@@ -59,11 +59,11 @@ struct virtio_region {
 
 struct virtio_pci {
 	const struct virtio_ops *ops;
-	uint16_t device_id;      /* virtio device type (VIRTIO_ID_*) */
+	uint16_t device_id; /* virtio device type (VIRTIO_ID_*) */
 	struct virtio_region common, notify, device;
-	uint32_t notify_mult;    /* notify_off_multiplier */
-	uint64_t offered;        /* what the device offered */
-	uint64_t features;       /* what was accepted */
+	uint32_t notify_mult; /* notify_off_multiplier */
+	uint64_t offered;     /* what the device offered */
+	uint64_t features;    /* what was accepted */
 };
 
 /** A short description of @e for messages ("the device refused MSI-X vector 0"). */

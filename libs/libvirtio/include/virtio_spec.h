@@ -19,7 +19,7 @@
 #define VIRTIO_ID_BLOCK 2u
 
 /* A virtio vendor capability: where one configuration structure lies in which BAR. */
-#define VIRTIO_CAP_TYPE 3u   /* byte offsets inside the capability */
+#define VIRTIO_CAP_TYPE 3u /* byte offsets inside the capability */
 #define VIRTIO_CAP_BAR 4u
 #define VIRTIO_CAP_OFFSET 8u
 #define VIRTIO_CAP_LENGTH 12u
@@ -87,7 +87,7 @@ struct virtq_avail {
 };
 
 struct virtq_used_elem {
-	uint32_t id; /* head of the chain the device finished */
+	uint32_t id;  /* head of the chain the device finished */
 	uint32_t len; /* bytes it wrote */
 };
 

@@ -137,8 +137,8 @@ bool h_recv(struct h *h, uint64_t *id, struct blk_resp *resp)
 
 void h_expect_next(struct h *h, uint64_t id, enum blk_status st)
 {
-	struct blk_resp r;
-	uint64_t got;
+	struct blk_resp r = {0};
+	uint64_t got = 0;
 
 	assert_true(h_recv(h, &got, &r));
 	assert_int_equal(got, id);
@@ -175,5 +175,6 @@ void h_expect(struct h *h, uint64_t id, enum blk_status st)
 	struct blk_resp r = find(h, id);
 
 	if (r.status != st)
-		fail_msg("request %llu: status %u, expected %u", (unsigned long long)id, r.status, st);
+		fail_msg("request %llu: status %u, expected %u", (unsigned long long)id, r.status,
+		         st);
 }

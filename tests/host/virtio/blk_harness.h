@@ -13,9 +13,9 @@
 #define H_DATA_SIZE (1u << 20)
 #define H_RO_SIZE (64u << 10)
 #define H_RING_SIZE (64u << 10) /* 64 slots */
-#define H_FEATURES                                                                  \
-	(VIRTIO_F_VERSION_1 | VIRTIO_F_ACCESS_PLATFORM | VIRTIO_F_EVENT_IDX |       \
-	 VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_SEG_MAX)
+#define H_FEATURES                                                                                 \
+	(VIRTIO_F_VERSION_1 | VIRTIO_F_ACCESS_PLATFORM | VIRTIO_F_EVENT_IDX | VIRTIO_BLK_F_FLUSH | \
+	 VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_SEG_MAX)
 
 #define H_MAX_GOT 256u
 

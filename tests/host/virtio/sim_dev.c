@@ -183,20 +183,35 @@ static uint64_t *queue_addr(struct sim_dev *s, uint32_t off)
 static uint32_t common_read(struct sim_dev *s, uint32_t off)
 {
 	switch (off) {
-	case VIRTIO_COMMON_DFSELECT: return s->dfselect;
-	case VIRTIO_COMMON_DF: return half(s->offered, s->dfselect);
-	case VIRTIO_COMMON_GFSELECT: return s->gfselect;
-	case VIRTIO_COMMON_GF: return half(s->accepted, s->gfselect);
-	case VIRTIO_COMMON_MSIX: return s->msix_config;
-	case VIRTIO_COMMON_NUMQ: return 1;
-	case VIRTIO_COMMON_STATUS: s->status_reads++; return s->status;
-	case VIRTIO_COMMON_CFGGEN: return s->gen_unstable ? s->generation++ : s->generation;
-	case VIRTIO_COMMON_Q_SELECT: return s->qsel;
-	case VIRTIO_COMMON_Q_SIZE: return s->qsel == 0 ? s->q_size : 0;
-	case VIRTIO_COMMON_Q_MSIX: return s->q_msix;
-	case VIRTIO_COMMON_Q_ENABLE: return s->q_enable;
-	case VIRTIO_COMMON_Q_NOFF: return s->q_notify_off;
-	default: break;
+	case VIRTIO_COMMON_DFSELECT:
+		return s->dfselect;
+	case VIRTIO_COMMON_DF:
+		return half(s->offered, s->dfselect);
+	case VIRTIO_COMMON_GFSELECT:
+		return s->gfselect;
+	case VIRTIO_COMMON_GF:
+		return half(s->accepted, s->gfselect);
+	case VIRTIO_COMMON_MSIX:
+		return s->msix_config;
+	case VIRTIO_COMMON_NUMQ:
+		return 1;
+	case VIRTIO_COMMON_STATUS:
+		s->status_reads++;
+		return s->status;
+	case VIRTIO_COMMON_CFGGEN:
+		return s->gen_unstable ? s->generation++ : s->generation;
+	case VIRTIO_COMMON_Q_SELECT:
+		return s->qsel;
+	case VIRTIO_COMMON_Q_SIZE:
+		return s->qsel == 0 ? s->q_size : 0;
+	case VIRTIO_COMMON_Q_MSIX:
+		return s->q_msix;
+	case VIRTIO_COMMON_Q_ENABLE:
+		return s->q_enable;
+	case VIRTIO_COMMON_Q_NOFF:
+		return s->q_notify_off;
+	default:
+		break;
 	}
 	if (off >= VIRTIO_COMMON_Q_DESC && off < VIRTIO_COMMON_LEN)
 		return addr_read(queue_addr(s, off), off);
@@ -218,16 +233,36 @@ static void queue_addr_write(struct sim_dev *s, uint32_t off, uint32_t val)
 static void common_write(struct sim_dev *s, uint32_t off, uint32_t val)
 {
 	switch (off) {
-	case VIRTIO_COMMON_DFSELECT: s->dfselect = val; return;
-	case VIRTIO_COMMON_GFSELECT: s->gfselect = val; return;
-	case VIRTIO_COMMON_GF: set_half(&s->accepted, s->gfselect, val); return;
-	case VIRTIO_COMMON_MSIX: s->msix_config = vector(s, val); return;
-	case VIRTIO_COMMON_STATUS: write_status(s, val); return;
-	case VIRTIO_COMMON_Q_SELECT: s->qsel = (uint16_t)val; return;
-	case VIRTIO_COMMON_Q_SIZE: if (s->qsel == 0) s->q_size = (uint16_t)val; return;
-	case VIRTIO_COMMON_Q_MSIX: s->q_msix = vector(s, val); return;
-	case VIRTIO_COMMON_Q_ENABLE: s->q_enable = (uint16_t)val; return;
-	default: break;
+	case VIRTIO_COMMON_DFSELECT:
+		s->dfselect = val;
+		return;
+	case VIRTIO_COMMON_GFSELECT:
+		s->gfselect = val;
+		return;
+	case VIRTIO_COMMON_GF:
+		set_half(&s->accepted, s->gfselect, val);
+		return;
+	case VIRTIO_COMMON_MSIX:
+		s->msix_config = vector(s, val);
+		return;
+	case VIRTIO_COMMON_STATUS:
+		write_status(s, val);
+		return;
+	case VIRTIO_COMMON_Q_SELECT:
+		s->qsel = (uint16_t)val;
+		return;
+	case VIRTIO_COMMON_Q_SIZE:
+		if (s->qsel == 0)
+			s->q_size = (uint16_t)val;
+		return;
+	case VIRTIO_COMMON_Q_MSIX:
+		s->q_msix = vector(s, val);
+		return;
+	case VIRTIO_COMMON_Q_ENABLE:
+		s->q_enable = (uint16_t)val;
+		return;
+	default:
+		break;
 	}
 	if (off >= VIRTIO_COMMON_Q_DESC && off < VIRTIO_COMMON_LEN)
 		queue_addr_write(s, off, val);
@@ -285,12 +320,12 @@ static bool has(const struct sim_dev *s, uint64_t f)
 
 static volatile struct virtq_avail *avail_ring(struct sim_dev *s)
 {
-	return dma_ptr(s, s->q_avail, 6u + 2u * s->q_size, false);
+	return dma_ptr(s, s->q_avail, 6u + (size_t)s->q_size * 2u, false);
 }
 
 static volatile struct virtq_used *used_ring(struct sim_dev *s)
 {
-	return dma_ptr(s, s->q_used, 6u + 8u * s->q_size, true);
+	return dma_ptr(s, s->q_used, 6u + (size_t)s->q_size * 8u, true);
 }
 
 uint32_t sim_fetch(struct sim_dev *s)
@@ -312,7 +347,8 @@ uint32_t sim_fetch(struct sim_dev *s)
 		n++;
 	}
 	if (has(s, VIRTIO_F_EVENT_IDX))
-		*(volatile uint16_t *)((volatile uint8_t *)u->ring + 8u * s->q_size) = s->last_avail;
+		*(volatile uint16_t *)((volatile uint8_t *)u->ring + (size_t)s->q_size * 8u) =
+			s->last_avail;
 	return n;
 }
 
@@ -324,7 +360,7 @@ struct chain {
 
 static bool read_chain(struct sim_dev *s, uint16_t head, struct chain *c)
 {
-	volatile struct virtq_desc *table = dma_ptr(s, s->q_desc, 16u * s->q_size, false);
+	volatile struct virtq_desc *table = dma_ptr(s, s->q_desc, (size_t)s->q_size * 16u, false);
 	uint16_t i = head;
 
 	c->n = 0;
@@ -403,9 +439,9 @@ static uint32_t process(struct sim_dev *s, uint16_t head)
 		return 0;
 	}
 	const struct virtq_desc *st = &c.d[c.n - 1];
-	uint8_t *status = st->len == 1 && (st->flags & VIRTQ_DESC_F_WRITE)
-	                          ? dma_ptr(s, st->addr, 1, true)
-	                          : NULL;
+	uint8_t *status = st->len == 1 && (st->flags & VIRTQ_DESC_F_WRITE) ?
+	                          dma_ptr(s, st->addr, 1, true) :
+	                          NULL;
 	uint8_t result = execute(s, &c, &written);
 	if (!status) {
 		s->bad_chains++;
@@ -517,8 +553,9 @@ struct sim_dev *sim_new(uint64_t capacity, uint64_t features, uint16_t q_max)
 	sim_set_geometry(s, 512, 126);
 	device_reset(s);
 	s->resets = 0;
-	s->ops = (struct virtio_ops){s,           sim_cfg_read,   sim_cfg_write, sim_bar,
-	                             sim_mmio_read, sim_mmio_write, sim_dma_addr};
+	s->ops = (struct virtio_ops){s,           sim_cfg_read,  sim_cfg_write,
+	                             sim_bar,     sim_mmio_read, sim_mmio_write,
+	                             sim_dma_addr};
 	return s;
 }
 

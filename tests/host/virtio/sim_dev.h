@@ -58,7 +58,8 @@ struct sim_dev {
 	struct sim_dma dma[SIM_MAX_DMA];
 	uint32_t n_dma;
 	/* what happened */
-	uint32_t kicks, irqs, irqs_seen, resets, requests, flushes, dma_faults, bad_chains, bad_mmio;
+	uint32_t kicks, irqs, irqs_seen, resets, requests, flushes, dma_faults, bad_chains,
+		bad_mmio;
 	uint64_t status_reads;
 	/* behaviour */
 	bool hold;               /* a notify only takes chains; sim_complete finishes them */
@@ -68,9 +69,9 @@ struct sim_dev {
 	bool flush_unsupp;       /* FLUSH answers UNSUPP */
 	bool gen_unstable;       /* config_generation changes on every read */
 	uint64_t ioerr_first, ioerr_count; /* sectors that fail with IOERR */
-	uint32_t bogus_ids;      /* the next completions write this many invented ids first */
-	bool wild_idx;           /* the next completion moves the used index far ahead */
-	bool skip_status;        /* completions leave the status byte alone */
+	uint32_t bogus_ids; /* the next completions write this many invented ids first */
+	bool wild_idx;      /* the next completion moves the used index far ahead */
+	bool skip_status;   /* completions leave the status byte alone */
 	struct virtio_ops ops;
 };
 

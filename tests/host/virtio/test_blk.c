@@ -10,9 +10,9 @@
 
 #include "blk_harness.h"
 
-#define OK_FEATURES                                                                      \
-	(VIRTIO_F_VERSION_1 | VIRTIO_F_ACCESS_PLATFORM | VIRTIO_F_EVENT_IDX |            \
-	 VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_RO)
+#define OK_FEATURES                                                                                \
+	(VIRTIO_F_VERSION_1 | VIRTIO_F_ACCESS_PLATFORM | VIRTIO_F_EVENT_IDX | VIRTIO_BLK_F_FLUSH | \
+	 VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_RO)
 
 static struct h *started(uint64_t features)
 {
@@ -93,15 +93,15 @@ static void test_write_read_roundtrip(void **state)
 	(void)state;
 	struct h *h = started(H_FEATURES);
 
-	h_pattern(h->data, 8 * 512, 1);
+	h_pattern(h->data, 4096, 1);
 	uint64_t w = h_send(h, BLK_OP_WRITE, 0, 100, 8, 0);
 	h_drive(h);
 	h_expect(h, w, BLK_OK);
-	assert_memory_equal(sim_sector(h->sim, 100), h->data, 8 * 512); /* on the disk itself */
+	assert_memory_equal(sim_sector(h->sim, 100), h->data, 4096); /* on the disk itself */
 	uint64_t r = h_send(h, BLK_OP_READ, 0, 100, 8, 65536);
 	h_drive(h);
 	h_expect(h, r, BLK_OK);
-	assert_memory_equal(h->data + 65536, h->data, 8 * 512);
+	assert_memory_equal(h->data + 65536, h->data, 4096);
 	uint64_t last = h_send(h, BLK_OP_READ, 0, H_CAPACITY - 8, 8, H_DATA_SIZE - 4096);
 	h_drive(h);
 	h_expect(h, last, BLK_OK); /* the last sectors, into the last bytes of the region */
@@ -140,8 +140,8 @@ static void test_64_in_flight(void **state)
 
 	h->sim->hold = true;
 	for (uint32_t i = 0; i < 64; i++) {
-		h_pattern(h->data + i * 4096, 4096, i);
-		ids[i] = h_send(h, BLK_OP_WRITE, 0, i * 8u, 8, i * 4096u);
+		h_pattern(h->data + (size_t)i * 4096, 4096, i);
+		ids[i] = h_send(h, BLK_OP_WRITE, 0, i * 8ull, 8, i * 4096ull);
 	}
 	h_drive(h);
 	assert_int_equal(sim_fetch(h->sim), 64); /* the device holds all 64 at once */
@@ -159,7 +159,7 @@ static void test_64_in_flight(void **state)
 	}
 	for (uint32_t i = 0; i < 64; i++) {
 		assert_int_equal(seen[i], 1);
-		assert_memory_equal(sim_sector(h->sim, i * 8u), h->data + i * 4096, 4096);
+		assert_memory_equal(sim_sector(h->sim, i * 8ull), h->data + (size_t)i * 4096, 4096);
 	}
 	h_free(h);
 }
@@ -181,7 +181,7 @@ static void test_event_suppression(void **state)
 	h_drive(h);
 	h_expect(h, a, BLK_OK);
 	for (uint32_t i = 0; i < 10; i++)
-		ids[i] = h_send(h, BLK_OP_READ, 0, i, 1, i * 512u);
+		ids[i] = h_send(h, BLK_OP_READ, 0, i, 1, i * 512ull);
 	h_drive(h);
 	assert_int_equal(h->sim->kicks, 2); /* ten requests, one notification */
 	assert_int_equal(sim_fetch(h->sim), 10);
@@ -221,7 +221,7 @@ static void test_backpressure(void **state)
 	assert_int_equal(h_start(h), BLK_DEV_OK);
 	assert_int_equal(h->b->max_reqs, 5);
 	for (uint32_t i = 0; i < 40; i++) {
-		uint64_t id = h_send(h, BLK_OP_READ, 0, i, 1, i * 512u);
+		uint64_t id = h_send(h, BLK_OP_READ, 0, i, 1, i * 512ull);
 		first = i == 0 ? id : first;
 	}
 	h_drive(h);
@@ -259,7 +259,7 @@ static void test_answers_wait_for_room(void **state)
 	assert_int_equal(h_start(h), BLK_DEV_OK);
 	for (uint32_t round = 0; round < 3; round++) {
 		for (uint32_t i = 0; i < 4; i++) {
-			uint64_t id = h_send(h, BLK_OP_READ, 0, i, 1, i * 512u);
+			uint64_t id = h_send(h, BLK_OP_READ, 0, i, 1, i * 512ull);
 			first = round == 0 && i == 0 ? id : first;
 		}
 		h_drive(h); /* the answers fill the ring, then wait in the driver */
@@ -406,7 +406,9 @@ static const struct bad bad_reqs[] = {
 	{"count zero", {RD, 0, 0, 0, 0, 0, 0}, BLK_EINVAL},
 	{"length not count * 512", {RD, 0, 0, 1, 0, 0, 511}, BLK_EINVAL},
 	{"length overflowing", {RD, 0, 0, 1, 0, 0, (1ull << 63) + 512}, BLK_EINVAL},
-	{"too long", {RD, 0, 0, BLK_MAX_SECTORS + 8, 0, 0, (BLK_MAX_SECTORS + 8ull) * 512}, BLK_EINVAL},
+	{"too long",
+         {RD, 0, 0, BLK_MAX_SECTORS + 8, 0, 0, (BLK_MAX_SECTORS + 8ull) * 512},
+         BLK_EINVAL},
 	{"reserved set", {RD, 0, 0, 1, 1, 0, 512}, BLK_EINVAL},
 	{"offset unaligned", {RD, 0, 0, 1, 0, 100, 512}, BLK_EINVAL},
 	{"past the end", {RD, 0, H_CAPACITY - 1, 2, 0, 0, 1024}, BLK_ERANGE},
@@ -444,7 +446,7 @@ static void test_bad_requests(void **state)
 
 	for (size_t i = 0; i < sizeof(bad_reqs) / sizeof(bad_reqs[0]); i++)
 		expect_refused(h, &bad_reqs[i]);
-	assert_int_equal(h->sim->requests, 0); /* none reached the device */
+	assert_int_equal(h->sim->requests, 0);             /* none reached the device */
 	uint64_t ok = h_send(h, BLK_OP_WRITE, 1, 0, 1, 0); /* a write from read-only is fine */
 	h_drive(h);
 	h_expect(h, ok, BLK_OK);
@@ -458,10 +460,10 @@ static void test_bad_messages(void **state)
 	struct blk_req r = {BLK_OP_READ, 0, 0, 1, 0, 0, 512};
 	struct ring_data_ref ref = {0, 40};
 
-	h_send_raw(h, 7, 0, 1, &r, sizeof(r));                        /* wrong type */
-	h_send_raw(h, BLK_MSG_REQ, 0, 2, &r, sizeof(r) - 1);          /* short */
-	h_send_raw(h, BLK_MSG_REQ, 0, 3, &r, 0);                      /* empty */
-	h_send_raw(h, BLK_MSG_REQ, RING_MSG_MORE, 4, &r, sizeof(r));  /* split */
+	h_send_raw(h, 7, 0, 1, &r, sizeof(r));                           /* wrong type */
+	h_send_raw(h, BLK_MSG_REQ, 0, 2, &r, sizeof(r) - 1);             /* short */
+	h_send_raw(h, BLK_MSG_REQ, 0, 3, &r, 0);                         /* empty */
+	h_send_raw(h, BLK_MSG_REQ, RING_MSG_MORE, 4, &r, sizeof(r));     /* split */
 	h_send_raw(h, BLK_MSG_REQ, RING_MSG_DATA, 5, &ref, sizeof(ref)); /* by reference */
 	h_drive(h);
 	for (uint64_t id = 1; id <= 5; id++)
@@ -477,8 +479,8 @@ static void test_block_size_and_ro(void **state)
 
 	sim_set_geometry(h->sim, 4096, 126);
 	assert_int_equal(h_start(h), BLK_DEV_OK);
-	uint64_t a = h_send(h, BLK_OP_READ, 0, 1, 8, 0);  /* sector not on a block */
-	uint64_t b = h_send(h, BLK_OP_READ, 0, 8, 4, 0);  /* half a block */
+	uint64_t a = h_send(h, BLK_OP_READ, 0, 1, 8, 0); /* sector not on a block */
+	uint64_t b = h_send(h, BLK_OP_READ, 0, 8, 4, 0); /* half a block */
 	uint64_t c = h_send(h, BLK_OP_READ, 0, 8, 8, 0);
 	uint64_t d = h_send(h, BLK_OP_WRITE, 0, 8, 8, 0); /* read-only disk */
 	h_drive(h);
@@ -510,7 +512,9 @@ static void test_info(void **state)
 		assert_int_equal(r.max_requests, h->b->max_reqs);
 		assert_int_equal(r.max_sectors, BLK_MAX_SECTORS);
 		assert_int_equal(r.n_regions, 2);
-		assert_int_equal(r.region_size, region == 0 ? H_DATA_SIZE : region == 1 ? H_RO_SIZE : 0);
+		assert_int_equal(r.region_size, region == 0 ? H_DATA_SIZE :
+		                                region == 1 ? H_RO_SIZE :
+		                                              0);
 		assert_string_equal(r.region_name, region == 0 ? "data" : region == 1 ? "ro" : "");
 	}
 	h_free(h);

@@ -214,7 +214,7 @@ static void test_queue_refusals(void **state)
 	negotiate(t);
 	assert_int_equal(virtio_pci_queue_setup(&t->pci, 1, 256, t->mem, d, &t->q),
 	                 VIRTIO_ERR_QUEUE); /* no queue 1 */
-	t->sim->q_notify_off = 0x400; /* 0x400 * 4 lies beyond the notify region */
+	t->sim->q_notify_off = 0x400;       /* 0x400 * 4 lies beyond the notify region */
 	assert_int_equal(virtio_pci_queue_setup(&t->pci, 0, 256, t->mem, d, &t->q),
 	                 VIRTIO_ERR_QUEUE);
 	t->sim->q_notify_off = 0;
@@ -238,9 +238,11 @@ static void test_config_reads(void **state)
 	uint32_t v;
 
 	negotiate(t);
-	assert_int_equal(virtio_pci_config_read64(&t->pci, VIRTIO_BLK_CFG_CAPACITY, &cap), VIRTIO_OK);
+	assert_int_equal(virtio_pci_config_read64(&t->pci, VIRTIO_BLK_CFG_CAPACITY, &cap),
+	                 VIRTIO_OK);
 	assert_int_equal(cap, CAPACITY);
-	assert_int_equal(virtio_pci_config_read(&t->pci, VIRTIO_BLK_CFG_BLK_SIZE, 4, &v), VIRTIO_OK);
+	assert_int_equal(virtio_pci_config_read(&t->pci, VIRTIO_BLK_CFG_BLK_SIZE, 4, &v),
+	                 VIRTIO_OK);
 	assert_int_equal(v, 512);
 	assert_int_equal(virtio_pci_config_read(&t->pci, 0x40, 4, &v), VIRTIO_ERR_CONFIG);
 	assert_int_equal(virtio_pci_config_read(&t->pci, 0x3e, 4, &v), VIRTIO_ERR_CONFIG);
@@ -319,7 +321,7 @@ static uint16_t add_n(struct virtq *q, uint16_t n)
 	uint16_t head;
 
 	for (uint16_t i = 0; i < n; i++)
-		b[i] = (struct virtq_buf){0x1000u * (i + 1u), 100u + i, i == n - 1u};
+		b[i] = (struct virtq_buf){0x1000ull * (i + 1u), 100u + i, i == n - 1u};
 	assert_int_equal(virtq_add(q, b, n, &head), VIRTQ_OK);
 	return head;
 }
@@ -344,7 +346,7 @@ static void test_virtq_chain(void **state)
 	uint32_t len;
 
 	for (uint16_t i = 0; i < 3; i++) {
-		assert_int_equal(q->desc[d].addr, 0x1000u * (i + 1u));
+		assert_int_equal(q->desc[d].addr, 0x1000ull * (i + 1u));
 		assert_int_equal(q->desc[d].len, 100u + i);
 		assert_int_equal(q->desc[d].flags, (i < 2 ? VIRTQ_DESC_F_NEXT : 0u) |
 		                                           (i == 2 ? VIRTQ_DESC_F_WRITE : 0u));
@@ -421,8 +423,8 @@ static void test_virtq_bogus_ids(void **state)
 	uint32_t len;
 
 	virtq_publish(q);
-	dev_use(q, QSIZE, 0);     /* out of range */
-	dev_use(q, second, 0);    /* not a head */
+	dev_use(q, QSIZE, 0);  /* out of range */
+	dev_use(q, second, 0); /* not a head */
 	assert_int_equal(virtq_get(q, &got, &len), VIRTQ_BOGUS);
 	assert_int_equal(virtq_get(q, &got, &len), VIRTQ_BOGUS);
 	assert_int_equal(q->in_flight, 2);
@@ -527,11 +529,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_finds_caps, tp_setup, tp_teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses_other_functions, tp_setup,
-		                                tp_teardown),
-		cmocka_unit_test_setup_teardown(test_caps_missing_or_malformed, tp_setup, tp_teardown),
+	                                        tp_teardown),
+		cmocka_unit_test_setup_teardown(test_caps_missing_or_malformed, tp_setup,
+	                                        tp_teardown),
 		cmocka_unit_test_setup_teardown(test_caps_list_bounded, tp_setup, tp_teardown),
 		cmocka_unit_test_setup_teardown(test_reset_bounded, tp_setup, tp_teardown),
-		cmocka_unit_test_setup_teardown(test_negotiate_only_implemented, tp_setup, tp_teardown),
+		cmocka_unit_test_setup_teardown(test_negotiate_only_implemented, tp_setup,
+	                                        tp_teardown),
 		cmocka_unit_test_setup_teardown(test_negotiate_refusals, tp_setup, tp_teardown),
 		cmocka_unit_test_setup_teardown(test_queue_setup, tp_setup, tp_teardown),
 		cmocka_unit_test_setup_teardown(test_queue_refusals, tp_setup, tp_teardown),
