@@ -137,6 +137,8 @@ static void complete(struct blk *b, bool irq)
 
 	if (b->dead)
 		return;
+	if (irq)
+		virtq_disarm(&b->dev.q); /* awake now: blk_idle asks again before sleeping */
 	collect(b, &bad);
 	if (bad || (irq && virtio_pci_needs_reset(&b->dev.pci)))
 		recover(b);

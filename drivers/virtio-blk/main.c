@@ -51,20 +51,27 @@ static bool map_daddr(const struct bh_info_entry *e, uint64_t *daddr)
 	       last == *daddr + e->size - BH_PAGE_SIZE;
 }
 
+/* Adds DMA map @e as the next data region. One that is not a single span of device addresses
+ * keeps its index (so later regions keep theirs) with size 0: every request to it is refused. */
 static void add_region(const struct bh_info_entry *e)
 {
 	struct blk_region *g = &drv.regions[drv.n_regions];
 
-	if (drv.n_regions == BLK_MAX_REGIONS || !map_daddr(e, &g->daddr)) {
-		printf("virtio-blk: DMA map %.32s left out (too many, or not one device span)\n",
+	if (drv.n_regions == BLK_MAX_REGIONS) {
+		printf("virtio-blk: DMA map %.32s left out: more than %u data regions\n", e->name,
+		       BLK_MAX_REGIONS);
+		return;
+	}
+	drv.n_regions++;
+	name_copy(g->name, e->name);
+	if (!map_daddr(e, &g->daddr)) {
+		printf("virtio-blk: DMA map %.32s is not one span of device addresses: unused\n",
 		       e->name);
 		return;
 	}
 	g->base = (volatile uint8_t *)(uintptr_t)e->vaddr;
 	g->size = e->size;
 	g->writable = (e->flags & BH_RIGHT_WRITE) != 0;
-	name_copy(g->name, e->name);
-	drv.n_regions++;
 }
 
 /* Sorts the DMA maps: the queue memory, and the data regions. Returns the queue map or NULL. */
