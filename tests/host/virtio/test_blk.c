@@ -567,6 +567,120 @@ static void test_client_breaks_ring(void **state)
 	h_free(h);
 }
 
+/* ---- a long run against a device that misbehaves at random ---- */
+
+#define STRESS_STEPS 3000u
+#define STRESS_IDS 4096u
+
+struct stress {
+	struct h *h;
+	uint32_t seed;
+	uint32_t sent, answered;
+	uint8_t answers[STRESS_IDS]; /* per id: how many answers came */
+};
+
+static uint32_t rnd(struct stress *st, uint32_t n)
+{
+	st->seed = st->seed * 1103515245u + 12345u;
+	return (st->seed >> 8) % n;
+}
+
+/* Sends a request of a random op, valid or not; false if the ring is full. */
+static bool stress_send(struct stress *st)
+{
+	static const uint32_t ops[] = {BLK_OP_READ, BLK_OP_WRITE, BLK_OP_FLUSH, BLK_OP_READ, 7};
+	uint32_t op = ops[rnd(st, 5)], count = 1 + rnd(st, 16);
+	struct blk_req r = {op, rnd(st, 8) == 0,       rnd(st, H_CAPACITY + 8), count,
+	                    0,  512ull * rnd(st, 128), count * 512ull};
+	bool notify = false;
+
+	if (op == BLK_OP_FLUSH)
+		r = (struct blk_req){BLK_OP_FLUSH, 0, 0, 0, 0, 0, 0};
+	if (st->sent == STRESS_IDS)
+		return false;
+	if (ring_send(&st->h->client, BLK_MSG_REQ, 0, st->sent, &r, sizeof(r), &notify) != RING_OK)
+		return false;
+	st->h->client_signalled |= notify;
+	st->sent++;
+	return true;
+}
+
+static void stress_receive(struct stress *st)
+{
+	struct blk_resp r;
+	uint64_t id;
+
+	while (h_recv(st->h, &id, &r)) {
+		assert_true(id < st->sent);
+		assert_true(r.status < BLK_STATUS_COUNT);
+		st->answers[id]++;
+		st->answered++;
+	}
+}
+
+/* The device does something, good or bad. */
+static void stress_device(struct stress *st)
+{
+	struct sim_dev *sim = st->h->sim;
+
+	sim_fetch(sim);
+	switch (rnd(st, 40)) {
+	case 0:
+		sim->bogus_ids = 1 + rnd(st, 3);
+		break;
+	case 1:
+		sim->wild_idx = true;
+		break;
+	case 2:
+		sim_needs_reset(sim);
+		break;
+	case 3:
+		sim->skip_status = !sim->skip_status;
+		break;
+	case 4:
+		sim->ioerr_first = rnd(st, H_CAPACITY);
+		sim->ioerr_count = rnd(st, 64);
+		break;
+	default:
+		break;
+	}
+	sim_complete(sim, rnd(st, 12), rnd(st, 2));
+}
+
+/* Every request gets exactly one answer, whatever the device did, and nothing hangs. */
+static void test_random_faults(void **state)
+{
+	(void)state;
+	struct stress *st = calloc(1, sizeof(*st));
+
+	st->h = started(H_FEATURES);
+	st->seed = 42;
+	st->h->sim->hold = true;
+	for (uint32_t step = 0; step < STRESS_STEPS; step++) {
+		for (uint32_t n = rnd(st, 6); n > 0 && stress_send(st); n--)
+			;
+		h_drive(st->h);
+		stress_device(st);
+		h_drive(st->h);
+		stress_receive(st);
+	}
+	struct sim_dev *sim = st->h->sim;
+	sim->skip_status = false;
+	for (uint32_t i = 0; i < 100 && st->answered < st->sent; i++) {
+		sim_fetch(sim);
+		sim_complete(sim, SIM_MAX_HELD, false);
+		h_drive(st->h);
+		stress_receive(st);
+	}
+	assert_int_equal(st->answered, st->sent);
+	for (uint32_t id = 0; id < st->sent; id++)
+		assert_int_equal(st->answers[id], 1);
+	assert_true(st->h->b->resets > 0); /* the faults did happen */
+	assert_false(st->h->b->dead);
+	h_free(st->h);
+	free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +707,7 @@ int main(void)
 		cmocka_unit_test(test_block_size_and_ro),
 		cmocka_unit_test(test_info),
 		cmocka_unit_test(test_client_breaks_ring),
+		cmocka_unit_test(test_random_faults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
