@@ -40,6 +40,7 @@ struct h {
 struct h *h_new(uint64_t features, uint16_t q_max, uint32_t ring_size);
 /** Opens and starts the driver (returns blk_serve_init's result). */
 enum blk_dev_err h_start(struct h *h);
+/** Checks that the device made no stray DMA or register access, then frees everything. */
 void h_free(struct h *h);
 
 /** Sends a request; returns its id. */

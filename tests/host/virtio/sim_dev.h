@@ -81,6 +81,7 @@ struct sim_dev {
  * @q_max descriptors). Returns: the device (sim_free frees it).
  */
 struct sim_dev *sim_new(uint64_t capacity, uint64_t features, uint16_t q_max);
+/** Frees @s and its disk. */
 void sim_free(struct sim_dev *s);
 
 /** Lets the device reach [@base, @base + @size), read-only unless @writable. */
