@@ -162,6 +162,9 @@ static enum virtio_err enable_function(struct virtio_pci *d)
 
 	if (!cfg_read(d, PCI_CFG_COMMAND, 2, &cmd))
 		return VIRTIO_ERR_TRANSPORT;
+	if ((cmd & PCI_CMD_MEMORY) && (cmd & PCI_CMD_BUS_MASTER))
+		return VIRTIO_OK;
+	/* The other bits are written back as they are: a driver may change only these two. */
 	cmd |= PCI_CMD_MEMORY | PCI_CMD_BUS_MASTER;
 	if (!d->ops->cfg_write(d->ops->ctx, PCI_CFG_COMMAND, 2, cmd))
 		return VIRTIO_ERR_TRANSPORT;

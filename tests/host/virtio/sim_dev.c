@@ -68,7 +68,7 @@ static bool sim_cfg_write(void *ctx, uint32_t off, uint32_t width, uint32_t val)
 {
 	struct sim_dev *s = ctx;
 
-	if (off != PCI_CFG_COMMAND || width != 2)
+	if (off != PCI_CFG_COMMAND || width != 2 || s->cfg_writes_denied)
 		return false;
 	sim_cfg_put16(s, off, (uint16_t)(val & 0x406u));
 	return true;

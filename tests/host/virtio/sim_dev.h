@@ -68,6 +68,7 @@ struct sim_dev {
 	bool reset_stuck;        /* device_status never reads 0 again */
 	bool flush_unsupp;       /* FLUSH answers UNSUPP */
 	bool gen_unstable;       /* config_generation changes on every read */
+	bool cfg_writes_denied;  /* every config-space write fails */
 	uint64_t ioerr_first, ioerr_count; /* sectors that fail with IOERR */
 	uint32_t bogus_ids; /* the next completions write this many invented ids first */
 	bool wild_idx;      /* the next completion moves the used index far ahead */

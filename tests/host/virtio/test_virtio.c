@@ -66,6 +66,11 @@ static void test_open_finds_caps(void **state)
 	assert_true(t->sim->ops.cfg_read(t->sim, PCI_CFG_COMMAND, 2, &cmd));
 	assert_int_equal(cmd & (PCI_CMD_MEMORY | PCI_CMD_BUS_MASTER),
 	                 PCI_CMD_MEMORY | PCI_CMD_BUS_MASTER);
+	sim_cfg_put16(t->sim, PCI_CFG_COMMAND, 0);
+	t->sim->cfg_writes_denied = true; /* a kernel that refuses: the open fails cleanly */
+	assert_int_equal(tp_open(t), VIRTIO_ERR_TRANSPORT);
+	sim_cfg_put16(t->sim, PCI_CFG_COMMAND, PCI_CMD_MEMORY | PCI_CMD_BUS_MASTER);
+	assert_int_equal(tp_open(t), VIRTIO_OK); /* already on: nothing to write */
 }
 
 static void test_open_refuses_other_functions(void **state)
