@@ -24,12 +24,13 @@ static struct virtio_bh ops_ctx;
 static struct bh_ring ring;
 static const char *ring_name = RING_NAME;
 
-static void name_copy(char *dst, const char *src)
+/* Copies a start-info name (maybe without its NUL) into a region name, NUL-terminated. */
+static void name_copy(char dst[BLK_REGION_NAME_LEN], const char *src)
 {
-	size_t n = strnlen(src, BH_INFO_NAME_LEN);
+	size_t n = strnlen(src, BLK_REGION_NAME_LEN - 1);
 
-	memcpy(dst, src, n < BLK_REGION_NAME_LEN ? n : BLK_REGION_NAME_LEN - 1);
-	dst[n < BLK_REGION_NAME_LEN ? n : BLK_REGION_NAME_LEN - 1] = '\0';
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 static bool is_vq(const struct bh_info_entry *e)
@@ -174,11 +175,16 @@ static const struct bh_info_entry *open_all(void)
 	const struct bh_info_entry *vq = find_memory();
 	if (!vq || !(vq->flags & BH_RIGHT_WRITE) || !find_ring()) {
 		printf("virtio-blk: the manifest gives me no %s\n",
-		       vq ? "ring to serve" :
-		            "writable DMA map named *" VQ_SUFFIX " for the queue");
+		       vq && (vq->flags & BH_RIGHT_WRITE) ? "ring to serve" :
+		                                            "writable DMA map *" VQ_SUFFIX
+		                                            " for the queue");
 		return NULL;
 	}
-	enum blk_dev_err err = blk_dev_open(&drv.dev, &ops, (void *)(uintptr_t)vq->vaddr, vq->size);
+	uint64_t vq_daddr;
+	enum blk_dev_err err =
+		map_daddr(vq, &vq_daddr) ?
+			blk_dev_open(&drv.dev, &ops, (void *)(uintptr_t)vq->vaddr, vq->size) :
+			BLK_DEV_MEMORY;
 	if (err != BLK_DEV_OK) {
 		printf("virtio-blk: device %.32s: %s\n", dev->name, blk_dev_err_str(&drv.dev, err));
 		return NULL;
