@@ -239,14 +239,14 @@ def _add_commands(sub):
     p.set_defaults(handler=cmd_lint)
 
     p = sub.add_parser("fuzz", help="run a libFuzzer target (manifest compiler, plan checker, "
-                       "instruction decoder, ACPI parser)",
+                       "instruction decoder, ACPI parser, block request decoder)",
                        description="Builds the fuzzers with clang into build/fuzz/ and runs "
                        "TARGET on a working copy of its seed corpus (build/fuzz/corpus-TARGET). "
                        "Prints executions, coverage and any crash input; exits 1 on a crash.")
     p.add_argument("target", choices=sorted(fuzz.TARGETS),
                    help="manifest: the manifest compiler; plan: the kernel's boot-plan checker; "
                    "insn: the kernel's instruction decoder; acpi: the kernel's ACPI table "
-                   "parser")
+                   "parser; blk: the virtio-blk driver's request decoder")
     p.add_argument("--seconds", type=_positive, default=60, metavar="N",
                    help="how long to fuzz (default 60)")
     p.add_argument("--jobs", type=int, default=1, metavar="J",

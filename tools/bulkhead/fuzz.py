@@ -1,12 +1,13 @@
 """`bulkhead fuzz`: libFuzzer targets for the manifest compiler, the boot-plan
-checker, the kernel's instruction decoder and its ACPI table parser.
+checker, the kernel's instruction decoder, its ACPI table parser and the
+virtio-blk driver's request decoder.
 
 The targets are built with Debian's clang outside Meson (the project compiler
 is gcc): this module writes BUILD/fuzz/build.ninja and runs ninja on it, so
 only what changed is rebuilt. Sources: tests/fuzz/*.c, the compiler library
 (every tools/bhc/*.c that defines no main), kernel/plan.c, kernel/plan_port.c,
 kernel/lib/crc32.c, kernel/arch/x86_64/insn.c, kernel/arch/x86_64/acpi_parse.c,
-kernel/lib/sha256.c, the fake ELF writer of tests/host/manifest, and schema_xsd.c
+kernel/lib/sha256.c, drivers/virtio-blk/blk_req.c, the fake ELF writer of tests/host/manifest, and schema_xsd.c
 generated from manifests/bulkhead.xsd by tools/bhc/embed.py exactly as Meson does.
 """
 
@@ -45,6 +46,10 @@ CFLAGS = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefine
           "-I" + os.path.join(ROOT, "kernel", "arch", "x86_64", "include"),
           "-I" + os.path.join(ROOT, "tools", "bhc"),
           "-I" + os.path.join(ROOT, "tests", "host", "manifest"),
+          "-I" + os.path.join(ROOT, "drivers", "virtio-blk"),
+          "-I" + os.path.join(ROOT, "libs", "libblk", "include"),
+          "-I" + os.path.join(ROOT, "libs", "libring", "include"),
+          "-I" + os.path.join(ROOT, "libs", "libvirtio", "include"),
           "-I" + FUZZ_SRC]
 # Only the fuzz sources themselves must be warning-free under clang.
 OWN_CFLAGS = ["-Werror"]
@@ -130,6 +135,11 @@ def _acpi_sources():
             _src("kernel", "arch", "x86_64", "acpi_parse.c")]
 
 
+def _blk_sources():
+    """Sources of the `blk` target: the virtio-blk driver's request decoder."""
+    return [_src("tests", "fuzz", "fuzz_blk.c"), _src("drivers", "virtio-blk", "blk_req.c")]
+
+
 TARGETS = {
     "manifest": Target(
         "manifest", _manifest_sources,
@@ -143,6 +153,8 @@ TARGETS = {
         "insn", _insn_sources, [("tests/fuzz/corpus/insn", "*")], runs=200000),
     "acpi": Target(
         "acpi", _acpi_sources, [("tests/fuzz/corpus/acpi", "*")], runs=200000),
+    "blk": Target(
+        "blk", _blk_sources, [("tests/fuzz/corpus/blk", "*")], runs=1000000),
 }
 
 SCHEMA_C = os.path.join(FUZZ_DIR, "gen", "schema_xsd.c")

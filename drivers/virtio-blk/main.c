@@ -1,0 +1,211 @@
+/* virtio-blk driver domain: finds its device, memory and ring in the start-info page, serves. */
+#include <stdio.h>
+#include <string.h>
+
+#include <bh.h>
+#include <bulkhead/abi/layout.h>
+#include <virtio_bh.h>
+
+#include "blk.h"
+
+/*
+ * Names (see README.md): the device "disk0", else the first device; the server ring "blk",
+ * else the first ring this domain serves; the DMA map whose name ends in "-vq" holds the queue
+ * (map it into no other domain); every other DMA map is a data region, numbered in start-info
+ * order. Nothing here outlives a restart: a fresh instance resets the device and serves.
+ */
+#define DEVICE_NAME "disk0"
+#define RING_NAME "blk"
+#define VQ_SUFFIX "-vq"
+
+static struct blk drv;
+static struct virtio_ops ops;
+static struct virtio_bh ops_ctx;
+static struct bh_ring ring;
+static const char *ring_name = RING_NAME;
+
+/* Copies a start-info name (maybe without its NUL) into a region name, NUL-terminated. */
+static void name_copy(char dst[BLK_REGION_NAME_LEN], const char *src)
+{
+	size_t n = strnlen(src, BLK_REGION_NAME_LEN - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static bool is_vq(const struct bh_info_entry *e)
+{
+	size_t n = strnlen(e->name, BH_INFO_NAME_LEN), s = strlen(VQ_SUFFIX);
+
+	return n >= s && memcmp(e->name + n - s, VQ_SUFFIX, s) == 0;
+}
+
+/* The device address of map @e, if the whole map is one span of device addresses. */
+static bool map_daddr(const struct bh_info_entry *e, uint64_t *daddr)
+{
+	uint64_t last;
+
+	if (e->size < BH_PAGE_SIZE || !ops.dma_addr(ops.ctx, (void *)(uintptr_t)e->vaddr, daddr))
+		return false;
+	uint64_t tail = e->vaddr + e->size - BH_PAGE_SIZE;
+	return ops.dma_addr(ops.ctx, (void *)(uintptr_t)tail, &last) &&
+	       last == *daddr + e->size - BH_PAGE_SIZE;
+}
+
+/* Adds DMA map @e as the next data region. One that is not a single span of device addresses
+ * keeps its index (so later regions keep theirs) with size 0: every request to it is refused. */
+static void add_region(const struct bh_info_entry *e)
+{
+	struct blk_region *g = &drv.regions[drv.n_regions];
+
+	if (drv.n_regions == BLK_MAX_REGIONS) {
+		printf("virtio-blk: DMA map %.32s left out: more than %u data regions\n", e->name,
+		       BLK_MAX_REGIONS);
+		return;
+	}
+	drv.n_regions++;
+	name_copy(g->name, e->name);
+	if (!map_daddr(e, &g->daddr)) {
+		printf("virtio-blk: DMA map %.32s is not one span of device addresses: unused\n",
+		       e->name);
+		return;
+	}
+	g->base = (volatile uint8_t *)(uintptr_t)e->vaddr;
+	g->size = e->size;
+	g->writable = (e->flags & BH_RIGHT_WRITE) != 0;
+}
+
+/* Sorts the DMA maps: the queue memory, and the data regions. Returns the queue map or NULL. */
+static const struct bh_info_entry *find_memory(void)
+{
+	const struct bh_info_entry *vq = NULL, *e;
+
+	for (uint32_t i = 0; (e = bh_dma_map(i)) != NULL; i++) {
+		if (!vq && is_vq(e))
+			vq = e;
+		else
+			add_region(e);
+	}
+	return vq;
+}
+
+/* The ring this driver serves: "blk" if it serves one of that name, else the first it serves. */
+static bool find_ring(void)
+{
+	const struct bh_start_info *info = bh_info();
+	const struct bh_info_entry *e = bh_lookup(RING_NAME, BH_RES_RING);
+
+	for (uint32_t i = 0; !(e && e->flags == BH_RING_SERVER); i++) {
+		if (i == info->n_entries || i == BH_INFO_MAX_ENTRIES)
+			return false;
+		e = &info->entries[i];
+		e = e->kind == BH_RES_RING ? e : NULL;
+	}
+	ring_name = e->name;
+	return bh_ring_open_entry(e, &ring);
+}
+
+static void say_device(const struct bh_info_entry *dev)
+{
+	const struct blk_dev *d = &drv.dev;
+	uint32_t pci = dev->flags;
+
+	printf("virtio-blk: %.32s (%02x:%02x.%x): %llu sectors of %u bytes, %s, %s; ring %.32s "
+	       "from %.32s, %u requests at once, %u data regions\n",
+	       dev->name, (pci >> 8) & 0xffu, (pci >> 3) & 0x1fu, pci & 7u,
+	       (unsigned long long)d->capacity, d->block_size, d->ro ? "read-only" : "read-write",
+	       d->flush ? "write cache" : "no write cache", ring_name, ring.peer, drv.max_reqs,
+	       drv.n_regions);
+}
+
+/* Reports device recoveries (they happen inside blk_pump) once each. */
+static void say_recoveries(uint64_t *seen)
+{
+	if (drv.resets == *seen)
+		return;
+	*seen = drv.resets;
+	if (drv.dead)
+		printf("virtio-blk: device reset after an error (%llu so far) failed: %s; answering "
+		       "IOERR\n",
+		       (unsigned long long)drv.resets, blk_dev_err_str(&drv.dev, drv.last_err));
+	else
+		printf("virtio-blk: device reset after an error (%llu so far); requests it held "
+		       "answered IOERR\n",
+		       (unsigned long long)drv.resets);
+}
+
+/* The loop: work, then arm every wake-up and sleep until the client or the device signals. */
+static void serve(const struct bh_info_entry *dev)
+{
+	uint64_t irq_bit = 1ull << dev->bit, seen = 0;
+	bool irq = false;
+
+	for (;;) {
+		if (blk_pump(&drv, irq) & BLK_NOTIFY)
+			(void)bh_signal(ring.slot);
+		irq = false;
+		if (drv.ring_broken)
+			return;
+		say_recoveries(&seen);
+		unsigned idle = blk_idle(&drv);
+		if (idle & BLK_NOTIFY)
+			(void)bh_signal(ring.slot);
+		if (idle & BLK_READY)
+			continue;
+		if (bh_wait_for(ring.bit | irq_bit) & irq_bit) {
+			(void)bh_device_ack(dev->slot);
+			irq = true;
+		}
+	}
+}
+
+/* Finds and opens everything; prints why not. Returns the device's entry or NULL. */
+static const struct bh_info_entry *open_all(void)
+{
+	const struct bh_info_entry *dev = bh_device_find(DEVICE_NAME);
+
+	if (!dev)
+		dev = bh_device_find(NULL);
+	if (!dev || dev->bit >= 64) {
+		printf("virtio-blk: %s\n", dev ? "the device has no irq in the manifest" :
+		                                 "the manifest gives me no device");
+		return NULL;
+	}
+	virtio_bh_ops(&ops, &ops_ctx, dev->slot);
+	const struct bh_info_entry *vq = find_memory();
+	if (!vq || !(vq->flags & BH_RIGHT_WRITE) || !find_ring()) {
+		printf("virtio-blk: the manifest gives me no %s\n",
+		       vq && (vq->flags & BH_RIGHT_WRITE) ? "ring to serve" :
+		                                            "writable DMA map *" VQ_SUFFIX
+		                                            " for the queue");
+		return NULL;
+	}
+	uint64_t vq_daddr;
+	enum blk_dev_err err =
+		map_daddr(vq, &vq_daddr) ?
+			blk_dev_open(&drv.dev, &ops, (void *)(uintptr_t)vq->vaddr, vq->size) :
+			BLK_DEV_MEMORY;
+	if (err != BLK_DEV_OK) {
+		printf("virtio-blk: device %.32s: %s\n", dev->name, blk_dev_err_str(&drv.dev, err));
+		return NULL;
+	}
+	return dev;
+}
+
+int main(void)
+{
+	const struct bh_info_entry *dev = open_all();
+
+	if (!dev)
+		return 1;
+	enum blk_dev_err err = blk_serve_init(&drv, &ring.ring);
+	if (err != BLK_DEV_OK)
+		printf("virtio-blk: device %.32s: %s; answering IOERR\n", dev->name,
+		       blk_dev_err_str(&drv.dev, err));
+	else
+		say_device(dev);
+	serve(dev);
+	blk_stop(&drv);
+	printf("virtio-blk: ring %.32s broken by %.32s; device stopped\n", ring_name, ring.peer);
+	return 1;
+}
