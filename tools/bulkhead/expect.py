@@ -27,6 +27,20 @@ Directives for the machine itself:
     kernel-args WORDS...         more kernel command-line options, from the allow-list
                                  KERNEL_ARGS (`image test` only); repeatable
 
+A disk (disk.py): a fresh raw image, made before the first boot and shared by
+every `boot` of the run, attached as a modern-only virtio-blk function at
+00:04.0 behind `-device intel-iommu` (so qemu-args may not add either):
+
+    disk SIZE FILL               SIZE in bytes (K, M, G suffixes), FILL zero,
+                                 bench (tests/bench/storage_workload.h) or
+                                 sector (tests/system/domains/blk_pattern.h)
+    disk-error SECTOR [ERRNO]    requests that touch SECTOR fail with ERRNO
+                                 (default 5, EIO): QEMU's blkdebug; repeatable
+    disk-check OFFSET LENGTH WANT  after the run, bytes [OFFSET, OFFSET+LENGTH)
+                                 of the image must be pattern WANT (zero, bench,
+                                 sector) or hash to WANT (64 hex digits, SHA-256);
+                                 repeatable
+
 Edits of the compiled plan and images (`image test` only), performed in file
 order after corrupt-plan, so that a test can hand the kernel what bhc never
 writes:
@@ -57,6 +71,7 @@ image_sha256. An edited image is a copy in the test's directory.
 import os
 import re
 
+from . import disk as disks
 from . import mitigations
 from . import monitor
 from . import qemu
@@ -133,6 +148,7 @@ class Spec:
         self.image = "test"
         self.boots = []  # [(firmware, medium)]; none given: [DEFAULT_BOOT]
         self.plan_edits = []  # [plan.Edit], in file order
+        self.disk = None  # disk.Disk: `disk`, `disk-error`, `disk-check`
 
 
 def _number(text, convert, what, line):
@@ -248,9 +264,49 @@ def _kernel_args(spec, arg, line):
         spec.kernel_args.append(word)
 
 
+def _disk(spec, arg, line):
+    """Applies `disk SIZE FILL`, once, before any disk-error or disk-check."""
+    if spec.disk is not None:
+        raise ExpectError("expect:%d: disk is given twice" % line)
+    try:
+        spec.disk = disks.parse_disk(arg)
+    except ValueError as err:
+        raise ExpectError("expect:%d: %s" % (line, err))
+
+
+def _disk_more(word, parse):
+    """Returns the function applying directive @word about the disk, parsed by @parse."""
+    def apply(spec, arg, line):
+        if spec.disk is None:
+            raise ExpectError("expect:%d: %s needs a `disk` line before it" % (line, word))
+        try:
+            if word == "disk-error":
+                spec.disk.errors.append(parse(spec.disk, arg))
+            else:
+                spec.disk.checks.append(parse(spec.disk, arg, line))
+        except ValueError as err:
+            raise ExpectError("expect:%d: %s" % (line, err))
+    return apply
+
+
+# Devices the `disk` directive adds itself, which qemu-args may then not add again.
+_DISK_DEVICES = re.compile(r"^(intel-iommu|virtio-blk-pci)\b")
+
+
+def _check_disk(spec):
+    """Raises ExpectError if the test has a disk and qemu-args add its devices again."""
+    words = spec.qemu_args
+    for flag, value in zip(words[::2], words[1::2]):
+        if spec.disk and flag == "-device" and _DISK_DEVICES.match(value):
+            raise ExpectError("expect: qemu-args -device %s: the disk directive adds the"
+                              " IOMMU and the virtio-blk function itself" % value)
+
+
 # Directives about the machine a test boots: word -> function(spec, arg, line).
 _MACHINE_DIRECTIVES = {"mitigations": _mitigations, "monitor": _monitor,
-                       "qemu-args": _qemu_args, "kernel-args": _kernel_args}
+                       "qemu-args": _qemu_args, "kernel-args": _kernel_args,
+                       "disk": _disk, "disk-error": _disk_more("disk-error", disks.parse_error),
+                       "disk-check": _disk_more("disk-check", disks.parse_check)}
 
 
 def parse(text, path):
@@ -277,6 +333,7 @@ def parse(text, path):
     if spec.image == "deploy" and spec.plan_edits:
         raise ExpectError("expect: %s needs `image test`: `bulkhead image` ships what bhc"
                           " compiled" % spec.plan_edits[0].word)
+    _check_disk(spec)
     spec.boots = spec.boots or [DEFAULT_BOOT]
     return spec
 

@@ -5,6 +5,7 @@ import shutil
 import threading
 import time
 
+from . import disk as disks
 from . import expect
 from . import image
 from . import iso
@@ -210,6 +211,8 @@ def _boot_once(spec, boot, iso_path, workdir, values, log):
     vars_path = qemu.uefi_vars(bootdir) if firmware == "uefi" else None
     mon = monitor.Monitor(spec.monitor)
     extra = qemu.firmware_log_flags(firmware_log) + spec.qemu_args + mon.flags()
+    if spec.disk:
+        extra += disks.qemu_flags(spec.disk, disks.image_path(workdir))
     argv = qemu.command(iso_path, extra=extra, firmware=firmware, medium=medium,
                         vars_path=vars_path)
     log.write("# boot %s %s\n# %s\n# serial:\n" % (firmware, medium, " ".join(argv)))
@@ -230,16 +233,36 @@ def _boot_once(spec, boot, iso_path, workdir, values, log):
     return verdict
 
 
+def _make_disk(spec, workdir, log):
+    """Writes the test's fresh disk image, if it has a `disk` line."""
+    if spec.disk:
+        disks.create(spec.disk, disks.image_path(workdir))
+        log.write("# disk %s: %d bytes, %s, failing sectors %s\n" % (
+            rel(disks.image_path(workdir)), spec.disk.size, spec.disk.fill,
+            spec.disk.errors or "none"))
+
+
+def _check_disk(spec, workdir, log):
+    """Runs the `disk-check` lines on the image after the boots. Returns None or the reason."""
+    if not spec.disk or not spec.disk.checks:
+        return None
+    reason = disks.verify_all(spec.disk, disks.image_path(workdir))
+    log.write("# disk checks: %s\n" % (reason or "%d passed" % len(spec.disk.checks)))
+    return reason
+
+
 def _boot(spec, workdir, log):
-    """Builds the test's ISO and boots it once per `boot` line. Returns None for PASS, else why."""
+    """Builds the test's ISO and boots it once per `boot` line (one disk for all), then checks
+    the disk. Returns None for PASS, else why."""
     iso_path, values = _build(spec, workdir, log)
+    _make_disk(spec, workdir, log)
     for boot in spec.boots:
         verdict = _boot_once(spec, boot, iso_path, workdir, values, log)
         if verdict is not None:
             if spec.boots == [expect.DEFAULT_BOOT]:
                 return verdict
             return "boot %s %s: %s" % (boot[0], boot[1], verdict)
-    return None
+    return _check_disk(spec, workdir, log)
 
 
 def _judge(name, expect_path, log, mitigation_mode):

@@ -1,0 +1,209 @@
+"""System-test disks: a fresh raw image per test, QEMU's flags for it, and host checks of its bytes.
+
+A test with a `disk` directive (expect.py) boots with the image attached as a
+modern-only virtio-blk function at 00:04.0 behind a VT-d IOMMU, the way a
+driver domain meets it; `disk-error` puts QEMU's blkdebug driver between the
+format and the file so that requests touching chosen sectors fail with an
+errno; `disk-check` reads the image on the host after the run, an independent
+check of what the guest wrote.
+"""
+
+import hashlib
+import json
+import os
+import re
+import struct
+
+SECTOR = 512
+PCI_ADDR = "04.0"  # the function the tests' manifests grant: pci="00:04.0"
+NODE = "disk0"
+MAX_BYTES = 1 << 30
+
+# Fill patterns of a fresh image and of a check (besides a check's SHA-256):
+#   zero    every byte 0
+#   bench   tests/bench/storage_workload.h: 4 KiB block b starts with the 64-bit
+#           little-endian tag (b + 1) * SW_TAG_MULT, byte k (k >= 8) holds k & 0xff
+#   sector  tests/system/domains/blk_pattern.h, what blk_client writes: sector s
+#           starts with the 64-bit little-endian s ^ SECTOR_MAGIC, byte k (k >= 8)
+#           holds (7 * s + 13 * k) & 0xff
+PATTERNS = ("zero", "bench", "sector")
+BENCH_BLOCK = 4096
+BENCH_TAG_MULT = 0x9E3779B97F4A7C15
+SECTOR_MAGIC = 0x626C6B5F73656374  # "blk_sect"
+_MASK64 = (1 << 64) - 1
+_BENCH_TAIL = bytes(k & 0xFF for k in range(8, BENCH_BLOCK))
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+_SIZE = re.compile(r"^(\d+)([KMG]?)$")
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+
+
+class Check:
+    """One `disk-check OFFSET LENGTH PATTERN|SHA256`: what the bytes must be after the run."""
+
+    def __init__(self, offset, length, want, line):
+        self.offset = offset
+        self.length = length
+        self.want = want  # a name of PATTERNS, or a SHA-256 in lower-case hex
+        self.line = line
+
+    def __repr__(self):
+        return "disk-check %d %d %s" % (self.offset, self.length, self.want)
+
+
+class Disk:
+    """The test's disk: its size, fill pattern, failing sectors and checks."""
+
+    def __init__(self, size, fill):
+        self.size = size
+        self.fill = fill
+        self.errors = []  # [(sector, errno)]: `disk-error`
+        self.checks = []  # [Check]: `disk-check`
+
+
+def parse_size(text):
+    """Returns the byte count of @text (N, NK, NM or NG): a positive multiple of 512 up to
+    MAX_BYTES. Raises ValueError saying why not."""
+    match = _SIZE.match(text)
+    if not match:
+        raise ValueError("size %r: expected a number of bytes, optionally with K, M or G" % text)
+    size = int(match.group(1)) * _UNITS[match.group(2)]
+    if size <= 0 or size % SECTOR or size > MAX_BYTES:
+        raise ValueError("size %r: must be a positive multiple of %d up to %d bytes"
+                         % (text, SECTOR, MAX_BYTES))
+    return size
+
+
+def parse_disk(arg):
+    """Parses `disk SIZE FILL`. Returns a Disk; raises ValueError saying what is wrong."""
+    words = arg.split()
+    if len(words) != 2 or words[1] not in PATTERNS:
+        raise ValueError("disk %r: expected SIZE FILL with FILL one of %s"
+                         % (arg, "|".join(PATTERNS)))
+    return Disk(parse_size(words[0]), words[1])
+
+
+def parse_error(disk, arg):
+    """Parses `disk-error SECTOR [ERRNO]` (default errno 5, EIO) for @disk; returns
+    (sector, errno). Raises ValueError if it is malformed or outside the disk."""
+    words = arg.split()
+    if len(words) not in (1, 2) or not all(w.isdigit() for w in words):
+        raise ValueError("disk-error %r: expected SECTOR [ERRNO], decimal" % arg)
+    sector, errno = int(words[0]), int(words[1]) if len(words) == 2 else 5
+    if sector >= disk.size // SECTOR or not 0 < errno < 4096:
+        raise ValueError("disk-error %r: sector beyond the disk or errno not in 1..4095" % arg)
+    return sector, errno
+
+
+def parse_check(disk, arg, line):
+    """Parses `disk-check OFFSET LENGTH PATTERN|SHA256` for @disk. Returns a Check; raises
+    ValueError if it is malformed or reaches past the disk."""
+    words = arg.split()
+    if len(words) != 3:
+        raise ValueError("disk-check %r: expected OFFSET LENGTH PATTERN|SHA256" % arg)
+    try:
+        offset, length = int(words[0], 0), int(words[1], 0)
+    except ValueError:
+        raise ValueError("disk-check %r: OFFSET and LENGTH must be numbers" % arg)
+    want = words[2].lower()
+    if want not in PATTERNS and not _SHA256.match(want):
+        raise ValueError("disk-check %r: expected one of %s or 64 hex digits"
+                         % (arg, "|".join(PATTERNS)))
+    if offset < 0 or length <= 0 or offset + length > disk.size:
+        raise ValueError("disk-check %r: the range is empty or leaves the disk" % arg)
+    return Check(offset, length, want, line)
+
+
+def bench_block(block):
+    """Returns the 4 KiB of block @block of the bench pattern."""
+    return struct.pack("<Q", ((block + 1) * BENCH_TAG_MULT) & _MASK64) + _BENCH_TAIL
+
+
+def sector_bytes(sector):
+    """Returns the 512 bytes of sector @sector of the sector pattern."""
+    tail = bytes((7 * sector + 13 * k) & 0xFF for k in range(8, SECTOR))
+    return struct.pack("<Q", (sector ^ SECTOR_MAGIC) & _MASK64) + tail
+
+
+def pattern_bytes(pattern, offset, length):
+    """Returns bytes [@offset, @offset + @length) of an image filled with @pattern."""
+    if pattern == "zero":
+        return bytes(length)
+    unit, make = (BENCH_BLOCK, bench_block) if pattern == "bench" else (SECTOR, sector_bytes)
+    first, last = offset // unit, (offset + length - 1) // unit
+    data = b"".join(make(n) for n in range(first, last + 1))
+    start = offset - first * unit
+    return data[start:start + length]
+
+
+def create(disk, path):
+    """Writes @disk's fresh raw image at @path (replacing any), filled with its pattern."""
+    with open(path, "wb") as f:
+        if disk.fill == "zero":
+            f.truncate(disk.size)
+            return
+        chunk = 1 << 20
+        for offset in range(0, disk.size, chunk):
+            f.write(pattern_bytes(disk.fill, offset, min(chunk, disk.size - offset)))
+
+
+def _blockdev(disk, path):
+    """Returns the -blockdev JSON of @disk's image at @path: raw over the file, with a
+    blkdebug layer between them when sectors must fail. cache=writeback (no O_DIRECT,
+    flushes reach the file) and aio=threads: they work on any host file system."""
+    image = {"driver": "file", "filename": path, "aio": "threads"}
+    node = image
+    if disk.errors:
+        rules = [{"event": event, "sector": sector, "errno": errno}
+                 for sector, errno in disk.errors for event in ("read_aio", "write_aio")]
+        node = {"driver": "blkdebug", "image": image, "inject-error": rules}
+    return json.dumps({"driver": "raw", "node-name": NODE, "file": node,
+                       "cache": {"direct": False, "no-flush": False}})
+
+
+def qemu_flags(disk, path):
+    """Returns QEMU's flags that attach @disk's image @path: the IOMMU first (QEMU wants it
+    before the devices behind it), then the virtio-blk function, modern-only, its DMA
+    translated by the IOMMU."""
+    return ["-device", "intel-iommu,aw-bits=48", "-blockdev", _blockdev(disk, path),
+            "-device", "virtio-blk-pci,drive=%s,addr=%s,disable-legacy=on,iommu_platform=on"
+            % (NODE, PCI_ADDR)]
+
+
+def _first_difference(got, want):
+    """Returns the index of the first byte where @got and @want differ."""
+    return next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
+
+
+def verify(check, path):
+    """Checks the bytes of image @path that @check names. Returns None if they are right,
+    else the reason (the first wrong byte, or the SHA-256 found)."""
+    with open(path, "rb") as f:
+        f.seek(check.offset)
+        got = f.read(check.length)
+    if len(got) != check.length:
+        return "%r: the image is shorter" % check
+    if check.want not in PATTERNS:
+        digest = hashlib.sha256(got).hexdigest()
+        return None if digest == check.want else "%r: the bytes hash to %s" % (check, digest)
+    want = pattern_bytes(check.want, check.offset, check.length)
+    if got == want:
+        return None
+    at = _first_difference(got, want)
+    return "%r: byte at offset %d is 0x%02x, not 0x%02x" % (check, check.offset + at, got[at],
+                                                            want[at])
+
+
+def verify_all(disk, path):
+    """Runs every check of @disk on image @path. Returns None if all pass, else the first
+    failure's reason."""
+    for check in disk.checks:
+        reason = verify(check, path)
+        if reason:
+            return reason
+    return None
+
+
+def image_path(workdir):
+    """Returns where a test's disk image lives: in its work directory, so a fresh run
+    starts from a fresh image and every boot of one run shares it."""
+    return os.path.join(workdir, "disk.img")
