@@ -163,10 +163,18 @@ def _blockdev(disk, path):
 def qemu_flags(disk, path):
     """Returns QEMU's flags that attach @disk's image @path: the IOMMU first (QEMU wants it
     before the devices behind it), then the virtio-blk function, modern-only, its DMA
-    translated by the IOMMU."""
+    translated by the IOMMU.
+
+    With failing sectors, request-merging=off: QEMU's virtio-blk otherwise merges adjacent
+    requests into one I/O, and blkdebug's error then fails every request merged with the one
+    that touches the sector (the device's verdict, not the driver's), so a test could not
+    say which requests must fail."""
+    device = "virtio-blk-pci,drive=%s,addr=%s,disable-legacy=on,iommu_platform=on" % (
+        NODE, PCI_ADDR)
+    if disk.errors:
+        device += ",request-merging=off"
     return ["-device", "intel-iommu,aw-bits=48", "-blockdev", _blockdev(disk, path),
-            "-device", "virtio-blk-pci,drive=%s,addr=%s,disable-legacy=on,iommu_platform=on"
-            % (NODE, PCI_ADDR)]
+            "-device", device]
 
 
 def _first_difference(got, want):

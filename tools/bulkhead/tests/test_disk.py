@@ -107,6 +107,8 @@ class ImageTest(unittest.TestCase):
         node = json.loads(disk.qemu_flags(d, self.path)[3])
         self.assertEqual(node["file"]["driver"], "blkdebug")
         self.assertEqual(node["file"]["image"]["filename"], self.path)
+        self.assertNotIn("request-merging", flags[5])
+        self.assertIn("request-merging=off", disk.qemu_flags(d, self.path)[5])
 
     @unittest.skipUnless(shutil.which("qemu-io"), "qemu-io is not installed")
     def test_blkdebug_fails_only_its_sector(self):
