@@ -18,7 +18,8 @@
 #define DATA_MAP "blk-data"
 #define MAX_BATCH 64u
 #define SECTOR BLK_SECTOR_SIZE
-#define EIO_A 100u /* the sectors the blk_eio expect file makes fail */
+#define READBACK_AT 0x40000u /* where blk_driver reads its extents back */
+#define EIO_A 100u           /* the sectors the blk_eio expect file makes fail */
 #define EIO_B 700u
 
 static struct bh_ring ring;
@@ -80,7 +81,8 @@ static bool batch(uint32_t n)
 
 	next_tag += n;
 	for (uint32_t i = 0; i < n; i++)
-		if (bh_ring_put(&ring, jobs[i].type, first + i, &jobs[i].req, jobs[i].len) != RING_OK)
+		if (bh_ring_put(&ring, jobs[i].type, first + i, &jobs[i].req, jobs[i].len) !=
+		    RING_OK)
 			return false;
 	bh_ring_flush(&ring);
 	for (uint32_t got = 0; got < n; got++)
@@ -93,8 +95,8 @@ static bool batch(uint32_t n)
 		             j->resp.op == j->req.op;
 		if (j->resp.status != j->want || !op_ok) {
 			say("client: request %u (op %u sector %llu count %u): status %u op %u, want %u\n",
-			    i, j->req.op, (unsigned long long)j->req.sector, j->req.count, j->resp.status,
-			    j->resp.op, j->want);
+			    i, j->req.op, (unsigned long long)j->req.sector, j->req.count,
+			    j->resp.status, j->resp.op, j->want);
 			ok = false;
 		}
 	}
@@ -106,7 +108,7 @@ static void fill(uint64_t offset, uint64_t sector, uint32_t count)
 {
 	for (uint32_t s = 0; s < count; s++)
 		for (uint32_t k = 0; k < SECTOR; k++)
-			data[offset + s * SECTOR + k] = blk_pattern_byte(sector + s, k);
+			data[offset + (uint64_t)s * SECTOR + k] = blk_pattern_byte(sector + s, k);
 }
 
 /* Returns true if @offset of the data region holds the pattern of @count sectors from @sector
@@ -115,7 +117,8 @@ static bool holds(uint64_t offset, uint64_t sector, uint32_t count, bool zero)
 {
 	for (uint32_t s = 0; s < count; s++)
 		for (uint32_t k = 0; k < SECTOR; k++)
-			if (data[offset + s * SECTOR + k] != (zero ? 0 : blk_pattern_byte(sector + s, k)))
+			if (data[offset + (uint64_t)s * SECTOR + k] !=
+			    (zero ? 0 : blk_pattern_byte(sector + s, k)))
 				return false;
 	return true;
 }
@@ -193,7 +196,8 @@ static bool setup(void)
 	const struct bh_info_entry *map = bh_lookup(DATA_MAP, BH_RES_MAP);
 
 	if (!bh_ring_open("blk", &ring) || !map) {
-		verdict("blk.setup", false, "no ring \"blk\" or map \"" DATA_MAP "\" in the manifest");
+		verdict("blk.setup", false,
+		        "no ring \"blk\" or map \"" DATA_MAP "\" in the manifest");
 		return false;
 	}
 	data = (volatile uint8_t *)(uintptr_t)map->vaddr;
@@ -218,8 +222,8 @@ static void test_write_read(void)
 	verdict("blk.flush", flush(), "disk %s a write cache",
 	        (info.flags & BLK_INFO_FLUSH) ? "has" : "has no");
 	clear();
-	ok = extents(BLK_OP_READ, written, N_WRITTEN, 256 * 1024, BLK_OK) &&
-	     extents_hold(written, N_WRITTEN, 256 * 1024);
+	ok = extents(BLK_OP_READ, written, N_WRITTEN, READBACK_AT, BLK_OK) &&
+	     extents_hold(written, N_WRITTEN, READBACK_AT);
 	verdict("blk.readback", ok, "%u extents read back and compared", (unsigned)N_WRITTEN);
 }
 
@@ -294,13 +298,15 @@ static void run(void)
 static void test_eio_reads(void)
 {
 	static const struct extent bad[] = {{EIO_A, 1}, {EIO_A - 4, 8}, {EIO_B, 1}, {EIO_B - 4, 8}};
-	static const struct extent good[] = {{EIO_A - 1, 1}, {EIO_A + 1, 1}, {EIO_B + 4, 8}, {0, 1}};
+	static const struct extent good[] = {
+		{EIO_A - 1, 1}, {EIO_A + 1, 1}, {EIO_B + 4, 8}, {0, 1}};
 
 	clear();
 	bool failed = extents(BLK_OP_READ, bad, 4, 0, BLK_IOERR);
 	bool ok = extents(BLK_OP_READ, good, 4, 0, BLK_OK) && extents_hold(good, 4, 0);
-	verdict("blk_eio.reads", failed && ok, "4 reads touching sectors %u or %u: %s; 4 beside them: %s",
-	        EIO_A, EIO_B, failed ? "IOERR" : "NOT IOERR", ok ? "OK with their data" : "FAILED");
+	verdict("blk_eio.reads", failed && ok,
+	        "4 reads touching sectors %u or %u: %s; 4 beside them: %s", EIO_A, EIO_B,
+	        failed ? "IOERR" : "NOT IOERR", ok ? "OK with their data" : "FAILED");
 }
 
 /* Writes of zeros: the one to EIO_B fails (the image keeps its pattern there), 300 lands. */

@@ -16,7 +16,7 @@ static inline uint8_t blk_pattern_byte(uint64_t sector, uint32_t k)
 {
 	if (k < 8)
 		return (uint8_t)((sector ^ BLK_PATTERN_MAGIC) >> (8 * k));
-	return (uint8_t)((7u * sector + 13u * k) & 0xffu);
+	return (uint8_t)((7u * sector + 13u * (uint64_t)k) & 0xffu);
 }
 
 #endif

@@ -66,7 +66,7 @@ class PatternTest(unittest.TestCase):
             text = f.read()
         magic = re.search(r"#define BLK_PATTERN_MAGIC (0x[0-9a-fA-F]+)ULL", text)
         self.assertEqual(int(magic.group(1), 16), disk.SECTOR_MAGIC)
-        self.assertIn("(7u * sector + 13u * k) & 0xffu", text)
+        self.assertIn("(7u * sector + 13u * (uint64_t)k) & 0xffu", text)
 
 
 class ImageTest(unittest.TestCase):
