@@ -12,6 +12,7 @@ import re
 import time
 
 from . import boot
+from . import drvbench
 from . import linuxbench
 from . import mitigations
 from . import qemu
@@ -71,7 +72,8 @@ class Row:
 class StorageRow(Row):
     """A storage row: Linux's figure comes from the same run (linuxbench.py), with
     the IOMMU on and, in brackets, in the other IOMMU modes (strict, pt). The
-    Bulkhead cells show `-` until the Bulkhead storage benchmark prints the same names.
+    Bulkhead cells are the virtio-blk driver alone (drvbench.py), one per mode; `-`
+    when it printed no such name.
 
     @below_linux: the target is Linux's own figure (IOMMU on) from this run.
     @wall: the figure is MB/s of wall time, not instructions.
@@ -303,19 +305,22 @@ def _run_cycles(outdir, modes):
     return {mode: _run_mode(outdir, mode) for mode in modes}
 
 
-def _print_table(results, modes, linux, parts):
-    """Prints the table of the rows of @parts (cycles, storage) and what its columns mean."""
+def _print_table(results, modes, linux, parts, driver=None):
+    """Prints the table of the rows of @parts (cycles, storage) and what its columns mean;
+    @driver: the driver-alone storage figures ({mode: {name: value}}, drvbench.run)."""
     rows = (ROWS if "cycles" in parts and results else []) + \
         (STORAGE_ROWS if "storage" in parts else [])
     if not rows:
         return
-    say(format_table(results, modes, linux, rows))
+    merged = {m: dict(results.get(m, {}), **(driver or {}).get(m, {})) for m in modes}
+    say(format_table(merged, modes, linux, rows))
     if rows[0] is ROWS[0]:
         say("targets are goals, not verdicts (with two modes: off / forced); seL4 and Linux"
             " columns are published reference points")
     if "storage" in parts:
         say("storage rows: guest instructions (cycles under -icount) less those of the"
-            " counted wait loop, and MB/s on the host's clock; Linux: Debian's kernel in the same"
+            " counted wait loop, and MB/s on the host's clock; Bulkhead: the virtio-blk driver"
+            " alone (tests/bench/storage.xml); Linux: Debian's kernel in the same"
             " QEMU on the same disk, this run, IOMMU on (strict: strict invalidation, pt:"
             " passthrough); see docs/testing.md")
 
@@ -355,11 +360,12 @@ def run(mitigation_mode=None, only=None):
     modes = (mitigation_mode,) if mitigation_mode else BENCH_MODES
     parts = (only,) if only else PARTS
     results = _run_cycles(outdir, modes) if "cycles" in parts else {}
+    driver = drvbench.run(outdir, modes, _image) if "storage" in parts else {}
     linux = _run_storage(outdir) if "storage" in parts else {}
-    _print_table(results, modes, linux, parts)
+    _print_table(results, modes, linux, parts, driver)
     demo = _demo(outdir, mitigation_mode or mitigations.DEFAULT) if "demo" in parts else {}
     with open(os.path.join(outdir, "results.json"), "w", encoding="utf-8") as f:
-        json.dump({"cycles": results, "demo_boot": demo, "linux_storage": linux}, f,
-                  indent=2, sort_keys=True)
+        json.dump({"cycles": results, "demo_boot": demo, "linux_storage": linux,
+                   "driver_storage": driver}, f, indent=2, sort_keys=True)
     say("bench: logs and results.json in %s" % rel(outdir))
     return 0

@@ -53,12 +53,14 @@ IOMMU_MODES = [
 ]
 BASE_ARGUMENTS = "console=ttyS0 quiet panic=-1"
 
-_BEGIN = re.compile(r"^linux: BEGIN (\S+)\s*$")
-_END = re.compile(r"^linux: END (\S+) bytes=(\d+)\s*$")
-_BENCH = re.compile(r"^linux: BENCH (\S+) (\d+)\s*$")
-_PROBLEM = re.compile(r"^linux: (ERROR|WARNING) (.*?)\s*$")
-_INFO = re.compile(r"^linux: INFO ([^=]*?) ((?:\w+=\d+\s*)+)$")
-_DONE = re.compile(r"^linux: DONE\s*$")
+
+def _line_patterns(prefix):
+    """Returns the regexes of a storage program's lines, each led by `@prefix: `:
+    (BEGIN, END, BENCH, ERROR|WARNING, INFO, DONE)."""
+    lead = "^" + re.escape(prefix) + ": "
+    return tuple(re.compile(lead + text) for text in (
+        r"BEGIN (\S+)\s*$", r"END (\S+) bytes=(\d+)\s*$", r"BENCH (\S+) (\d+)\s*$",
+        r"(ERROR|WARNING) (.*?)\s*$", r"INFO ([^=]*?) ((?:\w+=\d+\s*)+)$", r"DONE\s*$"))
 
 
 def storage_flags(disk):
@@ -119,7 +121,9 @@ def is_static_elf(path):
 class StorageLog:
     """What one Linux boot said: figures, MB/s of wall time, problems, whether it finished."""
 
-    def __init__(self):
+    def __init__(self, prefix="linux"):
+        """@prefix: what leads the program's lines (`linux`, or the Bulkhead domain's name)."""
+        self._patterns = _line_patterns(prefix)
         self.values = {}  # NAME_req, NAME_byte_milli (ints), NAME_mbs (float)
         self.problems = []
         self.info = {}  # {"blk_rand4k_qd1": {"tsc": N, "polling": N, ...}, ...}
@@ -131,14 +135,14 @@ class StorageLog:
 
         Returns True if it was one of blkbench's lines.
         """
-        for pattern, handle in ((_BENCH, self._bench), (_BEGIN, self._begin),
-                                (_END, self._end), (_PROBLEM, self._problem),
-                                (_INFO, self._info)):
+        begin, end, bench, problem, info, done = self._patterns
+        for pattern, handle in ((bench, self._bench), (begin, self._begin), (end, self._end),
+                                (problem, self._problem), (info, self._info)):
             match = pattern.match(line)
             if match:
                 handle(match, now)
                 return True
-        if _DONE.match(line):
+        if done.match(line):
             self.done = True
             return True
         return False

@@ -276,8 +276,10 @@ class StorageTableTest(unittest.TestCase):
                 mock.patch.object(bench, "_run_cycles") as cycles, \
                 mock.patch.object(bench, "_demo") as demo, \
                 mock.patch.object(bench.linuxbench, "run", side_effect=Failure("no kernel")), \
+                mock.patch.object(bench.drvbench, "run", return_value={}) as driver, \
                 mock.patch.object(bench, "say") as say:
             self.assertEqual(bench.run(only="storage"), 0)
+            driver.assert_called_once()
             with open(os.path.join(d, "bench", "results.json"), encoding="utf-8") as f:
                 self.assertIn("no kernel", f.read())
         cycles.assert_not_called()

@@ -1,0 +1,231 @@
+/* Storage benchmark, driver alone: the workloads of storage_workload.h straight to the virtio-blk driver, counted in guest instructions. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bh.h>
+#include <blk_proto.h>
+
+#include "storage_workload.h"
+
+/*
+ * Booted by `bulkhead bench` (tools/bulkhead/bench.py) in tests/bench/storage.xml with the
+ * bench disk (256 MiB of the storage_workload.h pattern) at 00:04.0. Measured the way
+ * tests/bench/linux/blkbench.c measures Linux: under -icount the TSC counts guest
+ * instructions while the CPU runs, so this domain never sleeps. It waits for an answer in a
+ * loop of POLL_INSNS instructions on the ring's response index, counting its turns, and a
+ * workload's work is its TSC delta less those turns' instructions: the driver's, the
+ * kernel's and this client's own work, as Linux's figure holds its kernel's and blkbench's.
+ * Prints `BENCH NAME_req N`, `BENCH NAME_byte_milli N`, and `BEGIN NAME` / `END NAME
+ * bytes=N` for the host's wall clock; then `DONE`.
+ */
+#define DATA_MAP "blk-data"
+#define POLL_INSNS 4u /* the wait loop: incq, movl, cmpl, je */
+#define WARMUP_REQUESTS 64u
+#define MAX_DEPTH 32u
+
+struct run {
+	const struct sw_workload *w;
+	uint64_t last_offset[MAX_DEPTH];
+	uint64_t poll_turns; /* wait-loop turns past the first of each wait */
+	uint64_t rng;
+	uint32_t next;
+	bool failed;
+};
+
+static struct bh_ring ring;
+static volatile uint8_t *data;
+static uint64_t data_size;
+
+/* Prints one console line at once. */
+__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	bh_flush();
+}
+
+/* Puts the run's next request into buffer @slot (published by the next flush). */
+static void queue(struct run *r, uint32_t slot)
+{
+	struct blk_req req = {.op = r->w->op == SW_READ ? BLK_OP_READ : BLK_OP_WRITE};
+
+	r->last_offset[slot] = sw_offset(r->w, &r->rng, r->next++);
+	req.sector = r->last_offset[slot] / BLK_SECTOR_SIZE;
+	req.count = r->w->bytes / BLK_SECTOR_SIZE;
+	req.offset = (uint64_t)slot * r->w->bytes;
+	req.length = r->w->bytes;
+	if (bh_ring_put(&ring, BLK_MSG_REQ, slot, &req, sizeof(req)) != RING_OK && !r->failed) {
+		say("ERROR %s: the ring failed", r->w->name);
+		r->failed = true;
+	}
+}
+
+/* Waits until the ring holds an answer, in a loop of POLL_INSNS instructions on the server's
+ * producer index. Returns the loop's turns past the first. */
+static uint64_t wait_answer(void)
+{
+	uint64_t turns = 0;
+	uint32_t seen = ring.ring.rx_cons;
+
+	__asm__ volatile("1:\n\t"
+	                 "incq %0\n\t"
+	                 "movl (%1), %%eax\n\t"
+	                 "cmpl %%eax, %2\n\t"
+	                 "je 1b"
+	                 : "+r"(turns)
+	                 : "r"(&ring.ring.rx->prod), "r"(seen)
+	                 : "eax", "cc", "memory");
+	return turns - 1;
+}
+
+/* Takes every answer there is, requeuing its slot while requests below @end remain; returns
+ * how many it took. */
+static uint32_t reap(struct run *r, uint32_t end)
+{
+	struct ring_msg m;
+	uint32_t reaped = 0;
+
+	while (ring_take(&ring.ring, &m) == RING_OK) {
+		struct blk_resp resp;
+		memcpy(&resp, m.data, sizeof(resp));
+		if ((m.len != sizeof(resp) || resp.status != BLK_OK || m.tag >= MAX_DEPTH) &&
+		    !r->failed) {
+			say("ERROR %s: request answered with status %u", r->w->name, resp.status);
+			r->failed = true;
+		}
+		reaped++;
+		if (r->next < end && m.tag < MAX_DEPTH)
+			queue(r, (uint32_t)m.tag);
+	}
+	bh_ring_release(&ring);
+	return reaped;
+}
+
+/* Runs requests until @r->next reaches @end with up to the workload's depth in flight. */
+static void run_requests(struct run *r, uint32_t end)
+{
+	uint32_t in_flight = 0;
+
+	for (uint32_t slot = 0; slot < r->w->depth && r->next < end; slot++, in_flight++)
+		queue(r, slot);
+	while (in_flight > 0 && !r->failed) {
+		uint32_t before = r->next;
+		bh_ring_flush(&ring);
+		r->poll_turns += wait_answer();
+		in_flight -= reap(r, end);
+		in_flight += r->next - before;
+	}
+}
+
+/* Returns true if @buf holds the disk's data at byte @offset (@bytes long). */
+static bool holds_disk_data(const volatile uint8_t *buf, uint64_t offset, uint32_t bytes)
+{
+	for (uint32_t i = 0; i < bytes; i++) {
+		uint64_t at = offset + i, tag = sw_tag(at / SW_BLOCK_BYTES);
+		uint32_t k = (uint32_t)(at % SW_BLOCK_BYTES);
+		uint8_t want = k < 8 ? (uint8_t)(tag >> (8 * k)) : (uint8_t)(k & 0xffu);
+		if (buf[i] != want)
+			return false;
+	}
+	return true;
+}
+
+/* Checks that every read buffer holds the disk's data for its last request. */
+static void verify(struct run *r)
+{
+	for (uint32_t slot = 0; slot < r->w->depth && !r->failed; slot++) {
+		if (r->w->op == SW_READ && !holds_disk_data(data + (uint64_t)slot * r->w->bytes,
+		                                            r->last_offset[slot], r->w->bytes)) {
+			say("ERROR %s: the data read at offset %llu is not the disk's", r->w->name,
+			    (unsigned long long)r->last_offset[slot]);
+			r->failed = true;
+		}
+	}
+}
+
+static void report(const struct run *r, uint64_t tsc)
+{
+	uint64_t bytes = (uint64_t)r->w->count * r->w->bytes;
+	uint64_t polling = POLL_INSNS * r->poll_turns, insns = tsc - polling;
+
+	if (r->w->count == 0 || bytes == 0)
+		return;
+	say("INFO %s requests=%u bytes=%llu tsc=%llu polling=%llu work=%llu", r->w->name,
+	    r->w->count, (unsigned long long)bytes, (unsigned long long)tsc,
+	    (unsigned long long)polling, (unsigned long long)insns);
+	say("BENCH %s_req %llu", r->w->name, (unsigned long long)(insns / r->w->count));
+	say("BENCH %s_byte_milli %llu", r->w->name, (unsigned long long)(insns * 1000 / bytes));
+}
+
+/* Warms up, then runs and times one workload; prints its figures unless it failed. */
+static void run_workload(const struct sw_workload *w)
+{
+	struct run r = {.w = w, .rng = SW_SEED};
+	uint32_t warmup = w->count < WARMUP_REQUESTS ? w->count : WARMUP_REQUESTS;
+
+	run_requests(&r, warmup);
+	r.rng = SW_SEED;
+	r.next = 0;
+	r.poll_turns = 0;
+	say("BEGIN %s", w->name);
+	uint64_t a = bh_rdtsc();
+	run_requests(&r, w->count);
+	uint64_t b = bh_rdtsc();
+	say("END %s bytes=%llu", w->name, (unsigned long long)w->count * w->bytes);
+	verify(&r);
+	if (!r.failed)
+		report(&r, b - a);
+}
+
+/* Fills the data region with the disk's pattern for block 0 onwards (what writes write). */
+static void fill_pattern(void)
+{
+	for (uint64_t i = 0; i < data_size; i++)
+		data[i] = (uint8_t)(i % SW_BLOCK_BYTES);
+	for (uint64_t b = 0; b < data_size / SW_BLOCK_BYTES; b++)
+		for (uint32_t k = 0; k < 8; k++)
+			data[b * SW_BLOCK_BYTES + k] = (uint8_t)(sw_tag(b) >> (8 * k));
+}
+
+/* Finds the ring and the data region; asks the driver for the geometry. */
+static bool setup(void)
+{
+	const struct bh_info_entry *map = bh_lookup(DATA_MAP, BH_RES_MAP);
+	struct blk_req req = {.op = BLK_OP_INFO};
+	struct blk_resp info = {0};
+	struct ring_msg m;
+
+	if (!bh_ring_open("blk", &ring) || !map || map->size < (uint64_t)MAX_DEPTH * 65536u) {
+		say("ERROR no ring \"blk\", or map \"" DATA_MAP "\" smaller than 2 MiB");
+		return false;
+	}
+	data = (volatile uint8_t *)(uintptr_t)map->vaddr;
+	data_size = map->size;
+	if (bh_ring_call(&ring, BLK_MSG_REQ, 0, &req, sizeof(req), &m) == RING_OK)
+		memcpy(&info, m.data, sizeof(info));
+	bh_ring_release(&ring);
+	if (info.status != BLK_OK || info.capacity * BLK_SECTOR_SIZE < SW_DISK_BYTES) {
+		say("ERROR the disk holds %llu sectors, not %llu",
+		    (unsigned long long)info.capacity, SW_DISK_BYTES / BLK_SECTOR_SIZE);
+		return false;
+	}
+	fill_pattern();
+	return true;
+}
+
+int main(void)
+{
+	if (setup())
+		for (size_t i = 0; i < SW_WORKLOAD_COUNT; i++)
+			run_workload(&sw_workloads[i]);
+	say("DONE");
+	return 0;
+}
