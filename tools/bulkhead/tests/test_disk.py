@@ -7,10 +7,13 @@ import re
 import shutil
 import subprocess
 import tempfile
+import io
 import unittest
+from unittest import mock
 
 from bulkhead import disk
 from bulkhead import expect
+from bulkhead import harness
 from bulkhead import linuxbench
 from bulkhead.util import ROOT
 
@@ -120,6 +123,50 @@ class ImageTest(unittest.TestCase):
             out = subprocess.run(["qemu-io", "-c", "read %d 512" % offset, options],
                                  capture_output=True, text=True).stdout
             self.assertEqual("Input/output error" in out, fails, out)
+
+
+class HarnessDiskTest(unittest.TestCase):
+    """The harness makes the image before the first boot, shares it between boots and checks
+    it after the last; a stand-in for QEMU writes to it as a guest would."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.dir)
+
+    def boot(self, text, guest):
+        spec = expect.parse("expect x\n" + text, os.path.join(self.dir, "expect"))
+        boots = []
+
+        def boot_once(_spec, boot, _iso, workdir, _values, _log):
+            boots.append(boot)
+            with open(disk.image_path(workdir), "r+b") as f:
+                guest(f, len(boots))
+            return None
+        with mock.patch.object(harness, "_build", return_value=("iso", {})), \
+                mock.patch.object(harness, "_boot_once", side_effect=boot_once):
+            return harness._boot(spec, self.dir, io.StringIO())
+
+    def test_checks_see_what_the_guest_wrote(self):
+        def write(f, _n):
+            f.seek(1024)
+            f.write(disk.sector_bytes(2))
+        self.assertIsNone(self.boot("disk 64K zero\ndisk-check 1024 512 sector\n"
+                                    "disk-check 0 1024 zero\n", write))
+        reason = self.boot("disk 64K zero\ndisk-check 1536 512 sector\n", write)
+        self.assertIn("disk-check 1536 512 sector: byte at offset 1536", reason)
+
+    def test_boots_share_the_disk(self):
+        def write_once(f, n):
+            f.seek(0)
+            if n == 1:
+                f.write(disk.sector_bytes(0))
+            elif f.read(SECTOR_BYTES) != disk.sector_bytes(0):
+                raise AssertionError("the second boot did not find the first one's data")
+        self.assertIsNone(self.boot("disk 64K zero\nboot bios cdrom\nboot uefi cdrom\n"
+                                    "disk-check 0 512 sector\n", write_once))
+
+
+SECTOR_BYTES = disk.SECTOR
 
 
 if __name__ == "__main__":
