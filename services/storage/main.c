@@ -89,19 +89,23 @@ static void send_unsent(void)
 	}
 }
 
-/* Records @req in the table (kept there until answered) and sends it in order. */
-static void to_driver(uint32_t c, uint64_t client_tag, const struct blk_req *req)
+/*
+ * Records @req in the table (kept there until answered) and sends it in order. Returns
+ * false if it could not (no driver, full table): the client has its BLK_IOERR then.
+ */
+static bool to_driver(uint32_t c, uint64_t client_tag, const struct blk_req *req)
 {
 	uint64_t tag;
 
 	if (disk_dead || !stor_table_add(&table, c, client_tag, req, &tag)) {
 		answer_status(&clients[c], client_tag, req->op, BLK_IOERR);
-		return;
+		return false;
 	}
 	sched.inflight[c]++;
 	unsent[(unsent_head + unsent_n) % STOR_TABLE_SIZE] = tag;
 	unsent_n++;
 	send_unsent();
+	return true;
 }
 
 /* A FLUSH waiting for the client's earlier requests goes once none is in flight. */
@@ -113,7 +117,8 @@ static void flush_if_drained(uint32_t c)
 	if (!cl->flush_wait || sched.inflight[c] > 0)
 		return;
 	cl->flush_wait = false;
-	to_driver(c, cl->flush_tag, &f); /* the barrier stays until its answer */
+	if (!to_driver(c, cl->flush_tag, &f))
+		sched.barrier[c] = false; /* answered already; else it stays until the answer */
 }
 
 /* ---- one client request ---- */
@@ -148,7 +153,7 @@ static void handle_request(uint32_t c, const struct ring_msg *m)
 		cl->flush_tag = m->tag;
 		flush_if_drained(c);
 	} else {
-		to_driver(c, m->tag, &req);
+		(void)to_driver(c, m->tag, &req);
 	}
 }
 
@@ -240,33 +245,62 @@ static bool serve_driver(void)
 
 /* ---- sleeping ---- */
 
-/* Publishes, releases and arms @r; returns true if it needs no sleep. */
-static bool park(struct bh_ring *r, bool want_tx)
+/* Publishes, releases and arms @r for a message; returns true if one is there. */
+static bool park_rx(struct bh_ring *r)
 {
 	unsigned p = ring_rx_park(&r->ring);
 
 	if (p & RING_PARK_NOTIFY)
 		(void)bh_signal(r->slot);
-	if (want_tx && ring_tx_arm(&r->ring))
-		return true;
 	return (p & RING_PARK_READY) != 0;
+}
+
+/* Arms client @c's ring; returns true if there is work for it now (no need to sleep). */
+static bool park_client(uint32_t c)
+{
+	struct client *cl = &clients[c];
+	bool may_take = cl->q_n == 0 && !sched.barrier[c] && sched.inflight[c] < STOR_MAX_INFLIGHT;
+	bool rx = park_rx(&cl->ring);
+
+	if (cl->q_n > 0)
+		return ring_tx_arm(&cl->ring.ring); /* room for the answers waiting */
+	return rx && may_take;
 }
 
 static void sleep_until_work(void)
 {
 	uint64_t bits = disk.bit;
-	bool ready = !disk_dead && park(&disk, unsent_n > 0);
+	bool ready = !disk_dead && park_rx(&disk);
+
+	if (!disk_dead && unsent_n > 0)
+		ready |= ring_tx_arm(&disk.ring);
 
 	for (uint32_t c = 0; c < n_clients; c++) {
 		struct client *cl = &clients[c];
 		drain_answers(cl);
 		if (cl->dead)
 			continue;
-		ready |= park(&cl->ring, cl->q_n > 0) && !sched.barrier[c];
+		ready |= park_client(c);
 		bits |= cl->ring.bit;
 	}
 	if (!ready)
 		(void)bh_wait_for(bits);
+}
+
+/* Makes what was put visible and frees what was taken, on every ring; signals who asked. */
+static void publish_all(void)
+{
+	if (!disk_dead) {
+		bh_ring_flush(&disk);
+		bh_ring_release(&disk);
+	}
+	for (uint32_t c = 0; c < n_clients; c++) {
+		if (clients[c].dead)
+			continue;
+		drain_answers(&clients[c]);
+		bh_ring_flush(&clients[c].ring);
+		bh_ring_release(&clients[c].ring);
+	}
 }
 
 static void serve(void)
@@ -275,8 +309,7 @@ static void serve(void)
 		bool busy = serve_driver();
 		busy |= serve_clients();
 		send_unsent();
-		for (uint32_t c = 0; c < n_clients; c++)
-			drain_answers(&clients[c]);
+		publish_all();
 		if (!busy)
 			sleep_until_work();
 	}
