@@ -69,11 +69,11 @@ uint32_t blk_submit(struct blk_vol *v, uint32_t op, uint64_t sector, uint32_t co
 
 void blk_kick(struct blk_vol *v)
 {
-	bool notify = false;
+	bool put = false, freed = false; /* each call sets its own flag */
 
-	ring_publish(v->ring, &notify);
-	ring_release(v->ring, &notify);
-	if (notify)
+	ring_publish(v->ring, &put);
+	ring_release(v->ring, &freed);
+	if (put || freed)
 		v->signal(v->ctx);
 }
 

@@ -25,6 +25,7 @@ struct sim {
 	bool reverse; /* answer each batch last first */
 	bool junk;    /* also send an answer to a tag nobody used */
 	unsigned waits, signals;
+	bool woken; /* the client signalled since the server last slept */
 };
 
 static void sim_io(struct sim *s, const struct blk_req *q, struct blk_resp *a)
@@ -62,7 +63,11 @@ static void sim_answer(struct sim *s, const struct ring_msg *m)
 	assert_int_equal(ring_put(&s->server, BLK_MSG_RESP, 0, m->tag, &a, sizeof(a)), RING_OK);
 }
 
-/* The client sleeps: the server serves everything in the ring, then publishes. */
+/*
+ * The client sleeps: the server, if the client woke it, serves everything in the ring, then
+ * publishes and sleeps again, armed. A client that sleeps without having woken a sleeping
+ * server would sleep forever: that fails the test.
+ */
 static void sim_wait(void *ctx)
 {
 	struct sim *s = ctx;
@@ -71,6 +76,9 @@ static void sim_wait(void *ctx)
 	bool notify;
 
 	s->waits++;
+	if (!s->woken)
+		fail_msg("the client sleeps, but never woke the server: both would sleep forever");
+	s->woken = false;
 	while (n < 64 && ring_take(&s->server, &batch[n]) == RING_OK)
 		n++;
 	for (uint32_t i = 0; i < n; i++)
@@ -88,6 +96,7 @@ static void sim_wait(void *ctx)
 static void sim_signal(void *ctx)
 {
 	((struct sim *)ctx)->signals++;
+	((struct sim *)ctx)->woken = true;
 }
 
 static int setup(void **state)
