@@ -12,6 +12,7 @@
 
 #include "device.h"
 #include "value.h"
+#include "volume.h"
 
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
@@ -509,6 +510,7 @@ void check_manifest(struct manifest *m)
 		check_ring(m, i);
 	if (id_lines)
 		device_check(m, id_lines);
+	volume_check(m);
 	for (size_t i = 0; i < m->n_no_flows; i++)
 		check_no_flow(m, &m->no_flows[i]);
 	free(id_lines);

@@ -523,6 +523,21 @@ static void info_devices(struct layout *l, uint32_t d, const uint32_t *dev_slot)
 	}
 }
 
+/* Each volume a storage service serves: ring name, data region, first sector, sectors. */
+static void info_volumes(const struct manifest *m, struct layout *l, uint32_t d)
+{
+	const struct m_domain *md = &m->domains[d];
+
+	for (size_t k = 0; k < md->n_volumes; k++) {
+		const struct m_volume *v = &md->volumes[k];
+		struct entry_args a = {v->name,       v->data,
+		                       BH_RES_VOLUME, v->ro ? BH_VOLUME_RO : 0,
+		                       v->first,      v->sectors,
+		                       BH_NO_SLOT,    0};
+		add_entry(&l->infos[d], &a);
+	}
+}
+
 static void info_ioports_klog(const struct manifest *m, struct layout *l, uint32_t d,
                               const struct slots *s)
 {
@@ -567,11 +582,12 @@ static void check_domain_limits(struct manifest *m, struct layout *l, uint32_t d
 		           "ends, maps, ioports, devices) but a domain has %u slots; remove some",
 		           md->name, l->domains[d].n_caps, BH_MAX_CAPS);
 	else if (!quiet && info->n_entries > BH_INFO_MAX_ENTRIES)
-		diag_error(m->diag, md->line,
-		           "domain '%s' has %u named resources (maps, channels, "
-		           "rings incl. stdout, ioports, devices, klog) but its start-info page "
-		           "holds %u; remove some",
-		           md->name, info->n_entries, BH_INFO_MAX_ENTRIES);
+		diag_error(
+			m->diag, md->line,
+			"domain '%s' has %u named resources (maps, channels, "
+			"rings incl. stdout, ioports, devices, klog, volumes) but its start-info page "
+			"holds %u; remove some",
+			md->name, info->n_entries, BH_INFO_MAX_ENTRIES);
 	if (info->n_entries > BH_INFO_MAX_ENTRIES)
 		info->n_entries = BH_INFO_MAX_ENTRIES;
 }
@@ -593,6 +609,7 @@ static void build_domain(struct manifest *m, struct layout *l, uint32_t d, uint3
 	info_channels(m, l, d, chan_slot);
 	info_rings(m, l, d, chan_slot);
 	info_ioports_klog(m, l, d, &s);
+	info_volumes(m, l, d);
 	check_domain_limits(m, l, d);
 	free(s.map);
 	free(s.io);

@@ -324,6 +324,49 @@ static void parse_device(struct manifest *m, struct m_domain *d, xmlNodePtr n)
 	get_switch(m, n, "dma", what, "unconfined", "confined", &dev->unconfined);
 }
 
+/* Reads a sector number (decimal or 0x hex); false if missing or invalid (reported). */
+static bool get_sector(struct manifest *m, xmlNodePtr n, const char *an, const char *owner,
+                       uint64_t *out)
+{
+	const char *v = attr(m, n, an);
+
+	if (!v)
+		return false;
+	if (value_number(v, out))
+		return true;
+	diag_error(m->diag, line_of(n),
+	           "%s '%s'%s is not a number; write a count of 512-byte "
+	           "sectors, e.g. 2048",
+	           an, v, owner);
+	return false;
+}
+
+static void parse_volume(struct manifest *m, struct m_domain *d, xmlNodePtr n)
+{
+	struct m_volume *v = arena_vec_push((void **)&d->volumes, &d->n_volumes, sizeof(*v));
+	char what[96];
+
+	v->line = line_of(n);
+	v->name = get_name(m, n, "name", "volume name");
+	v->client = attr(m, n, "client");
+	v->disk = attr(m, n, "disk");
+	v->data = attr(m, n, "data");
+	snprintf(what, sizeof(what), " of volume '%s'", v->name ? v->name : "?");
+	bool first_ok = get_sector(m, n, "first-sector", what, &v->first);
+	bool sectors_ok = get_sector(m, n, "sectors", what, &v->sectors);
+	get_switch(m, n, "access", what, "ro", "rw", &v->ro);
+	if (sectors_ok && v->sectors == 0)
+		diag_error(m->diag, v->line,
+		           "sectors%s is zero; give the volume at least one sector", what);
+	else if (first_ok && sectors_ok && v->first + v->sectors < v->first)
+		diag_error(m->diag, v->line,
+		           "volume '%s' ends past sector 2^64 (first-sector + sectors overflows); "
+		           "reduce first-sector or sectors",
+		           v->name ? v->name : "?");
+	else
+		v->range_ok = first_ok && sectors_ok;
+}
+
 /* The kernel counts budgets in timer cycles: a period over 10 s or a budget under
  * 10 us is refused (BP_MAX_PERIOD_US, BP_MIN_BUDGET_US). Returns false after an error. */
 static bool sched_in_bounds(struct manifest *m, const struct m_domain *d, const char *dn)
@@ -484,6 +527,8 @@ static void parse_domain(struct manifest *m, xmlNodePtr n)
 			parse_ioport(m, d, c);
 		else if (is_elem(c, "device"))
 			parse_device(m, d, c);
+		else if (is_elem(c, "volume"))
+			parse_volume(m, d, c);
 	}
 }
 
@@ -632,6 +677,7 @@ void manifest_free(struct manifest *m)
 		free(m->domains[i].maps);
 		free(m->domains[i].ioports);
 		free(m->domains[i].devices);
+		free(m->domains[i].volumes);
 		free(m->domains[i].img.path);
 	}
 	free(m->regions);

@@ -55,6 +55,19 @@ struct m_device {
 	bool unconfined; /* dma="unconfined": its DMA may reach all memory */
 };
 
+/*
+ * <volume name client disk data first-sector sectors access> in a storage service's
+ * domain: sectors of the disk behind ring @disk that client @client reaches over ring
+ * @name, its data in region @data (docs/storage.md).
+ */
+struct m_volume {
+	int line;
+	const char *name, *client, *disk, *data; /* as written; NULL if missing */
+	uint64_t first, sectors;
+	bool range_ok; /* both numbers valid, sectors > 0, the end below 2^64 */
+	bool ro;       /* access="ro" */
+};
+
 /* Facts about a domain's ELF image, filled in by image_check. */
 struct m_image {
 	bool ok;
@@ -86,6 +99,8 @@ struct m_domain {
 	size_t n_ioports;
 	struct m_device *devices;
 	size_t n_devices;
+	struct m_volume *volumes;
+	size_t n_volumes;
 	struct m_image img;
 };
 

@@ -115,6 +115,12 @@ static void print_entry(FILE *f, const struct bh_info_entry *e, const char *note
 	case BH_RES_DEVICE:
 		print_device(f, e, note);
 		break;
+	case BH_RES_VOLUME:
+		fprintf(f, "  volume %s: sectors %llu..%llu (%s), %s, data in %s\n", e->name,
+		        (unsigned long long)e->vaddr, (unsigned long long)(e->vaddr + e->size - 1),
+		        SZ(e->size * 512, s), e->flags & BH_VOLUME_RO ? "read-only" : "read-write",
+		        e->peer);
+		break;
 	}
 }
 

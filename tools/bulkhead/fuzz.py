@@ -50,6 +50,7 @@ CFLAGS = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefine
           "-I" + os.path.join(ROOT, "libs", "libblk", "include"),
           "-I" + os.path.join(ROOT, "libs", "libring", "include"),
           "-I" + os.path.join(ROOT, "libs", "libvirtio", "include"),
+          "-I" + os.path.join(ROOT, "services", "storage"),
           "-I" + FUZZ_SRC]
 # Only the fuzz sources themselves must be warning-free under clang.
 OWN_CFLAGS = ["-Werror"]
@@ -140,6 +141,11 @@ def _blk_sources():
     return [_src("tests", "fuzz", "fuzz_blk.c"), _src("drivers", "virtio-blk", "blk_req.c")]
 
 
+def _storage_sources():
+    """Sources of the `storage` target: the storage service's request checks and translation."""
+    return [_src("tests", "fuzz", "fuzz_storage.c"), _src("services", "storage", "stor_req.c")]
+
+
 TARGETS = {
     "manifest": Target(
         "manifest", _manifest_sources,
@@ -155,6 +161,8 @@ TARGETS = {
         "acpi", _acpi_sources, [("tests/fuzz/corpus/acpi", "*")], runs=200000),
     "blk": Target(
         "blk", _blk_sources, [("tests/fuzz/corpus/blk", "*")], runs=1000000),
+    "storage": Target(
+        "storage", _storage_sources, [("tests/fuzz/corpus/storage", "*")], runs=1000000),
 }
 
 SCHEMA_C = os.path.join(FUZZ_DIR, "gen", "schema_xsd.c")

@@ -168,6 +168,13 @@ static void check_entry(const struct plan_tables *v, uint32_t d, const struct bh
 		assert_int_equal(dev->window, e->vaddr);
 		assert_int_equal(dev->window_size, e->size);
 		assert_int_equal(dev->irq_bit, e->bit);
+	} else if (e->kind == BH_RES_VOLUME) {
+		/* A volume's ring, by its name, from the data region's client to this domain. */
+		const struct bh_info_entry *r = test_entry(v, d, e->name, BH_RES_RING, NULL);
+		assert_int_equal(r->flags, BH_RING_SERVER);
+		assert_int_equal(e->slot, BH_NO_SLOT);
+		assert_true(e->size > 0 && e->vaddr + e->size > e->vaddr);
+		assert_int_equal(e->flags & ~BH_VOLUME_RO, 0);
 	} else if (e->kind == BH_RES_IOPORT) {
 		const struct bp_cap *cap = cap_in_slot(v, d, e->slot);
 		assert_int_equal(cap->type, BH_CAP_IOPORT);
@@ -404,6 +411,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_spot_memory),
 		cmocka_unit_test(test_spot_hardening),
 		cmocka_unit_test(test_spot_devices),
+		cmocka_unit_test(test_spot_volumes),
 		cmocka_unit_test(test_cli_usage),
 		cmocka_unit_test(test_cli_check),
 		cmocka_unit_test(test_cli_compile),

@@ -369,3 +369,36 @@ void test_spot_devices(void **state)
 	assert_int_equal(manifest_role(&r.m, client), M_ROLE_APPLICATION);
 	bhc_result_free(&r);
 }
+
+/* The volume entry @name of @d: its data region, first sector, sectors and flags. */
+static void expect_volume(const struct plan_tables *v, uint32_t d, const char *name,
+                          const char *data, uint64_t first, uint64_t sectors, uint32_t flags)
+{
+	const struct bh_info_entry *e = test_entry(v, d, name, BH_RES_VOLUME, data);
+
+	assert_int_equal(e->vaddr, first);
+	assert_int_equal(e->size, sectors);
+	assert_int_equal(e->flags, flags);
+	assert_int_equal(e->slot, BH_NO_SLOT);
+}
+
+/* valid/volumes.xml: one BH_RES_VOLUME entry per volume, in the service only. */
+void test_spot_volumes(void **state)
+{
+	struct bhc_result r;
+	struct plan_tables v;
+	unsigned n = 0;
+
+	(void)state;
+	compile_ok(corpus_copy("volumes.xml"), MIB(512), &r, &v);
+	uint32_t st = test_domain(&v, "storage");
+	expect_volume(&v, st, "vol-a", "a-data", 0x800, 16384, 0);
+	expect_volume(&v, st, "vol-b", "b-data", 18432, 16384, 0);
+	expect_volume(&v, st, "vol-c", "c-data", 40000, 100, BH_VOLUME_RO);
+	expect_volume(&v, st, "vol-d", "d-data", 40050, 100, BH_VOLUME_RO);
+	for (uint32_t d = 0; d < v.h->domains.count; d++)
+		for (uint32_t i = 0; i < v.infos[d].n_entries; i++)
+			n += v.infos[d].entries[i].kind == BH_RES_VOLUME;
+	assert_int_equal(n, 4);
+	bhc_result_free(&r);
+}

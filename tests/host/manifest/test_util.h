@@ -49,6 +49,7 @@ void test_values(void **state);
 void test_spot_memory(void **state);
 void test_spot_hardening(void **state);
 void test_spot_devices(void **state);
+void test_spot_volumes(void **state);
 
 /* The command line (test_cli.c). */
 void test_cli_usage(void **state);

@@ -24,11 +24,17 @@ enum bh_res_kind {
 	BH_RES_KLOG = 5,    /* the kernel log page (console service only) */
 	BH_RES_DEVICE = 6,  /* a <device>: vaddr/size = its BAR window, slot, bit = its
 	                     * interrupt's channel id, flags = PCI address (BH_PCI_*) */
+	BH_RES_VOLUME = 7,  /* a <volume> a storage service serves: name = its ring's name,
+	                     * peer = the client's data region, vaddr = first sector, size =
+	                     * sectors, flags = BH_VOLUME_* (docs/storage.md) */
 };
 
 /* Ring roles (flags of a BH_RES_RING entry). */
 #define BH_RING_CLIENT 1u
 #define BH_RING_SERVER 2u
+
+/* A read-only volume (flags of a BH_RES_VOLUME entry). */
+#define BH_VOLUME_RO 0x1u
 
 /* A DMA map (flags of a BH_RES_MAP entry, beside the rights). */
 #define BH_INFO_MAP_DMA 0x100u

@@ -1,0 +1,423 @@
+/* Storage service: serves volumes of one disk to their clients, moving descriptors, never data. */
+#include <stdio.h>
+#include <string.h>
+
+#include <bh.h>
+
+#include "stor.h"
+
+/* Answers that found the client's ring full wait here, in order (see take_one). */
+#define ANSWER_Q (STOR_MAX_INFLIGHT + 1u)
+#define INFO_TAG (~0ull) /* the tag of the start-up INFO requests: never a table tag */
+
+struct answer {
+	uint64_t tag;
+	struct blk_resp resp;
+};
+
+struct client {
+	struct bh_ring ring;
+	struct stor_volume vol;
+	const char *name; /* the volume's (and its ring's) name */
+	bool dead;        /* broke the ring protocol: no longer served */
+	bool flush_wait;  /* a FLUSH waits for the client's requests in flight to complete */
+	uint64_t flush_tag;
+	struct answer q[ANSWER_Q];
+	uint32_t q_head, q_n;
+};
+
+static struct bh_ring disk;
+static struct stor_disk geo;
+static bool disk_dead;
+static struct client clients[STOR_MAX_CLIENTS];
+static uint32_t n_clients;
+static struct stor_sched sched;
+static struct stor_table table;
+static uint64_t unsent[STOR_TABLE_SIZE]; /* driver tags not yet in the disk ring, in order */
+static uint32_t unsent_head, unsent_n;
+
+/* ---- answers to clients ---- */
+
+static void drain_answers(struct client *c)
+{
+	while (c->q_n > 0 && !c->dead) {
+		const struct answer *a = &c->q[c->q_head];
+		enum ring_status st =
+			ring_put(&c->ring.ring, BLK_MSG_RESP, 0, a->tag, &a->resp, sizeof(a->resp));
+		if (st == RING_FULL)
+			return;
+		c->q_head = (c->q_head + 1) % ANSWER_Q;
+		c->q_n--;
+	}
+}
+
+static void answer(struct client *c, uint64_t tag, const struct blk_resp *resp)
+{
+	if (c->q_n == ANSWER_Q) { /* cannot happen: take_one keeps room; say so if it does */
+		printf("storage: %s: answer queue full, answer dropped\n", c->name);
+		return;
+	}
+	struct answer *a = &c->q[(c->q_head + c->q_n) % ANSWER_Q];
+	a->tag = tag;
+	a->resp = *resp;
+	c->q_n++;
+	drain_answers(c);
+}
+
+static void answer_status(struct client *c, uint64_t tag, uint32_t op, enum blk_status st)
+{
+	struct blk_resp r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = st;
+	r.op = op;
+	answer(c, tag, &r);
+}
+
+/* ---- requests to the driver ---- */
+
+static void send_unsent(void)
+{
+	while (unsent_n > 0 && !disk_dead) {
+		const struct stor_entry *e = stor_table_find(&table, unsent[unsent_head]);
+		enum ring_status st = ring_put(&disk.ring, BLK_MSG_REQ, 0, unsent[unsent_head],
+		                               &e->req, sizeof(e->req));
+		if (st == RING_FULL)
+			return;
+		unsent_head = (unsent_head + 1) % STOR_TABLE_SIZE;
+		unsent_n--;
+	}
+}
+
+/*
+ * Records @req in the table (kept there until answered) and sends it in order. Returns
+ * false if it could not (no driver, full table): the client has its BLK_IOERR then.
+ */
+static bool to_driver(uint32_t c, uint64_t client_tag, const struct blk_req *req)
+{
+	uint64_t tag;
+
+	if (disk_dead || !stor_table_add(&table, c, client_tag, req, &tag)) {
+		answer_status(&clients[c], client_tag, req->op, BLK_IOERR);
+		return false;
+	}
+	sched.inflight[c]++;
+	unsent[(unsent_head + unsent_n) % STOR_TABLE_SIZE] = tag;
+	unsent_n++;
+	send_unsent();
+	return true;
+}
+
+/* A FLUSH waiting for the client's earlier requests goes once none is in flight. */
+static void flush_if_drained(uint32_t c)
+{
+	struct client *cl = &clients[c];
+	struct blk_req f = {BLK_OP_FLUSH, 0, 0, 0, 0, 0, 0};
+
+	if (!cl->flush_wait || sched.inflight[c] > 0)
+		return;
+	cl->flush_wait = false;
+	if (!to_driver(c, cl->flush_tag, &f))
+		sched.barrier[c] = false; /* answered already; else it stays until the answer */
+}
+
+/* ---- one client request ---- */
+
+/* The op of a request message for its answer: 0 if the message is no request at all. */
+static uint32_t msg_op(const struct ring_msg *m)
+{
+	uint32_t op = 0;
+
+	if (m->len == sizeof(struct blk_req))
+		memcpy(&op, m->data, sizeof(op));
+	return op;
+}
+
+static void handle_request(uint32_t c, const struct ring_msg *m)
+{
+	struct client *cl = &clients[c];
+	struct blk_req req;
+	struct blk_resp info;
+	enum blk_status st = stor_req_check(m, &cl->vol, &geo, &req);
+
+	if (st != BLK_OK) {
+		answer_status(cl, m->tag, msg_op(m), st);
+		return;
+	}
+	if (req.op == BLK_OP_INFO) {
+		stor_req_info(&req, &cl->vol, &geo, &info);
+		answer(cl, m->tag, &info);
+	} else if (req.op == BLK_OP_FLUSH) {
+		sched.barrier[c] = true; /* nothing new from this client until the flush is done */
+		cl->flush_wait = true;
+		cl->flush_tag = m->tag;
+		flush_if_drained(c);
+	} else {
+		(void)to_driver(c, m->tag, &req);
+	}
+}
+
+/* Takes one request of client @c. Returns false if it had none (or broke its ring). */
+static bool take_one(uint32_t c)
+{
+	struct client *cl = &clients[c];
+	struct ring_msg m;
+	enum ring_status st = ring_take(&cl->ring.ring, &m); /* one copy; checks read the copy */
+
+	if (st == RING_BROKEN) {
+		cl->dead = true;
+		printf("storage: client %s of volume %s broke its ring; it is no longer served\n",
+		       cl->ring.peer, cl->name);
+	}
+	if (st != RING_OK)
+		return false;
+	handle_request(c, &m);
+	return true;
+}
+
+/* Clients that may not start a request now: dead, or with answers waiting for room. */
+static uint32_t blocked_clients(void)
+{
+	uint32_t skip = 0;
+
+	for (uint32_t c = 0; c < n_clients; c++)
+		if (clients[c].dead || clients[c].q_n > 0 || table.n_used == STOR_TABLE_SIZE)
+			skip |= 1u << c;
+	return skip;
+}
+
+/* Round robin: one request per client in turn until none has one. Returns true if any. */
+static bool serve_clients(void)
+{
+	uint32_t skip = blocked_clients();
+	bool any = false;
+	int c;
+
+	while ((c = stor_sched_next(&sched, skip)) >= 0) {
+		if (take_one((uint32_t)c))
+			any = true;
+		else
+			skip |= 1u << c;
+		skip |= blocked_clients();
+	}
+	return any;
+}
+
+/* ---- driver answers ---- */
+
+static void handle_answer(const struct ring_msg *m)
+{
+	const struct stor_entry *e = stor_table_find(&table, m->tag);
+	struct blk_resp r;
+
+	if (!e || m->type != BLK_MSG_RESP || m->len != sizeof(r))
+		return; /* names no request in flight: the driver misbehaves; nothing to answer */
+	memcpy(&r, m->data, sizeof(r));
+	uint32_t c = e->client, op = e->req.op;
+	uint64_t client_tag = e->client_tag;
+	stor_table_remove(&table, m->tag);
+	sched.inflight[c]--;
+	answer_status(&clients[c], client_tag, op,
+	              r.status < BLK_STATUS_COUNT ? r.status : BLK_IOERR);
+	if (op == BLK_OP_FLUSH)
+		sched.barrier[c] = clients[c].flush_wait; /* the barrier ends with the flush */
+	flush_if_drained(c);
+}
+
+static bool serve_driver(void)
+{
+	struct ring_msg m;
+	bool any = false;
+	enum ring_status st;
+
+	while (!disk_dead && (st = ring_take(&disk.ring, &m)) == RING_OK) {
+		handle_answer(&m);
+		any = true;
+	}
+	if (!disk_dead && st == RING_BROKEN) {
+		disk_dead = true;
+		printf("storage: the driver broke ring %s; %u requests kept for a new driver, new "
+		       "ones fail\n",
+		       disk.peer, table.n_used);
+	}
+	return any;
+}
+
+/* ---- sleeping ---- */
+
+/* Publishes, releases and arms @r for a message; returns true if one is there. */
+static bool park_rx(struct bh_ring *r)
+{
+	unsigned p = ring_rx_park(&r->ring);
+
+	if (p & RING_PARK_NOTIFY)
+		(void)bh_signal(r->slot);
+	return (p & RING_PARK_READY) != 0;
+}
+
+/* Arms client @c's ring; returns true if there is work for it now (no need to sleep). */
+static bool park_client(uint32_t c)
+{
+	struct client *cl = &clients[c];
+	bool may_take = cl->q_n == 0 && !sched.barrier[c] && sched.inflight[c] < STOR_MAX_INFLIGHT;
+	bool rx = park_rx(&cl->ring);
+
+	if (cl->q_n > 0)
+		return ring_tx_arm(&cl->ring.ring); /* room for the answers waiting */
+	return rx && may_take;
+}
+
+static void sleep_until_work(void)
+{
+	uint64_t bits = disk.bit;
+	bool ready = !disk_dead && park_rx(&disk);
+
+	if (!disk_dead && unsent_n > 0)
+		ready |= ring_tx_arm(&disk.ring);
+
+	for (uint32_t c = 0; c < n_clients; c++) {
+		struct client *cl = &clients[c];
+		drain_answers(cl);
+		if (cl->dead)
+			continue;
+		ready |= park_client(c);
+		bits |= cl->ring.bit;
+	}
+	if (!ready)
+		(void)bh_wait_for(bits);
+}
+
+/* Makes what was put visible and frees what was taken, on every ring; signals who asked. */
+static void publish_all(void)
+{
+	if (!disk_dead) {
+		bh_ring_flush(&disk);
+		bh_ring_release(&disk);
+	}
+	for (uint32_t c = 0; c < n_clients; c++) {
+		if (clients[c].dead)
+			continue;
+		drain_answers(&clients[c]);
+		bh_ring_flush(&clients[c].ring);
+		bh_ring_release(&clients[c].ring);
+	}
+}
+
+static void serve(void)
+{
+	for (;;) {
+		bool busy = serve_driver();
+		busy |= serve_clients();
+		send_unsent();
+		publish_all();
+		if (!busy)
+			sleep_until_work();
+	}
+}
+
+/* ---- start ---- */
+
+/* Asks the driver about region @region (synchronously; nothing else is in flight). */
+static bool driver_info(uint32_t region, struct blk_resp *r)
+{
+	struct blk_req q = {BLK_OP_INFO, region, 0, 0, 0, 0, 0};
+	struct ring_msg m;
+
+	if (bh_ring_send(&disk, BLK_MSG_REQ, INFO_TAG, &q, sizeof(q)) != RING_OK ||
+	    bh_ring_recv(&disk, &m) != RING_OK)
+		return false;
+	memcpy(r, m.data, sizeof(*r));
+	return m.type == BLK_MSG_RESP && m.tag == INFO_TAG && m.len == sizeof(*r) &&
+	       r->status == BLK_OK;
+}
+
+static bool open_disk(struct blk_resp *r)
+{
+	const struct bh_start_info *info = bh_info();
+
+	for (uint32_t i = 0; i < info->n_entries; i++) {
+		const struct bh_info_entry *e = &info->entries[i];
+		if (e->kind == BH_RES_RING && e->flags == BH_RING_CLIENT &&
+		    strcmp(e->name, "stdout") != 0)
+			return bh_ring_open_entry(e, &disk) && driver_info(0, r);
+	}
+	return false;
+}
+
+/* The driver's index of region @name, with its size; false if the driver has none such. */
+static bool find_region(const char *name, uint32_t n_regions, uint32_t *idx, uint64_t *size)
+{
+	struct blk_resp r;
+
+	for (uint32_t i = 0; i < n_regions; i++) {
+		if (!driver_info(i, &r))
+			return false;
+		if (strncmp(r.region_name, name, BLK_REGION_NAME_LEN) == 0) {
+			*idx = i;
+			*size = r.region_size;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *refusal(const struct bh_info_entry *e, struct stor_volume *v, uint32_t n_regions)
+{
+	if (n_clients == STOR_MAX_CLIENTS)
+		return "too many volumes for one service";
+	if (!find_region(e->peer, n_regions, &v->drv_region, &v->data_size))
+		return "its data region is not among the driver's DMA regions";
+	switch (stor_volume_fit(v, &geo)) {
+	case STOR_FIT_END:
+		return "it ends past the end of the disk";
+	case STOR_FIT_ALIGN:
+		return "it does not start and end on a block of the disk";
+	default:
+		break;
+	}
+	if (!bh_ring_open(e->name, &clients[n_clients].ring))
+		return "its ring is missing";
+	return NULL;
+}
+
+static void open_volume(const struct bh_info_entry *e, uint32_t n_regions)
+{
+	struct stor_volume v = {e->vaddr, e->size, 0, 0, (e->flags & BH_VOLUME_RO) != 0, {0}};
+	const char *why;
+
+	memcpy(v.data_name, e->peer, sizeof(v.data_name));
+	why = refusal(e, &v, n_regions);
+	if (why) {
+		printf("storage: volume %.32s (sectors %llu..%llu of a %llu-sector disk) refused: %s\n",
+		       e->name, (unsigned long long)v.first,
+		       (unsigned long long)(v.first + v.sectors - 1),
+		       (unsigned long long)geo.capacity, why);
+		return;
+	}
+	clients[n_clients].vol = v;
+	clients[n_clients].name = e->name;
+	n_clients++;
+}
+
+int main(void)
+{
+	const struct bh_start_info *info = bh_info();
+	struct blk_resp r;
+
+	if (!open_disk(&r)) {
+		printf("storage: no disk: no ring to a driver, or its INFO failed\n");
+		return 1;
+	}
+	geo = (struct stor_disk){r.capacity, r.block_size, r.max_sectors, r.flags};
+	for (uint32_t i = 0; i < info->n_entries; i++)
+		if (info->entries[i].kind == BH_RES_VOLUME)
+			open_volume(&info->entries[i], r.n_regions);
+	stor_sched_init(&sched, n_clients);
+	stor_table_init(&table);
+	printf("storage: disk %s: %llu sectors of %u bytes%s; serving %u volumes\n", disk.peer,
+	       (unsigned long long)geo.capacity, geo.block_size,
+	       geo.flags & BLK_INFO_RO ? ", read-only" : "", n_clients);
+	bh_flush();
+	serve();
+	return 0;
+}

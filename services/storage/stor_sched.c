@@ -1,0 +1,71 @@
+/* Storage service: round robin between clients, and the table of requests in flight. */
+#include <string.h>
+
+#include "stor.h"
+
+bool stor_sched_init(struct stor_sched *s, uint32_t n)
+{
+	memset(s, 0, sizeof(*s));
+	if (n > STOR_MAX_CLIENTS)
+		return false;
+	s->n_clients = n;
+	return true;
+}
+
+static bool may_start(const struct stor_sched *s, uint32_t c, uint32_t skip)
+{
+	return !(skip & (1u << c)) && !s->barrier[c] && s->inflight[c] < STOR_MAX_INFLIGHT;
+}
+
+int stor_sched_next(struct stor_sched *s, uint32_t skip)
+{
+	for (uint32_t i = 0; i < s->n_clients; i++) {
+		uint32_t c = (s->cursor + i) % s->n_clients;
+		if (!may_start(s, c, skip))
+			continue;
+		s->cursor = (c + 1) % s->n_clients;
+		return (int)c;
+	}
+	return -1;
+}
+
+void stor_table_init(struct stor_table *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+bool stor_table_add(struct stor_table *t, uint32_t client, uint64_t client_tag,
+                    const struct blk_req *req, uint64_t *tag)
+{
+	for (uint32_t i = 0; i < STOR_TABLE_SIZE; i++) {
+		struct stor_entry *e = &t->e[i];
+		if (e->used)
+			continue;
+		e->used = true;
+		e->gen++;
+		e->client = client;
+		e->client_tag = client_tag;
+		e->req = *req;
+		t->n_used++;
+		*tag = (uint64_t)e->gen << 32 | i;
+		return true;
+	}
+	return false;
+}
+
+const struct stor_entry *stor_table_find(const struct stor_table *t, uint64_t tag)
+{
+	uint64_t i = tag & 0xffffffffu;
+
+	if (i >= STOR_TABLE_SIZE || !t->e[i].used || t->e[i].gen != (uint32_t)(tag >> 32))
+		return NULL;
+	return &t->e[i];
+}
+
+void stor_table_remove(struct stor_table *t, uint64_t tag)
+{
+	struct stor_entry *e = &t->e[tag & 0xffffffffu];
+
+	e->used = false;
+	t->n_used--;
+}
