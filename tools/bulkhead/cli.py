@@ -41,9 +41,10 @@ def cmd_run(args):
     image, compiled = boot.prepare(args.manifest, workdir, mitigation_mode=args.mitigations)
     say("bulkhead: system %s: %d images, mitigations %s" % (
         compiled.system_name, len(compiled.modules), args.mitigations))
+    extra = boot.disk_flags(args.manifest, workdir, args.disk)
     if args.seconds is None:
-        return boot.run_interactive(image)
-    return boot.run_headless(image, args.seconds)
+        return boot.run_interactive(image, extra)
+    return boot.run_headless(image, args.seconds, extra)
 
 
 def cmd_check(args):
@@ -168,6 +169,10 @@ def _add_commands(sub):
                    help="manifest to boot (default: manifests/demo.xml)")
     p.add_argument("--seconds", type=_positive, metavar="N",
                    help="run headless for N seconds, then stop QEMU (default: interactive)")
+    p.add_argument("--disk", metavar="FILE",
+                   help="raw disk image to attach as the virtio-blk disk at PCI 00:04.0 "
+                   "(default for a manifest that grants a device: disk.img in the run's "
+                   "build directory, created with qemu-img when missing)")
     _add_mitigations(p, "auto", "default auto")
     p.set_defaults(handler=cmd_run)
 

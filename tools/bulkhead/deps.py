@@ -29,6 +29,7 @@ BASE_PACKAGES = [
     "xz-utils",          # unpacks the newlib tarball
     "python3",
     "ovmf",              # UEFI firmware for QEMU: system tests boot images under UEFI too
+    "qemu-utils",        # qemu-img: `bulkhead run` creates a missing disk image
 ]
 # (Never install grub-efi-amd64 or grub-pc: they conflict with each other, and
 # grub-efi-amd64-bin's recommends, the signed GRUB and shim, set up booting the
