@@ -13,6 +13,7 @@ import json
 import os
 import re
 import struct
+import zlib
 
 SECTOR = 512
 PCI_ADDR = "04.0"  # the function the tests' manifests grant: pci="00:04.0"
@@ -33,6 +34,11 @@ SECTOR_MAGIC = 0x626C6B5F73656374  # "blk_sect"
 _MASK64 = (1 << 64) - 1
 _BENCH_TAIL = bytes(k & 0xFF for k in range(8, BENCH_BLOCK))
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+_JOURNAL = re.compile(r"^journal:(\d+)$")
+# apps/journal/journal_rec.h: record n in sector n of its volume: magic, text length,
+# sequence number n, text, and a CRC-32 (IEEE, as zlib) of the 508 bytes before it.
+JREC_MAGIC = 0x4C4E524A
+JREC_TEXT = 480
 _SIZE = re.compile(r"^(\d+)([KMG]?)$")
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
@@ -105,9 +111,12 @@ def parse_check(disk, arg, line):
     except ValueError:
         raise ValueError("disk-check %r: OFFSET and LENGTH must be numbers" % arg)
     want = words[2].lower()
-    if want not in PATTERNS and not _SHA256.match(want):
-        raise ValueError("disk-check %r: expected one of %s or 64 hex digits"
+    if want not in PATTERNS and not _SHA256.match(want) and not _JOURNAL.match(want):
+        raise ValueError("disk-check %r: expected one of %s, journal:N or 64 hex digits"
                          % (arg, "|".join(PATTERNS)))
+    match = _JOURNAL.match(want)
+    if match and int(match.group(1)) * SECTOR > length:
+        raise ValueError("disk-check %r: N journal records need N * 512 bytes" % arg)
     if offset < 0 or length <= 0 or offset + length > disk.size:
         raise ValueError("disk-check %r: the range is empty or leaves the disk" % arg)
     return Check(offset, length, want, line)
@@ -177,6 +186,23 @@ def qemu_flags(disk, path):
             "-device", device]
 
 
+def journal_record_ok(sector, seq):
+    """Is the 512-byte @sector an intact journal record number @seq? Written from the format
+    in apps/journal/journal_rec.h, independently of the guest's code."""
+    magic, length, got_seq = struct.unpack_from("<IIQ", sector)
+    (crc,) = struct.unpack_from("<I", sector, SECTOR - 4)
+    return (magic == JREC_MAGIC and length <= JREC_TEXT and got_seq == seq and
+            crc == zlib.crc32(sector[:SECTOR - 4]) & 0xFFFFFFFF)
+
+
+def journal_count(data):
+    """Counts the intact records 0, 1, ... at the start of @data, up to the first that is not."""
+    n = 0
+    while (n + 1) * SECTOR <= len(data) and journal_record_ok(data[n * SECTOR:], n):
+        n += 1
+    return n
+
+
 def _first_difference(got, want):
     """Returns the index of the first byte where @got and @want differ."""
     return next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
@@ -190,6 +216,11 @@ def verify(check, path):
         got = f.read(check.length)
     if len(got) != check.length:
         return "%r: the image is shorter" % check
+    match = _JOURNAL.match(check.want)
+    if match:
+        found, wanted = journal_count(got), int(match.group(1))
+        return None if found == wanted else "%r: %d intact journal records, not %d" % (
+            check, found, wanted)
     if check.want not in PATTERNS:
         digest = hashlib.sha256(got).hexdigest()
         return None if digest == check.want else "%r: the bytes hash to %s" % (check, digest)

@@ -8,7 +8,9 @@ import shutil
 import subprocess
 import tempfile
 import io
+import struct
 import unittest
+import zlib
 from unittest import mock
 
 from bulkhead import disk
@@ -167,6 +169,34 @@ class HarnessDiskTest(unittest.TestCase):
 
 
 SECTOR_BYTES = disk.SECTOR
+
+
+
+
+def _record(seq, text=b"hello"):
+    """A journal record as apps/journal writes it (built here from the format alone)."""
+    body = struct.pack("<IIQ", disk.JREC_MAGIC, len(text), seq) + text
+    body += bytes(disk.SECTOR - 4 - len(body))
+    return body + struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
+
+
+class JournalCheckTest(unittest.TestCase):
+    def test_counts_intact_records_in_order(self):
+        data = _record(0) + _record(1) + _record(2) + bytes(512)
+        self.assertEqual(disk.journal_count(data), 3)
+
+    def test_torn_stale_or_misplaced_records_stop_the_count(self):
+        torn = bytearray(_record(1))
+        torn[100] ^= 1
+        self.assertEqual(disk.journal_count(_record(0) + bytes(torn) + _record(2)), 1)
+        self.assertEqual(disk.journal_count(_record(0) + _record(5)), 1)
+        self.assertEqual(disk.journal_count(_record(1)), 0)
+
+    def test_parse_needs_room_for_the_records(self):
+        d = disk.Disk(1 << 20, "zero")
+        self.assertEqual(disk.parse_check(d, "0 4096 journal:8", 1).want, "journal:8")
+        with self.assertRaises(ValueError):
+            disk.parse_check(d, "0 2048 journal:8", 1)
 
 
 if __name__ == "__main__":
