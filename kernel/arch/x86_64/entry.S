@@ -4,6 +4,8 @@
 #define SEL_UDATA 0x23
 #define SEL_KDATA 0x10
 #define VEC_SYSCALL 0x100
+#define MSR_MCG_STATUS 0x17a
+#define MCG_STATUS_MCIP 0x4
 #define VEC_COMPAT 0x101
 #define BH_HC_FLOOR 0x7fffffff
 #define PC_USER_RSP 0
@@ -180,6 +182,43 @@ fatal_common:
 	ud2
 
 /*
+ * Vectors 17, 21, 29 and 30 push an error code when they are exceptions, but
+ * not when a device's DMA writes them as an interrupt message (the IOMMU may
+ * let that through: QEMU's does). Here (%rsp) is the vector; with an error
+ * code 24(%rsp) is the interrupted CS, without one it is RFLAGS, which always
+ * has IF set when an interrupt is taken, and no selector has bit 9. Without
+ * one, a zero error code goes in under the vector, so the frame is always the
+ * same; trap_entry then finds the vector in service and ignores it.
+ */
+maybe_err_common:
+	testl $0x200, 24(%rsp)
+	jz trap_common
+	pushq (%rsp)                         /* the vector, one slot lower */
+	movq $0, 8(%rsp)                     /* the missing error code */
+	jmp trap_common
+
+/*
+ * Machine check, on its own IST stack. A real one has MCG_STATUS.MCIP set; an
+ * interrupt message with vector 18 written by a device's DMA has not, and is
+ * counted and ignored (the LAPIC keeps it in service, which only holds back
+ * more of the vectors 16-31, all of them unused).
+ */
+mc_common:
+	push %rax
+	push %rcx
+	push %rdx
+	mov $MSR_MCG_STATUS, %ecx
+	rdmsr
+	pop %rdx
+	pop %rcx
+	test $MCG_STATUS_MCIP, %eax
+	pop %rax
+	jnz fatal_common
+	lock incq arch_mc_injected(%rip)
+	add $16, %rsp                        /* vector and the stub's zero */
+	iretq
+
+/*
  * NMI, on its own IST stack: counted and ignored. It may arrive anywhere, with
  * either %gs base and either page tables, so it touches only the window.
  */
@@ -259,17 +298,17 @@ arch_trap_stubs:
 	.endr
 	STUB 15, 0
 	STUB 16, 0
-	STUB 17, 1
-	STUB 18, 0, fatal_common             /* machine check */
+	STUB 17, 1, maybe_err_common
+	STUB 18, 0, mc_common                /* machine check */
 	.irp v, 19,20
 	STUB \v, 0
 	.endr
-	STUB 21, 1
+	STUB 21, 1, maybe_err_common
 	.irp v, 22,23,24,25,26,27,28
 	STUB \v, 0
 	.endr
-	STUB 29, 1
-	STUB 30, 1
+	STUB 29, 1, maybe_err_common
+	STUB 30, 1, maybe_err_common
 	STUB 31, 0
 	.altmacro
 	.set v, 32
@@ -282,11 +321,13 @@ arch_trap_stubs:
 /* ---- window data ---- */
 	.section .entry.data, "aw"
 	.align 8
-	.global arch_mitig_flags, arch_nmi_count, arch_kernel_cr3, arch_verw_selector
+	.global arch_mitig_flags, arch_nmi_count, arch_mc_injected, arch_kernel_cr3, arch_verw_selector
 arch_mitig_flags:
 	.quad 0                              /* MIT_* of kernel/arch/x86_64/include/spec.h */
 arch_nmi_count:
 	.quad 0
+arch_mc_injected:
+	.quad 0                              /* vector 18 messages that were no machine check */
 arch_kernel_cr3:
 	.quad 0                              /* the kernel's own page-table root */
 arch_verw_selector:

@@ -179,6 +179,8 @@ static __attribute__((noreturn)) void kernel_fault(const struct arch_regs *f, co
 }
 
 /* Prints what was ignored since the last report (never from NMI context). */
+static uint64_t mc_reported; /* arch_mc_injected when last reported */
+
 static void report_ignored(void)
 {
 	uint64_t nmis = __atomic_load_n(&arch_nmi_count, __ATOMIC_RELAXED);
@@ -186,6 +188,13 @@ static void report_ignored(void)
 		nmi_reported = nmis;
 		kprintf("bulkhead: ignored interrupt on vector 0x02 (NMI); %lu so far",
 		        nmis + stray_count);
+	}
+	uint64_t mcs = __atomic_load_n(&arch_mc_injected, __ATOMIC_RELAXED);
+	if (mcs != mc_reported) {
+		mc_reported = mcs;
+		kprintf("bulkhead: ignored interrupt on vector 0x12 (machine check, none in progress); "
+		        "%lu so far",
+		        mcs);
 	}
 	if (last_stray) {
 		kprintf("bulkhead: ignored interrupt on vector 0x%02lx (%s); %lu so far",
@@ -244,6 +253,9 @@ void trap_entry(struct arch_regs *f)
 		apic_eoi();
 		device_irq((uint32_t)(f->vector - DEVICE_VECTOR_BASE));
 	} else if (f->vector >= 32 && f->vector <= 0xff) {
+		stray(f->vector);
+	} else if (f->vector >= 16 && apic_in_service(f->vector)) {
+		/* An exception vector as an interrupt message (a device's DMA wrote it). */
 		stray(f->vector);
 	} else {
 		if (!from_user && fixup(f))

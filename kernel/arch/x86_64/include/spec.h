@@ -25,6 +25,7 @@ enum spec_mode {
 extern uint64_t arch_mitig_flags;
 extern uint64_t arch_kernel_cr3;
 extern uint64_t arch_nmi_count;
+extern uint64_t arch_mc_injected; /* vector-18 messages that were no machine check */
 
 /**
  * Reads the CPU's own report (CPUID, IA32_ARCH_CAPABILITIES), decides the
