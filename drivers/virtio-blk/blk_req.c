@@ -23,21 +23,6 @@ static enum blk_status check_info(const struct blk_req *r)
 	return BLK_OK;
 }
 
-/* Count, length and alignment: what a transfer must be before anything is looked up. */
-static enum blk_status check_shape(const struct blk_req *r, const struct blk_limits *lim)
-{
-	uint64_t per_block = lim->block_size > BLK_SECTOR_SIZE ? lim->block_size / BLK_SECTOR_SIZE :
-	                                                         1;
-
-	if (r->reserved || r->count == 0 || r->count > BLK_MAX_SECTORS)
-		return BLK_EINVAL;
-	if (r->length != (uint64_t)r->count * BLK_SECTOR_SIZE)
-		return BLK_EINVAL;
-	if (r->sector % per_block || r->count % per_block || r->offset % BLK_SECTOR_SIZE)
-		return BLK_EINVAL;
-	return BLK_OK;
-}
-
 /* The sectors lie on the disk and the span inside its region (no sum can wrap). */
 static enum blk_status check_place(const struct blk_req *r, const struct blk_limits *lim)
 {
@@ -57,7 +42,7 @@ static enum blk_status check_place(const struct blk_req *r, const struct blk_lim
 
 static enum blk_status check_transfer(const struct blk_req *r, const struct blk_limits *lim)
 {
-	enum blk_status st = check_shape(r, lim);
+	enum blk_status st = blk_req_shape(r, lim->block_size, BLK_MAX_SECTORS);
 
 	return st == BLK_OK ? check_place(r, lim) : st;
 }

@@ -19,20 +19,6 @@ static bool message_ok(const struct ring_msg *m)
 	return m->type == BLK_MSG_REQ && m->flags == 0 && m->len == sizeof(struct blk_req);
 }
 
-/* Count, length and alignment, before anything is looked up. */
-static enum blk_status check_shape(const struct blk_req *r, const struct stor_disk *d)
-{
-	uint64_t per_block = d->block_size > BLK_SECTOR_SIZE ? d->block_size / BLK_SECTOR_SIZE : 1;
-
-	if (r->reserved || r->count == 0 || r->count > d->max_sectors)
-		return BLK_EINVAL;
-	if (r->length != (uint64_t)r->count * BLK_SECTOR_SIZE)
-		return BLK_EINVAL;
-	if (r->sector % per_block || r->count % per_block || r->offset % BLK_SECTOR_SIZE)
-		return BLK_EINVAL;
-	return BLK_OK;
-}
-
 /* Sectors inside the volume, the span inside the data region; no sum can wrap. */
 static enum blk_status check_place(const struct blk_req *r, const struct stor_volume *v)
 {
@@ -48,7 +34,7 @@ static enum blk_status check_place(const struct blk_req *r, const struct stor_vo
 static enum blk_status check_transfer(const struct blk_req *r, const struct stor_volume *v,
                                       const struct stor_disk *d, struct blk_req *out)
 {
-	enum blk_status st = check_shape(r, d);
+	enum blk_status st = blk_req_shape(r, d->block_size, d->max_sectors);
 
 	if (st == BLK_OK)
 		st = check_place(r, v);

@@ -78,4 +78,25 @@ struct blk_resp {
 };
 _Static_assert(sizeof(struct blk_resp) == 80, "block protocol");
 
+/*
+ * The shape every READ or WRITE must have before anything is looked up, on a disk
+ * of @block_size bytes per block taking at most @max_sectors per request: no
+ * reserved bits, 1 to @max_sectors sectors, length count * 512, sector and count
+ * whole blocks, offset a multiple of 512. The driver and the storage service
+ * both apply it. Returns: BLK_OK or BLK_EINVAL.
+ */
+static inline enum blk_status blk_req_shape(const struct blk_req *r, uint32_t block_size,
+                                            uint32_t max_sectors)
+{
+	uint64_t per_block = block_size > BLK_SECTOR_SIZE ? block_size / BLK_SECTOR_SIZE : 1;
+
+	if (r->reserved || r->count == 0 || r->count > max_sectors)
+		return BLK_EINVAL;
+	if (r->length != (uint64_t)r->count * BLK_SECTOR_SIZE)
+		return BLK_EINVAL;
+	if (r->sector % per_block || r->count % per_block || r->offset % BLK_SECTOR_SIZE)
+		return BLK_EINVAL;
+	return BLK_OK;
+}
+
 #endif
