@@ -98,14 +98,24 @@ static void map_bar(struct device *dev, unsigned i, const struct pci_bar *b, uin
 	*used = at + b->size;
 }
 
-static void map_bars(struct device *dev)
+/* The function's memory BARs, sized once at boot; size 0 where there is none. */
+struct bars {
+	struct pci_bar bar[PCI_BARS];
+};
+
+static void read_bars(const struct device *dev, struct bars *out)
+{
+	for (unsigned i = 0; i < PCI_BARS; i++)
+		if (pci_bar(dev->bdf, i, &out->bar[i]) != PCI_OK)
+			out->bar[i].size = 0;
+}
+
+static void map_bars(struct device *dev, const struct bars *bars)
 {
 	uint64_t used = 0;
-	for (unsigned i = 0; i < PCI_BARS; i++) {
-		struct pci_bar b;
-		if (pci_bar(dev->bdf, i, &b) == PCI_OK)
-			map_bar(dev, i, &b, &used);
-	}
+	for (unsigned i = 0; i < PCI_BARS; i++)
+		if (bars->bar[i].size)
+			map_bar(dev, i, &bars->bar[i], &used);
 }
 
 /* The owner's I/O address space: its DMA maps at I/O address = vaddr. */
@@ -146,12 +156,12 @@ static const char *confine(struct device *dev)
 	return err ? iommu_err_text(err) : NULL;
 }
 
-static void msix_setup(struct device *dev, const struct iommu_msi *msg)
+static void msix_setup(struct device *dev, const struct bars *bars, const struct iommu_msi *msg)
 {
-	struct pci_bar b;
-	if (pci_bar(dev->bdf, dev->msix.table_bar, &b) != PCI_OK)
+	const struct pci_bar *b = &bars->bar[dev->msix.table_bar];
+	if (!b->size)
 		return;
-	paddr_t table = pa(b.addr + dev->msix.table_offset);
+	paddr_t table = pa(b->addr + dev->msix.table_offset);
 	uint64_t bytes = (uint64_t)dev->msix.vectors * MSIX_ENTRY_WORDS * 4;
 	volatile uint32_t *e = arch_mmio_ok(table, bytes) ? arch_mmio_map(table, bytes) : NULL;
 	if (!e)
@@ -184,7 +194,7 @@ static void msi_setup(struct device *dev, const struct iommu_msi *msg)
 }
 
 /* Programs MSI-X (else MSI) to the device's vector; turns INTx and I/O decoding off. */
-static const char *route_irq(struct device *dev, uint32_t index)
+static const char *route_irq(struct device *dev, const struct bars *bars, uint32_t index)
 {
 	uint32_t cmd = arch_pci_cfg_read(dev->bdf, PCI_COMMAND, 2);
 	/* No I/O BAR is ever granted: port decoding goes off for good. */
@@ -197,7 +207,7 @@ static const char *route_irq(struct device *dev, uint32_t index)
 	if (err)
 		return iommu_err_text(err);
 	if (dev->has_msix)
-		msix_setup(dev, &msg);
+		msix_setup(dev, bars, &msg);
 	else if (dev->has_msi)
 		msi_setup(dev, &msg);
 	if (!dev->msix_entry && !dev->has_msi)
@@ -220,14 +230,16 @@ static void init_one(uint32_t i, const struct bp_device *rec)
 	}
 	dev->has_msix = pci_msix(dev->bdf, &dev->msix) == PCI_OK;
 	dev->has_msi = !dev->has_msix && pci_msi(dev->bdf, &dev->msi) == PCI_OK;
+	struct bars bars;
+	read_bars(dev, &bars);
 	const char *why = confine(dev);
 	if (!why)
-		why = route_irq(dev, i);
+		why = route_irq(dev, &bars, i);
 	if (why) {
 		hold(dev, why);
 		return;
 	}
-	map_bars(dev);
+	map_bars(dev, &bars);
 	dev->live = true;
 }
 
