@@ -50,16 +50,22 @@ SEEDS = {
 }
 
 
-def main(argv):
-    """Writes every seed into argv[1]. Returns the exit status."""
+def write_seeds(argv, seeds):
+    """Writes @seeds ({name: bytes}) into argv[1]; argv[0] names the script for its usage
+    line. Also used by make_storage_seeds.py. Returns the exit status."""
     if len(argv) != 2:
-        print("usage: make_blk_seeds.py DIRECTORY", file=sys.stderr)
+        print("usage: %s DIRECTORY" % os.path.basename(argv[0]), file=sys.stderr)
         return 2
     os.makedirs(argv[1], exist_ok=True)
-    for name, data in SEEDS.items():
+    for name, data in seeds.items():
         with open(os.path.join(argv[1], name), "wb") as f:
             f.write(data)
     return 0
+
+
+def main(argv):
+    """Writes every seed into argv[1]. Returns the exit status."""
+    return write_seeds(argv, SEEDS)
 
 
 if __name__ == "__main__":

@@ -6,12 +6,11 @@ struct blk_req): valid requests of every op, and one of each kind the checks mus
 Usage: make_storage_seeds.py DIRECTORY
 """
 
-import os
 import struct
 import sys
 
-MSG_REQ = 0x0B01
-READ, WRITE, FLUSH, INFO = 1, 2, 3, 4
+# The ring message and the block protocol's ops are those of the blk target's seeds.
+from make_blk_seeds import FLUSH, INFO, READ, WRITE, request, write_seeds
 
 
 def volume(ro=0, block_shift=0, first=2048, sectors=4096, data=65536, drv_region=2,
@@ -19,15 +18,6 @@ def volume(ro=0, block_shift=0, first=2048, sectors=4096, data=65536, drv_region
     """The header fuzz_storage.c reads: flags, first sector, sectors, data size, region, max."""
     return (bytes([ro | (block_shift << 1)]) + struct.pack("<QQIII", first, sectors, data,
                                                            drv_region, max_sectors))
-
-
-def request(op, region=0, sector=0, count=0, reserved=0, offset=0, length=None,
-            msg_type=MSG_REQ, flags=0, tag=1, msg_len=40):
-    """A ring message holding a struct blk_req (length defaults to count * 512)."""
-    if length is None:
-        length = count * 512
-    body = struct.pack("<IIQIIQQ", op, region, sector, count, reserved, offset, length)
-    return struct.pack("<IHHQ", msg_len, msg_type, flags, tag) + body
 
 
 SEEDS = {
@@ -52,14 +42,7 @@ SEEDS = {
 
 def main(argv):
     """Writes every seed into argv[1]. Returns the exit status."""
-    if len(argv) != 2:
-        print("usage: make_storage_seeds.py DIRECTORY", file=sys.stderr)
-        return 2
-    os.makedirs(argv[1], exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(argv[1], name), "wb") as f:
-            f.write(data)
-    return 0
+    return write_seeds(argv, SEEDS)
 
 
 if __name__ == "__main__":

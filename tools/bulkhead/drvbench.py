@@ -8,7 +8,6 @@ for each boot, attached as the system tests attach theirs (disk.py).
 """
 
 import os
-import time
 
 from . import disk
 from . import linuxbench
@@ -28,18 +27,8 @@ def command(image, disk_path):
 
 def _boot(argv, log_path, stderr_path):
     """Boots @argv until bench_blk says DONE. Returns (linuxbench.StorageLog, how it ended)."""
-    log = linuxbench.StorageLog(PREFIX)
-    machine = qemu.Machine(argv, stderr_path)
-    with open(log_path, "w", encoding="utf-8", buffering=1) as out, machine:
-        out.write("# %s\n" % " ".join(argv))
-        for line in machine.lines(machine.started + TIMEOUT):
-            out.write(line + "\n")
-            log.feed(line, time.monotonic())
-            if log.done:
-                return log, "bench_blk finished"
-        if machine.timed_out:
-            return log, "timeout after %g s" % TIMEOUT
-        return log, qemu.describe_exit(machine.wait(5), machine.stderr_text())
+    return linuxbench.boot_storage(argv, log_path, stderr_path, linuxbench.StorageLog(PREFIX),
+                                   TIMEOUT, "bench_blk")
 
 
 def run(outdir, modes, make_image):

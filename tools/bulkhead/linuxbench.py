@@ -199,20 +199,26 @@ def prepare(workdir):
     return kernel
 
 
-def _boot(argv, log_path, stderr_path):
-    """Boots Linux with @argv until blkbench says DONE. Returns (StorageLog, how it ended)."""
-    log = StorageLog()
+def boot_storage(argv, log_path, stderr_path, log, timeout, program):
+    """Boots @argv, feeding each console line to @log (a StorageLog) and writing it to
+    @log_path, until @program's DONE line or @timeout seconds. Serves the Linux boots and
+    the driver-alone ones (drvbench). Returns (@log, how the boot ended)."""
     machine = qemu.Machine(argv, stderr_path)
     with open(log_path, "w", encoding="utf-8", buffering=1) as out, machine:
         out.write("# %s\n" % " ".join(argv))
-        for line in machine.lines(machine.started + LINUX_TIMEOUT):
+        for line in machine.lines(machine.started + timeout):
             out.write(line + "\n")
             log.feed(line, time.monotonic())
             if log.done:
-                return log, "blkbench finished"
+                return log, "%s finished" % program
         if machine.timed_out:
-            return log, "timeout after %g s" % LINUX_TIMEOUT
+            return log, "timeout after %g s" % timeout
         return log, qemu.describe_exit(machine.wait(5), machine.stderr_text())
+
+
+def _boot(argv, log_path, stderr_path):
+    """Boots Linux with @argv until blkbench says DONE. Returns (StorageLog, how it ended)."""
+    return boot_storage(argv, log_path, stderr_path, StorageLog(), LINUX_TIMEOUT, "blkbench")
 
 
 def run(outdir):
