@@ -277,6 +277,35 @@ void device_irq(uint32_t index)
 		channel_signal(dev->owner, dev->irq_bits);
 }
 
+/* Cuts @dev off: bus mastering off (no more DMA), its interrupt masked, its grant gone. */
+static void quiesce(struct device *dev)
+{
+	uint32_t cmd = arch_pci_cfg_read(dev->bdf, PCI_COMMAND, 2);
+	arch_pci_cfg_write(dev->bdf, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MASTER);
+	mask(dev);
+	if (dev->has_msi) {
+		uint16_t off = (uint16_t)(dev->msi.cap + MSI_CONTROL);
+		uint32_t ctl = arch_pci_cfg_read(dev->bdf, off, 2);
+		arch_pci_cfg_write(dev->bdf, off, 2, ctl & ~MSI_ENABLE);
+	}
+	dev->live = false;
+}
+
+void device_owner_stopped(struct domain *d)
+{
+	for (uint32_t i = 0; i < n_devices; i++) {
+		struct device *dev = &devices[i];
+		if (dev->owner != d || !dev->live)
+			continue;
+		quiesce(dev);
+		char at[8];
+		pci_name(dev->bdf, at);
+		kprintf("bulkhead: device %s (%s) cut off: its driver %s stopped; bus mastering and "
+		        "interrupt off",
+		        dev->rec->name, at, d->name);
+	}
+}
+
 bool device_dma_fault(uint16_t bdf, uint64_t addr, bool write)
 {
 	for (uint32_t i = 0; i < n_devices; i++) {
@@ -287,10 +316,7 @@ bool device_dma_fault(uint16_t bdf, uint64_t addr, bool write)
 		pci_name(bdf, at);
 		kprintf("bulkhead: DMA fault: device %s (%s) %s at 0x%lx outside the DMA maps of %s",
 		        dev->rec->name, at, write ? "write" : "read", addr, dev->owner->name);
-		uint32_t cmd = arch_pci_cfg_read(bdf, PCI_COMMAND, 2);
-		arch_pci_cfg_write(bdf, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MASTER);
-		mask(dev);
-		dev->live = false;
+		quiesce(dev);
 		if (dev->owner->state != DOMAIN_STOPPED)
 			domain_stop(dev->owner, "its device made a DMA fault");
 		return true;

@@ -238,11 +238,20 @@ enum domain_err domain_build(const struct bp_header *h, uint32_t i, const paddr_
 	return DOMAIN_OK;
 }
 
+static void (*stop_hook)(struct domain *d);
+
+void domain_on_stop(void (*hook)(struct domain *d))
+{
+	stop_hook = hook;
+}
+
 void domain_stop(struct domain *d, const char *why)
 {
 	sched_stop(d);
 	if (why)
 		kprintf("bulkhead: domain %s stopped: %s", d->name, why);
+	if (stop_hook)
+		stop_hook(d);
 	if (klog_reader() == d)
 		klog_detach();
 }

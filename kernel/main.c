@@ -80,6 +80,7 @@ void kernel_main(void)
 	build_regions(h);
 	build_domains(h);
 	device_init(h, region_pa);
+	domain_on_stop(device_owner_stopped);
 	palloc_seal();
 	kprintf("bulkhead: plan \"%s\" (crc32 0x%08x, sha256 %s) accepted: %u domains, %u regions, "
 	        "%u channels; %lu KiB left",

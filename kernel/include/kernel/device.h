@@ -43,6 +43,16 @@ void device_irq(uint32_t index);
  */
 bool device_dma_fault(uint16_t bdf, uint64_t addr, bool write);
 
+struct domain;
+
+/**
+ * The driver @d stopped (fault, exit, DMA fault): each of its devices still
+ * granted loses bus mastering (no DMA can land after this returns), gets its
+ * interrupt masked and its grant withdrawn, one report line each.
+ * Needs: interrupts off. Returns: nothing.
+ */
+void device_owner_stopped(struct domain *d);
+
 /* Perform functions of the device hypercalls; the decoders in hypercall.c checked the cap. */
 
 /**

@@ -74,6 +74,12 @@ enum domain_err domain_build(const struct bp_header *h, uint32_t i, const paddr_
 void domain_stop(struct domain *d, const char *why);
 
 /**
+ * Sets @hook, which domain_stop calls after stopping a domain (main.c passes
+ * device_owner_stopped: the stopped driver's devices are cut off). Boot time.
+ */
+void domain_on_stop(void (*hook)(struct domain *d));
+
+/**
  * Ends @d at its own request (BH_HC_EXIT), reporting @code.
  * Needs: interrupts off. Returns: nothing; @d never runs again.
  */
