@@ -20,6 +20,7 @@ struct client {
 	struct stor_volume vol;
 	const char *name; /* the volume's (and its ring's) name */
 	bool dead;        /* broke the ring protocol: no longer served */
+	bool refused;     /* its volume was refused at start: every request gets BLK_ENOVOL */
 	bool flush_wait;  /* a FLUSH waits for the client's requests in flight to complete */
 	uint64_t flush_tag;
 	struct answer q[ANSWER_Q];
@@ -138,7 +139,7 @@ static void handle_request(uint32_t c, const struct ring_msg *m)
 	struct client *cl = &clients[c];
 	struct blk_req req;
 	struct blk_resp info;
-	enum blk_status st = stor_req_check(m, &cl->vol, &geo, &req);
+	enum blk_status st = cl->refused ? BLK_ENOVOL : stor_req_check(m, &cl->vol, &geo, &req);
 
 	if (st != BLK_OK) {
 		answer_status(cl, m->tag, msg_op(m), st);
@@ -363,8 +364,6 @@ static bool find_region(const char *name, uint32_t n_regions, uint32_t *idx, uin
 
 static const char *refusal(const struct bh_info_entry *e, struct stor_volume *v, uint32_t n_regions)
 {
-	if (n_clients == STOR_MAX_CLIENTS)
-		return "too many volumes for one service";
 	if (!find_region(e->peer, n_regions, &v->drv_region, &v->data_size))
 		return "its data region is not among the driver's DMA regions";
 	switch (stor_volume_fit(v, &geo)) {
@@ -373,30 +372,42 @@ static const char *refusal(const struct bh_info_entry *e, struct stor_volume *v,
 	case STOR_FIT_ALIGN:
 		return "it does not start and end on a block of the disk";
 	default:
-		break;
+		return NULL;
 	}
-	if (!bh_ring_open(e->name, &clients[n_clients].ring))
-		return "its ring is missing";
-	return NULL;
 }
 
 static void open_volume(const struct bh_info_entry *e, uint32_t n_regions)
 {
 	struct stor_volume v = {e->vaddr, e->size, 0, 0, (e->flags & BH_VOLUME_RO) != 0, {0}};
-	const char *why;
+	struct client *cl = &clients[n_clients];
+	bool ring = n_clients < STOR_MAX_CLIENTS && bh_ring_open(e->name, &cl->ring);
+	const char *why = ring ? refusal(e, &v, n_regions) : NULL;
 
 	memcpy(v.data_name, e->peer, sizeof(v.data_name));
-	why = refusal(e, &v, n_regions);
-	if (why) {
+	if (!ring)
+		why = n_clients < STOR_MAX_CLIENTS ? "its ring is missing"
+		                                   : "too many volumes for one service";
+	if (why)
 		printf("storage: volume %.32s (sectors %llu..%llu of a %llu-sector disk) refused: %s\n",
 		       e->name, (unsigned long long)v.first,
 		       (unsigned long long)(v.first + v.sectors - 1),
 		       (unsigned long long)geo.capacity, why);
+	if (!ring)
 		return;
-	}
-	clients[n_clients].vol = v;
-	clients[n_clients].name = e->name;
+	/* A refused volume's client is still answered (BLK_ENOVOL): it must not wait for ever. */
+	cl->refused = why != NULL;
+	cl->vol = v;
+	cl->name = e->name;
 	n_clients++;
+}
+
+static uint32_t served_volumes(void)
+{
+	uint32_t n = 0;
+
+	for (uint32_t c = 0; c < n_clients; c++)
+		n += !clients[c].refused;
+	return n;
 }
 
 int main(void)
@@ -414,9 +425,10 @@ int main(void)
 			open_volume(&info->entries[i], r.n_regions);
 	stor_sched_init(&sched, n_clients);
 	stor_table_init(&table);
-	printf("storage: disk %s: %llu sectors of %u bytes%s; serving %u volumes\n", disk.peer,
+	uint32_t served = served_volumes();
+	printf("storage: disk %s: %llu sectors of %u bytes%s; serving %u volume%s\n", disk.peer,
 	       (unsigned long long)geo.capacity, geo.block_size,
-	       geo.flags & BLK_INFO_RO ? ", read-only" : "", n_clients);
+	       geo.flags & BLK_INFO_RO ? ", read-only" : "", served, served == 1 ? "" : "s");
 	bh_flush();
 	serve();
 	return 0;

@@ -55,6 +55,8 @@ enum blk_status {
 	BLK_EFAULT = 5, /* unknown region, data outside it, or a read into a region the device may
 	                   not write */
 	BLK_EROFS = 6,  /* a write to a read-only disk */
+	BLK_ENOVOL = 7, /* the storage service refused this volume at start (its console line
+	                   says why): every request of the client gets this */
 	BLK_STATUS_COUNT
 };
 
