@@ -87,6 +87,7 @@ class Disk:
         self.fill = fill
         self.errors = []  # [(sector, errno)]: `disk-error`
         self.checks = []  # [Check]: `disk-check`
+        self.volatile = False  # `disk-cache volatile`: served by wcache.WriteCache
 
 
 def parse_size(text):
@@ -109,6 +110,14 @@ def parse_disk(arg):
         raise ValueError("disk %r: expected SIZE FILL with FILL one of %s"
                          % (arg, "|".join(PATTERNS)))
     return Disk(parse_size(words[0]), words[1])
+
+
+def parse_cache(disk, arg):
+    """Parses `disk-cache volatile` for @disk (sets disk.volatile). Raises ValueError if the
+    argument is another word."""
+    if arg != "volatile":
+        raise ValueError("disk-cache %r: expected `disk-cache volatile`" % arg)
+    disk.volatile = True
 
 
 def parse_error(disk, arg):
@@ -209,11 +218,12 @@ def create(disk, path):
             f.write(pattern_bytes(disk.fill, offset, min(chunk, disk.size - offset)))
 
 
-def _blockdev(disk, path):
-    """Returns the -blockdev JSON of @disk's image at @path: raw over the file, with a
-    blkdebug layer between them when sectors must fail. cache=writeback (no O_DIRECT,
-    flushes reach the file) and aio=threads: they work on any host file system."""
-    image = {"driver": "file", "filename": path, "aio": "threads"}
+def _blockdev(disk, path, image=None):
+    """Returns the -blockdev JSON of @disk's image at @path: raw over the file (or over the
+    node @image, e.g. wcache's NBD server), with a blkdebug layer between them when sectors
+    must fail. cache=writeback (no O_DIRECT, flushes reach the file) and aio=threads: they
+    work on any host file system."""
+    image = image or {"driver": "file", "filename": path, "aio": "threads"}
     node = image
     if disk.errors:
         rules = [{"event": event, "sector": sector, "errno": errno}
@@ -223,8 +233,9 @@ def _blockdev(disk, path):
                        "cache": {"direct": False, "no-flush": False}})
 
 
-def qemu_flags(disk, path):
-    """Returns QEMU's flags that attach @disk's image @path: the IOMMU first (QEMU wants it
+def qemu_flags(disk, path, image=None):
+    """Returns QEMU's flags that attach @disk's image @path (through the -blockdev node
+    @image if given: a volatile write cache's NBD server): the IOMMU first (QEMU wants it
     before the devices behind it), then the virtio-blk function, modern-only, its DMA
     translated by the IOMMU.
 
@@ -236,7 +247,7 @@ def qemu_flags(disk, path):
         NODE, PCI_ADDR)
     if disk.errors:
         device += ",request-merging=off"
-    return ["-device", "intel-iommu,aw-bits=48", "-blockdev", _blockdev(disk, path),
+    return ["-device", "intel-iommu,aw-bits=48", "-blockdev", _blockdev(disk, path, image),
             "-device", device]
 
 

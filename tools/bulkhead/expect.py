@@ -37,6 +37,9 @@ every `boot` of the run, attached as a modern-only virtio-blk function at
                                  sector (tests/system/domains/blk_pattern.h)
     disk-error SECTOR [ERRNO]    requests that touch SECTOR fail with ERRNO
                                  (default 5, EIO): QEMU's blkdebug; repeatable
+    disk-cache volatile          the disk has a volatile write cache (wcache.py):
+                                 writes reach the image only with a flush, and
+                                 those not flushed are lost when QEMU ends
     disk-check OFFSET LENGTH WANT  after the run, bytes [OFFSET, OFFSET+LENGTH)
                                  of the image must be pattern WANT (zero, bench,
                                  sector), hash to WANT (64 hex digits, SHA-256) or
@@ -351,6 +354,9 @@ def _disk_more(word, parse):
             if word == "disk-error":
                 spec.disk.errors.append(parse(spec.disk, arg))
                 return
+            if word == "disk-cache":
+                parse(spec.disk, arg)
+                return
             step = parse(spec.disk, arg, line)
         except ValueError as err:
             raise ExpectError("expect:%d: %s" % (line, err))
@@ -404,6 +410,7 @@ _MACHINE_DIRECTIVES = {"mitigations": _mitigations, "monitor": _monitor,
                        "disk": _disk, "disk-error": _disk_more("disk-error", disks.parse_error),
                        "disk-check": _disk_more("disk-check", disks.parse_check),
                        "disk-tear": _disk_more("disk-tear", disks.parse_tear),
+                       "disk-cache": _disk_more("disk-cache", disks.parse_cache),
                        "power-cut": _power_cut, "repeat": _repeat}
 
 

@@ -14,6 +14,7 @@ from . import mitigations
 from . import monitor
 from . import plan
 from . import qemu
+from . import wcache
 from .util import BUILD, ROOT, Failure, makedirs, rel, safe_name
 
 SYSTEM_DIR = os.path.join(ROOT, "tests", "system")
@@ -241,18 +242,25 @@ def _boot_once(spec, boot, iso_path, workdir, values, log, phase=None, tag="", l
     firmware_log = os.path.join(bootdir, "firmware.log")
     vars_path = qemu.uefi_vars(bootdir) if firmware == "uefi" else None
     mon = monitor.Monitor(phase.monitor)
+    cache = wcache.WriteCache(disks.image_path(workdir)) if spec.disk and \
+        spec.disk.volatile else None
     extra = qemu.firmware_log_flags(firmware_log) + spec.qemu_args + mon.flags()
     if spec.disk:
-        extra += disks.qemu_flags(spec.disk, disks.image_path(workdir))
+        extra += disks.qemu_flags(spec.disk, disks.image_path(workdir),
+                                  cache.node() if cache else None)
     argv = qemu.command(iso_path, extra=extra, firmware=firmware, medium=medium,
                         vars_path=vars_path)
     log.write("# boot %s %s\n# %s\n# serial:\n" % (firmware, medium, " ".join(argv)))
     machine = qemu.Machine(argv, os.path.join(bootdir, "qemu.stderr"))
     try:
+        if cache:
+            cache.start()
         verdict = _run(machine, _matcher(spec, boot, values, phase), spec.timeout, log, mon,
                        lines)
     finally:
         mon.close()
+        if cache:
+            log.write("# %s\n" % cache.finish())
     if verdict is None and firmware == "bios":
         verdict = _seabios_verdict(medium, firmware_log)
     stderr = machine.stderr_text()
