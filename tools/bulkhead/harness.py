@@ -109,24 +109,21 @@ def _monitor_feed(mon, machine, line, log):
     return None
 
 
-def _power_cut(machine, matcher, log, lines):
-    """Kills QEMU at once with SIGKILL (the power cut), then reads what it had already
-    written to the serial pipe: those lines go to the log, to @lines and through
-    @matcher's rejects. Returns None, or the reason a late line failed the boot."""
+def _power_cut(machine, matcher, log, lines, serial):
+    """Kills QEMU at once with SIGKILL (the power cut), then reads from @serial (the boot's
+    machine.lines) what QEMU had already written: those lines go to the log, to @lines and
+    through @matcher's rejects. Returns None, or the reason a late line failed the boot."""
     machine.proc.send_signal(signal.SIGKILL)
     machine.proc.wait()
     log.write("# power cut: QEMU killed (SIGKILL) after serial line %d; lines still in the"
               " pipe:\n" % matcher.lines)
-    while True:
-        got = machine.read_lines(1.0)
-        if got is None:
-            return None
-        for line in got:
-            log.write(line + "\n")
-            lines.append(line)
-            reason = matcher.feed(line)
-            if reason:
-                return reason
+    for line in serial:
+        log.write(line + "\n")
+        lines.append(line)
+        reason = matcher.feed(line)
+        if reason:
+            return reason
+    return None
 
 
 def _watch(machine, matcher, timeout, log, mon=None, lines=None):
@@ -134,14 +131,15 @@ def _watch(machine, matcher, timeout, log, mon=None, lines=None):
     their lines come, and keeping every line in @lines (a list) if given. A boot
     with a power cut passes only through it. Returns None for PASS, else the reason."""
     lines = [] if lines is None else lines
-    for line in machine.lines(machine.started + timeout):
+    serial = machine.lines(machine.started + timeout)
+    for line in serial:
         log.write(line + "\n")
         lines.append(line)
         reason = matcher.feed(line) or _monitor_feed(mon, machine, line, log)
         if reason:
             return reason
         if matcher.cut(line):
-            return _power_cut(machine, matcher, log, lines)
+            return _power_cut(machine, matcher, log, lines, serial)
         if matcher.done() and matcher.power_cut is None:
             return None
     if machine.timed_out:
