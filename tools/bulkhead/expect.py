@@ -154,13 +154,17 @@ class Pattern:
         self.text = text
         self.line = line
         self.regex = re.compile(fill(text, values or PLACEHOLDERS))
+        # The journal counts this pattern was bound to, shown in failure messages.
+        keys = {records_placeholder(domain) for domain in _RECORDS.findall(text)}
+        self.records = {key: values[key] for key in keys if values and key in values}
 
     def bound(self, values):
         """Returns this pattern with the placeholders set to @values ({placeholder: text})."""
         return Pattern(self.text, self.line, values)
 
     def __repr__(self):
-        return "/%s/" % self.text
+        bound = "".join(" with %s=%s" % item for item in sorted(self.records.items()))
+        return "/%s/%s" % (self.text, bound)
 
 
 def records_placeholder(domain):

@@ -87,6 +87,8 @@ class PhaseParseTest(unittest.TestCase):
         self.assertFalse(matcher.done())
         self.assertIsNone(matcher.feed("a: replay found 17"))
         self.assertTrue(matcher.done())
+        bound = expect.Pattern("^a: found (?!@RECORDS:a@ )", 3).bound({"@RECORDS:a@": "17"})
+        self.assertEqual(repr(bound), "/^a: found (?!@RECORDS:a@ )/ with @RECORDS:a@=17")
 
     def test_power_cut_waits_for_the_expects(self):
         matcher = expect.Matcher(parse(TWO_PHASES).phases[0])
