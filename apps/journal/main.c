@@ -78,6 +78,14 @@ static bool append_more(uint64_t seq, uint64_t first)
 	return seq < vol.sectors && (JOURNAL_ENDLESS || seq < first + JOURNAL_APPEND);
 }
 
+/* The endless build's line once the flush of record @seq, the @n-th of this boot, was answered. */
+static void report_flushed(uint64_t seq, uint64_t n)
+{
+	if (JOURNAL_ENDLESS)
+		printf("journal: record %llu flushed (%llu this boot)\n", (unsigned long long)seq,
+		       (unsigned long long)n);
+}
+
 /* Appends records from @first on (see append_more), each written and flushed. Returns how
  * many, or -1 if one failed. */
 static int64_t append(uint64_t first)
@@ -97,9 +105,7 @@ static int64_t append(uint64_t first)
 			       (unsigned long long)seq, st);
 			return -1;
 		}
-		if (JOURNAL_ENDLESS)
-			printf("journal: record %llu flushed (%llu this boot)\n",
-			       (unsigned long long)seq, (unsigned long long)(seq - first + 1));
+		report_flushed(seq, seq - first + 1);
 	}
 	return (int64_t)(seq - first);
 }
@@ -126,7 +132,8 @@ int main(void)
 	int64_t added = append((uint64_t)found);
 	if (added < 0)
 		return 1;
+	int64_t total = found + added;
 	printf("journal: appended %lld records, %lld in all, each flushed\n", (long long)added,
-	       (long long)(found + added));
+	       (long long)total);
 	return 0;
 }

@@ -104,12 +104,9 @@ static void test_count_stops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_crc32_vector),
-		cmocka_unit_test(test_make_and_check),
-		cmocka_unit_test(test_torn),
-		cmocka_unit_test(test_count),
-		cmocka_unit_test(test_half_written),
-		cmocka_unit_test(test_count_stops),
+		cmocka_unit_test(test_crc32_vector), cmocka_unit_test(test_make_and_check),
+		cmocka_unit_test(test_torn),         cmocka_unit_test(test_count),
+		cmocka_unit_test(test_half_written), cmocka_unit_test(test_count_stops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
