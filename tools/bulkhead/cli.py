@@ -186,8 +186,8 @@ def _add_commands(sub):
                      "expect file pins a mode)")
     p.add_argument("--long", action="store_true",
                    help="run everything the normal run does, with the longer variants of the "
-                   "system tests that have one (storage_powerloss: 10 power-cut and reboot "
-                   "cycles instead of 1)")
+                   "system tests that have one (storage_powerloss: 12 power cuts and reboots "
+                   "instead of 3)")
     p.set_defaults(handler=cmd_test)
 
     p = sub.add_parser("check", help="validate a manifest and print what bhc says",
