@@ -263,7 +263,8 @@ def journal_record_ok(sector, seq):
 def journal_count(data):
     """Counts the intact records 0, 1, ... at the start of @data, up to the first that is not."""
     n = 0
-    while (n + 1) * SECTOR <= len(data) and journal_record_ok(data[n * SECTOR:], n):
+    while (n + 1) * SECTOR <= len(data) and \
+            journal_record_ok(data[n * SECTOR:(n + 1) * SECTOR], n):
         n += 1
     return n
 
