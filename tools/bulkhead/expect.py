@@ -59,9 +59,9 @@ every `boot` of the run, attached as a modern-only virtio-blk function at
 
 Power loss: a test may boot its disk several times, in phases split by `reboot`.
 The directives above stay for the whole test; expect, order, reject, monitor,
-power-cut, disk-check and disk-tear belong to the phase they are written in, and
-a phase's disk-check and disk-tear lines run on the host after its boot, in file
-order:
+power-cut, repeat, disk-check and disk-tear belong to the phase they are written
+in, and a phase's disk-check and disk-tear lines run on the host after its boot,
+in file order:
 
     power-cut after REGEX        once every expect of the phase has matched, the
                                  first serial line matching REGEX ends the boot
