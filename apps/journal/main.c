@@ -13,8 +13,16 @@
  * n lies in sector n. Each run counts the intact records from sector 0, then appends
  * JOURNAL_APPEND more after them, each written and flushed before the next: a record whose
  * flush was answered survives a power loss.
+ *
+ * The build `journal_endless` (tests/system/storage_powerloss) sets JOURNAL_ENDLESS to 1: it
+ * appends until its volume is full and prints `journal: record N flushed (K this boot)` once
+ * the flush of record N was answered, so that the host knows which records must survive when
+ * it cuts the power.
  */
 #define JOURNAL_APPEND 8u
+#ifndef JOURNAL_ENDLESS
+#define JOURNAL_ENDLESS 0
+#endif
 
 static struct blk_vol vol;
 static uint8_t *data;
@@ -64,12 +72,28 @@ static int64_t replay(void)
 	return (int64_t)found;
 }
 
-/* Appends records @first .. @first + JOURNAL_APPEND - 1, each written and flushed. */
-static bool append(uint64_t first)
+/* Does this run append record @seq, the first being @first? Not past the volume's end. */
+static bool append_more(uint64_t seq, uint64_t first)
+{
+	return seq < vol.sectors && (JOURNAL_ENDLESS || seq < first + JOURNAL_APPEND);
+}
+
+/* The endless build's line once the flush of record @seq, the @n-th of this boot, was answered. */
+static void report_flushed(uint64_t seq, uint64_t n)
+{
+	if (JOURNAL_ENDLESS)
+		printf("journal: record %llu flushed (%llu this boot)\n", (unsigned long long)seq,
+		       (unsigned long long)n);
+}
+
+/* Appends records from @first on (see append_more), each written and flushed. Returns how
+ * many, or -1 if one failed. */
+static int64_t append(uint64_t first)
 {
 	char text[96];
+	uint64_t seq;
 
-	for (uint64_t seq = first; seq < first + JOURNAL_APPEND && seq < vol.sectors; seq++) {
+	for (seq = first; append_more(seq, first); seq++) {
 		snprintf(text, sizeof(text), "record %llu of %s", (unsigned long long)seq,
 		         bh_name());
 		jrec_make((struct jrec *)data, seq, text);
@@ -79,10 +103,11 @@ static bool append(uint64_t first)
 		if (st != BLK_OK) {
 			printf("journal: record %llu not written: status %u\n",
 			       (unsigned long long)seq, st);
-			return false;
+			return -1;
 		}
+		report_flushed(seq, seq - first + 1);
 	}
-	return true;
+	return (int64_t)(seq - first);
 }
 
 int main(void)
@@ -102,9 +127,13 @@ int main(void)
 	if (found < 0)
 		return 1;
 	printf("journal: replay found %lld intact records\n", (long long)found);
-	if (vol.ro || !append((uint64_t)found))
-		return vol.ro ? 0 : 1;
-	printf("journal: appended %u records, %lld in all, each flushed\n", JOURNAL_APPEND,
-	       (long long)found + JOURNAL_APPEND);
+	if (vol.ro)
+		return 0;
+	int64_t added = append((uint64_t)found);
+	if (added < 0)
+		return 1;
+	int64_t total = found + added;
+	printf("journal: appended %lld records, %lld in all, each flushed\n", (long long)added,
+	       (long long)total);
 	return 0;
 }

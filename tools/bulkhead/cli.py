@@ -94,7 +94,7 @@ def cmd_test(args):
         say("FAIL build: %s" % err.summary)
         testrun.summary([testrun.Result("build", False, err.summary)])
         return 1
-    return 1 if testrun.run_all(args.filter, args.jobs, args.mitigations) else 0
+    return 1 if testrun.run_all(args.filter, args.jobs, args.mitigations, args.long) else 0
 
 
 def cmd_bench(args):
@@ -184,6 +184,10 @@ def _add_commands(sub):
     _add_mitigations(p, None, "run every system test once in MODE (default: twice, "
                      "as system/NAME in auto and system/NAME+force in force, unless its "
                      "expect file pins a mode)")
+    p.add_argument("--long", action="store_true",
+                   help="run everything the normal run does, with the longer variants of the "
+                   "system tests that have one (storage_powerloss: 12 power cuts and reboots "
+                   "instead of 3)")
     p.set_defaults(handler=cmd_test)
 
     p = sub.add_parser("check", help="validate a manifest and print what bhc says",

@@ -5,7 +5,9 @@ modern-only virtio-blk function at 00:04.0 behind a VT-d IOMMU, the way a
 driver domain meets it; `disk-error` puts QEMU's blkdebug driver between the
 format and the file so that requests touching chosen sectors fail with an
 errno; `disk-check` reads the image on the host after the run, an independent
-check of what the guest wrote.
+check of what the guest wrote. For the power-loss tests, `disk-check ...
+journal-acked DOMAIN` holds the records on the disk against those the guest said
+were flushed, and `disk-tear` writes a torn record between two boots.
 """
 
 import hashlib
@@ -35,6 +37,12 @@ _MASK64 = (1 << 64) - 1
 _BENCH_TAIL = bytes(k & 0xFF for k in range(8, BENCH_BLOCK))
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _JOURNAL = re.compile(r"^journal:(\d+)$")
+ACKED = "journal-acked"
+# The serial line of apps/journal built with JOURNAL_ENDLESS once record N's flush was answered.
+_FLUSHED = r"^%s: journal: record (\d+) flushed\b"
+# disk-tear writes this much of the next record over its sector: the header and the text's
+# start; the rest of the sector, with the CRC, stays as it was.
+TEAR_BYTES = 256
 # apps/journal/journal_rec.h: record n in sector n of its volume: magic, text length,
 # sequence number n, text, and a CRC-32 (IEEE, as zlib) of the 508 bytes before it.
 JREC_MAGIC = 0x4C4E524A
@@ -44,16 +52,31 @@ _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
 
 class Check:
-    """One `disk-check OFFSET LENGTH PATTERN|SHA256`: what the bytes must be after the run."""
+    """One `disk-check OFFSET LENGTH PATTERN|SHA256|journal:N|journal-acked DOMAIN`: what the
+    bytes must be after the run (or after the boot of its phase)."""
 
-    def __init__(self, offset, length, want, line):
+    def __init__(self, offset, length, want, line, domain=None):
         self.offset = offset
         self.length = length
-        self.want = want  # a name of PATTERNS, or a SHA-256 in lower-case hex
+        self.want = want  # a name of PATTERNS, a SHA-256 in lower-case hex, journal:N, ACKED
+        self.line = line
+        self.domain = domain  # with ACKED: the domain whose serial lines say what was flushed
+
+    def __repr__(self):
+        return "disk-check %d %d %s%s" % (self.offset, self.length, self.want,
+                                          " " + self.domain if self.domain else "")
+
+
+class Tear:
+    """One `disk-tear OFFSET LENGTH journal`: a torn record written after the intact ones."""
+
+    def __init__(self, offset, length, line):
+        self.offset = offset
+        self.length = length
         self.line = line
 
     def __repr__(self):
-        return "disk-check %d %d %s" % (self.offset, self.length, self.want)
+        return "disk-tear %d %d journal" % (self.offset, self.length)
 
 
 class Disk:
@@ -64,6 +87,7 @@ class Disk:
         self.fill = fill
         self.errors = []  # [(sector, errno)]: `disk-error`
         self.checks = []  # [Check]: `disk-check`
+        self.volatile = False  # `disk-cache volatile`: served by wcache.WriteCache
 
 
 def parse_size(text):
@@ -88,6 +112,14 @@ def parse_disk(arg):
     return Disk(parse_size(words[0]), words[1])
 
 
+def parse_cache(disk, arg):
+    """Parses `disk-cache volatile` for @disk (sets disk.volatile). Raises ValueError if the
+    argument is another word."""
+    if arg != "volatile":
+        raise ValueError("disk-cache %r: expected `disk-cache volatile`" % arg)
+    disk.volatile = True
+
+
 def parse_error(disk, arg):
     """Parses `disk-error SECTOR [ERRNO]` (default errno 5, EIO) for @disk; returns
     (sector, errno). Raises ValueError if it is malformed or outside the disk."""
@@ -100,16 +132,49 @@ def parse_error(disk, arg):
     return sector, errno
 
 
-def parse_check(disk, arg, line):
-    """Parses `disk-check OFFSET LENGTH PATTERN|SHA256` for @disk. Returns a Check; raises
-    ValueError if it is malformed or reaches past the disk."""
-    words = arg.split()
-    if len(words) != 3:
-        raise ValueError("disk-check %r: expected OFFSET LENGTH PATTERN|SHA256" % arg)
+def _range(disk, word, arg, words):
+    """Returns (offset, length) from the first two of @words, a non-empty range of @disk;
+    raises ValueError naming directive @word and its argument @arg if it is not one."""
     try:
         offset, length = int(words[0], 0), int(words[1], 0)
     except ValueError:
-        raise ValueError("disk-check %r: OFFSET and LENGTH must be numbers" % arg)
+        raise ValueError("%s %r: OFFSET and LENGTH must be numbers" % (word, arg))
+    if offset < 0 or length <= 0 or offset + length > disk.size:
+        raise ValueError("%s %r: the range is empty or leaves the disk" % (word, arg))
+    return offset, length
+
+
+def _parse_acked(disk, arg, words, line):
+    """Parses `disk-check OFFSET LENGTH journal-acked DOMAIN` (@words split from @arg)."""
+    if len(words) != 4 or not re.match(r"^[A-Za-z0-9_.-]+$", words[3]):
+        raise ValueError("disk-check %r: expected OFFSET LENGTH journal-acked DOMAIN" % arg)
+    offset, length = _range(disk, "disk-check", arg, words)
+    if offset % SECTOR or length % SECTOR:
+        raise ValueError("disk-check %r: a journal starts and ends on a sector" % arg)
+    return Check(offset, length, ACKED, line, words[3])
+
+
+def parse_tear(disk, arg, line):
+    """Parses `disk-tear OFFSET LENGTH journal` for @disk. Returns a Tear; raises ValueError
+    if it is malformed, not in whole sectors or reaches past the disk."""
+    words = arg.split()
+    if len(words) != 3 or words[2] != "journal":
+        raise ValueError("disk-tear %r: expected OFFSET LENGTH journal" % arg)
+    offset, length = _range(disk, "disk-tear", arg, words)
+    if offset % SECTOR or length % SECTOR:
+        raise ValueError("disk-tear %r: a journal starts and ends on a sector" % arg)
+    return Tear(offset, length, line)
+
+
+def parse_check(disk, arg, line):
+    """Parses `disk-check OFFSET LENGTH PATTERN|SHA256|journal:N|journal-acked DOMAIN` for
+    @disk. Returns a Check; raises ValueError if it is malformed or reaches past the disk."""
+    words = arg.split()
+    if len(words) >= 3 and words[2] == ACKED:
+        return _parse_acked(disk, arg, words, line)
+    if len(words) != 3:
+        raise ValueError("disk-check %r: expected OFFSET LENGTH PATTERN|SHA256" % arg)
+    offset, length = _range(disk, "disk-check", arg, words)
     want = words[2].lower()
     if want not in PATTERNS and not _SHA256.match(want) and not _JOURNAL.match(want):
         raise ValueError("disk-check %r: expected one of %s, journal:N or 64 hex digits"
@@ -117,8 +182,6 @@ def parse_check(disk, arg, line):
     match = _JOURNAL.match(want)
     if match and int(match.group(1)) * SECTOR > length:
         raise ValueError("disk-check %r: N journal records need N * 512 bytes" % arg)
-    if offset < 0 or length <= 0 or offset + length > disk.size:
-        raise ValueError("disk-check %r: the range is empty or leaves the disk" % arg)
     return Check(offset, length, want, line)
 
 
@@ -155,11 +218,12 @@ def create(disk, path):
             f.write(pattern_bytes(disk.fill, offset, min(chunk, disk.size - offset)))
 
 
-def _blockdev(disk, path):
-    """Returns the -blockdev JSON of @disk's image at @path: raw over the file, with a
-    blkdebug layer between them when sectors must fail. cache=writeback (no O_DIRECT,
-    flushes reach the file) and aio=threads: they work on any host file system."""
-    image = {"driver": "file", "filename": path, "aio": "threads"}
+def _blockdev(disk, path, image=None):
+    """Returns the -blockdev JSON of @disk's image at @path: raw over the file (or over the
+    node @image, e.g. wcache's NBD server), with a blkdebug layer between them when sectors
+    must fail. cache=writeback (no O_DIRECT, flushes reach the file) and aio=threads: they
+    work on any host file system."""
+    image = image or {"driver": "file", "filename": path, "aio": "threads"}
     node = image
     if disk.errors:
         rules = [{"event": event, "sector": sector, "errno": errno}
@@ -169,8 +233,9 @@ def _blockdev(disk, path):
                        "cache": {"direct": False, "no-flush": False}})
 
 
-def qemu_flags(disk, path):
-    """Returns QEMU's flags that attach @disk's image @path: the IOMMU first (QEMU wants it
+def qemu_flags(disk, path, image=None):
+    """Returns QEMU's flags that attach @disk's image @path (through the -blockdev node
+    @image if given: a volatile write cache's NBD server): the IOMMU first (QEMU wants it
     before the devices behind it), then the virtio-blk function, modern-only, its DMA
     translated by the IOMMU.
 
@@ -182,7 +247,7 @@ def qemu_flags(disk, path):
         NODE, PCI_ADDR)
     if disk.errors:
         device += ",request-merging=off"
-    return ["-device", "intel-iommu,aw-bits=48", "-blockdev", _blockdev(disk, path),
+    return ["-device", "intel-iommu,aw-bits=48", "-blockdev", _blockdev(disk, path, image),
             "-device", device]
 
 
@@ -198,9 +263,62 @@ def journal_record_ok(sector, seq):
 def journal_count(data):
     """Counts the intact records 0, 1, ... at the start of @data, up to the first that is not."""
     n = 0
-    while (n + 1) * SECTOR <= len(data) and journal_record_ok(data[n * SECTOR:], n):
+    while (n + 1) * SECTOR <= len(data) and \
+            journal_record_ok(data[n * SECTOR:(n + 1) * SECTOR], n):
         n += 1
     return n
+
+
+def journal_record(seq, text):
+    """Returns the 512 bytes of an intact journal record @seq holding @text (ASCII), in the
+    format of apps/journal/journal_rec.h."""
+    body = struct.pack("<IIQ", JREC_MAGIC, len(text), seq) + text.encode("ascii")
+    body = body.ljust(SECTOR - 4, b"\0")
+    return body + struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
+
+
+def acked(lines, domain):
+    """Returns the highest record number that serial @lines say @domain flushed
+    (`DOMAIN: journal: record N flushed`), or -1 if none."""
+    flushed = re.compile(_FLUSHED % re.escape(domain))
+    found = [int(m.group(1)) for m in map(flushed.match, lines) if m]
+    return max(found, default=-1)
+
+
+def _read(path, offset, length):
+    """Returns bytes [@offset, @offset + @length) of image @path (fewer if it is shorter)."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read(length)
+
+
+def verify_acked(check, path, lines):
+    """Runs a `journal-acked` @check on image @path against the serial @lines of the boot
+    before it. Returns (None or the reason, C: the intact records found)."""
+    found = journal_count(_read(path, check.offset, check.length))
+    last = acked(lines, check.domain)
+    if found >= last + 1:
+        return None, found
+    return "%r: %d intact journal records, but %s said record %d was flushed" % (
+        check, found, check.domain, last), found
+
+
+def tear(step, path):
+    """Performs @step (a Tear) on image @path: over the sector after the C intact records,
+    the first TEAR_BYTES of record C, the rest left as it was. Returns (None or the reason
+    why it could not, C)."""
+    found = journal_count(_read(path, step.offset, step.length))
+    at = step.offset + found * SECTOR
+    if at + SECTOR > step.offset + step.length:
+        return "%r: the journal is full, no sector to tear" % step, found
+    old = _read(path, at, SECTOR)
+    new = journal_record(found, "record %d, torn by the host" % found)[:TEAR_BYTES]
+    if journal_record_ok(new + old[TEAR_BYTES:], found):
+        return "%r: the torn record %d would be intact" % (step, found), found
+    with open(path, "r+b") as f:
+        f.seek(at)
+        f.write(new)
+    return None, found
 
 
 def _first_difference(got, want):
@@ -208,12 +326,13 @@ def _first_difference(got, want):
     return next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
 
 
-def verify(check, path):
-    """Checks the bytes of image @path that @check names. Returns None if they are right,
-    else the reason (the first wrong byte, or the SHA-256 found)."""
-    with open(path, "rb") as f:
-        f.seek(check.offset)
-        got = f.read(check.length)
+def verify(check, path, lines=()):
+    """Checks the bytes of image @path that @check names (a `journal-acked` check against
+    serial @lines). Returns None if they are right, else the reason (the first wrong byte,
+    or the SHA-256 found)."""
+    if check.want == ACKED:
+        return verify_acked(check, path, lines)[0]
+    got = _read(path, check.offset, check.length)
     if len(got) != check.length:
         return "%r: the image is shorter" % check
     match = _JOURNAL.match(check.want)

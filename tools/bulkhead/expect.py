@@ -14,7 +14,8 @@ after white space (write `\\#` or `[#]` for a literal `#` after a space):
                            once (default: boot bios cdrom)
 
 A regex may contain @PLAN_CRC32@: the harness puts in the built plan's CRC-32
-(as 0x1234abcd) before matching.
+(as 0x1234abcd) before matching; and @RECORDS:DOMAIN@, the count of the last
+`journal-acked DOMAIN` check of an earlier phase.
 
 Directives for the machine itself:
 
@@ -36,10 +37,40 @@ every `boot` of the run, attached as a modern-only virtio-blk function at
                                  sector (tests/system/domains/blk_pattern.h)
     disk-error SECTOR [ERRNO]    requests that touch SECTOR fail with ERRNO
                                  (default 5, EIO): QEMU's blkdebug; repeatable
+    disk-cache volatile          the disk has a volatile write cache (wcache.py):
+                                 writes reach the image only with a flush, and
+                                 those not flushed are lost when QEMU ends
     disk-check OFFSET LENGTH WANT  after the run, bytes [OFFSET, OFFSET+LENGTH)
                                  of the image must be pattern WANT (zero, bench,
-                                 sector) or hash to WANT (64 hex digits, SHA-256);
+                                 sector), hash to WANT (64 hex digits, SHA-256) or
+                                 hold exactly N journal records (journal:N);
                                  repeatable
+    disk-check OFFSET LENGTH journal-acked DOMAIN
+                                 the intact journal records there (C) must cover
+                                 every record the boot's serial lines
+                                 `DOMAIN: journal: record N flushed` acknowledged
+                                 (C >= highest N + 1); later boots' regexes may
+                                 then use @RECORDS:DOMAIN@ for C
+    disk-tear OFFSET LENGTH journal
+                                 after the boot, write a torn record into the
+                                 sector after the intact records there: the next
+                                 record's first 256 bytes (magic, length, sequence,
+                                 text), its second half left as it was
+
+Power loss: a test may boot its disk several times, in phases split by `reboot`.
+The directives above stay for the whole test; expect, order, reject, monitor,
+power-cut, repeat, disk-check and disk-tear belong to the phase they are written
+in, and a phase's disk-check and disk-tear lines run on the host after its boot,
+in file order:
+
+    power-cut after REGEX        once every expect of the phase has matched, the
+                                 first serial line matching REGEX ends the boot
+                                 with SIGKILL (no clean shutdown), and the phase
+                                 passes; QEMU ending first, or the timeout, fails it
+    reboot                       starts the next phase: a fresh boot of the same
+                                 ISO and the same disk
+    repeat N long M              this phase (boot and host steps) runs N times in a
+                                 row, M times under `bulkhead test --long`
 
 Edits of the compiled plan and images (`image test` only), performed in file
 order after corrupt-plan, so that a test can hand the kernel what bhc never
@@ -94,6 +125,9 @@ DEFAULT_BOOT = ("bios", "cdrom")
 # is built (escaped: they match literally). The values here only serve to
 # check the regex when the file is read.
 PLACEHOLDERS = {"@PLAN_CRC32@": "0x00000000"}
+# @RECORDS:DOMAIN@: the intact journal records the host found in the last
+# `disk-check ... journal-acked DOMAIN` of an earlier phase.
+_RECORDS = re.compile(r"@RECORDS:([A-Za-z0-9_.-]+)@")
 
 
 # Kernel command-line options a test may add (`kernel-args`), besides the run's
@@ -120,13 +154,44 @@ class Pattern:
         self.text = text
         self.line = line
         self.regex = re.compile(fill(text, values or PLACEHOLDERS))
+        # The journal counts this pattern was bound to, shown in failure messages.
+        keys = {records_placeholder(domain) for domain in _RECORDS.findall(text)}
+        self.records = {key: values[key] for key in keys if values and key in values}
 
     def bound(self, values):
         """Returns this pattern with the placeholders set to @values ({placeholder: text})."""
         return Pattern(self.text, self.line, values)
 
     def __repr__(self):
-        return "/%s/" % self.text
+        bound = "".join(" with %s=%s" % item for item in sorted(self.records.items()))
+        return "/%s/%s" % (self.text, bound)
+
+
+def records_placeholder(domain):
+    """Returns the placeholder of the journal records the host counted for @domain."""
+    return "@RECORDS:%s@" % domain
+
+
+class Phase:
+    """One boot of the test's disk: the directives between two `reboot` lines.
+
+    Has what a Matcher reads (expects, orders, rejects) and the monitor commands,
+    the power cut and the host steps (disk.Check, disk.Tear) of that boot.
+    """
+
+    def __init__(self, number):
+        self.number = number  # 1, 2, ... in file order
+        self.expects = []
+        self.orders = []  # `order` patterns, also in expects, in file order
+        self.rejects = [Pattern(text, 0) for text in BUILTIN_REJECTS]
+        self.monitor = []  # [(monitor command, Pattern)]: `monitor COMMAND after REGEX`
+        self.power_cut = None  # Pattern of `power-cut after REGEX`, or None
+        self.host_steps = []  # disk.Check and disk.Tear, in file order, run after the boot
+        self.repeat = (1, 1)  # `repeat N long M`: runs (normally, under --long)
+
+    def runs(self, long_run):
+        """Returns how many times this phase runs, under `--long` if @long_run."""
+        return self.repeat[1] if long_run else self.repeat[0]
 
 
 class Spec:
@@ -138,17 +203,26 @@ class Spec:
         self.manifest = os.path.join(os.path.dirname(path), "manifest.xml")
         self.pinned_mitigations = None  # `mitigations MODE`: the test runs in MODE only
         self.mitigations = mitigations.DEFAULT  # the mode of this run (set by the harness)
-        self.monitor = []  # [(monitor command, Pattern)]: `monitor COMMAND after REGEX`
+        self.long_run = False  # `bulkhead test --long` (set by the harness)
         self.qemu_args = []  # `qemu-args`: extra QEMU flags, checked by qemu.check_extra_args
         self.kernel_args = []  # `kernel-args`: extra kernel options from KERNEL_ARGS
-        self.expects = []
-        self.orders = []  # `order` patterns, also in expects, in file order
-        self.rejects = [Pattern(text, 0) for text in BUILTIN_REJECTS]
+        self.phases = [Phase(1)]  # `reboot` starts the next
         self.corrupt_offsets = []
         self.image = "test"
         self.boots = []  # [(firmware, medium)]; none given: [DEFAULT_BOOT]
         self.plan_edits = []  # [plan.Edit], in file order
-        self.disk = None  # disk.Disk: `disk`, `disk-error`, `disk-check`
+        self.disk = None  # disk.Disk: `disk`, `disk-error`, `disk-check`, `disk-tear`
+
+    @property
+    def phase(self):
+        """The phase the directives being parsed belong to: the last one."""
+        return self.phases[-1]
+
+    # A test without `reboot` has one phase; these are its lines.
+    expects = property(lambda self: self.phases[0].expects)
+    orders = property(lambda self: self.phases[0].orders)
+    rejects = property(lambda self: self.phases[0].rejects)
+    monitor = property(lambda self: self.phases[0].monitor)
 
 
 def _number(text, convert, what, line):
@@ -181,13 +255,13 @@ def _directive(spec, word, arg, line):
     elif word == "manifest":
         spec.manifest = os.path.join(os.path.dirname(spec.path), arg)
     elif word == "expect":
-        spec.expects.append(_pattern(arg, line))
+        spec.phase.expects.append(_pattern(arg, line))
     elif word == "order":
         pattern = _pattern(arg, line)
-        spec.expects.append(pattern)
-        spec.orders.append(pattern)
+        spec.phase.expects.append(pattern)
+        spec.phase.orders.append(pattern)
     elif word == "reject":
-        spec.rejects.append(_pattern(arg, line))
+        spec.phase.rejects.append(_pattern(arg, line))
     elif word == "corrupt-plan":
         offset = _number(arg, lambda t: int(t, 0), "offset", line)
         if offset < 0:
@@ -242,7 +316,7 @@ def _monitor(spec, arg, line):
         command, regex = monitor.parse(arg)
     except ValueError as err:
         raise ExpectError("expect:%d: %s" % (line, err))
-    spec.monitor.append((command, _pattern(regex, line)))
+    spec.phase.monitor.append((command, _pattern(regex, line)))
 
 
 def _qemu_args(spec, arg, line):
@@ -275,18 +349,50 @@ def _disk(spec, arg, line):
 
 
 def _disk_more(word, parse):
-    """Returns the function applying directive @word about the disk, parsed by @parse."""
+    """Returns the function applying directive @word about the disk, parsed by @parse.
+    A disk-check or disk-tear becomes a host step of the phase it is in."""
     def apply(spec, arg, line):
         if spec.disk is None:
             raise ExpectError("expect:%d: %s needs a `disk` line before it" % (line, word))
         try:
             if word == "disk-error":
                 spec.disk.errors.append(parse(spec.disk, arg))
-            else:
-                spec.disk.checks.append(parse(spec.disk, arg, line))
+                return
+            if word == "disk-cache":
+                parse(spec.disk, arg)
+                return
+            step = parse(spec.disk, arg, line)
         except ValueError as err:
             raise ExpectError("expect:%d: %s" % (line, err))
+        spec.phase.host_steps.append(step)
+        if word == "disk-check":
+            spec.disk.checks.append(step)
     return apply
+
+
+def _power_cut(spec, arg, line):
+    """Applies `power-cut after REGEX`, once a phase."""
+    parts = re.split(r"^after\s+", arg, maxsplit=1)
+    if len(parts) != 2 or not parts[1].strip():
+        raise ExpectError("expect:%d: power-cut %r: expected `power-cut after REGEX`"
+                          % (line, arg))
+    if spec.phase.power_cut is not None:
+        raise ExpectError("expect:%d: power-cut is given twice in phase %d"
+                          % (line, spec.phase.number))
+    spec.phase.power_cut = _pattern(parts[1].strip(), line)
+
+
+def _repeat(spec, arg, line):
+    """Applies `repeat N long M` (1 <= N <= M), once a phase."""
+    words = arg.split()
+    if len(words) != 3 or words[1] != "long" or not (words[0] + words[2]).isdigit() \
+            or not 1 <= int(words[0]) <= int(words[2]):
+        raise ExpectError("expect:%d: repeat %r: expected `repeat N long M`, 1 <= N <= M"
+                          % (line, arg))
+    if spec.phase.repeat != (1, 1):
+        raise ExpectError("expect:%d: repeat is given twice in phase %d"
+                          % (line, spec.phase.number))
+    spec.phase.repeat = (int(words[0]), int(words[2]))
 
 
 # Devices the `disk` directive adds itself, which qemu-args may then not add again.
@@ -306,7 +412,31 @@ def _check_disk(spec):
 _MACHINE_DIRECTIVES = {"mitigations": _mitigations, "monitor": _monitor,
                        "qemu-args": _qemu_args, "kernel-args": _kernel_args,
                        "disk": _disk, "disk-error": _disk_more("disk-error", disks.parse_error),
-                       "disk-check": _disk_more("disk-check", disks.parse_check)}
+                       "disk-check": _disk_more("disk-check", disks.parse_check),
+                       "disk-tear": _disk_more("disk-tear", disks.parse_tear),
+                       "disk-cache": _disk_more("disk-cache", disks.parse_cache),
+                       "power-cut": _power_cut, "repeat": _repeat}
+
+
+def _check_phases(spec):
+    """Raises ExpectError if a phase checks nothing, a test with phases boots several ways,
+    or a regex uses @RECORDS:DOMAIN@ before a phase that counts DOMAIN's records."""
+    counted = set()
+    for phase in spec.phases:
+        if not phase.expects and len(spec.phases) > 1:
+            raise ExpectError("expect: phase %d has no `expect` line: it would check nothing"
+                              % phase.number)
+        patterns = phase.expects + phase.rejects + [p for _, p in phase.monitor]
+        for pattern in patterns + ([phase.power_cut] if phase.power_cut else []):
+            for domain in _RECORDS.findall(pattern.text):
+                if domain not in counted:
+                    raise ExpectError("expect:%d: %s: no earlier phase has a `disk-check ..."
+                                      " journal-acked %s`" % (pattern.line,
+                                                              records_placeholder(domain),
+                                                              domain))
+        counted |= {s.domain for s in phase.host_steps if getattr(s, "domain", None)}
+    if len(spec.phases) > 1 and len(spec.boots) > 1:
+        raise ExpectError("expect: `reboot` boots one way: give at most one `boot` line")
 
 
 def parse(text, path):
@@ -321,6 +451,11 @@ def parse(text, path):
         if not line:
             continue
         word, arg = (line.split(None, 1) + [""])[:2]
+        if word == "reboot":
+            if arg.strip():
+                raise ExpectError("expect:%d: reboot takes no argument" % number)
+            spec.phases.append(Phase(len(spec.phases) + 1))
+            continue
         _directive(spec, word, arg.strip(), number)
     if not spec.expects:
         raise ExpectError("expect: no `expect` line: the test would check nothing")
@@ -334,6 +469,7 @@ def parse(text, path):
         raise ExpectError("expect: %s needs `image test`: `bulkhead image` ships what bhc"
                           " compiled" % spec.plan_edits[0].word)
     _check_disk(spec)
+    _check_phases(spec)
     spec.boots = spec.boots or [DEFAULT_BOOT]
     return spec
 
@@ -345,7 +481,8 @@ def load(path):
 
 
 class Matcher:
-    """Feeds serial lines through a Spec's rejects and expects.
+    """Feeds serial lines through the rejects and expects of a Spec (its one phase) or of a
+    Phase, and watches for the phase's power cut.
 
     @values: the placeholders' values ({"@PLAN_CRC32@": "0x1234abcd"}); @extra
     and @extra_rejects: more expects and rejects (Patterns) for this boot only.
@@ -353,6 +490,8 @@ class Matcher:
 
     def __init__(self, spec, values=None, extra=(), extra_rejects=()):
         self.spec = spec
+        cut = getattr(spec, "power_cut", None)
+        self.power_cut = cut.bound(values) if cut and values else cut
         rejects = [p.bound(values) for p in spec.rejects] if values else spec.rejects
         self.rejects = list(rejects) + list(extra_rejects)
         expects = [p.bound(values) for p in spec.expects] if values else spec.expects
@@ -389,6 +528,15 @@ class Matcher:
         """Returns True once every expect regex has matched some line."""
         return not self.missing
 
+    def cut(self, line):
+        """Returns True if the boot ends with the power cut at @line (just fed): every
+        expect has matched and @line matches the power-cut regex."""
+        return self.power_cut is not None and self.done() and \
+            bool(self.power_cut.regex.search(line))
+
     def missing_text(self):
-        """Lists the expects that never matched, for a failure message."""
+        """Lists the expects that never matched (or the power cut still due), for a
+        failure message."""
+        if not self.missing and self.power_cut is not None:
+            return "power-cut after %r" % self.power_cut
         return ", ".join(repr(p) for p in self.missing)

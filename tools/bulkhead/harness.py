@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import threading
 import time
 
@@ -13,6 +14,7 @@ from . import mitigations
 from . import monitor
 from . import plan
 from . import qemu
+from . import wcache
 from .util import BUILD, ROOT, Failure, makedirs, rel, safe_name
 
 SYSTEM_DIR = os.path.join(ROOT, "tests", "system")
@@ -107,15 +109,38 @@ def _monitor_feed(mon, machine, line, log):
     return None
 
 
-def _watch(machine, matcher, timeout, log, mon=None):
-    """Reads serial lines until a verdict, sending @mon's monitor commands as
-    their lines come. Returns None for PASS, else the reason."""
-    for line in machine.lines(machine.started + timeout):
+def _power_cut(machine, matcher, log, lines, serial):
+    """Kills QEMU at once with SIGKILL (the power cut), then reads from @serial (the boot's
+    machine.lines) what QEMU had already written: those lines go to the log, to @lines and
+    through @matcher's rejects. Returns None, or the reason a late line failed the boot."""
+    machine.proc.send_signal(signal.SIGKILL)
+    machine.proc.wait()
+    log.write("# power cut: QEMU killed (SIGKILL) after serial line %d; lines still in the"
+              " pipe:\n" % matcher.lines)
+    for line in serial:
         log.write(line + "\n")
+        lines.append(line)
+        reason = matcher.feed(line)
+        if reason:
+            return reason
+    return None
+
+
+def _watch(machine, matcher, timeout, log, mon=None, lines=None):
+    """Reads serial lines until a verdict, sending @mon's monitor commands as
+    their lines come, and keeping every line in @lines (a list) if given. A boot
+    with a power cut passes only through it. Returns None for PASS, else the reason."""
+    lines = [] if lines is None else lines
+    serial = machine.lines(machine.started + timeout)
+    for line in serial:
+        log.write(line + "\n")
+        lines.append(line)
         reason = matcher.feed(line) or _monitor_feed(mon, machine, line, log)
         if reason:
             return reason
-        if matcher.done():
+        if matcher.cut(line):
+            return _power_cut(machine, matcher, log, lines, serial)
+        if matcher.done() and matcher.power_cut is None:
             return None
     if machine.timed_out:
         return "timeout after %g s; missing: %s" % (timeout, matcher.missing_text())
@@ -151,7 +176,7 @@ def _build(spec, workdir, log):
     return path, {"@PLAN_CRC32@": iso.crc_text(iso.plan_checksum(compiled.plan_path))}
 
 
-def _run(machine, matcher, timeout, log, mon=None):
+def _run(machine, matcher, timeout, log, mon=None, lines=None):
     """Runs @machine (registered, so that Ctrl-C ends it) until a verdict; see _watch."""
     with machine:
         with _running_lock:
@@ -159,7 +184,7 @@ def _run(machine, matcher, timeout, log, mon=None):
         try:
             if _stopping.is_set():
                 return "interrupted"
-            return _watch(machine, matcher, timeout, log, mon)
+            return _watch(machine, matcher, timeout, log, mon, lines)
         finally:
             machine.stop()
             with _running_lock:
@@ -179,16 +204,18 @@ def _seabios_verdict(medium, firmware_log):
     return "SeaBIOS's log says it booted %s, not %s" % (booted or "nothing", medium)
 
 
-def _matcher(spec, boot, values):
-    """Returns the Matcher of one boot: the test's lines; under UEFI OVMF's line
-    saying it starts the medium (and no other boot option); no kernel line naming
-    another mitigation mode than the run's (see mitigations.kernel_line_check)."""
+def _matcher(spec, boot, values, phase=None):
+    """Returns the Matcher of one boot: the lines of @phase (default: the test's
+    first); under UEFI OVMF's line saying it starts the medium (and no other boot
+    option); no kernel line naming another mitigation mode than the run's (see
+    mitigations.kernel_line_check)."""
     firmware, medium = boot
     expects, rejects = mitigations.kernel_line_check(spec.mitigations)
     if firmware == "uefi":
         expects.append(qemu.uefi_boot_regex(medium))
         rejects.append(qemu.uefi_boot_regex(medium, other=True))
-    return expect.Matcher(spec, values, [expect.Pattern(e, 0) for e in expects],
+    return expect.Matcher(phase or spec.phases[0], values,
+                          [expect.Pattern(e, 0) for e in expects],
                           [expect.Pattern(r, 0) for r in rejects])
 
 
@@ -199,28 +226,39 @@ def _log_firmware(firmware_log, log):
             log.write("# firmware debug log (port 0x402):\n" + f.read())
 
 
-def _boot_once(spec, boot, iso_path, workdir, values, log):
-    """Boots @iso_path once with @boot = (firmware, medium). Returns None for PASS, else why.
+def _boot_once(spec, boot, iso_path, workdir, values, log, phase=None, tag="", lines=None):
+    """Boots @iso_path once with @boot = (firmware, medium) and the lines of @phase (default:
+    the test's first), keeping the serial lines in @lines if given. Returns None for PASS,
+    else why. @tag names the phase's run in the boot's directory.
 
     Besides the test's expects, the firmware must say it booted that medium:
     OVMF on the serial console, SeaBIOS in its debug log.
     """
     firmware, medium = boot
-    bootdir = makedirs(os.path.join(workdir, "boot-%s-%s" % boot))
+    phase = phase or spec.phases[0]
+    bootdir = makedirs(os.path.join(workdir, "boot-%s-%s" % boot + tag))
     firmware_log = os.path.join(bootdir, "firmware.log")
     vars_path = qemu.uefi_vars(bootdir) if firmware == "uefi" else None
-    mon = monitor.Monitor(spec.monitor)
+    mon = monitor.Monitor(phase.monitor)
+    cache = wcache.WriteCache(disks.image_path(workdir)) if spec.disk and \
+        spec.disk.volatile else None
     extra = qemu.firmware_log_flags(firmware_log) + spec.qemu_args + mon.flags()
     if spec.disk:
-        extra += disks.qemu_flags(spec.disk, disks.image_path(workdir))
+        extra += disks.qemu_flags(spec.disk, disks.image_path(workdir),
+                                  cache.node() if cache else None)
     argv = qemu.command(iso_path, extra=extra, firmware=firmware, medium=medium,
                         vars_path=vars_path)
     log.write("# boot %s %s\n# %s\n# serial:\n" % (firmware, medium, " ".join(argv)))
     machine = qemu.Machine(argv, os.path.join(bootdir, "qemu.stderr"))
     try:
-        verdict = _run(machine, _matcher(spec, boot, values), spec.timeout, log, mon)
+        if cache:
+            cache.start()
+        verdict = _run(machine, _matcher(spec, boot, values, phase), spec.timeout, log, mon,
+                       lines)
     finally:
         mon.close()
+        if cache:
+            log.write("# %s\n" % cache.finish())
     if verdict is None and firmware == "bios":
         verdict = _seabios_verdict(medium, firmware_log)
     stderr = machine.stderr_text()
@@ -242,41 +280,89 @@ def _make_disk(spec, workdir, log):
             spec.disk.errors or "none"))
 
 
-def _check_disk(spec, workdir, log):
-    """Runs the `disk-check` lines on the image after the boots. Returns None or the reason."""
-    if not spec.disk or not spec.disk.checks:
-        return None
-    reason = disks.verify_all(spec.disk, disks.image_path(workdir))
-    log.write("# disk checks: %s\n" % (reason or "%d passed" % len(spec.disk.checks)))
-    return reason
+def _host_step(step, path, values, lines):
+    """Performs one host step (disk.Check or disk.Tear) on image @path after a boot whose
+    serial lines are @lines; a `journal-acked` check sets its @values placeholder. Returns
+    (None or the reason, what to log)."""
+    if isinstance(step, disks.Tear):
+        reason, found = disks.tear(step, path)
+        return reason, "%d intact records, record %d torn" % (found, found)
+    if step.want != disks.ACKED:
+        reason = disks.verify(step, path)
+        return reason, "ok"
+    reason, found = disks.verify_acked(step, path, lines)
+    values[expect.records_placeholder(step.domain)] = str(found)
+    return reason, "%d intact records, %s said record %d was flushed" % (
+        found, step.domain, disks.acked(lines, step.domain))
 
 
-def _boot(spec, workdir, log):
-    """Builds the test's ISO and boots it once per `boot` line (one disk for all), then checks
-    the disk. Returns None for PASS, else why."""
-    iso_path, values = _build(spec, workdir, log)
-    _make_disk(spec, workdir, log)
+def _host_steps(phase, workdir, values, lines, log):
+    """Runs @phase's disk-check and disk-tear lines, in order, on the image after its boot.
+    Returns None, or the first failure's reason."""
+    for step in phase.host_steps:
+        reason, what = _host_step(step, disks.image_path(workdir), values, lines)
+        log.write("# %r: %s\n" % (step, reason or what))
+        if reason:
+            return reason
+    if phase.host_steps:
+        log.write("# disk checks: %d passed\n" % len(phase.host_steps))
+    return None
+
+
+def _phase_runs(spec):
+    """Returns [(phase, run, runs)]: every boot of the disk in order, each phase `repeat`ed
+    (its own count under --long)."""
+    return [(phase, run, phase.runs(spec.long_run)) for phase in spec.phases
+            for run in range(1, phase.runs(spec.long_run) + 1)]
+
+
+def _phase(spec, phase, tag, iso_path, workdir, values, log):
+    """Boots @phase once per `boot` line, then runs its host steps on the disk. Returns None
+    for PASS, else why."""
+    lines = []
     for boot in spec.boots:
-        verdict = _boot_once(spec, boot, iso_path, workdir, values, log)
+        lines.clear()
+        verdict = _boot_once(spec, boot, iso_path, workdir, values, log, phase=phase, tag=tag,
+                             lines=lines)
         if verdict is not None:
             if spec.boots == [expect.DEFAULT_BOOT]:
                 return verdict
             return "boot %s %s: %s" % (boot[0], boot[1], verdict)
-    return _check_disk(spec, workdir, log)
+    return _host_steps(phase, workdir, values, lines, log)
 
 
-def _judge(name, expect_path, log, mitigation_mode):
-    """Runs the test named @name with @mitigation_mode; returns None for PASS, else the reason."""
+def _boot(spec, workdir, log):
+    """Builds the test's ISO and boots it once per `boot` line and phase run (one disk for
+    all), running each phase's host steps after its boots. Returns None for PASS, else why."""
+    iso_path, values = _build(spec, workdir, log)
+    _make_disk(spec, workdir, log)
+    runs = _phase_runs(spec)
+    for phase, run, count in runs:
+        name = "phase %d, run %d of %d" % (phase.number, run, count)
+        if len(runs) > 1:
+            log.write("# %s\n" % name)
+        tag = "-phase%d.%d" % (phase.number, run) if len(runs) > 1 else ""
+        verdict = _phase(spec, phase, tag, iso_path, workdir, values, log)
+        if verdict is not None:
+            return "%s: %s" % (name, verdict) if len(runs) > 1 else verdict
+    return None
+
+
+def _judge(name, expect_path, log, mitigation_mode, long_run=False):
+    """Runs the test named @name with @mitigation_mode (its long variant if @long_run);
+    returns None for PASS, else the reason."""
     try:
         spec = expect.load(expect_path)
     except expect.ExpectError as err:
         return str(err)
     spec.mitigations = spec.pinned_mitigations or mitigation_mode
+    spec.long_run = long_run
     log.write("# mitigations %s (%s)\n" % (spec.mitigations, "pinned by the expect file"
                                             if spec.pinned_mitigations else "this run's mode"))
-    log.write("# manifest %s, image %s, timeout %g s per boot, boots: %s\n"
+    log.write("# manifest %s, image %s, timeout %g s per boot, boots: %s, phases: %s\n"
               % (rel(spec.manifest), spec.image, spec.timeout,
-                 ", ".join("%s %s" % boot for boot in spec.boots)))
+                 ", ".join("%s %s" % boot for boot in spec.boots),
+                 " ".join("%dx%d" % (p.number, p.runs(long_run)) for p in spec.phases)))
     if not os.path.exists(spec.manifest):
         return "manifest %s does not exist" % rel(spec.manifest)
     workdir = os.path.join(WORK_DIR, safe_name(name))
@@ -289,16 +375,18 @@ def _judge(name, expect_path, log, mitigation_mode):
         return err.summary
 
 
-def run_test(name, expect_path, mitigation_mode=mitigations.DEFAULT):
+def run_test(name, expect_path, mitigation_mode=mitigations.DEFAULT, long_run=False):
     """Runs one system test, its kernel booting with @mitigation_mode
-    (mitigations.MODES), and writes its log to build/test-logs/NAME.log.
+    (mitigations.MODES), and writes its log to build/test-logs/NAME.log. @long_run:
+    `bulkhead test --long`, whose `repeat N long M` phases run M times.
 
     Returns: a Result; never raises for a failing test.
     """
     started = time.monotonic()
     log_path = os.path.join(makedirs(LOG_DIR), safe_name(name) + ".log")
     with open(log_path, "w", encoding="utf-8", buffering=1) as log:
-        log.write("# system test %s (%s)\n" % (name, rel(expect_path)))
-        reason = _judge(name, expect_path, log, mitigation_mode)
+        log.write("# system test %s (%s)%s\n" % (name, rel(expect_path),
+                                                 ", long run" if long_run else ""))
+        reason = _judge(name, expect_path, log, mitigation_mode, long_run)
         log.write("# verdict: %s\n" % ("PASS" if reason is None else "FAIL: " + reason))
     return Result(name, reason is None, reason or "", time.monotonic() - started, log_path)

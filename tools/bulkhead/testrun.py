@@ -100,18 +100,20 @@ def report(result):
             say("----")
 
 
-def system_tests(name_filter, jobs, mitigation_mode=None):
+def system_tests(name_filter, jobs, mitigation_mode=None, long_run=False):
     """Runs the selected system tests, @jobs at a time, reporting each as it ends.
 
     @mitigation_mode: None runs each test in the modes of harness.find_runs
     (auto and force, unless its expect file pins one); a mode runs each once in it.
+    @long_run: `--long`, each test's long variant (its `repeat N long M` phases M times).
     """
     tests = harness.find_runs(name_filter, mitigation_mode)
     results = []
     futures = []
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        futures = [pool.submit(harness.run_test, name, path, mode) for name, path, mode in tests]
+        futures = [pool.submit(harness.run_test, name, path, mode, long_run)
+                   for name, path, mode in tests]
         for future in concurrent.futures.as_completed(futures):
             results.append(future.result())
             report(results[-1])
@@ -137,15 +139,15 @@ def summary(results):
     return failed
 
 
-def run_all(name_filter="", jobs=2, mitigation_mode=None):
-    """Runs every selected test (system tests in @mitigation_mode, see system_tests).
-    Returns the number of failures."""
+def run_all(name_filter="", jobs=2, mitigation_mode=None, long_run=False):
+    """Runs every selected test (system tests in @mitigation_mode, their long variants if
+    @long_run; see system_tests). Returns the number of failures."""
     makedirs(LOG_DIR)
     results = []
     for group in (host_tests, unit_tests):
         for result in group(name_filter):
             report(result)
             results.append(result)
-    results += system_tests(name_filter, jobs, mitigation_mode)
+    results += system_tests(name_filter, jobs, mitigation_mode, long_run)
     results += fuzz.tests(name_filter, jobs, report)
     return summary(results)

@@ -139,7 +139,7 @@ class HarnessDiskTest(unittest.TestCase):
         spec = expect.parse("expect x\n" + text, os.path.join(self.dir, "expect"))
         boots = []
 
-        def boot_once(_spec, boot, _iso, workdir, _values, _log):
+        def boot_once(_spec, boot, _iso, workdir, _values, _log, **_phase):
             boots.append(boot)
             with open(disk.image_path(workdir), "r+b") as f:
                 guest(f, len(boots))

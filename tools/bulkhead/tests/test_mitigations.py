@@ -63,7 +63,7 @@ class OptionTest(unittest.TestCase):
             self.assertEqual(cli.main(["test", "--mitigations", "off", "--jobs", "1"]), 0)
             self.assertEqual(cli.main(["bench", "--mitigations", "force"]), 0)
             self.assertEqual(cli.main(["bench"]), 0)
-        run_all.assert_called_once_with("", 1, "off")
+        run_all.assert_called_once_with("", 1, "off", False)
         self.assertEqual([c.args for c in bench_run.call_args_list], [("force",), (None,)])
 
 
