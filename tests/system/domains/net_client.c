@@ -12,8 +12,8 @@
  * Over ring "net", with frames in map "net-data": INFO; receive buffers posted; an ARP request
  * for QEMU's gateway 10.0.2.2 from 10.0.2.15 sent, and the gateway's reply checked; bad requests
  * each answered with their status (then a good frame still goes out); one buffer past max_rx
- * refused; and the device wrote nothing outside the buffers it was given (a canary fills the
- * rest of the region).
+ * refused; the device wrote nothing outside the buffers it was given (a canary fills the
+ * rest of the region); the link goes down and up (the expect file's monitor lines).
  */
 #define DATA_MAP "net-data"
 #define BUF_STRIDE 2048u
@@ -40,25 +40,32 @@ static uint64_t send_req(uint32_t op, uint64_t offset, uint64_t length)
 	return tag;
 }
 
-/* Takes the next answer (a link notice is skipped). Returns false if the ring fails or the
+/* Takes the next message from the driver. Returns its type, or 0 if the ring fails or the
  * message is malformed. */
-static bool next_answer(uint64_t *tag, struct net_resp *resp)
+static uint16_t next_msg(uint64_t *tag, struct net_resp *resp)
 {
 	struct ring_msg m;
 
+	bh_ring_flush(&ring);
+	if (bh_ring_take(&ring, &m) != RING_OK || m.len != sizeof(*resp) ||
+	    (m.type != NET_MSG_RESP && m.type != NET_MSG_LINK)) {
+		say("bad message from the driver (type 0x%x, len %u)\n", m.type, m.len);
+		return 0;
+	}
+	memcpy(resp, m.data, sizeof(*resp));
+	*tag = m.tag;
+	bh_ring_release(&ring);
+	return m.type;
+}
+
+/* Takes the next answer (a link notice is skipped). Returns false on a bad message. */
+static bool next_answer(uint64_t *tag, struct net_resp *resp)
+{
 	for (;;) {
-		bh_ring_flush(&ring);
-		if (bh_ring_take(&ring, &m) != RING_OK || m.len != sizeof(*resp) ||
-		    (m.type != NET_MSG_RESP && m.type != NET_MSG_LINK)) {
-			say("client: bad message from the driver (type 0x%x, len %u)\n", m.type, m.len);
-			return false;
-		}
-		memcpy(resp, m.data, sizeof(*resp));
-		*tag = m.tag;
-		bh_ring_release(&ring);
-		if (m.type == NET_MSG_RESP)
-			return true;
-		say("client: link notice: %s\n", (resp->flags & NET_LINK_UP) ? "up" : "down");
+		uint16_t type = next_msg(tag, resp);
+		if (type != NET_MSG_LINK)
+			return type == NET_MSG_RESP;
+		say("link notice: %s\n", (resp->flags & NET_LINK_UP) ? "up" : "down");
 	}
 }
 
@@ -75,7 +82,7 @@ static bool wait_for(uint64_t tag, struct net_resp *resp)
 		if (resp->op == NET_OP_RX)
 			rx_out--;
 	}
-	say("client: no answer to request %llu\n", (unsigned long long)tag);
+	say("no answer to request %llu\n", (unsigned long long)tag);
 	return false;
 }
 
@@ -206,7 +213,7 @@ static bool bad_request(const struct bad *b)
 		return false;
 	if (r.status == b->want)
 		return true;
-	say("client: %s: status %u, want %u\n", b->what, r.status, b->want);
+	say("%s: status %u, want %u\n", b->what, r.status, b->want);
 	return false;
 }
 
@@ -287,6 +294,37 @@ static void test_confined(void)
 	        (unsigned long long)changed, n_rx + 1, (unsigned long long)first);
 }
 
+/* Waits for a link notice saying @up (QEMU's monitor sets the link after the line below). */
+static bool wait_link(bool up)
+{
+	struct net_resp r;
+	uint64_t tag;
+
+	say("waiting for the link to go %s\n", up ? "up" : "down");
+	for (uint32_t i = 0; i < MAX_WAIT_MSGS; i++) {
+		uint16_t type = next_msg(&tag, &r);
+		if (type == 0)
+			return false;
+		if (type == NET_MSG_LINK && r.op == NET_OP_LINK && tag == 0 && r.status == NET_OK &&
+		    ((r.flags & NET_LINK_UP) != 0) == up)
+			return true;
+	}
+	return false;
+}
+
+/* The link goes down and up again (QEMU's set_link): a notice each time, and INFO agrees. */
+static void test_link(void)
+{
+	struct net_resp r = {0};
+	bool down = wait_link(false);
+	uint64_t tag = send_req(NET_OP_INFO, 0, 0);
+	bool info_down = down && wait_for(tag, &r) && !(r.flags & NET_LINK_UP);
+	verdict("net.link_down", down && info_down, "notice %s, INFO says link %s",
+	        down ? "came" : "never came", (r.flags & NET_LINK_UP) ? "up" : "down");
+	bool up = wait_link(true);
+	verdict("net.link_up", up, "notice %s", up ? "came" : "never came");
+}
+
 int main(void)
 {
 	const struct bh_info_entry *map = bh_lookup(DATA_MAP, BH_RES_MAP);
@@ -305,6 +343,7 @@ int main(void)
 	test_refuse();
 	test_limit();
 	test_confined();
+	test_link();
 	verdict("net.done", true, "client finished");
 	return 0;
 }
