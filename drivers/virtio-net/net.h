@@ -13,7 +13,9 @@
 #define NET_QUEUE_SIZE 256u /* descriptors asked for per queue (the device may allow fewer) */
 #define NET_MIN_QUEUE 16u   /* a device that allows fewer is refused */
 #define NET_VHDR_LEN ((uint32_t)sizeof(struct virtio_net_hdr))
-#define NET_MAX_ANSWERS (2u * VIRTQ_MAX_SIZE) /* answers that can wait for room in the ring */
+/* Answers that can wait for room in the ring: one per buffer the device may hold, and some
+ * more so that refusals still flow while both queues are full. */
+#define NET_MAX_ANSWERS (2u * VIRTQ_MAX_SIZE + 16u)
 
 /* The device-type features the driver implements (libvirtio adds its transport features). */
 #define NET_FEATURES (VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS)
