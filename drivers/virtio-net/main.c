@@ -71,7 +71,8 @@ static void say_changes(uint64_t *resets, bool *link)
 		return;
 	*resets = drv.stats.resets;
 	printf("virtio-net: device reset after an error (%llu so far)%s%s\n",
-	       (unsigned long long)*resets, drv.dead ? " failed: " : "; buffers it held answered EIO",
+	       (unsigned long long)*resets,
+	       drv.dead ? " failed: " : "; buffers it held answered EIO",
 	       drv.dead ? net_dev_err_str(&drv.dev, drv.last_err) : "");
 }
 

@@ -120,8 +120,8 @@ struct net {
 	bool link_up;     /* as last told to the client */
 	bool link_notice; /* a link notice waits for room in the ring */
 	struct net_slot rx[VIRTQ_MAX_SIZE], tx[VIRTQ_MAX_SIZE];
-	uint32_t n_rx, n_tx;     /* buffers the device holds */
-	uint32_t max_rx, max_tx; /* at most */
+	uint32_t n_rx, n_tx;                        /* buffers the device holds */
+	uint32_t max_rx, max_tx;                    /* at most */
 	struct net_answer answers[NET_MAX_ANSWERS]; /* FIFO of answers not yet in the ring */
 	uint32_t ans_head, n_answers;
 	struct net_stats stats;

@@ -373,7 +373,8 @@ enum virtio_err virtio_pci_config_bytes(struct virtio_pci *d, uint32_t off, uint
 	for (uint32_t i = 0; i < VIRTIO_CONFIG_TRIES; i++) {
 		uint32_t gen = common_read(d, VIRTIO_COMMON_CFGGEN, 1);
 		for (uint32_t k = 0; k < n; k++)
-			buf[k] = (uint8_t)d->ops->mmio_read(d->ops->ctx, d->device.base + off + k, 1);
+			buf[k] = (uint8_t)d->ops->mmio_read(d->ops->ctx, d->device.base + off + k,
+			                                    1);
 		if (common_read(d, VIRTIO_COMMON_CFGGEN, 1) == gen)
 			return VIRTIO_OK;
 	}

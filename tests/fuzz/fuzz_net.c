@@ -26,8 +26,8 @@
 #define RING_SIZE (32u << 10)
 #define MAX_MSGS 512u
 #define MAX_PASSES 4096u
-#define FEATURES                                                                                   \
-	(VIRTIO_F_VERSION_1 | VIRTIO_F_ACCESS_PLATFORM | VIRTIO_F_EVENT_IDX | VIRTIO_NET_F_MAC |  \
+#define FEATURES                                                                                 \
+	(VIRTIO_F_VERSION_1 | VIRTIO_F_ACCESS_PLATFORM | VIRTIO_F_EVENT_IDX | VIRTIO_NET_F_MAC | \
 	 VIRTIO_NET_F_STATUS)
 
 /**

@@ -31,10 +31,10 @@
 #define NET_MSG_RESP 0x0e02u
 #define NET_MSG_LINK 0x0e03u
 
-#define NET_HEADROOM 16u   /* bytes before every buffer the server may write */
-#define NET_FRAME_MIN 14u  /* an Ethernet header */
+#define NET_HEADROOM 16u    /* bytes before every buffer the server may write */
+#define NET_FRAME_MIN 14u   /* an Ethernet header */
 #define NET_FRAME_MAX 1514u /* header and a 1500-byte payload, no FCS */
-#define NET_BUF_MAX 16384u /* the largest receive buffer */
+#define NET_BUF_MAX 16384u  /* the largest receive buffer */
 #define NET_MTU 1500u
 #define NET_MAC_LEN 6u
 
@@ -71,13 +71,13 @@ struct net_resp {
 	uint32_t op;     /* the request's op, 0 if the message was unreadable */
 	uint64_t offset;
 	uint32_t length;
-	uint32_t flags;                /* NET_LINK_* (INFO and notices) */
-	uint8_t mac[NET_MAC_LEN];      /* the port's address */
-	uint16_t mtu;                  /* NET_MTU */
-	uint32_t max_rx;               /* receive buffers the server holds at most */
-	uint32_t max_tx;               /* frames the server holds at most */
-	uint32_t headroom;             /* NET_HEADROOM */
-	uint64_t region_size;          /* bytes of the data region */
+	uint32_t flags;           /* NET_LINK_* (INFO and notices) */
+	uint8_t mac[NET_MAC_LEN]; /* the port's address */
+	uint16_t mtu;             /* NET_MTU */
+	uint32_t max_rx;          /* receive buffers the server holds at most */
+	uint32_t max_tx;          /* frames the server holds at most */
+	uint32_t headroom;        /* NET_HEADROOM */
+	uint64_t region_size;     /* bytes of the data region */
 	uint64_t reserved;
 };
 _Static_assert(sizeof(struct net_resp) == 64, "port protocol");

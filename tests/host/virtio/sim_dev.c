@@ -422,7 +422,8 @@ static uint8_t transfer(struct sim_dev *s, const struct sim_chain *c, uint64_t s
 	uint8_t *disk = sim_sector(s, sector);
 	for (uint32_t i = 1; i + 1 < c->n; i++) {
 		bool dev_writes = (c->d[i].flags & VIRTQ_DESC_F_WRITE) != 0;
-		uint8_t *buf = dev_writes == in ? sim_dma_ptr(s, c->d[i].addr, c->d[i].len, in) : NULL;
+		uint8_t *buf = dev_writes == in ? sim_dma_ptr(s, c->d[i].addr, c->d[i].len, in) :
+		                                  NULL;
 		if (!buf)
 			return VIRTIO_BLK_S_IOERR;
 		memcpy(in ? buf : disk, in ? disk : buf, c->d[i].len);
@@ -614,8 +615,7 @@ void sim_set_geometry(struct sim_dev *s, uint32_t blk_size, uint32_t seg_max)
 
 /* ---- life ---- */
 
-struct sim_dev *sim_alloc(uint16_t device_id, uint64_t features, uint16_t q_max,
-                          uint16_t n_queues)
+struct sim_dev *sim_alloc(uint16_t device_id, uint64_t features, uint16_t q_max, uint16_t n_queues)
 {
 	struct sim_dev *s = calloc(1, sizeof(*s));
 

@@ -20,8 +20,8 @@
 #define SIM_MAX_DMA 8u
 #define SIM_MAX_HELD 256u
 #define SIM_MAX_QUEUES 2u
-#define SIM_WIRE_MAX 512u  /* frames a network device keeps of what it sent */
-#define SIM_WIRE_KEEP 64u  /* bytes it keeps of each */
+#define SIM_WIRE_MAX 512u /* frames a network device keeps of what it sent */
+#define SIM_WIRE_KEEP 64u /* bytes it keeps of each */
 
 /* Where the capabilities sit in config space (tests rewrite them to break them). */
 #define SIM_CAP_COMMON 0x40u

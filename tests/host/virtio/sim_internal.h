@@ -11,8 +11,7 @@ struct sim_chain {
 };
 
 /** A device of type @device_id with @n_queues queues of @q_max, before its type's set-up. */
-struct sim_dev *sim_alloc(uint16_t device_id, uint64_t features, uint16_t q_max,
-                          uint16_t n_queues);
+struct sim_dev *sim_alloc(uint16_t device_id, uint64_t features, uint16_t q_max, uint16_t n_queues);
 /** Config space with the capabilities every simulated device has. */
 void sim_build_config_space(struct sim_dev *s, uint16_t device_id);
 /** A reset: status, features, vectors and every queue forgotten. */

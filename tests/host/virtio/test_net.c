@@ -17,8 +17,8 @@
 #define T_BUF 2048u
 #define T_RX_LEN 1600u
 #define T_TX_AREA 0x80000u
-#define T_FEATURES                                                                                 \
-	(VIRTIO_F_VERSION_1 | VIRTIO_F_ACCESS_PLATFORM | VIRTIO_F_EVENT_IDX | VIRTIO_NET_F_MAC |  \
+#define T_FEATURES                                                                               \
+	(VIRTIO_F_VERSION_1 | VIRTIO_F_ACCESS_PLATFORM | VIRTIO_F_EVENT_IDX | VIRTIO_NET_F_MAC | \
 	 VIRTIO_NET_F_STATUS)
 
 static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0xab, 0xcd, 0xef};
@@ -54,8 +54,10 @@ static struct t *t_new_sim(struct sim_dev *sim)
 	sim_dma_add(sim, t->vq, net_dev_mem_size(), true);
 	sim_dma_add(sim, t->data, T_DATA_SIZE, true);
 	t->n->region = (struct net_region){t->data, T_DATA_SIZE, (uintptr_t)t->data};
-	assert_int_equal(ring_attach(&t->client, t->ringmem, T_RING_SIZE, RING_ROLE_CLIENT), RING_OK);
-	assert_int_equal(ring_attach(&t->server, t->ringmem, T_RING_SIZE, RING_ROLE_SERVER), RING_OK);
+	assert_int_equal(ring_attach(&t->client, t->ringmem, T_RING_SIZE, RING_ROLE_CLIENT),
+	                 RING_OK);
+	assert_int_equal(ring_attach(&t->server, t->ringmem, T_RING_SIZE, RING_ROLE_SERVER),
+	                 RING_OK);
 	t->next_tag = 100;
 	return t;
 }
@@ -165,7 +167,8 @@ static struct net_resp t_expect(struct t *t, uint64_t tag, enum net_status st)
 	assert_int_equal(type, NET_MSG_RESP);
 	assert_int_equal(got, tag);
 	if (r.status != st)
-		fail_msg("request %llu: status %u, expected %u", (unsigned long long)tag, r.status, st);
+		fail_msg("request %llu: status %u, expected %u", (unsigned long long)tag, r.status,
+		         st);
 	return r;
 }
 
@@ -502,8 +505,10 @@ static void test_reset_takeover(void **state)
 	uint32_t resets = t->sim->resets;
 	/* the old instance vanishes; a new one starts on the same device and port memory */
 	memset(t->ringmem, 0, T_RING_SIZE);
-	assert_int_equal(ring_attach(&t->client, t->ringmem, T_RING_SIZE, RING_ROLE_CLIENT), RING_OK);
-	assert_int_equal(ring_attach(&t->server, t->ringmem, T_RING_SIZE, RING_ROLE_SERVER), RING_OK);
+	assert_int_equal(ring_attach(&t->client, t->ringmem, T_RING_SIZE, RING_ROLE_CLIENT),
+	                 RING_OK);
+	assert_int_equal(ring_attach(&t->server, t->ringmem, T_RING_SIZE, RING_ROLE_SERVER),
+	                 RING_OK);
 	memset(t->n, 0, sizeof(*t->n));
 	t->n->region = (struct net_region){t->data, T_DATA_SIZE, (uintptr_t)t->data};
 	assert_int_equal(t_start(t), NET_DEV_OK);
@@ -648,13 +653,20 @@ static void test_link(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_negotiation),     cmocka_unit_test(test_negotiation_refused),
-		cmocka_unit_test(test_dead_device),     cmocka_unit_test(test_rx),
-		cmocka_unit_test(test_tx),              cmocka_unit_test(test_rx_bad_length),
-		cmocka_unit_test(test_full),            cmocka_unit_test(test_answers_wait),
-		cmocka_unit_test(test_bad_requests),    cmocka_unit_test(test_broken_ring),
-		cmocka_unit_test(test_reset_takeover),  cmocka_unit_test(test_device_recovery),
-		cmocka_unit_test(test_event_suppression), cmocka_unit_test(test_event_suppression_flags),
+		cmocka_unit_test(test_negotiation),
+		cmocka_unit_test(test_negotiation_refused),
+		cmocka_unit_test(test_dead_device),
+		cmocka_unit_test(test_rx),
+		cmocka_unit_test(test_tx),
+		cmocka_unit_test(test_rx_bad_length),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_answers_wait),
+		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_broken_ring),
+		cmocka_unit_test(test_reset_takeover),
+		cmocka_unit_test(test_device_recovery),
+		cmocka_unit_test(test_event_suppression),
+		cmocka_unit_test(test_event_suppression_flags),
 		cmocka_unit_test(test_link),
 	};
 

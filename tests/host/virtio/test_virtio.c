@@ -219,7 +219,7 @@ static void test_queue_refusals(void **state)
 	negotiate(t);
 	assert_int_equal(virtio_pci_queue_setup(&t->pci, 1, 256, t->mem, d, &t->q),
 	                 VIRTIO_ERR_QUEUE); /* no queue 1 */
-	t->sim->vq[0].notify_off = 0x400;       /* 0x400 * 4 lies beyond the notify region */
+	t->sim->vq[0].notify_off = 0x400;   /* 0x400 * 4 lies beyond the notify region */
 	assert_int_equal(virtio_pci_queue_setup(&t->pci, 0, 256, t->mem, d, &t->q),
 	                 VIRTIO_ERR_QUEUE);
 	t->sim->vq[0].notify_off = 0;

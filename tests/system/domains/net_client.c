@@ -18,8 +18,8 @@
 #define DATA_MAP "net-data"
 #define BUF_STRIDE 2048u
 #define BUF_LEN (BUF_STRIDE - 64u)
-#define RX_FIRST 32u       /* receive buffers posted before the ARP request */
-#define TX_AT 0xc0040u     /* the transmit buffer */
+#define RX_FIRST 32u   /* receive buffers posted before the ARP request */
+#define TX_AT 0xc0040u /* the transmit buffer */
 #define CANARY 0xa5u
 #define MAX_WAIT_MSGS 512u /* messages read while waiting for one answer */
 
@@ -95,10 +95,11 @@ static void test_info(void)
 	ok = ok && info.mtu == NET_MTU && info.headroom == NET_HEADROOM &&
 	     info.region_size == data_size && info.max_rx >= 256 && info.max_tx >= 256 &&
 	     (m[0] & 1u) == 0 && (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) != 0;
-	verdict("net.info", ok, "mac %02x:%02x:%02x:%02x:%02x:%02x link %s mtu %u max_rx %u max_tx %u "
-	        "region %llu", m[0], m[1], m[2], m[3], m[4], m[5],
-	        (info.flags & NET_LINK_UP) ? "up" : "down", info.mtu, info.max_rx, info.max_tx,
-	        (unsigned long long)info.region_size);
+	verdict("net.info", ok,
+	        "mac %02x:%02x:%02x:%02x:%02x:%02x link %s mtu %u max_rx %u max_tx %u "
+	        "region %llu",
+	        m[0], m[1], m[2], m[3], m[4], m[5], (info.flags & NET_LINK_UP) ? "up" : "down",
+	        info.mtu, info.max_rx, info.max_tx, (unsigned long long)info.region_size);
 }
 
 static uint64_t rx_offset(uint32_t i)
@@ -189,7 +190,8 @@ static void test_arp(void)
 		send_req(NET_OP_RX, r.offset, BUF_LEN); /* the buffer goes back */
 		rx_out++;
 	}
-	verdict("net.arp", sent && replied, "request sent %s; 10.0.2.2 is at %02x:%02x:%02x:%02x:%02x:%02x",
+	verdict("net.arp", sent && replied,
+	        "request sent %s; 10.0.2.2 is at %02x:%02x:%02x:%02x:%02x:%02x",
 	        sent ? "ok" : "FAILED", gw_mac[0], gw_mac[1], gw_mac[2], gw_mac[3], gw_mac[4],
 	        gw_mac[5]);
 }
@@ -217,7 +219,10 @@ static bool bad_request(const struct bad *b)
 	return false;
 }
 
-#define REQ(op, res, off, len) {(op), (res), (off), (len)}
+#define REQ(op, res, off, len)            \
+	{                                 \
+		(op), (res), (off), (len) \
+	}
 static const struct bad bads[] = {
 	{"unknown op", NET_MSG_REQ, 24, REQ(9, 0, 4096, 60), NET_EINVAL},
 	{"op 0", NET_MSG_REQ, 24, REQ(0, 0, 4096, 60), NET_EINVAL},
@@ -273,7 +278,8 @@ static bool given(uint64_t i, uint32_t n_rx)
 {
 	if (i >= TX_AT - NET_HEADROOM && i < TX_AT + 60u)
 		return true;
-	uint64_t k = i / BUF_STRIDE, at = i % BUF_STRIDE; /* receive buffer k at k * BUF_STRIDE + 64 */
+	uint64_t k = i / BUF_STRIDE,
+		 at = i % BUF_STRIDE; /* receive buffer k at k * BUF_STRIDE + 64 */
 	return k < n_rx && at >= 64u - NET_HEADROOM;
 }
 
