@@ -158,7 +158,7 @@ static bool t_recv(struct t *t, uint16_t *type, uint64_t *tag, struct net_resp *
 /* The next message must answer @tag with @st; returns the answer. */
 static struct net_resp t_expect(struct t *t, uint64_t tag, enum net_status st)
 {
-	struct net_resp r;
+	struct net_resp r = {0};
 	uint16_t type = 0;
 	uint64_t got = 0;
 
@@ -174,9 +174,9 @@ static struct net_resp t_expect(struct t *t, uint64_t tag, enum net_status st)
 
 static void t_no_message(struct t *t)
 {
-	struct net_resp r;
-	uint16_t type;
-	uint64_t tag;
+	struct net_resp r = {0};
+	uint16_t type = 0;
+	uint64_t tag = 0;
 
 	assert_false(t_recv(t, &type, &tag, &r));
 }
@@ -283,7 +283,7 @@ static void test_rx(void **state)
 	uint64_t tags[4];
 	const uint32_t lens[3] = {60, 1514, 14};
 
-	memset(t->data, 0x5a, 4 * T_BUF);
+	memset(t->data, 0x5a, 4 * (size_t)T_BUF);
 	for (uint32_t i = 0; i < 4; i++)
 		tags[i] = t_send(t, NET_OP_RX, rx_off(i), T_RX_LEN);
 	t_drive(t);
@@ -300,7 +300,7 @@ static void test_rx(void **state)
 		assert_int_equal(r.length, lens[i]);
 		make_frame(f, lens[i], i);
 		assert_memory_equal(t->data + rx_off(i), f, lens[i]);
-		for (uint64_t k = i * T_BUF; k < rx_off(i) - NET_VHDR_LEN; k++)
+		for (uint64_t k = (uint64_t)i * T_BUF; k < rx_off(i) - NET_VHDR_LEN; k++)
 			assert_int_equal(t->data[k], 0x5a);
 	}
 	t_no_message(t);
@@ -390,9 +390,9 @@ static void test_full(void **state)
 	assert_int_equal(sim_complete_q(t->sim, VIRTIO_NET_TXQ, 256, true), 256);
 	t_drive(t);
 	for (uint32_t i = 0; i < 256; i++) {
-		uint16_t type;
-		uint64_t tag;
-		struct net_resp r;
+		uint16_t type = 0;
+		uint64_t tag = 0;
+		struct net_resp r = {0};
 		if (!t_recv(t, &type, &tag, &r)) {
 			t_drive(t); /* the rest wait in the driver for room in the response queue */
 			assert_true(t_recv(t, &type, &tag, &r));
@@ -547,9 +547,9 @@ static void test_device_recovery(void **state)
 	assert_int_equal(t->n->stats.resets, 1);
 	assert_false(t->n->dead);
 	for (uint32_t i = 0; i < 4; i++) { /* answered EIO, in slot order */
-		uint16_t type;
-		uint64_t tag;
-		struct net_resp r;
+		uint16_t type = 0;
+		uint64_t tag = 0;
+		struct net_resp r = {0};
 		assert_true(t_recv(t, &type, &tag, &r));
 		assert_int_equal(r.status, NET_EIO);
 		assert_true(tag == tx || tag == rx[0] || tag == rx[1] || tag == rx[2]);
@@ -584,9 +584,9 @@ static void event_suppression(uint64_t features)
 		make_frame(f, sizeof(f), i);
 		assert_true(sim_net_receive(t->sim, f, sizeof(f)));
 		(void)net_pump(t->n, sim_take_irq(t->sim));
-		uint16_t type;
-		uint64_t tag;
-		struct net_resp r;
+		uint16_t type = 0;
+		uint64_t tag = 0;
+		struct net_resp r = {0};
 		assert_true(t_recv(t, &type, &tag, &r)); /* the frame was answered at once */
 	}
 	assert_int_equal(t->sim->vq[VIRTIO_NET_RXQ].irqs, irqs + 1);
@@ -627,9 +627,9 @@ static void test_link(void **state)
 {
 	(void)state;
 	struct t *t = t_up();
-	struct net_resp r;
-	uint16_t type;
-	uint64_t tag;
+	struct net_resp r = {0};
+	uint16_t type = 0;
+	uint64_t tag = 0;
 
 	sim_net_set_link(t->sim, false);
 	t_drive(t);
