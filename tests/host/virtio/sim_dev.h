@@ -146,6 +146,9 @@ void sim_net_set_link(struct sim_dev *s, bool up);
 /** Sends one transmit chain the device took (its header skipped). Returns the used length. */
 uint32_t sim_net_transmit(struct sim_dev *s, uint16_t head);
 
+/** Publishes queue @q's used index (after s->wild_idx: far ahead) and interrupts as asked. */
+void sim_publish_used(struct sim_dev *s, uint16_t q);
+
 /** Sets DEVICE_NEEDS_RESET and sends a configuration interrupt. */
 void sim_needs_reset(struct sim_dev *s);
 

@@ -24,7 +24,5 @@ bool sim_read_chain(struct sim_dev *s, uint16_t q, uint16_t head, struct sim_cha
 bool sim_take_head(struct sim_dev *s, uint16_t q, uint16_t *head);
 /** Writes a used entry for @head into queue @q (not yet published). */
 void sim_put_used(struct sim_dev *s, uint16_t q, uint16_t head, uint32_t len);
-/** Publishes queue @q's used index and interrupts as the driver asked. */
-void sim_publish_used(struct sim_dev *s, uint16_t q);
 
 #endif

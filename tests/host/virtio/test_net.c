@@ -561,6 +561,46 @@ static void test_device_recovery(void **state)
 	t_free(t);
 }
 
+/* The device asks for a reset (a configuration interrupt), or throws its used index ahead: the
+ * buffers it held come back EIO, it is reset and serves on. */
+static void recovery_after(bool needs_reset)
+{
+	struct t *t = t_up();
+	uint64_t rx = t_send(t, NET_OP_RX, rx_off(0), T_RX_LEN);
+
+	t_drive(t);
+	if (needs_reset) {
+		sim_needs_reset(t->sim);
+	} else {
+		t->sim->wild_idx = true;
+		sim_publish_used(t->sim, VIRTIO_NET_RXQ);
+	}
+	t_drive(t);
+	t_expect(t, rx, NET_EIO);
+	assert_int_equal(t->n->stats.resets, 1);
+	assert_false(t->n->dead);
+	uint8_t f[60];
+	make_frame(f, sizeof(f), 3);
+	rx = t_send(t, NET_OP_RX, rx_off(1), T_RX_LEN);
+	t_drive(t);
+	assert_true(sim_net_receive(t->sim, f, sizeof(f)));
+	t_drive(t);
+	assert_int_equal(t_expect(t, rx, NET_OK).length, sizeof(f));
+	t_free(t);
+}
+
+static void test_needs_reset(void **state)
+{
+	(void)state;
+	recovery_after(true);
+}
+
+static void test_wild_used_index(void **state)
+{
+	(void)state;
+	recovery_after(false);
+}
+
 /* ---- event suppression, link ---- */
 
 /* 100 frames arrive one by one while the driver is busy (it runs its pump after each, but does
@@ -665,6 +705,8 @@ int main(void)
 		cmocka_unit_test(test_broken_ring),
 		cmocka_unit_test(test_reset_takeover),
 		cmocka_unit_test(test_device_recovery),
+		cmocka_unit_test(test_needs_reset),
+		cmocka_unit_test(test_wild_used_index),
 		cmocka_unit_test(test_event_suppression),
 		cmocka_unit_test(test_event_suppression_flags),
 		cmocka_unit_test(test_link),
