@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include <bh.h>
-#include <bulkhead/abi/layout.h>
 #include <virtio_bh.h>
 
 #include "blk.h"
@@ -33,25 +32,6 @@ static void name_copy(char dst[BLK_REGION_NAME_LEN], const char *src)
 	dst[n] = '\0';
 }
 
-static bool is_vq(const struct bh_info_entry *e)
-{
-	size_t n = strnlen(e->name, BH_INFO_NAME_LEN), s = strlen(VQ_SUFFIX);
-
-	return n >= s && memcmp(e->name + n - s, VQ_SUFFIX, s) == 0;
-}
-
-/* The device address of map @e, if the whole map is one span of device addresses. */
-static bool map_daddr(const struct bh_info_entry *e, uint64_t *daddr)
-{
-	uint64_t last;
-
-	if (e->size < BH_PAGE_SIZE || !ops.dma_addr(ops.ctx, (void *)(uintptr_t)e->vaddr, daddr))
-		return false;
-	uint64_t tail = e->vaddr + e->size - BH_PAGE_SIZE;
-	return ops.dma_addr(ops.ctx, (void *)(uintptr_t)tail, &last) &&
-	       last == *daddr + e->size - BH_PAGE_SIZE;
-}
-
 /* Adds DMA map @e as the next data region. One that is not a single span of device addresses
  * keeps its index (so later regions keep theirs) with size 0: every request to it is refused. */
 static void add_region(const struct bh_info_entry *e)
@@ -65,7 +45,7 @@ static void add_region(const struct bh_info_entry *e)
 	}
 	drv.n_regions++;
 	name_copy(g->name, e->name);
-	if (!map_daddr(e, &g->daddr)) {
+	if (!virtio_bh_map_span(&ops, e, &g->daddr)) {
 		printf("virtio-blk: DMA map %.32s is not one span of device addresses: unused\n",
 		       e->name);
 		return;
@@ -81,7 +61,7 @@ static const struct bh_info_entry *find_memory(void)
 	const struct bh_info_entry *vq = NULL, *e;
 
 	for (uint32_t i = 0; (e = bh_dma_map(i)) != NULL; i++) {
-		if (!vq && is_vq(e))
+		if (!vq && virtio_bh_is_vq(e))
 			vq = e;
 		else
 			add_region(e);
@@ -92,17 +72,11 @@ static const struct bh_info_entry *find_memory(void)
 /* The ring this driver serves: "blk" if it serves one of that name, else the first it serves. */
 static bool find_ring(void)
 {
-	const struct bh_start_info *info = bh_info();
-	const struct bh_info_entry *e = bh_lookup(RING_NAME, BH_RES_RING);
+	const struct bh_info_entry *e = virtio_bh_server_ring(RING_NAME, &ring);
 
-	for (uint32_t i = 0; !(e && e->flags == BH_RING_SERVER); i++) {
-		if (i == info->n_entries || i == BH_INFO_MAX_ENTRIES)
-			return false;
-		e = &info->entries[i];
-		e = e->kind == BH_RES_RING ? e : NULL;
-	}
-	ring_name = e->name;
-	return bh_ring_open_entry(e, &ring);
+	if (e)
+		ring_name = e->name;
+	return e != NULL;
 }
 
 static void say_device(const struct bh_info_entry *dev)
@@ -182,7 +156,7 @@ static const struct bh_info_entry *open_all(void)
 	}
 	uint64_t vq_daddr;
 	enum blk_dev_err err =
-		map_daddr(vq, &vq_daddr) ?
+		virtio_bh_map_span(&ops, vq, &vq_daddr) ?
 			blk_dev_open(&drv.dev, &ops, (void *)(uintptr_t)vq->vaddr, vq->size) :
 			BLK_DEV_MEMORY;
 	if (err != BLK_DEV_OK) {

@@ -1,5 +1,8 @@
 /* libvirtio: the transport's operations for a domain, over libbh's device hypercalls. */
+#include <string.h>
+
 #include <bh.h>
+#include <bulkhead/abi/layout.h>
 
 #include "virtio_bh.h"
 
@@ -63,4 +66,38 @@ void virtio_bh_ops(struct virtio_ops *ops, struct virtio_bh *ctx, uint32_t slot)
 	ops->mmio_read = bh_mmio_read;
 	ops->mmio_write = bh_mmio_write;
 	ops->dma_addr = bh_dma;
+}
+
+bool virtio_bh_map_span(const struct virtio_ops *ops, const struct bh_info_entry *e,
+                        uint64_t *daddr)
+{
+	uint64_t last;
+
+	if (e->size < BH_PAGE_SIZE || !ops->dma_addr(ops->ctx, (void *)(uintptr_t)e->vaddr, daddr))
+		return false;
+	uint64_t tail = e->vaddr + e->size - BH_PAGE_SIZE;
+	return ops->dma_addr(ops->ctx, (void *)(uintptr_t)tail, &last) &&
+	       last == *daddr + e->size - BH_PAGE_SIZE;
+}
+
+bool virtio_bh_is_vq(const struct bh_info_entry *e)
+{
+	static const char suffix[] = "-vq";
+	size_t n = strnlen(e->name, BH_INFO_NAME_LEN), s = sizeof(suffix) - 1;
+
+	return n >= s && memcmp(e->name + n - s, suffix, s) == 0;
+}
+
+const struct bh_info_entry *virtio_bh_server_ring(const char *name, struct bh_ring *r)
+{
+	const struct bh_start_info *info = bh_info();
+	const struct bh_info_entry *e = bh_lookup(name, BH_RES_RING);
+
+	for (uint32_t i = 0; !(e && e->flags == BH_RING_SERVER); i++) {
+		if (i == info->n_entries || i == BH_INFO_MAX_ENTRIES)
+			return NULL;
+		e = &info->entries[i];
+		e = e->kind == BH_RES_RING ? e : NULL;
+	}
+	return bh_ring_open_entry(e, r) ? e : NULL;
 }

@@ -365,6 +365,22 @@ enum virtio_err virtio_pci_config_read64(struct virtio_pci *d, uint32_t off, uin
 	return VIRTIO_ERR_CONFIG;
 }
 
+enum virtio_err virtio_pci_config_bytes(struct virtio_pci *d, uint32_t off, uint8_t *buf,
+                                        uint32_t n)
+{
+	if (n == 0 || (uint64_t)off + n > d->device.len)
+		return VIRTIO_ERR_CONFIG;
+	for (uint32_t i = 0; i < VIRTIO_CONFIG_TRIES; i++) {
+		uint32_t gen = common_read(d, VIRTIO_COMMON_CFGGEN, 1);
+		for (uint32_t k = 0; k < n; k++)
+			buf[k] = (uint8_t)d->ops->mmio_read(d->ops->ctx, d->device.base + off + k,
+			                                    1);
+		if (common_read(d, VIRTIO_COMMON_CFGGEN, 1) == gen)
+			return VIRTIO_OK;
+	}
+	return VIRTIO_ERR_CONFIG;
+}
+
 bool virtio_pci_dma_addr(struct virtio_pci *d, const volatile void *p, uint64_t *daddr)
 {
 	return d->ops->dma_addr(d->ops->ctx, p, daddr);

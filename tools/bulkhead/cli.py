@@ -255,8 +255,9 @@ def _add_commands(sub):
     p.add_argument("target", choices=sorted(fuzz.TARGETS),
                    help="manifest: the manifest compiler; plan: the kernel's boot-plan checker; "
                    "insn: the kernel's instruction decoder; acpi: the kernel's ACPI table "
-                   "parser; blk: the virtio-blk driver's request decoder; storage: the storage "
-                   "service's request checks")
+                   "parser; blk: the virtio-blk driver's request decoder; net: the virtio-net "
+                   "driver's port messages and request path; storage: the storage service's "
+                   "request checks")
     p.add_argument("--seconds", type=_positive, default=60, metavar="N",
                    help="how long to fuzz (default 60)")
     p.add_argument("--jobs", type=int, default=1, metavar="J",

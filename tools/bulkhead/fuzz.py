@@ -1,13 +1,14 @@
 """`bulkhead fuzz`: libFuzzer targets for the manifest compiler, the boot-plan
-checker, the kernel's instruction decoder, its ACPI table parser and the
-virtio-blk driver's request decoder.
+checker, the kernel's instruction decoder, its ACPI table parser, the
+virtio-blk driver's request decoder and the virtio-net driver's port path.
 
 The targets are built with Debian's clang outside Meson (the project compiler
 is gcc): this module writes BUILD/fuzz/build.ninja and runs ninja on it, so
 only what changed is rebuilt. Sources: tests/fuzz/*.c, the compiler library
 (every tools/bhc/*.c that defines no main), kernel/plan.c, kernel/plan_port.c,
 kernel/lib/crc32.c, kernel/arch/x86_64/insn.c, kernel/arch/x86_64/acpi_parse.c,
-kernel/lib/sha256.c, drivers/virtio-blk/blk_req.c, the fake ELF writer of tests/host/manifest, and schema_xsd.c
+kernel/lib/sha256.c, drivers/virtio-blk/blk_req.c, drivers/virtio-net/net_*.c (with
+libvirtio, libring and the simulated device of tests/host/virtio), the fake ELF writer of tests/host/manifest, and schema_xsd.c
 generated from manifests/bulkhead.xsd by tools/bhc/embed.py exactly as Meson does.
 """
 
@@ -47,6 +48,9 @@ CFLAGS = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefine
           "-I" + os.path.join(ROOT, "tools", "bhc"),
           "-I" + os.path.join(ROOT, "tests", "host", "manifest"),
           "-I" + os.path.join(ROOT, "drivers", "virtio-blk"),
+          "-I" + os.path.join(ROOT, "drivers", "virtio-net"),
+          "-I" + os.path.join(ROOT, "libs", "libnet", "include"),
+          "-I" + os.path.join(ROOT, "tests", "host", "virtio"),
           "-I" + os.path.join(ROOT, "libs", "libblk", "include"),
           "-I" + os.path.join(ROOT, "libs", "libring", "include"),
           "-I" + os.path.join(ROOT, "libs", "libvirtio", "include"),
@@ -141,6 +145,16 @@ def _blk_sources():
     return [_src("tests", "fuzz", "fuzz_blk.c"), _src("drivers", "virtio-blk", "blk_req.c")]
 
 
+def _net_sources():
+    """Sources of the `net` target: the virtio-net driver's request decoder and path, run
+    against the simulated device of the host tests."""
+    return ([_src("tests", "fuzz", "fuzz_net.c")]
+            + [_src("drivers", "virtio-net", f) for f in ("net_req.c", "net_serve.c", "net_dev.c")]
+            + [_src("libs", "libvirtio", "virtio_pci.c"), _src("libs", "libvirtio", "virtq.c"),
+               _src("libs", "libring", "ring.c"), _src("tests", "host", "virtio", "sim_dev.c"),
+               _src("tests", "host", "virtio", "sim_net.c")])
+
+
 def _storage_sources():
     """Sources of the `storage` target: the storage service's request checks and translation."""
     return [_src("tests", "fuzz", "fuzz_storage.c"), _src("services", "storage", "stor_req.c")]
@@ -161,6 +175,8 @@ TARGETS = {
         "acpi", _acpi_sources, [("tests/fuzz/corpus/acpi", "*")], runs=200000),
     "blk": Target(
         "blk", _blk_sources, [("tests/fuzz/corpus/blk", "*")], runs=1000000),
+    "net": Target(
+        "net", _net_sources, [("tests/fuzz/corpus/net", "*")], runs=50000),
     "storage": Target(
         "storage", _storage_sources, [("tests/fuzz/corpus/storage", "*")], runs=1000000),
 }

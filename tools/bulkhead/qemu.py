@@ -56,6 +56,10 @@ _SEABIOS_MEDIUM = {"DVD/CD": "cdrom", "Hard Disk": "usb"}
 #   -device virtio-blk-pci,drive=NODE[,addr=..,disable-legacy=..,iommu_platform=..]
 #   -device edu[,addr=..,dma_mask=..]                   QEMU's DMA test device
 #   -blockdev driver=null-co,node-name=NODE[,size=..,read-zeroes=..]   a disk of nothing
+#   -device virtio-net-pci,netdev=NODE[,addr=..,disable-legacy=..,iommu_platform=..,mac=..]
+#   -netdev user,id=NODE                                QEMU's user network (slirp), with
+#                          no option that reaches the host: no hostfwd, guestfwd (which can run
+#                          a command), smb or tftp (which serve host files)
 _WORD = r"[A-Za-z0-9_.:+-]+"
 
 
@@ -74,7 +78,9 @@ def _device(name, keys):
 
 _DEVICES = [_device("intel-iommu", ["intremap", "caching-mode", "aw-bits"]),
             _device("virtio-blk-pci", ["drive", "addr", "disable-legacy", "iommu_platform"]),
-            _device("edu", ["addr", "dma_mask"])]
+            _device("edu", ["addr", "dma_mask"]),
+            _device("virtio-net-pci", ["netdev", "addr", "disable-legacy", "iommu_platform",
+                                       "mac"])]
 
 EXTRA_FLAGS = {
     "-icount": _options(["shift", "sleep", "align"], r"\d+|auto"),
@@ -85,6 +91,7 @@ EXTRA_FLAGS = {
     "-device": re.compile(r"^(%s)$" % "|".join(_DEVICES)),
     "-blockdev": re.compile(r"^driver=null-co,node-name=%s(,(size|read-zeroes)=%s)*$"
                             % (_WORD, _WORD)),
+    "-netdev": re.compile(r"^user,id=[A-Za-z0-9_-]+$"),
 }
 
 

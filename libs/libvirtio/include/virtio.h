@@ -128,6 +128,14 @@ enum virtio_err virtio_pci_config_read(struct virtio_pci *d, uint32_t off, uint3
                                        uint32_t *val);
 enum virtio_err virtio_pci_config_read64(struct virtio_pci *d, uint32_t off, uint64_t *val);
 
+/**
+ * Reads @n bytes of the device-specific configuration at @off into @buf, one byte at a time,
+ * all under one configuration generation (retried while it changes, bounded).
+ * Returns: VIRTIO_OK, or VIRTIO_ERR_CONFIG (outside the region, or never stable).
+ */
+enum virtio_err virtio_pci_config_bytes(struct virtio_pci *d, uint32_t off, uint8_t *buf,
+                                        uint32_t n);
+
 /** Translates @p (in DMA memory) to the address the device uses. Returns false if not DMA. */
 bool virtio_pci_dma_addr(struct virtio_pci *d, const volatile void *p, uint64_t *daddr);
 

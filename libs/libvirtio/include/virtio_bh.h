@@ -2,7 +2,10 @@
 #ifndef LIBVIRTIO_VIRTIO_BH_H
 #define LIBVIRTIO_VIRTIO_BH_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <bh.h>
 
 #include "virtio.h"
 
@@ -17,5 +20,22 @@ struct virtio_bh {
  * from BH_HC_DMA_ADDR. Needs: @ctx lives as long as @ops.
  */
 void virtio_bh_ops(struct virtio_ops *ops, struct virtio_bh *ctx, uint32_t slot);
+
+/**
+ * The device address of DMA map @e, if the whole map is one span of device addresses (so a
+ * buffer anywhere in it is one descriptor). Needs: @ops filled by virtio_bh_ops.
+ * Returns: true with *@daddr, or false.
+ */
+bool virtio_bh_map_span(const struct virtio_ops *ops, const struct bh_info_entry *e,
+                        uint64_t *daddr);
+
+/** Returns: true if map @e is a driver's queue memory (its name ends in "-vq"). */
+bool virtio_bh_is_vq(const struct bh_info_entry *e);
+
+/**
+ * Opens the ring this driver serves: the one named @name if it serves one of that name, else the
+ * first ring it is the server of. Returns: its entry (ring opened into @r), or NULL.
+ */
+const struct bh_info_entry *virtio_bh_server_ring(const char *name, struct bh_ring *r);
 
 #endif

@@ -1,4 +1,4 @@
-/* libvirtio: numbers from the virtio 1.x specification (PCI transport, split rings, block). */
+/* libvirtio: numbers from the virtio 1.x specification (PCI transport, split rings, block, net). */
 #ifndef LIBVIRTIO_VIRTIO_SPEC_H
 #define LIBVIRTIO_VIRTIO_SPEC_H
 
@@ -16,6 +16,7 @@
 #define PCI_CAP_ID_VENDOR 0x09u
 #define PCI_VENDOR_VIRTIO 0x1af4u
 #define PCI_DEVICE_VIRTIO_MODERN 0x1040u /* + virtio device id */
+#define VIRTIO_ID_NET 1u
 #define VIRTIO_ID_BLOCK 2u
 
 /* A virtio vendor capability: where one configuration structure lies in which BAR. */
@@ -129,5 +130,35 @@ struct virtio_blk_hdr {
 	uint64_t sector;
 };
 _Static_assert(sizeof(struct virtio_blk_hdr) == 16, "virtio-blk request header");
+
+/* virtio-net: features, config layout, the header in front of every frame. */
+#define VIRTIO_NET_F_CSUM (1ull << 0)
+#define VIRTIO_NET_F_GUEST_CSUM (1ull << 1)
+#define VIRTIO_NET_F_MTU (1ull << 3)
+#define VIRTIO_NET_F_MAC (1ull << 5)
+#define VIRTIO_NET_F_MRG_RXBUF (1ull << 15)
+#define VIRTIO_NET_F_STATUS (1ull << 16)
+#define VIRTIO_NET_F_CTRL_VQ (1ull << 17)
+#define VIRTIO_NET_F_MQ (1ull << 22)
+
+#define VIRTIO_NET_CFG_MAC 0x00u    /* 6 bytes */
+#define VIRTIO_NET_CFG_STATUS 0x06u /* le16, with VIRTIO_NET_F_STATUS */
+#define VIRTIO_NET_CFG_LEN 0x08u    /* the fields above */
+#define VIRTIO_NET_S_LINK_UP 1u
+
+#define VIRTIO_NET_RXQ 0u /* receiveq1 */
+#define VIRTIO_NET_TXQ 1u /* transmitq1 */
+
+/* With VERSION_1 the header is always 12 bytes (num_buffers included; 1 without MRG_RXBUF). */
+struct virtio_net_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t num_buffers;
+};
+_Static_assert(sizeof(struct virtio_net_hdr) == 12, "virtio-net header");
 
 #endif

@@ -1,8 +1,8 @@
-/* Host tests: a simulated virtio-pci block device (config space, BAR registers, split ring, RAM disk). */
+/* Host tests: a simulated virtio-pci device (config space, BAR registers, split rings, RAM disk). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_dev.h"
+#include "sim_internal.h"
 
 #define LE_CAP_LEN 16u
 
@@ -30,10 +30,10 @@ static void put_cap(struct sim_dev *s, uint32_t at, uint8_t next, uint8_t type, 
 	sim_cfg_put32(s, at + VIRTIO_CAP_LENGTH, len);
 }
 
-static void build_config_space(struct sim_dev *s)
+void sim_build_config_space(struct sim_dev *s, uint16_t device_id)
 {
 	sim_cfg_put16(s, PCI_CFG_VENDOR, PCI_VENDOR_VIRTIO);
-	sim_cfg_put16(s, PCI_CFG_DEVICE, PCI_DEVICE_VIRTIO_MODERN + VIRTIO_ID_BLOCK);
+	sim_cfg_put16(s, PCI_CFG_DEVICE, (uint16_t)(PCI_DEVICE_VIRTIO_MODERN + device_id));
 	sim_cfg_put16(s, PCI_CFG_STATUS, PCI_STATUS_CAP_LIST);
 	s->cfg[PCI_CFG_CAP_PTR] = SIM_CAP_COMMON;
 	put_cap(s, SIM_CAP_COMMON, SIM_CAP_NOTIFY, VIRTIO_PCI_CAP_COMMON, SIM_COMMON,
@@ -99,7 +99,7 @@ static bool sim_dma_addr(void *ctx, const volatile void *p, uint64_t *daddr)
 
 /* ---- DMA, as the IOMMU allows it ---- */
 
-static void *dma_ptr(struct sim_dev *s, uint64_t daddr, size_t len, bool write)
+void *sim_dma_ptr(struct sim_dev *s, uint64_t daddr, size_t len, bool write)
 {
 	for (uint32_t i = 0; i < s->n_dma; i++) {
 		const struct sim_dma *d = &s->dma[i];
@@ -120,7 +120,18 @@ void sim_dma_add(struct sim_dev *s, void *base, size_t size, bool writable)
 
 /* ---- status and reset ---- */
 
-static void device_reset(struct sim_dev *s)
+static void queue_reset(struct sim_vq *v, uint16_t index)
+{
+	v->msix = VIRTIO_MSI_NO_VECTOR;
+	v->size = v->max;
+	v->enable = 0;
+	v->notify_off = index;
+	v->desc = v->avail = v->used = 0;
+	v->last_avail = v->used_idx = v->signalled_used = 0;
+	v->n_held = 0;
+}
+
+void sim_device_reset(struct sim_dev *s)
 {
 	if (s->reset_stuck) {
 		s->status |= VIRTIO_STATUS_NEEDS_RESET;
@@ -129,12 +140,9 @@ static void device_reset(struct sim_dev *s)
 	s->resets++;
 	s->status = 0;
 	s->accepted = 0;
-	s->msix_config = s->q_msix = VIRTIO_MSI_NO_VECTOR;
-	s->q_size = s->q_max;
-	s->q_enable = 0;
-	s->q_desc = s->q_avail = s->q_used = 0;
-	s->last_avail = s->used_idx = s->signalled_used = 0;
-	s->n_held = 0;
+	s->msix_config = VIRTIO_MSI_NO_VECTOR;
+	for (uint16_t i = 0; i < SIM_MAX_QUEUES; i++)
+		queue_reset(&s->vq[i], i);
 }
 
 static void write_status(struct sim_dev *s, uint32_t val)
@@ -142,7 +150,7 @@ static void write_status(struct sim_dev *s, uint32_t val)
 	uint8_t v = (uint8_t)val;
 
 	if (v == 0) {
-		device_reset(s);
+		sim_device_reset(s);
 		return;
 	}
 	if ((v & VIRTIO_STATUS_FEATURES_OK) && !(s->status & VIRTIO_STATUS_FEATURES_OK)) {
@@ -173,11 +181,24 @@ static uint32_t addr_read(const uint64_t *a, uint32_t off)
 	return off & 4 ? (uint32_t)(*a >> 32) : (uint32_t)*a;
 }
 
+/* The selected queue; one that does not exist reads as size 0 and ignores writes. */
+static struct sim_vq *selected(struct sim_dev *s)
+{
+	static struct sim_vq none;
+
+	if (s->qsel < s->n_queues)
+		return &s->vq[s->qsel];
+	memset(&none, 0, sizeof(none));
+	return &none;
+}
+
 static uint64_t *queue_addr(struct sim_dev *s, uint32_t off)
 {
+	struct sim_vq *v = selected(s);
+
 	if (off < VIRTIO_COMMON_Q_AVAIL)
-		return &s->q_desc;
-	return off < VIRTIO_COMMON_Q_USED ? &s->q_avail : &s->q_used;
+		return &v->desc;
+	return off < VIRTIO_COMMON_Q_USED ? &v->avail : &v->used;
 }
 
 static uint32_t common_read(struct sim_dev *s, uint32_t off)
@@ -194,7 +215,7 @@ static uint32_t common_read(struct sim_dev *s, uint32_t off)
 	case VIRTIO_COMMON_MSIX:
 		return s->msix_config;
 	case VIRTIO_COMMON_NUMQ:
-		return 1;
+		return s->n_queues;
 	case VIRTIO_COMMON_STATUS:
 		s->status_reads++;
 		return s->status;
@@ -203,13 +224,13 @@ static uint32_t common_read(struct sim_dev *s, uint32_t off)
 	case VIRTIO_COMMON_Q_SELECT:
 		return s->qsel;
 	case VIRTIO_COMMON_Q_SIZE:
-		return s->qsel == 0 ? s->q_size : 0;
+		return selected(s)->size;
 	case VIRTIO_COMMON_Q_MSIX:
-		return s->q_msix;
+		return selected(s)->msix;
 	case VIRTIO_COMMON_Q_ENABLE:
-		return s->q_enable;
+		return selected(s)->enable;
 	case VIRTIO_COMMON_Q_NOFF:
-		return s->q_notify_off;
+		return selected(s)->notify_off;
 	default:
 		break;
 	}
@@ -252,14 +273,13 @@ static void common_write(struct sim_dev *s, uint32_t off, uint32_t val)
 		s->qsel = (uint16_t)val;
 		return;
 	case VIRTIO_COMMON_Q_SIZE:
-		if (s->qsel == 0)
-			s->q_size = (uint16_t)val;
+		selected(s)->size = (uint16_t)val;
 		return;
 	case VIRTIO_COMMON_Q_MSIX:
-		s->q_msix = vector(s, val);
+		selected(s)->msix = vector(s, val);
 		return;
 	case VIRTIO_COMMON_Q_ENABLE:
-		s->q_enable = (uint16_t)val;
+		selected(s)->enable = (uint16_t)val;
 		return;
 	default:
 		break;
@@ -300,14 +320,16 @@ static void sim_mmio_write(void *ctx, uint64_t addr, uint32_t width, uint32_t va
 		common_write(s, (uint32_t)off, val);
 		return;
 	}
-	if (off != SIM_NOTIFY + (uint64_t)s->q_notify_off * SIM_NOTIFY_MULT || val != 0) {
+	if (val >= s->n_queues ||
+	    off != SIM_NOTIFY + (uint64_t)s->vq[val].notify_off * SIM_NOTIFY_MULT) {
 		s->bad_mmio++;
 		return;
 	}
 	s->kicks++;
-	if (!s->hold && (s->status & VIRTIO_STATUS_DRIVER_OK)) {
-		sim_fetch(s);
-		sim_complete(s, SIM_MAX_HELD, false);
+	bool receive = s->net && val == VIRTIO_NET_RXQ; /* buffers wait for sim_net_receive */
+	if (!s->hold && !receive && (s->status & VIRTIO_STATUS_DRIVER_OK)) {
+		sim_fetch_q(s, (uint16_t)val);
+		sim_complete_q(s, (uint16_t)val, SIM_MAX_HELD, false);
 	}
 }
 
@@ -318,62 +340,63 @@ static bool has(const struct sim_dev *s, uint64_t f)
 	return (s->accepted & f) != 0;
 }
 
-static volatile struct virtq_avail *avail_ring(struct sim_dev *s)
+static volatile struct virtq_avail *avail_ring(struct sim_dev *s, const struct sim_vq *v)
 {
-	return dma_ptr(s, s->q_avail, 6u + (size_t)s->q_size * 2u, false);
+	return sim_dma_ptr(s, v->avail, 6u + (size_t)v->size * 2u, false);
 }
 
-static volatile struct virtq_used *used_ring(struct sim_dev *s)
+static volatile struct virtq_used *used_ring(struct sim_dev *s, const struct sim_vq *v)
 {
-	return dma_ptr(s, s->q_used, 6u + (size_t)s->q_size * 8u, true);
+	return sim_dma_ptr(s, v->used, 6u + (size_t)v->size * 8u, true);
+}
+
+uint32_t sim_fetch_q(struct sim_dev *s, uint16_t q)
+{
+	struct sim_vq *v = &s->vq[q];
+	volatile struct virtq_avail *av = avail_ring(s, v);
+	volatile struct virtq_used *u = used_ring(s, v);
+	uint32_t n = 0;
+
+	if (!v->enable || !av || !u)
+		return 0;
+	uint16_t idx = av->idx;
+	if ((uint16_t)(idx - v->last_avail) > v->size) {
+		s->bad_chains++;
+		return 0;
+	}
+	while (v->last_avail != idx && v->n_held < SIM_MAX_HELD) {
+		v->held[v->n_held++].head = av->ring[v->last_avail % v->size];
+		v->last_avail++;
+		n++;
+	}
+	if (has(s, VIRTIO_F_EVENT_IDX))
+		*(volatile uint16_t *)((volatile uint8_t *)u->ring + (size_t)v->size * 8u) =
+			v->last_avail;
+	return n;
 }
 
 uint32_t sim_fetch(struct sim_dev *s)
 {
-	volatile struct virtq_avail *av = avail_ring(s);
-	volatile struct virtq_used *u = used_ring(s);
-	uint32_t n = 0;
-
-	if (!s->q_enable || !av || !u)
-		return 0;
-	uint16_t idx = av->idx;
-	if ((uint16_t)(idx - s->last_avail) > s->q_size) {
-		s->bad_chains++;
-		return 0;
-	}
-	while (s->last_avail != idx && s->n_held < SIM_MAX_HELD) {
-		s->held[s->n_held++].head = av->ring[s->last_avail % s->q_size];
-		s->last_avail++;
-		n++;
-	}
-	if (has(s, VIRTIO_F_EVENT_IDX))
-		*(volatile uint16_t *)((volatile uint8_t *)u->ring + (size_t)s->q_size * 8u) =
-			s->last_avail;
-	return n;
+	return sim_fetch_q(s, 0);
 }
 
-/* The buffers of one chain, as the device reads them from the descriptor table. */
-struct chain {
-	struct virtq_desc d[SIM_MAX_HELD];
-	uint32_t n;
-};
-
-static bool read_chain(struct sim_dev *s, uint16_t head, struct chain *c)
+bool sim_read_chain(struct sim_dev *s, uint16_t q, uint16_t head, struct sim_chain *c)
 {
-	volatile struct virtq_desc *table = dma_ptr(s, s->q_desc, (size_t)s->q_size * 16u, false);
+	const struct sim_vq *v = &s->vq[q];
+	volatile struct virtq_desc *table = sim_dma_ptr(s, v->desc, (size_t)v->size * 16u, false);
 	uint16_t i = head;
 
 	c->n = 0;
-	if (!table || head >= s->q_size)
+	if (!table || head >= v->size)
 		return false;
 	for (;;) {
-		if (c->n == s->q_size || c->n == SIM_MAX_HELD)
+		if (c->n == v->size || c->n == SIM_MAX_HELD)
 			return false; /* a loop */
 		c->d[c->n] = table[i];
 		if (!(c->d[c->n++].flags & VIRTQ_DESC_F_NEXT))
 			return true;
 		i = table[i].next;
-		if (i >= s->q_size)
+		if (i >= v->size)
 			return false;
 	}
 }
@@ -385,7 +408,7 @@ static bool fails(const struct sim_dev *s, uint64_t sector, uint64_t count)
 }
 
 /* Moves data between the disk and the chain's data buffers. Returns the status byte. */
-static uint8_t transfer(struct sim_dev *s, const struct chain *c, uint64_t sector, bool in,
+static uint8_t transfer(struct sim_dev *s, const struct sim_chain *c, uint64_t sector, bool in,
                         uint32_t *written)
 {
 	uint64_t bytes = 0;
@@ -399,7 +422,8 @@ static uint8_t transfer(struct sim_dev *s, const struct chain *c, uint64_t secto
 	uint8_t *disk = sim_sector(s, sector);
 	for (uint32_t i = 1; i + 1 < c->n; i++) {
 		bool dev_writes = (c->d[i].flags & VIRTQ_DESC_F_WRITE) != 0;
-		uint8_t *buf = dev_writes == in ? dma_ptr(s, c->d[i].addr, c->d[i].len, in) : NULL;
+		uint8_t *buf = dev_writes == in ? sim_dma_ptr(s, c->d[i].addr, c->d[i].len, in) :
+		                                  NULL;
 		if (!buf)
 			return VIRTIO_BLK_S_IOERR;
 		memcpy(in ? buf : disk, in ? disk : buf, c->d[i].len);
@@ -409,9 +433,9 @@ static uint8_t transfer(struct sim_dev *s, const struct chain *c, uint64_t secto
 	return VIRTIO_BLK_S_OK;
 }
 
-static uint8_t execute(struct sim_dev *s, const struct chain *c, uint32_t *written)
+static uint8_t execute(struct sim_dev *s, const struct sim_chain *c, uint32_t *written)
 {
-	const struct virtio_blk_hdr *h = dma_ptr(s, c->d[0].addr, sizeof(*h), false);
+	const struct virtio_blk_hdr *h = sim_dma_ptr(s, c->d[0].addr, sizeof(*h), false);
 
 	if (!h || c->d[0].len < sizeof(*h) || (c->d[0].flags & VIRTQ_DESC_F_WRITE))
 		return VIRTIO_BLK_S_IOERR;
@@ -431,16 +455,16 @@ static uint8_t execute(struct sim_dev *s, const struct chain *c, uint32_t *writt
 /* Runs the chain at @head and returns the used length (bytes written, status included). */
 static uint32_t process(struct sim_dev *s, uint16_t head)
 {
-	static struct chain c;
+	static struct sim_chain c;
 	uint32_t written = 0;
 
-	if (!read_chain(s, head, &c) || c.n < 2) {
+	if (!sim_read_chain(s, 0, head, &c) || c.n < 2) {
 		s->bad_chains++;
 		return 0;
 	}
 	const struct virtq_desc *st = &c.d[c.n - 1];
 	uint8_t *status = st->len == 1 && (st->flags & VIRTQ_DESC_F_WRITE) ?
-	                          dma_ptr(s, st->addr, 1, true) :
+	                          sim_dma_ptr(s, st->addr, 1, true) :
 	                          NULL;
 	uint8_t result = execute(s, &c, &written);
 	if (!status) {
@@ -453,63 +477,114 @@ static uint32_t process(struct sim_dev *s, uint16_t head)
 	return written + 1;
 }
 
-static void push_used(struct sim_dev *s, volatile struct virtq_used *u, uint32_t id, uint32_t len)
+static void push_used(struct sim_vq *v, volatile struct virtq_used *u, uint32_t id, uint32_t len)
 {
-	volatile struct virtq_used_elem *e = &u->ring[s->used_idx % s->q_size];
+	volatile struct virtq_used_elem *e = &u->ring[v->used_idx % v->size];
 
 	e->id = id;
 	e->len = len;
-	s->used_idx++;
+	v->used_idx++;
 }
 
 /* Interrupts if the driver asked: its used_event (EVENT_IDX) or the absence of NO_INTERRUPT. */
-static void maybe_interrupt(struct sim_dev *s, volatile struct virtq_avail *av)
+static void maybe_interrupt(struct sim_dev *s, struct sim_vq *v, volatile struct virtq_avail *av)
 {
 	bool want;
 
 	if (has(s, VIRTIO_F_EVENT_IDX))
-		want = virtq_need_event(av->ring[s->q_size], s->used_idx, s->signalled_used);
+		want = virtq_need_event(av->ring[v->size], v->used_idx, v->signalled_used);
 	else
 		want = !(av->flags & VIRTQ_AVAIL_F_NO_INTERRUPT);
-	s->signalled_used = s->used_idx;
-	if (want && s->q_msix != VIRTIO_MSI_NO_VECTOR)
+	v->signalled_used = v->used_idx;
+	if (want && v->msix != VIRTIO_MSI_NO_VECTOR) {
 		s->irqs++;
+		v->irqs++;
+	}
 }
 
-static struct sim_held take_held(struct sim_dev *s, bool reverse)
+static struct sim_held take_held(struct sim_vq *v, bool reverse)
 {
 	struct sim_held h;
 
 	if (reverse)
-		return s->held[--s->n_held];
-	h = s->held[0];
-	memmove(&s->held[0], &s->held[1], (--s->n_held) * sizeof(h));
+		return v->held[--v->n_held];
+	h = v->held[0];
+	memmove(&v->held[0], &v->held[1], (--v->n_held) * sizeof(h));
 	return h;
 }
 
-uint32_t sim_complete(struct sim_dev *s, uint32_t n, bool reverse)
+/* Runs one chain of queue @q: a block request, or a frame to send. Returns the used length. */
+static uint32_t run_chain(struct sim_dev *s, uint16_t q, uint16_t head)
 {
-	volatile struct virtq_used *u = used_ring(s);
-	volatile struct virtq_avail *av = avail_ring(s);
+	if (!s->net)
+		return process(s, head);
+	if (q == VIRTIO_NET_TXQ)
+		return sim_net_transmit(s, head);
+	s->bad_chains++; /* receive buffers are used by sim_net_receive only */
+	return 0;
+}
+
+uint32_t sim_complete_q(struct sim_dev *s, uint16_t q, uint32_t n, bool reverse)
+{
+	struct sim_vq *v = &s->vq[q];
+	volatile struct virtq_used *u = used_ring(s, v);
+	volatile struct virtq_avail *av = avail_ring(s, v);
 	uint32_t done = 0;
 
 	if (!u || !av)
 		return 0;
-	for (; done < n && s->n_held > 0; done++) {
+	for (; done < n && v->n_held > 0; done++) {
 		for (; s->bogus_ids > 0; s->bogus_ids--)
-			push_used(s, u, s->q_size + s->bogus_ids, 0);
-		struct sim_held h = take_held(s, reverse);
-		push_used(s, u, h.head, process(s, h.head));
+			push_used(v, u, v->size + s->bogus_ids, 0);
+		struct sim_held h = take_held(v, reverse);
+		push_used(v, u, h.head, run_chain(s, q, h.head));
 	}
+	sim_publish_used(s, q);
+	return done;
+}
+
+uint32_t sim_complete(struct sim_dev *s, uint32_t n, bool reverse)
+{
+	return sim_complete_q(s, 0, n, reverse);
+}
+
+void sim_publish_used(struct sim_dev *s, uint16_t q)
+{
+	struct sim_vq *v = &s->vq[q];
+	volatile struct virtq_used *u = used_ring(s, v);
+	volatile struct virtq_avail *av = avail_ring(s, v);
+
+	if (!u || !av)
+		return;
 	if (s->wild_idx) {
-		s->used_idx = (uint16_t)(s->used_idx + 1000u);
+		v->used_idx = (uint16_t)(v->used_idx + 1000u);
 		s->wild_idx = false;
 	}
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	u->idx = s->used_idx;
+	u->idx = v->used_idx;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	maybe_interrupt(s, av);
-	return done;
+	maybe_interrupt(s, v, av);
+}
+
+bool sim_take_head(struct sim_dev *s, uint16_t q, uint16_t *head)
+{
+	struct sim_vq *v = &s->vq[q];
+
+	if (v->n_held == 0)
+		sim_fetch_q(s, q);
+	if (v->n_held == 0)
+		return false;
+	*head = take_held(v, false).head;
+	return true;
+}
+
+void sim_put_used(struct sim_dev *s, uint16_t q, uint16_t head, uint32_t len)
+{
+	struct sim_vq *v = &s->vq[q];
+	volatile struct virtq_used *u = used_ring(s, v);
+
+	if (u)
+		push_used(v, u, head, len);
 }
 
 void sim_needs_reset(struct sim_dev *s)
@@ -540,22 +615,31 @@ void sim_set_geometry(struct sim_dev *s, uint32_t blk_size, uint32_t seg_max)
 
 /* ---- life ---- */
 
-struct sim_dev *sim_new(uint64_t capacity, uint64_t features, uint16_t q_max)
+struct sim_dev *sim_alloc(uint16_t device_id, uint64_t features, uint16_t q_max, uint16_t n_queues)
 {
 	struct sim_dev *s = calloc(1, sizeof(*s));
 
-	s->capacity = capacity;
-	s->disk = calloc(capacity ? capacity : 1, 512);
 	s->offered = features;
-	s->q_max = q_max;
-	build_config_space(s);
-	memcpy(&s->devcfg[VIRTIO_BLK_CFG_CAPACITY], &capacity, 8);
-	sim_set_geometry(s, 512, 126);
-	device_reset(s);
+	s->n_queues = n_queues;
+	for (uint16_t i = 0; i < SIM_MAX_QUEUES; i++)
+		s->vq[i].max = q_max;
+	sim_build_config_space(s, device_id);
+	sim_device_reset(s);
 	s->resets = 0;
 	s->ops = (struct virtio_ops){s,           sim_cfg_read,  sim_cfg_write,
 	                             sim_bar,     sim_mmio_read, sim_mmio_write,
 	                             sim_dma_addr};
+	return s;
+}
+
+struct sim_dev *sim_new(uint64_t capacity, uint64_t features, uint16_t q_max)
+{
+	struct sim_dev *s = sim_alloc(VIRTIO_ID_BLOCK, features, q_max, 1);
+
+	s->capacity = capacity;
+	s->disk = calloc(capacity ? capacity : 1, 512);
+	memcpy(&s->devcfg[VIRTIO_BLK_CFG_CAPACITY], &capacity, 8);
+	sim_set_geometry(s, 512, 126);
 	return s;
 }
 

@@ -405,7 +405,8 @@ static void test_takeover(void **state)
 	uint32_t resets = h->sim->resets;
 	assert_int_equal(h_start(h), BLK_DEV_OK);
 	assert_int_equal(h->sim->resets, resets + 1);
-	assert_int_equal(h->sim->n_held, 0); /* the old requests are forgotten by the device */
+	assert_int_equal(h->sim->vq[0].n_held,
+	                 0); /* the old requests are forgotten by the device */
 	h->sim->hold = false;
 	h_pattern(h->data, 512, 9);
 	uint64_t w = h_send(h, BLK_OP_WRITE, 0, 7, 1, 0);
@@ -563,7 +564,7 @@ static void test_client_breaks_ring(void **state)
 	uint32_t resets = h->sim->resets;
 	blk_stop(h->b);
 	assert_int_equal(h->sim->resets, resets + 1); /* no more DMA into the client's region */
-	assert_int_equal(h->sim->n_held, 0);
+	assert_int_equal(h->sim->vq[0].n_held, 0);
 	h_free(h);
 }
 

@@ -185,26 +185,26 @@ static void test_queue_setup(void **state)
 {
 	struct tp *t = *state;
 
-	t->sim->q_max = 100; /* not a power of two: the largest below it */
+	t->sim->vq[0].max = 100; /* not a power of two: the largest below it */
 	negotiate(t);
 	assert_int_equal(virtio_pci_config_vector(&t->pci), VIRTIO_OK);
 	assert_int_equal(virtio_pci_queue_setup(&t->pci, 0, 256, t->mem, (uintptr_t)t->mem, &t->q),
 	                 VIRTIO_OK);
 	assert_int_equal(t->q.size, 64);
-	assert_int_equal(t->sim->q_size, 64);
-	assert_int_equal(t->sim->q_desc, t->q.desc_daddr);
-	assert_int_equal(t->sim->q_avail, t->q.avail_daddr);
-	assert_int_equal(t->sim->q_used, t->q.used_daddr);
-	assert_int_equal(t->sim->q_msix, 0);
+	assert_int_equal(t->sim->vq[0].size, 64);
+	assert_int_equal(t->sim->vq[0].desc, t->q.desc_daddr);
+	assert_int_equal(t->sim->vq[0].avail, t->q.avail_daddr);
+	assert_int_equal(t->sim->vq[0].used, t->q.used_daddr);
+	assert_int_equal(t->sim->vq[0].msix, 0);
 	assert_int_equal(t->sim->msix_config, 0);
-	assert_int_equal(t->sim->q_enable, 1);
+	assert_int_equal(t->sim->vq[0].enable, 1);
 	assert_int_equal(t->q.notify, SIM_BAR_BASE + SIM_NOTIFY);
 	assert_true(t->q.event_idx);
 	assert_int_equal(virtio_pci_driver_ok(&t->pci), VIRTIO_OK);
 	virtio_pci_notify(&t->pci, &t->q);
 	assert_int_equal(t->sim->kicks, 1);
 	assert_int_equal(t->sim->bad_mmio, 0);
-	t->sim->q_max = 1024; /* more than libvirtio keeps: clamped */
+	t->sim->vq[0].max = 1024; /* more than libvirtio keeps: clamped */
 	negotiate(t);
 	assert_int_equal(virtio_pci_queue_setup(&t->pci, 0, 1024, t->mem, (uintptr_t)t->mem, &t->q),
 	                 VIRTIO_OK);
@@ -219,10 +219,10 @@ static void test_queue_refusals(void **state)
 	negotiate(t);
 	assert_int_equal(virtio_pci_queue_setup(&t->pci, 1, 256, t->mem, d, &t->q),
 	                 VIRTIO_ERR_QUEUE); /* no queue 1 */
-	t->sim->q_notify_off = 0x400;       /* 0x400 * 4 lies beyond the notify region */
+	t->sim->vq[0].notify_off = 0x400;   /* 0x400 * 4 lies beyond the notify region */
 	assert_int_equal(virtio_pci_queue_setup(&t->pci, 0, 256, t->mem, d, &t->q),
 	                 VIRTIO_ERR_QUEUE);
-	t->sim->q_notify_off = 0;
+	t->sim->vq[0].notify_off = 0;
 	assert_int_equal(virtio_pci_queue_setup(&t->pci, 0, 256, t->mem + 8, d + 8, &t->q),
 	                 VIRTIO_ERR_QUEUE); /* misaligned memory */
 	t->sim->refuse_msix = true;
@@ -230,7 +230,7 @@ static void test_queue_refusals(void **state)
 	assert_int_equal(virtio_pci_queue_setup(&t->pci, 0, 256, t->mem, d, &t->q),
 	                 VIRTIO_ERR_MSIX);
 	t->sim->refuse_msix = false;
-	t->sim->q_max = 0;
+	t->sim->vq[0].max = 0;
 	assert_int_equal(virtio_pci_reset(&t->pci), VIRTIO_OK);
 	assert_int_equal(virtio_pci_queue_setup(&t->pci, 0, 256, t->mem, d, &t->q),
 	                 VIRTIO_ERR_QUEUE);

@@ -152,6 +152,22 @@ class QemuArgsTest(unittest.TestCase):
                                               "-device", "edu"])
         self.assertEqual(spec.qemu_args[-1], "virtio-blk-pci,drive=d0,addr=04.0,iommu_platform=on")
 
+    def test_network(self):
+        spec = parse("qemu-args -netdev user,id=n0 -device virtio-net-pci,netdev=n0,addr=05.0,"
+                     "disable-legacy=on,iommu_platform=on,mac=52:54:00:12:34:56\nexpect x\n")
+        self.assertEqual(spec.qemu_args[:2], ["-netdev", "user,id=n0"])
+        self.assertEqual(spec.qemu_args[-1], "virtio-net-pci,netdev=n0,addr=05.0,"
+                         "disable-legacy=on,iommu_platform=on,mac=52:54:00:12:34:56")
+
+    def test_network_refused(self):
+        self.assertError("-netdev user,id=n0,hostfwd=tcp::8080-:80", "-netdev: value")
+        self.assertError("-netdev user,id=n0,guestfwd=tcp:10.0.2.100:1-cmd:sh", "-netdev: value")
+        self.assertError("-netdev user,id=n0,smb=/etc", "-netdev: value")
+        self.assertError("-netdev user,id=n0,tftp=/etc", "-netdev: value")
+        self.assertError("-netdev tap,id=n0,script=/tmp/x", "-netdev: value")
+        self.assertError("-netdev socket,id=n0,listen=:1234", "-netdev: value")
+        self.assertError("-device virtio-net-pci,netdev=n0,romfile=/etc/passwd", "-device: value")
+
     def test_devices_refused(self):
         self.assertError("-device e1000", "-device: value 'e1000'")
         self.assertError("-device edu,romfile=/etc/passwd", "-device: value")
