@@ -385,8 +385,8 @@ static void open_volume(const struct bh_info_entry *e, uint32_t n_regions)
 
 	memcpy(v.data_name, e->peer, sizeof(v.data_name));
 	if (!ring)
-		why = n_clients < STOR_MAX_CLIENTS ? "its ring is missing"
-		                                   : "too many volumes for one service";
+		why = n_clients < STOR_MAX_CLIENTS ? "its ring is missing" :
+		                                     "too many volumes for one service";
 	if (why)
 		printf("storage: volume %.32s (sectors %llu..%llu of a %llu-sector disk) refused: %s\n",
 		       e->name, (unsigned long long)v.first,
