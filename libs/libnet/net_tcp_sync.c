@@ -1,0 +1,270 @@
+/* libnet: TCP input in synchronized states - acceptability, ACKs, data in order, FIN. */
+#include <string.h>
+
+#include "net_tcp_in.h"
+
+#define FAST_RETRANSMIT_DUPACKS 3u
+
+static uint32_t seg_len(const struct net_seg *g)
+{
+	return g->dlen + ((g->flags & NET_TH_SYN) ? 1u : 0u) + ((g->flags & NET_TH_FIN) ? 1u : 0u);
+}
+
+/* RFC 9293 3.10.7.4, first check: does any of the segment fall in our receive window? */
+static bool acceptable(const struct net_tcb *t, const struct net_seg *g)
+{
+	uint32_t wnd = net_seq_lt(t->rcv_nxt, t->rcv_adv) ? t->rcv_adv - t->rcv_nxt : 0;
+	uint32_t len = seg_len(g), last = g->seq + len - 1u;
+
+	if (len == 0 && wnd == 0)
+		return g->seq == t->rcv_nxt;
+	if (len == 0)
+		return g->seq - t->rcv_nxt < wnd;
+	if (wnd == 0)
+		return false;
+	return g->seq - t->rcv_nxt < wnd || last - t->rcv_nxt < wnd;
+}
+
+/* SYN-RECEIVED answers with its SYN-ACK again, later states with an ACK. */
+static void answer(struct net_stack *s, struct net_socket *so)
+{
+	if (so->u.tcb.state == NET_TCP_SYN_RCVD)
+		net_tcp_out_ctl(s, so, so->u.tcb.iss, NET_TH_SYN | NET_TH_ACK);
+	else
+		net_tcp_out_ack(s, so);
+}
+
+static void rst_input(struct net_stack *s, struct net_socket *so, const struct net_seg *g)
+{
+	s->cnt.tcp_rst_rx++;
+	if (g->seq != so->u.tcb.rcv_nxt) { /* RFC 5961 3.2 */
+		s->cnt.tcp_challenge_acks++;
+		net_tcp_out_ack(s, so);
+		return;
+	}
+	net_tcp_drop(s, so, so->parent >= 0 ? 0 : NET_ECONNRESET);
+}
+
+/* Congestion window growth per RFC 5681 3.1 (slow start, then about one MSS per RTT). */
+static void grow_cwnd(struct net_tcb *t, uint32_t acked)
+{
+	uint32_t inc;
+
+	if (t->cwnd < t->ssthresh)
+		inc = acked < t->mss ? acked : t->mss;
+	else
+		inc = (uint32_t)t->mss * t->mss / (t->cwnd ? t->cwnd : 1u);
+	if (t->cwnd < 4u * NET_TCP_BUF)
+		t->cwnd += inc ? inc : 1u;
+}
+
+/* A new cumulative ACK: free acknowledged data, time the RTT, restart or stop the RTO.
+ * Returns true if it acknowledges our FIN too. */
+static bool ack_new(struct net_stack *s, struct net_tcb *t, uint32_t ack)
+{
+	uint32_t acked = ack - t->snd_una, data = acked < t->s_len ? acked : t->s_len;
+
+	t->s_head = (t->s_head + data) % NET_TCP_BUF;
+	t->s_len -= data;
+	t->snd_una = ack;
+	if (net_seq_lt(t->snd_nxt, ack))
+		t->snd_nxt = ack;
+	if (t->rtt_on && net_seq_lt(t->rtt_seq, ack)) {
+		net_tcp_timer_sample(t, (uint32_t)(s->now - t->rtt_start));
+		t->rtt_on = false;
+	}
+	t->backoffs = 0;
+	if (t->dupacks >= FAST_RETRANSMIT_DUPACKS && net_seq_le(t->recover, ack))
+		t->cwnd = t->ssthresh; /* RFC 6582 3.2 step 3: full ACK ends recovery */
+	else
+		grow_cwnd(t, acked);
+	t->dupacks = 0;
+	t->rto_at = NET_NEVER;
+	if (t->snd_una != t->snd_max)
+		net_tcp_timer_arm(s, t, true);
+	return t->fin_queued && acked > data;
+}
+
+/* RFC 5681 3.2 with RFC 6582's guard: resend from snd_una once per window of loss. */
+static void dup_ack(struct net_stack *s, struct net_socket *so)
+{
+	struct net_tcb *t = &so->u.tcb;
+	uint32_t flight = t->snd_max - t->snd_una;
+
+	if (++t->dupacks != FAST_RETRANSMIT_DUPACKS || !net_seq_lt(t->recover, t->snd_una))
+		return;
+	s->cnt.tcp_fast_retransmits++;
+	t->recover = t->snd_max;
+	t->ssthresh = flight / 2u > 2u * t->mss ? flight / 2u : 2u * t->mss;
+	t->cwnd = t->ssthresh;
+	t->rtt_on = false;
+	t->snd_nxt = t->snd_una; /* our peer keeps no out-of-order data: go back */
+	net_tcp_timer_arm(s, t, true);
+}
+
+/* Our FIN is acknowledged. */
+static void fin_was_acked(struct net_stack *s, struct net_socket *so)
+{
+	struct net_tcb *t = &so->u.tcb;
+
+	if (t->state == NET_TCP_FIN_WAIT_1)
+		t->state = NET_TCP_FIN_WAIT_2;
+	else if (t->state == NET_TCP_CLOSING)
+		net_tcp_timer_time_wait(s, so);
+	else if (t->state == NET_TCP_LAST_ACK)
+		net_tcp_drop(s, so, 0);
+}
+
+/* SYN-RECEIVED: an ACK of our SYN completes the handshake; any other ACK gets a reset. */
+static bool handshake_ack(struct net_stack *s, struct net_socket *so, const struct net_seg *g)
+{
+	struct net_tcb *t = &so->u.tcb;
+
+	if (!net_seq_lt(t->iss, g->ack) || !net_seq_lt(t->snd_max, g->ack + 1u)) {
+		net_tcp_out_reset(s, g->src, g->dst, g->sport, g->dport, g->seq, g->ack, seg_len(g),
+		                  g->flags);
+		return false;
+	}
+	net_tcp_in_established(s, so, g->ack);
+	t->snd_wnd = (uint32_t)g->wnd << t->snd_ws;
+	t->snd_wl1 = g->seq;
+	t->snd_wl2 = g->ack;
+	return true;
+}
+
+/* The ACK field (RFC 9293 3.10.7.4, fifth check). Returns false if the segment ends here. */
+static bool ack_input(struct net_stack *s, struct net_socket *so, const struct net_seg *g)
+{
+	struct net_tcb *t = &so->u.tcb;
+	uint32_t wnd = (uint32_t)g->wnd << t->snd_ws;
+	bool fin = false;
+
+	if (t->state == NET_TCP_SYN_RCVD && !handshake_ack(s, so, g))
+		return false;
+	if (net_seq_lt(t->snd_max, g->ack)) {
+		s->cnt.tcp_bad_ack++;
+		net_tcp_out_ack(s, so);
+		return false;
+	}
+	if (net_seq_lt(t->snd_una, g->ack))
+		fin = ack_new(s, t, g->ack);
+	else if (g->ack == t->snd_una && seg_len(g) == 0 && wnd == t->snd_wnd &&
+	         t->snd_max != t->snd_una)
+		dup_ack(s, so);
+	if (net_seq_lt(t->snd_wl1, g->seq) ||
+	    (t->snd_wl1 == g->seq && net_seq_le(t->snd_wl2, g->ack))) {
+		t->snd_wnd = wnd;
+		t->snd_wl1 = g->seq;
+		t->snd_wl2 = g->ack;
+	}
+	if (fin)
+		fin_was_acked(s, so);
+	return so->kind == NET_SOCK_TCP && t->state != NET_TCP_CLOSED;
+}
+
+static bool takes_data(unsigned state)
+{
+	return state == NET_TCP_ESTABLISHED || state == NET_TCP_FIN_WAIT_1 ||
+	       state == NET_TCP_FIN_WAIT_2;
+}
+
+static void store(struct net_tcb *t, const uint8_t *p, uint32_t n)
+{
+	uint32_t tail = (t->r_head + t->r_len) % NET_TCP_BUF;
+	uint32_t first = NET_TCP_BUF - tail < n ? NET_TCP_BUF - tail : n;
+
+	memcpy(t->rbuf + tail, p, first);
+	memcpy(t->rbuf, p + first, n - first);
+	t->r_len += n;
+}
+
+/* Data in order goes to the buffer; data beyond a hole is dropped (the sender goes back).
+ * Returns true if an ACK should go at once. */
+static bool data_input(struct net_stack *s, struct net_socket *so, const struct net_seg *g)
+{
+	struct net_tcb *t = &so->u.tcb;
+	uint32_t skip, n, room, wnd;
+
+	if (g->dlen == 0 || !takes_data(t->state))
+		return false;
+	if (net_seq_lt(t->rcv_nxt, g->seq)) {
+		s->cnt.tcp_out_of_order++;
+		return true;
+	}
+	skip = t->rcv_nxt - g->seq;
+	if (skip >= g->dlen)
+		return false;
+	n = g->dlen - skip;
+	room = NET_TCP_BUF - t->r_len;
+	wnd = net_seq_lt(t->rcv_nxt, t->rcv_adv) ? t->rcv_adv - t->rcv_nxt : 0;
+	room = room < wnd ? room : wnd;
+	if (n > room) {
+		s->cnt.tcp_rcv_trimmed++;
+		n = room;
+	}
+	if (so->user || so->parent >= 0) /* else the program closed: nobody will read it */
+		store(t, g->data + skip, n);
+	t->rcv_nxt += n;
+	t->ack_segs++;
+	return n < g->dlen - skip || t->ack_segs >= 2;
+}
+
+/* A FIN right after the data we have ends the peer's stream. Returns true if one came. */
+static bool fin_input(struct net_stack *s, struct net_socket *so, const struct net_seg *g)
+{
+	struct net_tcb *t = &so->u.tcb;
+
+	if (!(g->flags & NET_TH_FIN) || g->seq + g->dlen != t->rcv_nxt || !takes_data(t->state))
+		return false;
+	t->rcv_nxt++;
+	t->fin_rcvd = true;
+	if (t->state == NET_TCP_ESTABLISHED)
+		t->state = NET_TCP_CLOSE_WAIT;
+	else if (t->state == NET_TCP_FIN_WAIT_1)
+		t->state = NET_TCP_CLOSING;
+	else
+		net_tcp_timer_time_wait(s, so);
+	return true;
+}
+
+static void ack_later_or_now(struct net_stack *s, struct net_socket *so, bool now)
+{
+	struct net_tcb *t = &so->u.tcb;
+
+	if (!t->ack_segs)
+		return;
+	if (now)
+		net_tcp_out_ack(s, so);
+	else if (t->ack_at == NET_NEVER)
+		t->ack_at = s->now + NET_TCP_DELACK_MS;
+}
+
+void net_tcp_sync_input(struct net_stack *s, struct net_socket *so, const struct net_seg *g)
+{
+	struct net_tcb *t = &so->u.tcb;
+	bool now;
+
+	if (!acceptable(t, g)) {
+		s->cnt.tcp_out_of_window++;
+		if (!(g->flags & NET_TH_RST))
+			answer(s, so);
+		return;
+	}
+	if (g->flags & NET_TH_RST) {
+		rst_input(s, so, g);
+		return;
+	}
+	if (g->flags & NET_TH_SYN) { /* RFC 5961 4.2 */
+		s->cnt.tcp_challenge_acks++;
+		net_tcp_out_ack(s, so);
+		return;
+	}
+	if (!(g->flags & NET_TH_ACK) || !ack_input(s, so, g))
+		return;
+	now = data_input(s, so, g);
+	now = fin_input(s, so, g) || now;
+	if (now && !t->ack_segs)
+		t->ack_segs = 1;
+	net_tcp_out_push(s, so);
+	ack_later_or_now(s, so, now);
+}
