@@ -41,8 +41,8 @@ static unsigned tcp_ready(const struct net_socket *so)
 		r |= NET_READABLE;
 	if (t->state >= NET_TCP_ESTABLISHED && t->state != NET_TCP_TIME_WAIT)
 		r |= NET_CONNECTED;
-	if ((t->state == NET_TCP_ESTABLISHED || t->state == NET_TCP_CLOSE_WAIT) &&
-	    !t->fin_queued && t->s_len < NET_TCP_BUF)
+	if ((t->state == NET_TCP_ESTABLISHED || t->state == NET_TCP_CLOSE_WAIT) && !t->fin_queued &&
+	    t->s_len < NET_TCP_BUF)
 		r |= NET_WRITABLE;
 	if (t->err)
 		r |= NET_ERROR;

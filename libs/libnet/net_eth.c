@@ -30,8 +30,7 @@ void net_eth_input(struct net_stack *s, const uint8_t *f, size_t len)
 		s->cnt.eth_unknown_type++;
 }
 
-void net_eth_send(struct net_stack *s, uint8_t *f, size_t len, const uint8_t dst[6],
-                  uint16_t type)
+void net_eth_send(struct net_stack *s, uint8_t *f, size_t len, const uint8_t dst[6], uint16_t type)
 {
 	memcpy(f, dst, 6);
 	memcpy(f + 6, s->cfg.mac, 6);

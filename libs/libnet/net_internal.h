@@ -98,8 +98,7 @@ void net_eth_input(struct net_stack *s, const uint8_t *f, size_t len);
  * Fills the Ethernet header of frame @f (@len bytes, header included) for @dst and
  * @type, pads it to the minimum size and hands it to the link.
  */
-void net_eth_send(struct net_stack *s, uint8_t *f, size_t len, const uint8_t dst[6],
-                  uint16_t type);
+void net_eth_send(struct net_stack *s, uint8_t *f, size_t len, const uint8_t dst[6], uint16_t type);
 
 /* net_arp.c */
 /**
@@ -145,8 +144,7 @@ void net_icmp_input(struct net_stack *s, uint32_t src, const uint8_t *p, size_t 
 /**
  * Handles a UDP datagram of @len untrusted bytes at @p from @src to @dst.
  */
-void net_udp_input(struct net_stack *s, uint32_t src, uint32_t dst, const uint8_t *p,
-                   size_t len);
+void net_udp_input(struct net_stack *s, uint32_t src, uint32_t dst, const uint8_t *p, size_t len);
 
 /**
  * Returns: true if a socket of @kind other than @skip uses local port @port.

@@ -56,8 +56,8 @@ static bool parse(struct net_stack *s, struct net_seg *g, const uint8_t *p, size
 		s->cnt.tcp_bad_offset++;
 		return false;
 	}
-	if (net_csum_fold(net_csum_add(net_csum_pseudo(g->src, g->dst, NET_PROTO_TCP, len), p,
-	                               len))) {
+	if (net_csum_fold(
+		    net_csum_add(net_csum_pseudo(g->src, g->dst, NET_PROTO_TCP, len), p, len))) {
 		s->cnt.tcp_bad_csum++;
 		return false;
 	}
@@ -103,8 +103,8 @@ static struct net_socket *lookup(struct net_stack *s, const struct net_seg *g)
 
 static void reset_for(struct net_stack *s, const struct net_seg *g)
 {
-	uint32_t len = g->dlen + ((g->flags & NET_TH_SYN) ? 1u : 0u) +
-	               ((g->flags & NET_TH_FIN) ? 1u : 0u);
+	uint32_t len =
+		g->dlen + ((g->flags & NET_TH_SYN) ? 1u : 0u) + ((g->flags & NET_TH_FIN) ? 1u : 0u);
 
 	net_tcp_out_reset(s, g->src, g->dst, g->sport, g->dport, g->seq, g->ack, len, g->flags);
 }

@@ -15,8 +15,8 @@ int net_udp_alloc(struct net_stack *s)
 
 		if (so->kind == NET_SOCK_FREE)
 			return (int)i;
-		if (so->kind == NET_SOCK_TCP && so->u.tcb.state == NET_TCP_TIME_WAIT &&
-		    !so->user && (oldest < 0 || so->u.tcb.tw_at < s->sock[oldest].u.tcb.tw_at))
+		if (so->kind == NET_SOCK_TCP && so->u.tcb.state == NET_TCP_TIME_WAIT && !so->user &&
+		    (oldest < 0 || so->u.tcb.tw_at < s->sock[oldest].u.tcb.tw_at))
 			oldest = (int)i;
 	}
 	return oldest; /* a connection in TIME-WAIT gives way to a new socket */

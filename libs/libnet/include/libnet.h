@@ -27,14 +27,14 @@
 #define NET_PORT_EPHEMERAL 49152 /* first port of net_tcp_connect and net_udp_bind(0) */
 
 /* Errors (negative results); 0 and positive results are successes. */
-#define NET_EAGAIN (-1)      /* nothing now: wait for readiness and call again */
-#define NET_EINVAL (-2)      /* bad handle, port, length or state for this call */
-#define NET_ENOSOCK (-3)     /* all NET_SOCKETS sockets are in use */
-#define NET_EADDRINUSE (-4)  /* the port is taken */
-#define NET_ECONNRESET (-5)  /* the peer reset the connection */
-#define NET_ETIMEDOUT (-6)   /* the peer stopped answering (retransmissions gave up) */
+#define NET_EAGAIN (-1)       /* nothing now: wait for readiness and call again */
+#define NET_EINVAL (-2)       /* bad handle, port, length or state for this call */
+#define NET_ENOSOCK (-3)      /* all NET_SOCKETS sockets are in use */
+#define NET_EADDRINUSE (-4)   /* the port is taken */
+#define NET_ECONNRESET (-5)   /* the peer reset the connection */
+#define NET_ETIMEDOUT (-6)    /* the peer stopped answering (retransmissions gave up) */
 #define NET_ECONNREFUSED (-7) /* the peer answered our SYN with a reset */
-#define NET_ENOROUTE (-8)    /* no address, or the destination needs a gateway we lack */
+#define NET_ENOROUTE (-8)     /* no address, or the destination needs a gateway we lack */
 
 /* Readiness flags of a socket (net_ready). */
 #define NET_READABLE 1u   /* recv/recvfrom returns data, end of stream or an error */

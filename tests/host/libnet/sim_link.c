@@ -143,8 +143,8 @@ void sim_run_for(struct sim *sim, uint64_t ms)
 	poll_both(sim);
 	while (sim->now < end) {
 		int f = earliest(sim);
-		uint64_t t = sim->next_poll[0] < sim->next_poll[1] ? sim->next_poll[0]
-		                                                    : sim->next_poll[1];
+		uint64_t t = sim->next_poll[0] < sim->next_poll[1] ? sim->next_poll[0] :
+		                                                     sim->next_poll[1];
 
 		if ((f < 0 || sim->q[f].at > end) && t > end) {
 			sim->now = end;

@@ -12,7 +12,7 @@
 #include "sim_link.h"
 
 #define PORT 5001u
-#define MIB (1024u * 1024u)
+#define MIB ((uint64_t)1024u * 1024u)
 
 static struct net_stack stack_a, stack_b;
 
@@ -120,7 +120,7 @@ static void ping(void **state)
 	uint16_t i;
 
 	for (i = 1; i <= 10; i++) {
-		assert_int_equal(net_icmp_echo(&stack_a, SIM_IP_B, 0x42, i, 56u * i), 0);
+		assert_int_equal(net_icmp_echo(&stack_a, SIM_IP_B, 0x42, i, (size_t)56u * i), 0);
 		want = i;
 		run_until(sim, a_has_reply, &want, 100);
 		assert_int_equal(stack_a.echo.seq, i);
@@ -153,7 +153,8 @@ static void udp_echo(void **state)
 		assert_int_equal(n, (int)len);
 		net_udp_sendto(&stack_b, ub, ip, port, in, (size_t)n);
 		sim_run_for(sim, 5);
-		assert_int_equal(net_udp_recvfrom(&stack_a, ua, in, sizeof(in), NULL, NULL), (int)len);
+		assert_int_equal(net_udp_recvfrom(&stack_a, ua, in, sizeof(in), NULL, NULL),
+		                 (int)len);
 		assert_memory_equal(in, out, len);
 	}
 	assert_int_equal(net_udp_recvfrom(&stack_a, ua, in, sizeof(in), NULL, NULL), NET_EAGAIN);
@@ -164,12 +165,12 @@ static void udp_echo(void **state)
 struct flow {
 	struct net_stack *st;
 	int sock;
-	uint64_t seed;             /* of the bytes this end sends */
-	uint64_t peer_seed;        /* of the bytes it receives */
-	uint64_t to_send, sent;    /* bytes */
-	uint64_t received, wrong;  /* bytes, and bytes unlike what the peer sent */
-	uint64_t sum_tx, sum_rx;   /* FNV-1a of each direction's stream */
-	bool eof, shut, reader;    /* reader: false while the program does not read */
+	uint64_t seed;            /* of the bytes this end sends */
+	uint64_t peer_seed;       /* of the bytes it receives */
+	uint64_t to_send, sent;   /* bytes */
+	uint64_t received, wrong; /* bytes, and bytes unlike what the peer sent */
+	uint64_t sum_tx, sum_rx;  /* FNV-1a of each direction's stream */
+	bool eof, shut, reader;   /* reader: false while the program does not read */
 };
 
 static uint8_t stream_byte(uint64_t seed, uint64_t pos)
@@ -194,7 +195,8 @@ static void flow_send(struct flow *f)
 	int r;
 
 	while (f->sent < f->to_send && (net_ready(f->st, f->sock) & NET_WRITABLE)) {
-		n = f->to_send - f->sent < sizeof(buf) ? (size_t)(f->to_send - f->sent) : sizeof(buf);
+		n = f->to_send - f->sent < sizeof(buf) ? (size_t)(f->to_send - f->sent) :
+		                                         sizeof(buf);
 		for (i = 0; i < n; i++)
 			buf[i] = stream_byte(f->seed, f->sent + i);
 		r = net_tcp_send(f->st, f->sock, buf, n);
@@ -340,8 +342,8 @@ static void tcp_transfer_lossy(void **state)
 	sim->dup_pm = 10;
 	sim->corrupt_pm = 10;
 	transfer(sim, 4u * MIB, 3600000);
-	assert_true(stack_a.cnt.tcp_bad_csum + stack_b.cnt.tcp_bad_csum +
-	                    stack_a.cnt.ip_bad_csum + stack_b.cnt.ip_bad_csum >
+	assert_true(stack_a.cnt.tcp_bad_csum + stack_b.cnt.tcp_bad_csum + stack_a.cnt.ip_bad_csum +
+	                    stack_b.cnt.ip_bad_csum >
 	            0);
 	assert_true(stack_a.cnt.tcp_out_of_order + stack_b.cnt.tcp_out_of_order > 0);
 }
@@ -492,7 +494,7 @@ static void tcp_timeout(void **state)
 	sim_run_for(sim, 30000);
 	assert_int_equal(net_tcp_info(&stack_a, p.f[0].sock, &i), 0);
 	assert_true(i.rto_ms >= 3200); /* doubled at least four times from 200 ms */
-	run_until(sim, a_error, &p.f[0].sock, 20u * 60000u);
+	run_until(sim, a_error, &p.f[0].sock, (uint64_t)20u * 60000u);
 	assert_int_equal(net_tcp_recv(&stack_a, p.f[0].sock, NULL, 0), NET_ETIMEDOUT);
 	assert_int_equal(stack_a.cnt.tcp_timeouts, 13);
 }

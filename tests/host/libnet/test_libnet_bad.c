@@ -132,7 +132,7 @@ static struct tcp_spec live(uint8_t flags, size_t dlen)
 {
 	const struct net_socket *a = &stack_a.sock[conn_a];
 	struct tcp_spec t = {a->lport, a->rport, a->u.tcb.snd_nxt, a->u.tcb.rcv_nxt, flags, NULL,
-	                     0, dlen};
+	                     0,        dlen};
 
 	return t;
 }
@@ -159,7 +159,8 @@ static void expect(size_t len, size_t want1, size_t want2)
 		if (off == want1 || off == want2)
 			assert_int_equal(d, 1);
 		else if (!allowed(off) && d)
-			fail_msg("counter at offset %zu changed by %llu", off, (unsigned long long)d);
+			fail_msg("counter at offset %zu changed by %llu", off,
+			         (unsigned long long)d);
 	}
 	assert_int_equal(stack_b.cnt.rx_frames, before.rx_frames + 1);
 	assert_false(net_ready(&stack_b, udp_b) & NET_READABLE);
@@ -362,7 +363,7 @@ static void bad_udp(void **state)
 static void bad_tcp_headers(void **state)
 {
 	static const uint8_t zero_len[] = {2, 0, 0, 0}, too_long[] = {1, 1, 3, 9},
-	                     mss_short[] = {2, 3, 5, 0};
+			     mss_short[] = {2, 3, 5, 0};
 	struct tcp_spec t = {1234, 80, 1000, 0, 0x02, NULL, 0, 0};
 	size_t n;
 
