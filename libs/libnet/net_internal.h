@@ -168,6 +168,15 @@ int net_udp_alloc(struct net_stack *s);
 void net_tcp_in_segment(struct net_stack *s, uint32_t src, uint32_t dst, const uint8_t *p,
                         size_t len);
 
+/* net_tcp_reasm.c */
+/**
+ * Stores @n bytes at @p of sequence @seq in @t's receive buffer: in order (@seq == rcv_nxt)
+ * they join the readable bytes, with any held data they reach; beyond a hole they are held.
+ * Needs: rcv_nxt <= @seq and @seq + @n - rcv_nxt <= the free space of the buffer.
+ * Returns: false if the data was dropped (NET_TCP_OOO ranges held already).
+ */
+bool net_tcp_reasm_store(struct net_tcb *t, uint32_t seq, const uint8_t *p, uint32_t n);
+
 /* net_tcp_out.c */
 #define NET_TH_FIN 0x01u
 #define NET_TH_SYN 0x02u
@@ -204,6 +213,11 @@ void net_tcp_out_reset(struct net_stack *s, uint32_t src, uint32_t dst, uint16_t
  * Returns: the receive window @so can advertise now, in bytes (before scaling).
  */
 uint32_t net_tcp_out_window(const struct net_socket *so);
+
+/**
+ * Sends the first unacknowledged segment again (fast retransmit, NewReno partial ACK).
+ */
+void net_tcp_out_resend(struct net_stack *s, struct net_socket *so);
 
 /**
  * Sends one byte beyond the peer's zero window (persist probe), or a bare ACK if no data.

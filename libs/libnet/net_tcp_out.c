@@ -121,7 +121,9 @@ void net_tcp_out_ctl(struct net_stack *s, struct net_socket *so, uint32_t seq, u
 
 void net_tcp_out_ack(struct net_stack *s, struct net_socket *so)
 {
-	net_tcp_out_ctl(s, so, so->u.tcb.snd_nxt, NET_TH_ACK);
+	/* snd_max, not snd_nxt: while we go back to resend, the peer may hold all we sent, and
+	 * an ACK behind its rcv_nxt would be refused (as BSD does). */
+	net_tcp_out_ctl(s, so, so->u.tcb.snd_max, NET_TH_ACK);
 }
 
 void net_tcp_out_reset(struct net_stack *s, uint32_t src, uint32_t dst, uint16_t sport,
@@ -239,6 +241,19 @@ void net_tcp_out_push(struct net_stack *s, struct net_socket *so)
 	while (guard++ < NET_TCP_BUF / 536u + 2u && send_one(s, so))
 		continue;
 	persist_check(s, t);
+}
+
+void net_tcp_out_resend(struct net_stack *s, struct net_socket *so)
+{
+	struct net_tcb *t = &so->u.tcb;
+	uint32_t n = t->s_len < t->mss ? t->s_len : t->mss;
+	bool fin = t->fin_queued && n == t->s_len && t->snd_max - t->snd_una > t->s_len;
+
+	if (!can_send(t->state) || (n == 0 && !fin) || t->snd_una == t->snd_max)
+		return;
+	send_data(s, so, t->snd_una, n, fin, false);
+	if (t->snd_nxt == t->snd_una)
+		t->snd_nxt += n + (fin ? 1u : 0u);
 }
 
 void net_tcp_out_probe(struct net_stack *s, struct net_socket *so)

@@ -58,6 +58,20 @@ static void grow_cwnd(struct net_tcb *t, uint32_t acked)
 		t->cwnd += inc ? inc : 1u;
 }
 
+/* Window changes of a new ACK: in fast recovery (RFC 6582 3.2 steps 3-4) a full ACK ends it,
+ * a partial one deflates the window by what it acknowledged; else the window grows. */
+static void ack_cwnd(struct net_tcb *t, uint32_t ack, uint32_t acked)
+{
+	if (!t->in_recovery) {
+		grow_cwnd(t, acked);
+	} else if (net_seq_le(t->recover, ack)) {
+		t->in_recovery = false;
+		t->cwnd = t->ssthresh;
+	} else {
+		t->cwnd = (t->cwnd > acked ? t->cwnd - acked : 0u) + t->mss;
+	}
+}
+
 /* A new cumulative ACK: free acknowledged data, time the RTT, restart or stop the RTO.
  * Returns true if it acknowledges our FIN too. */
 static bool ack_new(struct net_stack *s, struct net_tcb *t, uint32_t ack)
@@ -74,10 +88,7 @@ static bool ack_new(struct net_stack *s, struct net_tcb *t, uint32_t ack)
 		t->rtt_on = false;
 	}
 	t->backoffs = 0;
-	if (t->dupacks >= FAST_RETRANSMIT_DUPACKS && net_seq_le(t->recover, ack))
-		t->cwnd = t->ssthresh; /* RFC 6582 3.2 step 3: full ACK ends recovery */
-	else
-		grow_cwnd(t, acked);
+	ack_cwnd(t, ack, acked);
 	t->dupacks = 0;
 	t->rto_at = NET_NEVER;
 	if (t->snd_una != t->snd_max)
@@ -85,20 +96,26 @@ static bool ack_new(struct net_stack *s, struct net_tcb *t, uint32_t ack)
 	return t->fin_queued && acked > data;
 }
 
-/* RFC 5681 3.2 with RFC 6582's guard: resend from snd_una once per window of loss. */
+/* RFC 5681 3.2 with RFC 6582's guard: the third duplicate ACK resends the first segment and
+ * starts fast recovery, once per window of loss; later ones let new data out. */
 static void dup_ack(struct net_stack *s, struct net_socket *so)
 {
 	struct net_tcb *t = &so->u.tcb;
 	uint32_t flight = t->snd_max - t->snd_una;
 
+	if (t->in_recovery) {
+		t->cwnd += t->mss;
+		return;
+	}
 	if (++t->dupacks != FAST_RETRANSMIT_DUPACKS || !net_seq_lt(t->recover, t->snd_una))
 		return;
 	s->cnt.tcp_fast_retransmits++;
 	t->recover = t->snd_max;
 	t->ssthresh = flight / 2u > 2u * t->mss ? flight / 2u : 2u * t->mss;
-	t->cwnd = t->ssthresh;
+	t->cwnd = t->ssthresh + FAST_RETRANSMIT_DUPACKS * t->mss;
+	t->in_recovery = true;
 	t->rtt_on = false;
-	t->snd_nxt = t->snd_una; /* our peer keeps no out-of-order data: go back */
+	net_tcp_out_resend(s, so);
 	net_tcp_timer_arm(s, t, true);
 }
 
@@ -146,10 +163,12 @@ static bool ack_input(struct net_stack *s, struct net_socket *so, const struct n
 		net_tcp_out_ack(s, so);
 		return false;
 	}
-	if (net_seq_lt(t->snd_una, g->ack))
+	if (net_seq_lt(t->snd_una, g->ack)) {
 		fin = ack_new(s, t, g->ack);
-	else if (g->ack == t->snd_una && seg_len(g) == 0 && wnd == t->snd_wnd &&
-	         t->snd_max != t->snd_una)
+		if (t->in_recovery) /* a partial ACK: the next hole goes out at once */
+			net_tcp_out_resend(s, so);
+	} else if (g->ack == t->snd_una && seg_len(g) == 0 && wnd == t->snd_wnd &&
+	           t->snd_max != t->snd_una)
 		dup_ack(s, so);
 	if (net_seq_lt(t->snd_wl1, g->seq) ||
 	    (t->snd_wl1 == g->seq && net_seq_le(t->snd_wl2, g->ack))) {
@@ -168,54 +187,58 @@ static bool takes_data(unsigned state)
 	       state == NET_TCP_FIN_WAIT_2;
 }
 
-static void store(struct net_tcb *t, const uint8_t *p, uint32_t n)
-{
-	uint32_t tail = (t->r_head + t->r_len) % NET_TCP_BUF;
-	uint32_t first = NET_TCP_BUF - tail < n ? NET_TCP_BUF - tail : n;
-
-	memcpy(t->rbuf + tail, p, first);
-	memcpy(t->rbuf, p + first, n - first);
-	t->r_len += n;
-}
-
-/* Data in order goes to the buffer; data beyond a hole is dropped (the sender goes back).
- * Returns true if an ACK should go at once. */
+/* Data goes to the buffer: in order it becomes readable, beyond a hole it is held there.
+ * Returns true if an ACK should go at once (RFC 5681 4.2: beyond a hole, or filling one). */
 static bool data_input(struct net_stack *s, struct net_socket *so, const struct net_seg *g)
 {
 	struct net_tcb *t = &so->u.tcb;
-	uint32_t skip, n, room, wnd;
+	uint32_t skip, off, n, room, wnd;
+	bool filled = t->n_ooo > 0;
 
 	if (g->dlen == 0 || !takes_data(t->state))
 		return false;
-	if (net_seq_lt(t->rcv_nxt, g->seq)) {
-		s->cnt.tcp_out_of_order++;
-		return true;
-	}
-	skip = t->rcv_nxt - g->seq;
+	skip = net_seq_lt(g->seq, t->rcv_nxt) ? t->rcv_nxt - g->seq : 0;
 	if (skip >= g->dlen)
 		return false;
+	off = g->seq + skip - t->rcv_nxt;
 	n = g->dlen - skip;
-	room = NET_TCP_BUF - t->r_len;
 	wnd = net_seq_lt(t->rcv_nxt, t->rcv_adv) ? t->rcv_adv - t->rcv_nxt : 0;
-	room = room < wnd ? room : wnd;
-	if (n > room) {
+	room = NET_TCP_BUF - t->r_len < wnd ? NET_TCP_BUF - t->r_len : wnd;
+	if (off + n > room) {
 		s->cnt.tcp_rcv_trimmed++;
-		n = room;
+		n = off < room ? room - off : 0;
 	}
-	if (so->user || so->parent >= 0) /* else the program closed: nobody will read it */
-		store(t, g->data + skip, n);
-	t->rcv_nxt += n;
+	if (off)
+		s->cnt.tcp_out_of_order++;
+	if (!net_tcp_reasm_store(t, g->seq + skip, g->data + skip, n))
+		s->cnt.tcp_ooo_dropped += n ? 1u : 0u;
+	if (!so->user && so->parent < 0) { /* the program closed: nobody will read it */
+		t->r_head = (t->r_head + t->r_len) % NET_TCP_BUF;
+		t->r_len = 0;
+	}
+	if (off)
+		return true;
 	t->ack_segs++;
-	return n < g->dlen - skip || t->ack_segs >= 2;
+	return filled || n < g->dlen - skip || t->ack_segs >= 2;
 }
 
-/* A FIN right after the data we have ends the peer's stream. Returns true if one came. */
+/* A FIN right after the data we have (now, or once a hole filled) ends the peer's stream.
+ * Returns true if it did. */
 static bool fin_input(struct net_stack *s, struct net_socket *so, const struct net_seg *g)
 {
 	struct net_tcb *t = &so->u.tcb;
+	uint32_t end = g->seq + g->dlen;
 
-	if (!(g->flags & NET_TH_FIN) || g->seq + g->dlen != t->rcv_nxt || !takes_data(t->state))
+	if (!takes_data(t->state))
 		return false;
+	if ((g->flags & NET_TH_FIN) && net_seq_lt(t->rcv_nxt, end)) {
+		t->ooo_fin = true; /* beyond a hole: it waits */
+		t->ooo_fin_seq = end;
+	}
+	if (!((g->flags & NET_TH_FIN) && end == t->rcv_nxt) &&
+	    !(t->ooo_fin && t->ooo_fin_seq == t->rcv_nxt))
+		return false;
+	t->ooo_fin = false;
 	t->rcv_nxt++;
 	t->fin_rcvd = true;
 	if (t->state == NET_TCP_ESTABLISHED)

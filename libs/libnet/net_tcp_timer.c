@@ -90,6 +90,7 @@ static void rto_expired(struct net_stack *s, struct net_socket *so)
 	t->cwnd = t->mss;
 	t->recover = t->snd_max;
 	t->dupacks = 0;
+	t->in_recovery = false;
 	t->rtt_on = false;
 	t->snd_nxt = t->snd_una;
 	net_tcp_out_push(s, so);

@@ -23,6 +23,7 @@
 #define NET_FRAME_MAX 1514u      /* longest Ethernet frame without FCS (MTU 1500) */
 #define NET_UDP_MAX 1472u        /* longest UDP payload (no fragments) */
 #define NET_TCP_MSS 1460u        /* the MSS we announce */
+#define NET_TCP_OOO 8u           /* ranges of out-of-order data a connection holds */
 #define NET_NEVER UINT64_MAX     /* net_poll: no timer pending */
 #define NET_PORT_EPHEMERAL 49152 /* first port of net_tcp_connect and net_udp_bind(0) */
 
@@ -68,6 +69,7 @@ struct net_counters {
 	uint64_t udp_runt, udp_bad_len, udp_bad_csum, udp_no_port, udp_queue_full;
 	uint64_t tcp_runt, tcp_bad_offset, tcp_bad_csum, tcp_bad_options, tcp_bad_flags;
 	uint64_t tcp_no_socket, tcp_rst_sent, tcp_rst_rx, tcp_out_of_window, tcp_out_of_order;
+	uint64_t tcp_ooo_dropped; /* out-of-order segments beyond NET_TCP_OOO ranges */
 	uint64_t tcp_bad_ack, tcp_challenge_acks, tcp_backlog_full, tcp_rcv_trimmed;
 	uint64_t tcp_retransmits, tcp_fast_retransmits, tcp_timeouts, tcp_probes;
 	uint64_t tcp_segs_in, tcp_segs_out;
@@ -127,6 +129,9 @@ struct net_tcb {
 	bool fin_rcvd;          /* the peer's FIN is in (end of stream after rbuf) */
 	bool rtt_on;            /* a segment is being timed (Karn: never a retransmitted one) */
 	bool srtt_valid;
+	bool in_recovery; /* fast recovery (RFC 6582) until snd_una passes recover */
+	bool ooo_fin;     /* a FIN came beyond a hole: it ends the stream at ooo_fin_seq */
+	uint8_t n_ooo;    /* ranges held beyond rcv_nxt, in rbuf after the in-order bytes */
 	uint8_t ack_segs; /* segments received and not yet acknowledged */
 	int err;          /* 0 or the NET_E* that ended the connection */
 	uint16_t mss;     /* largest segment we send */
@@ -137,6 +142,8 @@ struct net_tcb {
 	uint32_t cwnd, ssthresh, recover, dupacks;
 	uint32_t srtt, rttvar, rto, rtt_seq, backoffs;
 	uint32_t persist_ms; /* the next window probe's interval */
+	uint32_t ooo_fin_seq;
+	uint32_t ooo_start[NET_TCP_OOO], ooo_end[NET_TCP_OOO];
 	uint64_t rtt_start, rto_at, ack_at, persist_at, tw_at;
 	uint64_t retransmits;
 	uint32_t s_head, s_len; /* send buffer: bytes from snd_una on (acked ones leave) */

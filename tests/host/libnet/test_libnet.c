@@ -313,12 +313,17 @@ static void transfer(struct sim *sim, uint64_t bytes, uint64_t max_ms)
 	assert_int_equal(ia.snd_wscale, 1);
 	assert_int_equal(ib.snd_wscale, 1);
 	assert_int_equal(ia.mss, NET_TCP_MSS);
-	print_message("  %llu bytes each way in %llu ms; retransmits %llu/%llu; link lost %llu, "
-	              "dup %llu, reordered %llu, corrupted %llu\n",
-	              (unsigned long long)bytes, (unsigned long long)sim->now,
-	              (unsigned long long)ia.retransmits, (unsigned long long)ib.retransmits,
-	              (unsigned long long)sim->lost, (unsigned long long)sim->duplicated,
-	              (unsigned long long)sim->reordered, (unsigned long long)sim->corrupted);
+	print_message(
+		"  %llu bytes each way in %llu ms; retransmits %llu/%llu (timeouts %llu/%llu, "
+		"fast %llu/%llu); link lost %llu, dup %llu, reordered %llu, corrupted %llu\n",
+		(unsigned long long)bytes, (unsigned long long)sim->now,
+		(unsigned long long)ia.retransmits, (unsigned long long)ib.retransmits,
+		(unsigned long long)stack_a.cnt.tcp_timeouts,
+		(unsigned long long)stack_b.cnt.tcp_timeouts,
+		(unsigned long long)stack_a.cnt.tcp_fast_retransmits,
+		(unsigned long long)stack_b.cnt.tcp_fast_retransmits, (unsigned long long)sim->lost,
+		(unsigned long long)sim->duplicated, (unsigned long long)sim->reordered,
+		(unsigned long long)sim->corrupted);
 	if (sim->lost == 0) {
 		assert_int_equal(ia.retransmits + ib.retransmits, 0);
 	} else {
