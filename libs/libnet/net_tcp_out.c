@@ -193,7 +193,8 @@ static bool send_one(struct net_stack *s, struct net_socket *so)
 	struct net_tcb *t = &so->u.tcb;
 	uint32_t inflight = t->snd_nxt - t->snd_una, off = inflight;
 	uint32_t avail = off <= t->s_len ? t->s_len - off : 0;
-	uint32_t wnd = t->snd_wnd < t->cwnd ? t->snd_wnd : t->cwnd;
+	uint32_t lt = t->in_recovery || t->dupacks > 2u ? 0u : t->dupacks * t->mss; /* RFC 3042 */
+	uint32_t wnd = t->snd_wnd < t->cwnd + lt ? t->snd_wnd : t->cwnd + lt;
 	uint32_t n = wnd > inflight ? wnd - inflight : 0;
 	bool fin;
 

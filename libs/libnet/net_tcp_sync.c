@@ -188,7 +188,8 @@ static bool takes_data(unsigned state)
 }
 
 /* Data goes to the buffer: in order it becomes readable, beyond a hole it is held there.
- * Returns true if an ACK should go at once (RFC 5681 4.2: beyond a hole, or filling one). */
+ * Data beyond a hole is answered at once by a pure duplicate ACK (RFC 5681 4.2). Returns true
+ * if an ACK should go at once (a hole filled, data trimmed, every second segment). */
 static bool data_input(struct net_stack *s, struct net_socket *so, const struct net_seg *g)
 {
 	struct net_tcb *t = &so->u.tcb;
@@ -216,8 +217,10 @@ static bool data_input(struct net_stack *s, struct net_socket *so, const struct 
 		t->r_head = (t->r_head + t->r_len) % NET_TCP_BUF;
 		t->r_len = 0;
 	}
-	if (off)
-		return true;
+	if (off) { /* a duplicate ACK at once, alone: one riding on data would not count */
+		net_tcp_out_ack(s, so);
+		return false;
+	}
 	t->ack_segs++;
 	return filled || n < g->dlen - skip || t->ack_segs >= 2;
 }
