@@ -4,6 +4,7 @@
 #include "net_tcp_in.h"
 
 #define FAST_RETRANSMIT_DUPACKS 3u
+#define ANSWER_GAP_MS 100u
 
 static uint32_t seg_len(const struct net_seg *g)
 {
@@ -25,9 +26,16 @@ static bool acceptable(const struct net_tcb *t, const struct net_seg *g)
 	return g->seq - t->rcv_nxt < wnd || last - t->rcv_nxt < wnd;
 }
 
-/* SYN-RECEIVED answers with its SYN-ACK again, later states with an ACK. */
+/* Answers a segment we refuse (outside the window, a bad ACK, a challenge): SYN-RECEIVED with
+ * its SYN-ACK again, later states with an ACK; at most one per ANSWER_GAP_MS, so that two
+ * ends that disagree on the sequence space cannot ping-pong ACKs for ever. */
 static void answer(struct net_stack *s, struct net_socket *so)
 {
+	if (s->now < so->u.tcb.answer_at) {
+		s->cnt.tcp_answers_limited++;
+		return;
+	}
+	so->u.tcb.answer_at = s->now + ANSWER_GAP_MS;
 	if (so->u.tcb.state == NET_TCP_SYN_RCVD)
 		net_tcp_out_ctl(s, so, so->u.tcb.iss, NET_TH_SYN | NET_TH_ACK);
 	else
@@ -39,7 +47,7 @@ static void rst_input(struct net_stack *s, struct net_socket *so, const struct n
 	s->cnt.tcp_rst_rx++;
 	if (g->seq != so->u.tcb.rcv_nxt) { /* RFC 5961 3.2 */
 		s->cnt.tcp_challenge_acks++;
-		net_tcp_out_ack(s, so);
+		answer(s, so);
 		return;
 	}
 	net_tcp_drop(s, so, so->parent >= 0 ? 0 : NET_ECONNRESET);
@@ -160,7 +168,7 @@ static bool ack_input(struct net_stack *s, struct net_socket *so, const struct n
 		return false;
 	if (net_seq_lt(t->snd_max, g->ack)) {
 		s->cnt.tcp_bad_ack++;
-		net_tcp_out_ack(s, so);
+		answer(s, so);
 		return false;
 	}
 	if (net_seq_lt(t->snd_una, g->ack)) {
@@ -282,7 +290,7 @@ void net_tcp_sync_input(struct net_stack *s, struct net_socket *so, const struct
 	}
 	if (g->flags & NET_TH_SYN) { /* RFC 5961 4.2 */
 		s->cnt.tcp_challenge_acks++;
-		net_tcp_out_ack(s, so);
+		answer(s, so);
 		return;
 	}
 	if (!(g->flags & NET_TH_ACK) || !ack_input(s, so, g))

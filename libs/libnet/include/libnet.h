@@ -71,6 +71,7 @@ struct net_counters {
 	uint64_t tcp_no_socket, tcp_rst_sent, tcp_rst_rx, tcp_out_of_window, tcp_out_of_order;
 	uint64_t tcp_ooo_dropped; /* out-of-order segments beyond NET_TCP_OOO ranges */
 	uint64_t tcp_bad_ack, tcp_challenge_acks, tcp_backlog_full, tcp_rcv_trimmed;
+	uint64_t tcp_answers_limited; /* refusals left unanswered (one ACK per 100 ms) */
 	uint64_t tcp_retransmits, tcp_fast_retransmits, tcp_timeouts, tcp_probes;
 	uint64_t tcp_segs_in, tcp_segs_out;
 };
@@ -145,6 +146,7 @@ struct net_tcb {
 	uint32_t ooo_fin_seq;
 	uint32_t ooo_start[NET_TCP_OOO], ooo_end[NET_TCP_OOO];
 	uint64_t rtt_start, rto_at, ack_at, persist_at, tw_at;
+	uint64_t answer_at; /* no ACK to a refused segment before this */
 	uint64_t retransmits;
 	uint32_t s_head, s_len; /* send buffer: bytes from snd_una on (acked ones leave) */
 	uint32_t r_head, r_len; /* receive buffer: bytes in order, not yet read */
