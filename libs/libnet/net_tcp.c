@@ -221,6 +221,8 @@ int net_tcp_recv(struct net_stack *s, int sock, void *buf, size_t cap)
 	if (!is_conn(s, sock))
 		return NET_EINVAL;
 	t = &s->sock[sock].u.tcb;
+	if (cap == 0 && t->r_len)
+		return NET_EINVAL; /* 0 would read as the end of the stream */
 	if (!t->r_len) {
 		if (t->err)
 			return t->err;

@@ -209,7 +209,8 @@ uint64_t net_poll(struct net_stack *s, uint64_t now_ms);
 unsigned net_ready(const struct net_stack *s, int sock);
 
 /**
- * Broadcasts a gratuitous ARP request for our address (at start, after a move).
+ * Broadcasts a gratuitous ARP request for our address. A program calls it once its link is
+ * up, and again after the domain moved (live migration), so that peers update their caches.
  */
 void net_arp_announce(struct net_stack *s);
 
@@ -274,7 +275,8 @@ int net_tcp_send(struct net_stack *s, int sock, const void *data, size_t len);
 /**
  * Reads up to @cap received bytes of @sock into @buf.
  * Returns: the bytes read; 0 at the end of the stream (the peer closed); NET_EAGAIN when
- * nothing waits yet; the connection's error; NET_EINVAL.
+ * nothing waits yet; the connection's error; NET_EINVAL (bad handle, or @cap 0 while data
+ * waits). With @cap 0 and nothing buffered it tells the end of the stream or the error.
  */
 int net_tcp_recv(struct net_stack *s, int sock, void *buf, size_t cap);
 
