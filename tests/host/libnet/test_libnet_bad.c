@@ -1,5 +1,5 @@
-/* Host tests of libnet against crafted bad frames: every layer drops them and counts the
- * cause, and a live connection carries on afterwards. */
+/* Host tests of libnet against crafted frames: every layer drops bad ones and counts the
+ * cause, a live connection carries on afterwards, a peer's SYN options are honoured. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -457,6 +457,63 @@ static void ack_storm_bounded(void **state)
 	assert_true(sim.sent - sent < 100);
 }
 
+/* What B sends: the last SYN-ACK, and the longest TCP payload. */
+static struct {
+	uint8_t synack[NET_FRAME_MAX];
+	uint32_t max_data, segments;
+} seen;
+
+static void watch_b(struct sim *s, int from, const uint8_t *fr, size_t len)
+{
+	const uint8_t *h = fr + 34;
+	uint32_t dlen;
+
+	(void)s;
+	if (from != 1 || len < 54 || fr[23] != 6)
+		return;
+	dlen = ((uint32_t)fr[16] << 8 | fr[17]) - 20u - (uint32_t)(h[12] >> 4) * 4u;
+	if ((h[13] & 0x12) == 0x12)
+		memcpy(seen.synack, fr, len);
+	if (dlen) {
+		seen.segments++;
+		seen.max_data = dlen > seen.max_data ? dlen : seen.max_data;
+	}
+}
+
+/* A SYN with MSS 1000 and no window scale: the SYN-ACK offers no scaling, and B's segments
+ * are at most 1000 bytes. */
+static void syn_options_honoured(void **state)
+{
+	static const uint8_t mss1000[] = {2, 4, 0x03, 0xe8};
+	static uint8_t data[5000];
+	struct tcp_spec t = {40000, 80, 5000, 0, 0x02, mss1000, 4, 0};
+	struct net_tcp_info info;
+	uint32_t iss;
+	int c;
+
+	(void)state;
+	memset(&seen, 0, sizeof(seen));
+	sim.watch = watch_b;
+	sim_inject(&sim, 1, f, tcp(&t));
+	assert_int_equal(seen.synack[46] >> 4, 6); /* 24-byte header: the MSS option alone */
+	assert_int_equal(seen.synack[54], 2);
+	iss = (uint32_t)seen.synack[38] << 24 | (uint32_t)seen.synack[39] << 16 |
+	      (uint32_t)seen.synack[40] << 8 | seen.synack[41];
+	t = (struct tcp_spec){40000, 80, 5001, iss + 1u, 0x10, NULL, 0, 0};
+	sim_inject(&sim, 1, f, tcp(&t));
+	c = net_tcp_accept(&stack_b, listen_b);
+	assert_true(c >= 0);
+	assert_int_equal(net_tcp_info(&stack_b, c, &info), 0);
+	assert_int_equal(info.mss, 1000);
+	assert_int_equal(info.snd_wscale, 0);
+	assert_int_equal(info.rcv_wscale, 0);
+	assert_int_equal(info.snd_wnd, 8192);
+	assert_int_equal(net_tcp_send(&stack_b, c, data, sizeof(data)), (int)sizeof(data));
+	assert_int_equal(seen.max_data, 1000);
+	assert_int_equal(seen.segments, 5);
+	sim.watch = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +525,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_tcp_headers, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_tcp_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(ack_storm_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(syn_options_honoured, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
