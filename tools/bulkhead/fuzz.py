@@ -154,9 +154,9 @@ def _libnet_sources():
     return sorted(glob.glob(_src("libs", "libnet", "*.c")))
 
 
-def _net_sources():
-    """Sources of the `net` target: libnet's frame input (Ethernet, ARP, IPv4, ICMP, UDP)."""
-    return [_src("tests", "fuzz", "fuzz_net.c")] + _libnet_sources()
+def _frames_sources():
+    """Sources of the `frames` target: libnet's frame input (Ethernet, ARP, IPv4, ICMP, UDP)."""
+    return [_src("tests", "fuzz", "fuzz_frames.c")] + _libnet_sources()
 
 
 def _tcp_sources():
@@ -181,8 +181,8 @@ TARGETS = {
         "blk", _blk_sources, [("tests/fuzz/corpus/blk", "*")], runs=1000000),
     "storage": Target(
         "storage", _storage_sources, [("tests/fuzz/corpus/storage", "*")], runs=1000000),
-    "net": Target(
-        "net", _net_sources, [("tests/fuzz/corpus/net", "*")], runs=50000),
+    "frames": Target(
+        "frames", _frames_sources, [("tests/fuzz/corpus/frames", "*")], runs=50000),
     "tcp": Target(
         "tcp", _tcp_sources, [("tests/fuzz/corpus/tcp", "*")], runs=10000),
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Writes the seeds of the `net` and `tcp` fuzz targets (fuzz_net.c, fuzz_tcp.c).
+"""Writes the seeds of the `frames` and `tcp` fuzz targets (fuzz_frames.c, fuzz_tcp.c).
 
 `net` seeds: a set-up byte, then length-prefixed frames from 10.0.0.1 (02:00:00:00:00:01) to
 the stack at 10.0.0.2: an ARP request and reply, a ping, UDP datagrams to port 7, a TCP
 handshake with data and FIN to port 80, and one frame of each kind the stack must drop.
 `tcp` seeds: records (mode byte, length, TCP segment) for the live connection of fuzz_tcp.c.
-Usage: make_net_seeds.py CORPUS_DIRECTORY   (writes CORPUS_DIRECTORY/net and /tcp)
+Usage: make_libnet_seeds.py CORPUS_DIRECTORY   (writes CORPUS_DIRECTORY/frames and /tcp)
 """
 
 import os
@@ -115,7 +115,7 @@ def main():
     """Writes every seed under sys.argv[1]/net and sys.argv[1]/tcp."""
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    for sub, seeds in (("net", NET_SEEDS), ("tcp", TCP_SEEDS)):
+    for sub, seeds in (("frames", NET_SEEDS), ("tcp", TCP_SEEDS)):
         out = os.path.join(sys.argv[1], sub)
         os.makedirs(out, exist_ok=True)
         for name, data in seeds.items():

@@ -27,7 +27,7 @@ static struct net_stack stack;
 
 static void broken(const char *rule)
 {
-	fprintf(stderr, "fuzz_net: %s\n", rule);
+	fprintf(stderr, "fuzz_frames: %s\n", rule);
 	abort();
 }
 
