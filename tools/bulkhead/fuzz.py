@@ -1,6 +1,7 @@
 """`bulkhead fuzz`: libFuzzer targets for the manifest compiler, the boot-plan
 checker, the kernel's instruction decoder, its ACPI table parser, the
-virtio-blk driver's request decoder and the virtio-net driver's port path.
+virtio-blk driver's request decoder, the virtio-net driver's port path, the storage
+service's request checks and libnet's frame and TCP segment input.
 
 The targets are built with Debian's clang outside Meson (the project compiler
 is gcc): this module writes BUILD/fuzz/build.ninja and runs ninja on it, so
@@ -8,7 +9,8 @@ only what changed is rebuilt. Sources: tests/fuzz/*.c, the compiler library
 (every tools/bhc/*.c that defines no main), kernel/plan.c, kernel/plan_port.c,
 kernel/lib/crc32.c, kernel/arch/x86_64/insn.c, kernel/arch/x86_64/acpi_parse.c,
 kernel/lib/sha256.c, drivers/virtio-blk/blk_req.c, drivers/virtio-net/net_*.c (with
-libvirtio, libring and the simulated device of tests/host/virtio), the fake ELF writer of tests/host/manifest, and schema_xsd.c
+libvirtio, libring and the simulated device of tests/host/virtio), services/storage/stor_req.c,
+libs/libnet/*.c, the fake ELF writer of tests/host/manifest, and schema_xsd.c
 generated from manifests/bulkhead.xsd by tools/bhc/embed.py exactly as Meson does.
 """
 
@@ -55,6 +57,7 @@ CFLAGS = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefine
           "-I" + os.path.join(ROOT, "libs", "libring", "include"),
           "-I" + os.path.join(ROOT, "libs", "libvirtio", "include"),
           "-I" + os.path.join(ROOT, "services", "storage"),
+          "-I" + os.path.join(ROOT, "libs", "libnet", "include"),
           "-I" + FUZZ_SRC]
 # Only the fuzz sources themselves must be warning-free under clang.
 OWN_CFLAGS = ["-Werror"]
@@ -160,6 +163,21 @@ def _storage_sources():
     return [_src("tests", "fuzz", "fuzz_storage.c"), _src("services", "storage", "stor_req.c")]
 
 
+def _libnet_sources():
+    """libnet's C files (every libs/libnet/*.c), as the domain build compiles them."""
+    return sorted(glob.glob(_src("libs", "libnet", "*.c")))
+
+
+def _frames_sources():
+    """Sources of the `frames` target: libnet's frame input (Ethernet, ARP, IPv4, ICMP, UDP)."""
+    return [_src("tests", "fuzz", "fuzz_frames.c")] + _libnet_sources()
+
+
+def _tcp_sources():
+    """Sources of the `tcp` target: libnet's TCP input against a live connection."""
+    return [_src("tests", "fuzz", "fuzz_tcp.c")] + _libnet_sources()
+
+
 TARGETS = {
     "manifest": Target(
         "manifest", _manifest_sources,
@@ -179,6 +197,10 @@ TARGETS = {
         "net", _net_sources, [("tests/fuzz/corpus/net", "*")], runs=50000),
     "storage": Target(
         "storage", _storage_sources, [("tests/fuzz/corpus/storage", "*")], runs=1000000),
+    "frames": Target(
+        "frames", _frames_sources, [("tests/fuzz/corpus/frames", "*")], runs=50000),
+    "tcp": Target(
+        "tcp", _tcp_sources, [("tests/fuzz/corpus/tcp", "*")], runs=10000),
 }
 
 SCHEMA_C = os.path.join(FUZZ_DIR, "gen", "schema_xsd.c")
