@@ -6,8 +6,10 @@
 
 #include "stor.h"
 
-/* Answers that found the client's ring full wait here, in order (see take_one). */
-#define ANSWER_Q (STOR_MAX_INFLIGHT + 1u)
+/* Answers that found the client's ring full wait here, in order (see take_one): one per
+ * request in flight (at most its share, at most STOR_TABLE_SIZE) and one for the request
+ * taken last. */
+#define ANSWER_Q (STOR_TABLE_SIZE + 1u)
 #define INFO_TAG (~0ull) /* the tag of the start-up INFO requests: never a table tag */
 
 struct answer {
@@ -145,7 +147,7 @@ static void handle_request(uint32_t c, const struct ring_msg *m)
 		return;
 	}
 	if (req.op == BLK_OP_INFO) {
-		stor_req_info(&req, &cl->vol, &geo, &info);
+		stor_req_info(&req, &cl->vol, &geo, sched.share, &info);
 		answer(cl, m->tag, &info);
 	} else if (req.op == BLK_OP_FLUSH) {
 		sched.barrier[c] = true; /* nothing new from this client until the flush is done */
@@ -259,7 +261,7 @@ static bool park_rx(struct bh_ring *r)
 static bool park_client(uint32_t c)
 {
 	struct client *cl = &clients[c];
-	bool may_take = cl->q_n == 0 && !sched.barrier[c] && sched.inflight[c] < STOR_MAX_INFLIGHT;
+	bool may_take = cl->q_n == 0 && !sched.barrier[c] && sched.inflight[c] < sched.share;
 	bool rx = park_rx(&cl->ring);
 
 	if (cl->q_n > 0)
@@ -412,11 +414,14 @@ int main(void)
 	for (uint32_t i = 0; i < info->n_entries; i++)
 		if (info->entries[i].kind == BH_RES_VOLUME)
 			open_volume(&info->entries[i], r.n_regions);
-	stor_sched_init(&sched, n_clients);
+	stor_sched_init(&sched, n_clients, r.max_requests);
 	stor_table_init(&table);
 	printf("storage: disk %s: %llu sectors of %u bytes%s; serving %u volumes\n", disk.peer,
 	       (unsigned long long)geo.capacity, geo.block_size,
 	       geo.flags & BLK_INFO_RO ? ", read-only" : "", n_clients);
+	printf("storage: the driver works on %u requests at once; each volume's client may have "
+	       "%u of them\n",
+	       r.max_requests, sched.share);
 	bh_flush();
 	serve();
 	return 0;

@@ -3,18 +3,21 @@
 
 #include "stor.h"
 
-bool stor_sched_init(struct stor_sched *s, uint32_t n)
+bool stor_sched_init(struct stor_sched *s, uint32_t n, uint32_t depth)
 {
+	uint32_t total = depth < STOR_TABLE_SIZE ? depth : STOR_TABLE_SIZE;
+
 	memset(s, 0, sizeof(*s));
 	if (n > STOR_MAX_CLIENTS)
 		return false;
 	s->n_clients = n;
+	s->share = n > 0 && total / n > 0 ? total / n : 1;
 	return true;
 }
 
 static bool may_start(const struct stor_sched *s, uint32_t c, uint32_t skip)
 {
-	return !(skip & (1u << c)) && !s->barrier[c] && s->inflight[c] < STOR_MAX_INFLIGHT;
+	return !(skip & (1u << c)) && !s->barrier[c] && s->inflight[c] < s->share;
 }
 
 int stor_sched_next(struct stor_sched *s, uint32_t skip)
