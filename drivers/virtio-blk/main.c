@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <bh.h>
+#include <blk_stamp.h>
 #include <bulkhead/abi/layout.h>
 #include <virtio_bh.h>
 
@@ -23,6 +24,7 @@ static struct virtio_ops ops;
 static struct virtio_bh ops_ctx;
 static struct bh_ring ring;
 static const char *ring_name = RING_NAME;
+static struct blk_stamp_log *stamps; /* the bench's stage log, if mapped (blk_stamp.h) */
 
 /* Copies a start-info name (maybe without its NUL) into a region name, NUL-terminated. */
 static void name_copy(char dst[BLK_REGION_NAME_LEN], const char *src)
@@ -141,7 +143,9 @@ static void serve(const struct bh_info_entry *dev)
 	bool irq = false;
 
 	for (;;) {
-		if (blk_pump(&drv, irq) & BLK_NOTIFY)
+		unsigned pumped = blk_pump(&drv, irq);
+		blk_stamp(stamps, BLK_STAMP_DRV_WORKED);
+		if (pumped & BLK_NOTIFY)
 			(void)bh_signal(ring.slot);
 		irq = false;
 		if (drv.ring_broken)
@@ -152,10 +156,12 @@ static void serve(const struct bh_info_entry *dev)
 			(void)bh_signal(ring.slot);
 		if (idle & BLK_READY)
 			continue;
+		blk_stamp(stamps, BLK_STAMP_DRV_SLEEP);
 		if (bh_wait_for(ring.bit | irq_bit) & irq_bit) {
 			(void)bh_device_ack(dev->slot);
 			irq = true;
 		}
+		blk_stamp(stamps, irq ? BLK_STAMP_DRV_IRQ : BLK_STAMP_DRV_WAKE);
 	}
 }
 
@@ -198,6 +204,7 @@ int main(void)
 
 	if (!dev)
 		return 1;
+	stamps = blk_stamp_open();
 	enum blk_dev_err err = blk_serve_init(&drv, &ring.ring);
 	if (err != BLK_DEV_OK)
 		printf("virtio-blk: device %.32s: %s; answering IOERR\n", dev->name,

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <bh.h>
+#include <blk_stamp.h>
 
 #include "stor.h"
 
@@ -37,6 +38,7 @@ static struct stor_sched sched;
 static struct stor_table table;
 static uint64_t unsent[STOR_TABLE_SIZE]; /* driver tags not yet in the disk ring, in order */
 static uint32_t unsent_head, unsent_n;
+static struct blk_stamp_log *stamps; /* the bench's stage log, if mapped (blk_stamp.h) */
 
 /* ---- answers to clients ---- */
 
@@ -285,8 +287,11 @@ static void sleep_until_work(void)
 		ready |= park_client(c);
 		bits |= cl->ring.bit;
 	}
-	if (!ready)
-		(void)bh_wait_for(bits);
+	if (ready)
+		return;
+	blk_stamp(stamps, BLK_STAMP_SVC_SLEEP);
+	(void)bh_wait_for(bits);
+	blk_stamp(stamps, BLK_STAMP_SVC_WAKE);
 }
 
 /* Makes what was put visible and frees what was taken, on every ring; signals who asked. */
@@ -311,6 +316,7 @@ static void serve(void)
 		bool busy = serve_driver();
 		busy |= serve_clients();
 		send_unsent();
+		blk_stamp(stamps, BLK_STAMP_SVC_WORKED);
 		publish_all();
 		if (!busy)
 			sleep_until_work();
@@ -415,6 +421,7 @@ int main(void)
 		if (info->entries[i].kind == BH_RES_VOLUME)
 			open_volume(&info->entries[i], r.n_regions);
 	stor_sched_init(&sched, n_clients, r.max_requests);
+	stamps = blk_stamp_open();
 	stor_table_init(&table);
 	printf("storage: disk %s: %llu sectors of %u bytes%s; serving %u volumes\n", disk.peer,
 	       (unsigned long long)geo.capacity, geo.block_size,
