@@ -310,16 +310,17 @@ static void publish_all(void)
 	}
 }
 
+/* The loop: work, publish, then sleep unless arming the rings finds more work (it looks at
+ * every ring, so a pass that did work needs no second pass to find none). */
 static void serve(void)
 {
 	for (;;) {
-		bool busy = serve_driver();
-		busy |= serve_clients();
+		(void)serve_driver();
+		(void)serve_clients();
 		send_unsent();
 		blk_stamp(stamps, BLK_STAMP_SVC_WORKED);
 		publish_all();
-		if (!busy)
-			sleep_until_work();
+		sleep_until_work();
 	}
 }
 
