@@ -65,8 +65,8 @@ def _run_system(outdir, modes, make_image, system):
 def derived(info):
     """Returns the figures bench_blk's INFO lines @info give ({workload: {key: number}}):
     NAME_rtt, the full round trip per request (TSC delta / requests, the wait for the
-    disk included; the depth-1 workloads only mean a round trip), and the stage
-    figures of its STAGE INFO lines (NAME_stage_KEY per request)."""
+    disk included; only at depth 1 is it a round trip). The stage pass's INFO lines
+    (`stages NAME`, `span NAME A>B`) have no TSC total and give none."""
     values = {}
     for name, numbers in info.items():
         requests = numbers.get("requests")
