@@ -58,8 +58,10 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 /* Puts the run's next request into buffer @slot (published by the next flush). */
 static void queue(struct run *r, uint32_t slot)
 {
-	struct blk_req req = {.op = r->w->op == SW_READ ? BLK_OP_READ : BLK_OP_WRITE};
+	struct blk_req req;
 
+	memset(&req, 0, sizeof(req));
+	req.op = r->w->op == SW_READ ? BLK_OP_READ : BLK_OP_WRITE;
 	r->last_offset[slot] = sw_offset(r->w, &r->rng, r->next++);
 	req.sector = r->last_offset[slot] / BLK_SECTOR_SIZE;
 	req.count = r->w->bytes / BLK_SECTOR_SIZE;
@@ -204,13 +206,24 @@ struct stages {
 	uint32_t count[BLK_STAMP_POINTS][BLK_STAMP_POINTS];
 	uint32_t rtt[STAGE_MAX];  /* per request: submit to answer seen */
 	uint32_t path[STAGE_MAX]; /* per request: the same less the wait loop's turns */
-	uint32_t irq[STAGE_MAX];  /* the paths of requests answered while the client waited */
-	uint32_t early[STAGE_MAX]; /* the paths of requests answered before it waited */
+	uint32_t irq[STAGE_MAX]; /* the paths of requests whose answer the device interrupted for */
+	uint32_t early[STAGE_MAX]; /* the paths of those the driver found before it slept */
 	uint32_t n, n_irq, n_early, broken;
-	uint64_t stamps; /* stamps taken, all requests */
+	uint32_t polled;     /* requests the client waited for (the answer came after it began) */
+	uint64_t stamps;     /* stamps taken, all requests */
+	uint64_t stamp_cost; /* cycles of one stamp */
 };
 
 static struct stages stages;
+
+/* Returns true if the first @n stamps of the log hold the driver's wake-up by the device. */
+static bool woken_by_device(uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (stamps->e[i].point == BLK_STAMP_DRV_IRQ)
+			return true;
+	return false;
+}
 
 /* Adds the spans of the log of one request whose wait took @turns turns past the first;
  * the turns fall into the span that starts when the client begins to wait. */
@@ -235,13 +248,15 @@ static void account(uint64_t turns)
 		}
 	}
 	uint64_t rtt = stamps->e[n - 1].tsc - stamps->e[0].tsc;
-	uint32_t path = (uint32_t)(rtt - (polling < rtt ? polling : rtt));
+	uint64_t own = polling + n * stages.stamp_cost; /* the wait loop's and the stamps' */
+	uint32_t path = (uint32_t)(rtt - (own < rtt ? own : rtt));
 	stages.rtt[stages.n] = (uint32_t)rtt;
 	stages.path[stages.n++] = path;
-	if (turns == 0)
-		stages.early[stages.n_early++] = path;
-	else
+	if (woken_by_device(n))
 		stages.irq[stages.n_irq++] = path;
+	else
+		stages.early[stages.n_early++] = path;
+	stages.polled += turns > 0;
 	stages.stamps += n;
 }
 
@@ -292,43 +307,39 @@ static void report_spans(const char *name)
 		for (uint32_t b = 0; b < BLK_STAMP_POINTS; b++)
 			if (stages.count[a][b] > 0)
 				say("INFO span %s %s>%s cycles=%llu times=%u", name, point_names[a],
-				    point_names[b], (unsigned long long)(stages.span[a][b] / stages.n),
+				    point_names[b],
+				    (unsigned long long)(stages.span[a][b] / stages.n),
 				    stages.count[a][b]);
 }
 
-/* Prints `BENCH NAME_SUFFIX N`: the median of @v[0 .. @n) less @stamps_cost; nothing if @n
- * is 0. */
-static void report_median(const char *name, const char *suffix, uint32_t *v, uint32_t n,
-                          uint64_t stamps_cost)
+/* Prints `BENCH NAME_SUFFIX N`: the median of @v[0 .. @n); nothing if @n is 0. */
+static void report_median(const char *name, const char *suffix, uint32_t *v, uint32_t n)
 {
-	uint32_t m = n > 0 ? median(v, n) : 0;
-
 	if (n > 0)
-		say("BENCH %s_%s %llu", name, suffix,
-		    (unsigned long long)(m > stamps_cost ? m - stamps_cost : 0));
+		say("BENCH %s_%s %u", name, suffix, median(v, n));
 }
 
 /*
  * Prints the stage pass: INFO lines, and the median software path (the round trip less the
- * wait loop's turns, less the stamps' own cost) of all requests (NAME_path), of those the
- * device answered while the client waited (NAME_path_irq: the driver slept and the device
- * interrupted) and of those it answered before (NAME_path_early: the driver found the
- * answer before it slept).
+ * wait loop's turns, less the stamps' own cost) of all requests (NAME_path), of those whose
+ * log holds the driver's wake-up by the device (NAME_path_irq: the driver slept and the
+ * device interrupted) and of the others (NAME_path_early: the driver found the answer
+ * before it slept).
  */
-static void report_stages(const char *name, uint64_t cost)
+static void report_stages(const char *name)
 {
-	uint64_t per_request = stages.stamps / stages.n, stamps_cost = per_request * cost;
+	uint64_t per_request = stages.stamps / stages.n, cost = stages.stamp_cost;
 	uint32_t rtt = median(stages.rtt, stages.n), path = median(stages.path, stages.n);
 
-	say("INFO stages %s requests=%u irq=%u early=%u broken=%u stamps=%llu stamp_cost=%llu "
+	say("INFO stages %s requests=%u irq=%u early=%u polled=%u broken=%u stamps=%llu stamp_cost=%llu "
 	    "rtt_median=%u path_median=%u path_min=%u path_max=%u",
-	    name, stages.n, stages.n_irq, stages.n_early, stages.broken,
+	    name, stages.n, stages.n_irq, stages.n_early, stages.polled, stages.broken,
 	    (unsigned long long)per_request, (unsigned long long)cost, rtt, path, stages.path[0],
 	    stages.path[stages.n - 1]);
 	report_spans(name);
-	report_median(name, "path", stages.path, stages.n, stamps_cost);
-	report_median(name, "path_irq", stages.irq, stages.n_irq, stamps_cost);
-	report_median(name, "path_early", stages.early, stages.n_early, stamps_cost);
+	report_median(name, "path", stages.path, stages.n);
+	report_median(name, "path_irq", stages.irq, stages.n_irq);
+	report_median(name, "path_early", stages.early, stages.n_early);
 }
 
 /* With a stage log mapped: runs depth-1 workload @w once more, one request at a time with the
@@ -340,13 +351,13 @@ static void run_stages(const struct sw_workload *w)
 	if (!stamps || w->depth != 1)
 		return;
 	memset(&stages, 0, sizeof(stages));
-	uint64_t cost = stamp_cost();
+	stages.stamp_cost = stamp_cost();
 	stamps->on = 1;
 	while (r.next < w->count && r.next < STAGE_MAX && !r.failed)
 		stage_request(&r);
 	stamps->on = 0;
 	if (!r.failed && stages.n > 0)
-		report_stages(w->name, cost);
+		report_stages(w->name);
 }
 
 /* Fills the data region with the disk's pattern for block 0 onwards (what writes write). */

@@ -85,6 +85,7 @@ class StorageRow(Row):
         self.below_linux = below_linux
         self.wall = wall
         self.linux_here = linux_here
+        self.linux_key = key  # Linux's name for the figure
 
     def target_text(self, modes):
         return "<= Linux" if self.below_linux else _target_text(self, modes)
@@ -93,7 +94,7 @@ class StorageRow(Row):
         if self.wall:
             return False
         if self.below_linux:
-            reference = _linux_value(linux, STORAGE_MODE, self.key)
+            reference = _linux_value(linux, STORAGE_MODE, self.linux_key)
             return reference is not None and value > reference
         return super().above(mode, value, linux)
 
@@ -115,7 +116,7 @@ class StorageRow(Row):
                                                            texts[1:])))
 
     def ratio_note(self, value, linux):
-        reference = _linux_value(linux, STORAGE_MODE, self.key)
+        reference = _linux_value(linux, STORAGE_MODE, self.linux_key)
         if not self.wall or value is None or not reference:
             return ""
         return "%.2fx Linux" % (value / reference)
@@ -130,8 +131,11 @@ class ServiceRow(StorageRow):
     def __init__(self, base):
         super().__init__(SERVICE + base.key, base.what.replace(DRIVER_WORDS, SERVICE_WORDS),
                          base.target, base.below_linux, base.wall, base.linux_here)
-        self.base = base.key
-        self.ratio_target = None if base.wall else MAX_SERVICE_RATIO
+        self.base = self.linux_key = base.key
+        self.ratio_target = MAX_SERVICE_RATIO if base.key.endswith(_RATIO_SUFFIXES) else None
+
+    def linux_cell(self, _linux):
+        return "-"  # Linux's figure is on the driver-alone row above
 
     def target_text(self, modes):
         texts = [super().target_text(modes)] if self.target or self.below_linux else []
@@ -180,6 +184,7 @@ STORAGE_MODE = linuxbench.IOMMU_MODES[0][0]
 _STORAGE_TARGETS = {"blk_rand4k_qd1_req": 2000, "blk_rand4k_qd1_path_irq": 2000}
 _BELOW_LINUX = {"blk_seqread64k_qd1_byte_milli"}
 MAX_SERVICE_RATIO = 1.10
+_RATIO_SUFFIXES = ("_req", "_byte_milli", "_path_irq")  # the rows the ratio target is for
 SERVICE = "svc:"  # the key prefix of the figures through the storage service
 DRIVER_WORDS, SERVICE_WORDS = "driver alone", "through the service"
 # The depth-1 4 KiB round trip, three ways (drvbench.derived and bench_blk's stage pass):

@@ -113,7 +113,7 @@ static void test_flush_and_info(void **state)
 	assert_int_equal(resp.region_size, DATA);
 	assert_string_equal(resp.region_name, "a-data");
 	assert_int_equal(resp.max_requests, 42); /* the client's share */
-	out.region = 1; /* a region the client does not have */
+	out.region = 1;                          /* a region the client does not have */
 	stor_req_info(&out, &vol, &disk, 42, &resp);
 	assert_int_equal(resp.flags, BLK_INFO_FLUSH);
 	assert_int_equal(resp.region_size, 0);

@@ -43,6 +43,7 @@ class DriverBenchTest(unittest.TestCase):
                          r"above target; 1.20x driver alone, above 1.10x \(off\)$")
         self.assertRegex(rows["svc:blk_rand4k_qd1_byte_milli"], r"\s600\s+<= 1.10x driver\s")
         self.assertTrue(rows["svc:blk_rand4k_qd1_mbs"].endswith(" -"))
+        self.assertRegex(rows["svc:blk_rand4k_qd1_rtt"], r"\s-\s+-\s+-$")  # no ratio target
 
     def test_service_within_its_ratio(self):
         row = [r for r in bench.STORAGE_ROWS if r.key == "svc:blk_seqread64k_qd32_req"][0]
