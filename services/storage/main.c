@@ -57,6 +57,9 @@ static void drain_answers(struct client *c)
 
 static void answer(struct client *c, uint64_t tag, const struct blk_resp *resp)
 {
+	if (c->q_n == 0 && !c->dead &&
+	    ring_put(&c->ring.ring, BLK_MSG_RESP, 0, tag, resp, sizeof(*resp)) != RING_FULL)
+		return; /* in the ring (or the ring broke: the next take says so) */
 	if (c->q_n == ANSWER_Q) { /* cannot happen: take_one keeps room; say so if it does */
 		printf("storage: %s: answer queue full, answer dropped\n", c->name);
 		return;
@@ -294,23 +297,8 @@ static void sleep_until_work(void)
 	blk_stamp(stamps, BLK_STAMP_SVC_WAKE);
 }
 
-/* Makes what was put visible and frees what was taken, on every ring; signals who asked. */
-static void publish_all(void)
-{
-	if (!disk_dead) {
-		bh_ring_flush(&disk);
-		bh_ring_release(&disk);
-	}
-	for (uint32_t c = 0; c < n_clients; c++) {
-		if (clients[c].dead)
-			continue;
-		drain_answers(&clients[c]);
-		bh_ring_flush(&clients[c].ring);
-		bh_ring_release(&clients[c].ring);
-	}
-}
-
-/* The loop: work, publish, then sleep unless arming the rings finds more work (it looks at
+/* The loop: work, then park every ring, which publishes what was put, frees what was taken
+ * and signals the peers that asked, and sleep unless parking finds more work (it looks at
  * every ring, so a pass that did work needs no second pass to find none). */
 static void serve(void)
 {
@@ -319,7 +307,6 @@ static void serve(void)
 		(void)serve_clients();
 		send_unsent();
 		blk_stamp(stamps, BLK_STAMP_SVC_WORKED);
-		publish_all();
 		sleep_until_work();
 	}
 }

@@ -123,13 +123,15 @@ struct stor_entry {
 struct stor_table {
 	struct stor_entry e[STOR_TABLE_SIZE];
 	uint32_t n_used;
+	uint32_t free[STOR_TABLE_SIZE]; /* the free entries' indices, a stack: the top is used next */
 };
 
 /** Empties @t. */
 void stor_table_init(struct stor_table *t);
 
 /**
- * Records @req of @client (its tag @client_tag) in @t.
+ * Records @req of @client (its tag @client_tag) in @t, in the entry freed last (entry 0
+ * first after stor_table_init), in constant time.
  * Returns: false if @t is full; else true and *@tag, the tag to send to the driver.
  */
 bool stor_table_add(struct stor_table *t, uint32_t client, uint64_t client_tag,

@@ -35,25 +35,25 @@ int stor_sched_next(struct stor_sched *s, uint32_t skip)
 void stor_table_init(struct stor_table *t)
 {
 	memset(t, 0, sizeof(*t));
+	for (uint32_t i = 0; i < STOR_TABLE_SIZE; i++)
+		t->free[i] = STOR_TABLE_SIZE - 1 - i; /* entry 0 on top */
 }
 
 bool stor_table_add(struct stor_table *t, uint32_t client, uint64_t client_tag,
                     const struct blk_req *req, uint64_t *tag)
 {
-	for (uint32_t i = 0; i < STOR_TABLE_SIZE; i++) {
-		struct stor_entry *e = &t->e[i];
-		if (e->used)
-			continue;
-		e->used = true;
-		e->gen++;
-		e->client = client;
-		e->client_tag = client_tag;
-		e->req = *req;
-		t->n_used++;
-		*tag = (uint64_t)e->gen << 32 | i;
-		return true;
-	}
-	return false;
+	if (t->n_used == STOR_TABLE_SIZE)
+		return false;
+	uint32_t i = t->free[STOR_TABLE_SIZE - 1 - t->n_used];
+	struct stor_entry *e = &t->e[i];
+	e->used = true;
+	e->gen++;
+	e->client = client;
+	e->client_tag = client_tag;
+	e->req = *req;
+	t->n_used++;
+	*tag = (uint64_t)e->gen << 32 | i;
+	return true;
 }
 
 const struct stor_entry *stor_table_find(const struct stor_table *t, uint64_t tag)
@@ -67,8 +67,9 @@ const struct stor_entry *stor_table_find(const struct stor_table *t, uint64_t ta
 
 void stor_table_remove(struct stor_table *t, uint64_t tag)
 {
-	struct stor_entry *e = &t->e[tag & 0xffffffffu];
+	uint32_t i = (uint32_t)(tag & 0xffffffffu);
 
-	e->used = false;
+	t->e[i].used = false;
 	t->n_used--;
+	t->free[STOR_TABLE_SIZE - 1 - t->n_used] = i;
 }

@@ -361,6 +361,33 @@ static void test_table(void **state)
 	assert_null(stor_table_find(&t, UINT64_MAX));
 }
 
+/* Entries freed out of order are used again, the one freed last first; no entry is handed
+ * out twice while in use. */
+static void test_table_reuse(void **state)
+{
+	(void)state;
+	static struct stor_table t;
+	struct blk_req r = {BLK_OP_FLUSH, 0, 0, 0, 0, 0, 0};
+	uint64_t tags[4], tag;
+
+	stor_table_init(&t);
+	for (uint32_t i = 0; i < 4; i++) {
+		assert_true(stor_table_add(&t, 0, i, &r, &tags[i]));
+		assert_int_equal(tags[i] & 0xffffffffu, i);
+	}
+	stor_table_remove(&t, tags[1]);
+	stor_table_remove(&t, tags[3]);
+	assert_true(stor_table_add(&t, 0, 10, &r, &tag));
+	assert_int_equal(tag & 0xffffffffu, 3);
+	assert_true(stor_table_add(&t, 0, 11, &r, &tag));
+	assert_int_equal(tag & 0xffffffffu, 1);
+	assert_true(stor_table_add(&t, 0, 12, &r, &tag));
+	assert_int_equal(tag & 0xffffffffu, 4);
+	assert_int_equal(stor_table_find(&t, tags[0])->client_tag, 0);
+	assert_int_equal(stor_table_find(&t, tags[2])->client_tag, 2);
+	assert_int_equal(t.n_used, 5);
+}
+
 static void test_table_full(void **state)
 {
 	(void)state;
@@ -396,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_share),
 		cmocka_unit_test(test_whole_depth_to_one),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_table_reuse),
 		cmocka_unit_test(test_table_full),
 	};
 
