@@ -182,30 +182,30 @@ static bool take_one(uint32_t c)
 	return true;
 }
 
-/* Clients that may not start a request now: dead, or with answers waiting for room. */
-static uint32_t blocked_clients(void)
+/* Whether client @c may not start a request now: dead, or with answers waiting for room. */
+static bool blocked(uint32_t c)
 {
-	uint32_t skip = 0;
-
-	for (uint32_t c = 0; c < n_clients; c++)
-		if (clients[c].dead || clients[c].q_n > 0 || table.n_used == STOR_TABLE_SIZE)
-			skip |= 1u << c;
-	return skip;
+	return clients[c].dead || clients[c].q_n > 0;
 }
 
-/* Round robin: one request per client in turn until none has one. Returns true if any. */
+/*
+ * Round robin: one request per client in turn until none has one, or the table is full.
+ * Taking a request of client @c changes only whether @c is blocked. Returns true if any.
+ */
 static bool serve_clients(void)
 {
-	uint32_t skip = blocked_clients();
+	uint32_t skip = 0;
 	bool any = false;
 	int c;
 
-	while ((c = stor_sched_next(&sched, skip)) >= 0) {
+	for (uint32_t i = 0; i < n_clients; i++)
+		skip |= blocked(i) ? 1u << i : 0u;
+	while (table.n_used < STOR_TABLE_SIZE && (c = stor_sched_next(&sched, skip)) >= 0) {
 		if (take_one((uint32_t)c))
 			any = true;
 		else
 			skip |= 1u << c;
-		skip |= blocked_clients();
+		skip |= blocked((uint32_t)c) ? 1u << c : 0u;
 	}
 	return any;
 }
