@@ -59,7 +59,7 @@ static void answer(struct client *c, uint64_t tag, const struct blk_resp *resp)
 {
 	if (c->q_n == 0 && !c->dead &&
 	    ring_put(&c->ring.ring, BLK_MSG_RESP, 0, tag, resp, sizeof(*resp)) != RING_FULL)
-		return; /* in the ring (or the ring broke: the next take says so) */
+		return;           /* in the ring (or the ring broke: the next take says so) */
 	if (c->q_n == ANSWER_Q) { /* cannot happen: take_one keeps room; say so if it does */
 		printf("storage: %s: answer queue full, answer dropped\n", c->name);
 		return;
