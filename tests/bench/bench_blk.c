@@ -340,6 +340,10 @@ static void report_stages(const char *name)
 	report_median(name, "path", stages.path, stages.n);
 	report_median(name, "path_irq", stages.irq, stages.n_irq);
 	report_median(name, "path_early", stages.early, stages.n_early);
+	if (stages.n_irq > 0)
+		say("INFO stages %s irq_min=%u irq_quartile=%u irq_3quartile=%u irq_max=%u", name,
+		    stages.irq[0], stages.irq[stages.n_irq / 4], stages.irq[stages.n_irq * 3 / 4],
+		    stages.irq[stages.n_irq - 1]);
 }
 
 /* With a stage log mapped: runs depth-1 workload @w once more, one request at a time with the
