@@ -274,13 +274,29 @@ static bool park_client(uint32_t c)
 	return rx && may_take;
 }
 
+/* Parks the disk ring; sets *@kick if the driver asked to be signalled. Returns true if
+ * there is work on it now: an answer, or room for a request that waits. */
+static bool park_disk(bool *kick)
+{
+	if (disk_dead)
+		return false;
+	unsigned p = ring_rx_park(&disk.ring);
+	bool ready = (p & RING_PARK_READY) != 0;
+	*kick = (p & RING_PARK_NOTIFY) != 0;
+	if (unsent_n > 0)
+		ready |= ring_tx_arm(&disk.ring);
+	return ready;
+}
+
+/*
+ * Parks every ring and sleeps unless that found work. The driver's signal goes last: when
+ * the service sleeps it is sent with the wait in one hypercall, so the driver runs at once
+ * and the service does not run again until it is woken.
+ */
 static void sleep_until_work(void)
 {
 	uint64_t bits = disk.bit;
-	bool ready = !disk_dead && park_rx(&disk);
-
-	if (!disk_dead && unsent_n > 0)
-		ready |= ring_tx_arm(&disk.ring);
+	bool ready = false, kick = false;
 
 	for (uint32_t c = 0; c < n_clients; c++) {
 		struct client *cl = &clients[c];
@@ -290,10 +306,17 @@ static void sleep_until_work(void)
 		ready |= park_client(c);
 		bits |= cl->ring.bit;
 	}
-	if (ready)
+	ready |= park_disk(&kick);
+	if (ready) {
+		if (kick)
+			(void)bh_signal(disk.slot);
 		return;
+	}
 	blk_stamp(stamps, BLK_STAMP_SVC_SLEEP);
-	(void)bh_wait_for(bits);
+	if (kick)
+		(void)bh_signal_wait(disk.slot, NULL); /* any bit wakes it: the pass looks at all */
+	else
+		(void)bh_wait_for(bits);
 	blk_stamp(stamps, BLK_STAMP_SVC_WAKE);
 }
 
