@@ -136,28 +136,41 @@ static void say_recoveries(uint64_t *seen)
 		       (unsigned long long)drv.resets);
 }
 
-/* The loop: work, then arm every wake-up and sleep until the client or the device signals. */
+/* Sleeps until the client or the device signals (a bit of @bits); signals the client first
+ * if @notify, in the same hypercall. Returns the bits that woke it. */
+static uint64_t sleep_signal(bool notify, uint64_t bits)
+{
+	enum bh_err err = BH_OK;
+	uint64_t got = notify ? bh_signal_wait(ring.slot, &err) : 0;
+
+	return notify && err == BH_OK ? got : bh_wait_for(bits);
+}
+
+/* The loop: work, then arm every wake-up and sleep until the client or the device signals;
+ * the client's signal, if it asked for one, goes with the sleep. */
 static void serve(const struct bh_info_entry *dev)
 {
 	uint64_t irq_bit = 1ull << dev->bit, seen = 0;
 	bool irq = false;
 
 	for (;;) {
-		unsigned pumped = blk_pump(&drv, irq);
+		unsigned out = blk_pump(&drv, irq);
 		blk_stamp(stamps, BLK_STAMP_DRV_WORKED);
-		if (pumped & BLK_NOTIFY)
-			(void)bh_signal(ring.slot);
 		irq = false;
-		if (drv.ring_broken)
+		if (drv.ring_broken) {
+			if (out & BLK_NOTIFY)
+				(void)bh_signal(ring.slot);
 			return;
+		}
 		say_recoveries(&seen);
-		unsigned idle = blk_idle(&drv);
-		if (idle & BLK_NOTIFY)
-			(void)bh_signal(ring.slot);
-		if (idle & BLK_READY)
+		out |= blk_idle(&drv);
+		if (out & BLK_READY) {
+			if (out & BLK_NOTIFY)
+				(void)bh_signal(ring.slot);
 			continue;
+		}
 		blk_stamp(stamps, BLK_STAMP_DRV_SLEEP);
-		if (bh_wait_for(ring.bit | irq_bit) & irq_bit) {
+		if (sleep_signal(out & BLK_NOTIFY, ring.bit | irq_bit) & irq_bit) {
 			(void)bh_device_ack(dev->slot);
 			irq = true;
 		}

@@ -313,9 +313,10 @@ static void sleep_until_work(void)
 		return;
 	}
 	blk_stamp(stamps, BLK_STAMP_SVC_SLEEP);
-	if (kick)
-		(void)bh_signal_wait(disk.slot, NULL); /* any bit wakes it: the pass looks at all */
-	else
+	enum bh_err err = BH_OK;
+	if (kick) /* any bit wakes it: the pass looks at every ring */
+		(void)bh_signal_wait(disk.slot, &err);
+	if (!kick || err != BH_OK)
 		(void)bh_wait_for(bits);
 	blk_stamp(stamps, BLK_STAMP_SVC_WAKE);
 }
