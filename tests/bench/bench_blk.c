@@ -203,6 +203,7 @@ static const char *const point_names[BLK_STAMP_POINTS] = {
 /* What the stage pass found: spans between consecutive stamps, per-request figures. */
 struct stages {
 	uint64_t span[BLK_STAMP_POINTS][BLK_STAMP_POINTS]; /* cycles, summed over requests */
+	uint64_t span_irq[BLK_STAMP_POINTS][BLK_STAMP_POINTS]; /* the same, interrupt path only */
 	uint32_t count[BLK_STAMP_POINTS][BLK_STAMP_POINTS];
 	uint32_t rtt[STAGE_MAX];  /* per request: submit to answer seen */
 	uint32_t path[STAGE_MAX]; /* per request: the same less the wait loop's turns */
@@ -237,6 +238,7 @@ static void account(uint64_t turns)
 		stages.broken++;
 		return;
 	}
+	bool irq = woken_by_device(n);
 	for (uint32_t i = 1; i < n; i++) {
 		uint32_t a = stamps->e[i - 1].point, b = stamps->e[i].point;
 		uint64_t d = stamps->e[i].tsc - stamps->e[i - 1].tsc;
@@ -244,6 +246,7 @@ static void account(uint64_t turns)
 			d -= polling < d ? polling : d;
 		if (a < BLK_STAMP_POINTS && b < BLK_STAMP_POINTS) {
 			stages.span[a][b] += d;
+			stages.span_irq[a][b] += irq ? d : 0;
 			stages.count[a][b]++;
 		}
 	}
@@ -252,7 +255,7 @@ static void account(uint64_t turns)
 	uint32_t path = (uint32_t)(rtt - (own < rtt ? own : rtt));
 	stages.rtt[stages.n] = (uint32_t)rtt;
 	stages.path[stages.n++] = path;
-	if (woken_by_device(n))
+	if (irq)
 		stages.irq[stages.n_irq++] = path;
 	else
 		stages.early[stages.n_early++] = path;
@@ -300,16 +303,20 @@ static uint32_t median(uint32_t *v, uint32_t n)
 	return v[n / 2];
 }
 
-/* Prints each span's cycles per request (they add up to the mean round trip). */
+/* Prints each span's cycles per request (they add up to the mean round trip) and per
+ * request on the interrupt path (they add up to its mean). */
 static void report_spans(const char *name)
 {
+	uint32_t n_irq = stages.n_irq > 0 ? stages.n_irq : 1;
+
 	for (uint32_t a = 0; a < BLK_STAMP_POINTS; a++)
 		for (uint32_t b = 0; b < BLK_STAMP_POINTS; b++)
 			if (stages.count[a][b] > 0)
-				say("INFO span %s %s>%s cycles=%llu times=%u", name, point_names[a],
-				    point_names[b],
+				say("INFO span %s %s>%s cycles=%llu times=%u irq_cycles=%llu", name,
+				    point_names[a], point_names[b],
 				    (unsigned long long)(stages.span[a][b] / stages.n),
-				    stages.count[a][b]);
+				    stages.count[a][b],
+				    (unsigned long long)(stages.span_irq[a][b] / n_irq));
 }
 
 /* Prints `BENCH NAME_SUFFIX N`: the median of @v[0 .. @n); nothing if @n is 0. */
