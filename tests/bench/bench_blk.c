@@ -202,7 +202,7 @@ static const char *const point_names[BLK_STAMP_POINTS] = {
 
 /* What the stage pass found: spans between consecutive stamps, per-request figures. */
 struct stages {
-	uint64_t span[BLK_STAMP_POINTS][BLK_STAMP_POINTS]; /* cycles, summed over requests */
+	uint64_t span[BLK_STAMP_POINTS][BLK_STAMP_POINTS];     /* cycles, summed over requests */
 	uint64_t span_irq[BLK_STAMP_POINTS][BLK_STAMP_POINTS]; /* the same, interrupt path only */
 	uint32_t count[BLK_STAMP_POINTS][BLK_STAMP_POINTS];
 	uint32_t rtt[STAGE_MAX];  /* per request: submit to answer seen */
