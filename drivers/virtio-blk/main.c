@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <bh.h>
+#include <blk_stamp.h>
 #include <virtio_bh.h>
 
 #include "blk.h"
@@ -22,6 +23,7 @@ static struct virtio_ops ops;
 static struct virtio_bh ops_ctx;
 static struct bh_ring ring;
 static const char *ring_name = RING_NAME;
+static struct blk_stamp_log *stamps; /* the bench's stage log, if mapped (blk_stamp.h) */
 
 /* Copies a start-info name (maybe without its NUL) into a region name, NUL-terminated. */
 static void name_copy(char dst[BLK_REGION_NAME_LEN], const char *src)
@@ -108,28 +110,45 @@ static void say_recoveries(uint64_t *seen)
 		       (unsigned long long)drv.resets);
 }
 
-/* The loop: work, then arm every wake-up and sleep until the client or the device signals. */
+/* Sleeps until the client or the device signals (a bit of @bits); signals the client first
+ * if @notify, in the same hypercall. Returns the bits that woke it. */
+static uint64_t sleep_signal(bool notify, uint64_t bits)
+{
+	enum bh_err err = BH_OK;
+	uint64_t got = notify ? bh_signal_wait(ring.slot, &err) : 0;
+
+	return notify && err == BH_OK ? got : bh_wait_for(bits);
+}
+
+/* The loop: work, then arm every wake-up and sleep until the client or the device signals;
+ * the client's signal, if it asked for one, goes with the sleep. */
 static void serve(const struct bh_info_entry *dev)
 {
 	uint64_t irq_bit = 1ull << dev->bit, seen = 0;
 	bool irq = false;
 
 	for (;;) {
-		if (blk_pump(&drv, irq) & BLK_NOTIFY)
-			(void)bh_signal(ring.slot);
+		unsigned out = blk_pump(&drv, irq);
+		blk_stamp(stamps, BLK_STAMP_DRV_WORKED);
 		irq = false;
-		if (drv.ring_broken)
+		if (drv.ring_broken) {
+			if (out & BLK_NOTIFY)
+				(void)bh_signal(ring.slot);
 			return;
+		}
 		say_recoveries(&seen);
-		unsigned idle = blk_idle(&drv);
-		if (idle & BLK_NOTIFY)
-			(void)bh_signal(ring.slot);
-		if (idle & BLK_READY)
+		out |= blk_idle(&drv);
+		if (out & BLK_READY) {
+			if (out & BLK_NOTIFY)
+				(void)bh_signal(ring.slot);
 			continue;
-		if (bh_wait_for(ring.bit | irq_bit) & irq_bit) {
+		}
+		blk_stamp(stamps, BLK_STAMP_DRV_SLEEP);
+		if (sleep_signal(out & BLK_NOTIFY, ring.bit | irq_bit) & irq_bit) {
 			(void)bh_device_ack(dev->slot);
 			irq = true;
 		}
+		blk_stamp(stamps, irq ? BLK_STAMP_DRV_IRQ : BLK_STAMP_DRV_WAKE);
 	}
 }
 
@@ -172,6 +191,7 @@ int main(void)
 
 	if (!dev)
 		return 1;
+	stamps = blk_stamp_open();
 	enum blk_dev_err err = blk_serve_init(&drv, &ring.ring);
 	if (err != BLK_DEV_OK)
 		printf("virtio-blk: device %.32s: %s; answering IOERR\n", dev->name,

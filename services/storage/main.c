@@ -3,11 +3,14 @@
 #include <string.h>
 
 #include <bh.h>
+#include <blk_stamp.h>
 
 #include "stor.h"
 
-/* Answers that found the client's ring full wait here, in order (see take_one). */
-#define ANSWER_Q (STOR_MAX_INFLIGHT + 1u)
+/* Answers that found the client's ring full wait here, in order (see take_one): one per
+ * request in flight (at most its share, at most STOR_TABLE_SIZE) and one for the request
+ * taken last. */
+#define ANSWER_Q (STOR_TABLE_SIZE + 1u)
 #define INFO_TAG (~0ull) /* the tag of the start-up INFO requests: never a table tag */
 
 struct answer {
@@ -36,6 +39,7 @@ static struct stor_sched sched;
 static struct stor_table table;
 static uint64_t unsent[STOR_TABLE_SIZE]; /* driver tags not yet in the disk ring, in order */
 static uint32_t unsent_head, unsent_n;
+static struct blk_stamp_log *stamps; /* the bench's stage log, if mapped (blk_stamp.h) */
 
 /* ---- answers to clients ---- */
 
@@ -54,6 +58,9 @@ static void drain_answers(struct client *c)
 
 static void answer(struct client *c, uint64_t tag, const struct blk_resp *resp)
 {
+	if (c->q_n == 0 && !c->dead &&
+	    ring_put(&c->ring.ring, BLK_MSG_RESP, 0, tag, resp, sizeof(*resp)) != RING_FULL)
+		return;           /* in the ring (or the ring broke: the next take says so) */
 	if (c->q_n == ANSWER_Q) { /* cannot happen: take_one keeps room; say so if it does */
 		printf("storage: %s: answer queue full, answer dropped\n", c->name);
 		return;
@@ -146,7 +153,7 @@ static void handle_request(uint32_t c, const struct ring_msg *m)
 		return;
 	}
 	if (req.op == BLK_OP_INFO) {
-		stor_req_info(&req, &cl->vol, &geo, &info);
+		stor_req_info(&req, &cl->vol, &geo, sched.share, &info);
 		answer(cl, m->tag, &info);
 	} else if (req.op == BLK_OP_FLUSH) {
 		sched.barrier[c] = true; /* nothing new from this client until the flush is done */
@@ -176,30 +183,30 @@ static bool take_one(uint32_t c)
 	return true;
 }
 
-/* Clients that may not start a request now: dead, or with answers waiting for room. */
-static uint32_t blocked_clients(void)
+/* Whether client @c may not start a request now: dead, or with answers waiting for room. */
+static bool blocked(uint32_t c)
 {
-	uint32_t skip = 0;
-
-	for (uint32_t c = 0; c < n_clients; c++)
-		if (clients[c].dead || clients[c].q_n > 0 || table.n_used == STOR_TABLE_SIZE)
-			skip |= 1u << c;
-	return skip;
+	return clients[c].dead || clients[c].q_n > 0;
 }
 
-/* Round robin: one request per client in turn until none has one. Returns true if any. */
+/*
+ * Round robin: one request per client in turn until none has one, or the table is full.
+ * Taking a request of client @c changes only whether @c is blocked. Returns true if any.
+ */
 static bool serve_clients(void)
 {
-	uint32_t skip = blocked_clients();
+	uint32_t skip = 0;
 	bool any = false;
 	int c;
 
-	while ((c = stor_sched_next(&sched, skip)) >= 0) {
+	for (uint32_t i = 0; i < n_clients; i++)
+		skip |= blocked(i) ? 1u << i : 0u;
+	while (table.n_used < STOR_TABLE_SIZE && (c = stor_sched_next(&sched, skip)) >= 0) {
 		if (take_one((uint32_t)c))
 			any = true;
 		else
 			skip |= 1u << c;
-		skip |= blocked_clients();
+		skip |= blocked((uint32_t)c) ? 1u << c : 0u;
 	}
 	return any;
 }
@@ -260,7 +267,7 @@ static bool park_rx(struct bh_ring *r)
 static bool park_client(uint32_t c)
 {
 	struct client *cl = &clients[c];
-	bool may_take = cl->q_n == 0 && !sched.barrier[c] && sched.inflight[c] < STOR_MAX_INFLIGHT;
+	bool may_take = cl->q_n == 0 && !sched.barrier[c] && sched.inflight[c] < sched.share;
 	bool rx = park_rx(&cl->ring);
 
 	if (cl->q_n > 0)
@@ -268,13 +275,29 @@ static bool park_client(uint32_t c)
 	return rx && may_take;
 }
 
+/* Parks the disk ring; sets *@kick if the driver asked to be signalled. Returns true if
+ * there is work on it now: an answer, or room for a request that waits. */
+static bool park_disk(bool *kick)
+{
+	if (disk_dead)
+		return false;
+	unsigned p = ring_rx_park(&disk.ring);
+	bool ready = (p & RING_PARK_READY) != 0;
+	*kick = (p & RING_PARK_NOTIFY) != 0;
+	if (unsent_n > 0)
+		ready |= ring_tx_arm(&disk.ring);
+	return ready;
+}
+
+/*
+ * Parks every ring and sleeps unless that found work. The driver's signal goes last: when
+ * the service sleeps it is sent with the wait in one hypercall, so the driver runs at once
+ * and the service does not run again until it is woken.
+ */
 static void sleep_until_work(void)
 {
 	uint64_t bits = disk.bit;
-	bool ready = !disk_dead && park_rx(&disk);
-
-	if (!disk_dead && unsent_n > 0)
-		ready |= ring_tx_arm(&disk.ring);
+	bool ready = false, kick = false;
 
 	for (uint32_t c = 0; c < n_clients; c++) {
 		struct client *cl = &clients[c];
@@ -284,35 +307,32 @@ static void sleep_until_work(void)
 		ready |= park_client(c);
 		bits |= cl->ring.bit;
 	}
-	if (!ready)
+	ready |= park_disk(&kick);
+	if (ready) {
+		if (kick)
+			(void)bh_signal(disk.slot);
+		return;
+	}
+	blk_stamp(stamps, BLK_STAMP_SVC_SLEEP);
+	enum bh_err err = BH_OK;
+	if (kick) /* any bit wakes it: the pass looks at every ring */
+		(void)bh_signal_wait(disk.slot, &err);
+	if (!kick || err != BH_OK)
 		(void)bh_wait_for(bits);
+	blk_stamp(stamps, BLK_STAMP_SVC_WAKE);
 }
 
-/* Makes what was put visible and frees what was taken, on every ring; signals who asked. */
-static void publish_all(void)
-{
-	if (!disk_dead) {
-		bh_ring_flush(&disk);
-		bh_ring_release(&disk);
-	}
-	for (uint32_t c = 0; c < n_clients; c++) {
-		if (clients[c].dead)
-			continue;
-		drain_answers(&clients[c]);
-		bh_ring_flush(&clients[c].ring);
-		bh_ring_release(&clients[c].ring);
-	}
-}
-
+/* The loop: work, then park every ring, which publishes what was put, frees what was taken
+ * and signals the peers that asked, and sleep unless parking finds more work (it looks at
+ * every ring, so a pass that did work needs no second pass to find none). */
 static void serve(void)
 {
 	for (;;) {
-		bool busy = serve_driver();
-		busy |= serve_clients();
+		(void)serve_driver();
+		(void)serve_clients();
 		send_unsent();
-		publish_all();
-		if (!busy)
-			sleep_until_work();
+		blk_stamp(stamps, BLK_STAMP_SVC_WORKED);
+		sleep_until_work();
 	}
 }
 
@@ -423,12 +443,16 @@ int main(void)
 	for (uint32_t i = 0; i < info->n_entries; i++)
 		if (info->entries[i].kind == BH_RES_VOLUME)
 			open_volume(&info->entries[i], r.n_regions);
-	stor_sched_init(&sched, n_clients);
+	stor_sched_init(&sched, n_clients, r.max_requests);
+	stamps = blk_stamp_open();
 	stor_table_init(&table);
 	uint32_t served = served_volumes();
 	printf("storage: disk %s: %llu sectors of %u bytes%s; serving %u volume%s\n", disk.peer,
 	       (unsigned long long)geo.capacity, geo.block_size,
 	       geo.flags & BLK_INFO_RO ? ", read-only" : "", served, served == 1 ? "" : "s");
+	printf("storage: the driver works on %u requests at once; each volume's client may have "
+	       "%u of them\n",
+	       r.max_requests, sched.share);
 	bh_flush();
 	serve();
 	return 0;

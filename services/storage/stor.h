@@ -16,7 +16,6 @@
  */
 
 #define STOR_MAX_CLIENTS 16u /* volumes one service serves */
-#define STOR_MAX_INFLIGHT 8u /* requests of one client at the driver at once */
 #define STOR_TABLE_SIZE 128u /* requests at the driver at once, all clients together */
 
 /* One volume as the service sees it: where it lies on the disk and where its data is. */
@@ -68,34 +67,41 @@ enum blk_status stor_req_check(const struct ring_msg *m, const struct stor_volum
 
 /**
  * Fills @resp, the answer to the INFO request @req of a client of volume @v on disk @d:
- * the volume's size, the disk's block size and flags (read-only if either is), at most
- * STOR_MAX_INFLIGHT requests at once, one data region (region 0) with its size and name.
+ * the volume's size, the disk's block size and flags (read-only if either is), @share
+ * requests at once (the client's share, stor_sched), one data region (region 0) with its
+ * size and name.
  * Needs: @req checked by stor_req_check. Returns: nothing.
  */
 void stor_req_info(const struct blk_req *req, const struct stor_volume *v,
-                   const struct stor_disk *d, struct blk_resp *resp);
+                   const struct stor_disk *d, uint32_t share, struct blk_resp *resp);
 
 /*
- * Fairness: round robin between clients, each with at most STOR_MAX_INFLIGHT requests at
- * the driver; a client waiting for its flush (a barrier) takes no new request.
+ * Fairness: round robin between clients, each with at most @share requests at the driver;
+ * a client waiting for its flush (a barrier) takes no new request. The share is fixed at
+ * start: the driver's queue depth (its INFO max_requests, at most STOR_TABLE_SIZE) divided
+ * evenly among the clients, at least 1, so the clients together never ask the driver for
+ * more than it works on at once (unless there are more clients than that depth).
  */
 struct stor_sched {
 	uint32_t n_clients;
+	uint32_t share;  /* requests of one client at the driver at once */
 	uint32_t cursor; /* the client asked first next time */
 	uint32_t inflight[STOR_MAX_CLIENTS];
 	bool barrier[STOR_MAX_CLIENTS]; /* a FLUSH waits: nothing new from this client */
 };
 
 /**
- * Starts @s for @n clients (at most STOR_MAX_CLIENTS), none busy.
+ * Starts @s for @n clients (at most STOR_MAX_CLIENTS), none busy, on a driver that works on
+ * @depth requests at once (any value: 0 counts as 1): each client's share is
+ * min(@depth, STOR_TABLE_SIZE) / @n, at least 1.
  * Returns: false if @n is too large.
  */
-bool stor_sched_init(struct stor_sched *s, uint32_t n);
+bool stor_sched_init(struct stor_sched *s, uint32_t n, uint32_t depth);
 
 /**
- * Picks the next client, from the cursor on, that may start a request: fewer than
- * STOR_MAX_INFLIGHT in flight, no barrier, not in @skip (bit c = client c has nothing to
- * read now). Moves the cursor past it, so that the next call starts at the next client.
+ * Picks the next client, from the cursor on, that may start a request: fewer than its
+ * share in flight, no barrier, not in @skip (bit c = client c has nothing to read now).
+ * Moves the cursor past it, so that the next call starts at the next client.
  * Returns: the client, or -1 if none may start one.
  */
 int stor_sched_next(struct stor_sched *s, uint32_t skip);
@@ -117,13 +123,15 @@ struct stor_entry {
 struct stor_table {
 	struct stor_entry e[STOR_TABLE_SIZE];
 	uint32_t n_used;
+	uint32_t free[STOR_TABLE_SIZE]; /* the free entries' indices, a stack: the top is used next */
 };
 
 /** Empties @t. */
 void stor_table_init(struct stor_table *t);
 
 /**
- * Records @req of @client (its tag @client_tag) in @t.
+ * Records @req of @client (its tag @client_tag) in @t, in the entry freed last (entry 0
+ * first after stor_table_init), in constant time.
  * Returns: false if @t is full; else true and *@tag, the tag to send to the driver.
  */
 bool stor_table_add(struct stor_table *t, uint32_t client, uint64_t client_tag,

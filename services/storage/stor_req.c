@@ -84,7 +84,7 @@ enum blk_status stor_req_check(const struct ring_msg *m, const struct stor_volum
 }
 
 void stor_req_info(const struct blk_req *req, const struct stor_volume *v,
-                   const struct stor_disk *d, struct blk_resp *resp)
+                   const struct stor_disk *d, uint32_t share, struct blk_resp *resp)
 {
 	memset(resp, 0, sizeof(*resp));
 	resp->status = BLK_OK;
@@ -93,7 +93,7 @@ void stor_req_info(const struct blk_req *req, const struct stor_volume *v,
 	resp->block_size = d->block_size;
 	resp->flags = (d->flags & BLK_INFO_FLUSH) |
 	              (v->ro || (d->flags & BLK_INFO_RO) ? BLK_INFO_RO : 0);
-	resp->max_requests = STOR_MAX_INFLIGHT;
+	resp->max_requests = share;
 	resp->max_sectors = d->max_sectors;
 	resp->n_regions = 1;
 	if (req->region != 0)

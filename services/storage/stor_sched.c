@@ -3,18 +3,21 @@
 
 #include "stor.h"
 
-bool stor_sched_init(struct stor_sched *s, uint32_t n)
+bool stor_sched_init(struct stor_sched *s, uint32_t n, uint32_t depth)
 {
+	uint32_t total = depth < STOR_TABLE_SIZE ? depth : STOR_TABLE_SIZE;
+
 	memset(s, 0, sizeof(*s));
 	if (n > STOR_MAX_CLIENTS)
 		return false;
 	s->n_clients = n;
+	s->share = n > 0 && total / n > 0 ? total / n : 1;
 	return true;
 }
 
 static bool may_start(const struct stor_sched *s, uint32_t c, uint32_t skip)
 {
-	return !(skip & (1u << c)) && !s->barrier[c] && s->inflight[c] < STOR_MAX_INFLIGHT;
+	return !(skip & (1u << c)) && !s->barrier[c] && s->inflight[c] < s->share;
 }
 
 int stor_sched_next(struct stor_sched *s, uint32_t skip)
@@ -32,25 +35,25 @@ int stor_sched_next(struct stor_sched *s, uint32_t skip)
 void stor_table_init(struct stor_table *t)
 {
 	memset(t, 0, sizeof(*t));
+	for (uint32_t i = 0; i < STOR_TABLE_SIZE; i++)
+		t->free[i] = STOR_TABLE_SIZE - 1 - i; /* entry 0 on top */
 }
 
 bool stor_table_add(struct stor_table *t, uint32_t client, uint64_t client_tag,
                     const struct blk_req *req, uint64_t *tag)
 {
-	for (uint32_t i = 0; i < STOR_TABLE_SIZE; i++) {
-		struct stor_entry *e = &t->e[i];
-		if (e->used)
-			continue;
-		e->used = true;
-		e->gen++;
-		e->client = client;
-		e->client_tag = client_tag;
-		e->req = *req;
-		t->n_used++;
-		*tag = (uint64_t)e->gen << 32 | i;
-		return true;
-	}
-	return false;
+	if (t->n_used == STOR_TABLE_SIZE)
+		return false;
+	uint32_t i = t->free[STOR_TABLE_SIZE - 1 - t->n_used];
+	struct stor_entry *e = &t->e[i];
+	e->used = true;
+	e->gen++;
+	e->client = client;
+	e->client_tag = client_tag;
+	e->req = *req;
+	t->n_used++;
+	*tag = (uint64_t)e->gen << 32 | i;
+	return true;
 }
 
 const struct stor_entry *stor_table_find(const struct stor_table *t, uint64_t tag)
@@ -64,8 +67,9 @@ const struct stor_entry *stor_table_find(const struct stor_table *t, uint64_t ta
 
 void stor_table_remove(struct stor_table *t, uint64_t tag)
 {
-	struct stor_entry *e = &t->e[tag & 0xffffffffu];
+	uint32_t i = (uint32_t)(tag & 0xffffffffu);
 
-	e->used = false;
+	t->e[i].used = false;
 	t->n_used--;
+	t->free[STOR_TABLE_SIZE - 1 - t->n_used] = i;
 }

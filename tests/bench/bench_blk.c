@@ -3,10 +3,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bh.h>
 #include <blk_proto.h>
+#include <blk_stamp.h>
 
 #include "storage_workload.h"
 
@@ -38,6 +40,7 @@ struct run {
 static struct bh_ring ring;
 static volatile uint8_t *data;
 static uint64_t data_size;
+static struct blk_stamp_log *stamps; /* the stage log, if the manifest maps one */
 
 /* Prints one console line at once. */
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
@@ -55,8 +58,10 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 /* Puts the run's next request into buffer @slot (published by the next flush). */
 static void queue(struct run *r, uint32_t slot)
 {
-	struct blk_req req = {.op = r->w->op == SW_READ ? BLK_OP_READ : BLK_OP_WRITE};
+	struct blk_req req;
 
+	memset(&req, 0, sizeof(req));
+	req.op = r->w->op == SW_READ ? BLK_OP_READ : BLK_OP_WRITE;
 	r->last_offset[slot] = sw_offset(r->w, &r->rng, r->next++);
 	req.sector = r->last_offset[slot] / BLK_SECTOR_SIZE;
 	req.count = r->w->bytes / BLK_SECTOR_SIZE;
@@ -185,6 +190,187 @@ static void run_workload(const struct sw_workload *w)
 		report(&r, b - a);
 }
 
+/* ---- the stage pass: where a depth-1 round trip goes (blk_stamp.h) ---- */
+
+#define STAGE_MAX 4096u /* requests of the stage pass at most */
+#define CALIBRATION 32u /* stamps timed to find one stamp's cost */
+
+static const char *const point_names[BLK_STAMP_POINTS] = {
+	"?",         "cli_submit", "cli_wait", "cli_done",   "svc_wake",  "svc_worked",
+	"svc_sleep", "drv_wake",   "drv_irq",  "drv_worked", "drv_sleep",
+};
+
+/* What the stage pass found: spans between consecutive stamps, per-request figures. */
+struct stages {
+	uint64_t span[BLK_STAMP_POINTS][BLK_STAMP_POINTS];     /* cycles, summed over requests */
+	uint64_t span_irq[BLK_STAMP_POINTS][BLK_STAMP_POINTS]; /* the same, interrupt path only */
+	uint32_t count[BLK_STAMP_POINTS][BLK_STAMP_POINTS];
+	uint32_t rtt[STAGE_MAX];  /* per request: submit to answer seen */
+	uint32_t path[STAGE_MAX]; /* per request: the same less the wait loop's turns */
+	uint32_t irq[STAGE_MAX]; /* the paths of requests whose answer the device interrupted for */
+	uint32_t early[STAGE_MAX]; /* the paths of those the driver found before it slept */
+	uint32_t n, n_irq, n_early, broken;
+	uint32_t polled;     /* requests the client waited for (the answer came after it began) */
+	uint64_t stamps;     /* stamps taken, all requests */
+	uint64_t stamp_cost; /* cycles of one stamp */
+};
+
+static struct stages stages;
+
+/* Returns true if the first @n stamps of the log hold the driver's wake-up by the device. */
+static bool woken_by_device(uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (stamps->e[i].point == BLK_STAMP_DRV_IRQ)
+			return true;
+	return false;
+}
+
+/* Adds the spans of the log of one request whose wait took @turns turns past the first;
+ * the turns fall into the span that starts when the client begins to wait. */
+static void account(uint64_t turns)
+{
+	uint32_t n = stamps->n < BLK_STAMP_MAX ? stamps->n : BLK_STAMP_MAX;
+	uint64_t polling = POLL_INSNS * turns;
+
+	if (n < 2 || stamps->e[0].point != BLK_STAMP_CLI_SUBMIT ||
+	    stamps->e[n - 1].point != BLK_STAMP_CLI_DONE || stages.n == STAGE_MAX) {
+		stages.broken++;
+		return;
+	}
+	bool irq = woken_by_device(n);
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t a = stamps->e[i - 1].point, b = stamps->e[i].point;
+		uint64_t d = stamps->e[i].tsc - stamps->e[i - 1].tsc;
+		if (a == BLK_STAMP_CLI_WAIT)
+			d -= polling < d ? polling : d;
+		if (a < BLK_STAMP_POINTS && b < BLK_STAMP_POINTS) {
+			stages.span[a][b] += d;
+			stages.span_irq[a][b] += irq ? d : 0;
+			stages.count[a][b]++;
+		}
+	}
+	uint64_t rtt = stamps->e[n - 1].tsc - stamps->e[0].tsc;
+	uint64_t own = polling + n * stages.stamp_cost; /* the wait loop's and the stamps' */
+	uint32_t path = (uint32_t)(rtt - (own < rtt ? own : rtt));
+	stages.rtt[stages.n] = (uint32_t)rtt;
+	stages.path[stages.n++] = path;
+	if (irq)
+		stages.irq[stages.n_irq++] = path;
+	else
+		stages.early[stages.n_early++] = path;
+	stages.polled += turns > 0;
+	stages.stamps += n;
+}
+
+/* Runs request @r->next alone with the log on, and accounts for it. */
+static void stage_request(struct run *r)
+{
+	stamps->n = 0;
+	queue(r, 0);
+	blk_stamp(stamps, BLK_STAMP_CLI_SUBMIT);
+	bh_ring_flush(&ring);
+	blk_stamp(stamps, BLK_STAMP_CLI_WAIT);
+	uint64_t turns = wait_answer();
+	blk_stamp(stamps, BLK_STAMP_CLI_DONE);
+	(void)reap(r, r->next); /* requeues nothing */
+	account(turns);
+}
+
+/* Returns the cycles one stamp costs (the client's; the others' are the same code). */
+static uint64_t stamp_cost(void)
+{
+	stamps->n = 0;
+	uint64_t a = bh_rdtsc();
+	for (uint32_t i = 0; i < CALIBRATION; i++)
+		blk_stamp(stamps, BLK_STAMP_CLI_DONE);
+	uint64_t b = bh_rdtsc();
+	stamps->n = 0;
+	return (b - a) / CALIBRATION;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Returns the median of @v[0 .. @n), sorting it; @n > 0. */
+static uint32_t median(uint32_t *v, uint32_t n)
+{
+	qsort(v, n, sizeof(*v), by_value);
+	return v[n / 2];
+}
+
+/* Prints each span's cycles per request (they add up to the mean round trip) and per
+ * request on the interrupt path (they add up to its mean). */
+static void report_spans(const char *name)
+{
+	uint32_t n_irq = stages.n_irq > 0 ? stages.n_irq : 1;
+
+	for (uint32_t a = 0; a < BLK_STAMP_POINTS; a++)
+		for (uint32_t b = 0; b < BLK_STAMP_POINTS; b++)
+			if (stages.count[a][b] > 0)
+				say("INFO span %s %s>%s cycles=%llu times=%u irq_cycles=%llu", name,
+				    point_names[a], point_names[b],
+				    (unsigned long long)(stages.span[a][b] / stages.n),
+				    stages.count[a][b],
+				    (unsigned long long)(stages.span_irq[a][b] / n_irq));
+}
+
+/* Prints `BENCH NAME_SUFFIX N`: the median of @v[0 .. @n); nothing if @n is 0. */
+static void report_median(const char *name, const char *suffix, uint32_t *v, uint32_t n)
+{
+	if (n > 0)
+		say("BENCH %s_%s %u", name, suffix, median(v, n));
+}
+
+/*
+ * Prints the stage pass: INFO lines, and the median software path (the round trip less the
+ * wait loop's turns, less the stamps' own cost) of all requests (NAME_path), of those whose
+ * log holds the driver's wake-up by the device (NAME_path_irq: the driver slept and the
+ * device interrupted) and of the others (NAME_path_early: the driver found the answer
+ * before it slept).
+ */
+static void report_stages(const char *name)
+{
+	uint64_t per_request = stages.stamps / stages.n, cost = stages.stamp_cost;
+	uint32_t rtt = median(stages.rtt, stages.n), path = median(stages.path, stages.n);
+
+	say("INFO stages %s requests=%u irq=%u early=%u polled=%u broken=%u stamps=%llu stamp_cost=%llu "
+	    "rtt_median=%u path_median=%u path_min=%u path_max=%u",
+	    name, stages.n, stages.n_irq, stages.n_early, stages.polled, stages.broken,
+	    (unsigned long long)per_request, (unsigned long long)cost, rtt, path, stages.path[0],
+	    stages.path[stages.n - 1]);
+	report_spans(name);
+	report_median(name, "path", stages.path, stages.n);
+	report_median(name, "path_irq", stages.irq, stages.n_irq);
+	report_median(name, "path_early", stages.early, stages.n_early);
+	if (stages.n_irq > 0)
+		say("INFO stages %s irq_min=%u irq_quartile=%u irq_3quartile=%u irq_max=%u", name,
+		    stages.irq[0], stages.irq[stages.n_irq / 4], stages.irq[stages.n_irq * 3 / 4],
+		    stages.irq[stages.n_irq - 1]);
+}
+
+/* With a stage log mapped: runs depth-1 workload @w once more, one request at a time with the
+ * log on, and reports where its round trips go. */
+static void run_stages(const struct sw_workload *w)
+{
+	struct run r = {.w = w, .rng = SW_SEED};
+
+	if (!stamps || w->depth != 1)
+		return;
+	memset(&stages, 0, sizeof(stages));
+	stages.stamp_cost = stamp_cost();
+	stamps->on = 1;
+	while (r.next < w->count && r.next < STAGE_MAX && !r.failed)
+		stage_request(&r);
+	stamps->on = 0;
+	if (!r.failed && stages.n > 0)
+		report_stages(w->name);
+}
+
 /* Fills the data region with the disk's pattern for block 0 onwards (what writes write). */
 static void fill_pattern(void)
 {
@@ -217,15 +403,18 @@ static bool setup(void)
 		    (unsigned long long)info.capacity, SW_DISK_BYTES / BLK_SECTOR_SIZE);
 		return false;
 	}
+	stamps = blk_stamp_open();
 	fill_pattern();
 	return true;
 }
 
 int main(void)
 {
-	if (setup())
+	if (setup()) {
 		for (size_t i = 0; i < SW_WORKLOAD_COUNT; i++)
 			run_workload(&sw_workloads[i]);
+		run_stages(&sw_workloads[0]); /* 4 KiB random reads, depth 1 */
+	}
 	say("DONE");
 	return 0;
 }

@@ -105,16 +105,16 @@ static void test_flush_and_info(void **state)
 	assert_int_equal(out.sector, 0);
 	m = msg(BLK_OP_INFO, 0, 0, 0);
 	assert_int_equal(stor_req_check(&m, &vol_ro, &disk, &out), BLK_OK);
-	stor_req_info(&out, &vol_ro, &disk, &resp);
+	stor_req_info(&out, &vol_ro, &disk, 42, &resp);
 	assert_int_equal(resp.status, BLK_OK);
 	assert_int_equal(resp.capacity, SECTORS); /* the volume's, not the disk's */
 	assert_int_equal(resp.flags, BLK_INFO_RO | BLK_INFO_FLUSH);
 	assert_int_equal(resp.n_regions, 1);
 	assert_int_equal(resp.region_size, DATA);
 	assert_string_equal(resp.region_name, "a-data");
-	assert_int_equal(resp.max_requests, STOR_MAX_INFLIGHT);
-	out.region = 1; /* a region the client does not have */
-	stor_req_info(&out, &vol, &disk, &resp);
+	assert_int_equal(resp.max_requests, 42); /* the client's share */
+	out.region = 1;                          /* a region the client does not have */
+	stor_req_info(&out, &vol, &disk, 42, &resp);
 	assert_int_equal(resp.flags, BLK_INFO_FLUSH);
 	assert_int_equal(resp.region_size, 0);
 	assert_string_equal(resp.region_name, "");
@@ -226,8 +226,8 @@ static void test_round_robin(void **state)
 	(void)state;
 	struct stor_sched s;
 
-	assert_false(stor_sched_init(&s, STOR_MAX_CLIENTS + 1));
-	assert_true(stor_sched_init(&s, 3));
+	assert_false(stor_sched_init(&s, STOR_MAX_CLIENTS + 1, 85));
+	assert_true(stor_sched_init(&s, 3, 85));
 	assert_int_equal(stor_sched_next(&s, 0), 0);
 	assert_int_equal(stor_sched_next(&s, 0), 1);
 	assert_int_equal(stor_sched_next(&s, 0), 2);
@@ -251,7 +251,7 @@ static void test_flood_cannot_starve(void **state)
 	unsigned served1 = 0, waited = 0;
 	bool pending = false;
 
-	assert_true(stor_sched_init(&s, 2));
+	assert_true(stor_sched_init(&s, 2, 16));
 	for (int pick = 0; pick < 200; pick++) {
 		pending = pending || pick % 10 == 0;
 		int c = stor_sched_next(&s, pending ? 0 : 1u << 1);
@@ -265,7 +265,7 @@ static void test_flood_cannot_starve(void **state)
 		assert_int_equal(c, 0);
 		waited += pending;
 		assert_true(waited <= 1);
-		s.inflight[0] = (s.inflight[0] + 1) % STOR_MAX_INFLIGHT; /* answers come back */
+		s.inflight[0] = (s.inflight[0] + 1) % s.share; /* answers come back */
 	}
 	assert_int_equal(served1, 20);
 }
@@ -275,13 +275,61 @@ static void test_inflight_bound(void **state)
 	(void)state;
 	struct stor_sched s;
 
-	assert_true(stor_sched_init(&s, 2));
-	s.inflight[0] = STOR_MAX_INFLIGHT;
+	assert_true(stor_sched_init(&s, 2, 16));
+	s.inflight[0] = s.share;
 	assert_int_equal(stor_sched_next(&s, 0), 1);
 	assert_int_equal(stor_sched_next(&s, 0), 1);
 	assert_int_equal(stor_sched_next(&s, 1u << 1), -1);
 	s.inflight[0]--;
 	assert_int_equal(stor_sched_next(&s, 1u << 1), 0);
+}
+
+/*
+ * The share: the driver's depth split evenly (one client gets all of it, two half each), at
+ * most the table's size, never 0; the shares together stay within the driver's depth.
+ */
+static void test_share(void **state)
+{
+	(void)state;
+	struct stor_sched s;
+
+	assert_true(stor_sched_init(&s, 1, 85));
+	assert_int_equal(s.share, 85);
+	assert_true(stor_sched_init(&s, 2, 85));
+	assert_int_equal(s.share, 42);
+	assert_true(stor_sched_init(&s, 16, 85));
+	assert_int_equal(s.share, 5);
+	assert_true(stor_sched_init(&s, 1, 100000)); /* a driver that claims too much */
+	assert_int_equal(s.share, STOR_TABLE_SIZE);
+	assert_true(stor_sched_init(&s, 3, 2)); /* more clients than the depth */
+	assert_int_equal(s.share, 1);
+	assert_true(stor_sched_init(&s, 2, 0)); /* a driver that claims nothing */
+	assert_int_equal(s.share, 1);
+	assert_true(stor_sched_init(&s, 0, 85));
+	assert_int_equal(s.share, 1);
+	for (uint32_t n = 1; n <= STOR_MAX_CLIENTS; n++)
+		for (uint32_t depth = n; depth <= 2 * STOR_TABLE_SIZE; depth++) {
+			assert_true(stor_sched_init(&s, n, depth));
+			assert_true(s.share >= 1 && s.share * n <= depth);
+			assert_true(s.share * n <= STOR_TABLE_SIZE);
+		}
+}
+
+/* A client with all of a single client's share in flight takes nothing more; one answer
+ * lets it take one. */
+static void test_whole_depth_to_one(void **state)
+{
+	(void)state;
+	struct stor_sched s;
+
+	assert_true(stor_sched_init(&s, 1, 32));
+	for (uint32_t i = 0; i < 32; i++) {
+		assert_int_equal(stor_sched_next(&s, 0), 0);
+		s.inflight[0]++;
+	}
+	assert_int_equal(stor_sched_next(&s, 0), -1);
+	s.inflight[0]--;
+	assert_int_equal(stor_sched_next(&s, 0), 0);
 }
 
 /* ---- the in-flight table ---- */
@@ -311,6 +359,33 @@ static void test_table(void **state)
 	assert_non_null(stor_table_find(&t, tag));
 	assert_null(stor_table_find(&t, STOR_TABLE_SIZE));
 	assert_null(stor_table_find(&t, UINT64_MAX));
+}
+
+/* Entries freed out of order are used again, the one freed last first; no entry is handed
+ * out twice while in use. */
+static void test_table_reuse(void **state)
+{
+	(void)state;
+	static struct stor_table t;
+	struct blk_req r = {BLK_OP_FLUSH, 0, 0, 0, 0, 0, 0};
+	uint64_t tags[4], tag;
+
+	stor_table_init(&t);
+	for (uint32_t i = 0; i < 4; i++) {
+		assert_true(stor_table_add(&t, 0, i, &r, &tags[i]));
+		assert_int_equal(tags[i] & 0xffffffffu, i);
+	}
+	stor_table_remove(&t, tags[1]);
+	stor_table_remove(&t, tags[3]);
+	assert_true(stor_table_add(&t, 0, 10, &r, &tag));
+	assert_int_equal(tag & 0xffffffffu, 3);
+	assert_true(stor_table_add(&t, 0, 11, &r, &tag));
+	assert_int_equal(tag & 0xffffffffu, 1);
+	assert_true(stor_table_add(&t, 0, 12, &r, &tag));
+	assert_int_equal(tag & 0xffffffffu, 4);
+	assert_int_equal(stor_table_find(&t, tags[0])->client_tag, 0);
+	assert_int_equal(stor_table_find(&t, tags[2])->client_tag, 2);
+	assert_int_equal(t.n_used, 5);
 }
 
 static void test_table_full(void **state)
@@ -345,7 +420,10 @@ int main(void)
 		cmocka_unit_test(test_round_robin),
 		cmocka_unit_test(test_flood_cannot_starve),
 		cmocka_unit_test(test_inflight_bound),
+		cmocka_unit_test(test_share),
+		cmocka_unit_test(test_whole_depth_to_one),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_table_reuse),
 		cmocka_unit_test(test_table_full),
 	};
 

@@ -32,10 +32,31 @@ class DriverBenchTest(unittest.TestCase):
     def test_driver_figures_fill_the_storage_rows(self):
         with mock.patch.object(bench, "say") as say:
             bench._print_table({}, ("off",), {}, ("storage",),
-                               {"off": {"blk_rand4k_qd1_req": 2064}})
+                               {"storage": {"off": {"blk_rand4k_qd1_req": 2064}},
+                                "storage-svc": {"off": {"blk_rand4k_qd1_req": 2477,
+                                                        "blk_rand4k_qd1_byte_milli": 600}}})
         table = say.call_args_list[0].args[0]
-        row = [line for line in table.splitlines() if line.startswith("blk_rand4k_qd1_req")]
-        self.assertRegex(row[0], r"\s2064\s+<= 2000\s")
+        rows = {line.split()[0]: line for line in table.splitlines()}
+        self.assertRegex(rows["blk_rand4k_qd1_req"], r"\s2064\s+<= 2000\s")
+        self.assertRegex(rows["svc:blk_rand4k_qd1_req"],
+                         r"through the service\s+2477\s+<= 2000, <= 1.10x driver\s.*"
+                         r"above target; 1.20x driver alone, above 1.10x \(off\)$")
+        self.assertRegex(rows["svc:blk_rand4k_qd1_byte_milli"], r"\s600\s+<= 1.10x driver\s")
+        self.assertTrue(rows["svc:blk_rand4k_qd1_mbs"].endswith(" -"))
+        self.assertRegex(rows["svc:blk_rand4k_qd1_rtt"], r"\s-\s+-\s+-$")  # no ratio target
+
+    def test_service_within_its_ratio(self):
+        row = [r for r in bench.STORAGE_ROWS if r.key == "svc:blk_seqread64k_qd32_req"][0]
+        results = {"off": {"blk_seqread64k_qd32_req": 1000, row.key: 1100},
+                   "force": {"blk_seqread64k_qd32_req": 1000, row.key: 1101}}
+        self.assertEqual(row.service_note(results, ("off", "force")),
+                         "1.10x / 1.10x driver alone, above 1.10x (forced)")
+        self.assertEqual(row.service_note({"off": {row.key: 5}}, ("off",)), "")
+
+    def test_round_trip_figures(self):
+        info = {"blk_rand4k_qd1": {"requests": 4, "tsc": 4002, "polling": 100},
+                "stages blk_rand4k_qd1": {"requests": 4}}
+        self.assertEqual(drvbench.derived(info), {"blk_rand4k_qd1_rtt": 1000})
 
 
 if __name__ == "__main__":

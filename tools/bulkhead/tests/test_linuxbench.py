@@ -262,7 +262,9 @@ class StorageTableTest(unittest.TestCase):
 
     def test_linux_beside_dashes(self):
         lines = self.lines({}, self.LINUX)
-        self.assertEqual(len(lines), 3 * len(linuxbench.WORKLOADS))
+        # three rows per workload and three round-trip rows, each also through the service
+        self.assertEqual(len(lines), 2 * (3 * len(linuxbench.WORKLOADS) + 3))
+        self.assertTrue(lines["blk_rand4k_qd1_path_irq"].endswith(" -"))
         self.assertRegex(lines["blk_rand4k_qd1_req"],
                          r"\s-\s+-\s+<= 2000 / -\s+-\s+24813 \(strict 27330, pt 16831\)$")
         self.assertTrue(lines["blk_rand4k_qd1_mbs"].endswith("6.4 (strict missing, pt 9.2)"))
