@@ -28,6 +28,12 @@ void channel_wait(struct domain *d)
 		sched_block(d);
 }
 
+void channel_wait_until(struct domain *d, uint64_t deadline)
+{
+	if (d->pending || !sched_block_until(d, deadline))
+		deliver(d, 0); /* the bits, or none: the deadline has passed */
+}
+
 uint64_t channel_poll(struct domain *d)
 {
 	uint64_t bits = d->pending;

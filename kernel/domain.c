@@ -99,7 +99,9 @@ static enum domain_err map_info(struct domain *d, const struct bp_header *h, uin
 	if (!p.v)
 		return DOMAIN_ERR_NO_MEMORY;
 	const struct bh_start_info *infos = plan_table(h, h->infos);
-	memcpy(arch_phys_to_virt(p), &infos[i], sizeof(infos[i]));
+	struct bh_start_info *info = arch_phys_to_virt(p);
+	memcpy(info, &infos[i], sizeof(*info));
+	info->cycles_per_us = arch_cycles_per_us; /* the one field the plan cannot know */
 	return from_map(arch_as_map(d->as, va(BH_INFO_VADDR), p, 1, ARCH_MAP_R));
 }
 

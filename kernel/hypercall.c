@@ -55,6 +55,12 @@ static void hc_wait(struct domain *d)
 	channel_wait(d);
 }
 
+/* Any deadline is valid: one that has passed returns at once. */
+static void hc_wait_until(struct domain *d)
+{
+	channel_wait_until(d, d->regs.rdi);
+}
+
 static void hc_poll(struct domain *d)
 {
 	set_ret(d, BH_OK, channel_poll(d));
@@ -200,6 +206,9 @@ static __attribute__((noinline)) void dispatch_other(struct domain *d, uint64_t 
 		break;
 	case BH_HC_DMA_ADDR:
 		hc_dma_addr(d);
+		break;
+	case BH_HC_WAIT_UNTIL:
+		hc_wait_until(d);
 		break;
 	default:
 		set_ret(d, BH_ERR_BAD_CALL, 0);

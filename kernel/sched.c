@@ -1,6 +1,8 @@
 /* Scheduler: fixed-priority preemptive run queues; exact budgets on a one-shot timer. */
 #include <stddef.h>
 
+#include <bulkhead/abi/err.h>
+#include <bulkhead/abi/hypercall.h>
 #include <kernel/arch.h>
 #include <kernel/assert.h>
 #include <kernel/budget.h>
@@ -27,12 +29,13 @@ static uint32_t n_startable; /* domains not held at boot */
  * later. Without any budgeted domain only ticks exist: sched_tick re-arms for
  * the next one and the switch paths never read the clock.
  */
-static bool timed;            /* some domain has a budget */
-static uint64_t tick_cycles;  /* TICK_US in cycles */
-static uint64_t tick_at;      /* the next round-robin tick */
-static uint64_t release_at;   /* earliest release of a throttled domain */
-static uint64_t timer_at;     /* when the armed timer fires; BUDGET_NEVER: not armed */
-static uint64_t last_account; /* when timed: the current domain is charged up to here */
+static bool timed;                       /* some domain has a budget */
+static uint64_t tick_cycles;             /* TICK_US in cycles */
+static uint64_t tick_at;                 /* the next round-robin tick */
+static uint64_t release_at;              /* earliest release of a throttled domain */
+static uint64_t timer_at;                /* when the armed timer fires; BUDGET_NEVER: not armed */
+static uint64_t last_account;            /* when timed: the current domain is charged up to here */
+static uint64_t wake_min = BUDGET_NEVER; /* no timed wait ends before this */
 
 /* From sched_init: cycles at kernel entry and whether to halt when all end. */
 static uint64_t boot_cycles;
@@ -156,6 +159,17 @@ static void arm(uint64_t when)
 	arch_timer_set(when);
 }
 
+bool sched_block_until(struct domain *d, uint64_t deadline)
+{
+	if (deadline <= arch_cycles())
+		return false;
+	d->wake_at = deadline;
+	sched_block(d);
+	wake_min = earliest(wake_min, deadline);
+	arm(deadline);
+	return true;
+}
+
 /*
  * Arms the timer for the next event while @d runs (NULL: idle). @d's budget is
  * refilled first if its period ended while it did not run.
@@ -226,6 +240,37 @@ static void release_due(uint64_t now)
 	release_at = next;
 }
 
+/*
+ * A domain still in its timed wait: blocked, with the call's number still in
+ * its saved rax. Every wake-up writes a result there (channel.c's deliver, or
+ * wake_due), so a deadline left over from an earlier wait that a signal ended
+ * never wakes a later wait, and neither the wake paths nor the fastpath
+ * hand-off need to clear anything.
+ */
+static bool in_timed_wait(const struct domain *d)
+{
+	return d->state == DOMAIN_WAITING && d->regs.rax == BH_HC_WAIT_UNTIL;
+}
+
+/* Ends the timed waits due by @now (result: BH_OK, no bits); wake_min = the next. */
+static void wake_due(uint64_t now)
+{
+	uint64_t next = BUDGET_NEVER;
+	for (uint32_t i = 0; i < n_domains; i++) {
+		struct domain *d = &domains[i];
+		if (!in_timed_wait(d))
+			continue;
+		if (now < d->wake_at) {
+			next = earliest(next, d->wake_at);
+			continue;
+		}
+		d->regs.rax = BH_OK;
+		d->regs.rdx = 0;
+		sched_wake(d);
+	}
+	wake_min = next;
+}
+
 void sched_tick(void)
 {
 	uint64_t now = arch_cycles();
@@ -241,9 +286,12 @@ void sched_tick(void)
 		if (tick_at <= now) /* ticks missed: none is made up */
 			tick_at = budget_add(now, tick_cycles);
 	}
+	if (now >= wake_min)
+		wake_due(now);
 	need_resched = true;
 	if (!timed)
 		arm(tick_at);
+	arm(wake_min); /* the exit path arms only ticks, releases and budgets */
 }
 
 void sched_yield(void)
@@ -385,7 +433,7 @@ void sched_init(uint64_t entry_cycles, bool halt_when_idle)
 	exit_when_idle = halt_when_idle;
 	tick_cycles = budget_cycles(TICK_US, arch_cycles_per_us);
 	tick_at = budget_add(now, tick_cycles);
-	release_at = timer_at = BUDGET_NEVER;
+	release_at = timer_at = wake_min = BUDGET_NEVER;
 	last_account = now;
 	for (uint32_t i = 0; i < n_domains; i++) {
 		struct domain *d = &domains[i];

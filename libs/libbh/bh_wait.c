@@ -73,6 +73,20 @@ uint64_t bh_wait_for(uint64_t mask)
 	}
 }
 
+uint64_t bh_wait_until(uint64_t mask, uint64_t deadline)
+{
+	for (;;) {
+		uint64_t got = stash & mask, bits;
+		if (got) {
+			stash &= ~got;
+			return got;
+		}
+		if (bh_hc1(BH_HC_WAIT_UNTIL, deadline, &bits) != BH_OK || !bits)
+			return 0; /* the deadline came (or has passed) */
+		stash |= bits;
+	}
+}
+
 /* Keeps @bits (just delivered) and sleeps again until a bit of @mask comes.
  * Returns the bits of @mask delivered. */
 static uint64_t wait_new(uint64_t bits, uint64_t mask)

@@ -27,6 +27,11 @@ Directives for the machine itself:
                                  repeatable
     kernel-args WORDS...         more kernel command-line options, from the allow-list
                                  KERNEL_ARGS (`image test` only); repeatable
+    host-udp-echo GUESTPORT COUNT after REGEX
+    host-tcp-echo GUESTPORT BYTES after REGEX
+                                 once a line matches REGEX, the harness checks an echo
+                                 server at the guest's GUESTPORT from the host, through a
+                                 port of 127.0.0.1 it forwards (hostnet.py); repeatable
 
 A disk (disk.py): a fresh raw image, made before the first boot and shared by
 every `boot` of the run, attached as a modern-only virtio-blk function at
@@ -103,6 +108,7 @@ import os
 import re
 
 from . import disk as disks
+from . import hostnet
 from . import mitigations
 from . import monitor
 from . import qemu
@@ -185,6 +191,7 @@ class Phase:
         self.orders = []  # `order` patterns, also in expects, in file order
         self.rejects = [Pattern(text, 0) for text in BUILTIN_REJECTS]
         self.monitor = []  # [(monitor command, Pattern)]: `monitor COMMAND after REGEX`
+        self.host_peers = []  # hostnet.HostPeer: `host-udp-echo`, `host-tcp-echo`
         self.power_cut = None  # Pattern of `power-cut after REGEX`, or None
         self.host_steps = []  # disk.Check and disk.Tear, in file order, run after the boot
         self.repeat = (1, 1)  # `repeat N long M`: runs (normally, under --long)
@@ -319,6 +326,18 @@ def _monitor(spec, arg, line):
     spec.phase.monitor.append((command, _pattern(regex, line)))
 
 
+def _host_peer(proto):
+    """Returns the function that applies `host-PROTO-echo GUESTPORT AMOUNT after REGEX`."""
+    def apply(spec, arg, line):
+        try:
+            port, amount, regex = hostnet.parse(proto, arg)
+        except ValueError as err:
+            raise ExpectError("expect:%d: %s" % (line, err))
+        spec.phase.host_peers.append(hostnet.HostPeer(proto, port, amount,
+                                                      _pattern(regex, line)))
+    return apply
+
+
 def _qemu_args(spec, arg, line):
     """Applies `qemu-args ARGS...`: flags from qemu.EXTRA_FLAGS, each with its value."""
     try:
@@ -415,7 +434,8 @@ _MACHINE_DIRECTIVES = {"mitigations": _mitigations, "monitor": _monitor,
                        "disk-check": _disk_more("disk-check", disks.parse_check),
                        "disk-tear": _disk_more("disk-tear", disks.parse_tear),
                        "disk-cache": _disk_more("disk-cache", disks.parse_cache),
-                       "power-cut": _power_cut, "repeat": _repeat}
+                       "power-cut": _power_cut, "repeat": _repeat,
+                       "host-udp-echo": _host_peer("udp"), "host-tcp-echo": _host_peer("tcp")}
 
 
 def _check_phases(spec):

@@ -8,6 +8,7 @@ import time
 
 from . import disk as disks
 from . import expect
+from . import hostnet
 from . import image
 from . import iso
 from . import mitigations
@@ -126,16 +127,18 @@ def _power_cut(machine, matcher, log, lines, serial):
     return None
 
 
-def _watch(machine, matcher, timeout, log, mon=None, lines=None):
-    """Reads serial lines until a verdict, sending @mon's monitor commands as
-    their lines come, and keeping every line in @lines (a list) if given. A boot
-    with a power cut passes only through it. Returns None for PASS, else the reason."""
+def _watch(machine, matcher, timeout, log, mon=None, lines=None, peers=None):
+    """Reads serial lines until a verdict, sending @mon's monitor commands and
+    running @peers' host checks (hostnet.Peers) as their lines come, and keeping
+    every line in @lines (a list) if given. A boot with a power cut passes only
+    through it. Returns None for PASS, else the reason."""
     lines = [] if lines is None else lines
     serial = machine.lines(machine.started + timeout)
     for line in serial:
         log.write(line + "\n")
         lines.append(line)
-        reason = matcher.feed(line) or _monitor_feed(mon, machine, line, log)
+        reason = matcher.feed(line) or _monitor_feed(mon, machine, line, log) or \
+            (peers.feed(line, log) if peers else None)
         if reason:
             return reason
         if matcher.cut(line):
@@ -176,7 +179,7 @@ def _build(spec, workdir, log):
     return path, {"@PLAN_CRC32@": iso.crc_text(iso.plan_checksum(compiled.plan_path))}
 
 
-def _run(machine, matcher, timeout, log, mon=None, lines=None):
+def _run(machine, matcher, timeout, log, mon=None, lines=None, peers=None):
     """Runs @machine (registered, so that Ctrl-C ends it) until a verdict; see _watch."""
     with machine:
         with _running_lock:
@@ -184,7 +187,7 @@ def _run(machine, matcher, timeout, log, mon=None, lines=None):
         try:
             if _stopping.is_set():
                 return "interrupted"
-            return _watch(machine, matcher, timeout, log, mon, lines)
+            return _watch(machine, matcher, timeout, log, mon, lines, peers)
         finally:
             machine.stop()
             with _running_lock:
@@ -240,9 +243,11 @@ def _boot_once(spec, boot, iso_path, workdir, values, log, phase=None, tag="", l
     firmware_log = os.path.join(bootdir, "firmware.log")
     vars_path = qemu.uefi_vars(bootdir) if firmware == "uefi" else None
     mon = monitor.Monitor(phase.monitor)
+    peers = hostnet.Peers(phase.host_peers)
     cache = wcache.WriteCache(disks.image_path(workdir)) if spec.disk and \
         spec.disk.volatile else None
-    extra = qemu.firmware_log_flags(firmware_log) + spec.qemu_args + mon.flags()
+    extra = qemu.firmware_log_flags(firmware_log) + peers.qemu_args(spec.qemu_args) + \
+        mon.flags()
     if spec.disk:
         extra += disks.qemu_flags(spec.disk, disks.image_path(workdir),
                                   cache.node() if cache else None)
@@ -254,7 +259,7 @@ def _boot_once(spec, boot, iso_path, workdir, values, log, phase=None, tag="", l
         if cache:
             cache.start()
         verdict = _run(machine, _matcher(spec, boot, values, phase), spec.timeout, log, mon,
-                       lines)
+                       lines, peers)
     finally:
         mon.close()
         if cache:

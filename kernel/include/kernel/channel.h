@@ -19,6 +19,13 @@ void channel_signal(struct domain *peer, uint64_t bits);
 void channel_wait(struct domain *d);
 
 /**
+ * As channel_wait, but the wait also ends when the TSC reaches @deadline
+ * (sched_block_until), with no bits; at once if @deadline has passed.
+ * Needs: @d current, interrupts off. Returns: nothing.
+ */
+void channel_wait_until(struct domain *d, uint64_t deadline);
+
+/**
  * Takes @d's pending bits without blocking.
  * Needs: interrupts off. Returns: the bits (0 if none); they are cleared.
  */

@@ -12,7 +12,7 @@
 
 enum domain_state {
 	DOMAIN_RUNNABLE = 0, /* current, or in its run queue (unless throttled) */
-	DOMAIN_WAITING = 1,  /* blocked in BH_HC_WAIT until a bit is pending */
+	DOMAIN_WAITING = 1,  /* blocked in BH_HC_WAIT until a bit is pending (or a deadline) */
 	DOMAIN_STOPPED = 2,  /* ended (exit or fault); never runs again */
 };
 
@@ -41,6 +41,8 @@ struct domain {
 	uint64_t next_release;
 	/* Run-queue links. */
 	struct domain *rq_next, *rq_prev;
+	/* BH_HC_WAIT_UNTIL: the TSC deadline of its last timed wait (sched.c). */
+	uint64_t wake_at;
 } __attribute__((aligned(4096))); /* its own pages: with KPTI its entry window maps them */
 
 extern struct domain domains[BP_MAX_DOMAINS];

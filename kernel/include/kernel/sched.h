@@ -18,13 +18,23 @@ void sched_wake(struct domain *d);
 /** Blocks @d (waiting for a channel bit). Needs: interrupts off. */
 void sched_block(struct domain *d);
 
+/**
+ * Blocks @d (BH_HC_WAIT_UNTIL, nothing pending) until a signal wakes it or the
+ * TSC reaches @deadline; then the timer interrupt makes it runnable with the
+ * result BH_OK and no bits. The timer is armed for it now.
+ * Needs: @d current, its saved rax still BH_HC_WAIT_UNTIL, interrupts off.
+ * Returns: false (and @d keeps running) if @deadline has passed.
+ */
+bool sched_block_until(struct domain *d, uint64_t deadline);
+
 /** Ends @d for good: it is never scheduled again. Needs: interrupts off. */
 void sched_stop(struct domain *d);
 
 /**
  * Handles a timer interrupt: charges the running domain's budget (throttling
  * it when spent), releases throttled domains whose period has begun, and at a
- * round-robin tick lets equals take turns. The exit path re-arms the timer.
+ * round-robin tick lets equals take turns, wakes timed waits that are due and
+ * arms the timer for the next one. The exit path re-arms the rest.
  * Needs: interrupts off. Returns: nothing.
  */
 void sched_tick(void);

@@ -32,6 +32,17 @@ uint64_t bh_signal_wait(uint32_t slot, enum bh_err *err);
 void bh_yield(void);
 /** Stops this domain for good. */
 __attribute__((noreturn)) void bh_exit(int code);
+/**
+ * Waits like bh_wait_for(@mask), but at most until the cycle counter reaches @deadline (one that
+ * has passed: no wait). Returns the bits of @mask seen, or 0 when the deadline came first.
+ */
+uint64_t bh_wait_until(uint64_t mask, uint64_t deadline);
+/** The cycle counter's rate, measured by the kernel at boot (never 0). */
+uint64_t bh_cycles_per_us(void);
+/** Milliseconds since the cycle counter started (it counts from machine reset). */
+uint64_t bh_now_ms(void);
+/** The cycle count @ms milliseconds from now (saturates): a deadline for bh_wait_until(). */
+uint64_t bh_deadline_ms(uint64_t ms);
 /** Reads the cycle counter. */
 static inline uint64_t bh_rdtsc(void)
 {

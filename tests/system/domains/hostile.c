@@ -7,7 +7,8 @@
 /*
  * Numbers are drawn from [0, BH_HC_COUNT + 16), with one call in 16 using a full
  * 64-bit number instead. Never drawn: BH_HC_EXIT (would end this domain),
- * BH_HC_WAIT and BH_HC_SIGNAL_WAIT (would block it: nothing signals it back) and
+ * BH_HC_WAIT, BH_HC_SIGNAL_WAIT and BH_HC_WAIT_UNTIL (would block it: nothing
+ * signals it back, and a random deadline lies centuries ahead) and
  * BH_HC_FLOOR (answers rax unchanged by design). The first argument is a slot:
  * valid slots of this domain, small numbers, or any 64-bit value; the others are
  * random. Checks: every call returns an error below BH_ERR_COUNT, unknown numbers
@@ -33,7 +34,8 @@ static void collect_slots(void)
 
 static bool allowed(uint64_t nr)
 {
-	return nr != BH_HC_EXIT && nr != BH_HC_WAIT && nr != BH_HC_SIGNAL_WAIT && nr != BH_HC_FLOOR;
+	return nr != BH_HC_EXIT && nr != BH_HC_WAIT && nr != BH_HC_SIGNAL_WAIT &&
+	       nr != BH_HC_WAIT_UNTIL && nr != BH_HC_FLOOR;
 }
 
 static uint64_t draw_number(void)

@@ -23,6 +23,9 @@ enum bh_hypercall {
 	BH_HC_DEVICE_CFG_WRITE = 10, /* (slot, offset, width, value) only what a driver needs */
 	BH_HC_DEVICE_ACK = 11,      /* (slot) re-enables the interrupt after its bit arrived */
 	BH_HC_DMA_ADDR = 12,        /* (slot, vaddr) rdx = the address the device uses for it */
+	BH_HC_WAIT_UNTIL = 13,      /* (deadline) BH_HC_WAIT until bits are pending or the TSC
+	                             * reaches @deadline; rdx = bits, 0 at the deadline (at once
+	                             * if it has passed) */
 	BH_HC_COUNT
 };
 

@@ -68,7 +68,8 @@ struct bh_start_info {
 	uint64_t stack_top, stack_size;
 	uint32_t domain_index; /* index of this domain in the plan */
 	uint32_t priority;
-	uint8_t reserved[256 - 120];
+	uint64_t cycles_per_us; /* TSC rate, measured at boot: the kernel writes it (bhc: 0) */
+	uint8_t reserved[256 - 128];
 	struct bh_info_entry entries[BH_INFO_MAX_ENTRIES];
 };
 _Static_assert(sizeof(struct bh_start_info) == 4096, "start info ABI");
