@@ -27,9 +27,10 @@ bool port_parse_mac(const char *s, uint64_t *mac)
 	*mac = 0;
 	if (strlen(s) != 17)
 		return false;
-	for (int i = 0; i < 6; i++) {
-		int hi = hex(s[3 * i]), lo = hex(s[3 * i + 1]);
-		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+	for (size_t i = 0; i < 6; i++) {
+		const char *b = s + 3 * i;
+		int hi = hex(b[0]), lo = hex(b[1]);
+		if (hi < 0 || lo < 0 || (i < 5 && b[2] != ':'))
 			return false;
 		*mac = *mac << 8 | (uint64_t)(hi * 16 + lo);
 	}
