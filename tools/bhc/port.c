@@ -212,7 +212,8 @@ static void check_port(struct manifest *m, size_t d, size_t k, struct seen *s)
 			"client '%s' of port '%s' is not a declared domain; name the domain that "
 			"uses the port",
 			p->client, str(p->name));
-	check_ring(m, d, p, client);
+	else
+		check_ring(m, d, p, client);
 	check_data(m, d, p, client);
 	*s = (struct seen){p, 0, 0, false, false};
 	s->mac_ok = check_values(m, p, &s->mac, &s->ip);
