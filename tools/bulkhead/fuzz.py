@@ -57,6 +57,7 @@ CFLAGS = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefine
           "-I" + os.path.join(ROOT, "libs", "libring", "include"),
           "-I" + os.path.join(ROOT, "libs", "libvirtio", "include"),
           "-I" + os.path.join(ROOT, "services", "storage"),
+          "-I" + os.path.join(ROOT, "services", "net"),
           "-I" + os.path.join(ROOT, "libs", "libnet", "include"),
           "-I" + FUZZ_SRC]
 # Only the fuzz sources themselves must be warning-free under clang.
@@ -163,6 +164,11 @@ def _storage_sources():
     return [_src("tests", "fuzz", "fuzz_storage.c"), _src("services", "storage", "stor_req.c")]
 
 
+def _vswitch_sources():
+    """Sources of the `vswitch` target: the switch's descriptor checks, routing and queues."""
+    return [_src("tests", "fuzz", "fuzz_vswitch.c"), _src("services", "net", "vsw.c")]
+
+
 def _libnet_sources():
     """libnet's C files (every libs/libnet/*.c), as the domain build compiles them."""
     return sorted(glob.glob(_src("libs", "libnet", "*.c")))
@@ -197,6 +203,8 @@ TARGETS = {
         "net", _net_sources, [("tests/fuzz/corpus/net", "*")], runs=50000),
     "storage": Target(
         "storage", _storage_sources, [("tests/fuzz/corpus/storage", "*")], runs=1000000),
+    "vswitch": Target(
+        "vswitch", _vswitch_sources, [("tests/fuzz/corpus/vswitch", "*")], runs=60000),
     "frames": Target(
         "frames", _frames_sources, [("tests/fuzz/corpus/frames", "*")], runs=50000),
     "tcp": Target(
