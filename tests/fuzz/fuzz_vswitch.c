@@ -80,7 +80,8 @@ static void step_msg(uint32_t p, const uint8_t *in, size_t n)
 		m.len = RING_INLINE_MAX;
 	if (vsw_req_take(&m, REGION, &r) != NET_OK || r.op == NET_OP_INFO)
 		return;
-	if (r.offset < NET_HEADROOM || r.offset + r.length > REGION || r.offset + r.length < r.offset)
+	if (r.offset < NET_HEADROOM || r.offset + r.length > REGION ||
+	    r.offset + r.length < r.offset)
 		broken("an accepted buffer outside the region");
 	if (r.op == NET_OP_TX && p > 0)
 		(void)vsw_input(&sw, p, region + r.offset, r.length);
@@ -106,9 +107,10 @@ static size_t step_frame(uint32_t p, uint8_t ctl, const uint8_t *in, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint8_t macs[N_PORTS][6] = {
-		{0x52, 0x54, 0, 0x12, 0x34, 0x56}, {2, 0, 0, 0, 0, 0x10}, {2, 0, 0, 0, 0, 0x11},
-		{2, 0, 0, 0, 0, 0x12}};
+	static const uint8_t macs[N_PORTS][6] = {{0x52, 0x54, 0, 0x12, 0x34, 0x56},
+	                                         {2, 0, 0, 0, 0, 0x10},
+	                                         {2, 0, 0, 0, 0, 0x11},
+	                                         {2, 0, 0, 0, 0, 0x12}};
 	size_t i = 0;
 
 	vsw_init(&sw);
