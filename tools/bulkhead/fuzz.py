@@ -1,7 +1,8 @@
 """`bulkhead fuzz`: libFuzzer targets for the manifest compiler, the boot-plan
 checker, the kernel's instruction decoder, its ACPI table parser, the
 virtio-blk driver's request decoder, the virtio-net driver's port path, the storage
-service's request checks and libnet's frame and TCP segment input.
+service's request checks, the virtual switch's descriptor handling and libnet's frame and TCP
+segment input.
 
 The targets are built with Debian's clang outside Meson (the project compiler
 is gcc): this module writes BUILD/fuzz/build.ninja and runs ninja on it, so
@@ -10,7 +11,7 @@ only what changed is rebuilt. Sources: tests/fuzz/*.c, the compiler library
 kernel/lib/crc32.c, kernel/arch/x86_64/insn.c, kernel/arch/x86_64/acpi_parse.c,
 kernel/lib/sha256.c, drivers/virtio-blk/blk_req.c, drivers/virtio-net/net_*.c (with
 libvirtio, libring and the simulated device of tests/host/virtio), services/storage/stor_req.c,
-libs/libnet/*.c, the fake ELF writer of tests/host/manifest, and schema_xsd.c
+services/net/vsw.c, libs/libnet/*.c, the fake ELF writer of tests/host/manifest, and schema_xsd.c
 generated from manifests/bulkhead.xsd by tools/bhc/embed.py exactly as Meson does.
 """
 
