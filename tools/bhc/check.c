@@ -11,6 +11,7 @@
 #include <kernel/plan.h>
 
 #include "device.h"
+#include "port.h"
 #include "value.h"
 #include "volume.h"
 
@@ -511,6 +512,7 @@ void check_manifest(struct manifest *m)
 	if (id_lines)
 		device_check(m, id_lines);
 	volume_check(m);
+	port_check(m);
 	for (size_t i = 0; i < m->n_no_flows; i++)
 		check_no_flow(m, &m->no_flows[i]);
 	free(id_lines);

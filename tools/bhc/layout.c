@@ -9,6 +9,7 @@
 
 #include "device.h"
 #include "memory.h"
+#include "port.h"
 #include "value.h"
 
 /* A domain's k-th device gets window k; even BP_MAX_DEVICES windows fit the device area. */
@@ -538,6 +539,26 @@ static void info_volumes(const struct manifest *m, struct layout *l, uint32_t d)
 	}
 }
 
+/* Each switch port, in the switch and in its client: ring, data region, MAC, IPv4. */
+static void info_ports(const struct manifest *m, struct layout *l, uint32_t d)
+{
+	for (size_t s = 0; s < m->n_domains; s++)
+		for (size_t k = 0; k < m->domains[s].n_ports; k++) {
+			const struct m_port *p = &m->domains[s].ports[k];
+			uint64_t mac = 0;
+			uint32_t ip = 0;
+			if (s != d && manifest_find_domain(m, p->client) != (int)d)
+				continue;
+			(void)port_parse_mac(p->mac ? p->mac : "", &mac);
+			if (!p->ipv4 || !port_parse_ipv4(p->ipv4, &ip))
+				ip = 0;
+			uint32_t flags = (ip ? BH_PORT_IPV4 : 0) | (s == d ? BH_PORT_SWITCH : 0);
+			struct entry_args a = {p->name, p->data, BH_RES_PORT, flags,
+			                       mac,     ip,      BH_NO_SLOT,  0};
+			add_entry(&l->infos[d], &a);
+		}
+}
+
 static void info_ioports_klog(const struct manifest *m, struct layout *l, uint32_t d,
                               const struct slots *s)
 {
@@ -610,6 +631,7 @@ static void build_domain(struct manifest *m, struct layout *l, uint32_t d, uint3
 	info_rings(m, l, d, chan_slot);
 	info_ioports_klog(m, l, d, &s);
 	info_volumes(m, l, d);
+	info_ports(m, l, d);
 	check_domain_limits(m, l, d);
 	free(s.map);
 	free(s.io);

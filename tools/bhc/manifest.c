@@ -367,6 +367,18 @@ static void parse_volume(struct manifest *m, struct m_domain *d, xmlNodePtr n)
 		v->range_ok = first_ok && sectors_ok;
 }
 
+static void parse_port(struct manifest *m, struct m_domain *d, xmlNodePtr n)
+{
+	struct m_port *p = arena_vec_push((void **)&d->ports, &d->n_ports, sizeof(*p));
+
+	p->line = line_of(n);
+	p->name = get_name(m, n, "name", "port name");
+	p->client = attr(m, n, "client");
+	p->data = attr(m, n, "data");
+	p->mac = attr(m, n, "mac");
+	p->ipv4 = attr(m, n, "ipv4");
+}
+
 /* The kernel counts budgets in timer cycles: a period over 10 s or a budget under
  * 10 us is refused (BP_MAX_PERIOD_US, BP_MIN_BUDGET_US). Returns false after an error. */
 static bool sched_in_bounds(struct manifest *m, const struct m_domain *d, const char *dn)
@@ -529,6 +541,8 @@ static void parse_domain(struct manifest *m, xmlNodePtr n)
 			parse_device(m, d, c);
 		else if (is_elem(c, "volume"))
 			parse_volume(m, d, c);
+		else if (is_elem(c, "port"))
+			parse_port(m, d, c);
 	}
 }
 
@@ -678,6 +692,7 @@ void manifest_free(struct manifest *m)
 		free(m->domains[i].ioports);
 		free(m->domains[i].devices);
 		free(m->domains[i].volumes);
+		free(m->domains[i].ports);
 		free(m->domains[i].img.path);
 	}
 	free(m->regions);

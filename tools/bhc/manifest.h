@@ -68,6 +68,16 @@ struct m_volume {
 	bool ro;       /* access="ro" */
 };
 
+/*
+ * <port name client data mac ipv4> in a virtual switch's domain: client @client reaches the
+ * switch over ring @name with frames in region @data, as address @mac (and @ipv4, optional)
+ * (docs/network.md). The values are checked by port_check.
+ */
+struct m_port {
+	int line;
+	const char *name, *client, *data, *mac, *ipv4; /* as written; NULL if missing */
+};
+
 /* Facts about a domain's ELF image, filled in by image_check. */
 struct m_image {
 	bool ok;
@@ -101,6 +111,8 @@ struct m_domain {
 	size_t n_devices;
 	struct m_volume *volumes;
 	size_t n_volumes;
+	struct m_port *ports;
+	size_t n_ports;
 	struct m_image img;
 };
 

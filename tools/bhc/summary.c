@@ -115,6 +115,20 @@ static void print_entry(FILE *f, const struct bh_info_entry *e, const char *note
 	case BH_RES_DEVICE:
 		print_device(f, e, note);
 		break;
+	case BH_RES_PORT:
+		fprintf(f,
+		        "  port %s%s: mac %02llx:%02llx:%02llx:%02llx:%02llx:%02llx, ipv4 %u.%u.%u.%u, "
+		        "data in %s\n",
+		        e->name, e->flags & BH_PORT_SWITCH ? " (served)" : "",
+		        (unsigned long long)(e->vaddr >> 40) & 0xff,
+		        (unsigned long long)(e->vaddr >> 32) & 0xff,
+		        (unsigned long long)(e->vaddr >> 24) & 0xff,
+		        (unsigned long long)(e->vaddr >> 16) & 0xff,
+		        (unsigned long long)(e->vaddr >> 8) & 0xff,
+		        (unsigned long long)e->vaddr & 0xff, (unsigned)(e->size >> 24) & 0xffu,
+		        (unsigned)(e->size >> 16) & 0xffu, (unsigned)(e->size >> 8) & 0xffu,
+		        (unsigned)e->size & 0xffu, e->peer);
+		break;
 	case BH_RES_VOLUME:
 		fprintf(f, "  volume %s: sectors %llu..%llu (%s), %s, data in %s\n", e->name,
 		        (unsigned long long)e->vaddr, (unsigned long long)(e->vaddr + e->size - 1),

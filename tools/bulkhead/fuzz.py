@@ -1,7 +1,8 @@
 """`bulkhead fuzz`: libFuzzer targets for the manifest compiler, the boot-plan
 checker, the kernel's instruction decoder, its ACPI table parser, the
 virtio-blk driver's request decoder, the virtio-net driver's port path, the storage
-service's request checks and libnet's frame and TCP segment input.
+service's request checks, the virtual switch's descriptor handling and libnet's frame and TCP
+segment input.
 
 The targets are built with Debian's clang outside Meson (the project compiler
 is gcc): this module writes BUILD/fuzz/build.ninja and runs ninja on it, so
@@ -10,7 +11,8 @@ only what changed is rebuilt. Sources: tests/fuzz/*.c, the compiler library
 kernel/lib/crc32.c, kernel/arch/x86_64/insn.c, kernel/arch/x86_64/acpi_parse.c,
 kernel/lib/sha256.c, drivers/virtio-blk/blk_req.c, drivers/virtio-net/net_*.c (with
 libvirtio, libring and the simulated device of tests/host/virtio), services/storage/stor_req.c,
-libs/libnet/*.c (but net_port.c), the fake ELF writer of tests/host/manifest, and schema_xsd.c
+services/net/vsw.c, libs/libnet/*.c (but net_port.c), the fake ELF writer of tests/host/manifest,
+and schema_xsd.c
 generated from manifests/bulkhead.xsd by tools/bhc/embed.py exactly as Meson does.
 """
 
@@ -57,6 +59,7 @@ CFLAGS = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefine
           "-I" + os.path.join(ROOT, "libs", "libring", "include"),
           "-I" + os.path.join(ROOT, "libs", "libvirtio", "include"),
           "-I" + os.path.join(ROOT, "services", "storage"),
+          "-I" + os.path.join(ROOT, "services", "net"),
           "-I" + os.path.join(ROOT, "libs", "libnet", "include"),
           "-I" + FUZZ_SRC]
 # Only the fuzz sources themselves must be warning-free under clang.
@@ -163,6 +166,11 @@ def _storage_sources():
     return [_src("tests", "fuzz", "fuzz_storage.c"), _src("services", "storage", "stor_req.c")]
 
 
+def _vswitch_sources():
+    """Sources of the `vswitch` target: the switch's descriptor checks, routing and queues."""
+    return [_src("tests", "fuzz", "fuzz_vswitch.c"), _src("services", "net", "vsw.c")]
+
+
 # libnet's domain glue (libbh rings and hypercalls): not part of the pure stack.
 _LIBNET_DOMAIN_ONLY = {"net_port.c"}
 
@@ -202,6 +210,8 @@ TARGETS = {
         "net", _net_sources, [("tests/fuzz/corpus/net", "*")], runs=50000),
     "storage": Target(
         "storage", _storage_sources, [("tests/fuzz/corpus/storage", "*")], runs=1000000),
+    "vswitch": Target(
+        "vswitch", _vswitch_sources, [("tests/fuzz/corpus/vswitch", "*")], runs=60000),
     "frames": Target(
         "frames", _frames_sources, [("tests/fuzz/corpus/frames", "*")], runs=50000),
     "tcp": Target(

@@ -27,6 +27,10 @@ enum bh_res_kind {
 	BH_RES_VOLUME = 7,  /* a <volume> a storage service serves: name = its ring's name,
 	                     * peer = the client's data region, vaddr = first sector, size =
 	                     * sectors, flags = BH_VOLUME_* (docs/storage.md) */
+	BH_RES_PORT = 8,    /* a switch <port>, in the switch and in its client: name = its
+	                     * ring's name, peer = the client's data region, vaddr = the MAC
+	                     * (first byte in bits 47..40), size = the IPv4 address (first
+	                     * byte in bits 31..24) or 0, flags = BH_PORT_* (docs/network.md) */
 };
 
 /* Ring roles (flags of a BH_RES_RING entry). */
@@ -35,6 +39,10 @@ enum bh_res_kind {
 
 /* A read-only volume (flags of a BH_RES_VOLUME entry). */
 #define BH_VOLUME_RO 0x1u
+
+/* A port entry's flags: it has an IPv4 address; this domain is the switch serving it. */
+#define BH_PORT_IPV4 0x1u
+#define BH_PORT_SWITCH 0x2u
 
 /* A DMA map (flags of a BH_RES_MAP entry, beside the rights). */
 #define BH_INFO_MAP_DMA 0x100u

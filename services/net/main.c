@@ -1,0 +1,457 @@
+/* Virtual switch domain: serves its client ports, forwards through the uplink, prints counters. */
+#include <stdio.h>
+#include <string.h>
+
+#include <bh.h>
+
+#include "vsw.h"
+
+/*
+ * Start-info: one BH_RES_PORT entry per client port (name = its ring, peer = its data region,
+ * vaddr = its MAC, size = its IPv4 address or 0); the uplink is the switch's one client ring
+ * (besides stdout) and its data region the switch's first map that is no port's. A channel
+ * named "stats" makes the switch print every port's counters.
+ */
+#define UP_BUF 2048ull /* uplink buffers: one frame each, NET_HEADROOM before it */
+#define UP_RX 64u      /* receive buffers given to the driver at most */
+#define UP_TX 32u      /* frames at the driver at most */
+#define ANSWER_Q (VSW_MAX_RX + 2u)
+#define INFO_TAG (~0ull)
+
+struct pending {
+	uint64_t tag, offset, length;
+};
+
+struct cport {
+	struct bh_ring ring;
+	const char *name;
+	uint8_t *data;
+	uint64_t size;
+	uint32_t ipv4;
+	bool dead;
+	struct pending rx[VSW_MAX_RX]; /* the client's receive buffers, oldest first */
+	uint32_t rx_head, rx_n;
+	struct {
+		uint64_t tag;
+		struct net_resp r;
+	} q[ANSWER_Q]; /* answers waiting for room in the ring */
+	uint32_t q_head, q_n;
+};
+
+static struct vsw sw;
+static struct cport ports[VSW_MAX_PORTS]; /* index = switch port; [0] unused (the uplink) */
+static struct bh_ring up;
+static bool up_ok;
+static uint8_t *up_data;
+static uint32_t up_tx_free[UP_TX], up_tx_n, up_rx_n;
+static bool up_held[UP_RX + UP_TX]; /* buffer at the driver: an answer to it is expected */
+static uint8_t frame_copy[NET_FRAME_MAX];
+static struct bh_channel stats;
+static bool have_stats;
+
+/* ---- answers to clients ---- */
+
+static void drain_answers(struct cport *c)
+{
+	while (c->q_n > 0 && !c->dead) {
+		if (ring_put(&c->ring.ring, NET_MSG_RESP, 0, c->q[c->q_head].tag,
+		             &c->q[c->q_head].r, sizeof(struct net_resp)) != RING_OK)
+			return;
+		c->q_head = (c->q_head + 1u) % ANSWER_Q;
+		c->q_n--;
+	}
+}
+
+static void answer(struct cport *c, uint64_t tag, uint32_t op, uint32_t st, uint64_t off,
+                   uint32_t len)
+{
+	struct net_resp r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = st;
+	r.op = op;
+	r.offset = off;
+	r.length = len;
+	if (c->q_n == ANSWER_Q)
+		return; /* cannot happen: a client with waiting answers is not read */
+	c->q[(c->q_head + c->q_n) % ANSWER_Q].tag = tag;
+	c->q[(c->q_head + c->q_n) % ANSWER_Q].r = r;
+	c->q_n++;
+	drain_answers(c);
+}
+
+static void answer_info(struct cport *c, uint32_t p, uint64_t tag)
+{
+	struct net_resp r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = NET_OP_INFO;
+	r.flags = NET_LINK_UP;
+	memcpy(r.mac, sw.port[p].mac, NET_MAC_LEN);
+	r.mtu = NET_MTU;
+	r.max_rx = VSW_MAX_RX;
+	r.max_tx = VSW_MAX_TX;
+	r.headroom = NET_HEADROOM;
+	r.region_size = c->size;
+	c->q[(c->q_head + c->q_n) % ANSWER_Q].tag = tag;
+	c->q[(c->q_head + c->q_n) % ANSWER_Q].r = r;
+	c->q_n++;
+	drain_answers(c);
+}
+
+/* ---- client ports ---- */
+
+static uint32_t msg_op(const struct ring_msg *m)
+{
+	uint32_t op = 0;
+
+	if (m->len == sizeof(struct net_req))
+		memcpy(&op, m->data, sizeof(op));
+	return op;
+}
+
+/* One request of port @p, already taken from its ring (@m is the switch's copy). */
+static void handle_request(uint32_t p, const struct ring_msg *m)
+{
+	struct cport *c = &ports[p];
+	struct net_req q;
+	enum net_status st = vsw_req_take(m, c->size, &q);
+
+	if (st != NET_OK) {
+		sw.port[p].c.drops[VSW_DROP_BAD]++;
+		answer(c, m->tag, msg_op(m), st, 0, 0);
+	} else if (q.op == NET_OP_INFO) {
+		answer_info(c, p, m->tag);
+	} else if (q.op == NET_OP_RX && c->rx_n == VSW_MAX_RX) {
+		sw.port[p].c.drops[VSW_DROP_LIMIT]++;
+		answer(c, m->tag, q.op, NET_ELIMIT, q.offset, (uint32_t)q.length);
+	} else if (q.op == NET_OP_RX) {
+		c->rx[(c->rx_head + c->rx_n) % VSW_MAX_RX] =
+			(struct pending){m->tag, q.offset, q.length};
+		c->rx_n++;
+	} else {
+		memcpy(frame_copy, c->data + q.offset, (size_t)q.length); /* read once */
+		(void)vsw_input(&sw, p, frame_copy, q.length);
+		answer(c, m->tag, q.op, NET_OK, q.offset, (uint32_t)q.length);
+	}
+}
+
+/* Copies frames queued for port @p into the client's oldest receive buffers. */
+static bool deliver(uint32_t p)
+{
+	struct cport *c = &ports[p];
+	const uint8_t *f;
+	uint32_t len;
+	bool any = false;
+
+	while (!c->dead && c->rx_n > 0 && c->q_n == 0 && (f = vsw_peek(&sw, p, &len)) != NULL) {
+		const struct pending *b = &c->rx[c->rx_head];
+		memcpy(c->data + b->offset, f, len);
+		answer(c, b->tag, NET_OP_RX, NET_OK, b->offset, len);
+		c->rx_head = (c->rx_head + 1u) % VSW_MAX_RX;
+		c->rx_n--;
+		vsw_pop(&sw, p);
+		any = true;
+	}
+	return any;
+}
+
+/* Takes one request of port @p if it may have one. Returns true if it did. */
+static bool take_one(uint32_t p)
+{
+	struct cport *c = &ports[p];
+	struct ring_msg m;
+
+	if (c->dead || c->q_n > 0)
+		return false;
+	enum ring_status st = ring_take(&c->ring.ring, &m);
+	if (st == RING_BROKEN) {
+		c->dead = true;
+		vsw_port_flush(&sw, p);
+		printf("vswitch: port %s (%s) broke its ring; it is no longer served\n", c->name,
+		       c->ring.peer);
+	}
+	if (st != RING_OK)
+		return false;
+	handle_request(p, &m);
+	return true;
+}
+
+/* Round robin: one request of each port in turn, then deliveries. Returns true if any work. */
+static bool serve_ports(void)
+{
+	bool any = false, more = true;
+
+	while (more) {
+		more = false;
+		for (uint32_t p = 1; p < sw.n_ports; p++)
+			more |= take_one(p);
+		any |= more;
+	}
+	for (uint32_t p = 1; p < sw.n_ports; p++)
+		any |= deliver(p);
+	return any;
+}
+
+/* ---- the uplink ---- */
+
+static void up_post_rx(uint64_t off)
+{
+	struct net_req q = {NET_OP_RX, 0, off, UP_BUF - NET_HEADROOM};
+
+	if (ring_put(&up.ring, NET_MSG_REQ, 0, off, &q, sizeof(q)) == RING_OK) {
+		up_rx_n++;
+		up_held[off / UP_BUF] = true;
+	}
+}
+
+static void up_answer(const struct ring_msg *m)
+{
+	struct net_resp r;
+
+	if (m->type != NET_MSG_RESP || m->len != sizeof(r))
+		return;
+	memcpy(&r, m->data, sizeof(r));
+	uint64_t off = m->tag; /* the tag is the buffer's offset: the driver's answer is not */
+	if (off < NET_HEADROOM || off >= (UP_RX + UP_TX) * UP_BUF || off % UP_BUF != NET_HEADROOM)
+		return;
+	uint32_t buf = (uint32_t)(off / UP_BUF);
+	if (!up_held[buf])
+		return; /* an answer to nothing at the driver: ignored */
+	up_held[buf] = false;
+	if (buf >= UP_RX) {
+		up_tx_free[up_tx_n++] = buf;
+		return;
+	}
+	up_rx_n--;
+	if (r.op == NET_OP_RX && r.status == NET_OK) {
+		memcpy(frame_copy, up_data + off, r.length <= NET_FRAME_MAX ? r.length : 0);
+		(void)vsw_input(&sw, VSW_UPLINK, frame_copy, r.length);
+	}
+	if (r.status != NET_EIO)
+		up_post_rx(off);
+}
+
+/* Copies frame @f into a free uplink buffer and hands it to the driver. Returns false if the
+ * ring is full. */
+static bool up_send(const uint8_t *f, uint32_t len)
+{
+	uint64_t off = (uint64_t)up_tx_free[up_tx_n - 1u] * UP_BUF + NET_HEADROOM;
+	struct net_req q;
+
+	memcpy(up_data + off, f, len);
+	memset(&q, 0, sizeof(q));
+	q.op = NET_OP_TX;
+	q.offset = off;
+	q.length = len;
+	if (ring_put(&up.ring, NET_MSG_REQ, 0, off, &q, sizeof(q)) != RING_OK)
+		return false;
+	up_tx_n--;
+	up_held[off / UP_BUF] = true;
+	vsw_pop(&sw, VSW_UPLINK);
+	return true;
+}
+
+static bool serve_uplink(void)
+{
+	struct ring_msg m;
+	const uint8_t *f;
+	uint32_t len;
+	bool any = false;
+	enum ring_status st;
+
+	while (up_ok && (st = ring_take(&up.ring, &m)) == RING_OK) {
+		up_answer(&m);
+		any = true;
+	}
+	if (up_ok && st == RING_BROKEN) {
+		up_ok = false;
+		printf("vswitch: the driver broke the uplink ring; frames to it are dropped\n");
+	}
+	while (up_ok && up_tx_n > 0 && (f = vsw_peek(&sw, VSW_UPLINK, &len)) != NULL &&
+	       up_send(f, len))
+		any = true;
+	if (!up_ok)
+		vsw_port_flush(&sw, VSW_UPLINK);
+	return any;
+}
+
+/* ---- counters ---- */
+
+static void print_port(uint32_t p)
+{
+	const struct vsw_counters *k = &sw.port[p].c;
+
+	printf("vswitch: %s: rx %llu frames %llu bytes, tx %llu frames %llu bytes, drops",
+	       p == VSW_UPLINK ? "uplink" : ports[p].name, (unsigned long long)k->rx_frames,
+	       (unsigned long long)k->rx_bytes, (unsigned long long)k->tx_frames,
+	       (unsigned long long)k->tx_bytes);
+	for (uint32_t d = 0; d < VSW_DROP_COUNT; d++)
+		printf(" %s %llu", vsw_drop_name((enum vsw_drop)d),
+		       (unsigned long long)k->drops[d]);
+	printf("\n");
+}
+
+static void print_counters(void)
+{
+	for (uint32_t p = 0; p < sw.n_ports; p++)
+		print_port(p);
+	bh_flush();
+}
+
+/* ---- sleeping ---- */
+
+static bool park_rx(struct bh_ring *r)
+{
+	unsigned k = ring_rx_park(&r->ring);
+
+	if (k & RING_PARK_NOTIFY)
+		(void)bh_signal(r->slot);
+	return (k & RING_PARK_READY) != 0;
+}
+
+static void publish(struct bh_ring *r)
+{
+	bh_ring_flush(r);
+	bh_ring_release(r);
+}
+
+/* Arms every ring; sleeps unless there is work. */
+static void sleep_until_work(void)
+{
+	uint64_t bits = have_stats ? stats.bit : 0;
+	bool ready = false;
+
+	if (up_ok) {
+		uint32_t len;
+		ready |= park_rx(&up);
+		if (up_tx_n > 0 && vsw_peek(&sw, VSW_UPLINK, &len))
+			ready |= ring_tx_arm(&up.ring); /* frames for the driver wait for room */
+		bits |= up.bit;
+	}
+	for (uint32_t p = 1; p < sw.n_ports; p++) {
+		struct cport *c = &ports[p];
+		drain_answers(c);
+		if (c->dead)
+			continue;
+		bits |= c->ring.bit;
+		ready |= c->q_n > 0 ? ring_tx_arm(&c->ring.ring) : park_rx(&c->ring);
+	}
+	if (!ready && (bh_wait_for(bits) & bits & (have_stats ? stats.bit : 0)))
+		print_counters();
+}
+
+static void serve(void)
+{
+	for (;;) {
+		bool busy = serve_uplink();
+		busy |= serve_ports();
+		busy |= serve_uplink();
+		if (up_ok)
+			publish(&up);
+		for (uint32_t p = 1; p < sw.n_ports; p++)
+			if (!ports[p].dead) {
+				drain_answers(&ports[p]);
+				publish(&ports[p].ring);
+			}
+		if (!busy)
+			sleep_until_work();
+	}
+}
+
+/* ---- start ---- */
+
+static void mac_of(uint64_t v, uint8_t *mac)
+{
+	for (uint32_t i = 0; i < NET_MAC_LEN; i++)
+		mac[i] = (uint8_t)(v >> (8u * (NET_MAC_LEN - 1u - i)));
+}
+
+/* Opens the port of start-info entry @e. Returns false (and says why) if it cannot. */
+static bool open_port(const struct bh_info_entry *e)
+{
+	const struct bh_info_entry *map = bh_lookup(e->peer, BH_RES_MAP);
+	uint8_t mac[NET_MAC_LEN];
+	struct cport *c = &ports[sw.n_ports];
+
+	mac_of(e->vaddr, mac);
+	if (!map || !(map->flags & BH_RIGHT_WRITE) || sw.n_ports >= VSW_MAX_PORTS ||
+	    !bh_ring_open(e->name, &c->ring)) {
+		printf("vswitch: port %.32s refused: no ring, no writable data region, or too many\n",
+		       e->name);
+		return false;
+	}
+	c->name = e->name;
+	c->data = (uint8_t *)(uintptr_t)map->vaddr;
+	c->size = map->size;
+	c->ipv4 = (uint32_t)e->size;
+	return vsw_port_add(&sw, mac) >= 0;
+}
+
+/* True if map @e is a client port's data region. */
+static bool is_port_region(const struct bh_info_entry *e)
+{
+	const struct bh_start_info *info = bh_info();
+
+	for (uint32_t i = 0; i < info->n_entries; i++)
+		if (info->entries[i].kind == BH_RES_PORT &&
+		    strncmp(info->entries[i].peer, e->name, BH_INFO_NAME_LEN) == 0)
+			return true;
+	return false;
+}
+
+/* Finds the uplink ring and its data region; asks the driver INFO; gives it buffers. */
+static bool open_uplink(uint8_t *mac)
+{
+	const struct bh_start_info *info = bh_info();
+	const struct bh_info_entry *ring = NULL, *map = NULL;
+	struct net_req q = {NET_OP_INFO, 0, 0, 0};
+	struct net_resp r;
+	struct ring_msg m;
+
+	for (uint32_t i = 0; i < info->n_entries; i++) {
+		const struct bh_info_entry *e = &info->entries[i];
+		if (!ring && e->kind == BH_RES_RING && e->flags == BH_RING_CLIENT &&
+		    strcmp(e->name, "stdout") != 0)
+			ring = e;
+		if (!map && e->kind == BH_RES_MAP && (e->flags & BH_RIGHT_WRITE) &&
+		    !is_port_region(e))
+			map = e;
+	}
+	if (!ring || !map || map->size < (UP_RX + UP_TX) * UP_BUF ||
+	    !bh_ring_open_entry(ring, &up) ||
+	    bh_ring_send(&up, NET_MSG_REQ, INFO_TAG, &q, sizeof(q)) != RING_OK ||
+	    bh_ring_recv(&up, &m) != RING_OK || m.len != sizeof(r))
+		return false;
+	memcpy(&r, m.data, sizeof(r));
+	if (m.tag != INFO_TAG || r.status != NET_OK || r.region_size < map->size)
+		return false;
+	memcpy(mac, r.mac, NET_MAC_LEN);
+	up_data = (uint8_t *)(uintptr_t)map->vaddr;
+	for (uint32_t b = 0; b < UP_TX; b++)
+		up_tx_free[up_tx_n++] = UP_RX + b;
+	for (uint32_t b = 0; b < UP_RX && b < r.max_rx; b++)
+		up_post_rx((uint64_t)b * UP_BUF + NET_HEADROOM);
+	up_ok = true;
+	return true;
+}
+
+/** Starts the switch: the uplink (port 0), then a port per entry; serves for ever. */
+int main(void)
+{
+	const struct bh_start_info *info = bh_info();
+	uint8_t up_mac[NET_MAC_LEN] = {0};
+
+	vsw_init(&sw);
+	bool uplink = open_uplink(up_mac);
+	(void)vsw_port_add(&sw, up_mac);
+	for (uint32_t i = 0; i < info->n_entries; i++)
+		if (info->entries[i].kind == BH_RES_PORT)
+			(void)open_port(&info->entries[i]);
+	have_stats = bh_channel_open("stats", &stats);
+	printf("vswitch: %u client port%s, uplink %s\n", sw.n_ports - 1u,
+	       sw.n_ports == 2 ? "" : "s", uplink ? up.peer : "none");
+	bh_flush();
+	serve();
+	return 0;
+}
