@@ -3,7 +3,7 @@
 
 #include "virtq.h"
 
-#define VIRTQ_ALIGN 64u /* each part on its own cache line; the specification asks for 16/2/4 */
+#define VIRTQ_ALIGN 64u  /* each part on its own cache line; the specification asks for 16/2/4 */
 #define VIRTQ_PAGE 4096u /* no part crosses a page of device addresses (see place) */
 
 static size_t align_up(size_t v)

@@ -680,7 +680,7 @@ static uint32_t take_rx_answer(struct t *t, uint32_t len, uint32_t seed)
 	return (uint32_t)((r.offset - 64u) / T_BUF);
 }
 
-/* The client's pattern (libnet on a port): 128 receive buffers, each posted again under the
+/* The client's pattern (libnet on a port): 30 receive buffers, each posted again under the
  * same offset as soon as its frame is read, with a frame sent between; 300 frames of changing
  * lengths go through without a DMA fault, each in a buffer the client gave. */
 static void test_rx_repost(void **state)
