@@ -3,11 +3,17 @@
 
 #include "virtq.h"
 
-#define VIRTQ_ALIGN 64u /* each part on its own cache line; the specification asks for 16/2/4 */
+#define VIRTQ_ALIGN 64u  /* each part on its own cache line; the specification asks for 16/2/4 */
+#define VIRTQ_PAGE 4096u /* no part crosses a page of device addresses (see place) */
 
 static size_t align_up(size_t v)
 {
 	return (v + VIRTQ_ALIGN - 1) & ~(size_t)(VIRTQ_ALIGN - 1);
+}
+
+static size_t page_up(size_t v)
+{
+	return (v + VIRTQ_PAGE - 1) & ~(size_t)(VIRTQ_PAGE - 1);
 }
 
 static bool size_ok(uint16_t size)
@@ -15,23 +21,41 @@ static bool size_ok(uint16_t size)
 	return size != 0 && size <= VIRTQ_MAX_SIZE && (size & (size - 1)) == 0;
 }
 
+/* Where a part of @len bytes goes at or after @off: on a cache line, and on the next page if
+ * it would cross one. QEMU reaches each part behind an IOMMU through one translated page and
+ * writes a used ring that crosses a page at a wrong address (a DMA fault at its offset). */
+static size_t place(size_t off, size_t len)
+{
+	off = align_up(off);
+	return (off & (VIRTQ_PAGE - 1)) + len > VIRTQ_PAGE ? page_up(off) : off;
+}
+
+static size_t avail_len(uint16_t size)
+{
+	return sizeof(struct virtq_avail) + (size_t)size * 2u + 2u;
+}
+
+static size_t used_len(uint16_t size)
+{
+	return sizeof(struct virtq_used) + (size_t)size * sizeof(struct virtq_used_elem) + 2u;
+}
+
 /* Offsets of the avail and used rings in the queue's memory. */
 static size_t avail_off(uint16_t size)
 {
-	return align_up((size_t)size * sizeof(struct virtq_desc));
+	return place((size_t)size * sizeof(struct virtq_desc), avail_len(size));
 }
 
 static size_t used_off(uint16_t size)
 {
-	return align_up(avail_off(size) + sizeof(struct virtq_avail) + (size_t)size * 2u + 2u);
+	return place(avail_off(size) + avail_len(size), used_len(size));
 }
 
 size_t virtq_mem_size(uint16_t size)
 {
 	if (!size_ok(size))
 		return 0;
-	return align_up(used_off(size) + sizeof(struct virtq_used) +
-	                size * sizeof(struct virtq_used_elem) + 2u);
+	return page_up(used_off(size) + used_len(size)); /* the next queue starts on a page */
 }
 
 /* Store-store order before the device may see an index; full order before reading its reply. */

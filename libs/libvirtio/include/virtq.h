@@ -56,14 +56,16 @@ struct virtq {
 
 /**
  * Bytes of DMA memory a queue of @size descriptors needs (descriptor table, avail ring, used
- * ring, each aligned as the specification asks). Returns: 0 if @size is not a power of two in
- * [1, VIRTQ_MAX_SIZE].
+ * ring, each aligned as the specification asks and none crossing a 4 KiB page when the memory
+ * starts on one), a whole number of pages, so queues laid one after another each start on a
+ * page. Returns: 0 if @size is not a power of two in [1, VIRTQ_MAX_SIZE].
  */
 size_t virtq_mem_size(uint16_t size);
 
 /**
  * Lays a queue of @size descriptors out in @mem (virtq_mem_size(size) bytes, 64-byte aligned,
- * zeroed here) that the device reaches at @daddr. Needs: @q writable.
+ * zeroed here) that the device reaches at @daddr. Needs: @q writable; @daddr on a 4 KiB page
+ * for a device that reaches each part through one page (QEMU behind an IOMMU).
  * Returns: VIRTQ_OK, or VIRTQ_EINVAL for a bad size or alignment.
  */
 enum virtq_status virtq_init(struct virtq *q, uint16_t index, uint16_t size, void *mem,

@@ -335,19 +335,33 @@ static void sim_mmio_write(void *ctx, uint64_t addr, uint32_t width, uint32_t va
 
 /* ---- the split ring, device side ---- */
 
+#define SIM_PAGE 4096u
+
 static bool has(const struct sim_dev *s, uint64_t f)
 {
 	return (s->accepted & f) != 0;
 }
 
+/* A ring part, as QEMU reaches it behind an IOMMU: through a cache of one translated page, so
+ * a part that crosses a 4 KiB page in device addresses gets written at a wrong address (a
+ * DMA fault here). */
+static void *ring_part(struct sim_dev *s, uint64_t daddr, size_t len, bool write)
+{
+	if ((daddr & (SIM_PAGE - 1u)) + len > SIM_PAGE) {
+		s->dma_faults++;
+		return NULL;
+	}
+	return sim_dma_ptr(s, daddr, len, write);
+}
+
 static volatile struct virtq_avail *avail_ring(struct sim_dev *s, const struct sim_vq *v)
 {
-	return sim_dma_ptr(s, v->avail, 6u + (size_t)v->size * 2u, false);
+	return ring_part(s, v->avail, 6u + (size_t)v->size * 2u, false);
 }
 
 static volatile struct virtq_used *used_ring(struct sim_dev *s, const struct sim_vq *v)
 {
-	return sim_dma_ptr(s, v->used, 6u + (size_t)v->size * 8u, true);
+	return ring_part(s, v->used, 6u + (size_t)v->size * 8u, true);
 }
 
 uint32_t sim_fetch_q(struct sim_dev *s, uint16_t q)
