@@ -735,3 +735,19 @@ const char *manifest_role_name(enum m_role role)
 {
 	return role >= M_ROLE_DRIVER && role <= M_ROLE_APPLICATION ? role_names[role] : "none";
 }
+
+const struct m_ring *manifest_find_ring(const struct manifest *m, const char *name)
+{
+	for (size_t i = 0; name && i < m->n_rings; i++)
+		if (m->rings[i].name && strcmp(m->rings[i].name, name) == 0)
+			return &m->rings[i];
+	return NULL;
+}
+
+const struct m_map *manifest_domain_map(const struct m_domain *d, int region)
+{
+	for (size_t j = 0; j < d->n_maps; j++)
+		if (d->maps[j].region_idx == region)
+			return &d->maps[j];
+	return NULL;
+}

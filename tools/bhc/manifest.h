@@ -189,6 +189,12 @@ int manifest_find_domain(const struct manifest *m, const char *name);
 /** Returns the index of the region named @name, or MANIFEST_NO_INDEX. */
 int manifest_find_region(const struct manifest *m, const char *name);
 
+/** Returns the first ring named @name (NULL @name: none), or NULL. */
+const struct m_ring *manifest_find_ring(const struct manifest *m, const char *name);
+
+/** Returns domain @d's first map of region index @region, or NULL. */
+const struct m_map *manifest_domain_map(const struct m_domain *d, int region);
+
 /**
  * Returns the role of domain @d of @m: its role attribute, else service for the
  * console, driver for a domain with I/O ports or devices, application otherwise.

@@ -55,27 +55,11 @@ bool port_parse_ipv4(const char *s, uint32_t *addr)
 	return true;
 }
 
-static const struct m_ring *find_ring(const struct manifest *m, const char *name)
-{
-	for (size_t i = 0; name && i < m->n_rings; i++)
-		if (m->rings[i].name && strcmp(m->rings[i].name, name) == 0)
-			return &m->rings[i];
-	return NULL;
-}
-
-static const struct m_map *find_map(const struct m_domain *d, int region)
-{
-	for (size_t j = 0; j < d->n_maps; j++)
-		if (d->maps[j].region_idx == region)
-			return &d->maps[j];
-	return NULL;
-}
-
 /* The port's ring: named like it, from its client to this switch. */
 static void check_ring(struct manifest *m, size_t d, const struct m_port *p, int client)
 {
 	const char *sn = str(m->domains[d].name);
-	const struct m_ring *r = find_ring(m, p->name);
+	const struct m_ring *r = manifest_find_ring(m, p->name);
 
 	if (p->name && !r)
 		diag_error(
@@ -96,7 +80,7 @@ static void check_ring(struct manifest *m, size_t d, const struct m_port *p, int
 static bool check_rw(struct manifest *m, const struct m_port *p, int dom, int region,
                      const char *who)
 {
-	const struct m_map *mp = find_map(&m->domains[dom], region);
+	const struct m_map *mp = manifest_domain_map(&m->domains[dom], region);
 
 	if (mp && mp->rights == (BH_RIGHT_READ | BH_RIGHT_WRITE))
 		return true;
@@ -114,7 +98,7 @@ static void check_no_other_map(struct manifest *m, const struct m_port *p, int r
                                size_t sw)
 {
 	for (size_t d = 0; d < m->n_domains; d++) {
-		const struct m_map *mp = find_map(&m->domains[d], region);
+		const struct m_map *mp = manifest_domain_map(&m->domains[d], region);
 		if (!mp || (int)d == client || d == sw)
 			continue;
 		diag_error(

@@ -17,28 +17,11 @@ static const char *str(const char *s)
 	return s ? s : "?";
 }
 
-static const struct m_ring *find_ring(const struct manifest *m, const char *name)
-{
-	for (size_t i = 0; name && i < m->n_rings; i++)
-		if (m->rings[i].name && strcmp(m->rings[i].name, name) == 0)
-			return &m->rings[i];
-	return NULL;
-}
-
-/* The map of region @region in domain @d, or NULL. */
-static const struct m_map *find_map(const struct m_domain *d, int region)
-{
-	for (size_t j = 0; j < d->n_maps; j++)
-		if (d->maps[j].region_idx == region)
-			return &d->maps[j];
-	return NULL;
-}
-
 /* The volume's ring: named like it, from its client to this service. */
 static void check_volume_ring(struct manifest *m, size_t d, const struct m_volume *v)
 {
 	const char *sn = str(m->domains[d].name);
-	const struct m_ring *r = find_ring(m, v->name);
+	const struct m_ring *r = manifest_find_ring(m, v->name);
 	int client = manifest_find_domain(m, v->client);
 
 	if (v->client && client < 0)
@@ -65,7 +48,7 @@ static void check_volume_ring(struct manifest *m, size_t d, const struct m_volum
 static int check_disk(struct manifest *m, size_t d, const struct m_volume *v)
 {
 	const char *sn = str(m->domains[d].name);
-	const struct m_ring *r = find_ring(m, v->disk);
+	const struct m_ring *r = manifest_find_ring(m, v->disk);
 
 	if (!v->disk)
 		return -1;
@@ -120,7 +103,8 @@ static int volume_driver(struct manifest *m, size_t d, size_t k, int first_drive
 static bool check_client_map(struct manifest *m, const struct m_volume *v, int region)
 {
 	int client = manifest_find_domain(m, v->client);
-	const struct m_map *mp = client >= 0 ? find_map(&m->domains[client], region) : NULL;
+	const struct m_map *mp = client >= 0 ? manifest_domain_map(&m->domains[client], region) :
+	                                       NULL;
 
 	if (client < 0)
 		return false;
@@ -136,7 +120,7 @@ static bool check_client_map(struct manifest *m, const struct m_volume *v, int r
 /* The driver maps the data region rw with dma="yes": its device reads and writes it. */
 static void check_driver_map(struct manifest *m, const struct m_volume *v, int region, int drv)
 {
-	const struct m_map *mp = find_map(&m->domains[drv], region);
+	const struct m_map *mp = manifest_domain_map(&m->domains[drv], region);
 
 	if (mp && mp->dma && mp->rights == (BH_RIGHT_READ | BH_RIGHT_WRITE))
 		return;
@@ -154,7 +138,7 @@ static void check_no_other_map(struct manifest *m, const struct m_volume *v, int
 	int client = manifest_find_domain(m, v->client);
 
 	for (size_t d = 0; d < m->n_domains; d++) {
-		const struct m_map *mp = find_map(&m->domains[d], region);
+		const struct m_map *mp = manifest_domain_map(&m->domains[d], region);
 		if (!mp || (int)d == client || (int)d == drv)
 			continue;
 		diag_error(m->diag, v->line,
