@@ -102,33 +102,24 @@ static void recover(struct blk *b)
 	b->dead = b->last_err != BLK_DEV_OK;
 }
 
+/* Answers the request whose chain @head the device finished (virtq_collect's callback). */
+static void chain_done(void *ctx, uint16_t head, uint32_t len)
+{
+	struct blk *b = ctx;
+	struct blk_slot *s = &b->slots[head];
+	uint8_t status = b->dev.status[head]; /* one read of what the device wrote */
+
+	(void)len;
+	answer_status(b, s->id, s->op, device_status(status));
+	s->busy = false;
+	b->n_busy--;
+}
+
 /* Collects at most one queue's worth of used entries and answers them; sets *@bad when the
  * device wrote an entry or index that cannot be. */
 static void collect(struct blk *b, bool *bad)
 {
-	struct virtq *q = &b->dev.q;
-	uint16_t head;
-	uint32_t len;
-
-	for (uint32_t i = 0; i < q->size; i++) {
-		enum virtq_status st = virtq_get(q, &head, &len);
-		if (st == VIRTQ_EMPTY)
-			break;
-		if (st == VIRTQ_BROKEN) {
-			*bad = true;
-			break;
-		}
-		if (st == VIRTQ_BOGUS) {
-			*bad = true;
-			b->bogus++;
-			continue;
-		}
-		struct blk_slot *s = &b->slots[head];
-		uint8_t status = b->dev.status[head]; /* one read of what the device wrote */
-		answer_status(b, s->id, s->op, device_status(status));
-		s->busy = false;
-		b->n_busy--;
-	}
+	b->bogus += virtq_collect(&b->dev.q, chain_done, b, bad);
 }
 
 static void complete(struct blk *b, bool irq)

@@ -152,10 +152,11 @@ static void recover(struct net *n)
 	n->dead = n->last_err != NET_DEV_OK;
 }
 
-/* One used receive buffer: a frame of a possible length goes to the client; anything else is
- * dropped and the buffer goes back to the device. */
-static void rx_done(struct net *n, uint16_t head, uint32_t used)
+/* One used receive buffer (virtq_collect's callback, @ctx the driver): a frame of a possible
+ * length goes to the client; anything else is dropped and the buffer goes back to the device. */
+static void rx_done(void *ctx, uint16_t head, uint32_t used)
 {
+	struct net *n = ctx;
 	struct net_slot *s = &n->rx[head];
 	n->n_rx--;
 	if (used >= NET_VHDR_LEN + NET_FRAME_MIN && used - NET_VHDR_LEN <= s->length) {
@@ -169,8 +170,11 @@ static void rx_done(struct net *n, uint16_t head, uint32_t used)
 		answer_slot(n, s, NET_OP_RX, 0, NET_EIO);
 }
 
-static void tx_done(struct net *n, uint16_t head, uint32_t used)
+/* One sent frame (virtq_collect's callback, @ctx the driver): its buffer goes back. */
+static void tx_done(void *ctx, uint16_t head, uint32_t used)
 {
+	struct net *n = ctx;
+
 	(void)used; /* the device writes nothing into a frame it sends */
 	n->n_tx--;
 	n->stats.tx_frames++;
@@ -181,27 +185,7 @@ static void tx_done(struct net *n, uint16_t head, uint32_t used)
  * an entry or index that cannot be. */
 static void collect(struct net *n, struct virtq *q, bool *bad)
 {
-	uint16_t head;
-	uint32_t len;
-
-	for (uint32_t i = 0; i < q->size; i++) {
-		enum virtq_status st = virtq_get(q, &head, &len);
-		if (st == VIRTQ_EMPTY)
-			break;
-		if (st == VIRTQ_BROKEN) {
-			*bad = true;
-			break;
-		}
-		if (st == VIRTQ_BOGUS) {
-			*bad = true;
-			n->stats.bogus++;
-			continue;
-		}
-		if (q == &n->dev.rxq)
-			rx_done(n, head, len);
-		else
-			tx_done(n, head, len);
-	}
+	n->stats.bogus += virtq_collect(q, q == &n->dev.rxq ? rx_done : tx_done, n, bad);
 }
 
 /* After an interrupt (the queues and configuration changes share vector 0): the link. */

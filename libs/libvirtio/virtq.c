@@ -201,6 +201,31 @@ enum virtq_status virtq_get(struct virtq *q, uint16_t *head, uint32_t *len)
 	return VIRTQ_OK;
 }
 
+uint32_t virtq_collect(struct virtq *q, void (*done)(void *ctx, uint16_t head, uint32_t len),
+                       void *ctx, bool *bad)
+{
+	uint32_t bogus = 0;
+	uint16_t head;
+	uint32_t len;
+
+	for (uint32_t i = 0; i < q->size; i++) {
+		enum virtq_status st = virtq_get(q, &head, &len);
+		if (st == VIRTQ_EMPTY)
+			break;
+		if (st == VIRTQ_BROKEN) {
+			*bad = true;
+			break;
+		}
+		if (st == VIRTQ_BOGUS) {
+			*bad = true;
+			bogus++;
+			continue;
+		}
+		done(ctx, head, len);
+	}
+	return bogus;
+}
+
 bool virtq_arm(struct virtq *q)
 {
 	if (q->broken || q->last_used != q->used_limit)

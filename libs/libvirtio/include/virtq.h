@@ -95,6 +95,15 @@ bool virtq_publish(struct virtq *q);
 enum virtq_status virtq_get(struct virtq *q, uint16_t *head, uint32_t *len);
 
 /**
+ * Collects at most one queue's worth of used entries of @q, calling @done(@ctx, head, len)
+ * for each good one (see virtq_get). Sets *@bad when the device wrote an entry or index that
+ * cannot be (a bogus entry, skipped, or a broken index, which ends the collection).
+ * Returns: the number of bogus entries seen.
+ */
+uint32_t virtq_collect(struct virtq *q, void (*done)(void *ctx, uint16_t head, uint32_t len),
+                       void *ctx, bool *bad);
+
+/**
  * Asks the device to interrupt at its next used entry, then looks again.
  * Returns: true if an entry is already there or the queue is broken (do not sleep).
  */
