@@ -443,10 +443,10 @@ int main(void)
 	for (uint32_t i = 0; i < info->n_entries; i++)
 		if (info->entries[i].kind == BH_RES_VOLUME)
 			open_volume(&info->entries[i], r.n_regions);
-	stor_sched_init(&sched, n_clients, r.max_requests);
+	uint32_t served = served_volumes();
+	stor_sched_init(&sched, n_clients, served, r.max_requests);
 	stamps = blk_stamp_open();
 	stor_table_init(&table);
-	uint32_t served = served_volumes();
 	printf("storage: disk %s: %llu sectors of %u bytes%s; serving %u volume%s\n", disk.peer,
 	       (unsigned long long)geo.capacity, geo.block_size,
 	       geo.flags & BLK_INFO_RO ? ", read-only" : "", served, served == 1 ? "" : "s");

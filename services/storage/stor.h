@@ -91,12 +91,13 @@ struct stor_sched {
 };
 
 /**
- * Starts @s for @n clients (at most STOR_MAX_CLIENTS), none busy, on a driver that works on
- * @depth requests at once (any value: 0 counts as 1): each client's share is
- * min(@depth, STOR_TABLE_SIZE) / @n, at least 1.
- * Returns: false if @n is too large.
+ * Starts @s for @n clients (at most STOR_MAX_CLIENTS), none busy, of which @served have a
+ * volume (the others are refused: answered at once, never at the driver), on a driver that
+ * works on @depth requests at once (any value: 0 counts as 1): each client's share is
+ * min(@depth, STOR_TABLE_SIZE) / @served, at least 1.
+ * Returns: false if @n is too large or @served exceeds it.
  */
-bool stor_sched_init(struct stor_sched *s, uint32_t n, uint32_t depth);
+bool stor_sched_init(struct stor_sched *s, uint32_t n, uint32_t served, uint32_t depth);
 
 /**
  * Picks the next client, from the cursor on, that may start a request: fewer than its

@@ -3,15 +3,15 @@
 
 #include "stor.h"
 
-bool stor_sched_init(struct stor_sched *s, uint32_t n, uint32_t depth)
+bool stor_sched_init(struct stor_sched *s, uint32_t n, uint32_t served, uint32_t depth)
 {
 	uint32_t total = depth < STOR_TABLE_SIZE ? depth : STOR_TABLE_SIZE;
 
 	memset(s, 0, sizeof(*s));
-	if (n > STOR_MAX_CLIENTS)
+	if (n > STOR_MAX_CLIENTS || served > n)
 		return false;
 	s->n_clients = n;
-	s->share = n > 0 && total / n > 0 ? total / n : 1;
+	s->share = served > 0 && total / served > 0 ? total / served : 1;
 	return true;
 }
 

@@ -226,8 +226,8 @@ static void test_round_robin(void **state)
 	(void)state;
 	struct stor_sched s;
 
-	assert_false(stor_sched_init(&s, STOR_MAX_CLIENTS + 1, 85));
-	assert_true(stor_sched_init(&s, 3, 85));
+	assert_false(stor_sched_init(&s, STOR_MAX_CLIENTS + 1, 0, 85));
+	assert_true(stor_sched_init(&s, 3, 3, 85));
 	assert_int_equal(stor_sched_next(&s, 0), 0);
 	assert_int_equal(stor_sched_next(&s, 0), 1);
 	assert_int_equal(stor_sched_next(&s, 0), 2);
@@ -251,7 +251,7 @@ static void test_flood_cannot_starve(void **state)
 	unsigned served1 = 0, waited = 0;
 	bool pending = false;
 
-	assert_true(stor_sched_init(&s, 2, 16));
+	assert_true(stor_sched_init(&s, 2, 2, 16));
 	for (int pick = 0; pick < 200; pick++) {
 		pending = pending || pick % 10 == 0;
 		int c = stor_sched_next(&s, pending ? 0 : 1u << 1);
@@ -275,7 +275,7 @@ static void test_inflight_bound(void **state)
 	(void)state;
 	struct stor_sched s;
 
-	assert_true(stor_sched_init(&s, 2, 16));
+	assert_true(stor_sched_init(&s, 2, 2, 16));
 	s.inflight[0] = s.share;
 	assert_int_equal(stor_sched_next(&s, 0), 1);
 	assert_int_equal(stor_sched_next(&s, 0), 1);
@@ -293,23 +293,27 @@ static void test_share(void **state)
 	(void)state;
 	struct stor_sched s;
 
-	assert_true(stor_sched_init(&s, 1, 85));
+	assert_true(stor_sched_init(&s, 1, 1, 85));
 	assert_int_equal(s.share, 85);
-	assert_true(stor_sched_init(&s, 2, 85));
+	assert_true(stor_sched_init(&s, 2, 2, 85));
 	assert_int_equal(s.share, 42);
-	assert_true(stor_sched_init(&s, 16, 85));
+	assert_true(stor_sched_init(&s, 16, 16, 85));
 	assert_int_equal(s.share, 5);
-	assert_true(stor_sched_init(&s, 1, 100000)); /* a driver that claims too much */
+	assert_true(stor_sched_init(&s, 1, 1, 100000)); /* a driver that claims too much */
 	assert_int_equal(s.share, STOR_TABLE_SIZE);
-	assert_true(stor_sched_init(&s, 3, 2)); /* more clients than the depth */
+	assert_true(stor_sched_init(&s, 3, 3, 2)); /* more clients than the depth */
 	assert_int_equal(s.share, 1);
-	assert_true(stor_sched_init(&s, 2, 0)); /* a driver that claims nothing */
+	assert_true(stor_sched_init(&s, 2, 2, 0)); /* a driver that claims nothing */
 	assert_int_equal(s.share, 1);
-	assert_true(stor_sched_init(&s, 0, 85));
+	assert_true(stor_sched_init(&s, 0, 0, 85));
 	assert_int_equal(s.share, 1);
+	/* Refused volumes take no part of the depth: 3 clients, 1 served, gets it all. */
+	assert_true(stor_sched_init(&s, 3, 1, 85));
+	assert_int_equal(s.share, 85);
+	assert_false(stor_sched_init(&s, 2, 3, 85));
 	for (uint32_t n = 1; n <= STOR_MAX_CLIENTS; n++)
 		for (uint32_t depth = n; depth <= 2 * STOR_TABLE_SIZE; depth++) {
-			assert_true(stor_sched_init(&s, n, depth));
+			assert_true(stor_sched_init(&s, n, n, depth));
 			assert_true(s.share >= 1 && s.share * n <= depth);
 			assert_true(s.share * n <= STOR_TABLE_SIZE);
 		}
@@ -322,7 +326,7 @@ static void test_whole_depth_to_one(void **state)
 	(void)state;
 	struct stor_sched s;
 
-	assert_true(stor_sched_init(&s, 1, 32));
+	assert_true(stor_sched_init(&s, 1, 1, 32));
 	for (uint32_t i = 0; i < 32; i++) {
 		assert_int_equal(stor_sched_next(&s, 0), 0);
 		s.inflight[0]++;
