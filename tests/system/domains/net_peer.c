@@ -6,16 +6,23 @@
 #include "verdict.h"
 
 /*
- * Static 10.0.2.15/24 behind 10.0.2.2; reports every link change: down (a datagram sent while
- * down must be held back by the port, not sent), up (the port must announce the address
- * again: a gratuitous ARP). Echoes UDP on port 7, so the host can check that it still answers.
+ * One source, two images (tests/system/meson.build):
+ *   net_link (NET_PEER_DHCP 0)  static 10.0.2.15/24 behind 10.0.2.2; reports every link
+ *       change: down (a datagram sent while down must be held back by the port, not sent),
+ *       up (the port must announce the address again: a gratuitous ARP).
+ *   net_dhcp (NET_PEER_DHCP 1)  no address: DHCP (net_dhcp_start) until a lease, printed.
+ * Both then echo UDP on port 7, so the host can check that they still answer.
  */
+#ifndef NET_PEER_DHCP
+#define NET_PEER_DHCP 0
+#endif
 #define PEER_PORT 7u
 #define PEER_IP 0x0a00020fu
 #define PEER_GW 0x0a000202u
 #define PEER_MASK 0xffffff00u
 #define DISCARD_PORT 9u
 #define RESOLVE_MS 5000u
+#define LEASE_WAIT_MS 60000u
 
 static struct net_stack stack;
 static struct net_port port;
@@ -98,10 +105,31 @@ static int serve(int sock)
 	}
 }
 
+/* Waits for a DHCP lease (at most LEASE_WAIT_MS) and prints it. Returns false without one. */
+static bool lease(void)
+{
+	struct net_dhcp_lease l;
+	uint64_t until = bh_now_ms() + LEASE_WAIT_MS;
+
+	if (net_dhcp_start(&stack) != 0)
+		return false;
+	while (net_dhcp_state(&stack, &l) != NET_DHCP_BOUND && bh_now_ms() < until)
+		if (net_port_run_once(&stack, &port) < 0)
+			return false;
+	if (net_dhcp_state(&stack, &l) != NET_DHCP_BOUND)
+		return false;
+	say("lease %s netmask %s router %s server %s, %u s (renew at %u s, rebind at %u s)\n",
+	    ip_text(l.ip), ip_text(l.netmask), ip_text(l.router), ip_text(l.server), l.lease_s,
+	    l.t1_s, l.t2_s);
+	return true;
+}
+
 int main(void)
 {
 	struct net_config cfg = {.ip = PEER_IP, .netmask = PEER_MASK, .gateway = PEER_GW};
 
+	if (NET_PEER_DHCP)
+		cfg.ip = cfg.netmask = cfg.gateway = 0;
 	cfg.seed = (uint32_t)bh_rdtsc();
 	int err = net_port_open(&port, &stack, "net", "net-data", &cfg);
 	if (err) {
@@ -111,6 +139,10 @@ int main(void)
 	const uint8_t *m = port.mac;
 	say("mac %02x:%02x:%02x:%02x:%02x:%02x, link %s\n", m[0], m[1], m[2], m[3], m[4], m[5],
 	    port.link_up ? "up" : "down");
+	if (NET_PEER_DHCP && !lease()) {
+		verdict("net_peer.lease", false, "no DHCP lease within %u ms", LEASE_WAIT_MS);
+		return 1;
+	}
 	int sock = net_udp_bind(&stack, PEER_PORT);
 	if (sock < 0 || !resolve_gateway(sock)) {
 		verdict("net_peer.gateway", false, "%s not reached", ip_text(stack.cfg.gateway));
