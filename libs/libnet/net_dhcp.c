@@ -62,14 +62,14 @@ static void send_msg(struct net_stack *s, uint8_t type, uint32_t dst)
 	} else if (type == NET_DHCP_REQUEST) {
 		r.ciaddr = s->cfg.ip;
 	}
-	size_t n = net_dhcp_build(udp + 8, NET_FRAME_MAX - NET_L4_OFF - 8u, &r) + 8u;
+	size_t n = net_dhcp_msg_build(udp + 8, NET_FRAME_MAX - NET_L4_OFF - 8u, &r) + 8u;
 	uint32_t to = dst ? dst : 0xffffffffu;
 	net_put16(udp, NET_DHCP_CLIENT_PORT);
 	net_put16(udp + 2, NET_DHCP_SERVER_PORT);
 	net_put16(udp + 4, (uint32_t)n);
 	net_put16(udp + 6, 0);
-	uint16_t c = net_csum_fold(net_csum_add(net_csum_pseudo(s->cfg.ip, to, NET_PROTO_UDP, n),
-	                                        udp, n));
+	uint16_t c = net_csum_fold(
+		net_csum_add(net_csum_pseudo(s->cfg.ip, to, NET_PROTO_UDP, n), udp, n));
 	net_put16(udp + 6, c ? c : 0xffffu);
 	s->cnt.dhcp_sent++;
 	if (dst)
@@ -124,9 +124,9 @@ static bool unicast(uint32_t ip)
 static bool lease_of(const struct net_dhcp_msg *m, struct net_dhcp_lease *l)
 {
 	uint32_t mask = m->have & NET_DHCP_HAVE_MASK ? m->netmask :
-	                m->yiaddr >> 31 == 0     ? 0xff000000u :
-	                m->yiaddr >> 30 == 2u    ? 0xffff0000u :
-	                                           0xffffff00u;
+	                m->yiaddr >> 31 == 0         ? 0xff000000u :
+	                m->yiaddr >> 30 == 2u        ? 0xffff0000u :
+	                                               0xffffff00u;
 	uint32_t host = ~mask;
 
 	if (!unicast(m->yiaddr) || !(m->have & NET_DHCP_HAVE_LEASE) || m->lease_s == 0 ||
@@ -136,8 +136,8 @@ static bool lease_of(const struct net_dhcp_msg *m, struct net_dhcp_lease *l)
 	l->ip = m->yiaddr;
 	l->netmask = mask;
 	l->router = m->have & NET_DHCP_HAVE_ROUTER ? m->router : 0;
-	if (l->router && (!unicast(l->router) || ((l->router ^ l->ip) & mask) != 0 ||
-	                  l->router == l->ip))
+	if (l->router &&
+	    (!unicast(l->router) || ((l->router ^ l->ip) & mask) != 0 || l->router == l->ip))
 		return false;
 	l->server = m->server;
 	l->lease_s = m->lease_s;
@@ -216,7 +216,7 @@ bool net_dhcp_input(struct net_stack *s, const uint8_t *p, size_t len)
 
 	if (d->state == NET_DHCP_OFF)
 		return false;
-	if (net_dhcp_parse(p, len, &m) != 0) {
+	if (net_dhcp_msg_parse(p, len, &m) != 0) {
 		s->cnt.dhcp_bad++;
 		return true;
 	}
@@ -261,6 +261,7 @@ static void leased(struct net_stack *s)
 		ask_again(s, 0, d->expire_at);
 	} else if (s->now >= d->t1_at && d->state == NET_DHCP_BOUND) {
 		d->state = NET_DHCP_RENEWING;
+		d->started_at = s->now; /* secs counts from the renewal's start */
 		new_xid(s);
 		ask_again(s, d->lease.server, d->t2_at);
 	} else if (s->now >= d->next_at && d->state != NET_DHCP_BOUND) {
@@ -282,7 +283,8 @@ uint64_t net_dhcp_poll(struct net_stack *s)
 		discover(s, 0);
 	} else if (s->now >= d->next_at) {
 		d->tries++;
-		send_msg(s, d->state == NET_DHCP_SELECTING ? NET_DHCP_DISCOVER : NET_DHCP_REQUEST, 0);
+		send_msg(s, d->state == NET_DHCP_SELECTING ? NET_DHCP_DISCOVER : NET_DHCP_REQUEST,
+		         0);
 		d->next_at = s->now + backoff(s);
 	}
 	return d->next_at;

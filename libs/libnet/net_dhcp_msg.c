@@ -93,7 +93,7 @@ static int options(struct net_dhcp_msg *m, const uint8_t *p, size_t i, size_t le
 	return NET_DHCP_ENOEND;
 }
 
-int net_dhcp_parse(const uint8_t *p, size_t len, struct net_dhcp_msg *out)
+int net_dhcp_msg_parse(const uint8_t *p, size_t len, struct net_dhcp_msg *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (len < NET_DHCP_OPTIONS)
@@ -132,9 +132,10 @@ static void put_word_option(uint8_t *p, size_t *at, uint8_t code, uint32_t v)
 	put_option(p, at, code, b, 4);
 }
 
-size_t net_dhcp_build(uint8_t *p, size_t cap, const struct net_dhcp_req *r)
+size_t net_dhcp_msg_build(uint8_t *p, size_t cap, const struct net_dhcp_req *r)
 {
-	static const uint8_t params[] = {OPT_MASK, OPT_ROUTER, OPT_LEASE, OPT_SERVER, OPT_T1, OPT_T2};
+	static const uint8_t params[] = {OPT_MASK,   OPT_ROUTER, OPT_LEASE,
+	                                 OPT_SERVER, OPT_T1,     OPT_T2};
 	uint8_t id[7] = {HTYPE_ETHER};
 	size_t at = NET_DHCP_OPTIONS;
 

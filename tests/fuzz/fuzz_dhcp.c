@@ -10,7 +10,7 @@
  * Input: one byte of set-up, then replies, each a 2-byte big-endian length and that many bytes
  * (the last one takes what is left): a DHCP payload. Set-up bit 0: each reply gets the
  * client's current xid and MAC written in (so that it counts and the client moves on); bits
- * 1-7: seconds the clock moves after each reply. Each reply goes through net_dhcp_parse, then
+ * 1-7: seconds the clock moves after each reply. Each reply goes through net_dhcp_msg_parse, then
  * to a stack with DHCP started, in a UDP datagram from 10.0.2.2:67 to 255.255.255.255:68.
  * After the replies the clock runs far ahead (renewal, rebinding, expiry). Rules: a parsed
  * reply has a type of 1..8 and no unknown `have` bit; the client's state is one of its six;
@@ -49,7 +49,7 @@ static void check_parse(const uint8_t *p, size_t n)
 {
 	struct net_dhcp_msg m;
 
-	if (net_dhcp_parse(p, n, &m) != 0)
+	if (net_dhcp_msg_parse(p, n, &m) != 0)
 		return;
 	if (m.type < 1 || m.type > 8)
 		broken("a parsed reply with a type outside 1..8");

@@ -12,7 +12,7 @@
  * the builder writes the client's DISCOVER and REQUEST. Both are pure: the host tests and
  * the fuzz target `dhcp` use them as the stack does (net_dhcp.c).
  */
-#define NET_DHCP_FIXED 236u  /* op .. file */
+#define NET_DHCP_FIXED 236u   /* op .. file */
 #define NET_DHCP_OPTIONS 240u /* options start after the magic cookie */
 #define NET_DHCP_MIN_LEN 300u /* BOOTP's minimum: what the builder pads to */
 #define NET_DHCP_COOKIE 0x63825363u
@@ -68,7 +68,7 @@ enum net_dhcp_error {
  * stepped over, overload (52) noted and ignored. Needs: @out writable. Returns: 0, or a
  * negative enum net_dhcp_error (then *@out is unspecified).
  */
-int net_dhcp_parse(const uint8_t *p, size_t len, struct net_dhcp_msg *out);
+int net_dhcp_msg_parse(const uint8_t *p, size_t len, struct net_dhcp_msg *out);
 
 /* A client message to build. */
 struct net_dhcp_req {
@@ -87,7 +87,7 @@ struct net_dhcp_req {
  * given, 55 (mask, router, lease, server, T1, T2) and end, padded to NET_DHCP_MIN_LEN.
  * Returns: the length, or 0 if @cap is too small.
  */
-size_t net_dhcp_build(uint8_t *p, size_t cap, const struct net_dhcp_req *r);
+size_t net_dhcp_msg_build(uint8_t *p, size_t cap, const struct net_dhcp_req *r);
 
 /* ---- the client (net_dhcp_start, libnet.h) ---- */
 
