@@ -5,7 +5,7 @@
 
 int net_init(struct net_stack *s, const struct net_config *cfg, uint64_t now_ms)
 {
-	if (!cfg->send || cfg->ip == 0 || cfg->ip == 0xffffffffu)
+	if (!cfg->send || cfg->ip == 0xffffffffu)
 		return NET_EINVAL;
 	memset(s, 0, sizeof(*s));
 	s->cfg = *cfg;
@@ -26,7 +26,7 @@ uint64_t net_poll(struct net_stack *s, uint64_t now_ms)
 
 	if (now_ms > s->now)
 		s->now = now_ms;
-	next = net_arp_poll(s);
+	next = net_min64(net_dhcp_poll(s), net_arp_poll(s));
 	return net_min64(next, net_tcp_timer_poll(s));
 }
 

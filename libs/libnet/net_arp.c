@@ -67,7 +67,8 @@ static void request(struct net_stack *s, uint32_t ip)
 
 void net_arp_announce(struct net_stack *s)
 {
-	request(s, s->cfg.ip);
+	if (s->cfg.ip != 0) /* no address yet (DHCP): nothing to announce */
+		request(s, s->cfg.ip);
 }
 
 /* The entry of @ip learned @mac: remember it and send the frame that waited for it. */
@@ -108,7 +109,7 @@ void net_arp_input(struct net_stack *s, const uint8_t *p, size_t len)
 	}
 	spa = net_get32(p + 14);
 	tpa = net_get32(p + 24);
-	for_us = tpa == s->cfg.ip && spa != s->cfg.ip;
+	for_us = tpa == s->cfg.ip && spa != s->cfg.ip && tpa != 0;
 	e = find(s, spa);
 	if (!e && for_us && spa != 0)
 		e = victim(s);

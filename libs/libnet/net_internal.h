@@ -134,6 +134,21 @@ int net_ip_send(struct net_stack *s, uint32_t dst, uint8_t proto, size_t l4len);
  */
 bool net_ip_routable(const struct net_stack *s, uint32_t dst);
 
+/**
+ * Sends the @l4len-byte payload at s->tx + NET_L4_OFF to 255.255.255.255 from cfg.ip (0
+ * before a lease) in an Ethernet broadcast, without ARP: DHCP's way out.
+ */
+void net_ip_send_broadcast(struct net_stack *s, uint8_t proto, size_t l4len);
+
+/**
+ * A UDP payload of @len bytes at @p from server port 67 to client port 68. Returns: false if
+ * the DHCP client is off (the datagram is then the sockets'), else true (taken, or counted).
+ */
+bool net_dhcp_input(struct net_stack *s, const uint8_t *p, size_t len);
+
+/** Runs the DHCP client's timers. Returns: its next deadline, or NET_NEVER. */
+uint64_t net_dhcp_poll(struct net_stack *s);
+
 /* net_icmp.c */
 /**
  * Handles an ICMP message of @len untrusted bytes at @p from @src.

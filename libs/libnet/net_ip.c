@@ -39,9 +39,13 @@ static size_t check_header(struct net_stack *s, const uint8_t *p, size_t len)
 	return hlen;
 }
 
-static bool check_addresses(struct net_stack *s, uint32_t src, uint32_t dst)
+/* Before a DHCP lease (cfg.ip 0) a UDP datagram to any address may be an offer sent to the
+ * address offered; net_udp_input lets only DHCP's through. */
+static bool check_addresses(struct net_stack *s, uint32_t src, uint32_t dst, uint8_t proto)
 {
-	if (dst != s->cfg.ip && !is_broadcast(s, dst)) {
+	bool unbound_udp = s->cfg.ip == 0 && proto == NET_PROTO_UDP;
+
+	if (dst == 0 || (dst != s->cfg.ip && !is_broadcast(s, dst) && !unbound_udp)) {
 		s->cnt.ip_not_ours++;
 		return false;
 	}
@@ -66,7 +70,7 @@ void net_ip_input(struct net_stack *s, const uint8_t *p, size_t len)
 	}
 	src = net_get32(p + 12);
 	dst = net_get32(p + 16);
-	if (!check_addresses(s, src, dst))
+	if (!check_addresses(s, src, dst, p[9]))
 		return;
 	if (p[9] == NET_PROTO_ICMP && dst == s->cfg.ip)
 		net_icmp_input(s, src, p + hlen, total - hlen);
@@ -80,21 +84,17 @@ void net_ip_input(struct net_stack *s, const uint8_t *p, size_t len)
 
 bool net_ip_routable(const struct net_stack *s, uint32_t dst)
 {
-	if (dst == 0 || dst == s->cfg.ip || is_broadcast(s, dst))
+	if (s->cfg.ip == 0 || dst == 0 || dst == s->cfg.ip || is_broadcast(s, dst))
 		return false;
 	return ((dst ^ s->cfg.ip) & s->cfg.netmask) == 0 || s->cfg.gateway != 0;
 }
 
-int net_ip_send(struct net_stack *s, uint32_t dst, uint8_t proto, size_t l4len)
+/* Writes the IPv4 header before the payload at s->tx + NET_L4_OFF. Returns the total length. */
+static size_t header(struct net_stack *s, uint32_t dst, uint8_t proto, size_t l4len)
 {
 	uint8_t *p = s->tx + NET_ETH_HLEN;
 	size_t total = NET_IP_HLEN + l4len;
-	uint32_t hop = ((dst ^ s->cfg.ip) & s->cfg.netmask) == 0 ? dst : s->cfg.gateway;
 
-	if (!net_ip_routable(s, dst)) {
-		s->cnt.ip_no_route++;
-		return NET_ENOROUTE;
-	}
 	p[0] = 0x45;
 	p[1] = 0;
 	net_put16(p + 2, (uint32_t)total);
@@ -106,6 +106,26 @@ int net_ip_send(struct net_stack *s, uint32_t dst, uint8_t proto, size_t l4len)
 	net_put32(p + 12, s->cfg.ip);
 	net_put32(p + 16, dst);
 	net_put16(p + 10, net_csum_fold(net_csum_add(0, p, NET_IP_HLEN)));
+	return total;
+}
+
+int net_ip_send(struct net_stack *s, uint32_t dst, uint8_t proto, size_t l4len)
+{
+	uint32_t hop = ((dst ^ s->cfg.ip) & s->cfg.netmask) == 0 ? dst : s->cfg.gateway;
+
+	if (!net_ip_routable(s, dst)) {
+		s->cnt.ip_no_route++;
+		return NET_ENOROUTE;
+	}
+	size_t total = header(s, dst, proto, l4len);
 	net_arp_output(s, hop, s->tx, NET_ETH_HLEN + total);
 	return 0;
+}
+
+void net_ip_send_broadcast(struct net_stack *s, uint8_t proto, size_t l4len)
+{
+	static const uint8_t all[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	size_t total = header(s, 0xffffffffu, proto, l4len);
+
+	net_eth_send(s, s->tx, NET_ETH_HLEN + total, all, NET_ETH_IP);
 }

@@ -42,11 +42,17 @@ static void post_rx(struct net_port *p, uint32_t i)
 		p->state[i] = NET_PORT_RX;
 }
 
-/* The stack's send function: copies @frame into a free TX buffer and queues it. */
+/* The stack's send function: copies @frame into a free TX buffer and queues it. While the
+ * link is down nothing is sent: the frame is dropped and counted, and TCP's retransmission
+ * and ARP's retries send again once it is up. */
 static void port_send(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct net_port *p = ctx;
 
+	if (!p->link_up) {
+		p->cnt.tx_link_down++;
+		return;
+	}
 	if (len < NET_FRAME_MIN || len > NET_FRAME_MAX || !p->n_tx_free) {
 		p->cnt.tx_no_buffer++;
 		return;
@@ -86,12 +92,12 @@ static int take_resp(struct net_port *p, uint16_t *type, uint64_t *tag, struct n
 
 static void link_notice(struct net_stack *s, struct net_port *p, const struct net_resp *r)
 {
-	bool up = (r->flags & NET_LINK_UP) != 0;
+	bool up = (r->flags & NET_LINK_UP) != 0, was = p->link_up;
 
 	p->cnt.link_changes++;
-	if (up && !p->link_up)
+	p->link_up = up; /* first: the announcement below must not be dropped as "down" */
+	if (up && !was)
 		net_arp_announce(s);
-	p->link_up = up;
 }
 
 /* A frame came in buffer @i (@r: its answer, checked here): one copy out, then the stack. */

@@ -158,6 +158,13 @@ void net_udp_input(struct net_stack *s, uint32_t src, uint32_t dst, const uint8_
 
 	if (n < 0)
 		return;
+	if (net_get16(p) == NET_DHCP_SERVER_PORT && net_get16(p + 2) == NET_DHCP_CLIENT_PORT &&
+	    net_dhcp_input(s, p + UDP_HLEN, (size_t)n))
+		return;
+	if (s->cfg.ip == 0 && dst != 0xffffffffu) { /* before a lease: only DHCP's unicast */
+		s->cnt.ip_not_ours++;
+		return;
+	}
 	so = find(s, net_get16(p + 2));
 	if (!so) {
 		s->cnt.udp_no_port++;

@@ -51,8 +51,23 @@ static bool have_stats;
 
 /* ---- answers to clients ---- */
 
+/* Sends port @c (switch port @p) the uplink's link state if a notice is due. */
+static void send_link(struct cport *c, uint32_t p)
+{
+	struct net_resp r;
+
+	if (c->dead || !sw.port[p].link_due)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.op = NET_OP_LINK;
+	r.flags = sw.link_up ? NET_LINK_UP : 0u;
+	if (ring_put(&c->ring.ring, NET_MSG_LINK, 0, 0, &r, sizeof(r)) == RING_OK)
+		(void)vsw_link_take(&sw, p);
+}
+
 static void drain_answers(struct cport *c)
 {
+	send_link(c, (uint32_t)(c - ports));
 	while (c->q_n > 0 && !c->dead) {
 		if (ring_put(&c->ring.ring, NET_MSG_RESP, 0, c->q[c->q_head].tag,
 		             &c->q[c->q_head].r, sizeof(struct net_resp)) != RING_OK)
@@ -86,7 +101,7 @@ static void answer_info(struct cport *c, uint32_t p, uint64_t tag)
 
 	memset(&r, 0, sizeof(r));
 	r.op = NET_OP_INFO;
-	r.flags = NET_LINK_UP;
+	r.flags = sw.link_up ? NET_LINK_UP : 0u;
 	memcpy(r.mac, sw.port[p].mac, NET_MAC_LEN);
 	r.mtu = NET_MTU;
 	r.max_rx = VSW_MAX_RX;
@@ -208,7 +223,13 @@ static void up_post_rx(uint64_t off)
 static void up_answer(const struct ring_msg *m)
 {
 	struct net_resp r;
+	bool link;
 
+	if (vsw_link_notice(m, &link)) {
+		if (vsw_link_set(&sw, link))
+			printf("vswitch: uplink link %s\n", link ? "up" : "down");
+		return;
+	}
 	if (m->type != NET_MSG_RESP || m->len != sizeof(r))
 		return;
 	memcpy(&r, m->data, sizeof(r));
@@ -335,7 +356,8 @@ static void sleep_until_work(void)
 		if (c->dead)
 			continue;
 		bits |= c->ring.bit;
-		ready |= c->q_n > 0 ? ring_tx_arm(&c->ring.ring) : park_rx(&c->ring);
+		ready |= c->q_n > 0 || sw.port[p].link_due ? ring_tx_arm(&c->ring.ring) :
+		                                             park_rx(&c->ring);
 	}
 	if (!ready && (bh_wait_for(bits) & bits & (have_stats ? stats.bit : 0)))
 		print_counters();
@@ -427,6 +449,7 @@ static bool open_uplink(uint8_t *mac)
 	if (m.tag != INFO_TAG || r.status != NET_OK || r.region_size < map->size)
 		return false;
 	memcpy(mac, r.mac, NET_MAC_LEN);
+	(void)vsw_link_set(&sw, (r.flags & NET_LINK_UP) != 0); /* before any client port */
 	up_data = (uint8_t *)(uintptr_t)map->vaddr;
 	for (uint32_t b = 0; b < UP_TX; b++)
 		up_tx_free[up_tx_n++] = UP_RX + b;

@@ -185,6 +185,37 @@ enum net_status vsw_req_take(const struct ring_msg *m, uint64_t region_size, str
 	return net_req_check(out, region_size);
 }
 
+bool vsw_link_notice(const struct ring_msg *m, bool *up)
+{
+	struct net_resp r;
+
+	if (m->type != NET_MSG_LINK || m->flags != 0 || m->len != sizeof(r))
+		return false;
+	memcpy(&r, m->data, sizeof(r));
+	if (r.op != NET_OP_LINK || (r.flags & ~NET_LINK_UP) != 0)
+		return false;
+	*up = (r.flags & NET_LINK_UP) != 0;
+	return true;
+}
+
+bool vsw_link_set(struct vsw *sw, bool up)
+{
+	if (sw->link_up == up)
+		return false;
+	sw->link_up = up;
+	for (uint32_t p = 1; p < sw->n_ports; p++)
+		sw->port[p].link_due = true;
+	return true;
+}
+
+bool vsw_link_take(struct vsw *sw, uint32_t p)
+{
+	bool due = sw->port[p].link_due;
+
+	sw->port[p].link_due = false;
+	return due;
+}
+
 const char *vsw_drop_name(enum vsw_drop d)
 {
 	static const char *const names[VSW_DROP_COUNT] = {"spoof", "runt", "giant", "bad",

@@ -25,7 +25,7 @@
 #define VSW_SHARE 32u    /* frames queued for one port at most */
 #define VSW_POOL (VSW_MAX_PORTS * VSW_SHARE)
 #define VSW_MAX_RX 32u /* receive buffers one client may post (INFO's max_rx) */
-#define VSW_MAX_TX 1u  /* frames a client has at the switch: each is copied at once */
+#define VSW_MAX_TX 8u  /* frames a client may hand over in one turn: each is copied at once */
 #define VSW_LEARN 16u  /* source MACs learned on the uplink */
 #define VSW_UPLINK 0u
 
@@ -54,6 +54,7 @@ struct vsw_port {
 	bool used;
 	uint32_t q[VSW_SHARE]; /* pool slots waiting to go out through this port, in order */
 	uint32_t q_head, q_n;
+	bool link_due; /* a link notice (the uplink's state now) is to be sent to this client */
 	struct vsw_counters c;
 };
 
@@ -68,6 +69,7 @@ struct vsw {
 	struct vsw_port port[VSW_MAX_PORTS];
 	uint8_t learned[VSW_LEARN][NET_MAC_LEN]; /* sources seen on the uplink, oldest replaced */
 	uint32_t n_learned, learn_next;
+	bool link_up; /* the uplink's link, as the driver last said (INFO, then its notices) */
 	uint32_t free[VSW_POOL]; /* free slot numbers (a stack) */
 	uint32_t n_free;
 	struct vsw_slot pool[VSW_POOL];
@@ -129,6 +131,26 @@ bool vsw_learned(const struct vsw *sw, const uint8_t *mac);
  * request, or the status to answer (NET_EINVAL, NET_EFAULT).
  */
 enum net_status vsw_req_take(const struct ring_msg *m, uint64_t region_size, struct net_req *out);
+
+/**
+ * Decodes the driver's link notice @m (the switch's copy): type NET_MSG_LINK, no flags, a
+ * struct net_resp with op NET_OP_LINK and no flag but NET_LINK_UP. Needs: @m readable.
+ * Returns: true with *@up the link's state, false for anything else.
+ */
+bool vsw_link_notice(const struct ring_msg *m, bool *up);
+
+/**
+ * Records the uplink's link state @up. If it changed, every client port gets a notice due
+ * (link_due; a client that has not taken the last one yet gets only the newest state).
+ * Returns: true if the state changed.
+ */
+bool vsw_link_set(struct vsw *sw, bool up);
+
+/**
+ * Says whether client port @p has a link notice due and, if so, clears it: the caller sends
+ * the notice with sw->link_up. Needs: @p < n_ports. Returns: true if one was due.
+ */
+bool vsw_link_take(struct vsw *sw, uint32_t p);
 
 /** The name of drop cause @d for the console ("spoof", "runt", ...). */
 const char *vsw_drop_name(enum vsw_drop d);

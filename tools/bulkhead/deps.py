@@ -30,6 +30,8 @@ BASE_PACKAGES = [
     "python3",
     "ovmf",              # UEFI firmware for QEMU: system tests boot images under UEFI too
     "qemu-utils",        # qemu-img: `bulkhead run` creates a missing disk image
+    "iproute2",          # ip: the network namespace and tap device of the net_tap test
+    "iputils-ping",      # ping: Linux's peer in the net_tap test
 ]
 # (Never install grub-efi-amd64 or grub-pc: they conflict with each other, and
 # grub-efi-amd64-bin's recommends, the signed GRUB and shim, set up booting the

@@ -32,6 +32,12 @@ Directives for the machine itself:
                                  once a line matches REGEX, the harness checks an echo
                                  server at the guest's GUESTPORT from the host, through a
                                  port of 127.0.0.1 it forwards (hostnet.py); repeatable
+    netns-tap NETDEV ADDR/PREFIX  QEMU runs in a fresh network namespace whose tap device
+                                 (ADDR/PREFIX on the Linux side) is netdev NETDEV (netns.py)
+    netns-run PROGRAM ARGS... expect REGEX after REGEX
+                                 once a line matches the last REGEX, PROGRAM (ip or ping)
+                                 runs in that namespace; a line of its output must match
+                                 the first REGEX; repeatable, needs netns-tap
 
 A disk (disk.py): a fresh raw image, made before the first boot and shared by
 every `boot` of the run, attached as a modern-only virtio-blk function at
@@ -111,6 +117,7 @@ from . import disk as disks
 from . import hostnet
 from . import mitigations
 from . import monitor
+from . import netns
 from . import qemu
 from . import plan
 from .qemu import FIRMWARES, MEDIA
@@ -192,6 +199,7 @@ class Phase:
         self.rejects = [Pattern(text, 0) for text in BUILTIN_REJECTS]
         self.monitor = []  # [(monitor command, Pattern)]: `monitor COMMAND after REGEX`
         self.host_peers = []  # hostnet.HostPeer: `host-udp-echo`, `host-tcp-echo`
+        self.netns_runs = []  # netns.Run: `netns-run`
         self.power_cut = None  # Pattern of `power-cut after REGEX`, or None
         self.host_steps = []  # disk.Check and disk.Tear, in file order, run after the boot
         self.repeat = (1, 1)  # `repeat N long M`: runs (normally, under --long)
@@ -219,6 +227,7 @@ class Spec:
         self.boots = []  # [(firmware, medium)]; none given: [DEFAULT_BOOT]
         self.plan_edits = []  # [plan.Edit], in file order
         self.disk = None  # disk.Disk: `disk`, `disk-error`, `disk-check`, `disk-tear`
+        self.netns_tap = None  # `netns-tap`: (netdev id, ADDR/PREFIX), or None
 
     @property
     def phase(self):
@@ -338,6 +347,28 @@ def _host_peer(proto):
     return apply
 
 
+def _netns_tap(spec, arg, line):
+    """Applies `netns-tap NETDEV ADDR/PREFIX`, once."""
+    if spec.netns_tap is not None:
+        raise ExpectError("expect:%d: netns-tap is given twice" % line)
+    try:
+        spec.netns_tap = netns.parse_tap(arg)
+    except ValueError as err:
+        raise ExpectError("expect:%d: %s" % (line, err))
+
+
+def _netns_run(spec, arg, line):
+    """Applies `netns-run PROGRAM ARGS... expect REGEX after REGEX`, after a netns-tap."""
+    if spec.netns_tap is None:
+        raise ExpectError("expect:%d: netns-run needs a `netns-tap` line before it" % line)
+    try:
+        argv, output, trigger = netns.parse_run(arg)
+    except ValueError as err:
+        raise ExpectError("expect:%d: %s" % (line, err))
+    spec.phase.netns_runs.append(netns.Run(argv, _pattern(output, line),
+                                           _pattern(trigger, line)))
+
+
 def _qemu_args(spec, arg, line):
     """Applies `qemu-args ARGS...`: flags from qemu.EXTRA_FLAGS, each with its value."""
     try:
@@ -435,7 +466,19 @@ _MACHINE_DIRECTIVES = {"mitigations": _mitigations, "monitor": _monitor,
                        "disk-tear": _disk_more("disk-tear", disks.parse_tear),
                        "disk-cache": _disk_more("disk-cache", disks.parse_cache),
                        "power-cut": _power_cut, "repeat": _repeat,
-                       "host-udp-echo": _host_peer("udp"), "host-tcp-echo": _host_peer("tcp")}
+                       "host-udp-echo": _host_peer("udp"), "host-tcp-echo": _host_peer("tcp"),
+                       "netns-tap": _netns_tap, "netns-run": _netns_run}
+
+
+def _check_netns(spec):
+    """Raises ExpectError if qemu-args define the netdev that netns-tap makes."""
+    if spec.netns_tap is None:
+        return
+    words = spec.qemu_args
+    for flag, value in zip(words[::2], words[1::2]):
+        if flag == "-netdev" and ("id=%s," % spec.netns_tap[0]) in value + ",":
+            raise ExpectError("expect: qemu-args -netdev %s: netns-tap makes netdev %s itself"
+                              % (value, spec.netns_tap[0]))
 
 
 def _check_phases(spec):
@@ -489,6 +532,7 @@ def parse(text, path):
         raise ExpectError("expect: %s needs `image test`: `bulkhead image` ships what bhc"
                           " compiled" % spec.plan_edits[0].word)
     _check_disk(spec)
+    _check_netns(spec)
     _check_phases(spec)
     spec.boots = spec.boots or [DEFAULT_BOOT]
     return spec

@@ -1,8 +1,8 @@
 """`bulkhead fuzz`: libFuzzer targets for the manifest compiler, the boot-plan
 checker, the kernel's instruction decoder, its ACPI table parser, the
 virtio-blk driver's request decoder, the virtio-net driver's port path, the storage
-service's request checks, the virtual switch's descriptor handling and libnet's frame and TCP
-segment input.
+service's request checks, the virtual switch's descriptor handling, libnet's frame and TCP
+segment input and its DHCP client.
 
 The targets are built with Debian's clang outside Meson (the project compiler
 is gcc): this module writes BUILD/fuzz/build.ninja and runs ninja on it, so
@@ -191,6 +191,11 @@ def _tcp_sources():
     return [_src("tests", "fuzz", "fuzz_tcp.c")] + _libnet_sources()
 
 
+def _dhcp_sources():
+    """Sources of the `dhcp` target: libnet's DHCP reply parser and client."""
+    return [_src("tests", "fuzz", "fuzz_dhcp.c")] + _libnet_sources()
+
+
 TARGETS = {
     "manifest": Target(
         "manifest", _manifest_sources,
@@ -216,6 +221,8 @@ TARGETS = {
         "frames", _frames_sources, [("tests/fuzz/corpus/frames", "*")], runs=50000),
     "tcp": Target(
         "tcp", _tcp_sources, [("tests/fuzz/corpus/tcp", "*")], runs=10000),
+    "dhcp": Target(
+        "dhcp", _dhcp_sources, [("tests/fuzz/corpus/dhcp", "*")], runs=50000),
 }
 
 SCHEMA_C = os.path.join(FUZZ_DIR, "gen", "schema_xsd.c")

@@ -13,6 +13,7 @@ from . import image
 from . import iso
 from . import mitigations
 from . import monitor
+from . import netns
 from . import plan
 from . import qemu
 from . import wcache
@@ -127,11 +128,30 @@ def _power_cut(machine, matcher, log, lines, serial):
     return None
 
 
+class _Feeds:
+    """Several feeders (hostnet.Peers, netns.Namespace) fed the same serial lines in turn."""
+
+    def __init__(self, *feeders):
+        self.feeders = feeders
+
+    def feed(self, line, log):
+        """Feeds @line to each; returns the first failure's reason, or None."""
+        for feeder in self.feeders:
+            reason = feeder.feed(line, log)
+            if reason:
+                return reason
+        return None
+
+    def busy(self):
+        """Returns True while a feeder still waits for its line (a check not yet run)."""
+        return any(feeder.pending for feeder in self.feeders)
+
+
 def _watch(machine, matcher, timeout, log, mon=None, lines=None, peers=None):
     """Reads serial lines until a verdict, sending @mon's monitor commands and
-    running @peers' host checks (hostnet.Peers) as their lines come, and keeping
+    running @peers' host checks (a _Feeds) as their lines come, and keeping
     every line in @lines (a list) if given. A boot with a power cut passes only
-    through it. Returns None for PASS, else the reason."""
+    through it; one with checks of @peers still due passes once they ran. Returns None for PASS, else the reason."""
     lines = [] if lines is None else lines
     serial = machine.lines(machine.started + timeout)
     for line in serial:
@@ -143,7 +163,7 @@ def _watch(machine, matcher, timeout, log, mon=None, lines=None, peers=None):
             return reason
         if matcher.cut(line):
             return _power_cut(machine, matcher, log, lines, serial)
-        if matcher.done() and matcher.power_cut is None:
+        if matcher.done() and matcher.power_cut is None and not (peers and peers.busy()):
             return None
     if machine.timed_out:
         return "timeout after %g s; missing: %s" % (timeout, matcher.missing_text())
@@ -253,13 +273,17 @@ def _boot_once(spec, boot, iso_path, workdir, values, log, phase=None, tag="", l
                                   cache.node() if cache else None)
     argv = qemu.command(iso_path, extra=extra, firmware=firmware, medium=medium,
                         vars_path=vars_path)
-    log.write("# boot %s %s\n# %s\n# serial:\n" % (firmware, medium, " ".join(argv)))
-    machine = qemu.Machine(argv, os.path.join(bootdir, "qemu.stderr"))
+    space = netns.Namespace(spec.netns_tap, phase.netns_runs)
     try:
-        if cache:
-            cache.start()
-        verdict = _run(machine, _matcher(spec, boot, values, phase), spec.timeout, log, mon,
-                       lines, peers)
+        with space:
+            argv = space.wrap(argv)
+            log.write("# %s\n" % space.describe() if space.name else "")
+            log.write("# boot %s %s\n# %s\n# serial:\n" % (firmware, medium, " ".join(argv)))
+            machine = qemu.Machine(argv, os.path.join(bootdir, "qemu.stderr"))
+            if cache:
+                cache.start()
+            verdict = _run(machine, _matcher(spec, boot, values, phase), spec.timeout, log,
+                           mon, lines, _Feeds(peers, space))
     finally:
         mon.close()
         if cache:

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net_dhcp.h"
+
 /*
  * The stack never blocks and never allocates. Below it, a link: the stack calls
  * cfg.send(cfg.ctx, frame, len) to transmit one Ethernet frame (without FCS) and is handed
@@ -49,7 +51,7 @@ typedef void (*net_send_fn)(void *ctx, const uint8_t *frame, size_t len);
 
 struct net_config {
 	uint8_t mac[6];
-	uint32_t ip;      /* host byte order, as all addresses in this API */
+	uint32_t ip;      /* host byte order, as all addresses in this API; 0: none yet (DHCP) */
 	uint32_t netmask; /* e.g. 0xffffff00 */
 	uint32_t gateway; /* 0: no gateway, only the local subnet is reached */
 	uint32_t seed;    /* mixed into initial sequence numbers; differ per boot */
@@ -74,6 +76,9 @@ struct net_counters {
 	uint64_t tcp_answers_limited; /* refusals left unanswered (one ACK per 100 ms) */
 	uint64_t tcp_retransmits, tcp_fast_retransmits, tcp_timeouts, tcp_probes;
 	uint64_t tcp_segs_in, tcp_segs_out;
+	uint64_t dhcp_bad;      /* replies the parser refused, or leases that make no sense */
+	uint64_t dhcp_not_ours; /* replies for another xid or MAC, or of a type not due now */
+	uint64_t dhcp_naks, dhcp_leases, dhcp_expired, dhcp_sent;
 };
 
 /* What a program may read of a TCP connection (net_tcp_info). */
@@ -178,15 +183,17 @@ struct net_stack {
 		uint32_t from;
 		uint16_t id, seq;
 	} echo;
+	struct net_dhcp dhcp;
 	struct net_arp_entry arp[NET_ARP_ENTRIES];
 	struct net_socket sock[NET_SOCKETS];
 	uint8_t tx[NET_FRAME_MAX]; /* the frame being built */
 };
 
 /**
- * Sets up @s for @cfg (copied): no sockets, empty ARP cache, clock at @now_ms.
- * Needs: cfg->send set. Returns: NET_EINVAL for a missing send function or a zero or
- * broadcast address, else 0.
+ * Sets up @s for @cfg (copied): no sockets, empty ARP cache, clock at @now_ms. An address of
+ * 0 means none yet: the stack sends nothing until net_dhcp_start gets one.
+ * Needs: cfg->send set. Returns: NET_EINVAL for a missing send function or the broadcast
+ * address, else 0.
  */
 int net_init(struct net_stack *s, const struct net_config *cfg, uint64_t now_ms);
 
@@ -207,6 +214,21 @@ uint64_t net_poll(struct net_stack *s, uint64_t now_ms);
  * Readiness of socket @sock: NET_READABLE, NET_WRITABLE, ... (0 for a bad handle).
  */
 unsigned net_ready(const struct net_stack *s, int sock);
+
+/**
+ * Starts the DHCP client (RFC 2131) on @s, at once: any address @s had is given up, a
+ * DISCOVER goes out and net_poll drives the rest (retransmission with backoff, REQUEST, renewal
+ * at T1, rebinding at T2, expiry). A lease sets cfg.ip, netmask and gateway and announces the
+ * address (gratuitous ARP); its expiry sets them to 0 and starts over. Until a lease, the
+ * stack sends nothing but DHCP. Returns: 0.
+ */
+int net_dhcp_start(struct net_stack *s);
+
+/**
+ * The DHCP client's state; with a lease (BOUND, RENEWING, REBINDING) copies it to *@lease if
+ * @lease is not NULL. Returns: the enum net_dhcp_state (NET_DHCP_OFF if never started).
+ */
+enum net_dhcp_state net_dhcp_state(const struct net_stack *s, struct net_dhcp_lease *lease);
 
 /**
  * Broadcasts a gratuitous ARP request for our address. A program calls it once its link is

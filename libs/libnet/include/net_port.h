@@ -33,6 +33,7 @@ struct net_port_counters {
 	uint64_t tx_errors;    /* TX answers other than NET_OK */
 	uint64_t rx_errors;    /* RX buffers given back unused (NET_EIO) or refused */
 	uint64_t bad_answers;  /* malformed messages, unknown tags, answers out of turn */
+	uint64_t tx_link_down; /* frames the stack sent while the link was down: dropped */
 	uint64_t link_changes;
 };
 

@@ -223,6 +223,72 @@ static void test_descriptors(void **state)
 	assert_int_equal(vsw_req_take(&m, 4096, &out), NET_OK);
 }
 
+/* A link notice from the driver, as a ring message (@type, @op, @flags as given). */
+static struct ring_msg link_msg(uint16_t type, uint32_t op, uint32_t flags)
+{
+	struct net_resp r;
+	struct ring_msg m;
+
+	memset(&r, 0, sizeof(r));
+	memset(&m, 0, sizeof(m));
+	r.op = op;
+	r.flags = flags;
+	m.type = type;
+	m.len = sizeof(r);
+	memcpy(m.data, &r, sizeof(r));
+	return m;
+}
+
+static void test_link_notice(void **state)
+{
+	(void)state;
+	bool up = false;
+	struct ring_msg m = link_msg(NET_MSG_LINK, NET_OP_LINK, NET_LINK_UP);
+
+	assert_true(vsw_link_notice(&m, &up));
+	assert_true(up);
+	m = link_msg(NET_MSG_LINK, NET_OP_LINK, 0);
+	assert_true(vsw_link_notice(&m, &up));
+	assert_false(up);
+	m = link_msg(NET_MSG_RESP, NET_OP_LINK, NET_LINK_UP); /* an answer, not a notice */
+	assert_false(vsw_link_notice(&m, &up));
+	m = link_msg(NET_MSG_LINK, NET_OP_INFO, NET_LINK_UP);
+	assert_false(vsw_link_notice(&m, &up));
+	m = link_msg(NET_MSG_LINK, NET_OP_LINK, NET_LINK_UP | 0x80u); /* unknown flag */
+	assert_false(vsw_link_notice(&m, &up));
+	m = link_msg(NET_MSG_LINK, NET_OP_LINK, NET_LINK_UP);
+	m.len--;
+	assert_false(vsw_link_notice(&m, &up));
+	m = link_msg(NET_MSG_LINK, NET_OP_LINK, NET_LINK_UP);
+	m.flags = 1;
+	assert_false(vsw_link_notice(&m, &up));
+}
+
+/* A change marks every client port once (not the uplink); a repeat marks none; a port that
+ * has not taken its notice yet gets one, with the newest state. */
+static void test_link_fanout(void **state)
+{
+	(void)state;
+	assert_false(sw.link_up);
+	assert_false(vsw_link_set(&sw, false));
+	for (uint32_t p = 0; p < 4; p++)
+		assert_false(vsw_link_take(&sw, p));
+	assert_true(vsw_link_set(&sw, true));
+	assert_true(sw.link_up);
+	assert_false(vsw_link_take(&sw, VSW_UPLINK));
+	assert_true(vsw_link_take(&sw, 1));
+	assert_false(vsw_link_take(&sw, 1));
+	assert_false(vsw_link_set(&sw, true));
+	assert_false(vsw_link_take(&sw, 1));
+	assert_true(vsw_link_set(&sw, false));
+	assert_true(vsw_link_set(&sw, true));
+	assert_true(sw.link_up);
+	for (uint32_t p = 1; p < 4; p++) {
+		assert_true(vsw_link_take(&sw, p));
+		assert_false(vsw_link_take(&sw, p));
+	}
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -247,6 +313,8 @@ int main(void)
 		cmocka_unit_test_setup(test_stalled_port, setup),
 		cmocka_unit_test_setup(test_pool_bound, setup),
 		cmocka_unit_test_setup(test_descriptors, setup),
+		cmocka_unit_test_setup(test_link_notice, setup),
+		cmocka_unit_test_setup(test_link_fanout, setup),
 		cmocka_unit_test_setup(test_names, setup),
 	};
 
