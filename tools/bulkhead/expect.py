@@ -33,6 +33,15 @@ Directives for the machine itself:
                                  server at the guest's GUESTPORT from the host, through a
                                  port of 127.0.0.1 it forwards (hostnet.py); repeatable
 
+A second machine (pair.py): both boot at once, joined through a lossy relay (relay.py), and
+the peer's serial lines are matched as `peer: LINE`:
+
+    peer MANIFEST                the peer boots MANIFEST (relative to the expect file)
+    relay KEY=VALUE...           loss, dup, reorder, corrupt (percent of frames), seed, delay
+                                 (ms), rate (kbit/s); both machines get a virtio-net card on it
+    long-image [peer:]DOMAIN IMAGE
+                                 under `bulkhead test --long`, DOMAIN boots IMAGE instead
+
 A disk (disk.py): a fresh raw image, made before the first boot and shared by
 every `boot` of the run, attached as a modern-only virtio-blk function at
 00:04.0 behind `-device intel-iommu` (so qemu-args may not add either):
@@ -111,8 +120,10 @@ from . import disk as disks
 from . import hostnet
 from . import mitigations
 from . import monitor
+from . import pair
 from . import qemu
 from . import plan
+from . import relay
 from .qemu import FIRMWARES, MEDIA
 
 DEFAULT_TIMEOUT = 300.0
@@ -219,6 +230,10 @@ class Spec:
         self.boots = []  # [(firmware, medium)]; none given: [DEFAULT_BOOT]
         self.plan_edits = []  # [plan.Edit], in file order
         self.disk = None  # disk.Disk: `disk`, `disk-error`, `disk-check`, `disk-tear`
+        self.peer = None  # `peer MANIFEST`: the second machine's manifest (pair.py)
+        self.relay = None  # relay.Settings: `relay KEY=VALUE...`
+        self.peer_iso = None  # the peer's ISO (set by the harness once built)
+        self.long_images = {False: {}, True: {}}  # `long-image`: {is the peer's: {domain: image}}
 
     @property
     def phase(self):
@@ -357,6 +372,58 @@ def _kernel_args(spec, arg, line):
         spec.kernel_args.append(word)
 
 
+def _peer(spec, arg, line):
+    """Applies `peer MANIFEST`, once."""
+    if spec.peer is not None:
+        raise ExpectError("expect:%d: peer is given twice" % line)
+    spec.peer = os.path.join(os.path.dirname(spec.path), arg)
+
+
+def _relay(spec, arg, line):
+    """Applies `relay KEY=VALUE...`, once."""
+    if spec.relay is not None:
+        raise ExpectError("expect:%d: relay is given twice" % line)
+    try:
+        spec.relay = relay.parse(arg)
+    except ValueError as err:
+        raise ExpectError("expect:%d: %s" % (line, err))
+
+
+def _long_image(spec, arg, line):
+    """Applies `long-image [peer:]DOMAIN IMAGE`, once a domain."""
+    try:
+        peer, domain, image = pair.parse_long_image(arg)
+    except ValueError as err:
+        raise ExpectError("expect:%d: %s" % (line, err))
+    if domain in spec.long_images[peer]:
+        raise ExpectError("expect:%d: long-image %s is given twice" % (line, domain))
+    spec.long_images[peer][domain] = image
+
+
+# The network a relay gives both machines, which qemu-args may then not add.
+_RELAY_DEVICES = re.compile(r"^(intel-iommu|virtio-net-pci)\b")
+
+
+def _check_pair(spec):
+    """Raises ExpectError if `peer` and `relay` do not come together, or come with what a
+    second machine does not support."""
+    if (spec.peer is None) != (spec.relay is None):
+        raise ExpectError("expect: peer and relay go together (the peer's only way is the relay)")
+    if spec.peer is None:
+        if spec.long_images[True]:
+            raise ExpectError("expect: long-image peer:...: the test has no peer")
+        return
+    words = spec.qemu_args
+    for flag, value in zip(words[::2], words[1::2]):
+        if flag == "-netdev" or (flag == "-device" and _RELAY_DEVICES.match(value)):
+            raise ExpectError("expect: qemu-args %s %s: the relay adds the IOMMU and the"
+                              " network card itself" % (flag, value))
+    if spec.disk or len(spec.phases) > 1 or spec.image != "test" or \
+            any(p.host_peers or p.monitor or p.power_cut for p in spec.phases):
+        raise ExpectError("expect: a test with a peer boots `image test` once, without disk,"
+                          " reboot, power-cut, monitor or host-*-echo lines")
+
+
 def _disk(spec, arg, line):
     """Applies `disk SIZE FILL`, once, before any disk-error or disk-check."""
     if spec.disk is not None:
@@ -435,7 +502,8 @@ _MACHINE_DIRECTIVES = {"mitigations": _mitigations, "monitor": _monitor,
                        "disk-tear": _disk_more("disk-tear", disks.parse_tear),
                        "disk-cache": _disk_more("disk-cache", disks.parse_cache),
                        "power-cut": _power_cut, "repeat": _repeat,
-                       "host-udp-echo": _host_peer("udp"), "host-tcp-echo": _host_peer("tcp")}
+                       "host-udp-echo": _host_peer("udp"), "host-tcp-echo": _host_peer("tcp"),
+                       "peer": _peer, "relay": _relay, "long-image": _long_image}
 
 
 def _check_phases(spec):
@@ -490,6 +558,7 @@ def parse(text, path):
                           " compiled" % spec.plan_edits[0].word)
     _check_disk(spec)
     _check_phases(spec)
+    _check_pair(spec)
     spec.boots = spec.boots or [DEFAULT_BOOT]
     return spec
 
