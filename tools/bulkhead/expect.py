@@ -3,7 +3,7 @@
 Format, one directive a line; `#` starts a comment at the start of a line or
 after white space (write `\\#` or `[#]` for a literal `#` after a space):
 
-    timeout 300            seconds of wall time (default 300)
+    timeout 300 [long M]   seconds of wall time (default 300); M under `bulkhead test --long`
     manifest PATH          manifest relative to the expect file (default manifest.xml)
     expect REGEX           Python regex (re.search) that must match some serial line
     order REGEX            like expect, and only after the previous `order` regex matched
@@ -218,6 +218,7 @@ class Spec:
     def __init__(self, path):
         self.path = path
         self.timeout = DEFAULT_TIMEOUT
+        self.long_timeout = None  # `timeout N long M`: M, for `bulkhead test --long`
         self.manifest = os.path.join(os.path.dirname(path), "manifest.xml")
         self.pinned_mitigations = None  # `mitigations MODE`: the test runs in MODE only
         self.mitigations = mitigations.DEFAULT  # the mode of this run (set by the harness)
@@ -271,9 +272,7 @@ def _directive(spec, word, arg, line):
         _MACHINE_DIRECTIVES[word](spec, arg, line)
         return
     if word == "timeout":
-        spec.timeout = _number(arg, float, "timeout", line)
-        if spec.timeout <= 0:
-            raise ExpectError("expect:%d: timeout must be positive" % line)
+        _timeout(spec, arg, line)
     elif word == "manifest":
         spec.manifest = os.path.join(os.path.dirname(spec.path), arg)
     elif word == "expect":
@@ -299,6 +298,17 @@ def _directive(spec, word, arg, line):
         spec.plan_edits.append(_plan_edit(word, arg, line))
     else:
         raise ExpectError("expect:%d: unknown directive %r" % (line, word))
+
+
+def _timeout(spec, arg, line):
+    """Applies `timeout SECONDS [long SECONDS]` (the second under `bulkhead test --long`)."""
+    words = arg.split()
+    if len(words) not in (1, 3) or (len(words) == 3 and words[1] != "long"):
+        raise ExpectError("expect:%d: timeout %r: expected SECONDS [long SECONDS]" % (line, arg))
+    spec.timeout = _number(words[0], float, "timeout", line)
+    spec.long_timeout = _number(words[2], float, "timeout", line) if len(words) == 3 else None
+    if spec.timeout <= 0 or (spec.long_timeout or 1) <= 0:
+        raise ExpectError("expect:%d: timeout must be positive" % line)
 
 
 def _plan_edit(word, arg, line):

@@ -413,6 +413,8 @@ def _judge(name, expect_path, log, mitigation_mode, long_run=False):
         return str(err)
     spec.mitigations = spec.pinned_mitigations or mitigation_mode
     spec.long_run = long_run
+    if long_run and spec.long_timeout:
+        spec.timeout = spec.long_timeout
     log.write("# mitigations %s (%s)\n" % (spec.mitigations, "pinned by the expect file"
                                             if spec.pinned_mitigations else "this run's mode"))
     log.write("# manifest %s, image %s, timeout %g s per boot, boots: %s, phases: %s\n"

@@ -31,6 +31,14 @@ class DirectiveTest(unittest.TestCase):
         self.assertEqual(spec.long_images, {False: {"xfer-a": "big_a"},
                                             True: {"xfer-b": "big_b"}})
 
+    def test_long_timeout(self):
+        spec = self.parse("timeout 300 long 1800\nexpect a\n")
+        self.assertEqual((spec.timeout, spec.long_timeout), (300, 1800))
+        self.assertIsNone(self.parse("timeout 300\nexpect a\n").long_timeout)
+        for bad in ("300 long", "300 short 5", "300 long -1", "300 long x"):
+            with self.assertRaises(expect.ExpectError, msg=bad):
+                self.parse("timeout %s\nexpect a\n" % bad)
+
     def test_refused(self):
         cases = {
             "expect ^a$\npeer p.xml\n": "go together",
