@@ -168,22 +168,34 @@ static int recv_all(int sock, struct stream *st)
 	return 0;
 }
 
-/* Runs the stack until every byte sent on @sock is acknowledged (or the connection ended). */
-static void wait_acked(int sock)
+/* Runs the stack until every byte sent on @sock is acknowledged. Returns 0, or the
+ * connection's error if it ended first. */
+static int wait_acked(int sock)
 {
 	struct net_tcp_info info;
 
-	while (net_tcp_info(&stack, sock, &info) == 0 && info.state != NET_TCP_CLOSED &&
-	       (info.unsent || info.unacked) && !(net_ready(&stack, sock) & NET_ERROR))
+	while (net_tcp_info(&stack, sock, &info) == 0 && (info.unsent || info.unacked)) {
+		if (net_ready(&stack, sock) & NET_ERROR) {
+			int err = net_tcp_recv(&stack, sock, inbuf, 0);
+			return err < 0 ? err : NET_EINVAL;
+		}
 		step();
+	}
+	return 0;
 }
 
-static void print_sent(const char *dir, const struct stream *st)
+/* Prints what @st sent and the verdict @name: @want bytes sent and acknowledged, no error. */
+static void print_sent(const char *name, const char *dir, const struct stream *st, uint64_t want,
+                       int err)
 {
 	uint64_t ms = st->ended_ms > st->started_ms ? st->ended_ms - st->started_ms : 1u;
 	printf("xfer: %s sent %llu bytes, crc32 %08x, %llu ms, %llu KiB/s\n", dir,
 	       (unsigned long long)st->done, ~st->crc, (unsigned long long)ms,
 	       (unsigned long long)(st->done * 1000u / ms / 1024u));
+	printf("TEST %s %s %llu of %llu bytes, error %d\n", name,
+	       err == 0 && st->done == want ? "PASS" : "FAIL", (unsigned long long)st->done,
+	       (unsigned long long)want, err);
+	bh_flush();
 }
 
 /* Prints what @st received and the verdict @name: exactly @want bytes of the pattern. */
@@ -254,8 +266,9 @@ static void client(void)
 	int err = send_all(sock, &out, XFER_BYTES);
 	if (!err)
 		err = net_tcp_shutdown(&stack, sock);
-	wait_acked(sock);
-	print_sent("a->b", &out);
+	if (!err)
+		err = wait_acked(sock);
+	print_sent("xfer.a_sent", "a->b", &out, XFER_BYTES, err);
 	stream_start(&in, XFER_SEED_B);
 	if (!err)
 		err = recv_all(sock, &in);
@@ -281,8 +294,9 @@ static void server(void)
 		err = send_all(sock, &out, in.done);
 	if (!err)
 		err = net_tcp_shutdown(&stack, sock);
-	wait_acked(sock);
-	print_sent("b->a", &out);
+	if (!err)
+		err = wait_acked(sock);
+	print_sent("xfer.b_sent", "b->a", &out, in.done, err);
 	print_counters(sock);
 }
 
