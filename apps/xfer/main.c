@@ -231,6 +231,10 @@ static void print_counters(int sock)
 	       (unsigned long long)c->ip_bad_csum, (unsigned long long)c->tcp_bad_csum,
 	       (unsigned long long)c->udp_bad_csum, (unsigned long long)c->icmp_bad_csum,
 	       info.srtt_ms, info.rto_ms, info.cwnd);
+	printf("xfer: port: %llu frames in, %llu out, %llu not sent (no transmit buffer), "
+	       "%llu transmit errors\n",
+	       (unsigned long long)port.cnt.rx_frames, (unsigned long long)port.cnt.tx_frames,
+	       (unsigned long long)port.cnt.tx_no_buffer, (unsigned long long)port.cnt.tx_errors);
 	bh_flush();
 }
 

@@ -30,6 +30,7 @@ ETHERTYPE_IPV4 = b"\x08\x00"
 HOLD_MS = 20.0        # a held-back frame goes out at the latest this long after it came
 REORDER_MAX = 3       # a held-back frame lets at most this many frames pass it
 FRAME_MAX = 65536
+SOCKET_BUFFER = 4 << 20  # bytes the host's kernel may hold for each relay socket
 SHARES = ("loss", "dup", "reorder", "corrupt")
 
 
@@ -185,7 +186,12 @@ class Relay:
 
     @staticmethod
     def _bind():
+        """Returns a non-blocking UDP socket on a port of 127.0.0.1 the kernel chose, its
+        buffers large (up to the system's limit) so that a burst of frames is not lost in
+        the host's kernel while the relay waits for its turn on a busy CPU."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
         sock.bind(("127.0.0.1", 0))
         sock.setblocking(False)
         return sock
