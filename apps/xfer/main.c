@@ -138,8 +138,10 @@ static int send_all(int sock, struct stream *st, uint64_t total)
 		if (len > total - st->done)
 			len = (uint32_t)(total - st->done);
 		int n = net_tcp_send(&stack, sock, p, len);
-		if (n < 0)
+		if (n < 0) {
+			st->ended_ms = bh_now_ms();
 			return n;
+		}
 		st->crc = crc_update(st->crc, p, (uint32_t)n);
 		st->done += (uint32_t)n;
 		if (n == 0)
@@ -160,8 +162,10 @@ static int recv_all(int sock, struct stream *st)
 			step();
 			continue;
 		}
-		if (n < 0)
+		if (n < 0) {
+			st->ended_ms = bh_now_ms();
 			return n;
+		}
 		stream_take(st, inbuf, (uint32_t)n);
 	}
 	st->ended_ms = bh_now_ms();
