@@ -563,6 +563,9 @@ def parse(text, path):
     if spec.image == "deploy" and spec.kernel_args:
         raise ExpectError("expect: kernel-args needs `image test`: `bulkhead image` ships"
                           " its own kernel line")
+    if spec.image == "deploy" and (spec.long_images[False] or spec.long_images[True]):
+        raise ExpectError("expect: long-image needs `image test`: `bulkhead image` ships the"
+                          " manifest's images")
     if spec.image == "deploy" and spec.plan_edits:
         raise ExpectError("expect: %s needs `image test`: `bulkhead image` ships what bhc"
                           " compiled" % spec.plan_edits[0].word)

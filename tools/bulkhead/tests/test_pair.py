@@ -54,6 +54,7 @@ class DirectiveTest(unittest.TestCase):
             PAIR + "power-cut after ^a\n": "power-cut",
             PAIR + "image deploy\n": "image test",
             "expect ^a$\nlong-image peer:b c\n": "no peer",
+            "expect ^a$\nimage deploy\nlong-image b c\n": "needs `image test`",
             PAIR + "long-image a b\nlong-image a c\n": "given twice",
             PAIR + "long-image a\n": "expected [peer:]DOMAIN IMAGE",
         }
