@@ -72,7 +72,7 @@ static void ack_cwnd(struct net_tcb *t, uint32_t ack, uint32_t acked)
 {
 	if (!t->in_recovery) {
 		grow_cwnd(t, acked);
-	} else if (net_seq_le(t->recover, ack)) {
+	} else if (net_seq_lt(t->recover, ack)) {
 		t->in_recovery = false;
 		t->cwnd = t->ssthresh;
 	} else {
@@ -118,7 +118,7 @@ static void dup_ack(struct net_stack *s, struct net_socket *so)
 	if (++t->dupacks != FAST_RETRANSMIT_DUPACKS || !net_seq_lt(t->recover, t->snd_una))
 		return;
 	s->cnt.tcp_fast_retransmits++;
-	t->recover = t->snd_max;
+	t->recover = t->snd_max - 1u;
 	t->ssthresh = flight / 2u > 2u * t->mss ? flight / 2u : 2u * t->mss;
 	t->cwnd = t->ssthresh + FAST_RETRANSMIT_DUPACKS * t->mss;
 	t->in_recovery = true;

@@ -88,7 +88,7 @@ static void rto_expired(struct net_stack *s, struct net_socket *so)
 	t->rto = clamp_rto(t->rto * 2u);
 	t->ssthresh = flight / 2u > 2u * t->mss ? flight / 2u : 2u * t->mss;
 	t->cwnd = t->mss;
-	t->recover = t->snd_max;
+	t->recover = t->snd_max - 1u;
 	t->dupacks = 0;
 	t->in_recovery = false;
 	t->rtt_on = false;

@@ -3,7 +3,7 @@
 Format, one directive a line; `#` starts a comment at the start of a line or
 after white space (write `\\#` or `[#]` for a literal `#` after a space):
 
-    timeout 300            seconds of wall time (default 300)
+    timeout 300 [long M]   seconds of wall time (default 300); M under `bulkhead test --long`
     manifest PATH          manifest relative to the expect file (default manifest.xml)
     expect REGEX           Python regex (re.search) that must match some serial line
     order REGEX            like expect, and only after the previous `order` regex matched
@@ -38,6 +38,15 @@ Directives for the machine itself:
                                  once a line matches the last REGEX, PROGRAM (ip or ping)
                                  runs in that namespace; a line of its output must match
                                  the first REGEX; repeatable, needs netns-tap
+
+A second machine (pair.py): both boot at once, joined through a lossy relay (relay.py), and
+the peer's serial lines are matched as `peer: LINE`:
+
+    peer MANIFEST                the peer boots MANIFEST (relative to the expect file)
+    relay KEY=VALUE...           loss, dup, reorder, corrupt (percent of frames), seed, delay
+                                 (ms), rate (kbit/s); both machines get a virtio-net card on it
+    long-image [peer:]DOMAIN IMAGE
+                                 under `bulkhead test --long`, DOMAIN boots IMAGE instead
 
 A disk (disk.py): a fresh raw image, made before the first boot and shared by
 every `boot` of the run, attached as a modern-only virtio-blk function at
@@ -118,8 +127,10 @@ from . import hostnet
 from . import mitigations
 from . import monitor
 from . import netns
+from . import pair
 from . import qemu
 from . import plan
+from . import relay
 from .qemu import FIRMWARES, MEDIA
 
 DEFAULT_TIMEOUT = 300.0
@@ -215,6 +226,7 @@ class Spec:
     def __init__(self, path):
         self.path = path
         self.timeout = DEFAULT_TIMEOUT
+        self.long_timeout = None  # `timeout N long M`: M, for `bulkhead test --long`
         self.manifest = os.path.join(os.path.dirname(path), "manifest.xml")
         self.pinned_mitigations = None  # `mitigations MODE`: the test runs in MODE only
         self.mitigations = mitigations.DEFAULT  # the mode of this run (set by the harness)
@@ -228,6 +240,10 @@ class Spec:
         self.plan_edits = []  # [plan.Edit], in file order
         self.disk = None  # disk.Disk: `disk`, `disk-error`, `disk-check`, `disk-tear`
         self.netns_tap = None  # `netns-tap`: (netdev id, ADDR/PREFIX), or None
+        self.peer = None  # `peer MANIFEST`: the second machine's manifest (pair.py)
+        self.relay = None  # relay.Settings: `relay KEY=VALUE...`
+        self.peer_iso = None  # the peer's ISO (set by the harness once built)
+        self.long_images = {False: {}, True: {}}  # `long-image`: {is the peer's: {domain: image}}
 
     @property
     def phase(self):
@@ -265,9 +281,7 @@ def _directive(spec, word, arg, line):
         _MACHINE_DIRECTIVES[word](spec, arg, line)
         return
     if word == "timeout":
-        spec.timeout = _number(arg, float, "timeout", line)
-        if spec.timeout <= 0:
-            raise ExpectError("expect:%d: timeout must be positive" % line)
+        _timeout(spec, arg, line)
     elif word == "manifest":
         spec.manifest = os.path.join(os.path.dirname(spec.path), arg)
     elif word == "expect":
@@ -293,6 +307,17 @@ def _directive(spec, word, arg, line):
         spec.plan_edits.append(_plan_edit(word, arg, line))
     else:
         raise ExpectError("expect:%d: unknown directive %r" % (line, word))
+
+
+def _timeout(spec, arg, line):
+    """Applies `timeout SECONDS [long SECONDS]` (the second under `bulkhead test --long`)."""
+    words = arg.split()
+    if len(words) not in (1, 3) or (len(words) == 3 and words[1] != "long"):
+        raise ExpectError("expect:%d: timeout %r: expected SECONDS [long SECONDS]" % (line, arg))
+    spec.timeout = _number(words[0], float, "timeout", line)
+    spec.long_timeout = _number(words[2], float, "timeout", line) if len(words) == 3 else None
+    if spec.timeout <= 0 or (spec.long_timeout or 1) <= 0:
+        raise ExpectError("expect:%d: timeout must be positive" % line)
 
 
 def _plan_edit(word, arg, line):
@@ -388,6 +413,58 @@ def _kernel_args(spec, arg, line):
         spec.kernel_args.append(word)
 
 
+def _peer(spec, arg, line):
+    """Applies `peer MANIFEST`, once."""
+    if spec.peer is not None:
+        raise ExpectError("expect:%d: peer is given twice" % line)
+    spec.peer = os.path.join(os.path.dirname(spec.path), arg)
+
+
+def _relay(spec, arg, line):
+    """Applies `relay KEY=VALUE...`, once."""
+    if spec.relay is not None:
+        raise ExpectError("expect:%d: relay is given twice" % line)
+    try:
+        spec.relay = relay.parse(arg)
+    except ValueError as err:
+        raise ExpectError("expect:%d: %s" % (line, err))
+
+
+def _long_image(spec, arg, line):
+    """Applies `long-image [peer:]DOMAIN IMAGE`, once a domain."""
+    try:
+        peer, domain, image = pair.parse_long_image(arg)
+    except ValueError as err:
+        raise ExpectError("expect:%d: %s" % (line, err))
+    if domain in spec.long_images[peer]:
+        raise ExpectError("expect:%d: long-image %s is given twice" % (line, domain))
+    spec.long_images[peer][domain] = image
+
+
+# The network a relay gives both machines, which qemu-args may then not add.
+_RELAY_DEVICES = re.compile(r"^(intel-iommu|virtio-net-pci)\b")
+
+
+def _check_pair(spec):
+    """Raises ExpectError if `peer` and `relay` do not come together, or come with what a
+    second machine does not support."""
+    if (spec.peer is None) != (spec.relay is None):
+        raise ExpectError("expect: peer and relay go together (the peer's only way is the relay)")
+    if spec.peer is None:
+        if spec.long_images[True]:
+            raise ExpectError("expect: long-image peer:...: the test has no peer")
+        return
+    words = spec.qemu_args
+    for flag, value in zip(words[::2], words[1::2]):
+        if flag == "-netdev" or (flag == "-device" and _RELAY_DEVICES.match(value)):
+            raise ExpectError("expect: qemu-args %s %s: the relay adds the IOMMU and the"
+                              " network card itself" % (flag, value))
+    if spec.disk or len(spec.phases) > 1 or spec.image != "test" or spec.netns_tap or \
+            any(p.host_peers or p.monitor or p.power_cut for p in spec.phases):
+        raise ExpectError("expect: a test with a peer boots `image test` once, without disk,"
+                          " reboot, power-cut, monitor, netns-tap or host-*-echo lines")
+
+
 def _disk(spec, arg, line):
     """Applies `disk SIZE FILL`, once, before any disk-error or disk-check."""
     if spec.disk is not None:
@@ -467,7 +544,8 @@ _MACHINE_DIRECTIVES = {"mitigations": _mitigations, "monitor": _monitor,
                        "disk-cache": _disk_more("disk-cache", disks.parse_cache),
                        "power-cut": _power_cut, "repeat": _repeat,
                        "host-udp-echo": _host_peer("udp"), "host-tcp-echo": _host_peer("tcp"),
-                       "netns-tap": _netns_tap, "netns-run": _netns_run}
+                       "netns-tap": _netns_tap, "netns-run": _netns_run,
+                       "peer": _peer, "relay": _relay, "long-image": _long_image}
 
 
 def _check_netns(spec):
@@ -528,12 +606,16 @@ def parse(text, path):
     if spec.image == "deploy" and spec.kernel_args:
         raise ExpectError("expect: kernel-args needs `image test`: `bulkhead image` ships"
                           " its own kernel line")
+    if spec.image == "deploy" and (spec.long_images[False] or spec.long_images[True]):
+        raise ExpectError("expect: long-image needs `image test`: `bulkhead image` ships the"
+                          " manifest's images")
     if spec.image == "deploy" and spec.plan_edits:
         raise ExpectError("expect: %s needs `image test`: `bulkhead image` ships what bhc"
                           " compiled" % spec.plan_edits[0].word)
     _check_disk(spec)
     _check_netns(spec)
     _check_phases(spec)
+    _check_pair(spec)
     spec.boots = spec.boots or [DEFAULT_BOOT]
     return spec
 

@@ -14,6 +14,7 @@ from . import iso
 from . import mitigations
 from . import monitor
 from . import netns
+from . import pair
 from . import plan
 from . import qemu
 from . import wcache
@@ -168,8 +169,9 @@ def _watch(machine, matcher, timeout, log, mon=None, lines=None, peers=None):
     if machine.timed_out:
         return "timeout after %g s; missing: %s" % (timeout, matcher.missing_text())
     status = machine.wait(5)
-    return "QEMU exited before all expects matched: %s; missing: %s" % (
-        qemu.describe_exit(status, machine.stderr_text()), matcher.missing_text())
+    who = machine.who_ended() if isinstance(machine, pair.Pair) else ""
+    return "%sQEMU exited before all expects matched: %s; missing: %s" % (
+        who, qemu.describe_exit(status, machine.stderr_text()), matcher.missing_text())
 
 
 def _edit_plan(spec, compiled, workdir, log):
@@ -191,12 +193,46 @@ def _build(spec, workdir, log):
                            spec.mitigations)
         log.write("".join("# %s\n" % line for line in image.describe(info)))
         return info.path, {"@PLAN_CRC32@": iso.crc_text(info.plan_crc)}
-    compiled = plan.compile_manifest(spec.manifest, workdir, exit_when_idle=True)
+    compiled = plan.compile_manifest(_manifest(spec, False, workdir, log), workdir,
+                                     exit_when_idle=True)
     for offset in spec.corrupt_offsets:
         plan.corrupt(compiled.plan_path, offset)
     _edit_plan(spec, compiled, workdir, log)
     path = iso.make_iso(workdir, compiled, spec.mitigations, spec.kernel_args)
+    if spec.peer:
+        spec.peer_iso = _build_peer(spec, pair.peer_dir(workdir), log)
     return path, {"@PLAN_CRC32@": iso.crc_text(iso.plan_checksum(compiled.plan_path))}
+
+
+def _manifest(spec, peer, workdir, log):
+    """Returns the manifest to compile for the test's machine or, if @peer, the peer's: under
+    --long with `long-image` lines, a copy in @workdir with those domains' images swapped."""
+    manifest = spec.peer if peer else spec.manifest
+    swaps = spec.long_images[peer] if spec.long_run else {}
+    if swaps:
+        log.write("# long run: %s boots %s\n" % (rel(manifest), ", ".join(
+            "%s as %s" % item for item in sorted(swaps.items()))))
+    return pair.long_manifest(manifest, swaps, os.path.join(workdir, "manifest-long.xml"))
+
+
+def _build_peer(spec, peerdir, log):
+    """Compiles the peer's manifest and packs its ISO in @peerdir. Returns the ISO's path."""
+    if not os.path.exists(spec.peer):
+        raise Failure("peer manifest %s does not exist" % rel(spec.peer))
+    compiled = plan.compile_manifest(_manifest(spec, True, peerdir, log), peerdir,
+                                     exit_when_idle=True)
+    return iso.make_iso(peerdir, compiled, spec.mitigations, spec.kernel_args)
+
+
+def _pair(spec, argv, stderr_path, boot, bootdir):
+    """Returns the pair.Pair of the test's machine (QEMU @argv, its stderr to @stderr_path)
+    and the peer, booted the same way (@boot) from spec.peer_iso, its files in @bootdir/peer."""
+    peerdir = makedirs(os.path.join(bootdir, "peer"))
+    peer_argv = qemu.command(spec.peer_iso, extra=qemu.firmware_log_flags(
+        os.path.join(peerdir, "firmware.log")) + spec.qemu_args, firmware=boot[0],
+        medium=boot[1], vars_path=qemu.uefi_vars(peerdir) if boot[0] == "uefi" else None)
+    return pair.Pair([argv, peer_argv], [stderr_path, os.path.join(peerdir, "qemu.stderr")],
+                     spec.relay)
 
 
 def _run(machine, matcher, timeout, log, mon=None, lines=None, peers=None):
@@ -274,12 +310,13 @@ def _boot_once(spec, boot, iso_path, workdir, values, log, phase=None, tag="", l
     argv = qemu.command(iso_path, extra=extra, firmware=firmware, medium=medium,
                         vars_path=vars_path)
     space = netns.Namespace(spec.netns_tap, phase.netns_runs)
+    stderr_path = os.path.join(bootdir, "qemu.stderr")
     try:
         with space:
             argv = space.wrap(argv)
-            log.write("# %s\n" % space.describe() if space.name else "")
-            log.write("# boot %s %s\n# %s\n# serial:\n" % (firmware, medium, " ".join(argv)))
-            machine = qemu.Machine(argv, os.path.join(bootdir, "qemu.stderr"))
+            machine = _pair(spec, argv, stderr_path, boot, bootdir) if spec.peer else \
+                qemu.Machine(argv, stderr_path)
+            _log_boot(spec, boot, machine, space, log)
             if cache:
                 cache.start()
             verdict = _run(machine, _matcher(spec, boot, values, phase), spec.timeout, log,
@@ -290,14 +327,34 @@ def _boot_once(spec, boot, iso_path, workdir, values, log, phase=None, tag="", l
             log.write("# %s\n" % cache.finish())
     if verdict is None and firmware == "bios":
         verdict = _seabios_verdict(medium, firmware_log)
-    stderr = machine.stderr_text()
-    if stderr:
-        log.write("# QEMU stderr:\n" + stderr)
+    _log_stderr(machine, log)
     if verdict is not None:
         _log_firmware(firmware_log, log)
     log.write("# boot %s %s: %s after %.1f s\n" % (firmware, medium, "FAIL" if verdict else
                                                     "PASS", time.monotonic() - machine.started))
     return verdict
+
+
+def _log_boot(spec, boot, machine, space, log):
+    """Writes the head of a boot's log: the namespace, the QEMU command (both of a pair)."""
+    if space.name:
+        log.write("# %s\n" % space.describe())
+    log.write("# boot %s %s\n# %s\n" % (boot[0], boot[1], " ".join(machine.argv)))
+    if spec.peer:
+        log.write("# peer: %s\n# %r\n" % (" ".join(machine.machines[1].argv), spec.relay))
+    log.write("# serial:\n")
+
+
+def _log_stderr(machine, log):
+    """Copies what QEMU (both QEMUs of a pair) wrote to stderr, and a pair's relay counts,
+    into the test's log."""
+    machines = machine.machines if isinstance(machine, pair.Pair) else [machine]
+    for number, one in enumerate(machines):
+        stderr = one.stderr_text()
+        if stderr:
+            log.write("# %sQEMU stderr:\n" % ("peer " if number else "") + stderr)
+    if isinstance(machine, pair.Pair):
+        log.write("".join("# %s\n" % line for line in machine.report))
 
 
 def _make_disk(spec, workdir, log):
@@ -386,6 +443,8 @@ def _judge(name, expect_path, log, mitigation_mode, long_run=False):
         return str(err)
     spec.mitigations = spec.pinned_mitigations or mitigation_mode
     spec.long_run = long_run
+    if long_run and spec.long_timeout:
+        spec.timeout = spec.long_timeout
     log.write("# mitigations %s (%s)\n" % (spec.mitigations, "pinned by the expect file"
                                             if spec.pinned_mitigations else "this run's mode"))
     log.write("# manifest %s, image %s, timeout %g s per boot, boots: %s, phases: %s\n"

@@ -594,6 +594,75 @@ static void tcp_small_peer_window(void **state)
 	pair_close(&p);
 }
 
+/* ---- TCP: a loss right after fast recovery ---- */
+
+struct loss_watch {
+	int sock;       /* A's connection */
+	int stage;      /* 0: first loss due, 1: its fast retransmit due, 2: second loss due, 3 */
+	uint32_t first; /* the segment lost first */
+	uint32_t next;  /* A's snd_max when fast recovery began: the segment lost second */
+};
+
+/* Reads a TCP segment's sequence number and data length from Ethernet frame @f. */
+static bool tcp_data_seg(const uint8_t *f, size_t len, uint32_t *seq, uint32_t *dlen)
+{
+	const uint8_t *t = f + 34;
+
+	if (len < 54 || f[23] != 6)
+		return false;
+	*seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
+	*dlen = (uint32_t)(((uint32_t)f[16] << 8 | f[17]) - 20u - (uint32_t)(t[12] >> 4) * 4u);
+	return *dlen > 0;
+}
+
+/* Loses A's first data segment past 20 MSS; once it is resent (fast recovery), loses the
+ * first segment at the recovery point, A's snd_max of then, so that the next loss comes
+ * right where the recovery ends. */
+static void lose_at_recovery_end(struct sim *sim, int from, const uint8_t *f, size_t len)
+{
+	struct loss_watch *w = sim->user;
+	const struct net_tcb *t = &stack_a.sock[w->sock].u.tcb;
+	uint32_t seq, dlen;
+
+	sim->cut[0] = false;
+	if (from != 0 || !tcp_data_seg(f, len, &seq, &dlen))
+		return;
+	if (w->stage == 0 && (int32_t)(seq - t->iss - 1u - 20u * NET_TCP_MSS) >= 0) {
+		w->first = seq;
+		sim->cut[0] = true;
+		w->stage = 1;
+	} else if (w->stage == 1 && seq == w->first) {
+		w->next = t->snd_max;
+		w->stage = 2;
+	} else if (w->stage == 2 && seq == w->next) {
+		sim->cut[0] = true;
+		w->stage = 3;
+	}
+}
+
+/* RFC 6582: recover is the highest sequence number sent when recovery began; duplicate ACKs
+ * whose cumulative ACK covers more than that start a new fast recovery. A loss of the first
+ * segment after the old recovery point is repaired by fast retransmit, not by a timeout. */
+static void tcp_loss_after_recovery(void **state)
+{
+	struct sim *sim = *state;
+	struct loss_watch w;
+	struct pair p;
+
+	memset(&w, 0, sizeof(w));
+	pair_open(&p, sim, 300000, 0, 0);
+	w.sock = p.f[0].sock;
+	sim->user = &w;
+	sim->watch = lose_at_recovery_end;
+	run_until(sim, pair_done, &p, 600000);
+	pair_check(&p);
+	assert_int_equal(w.stage, 3);
+	assert_int_equal(stack_a.cnt.tcp_fast_retransmits, 2);
+	assert_int_equal(stack_a.cnt.tcp_timeouts, 0);
+	sim->watch = NULL;
+	pair_close(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -613,6 +682,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(tcp_timeout, sim_setup, sim_teardown),
 		cmocka_unit_test_setup_teardown(tcp_zero_window, sim_setup, sim_teardown),
 		cmocka_unit_test_setup_teardown(tcp_small_peer_window, sim_setup, sim_teardown),
+		cmocka_unit_test_setup_teardown(tcp_loss_after_recovery, sim_setup, sim_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
