@@ -27,11 +27,14 @@ Directives for the machine itself:
                                  repeatable
     kernel-args WORDS...         more kernel command-line options, from the allow-list
                                  KERNEL_ARGS (`image test` only); repeatable
-    host-udp-echo GUESTPORT COUNT after REGEX
-    host-tcp-echo GUESTPORT BYTES after REGEX
+    host-udp-echo [ADDR:]GUESTPORT COUNT after REGEX
+    host-tcp-echo [ADDR:]GUESTPORT BYTES [long BYTES] after REGEX
+    host-http [ADDR:]GUESTPORT PATH... expect REGEX2 after REGEX
                                  once a line matches REGEX, the harness checks an echo
-                                 server at the guest's GUESTPORT from the host, through a
-                                 port of 127.0.0.1 it forwards (hostnet.py); repeatable
+                                 server (or with curl an HTTP server) at the guest's
+                                 GUESTPORT (at ADDR, default 10.0.2.15) from the host,
+                                 through a port of 127.0.0.1 it forwards (hostnet.py);
+                                 `long BYTES` is the amount under --long; repeatable
 
 A disk (disk.py): a fresh raw image, made before the first boot and shared by
 every `boot` of the run, attached as a modern-only virtio-blk function at
@@ -330,12 +333,22 @@ def _host_peer(proto):
     """Returns the function that applies `host-PROTO-echo GUESTPORT AMOUNT after REGEX`."""
     def apply(spec, arg, line):
         try:
-            port, amount, regex = hostnet.parse(proto, arg)
+            guest, amount, regex = hostnet.parse(proto, arg)
         except ValueError as err:
             raise ExpectError("expect:%d: %s" % (line, err))
-        spec.phase.host_peers.append(hostnet.HostPeer(proto, port, amount,
+        spec.phase.host_peers.append(hostnet.HostPeer(proto, guest, amount,
                                                       _pattern(regex, line)))
     return apply
+
+
+def _host_http(spec, arg, line):
+    """Applies `host-http [ADDR:]GUESTPORT PATH... expect REGEX2 after REGEX`."""
+    try:
+        guest, paths, want, regex = hostnet.parse_http(arg)
+    except ValueError as err:
+        raise ExpectError("expect:%d: %s" % (line, err))
+    spec.phase.host_peers.append(hostnet.HostPeer("tcp", guest, None, _pattern(regex, line),
+                                                  paths, _pattern(want, line)))
 
 
 def _qemu_args(spec, arg, line):
@@ -435,7 +448,8 @@ _MACHINE_DIRECTIVES = {"mitigations": _mitigations, "monitor": _monitor,
                        "disk-tear": _disk_more("disk-tear", disks.parse_tear),
                        "disk-cache": _disk_more("disk-cache", disks.parse_cache),
                        "power-cut": _power_cut, "repeat": _repeat,
-                       "host-udp-echo": _host_peer("udp"), "host-tcp-echo": _host_peer("tcp")}
+                       "host-udp-echo": _host_peer("udp"), "host-tcp-echo": _host_peer("tcp"),
+                       "host-http": _host_http}
 
 
 def _check_phases(spec):

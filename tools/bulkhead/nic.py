@@ -37,7 +37,7 @@ class Forward:
         """A host command that reaches the guest port."""
         if self.proto == "tcp" and self.guest_port == 80:
             return "curl http://127.0.0.1:%d/" % self.host_port
-        return "nc %s127.0.0.1 %d" % ("-u " if self.proto == "udp" else "", self.host_port)
+        return "socat - %s:127.0.0.1:%d" % (self.proto.upper(), self.host_port)
 
 
 def _root(manifest):
