@@ -59,7 +59,8 @@ class HostPeer:
     def __repr__(self):
         if self.paths:
             return "host-http %s %s" % (self.guest_port, " ".join(self.paths))
-        return "host-%s-echo %d %d" % (self.proto, self.guest_port, self.amount[0])
+        long_text = " long %d" % self.amount[1] if self.amount[1] != self.amount[0] else ""
+        return "host-%s-echo %d %d%s" % (self.proto, self.guest_port, self.amount[0], long_text)
 
     def check(self, long_run):
         """Runs the check against 127.0.0.1:host_port. Returns (None or the reason, summary)."""
