@@ -317,7 +317,7 @@ int main(void)
 		printf("httpd: no network port or no address (error %d)\n", err);
 		return 1;
 	}
-	int listener = net_tcp_listen(&stack, HTTPD_PORT, 4);
+	int listener = net_tcp_listen(&stack, HTTPD_PORT, HTTPD_CONNS);
 	uint32_t ip = stack.cfg.ip;
 	const uint8_t *m = port.mac;
 	printf("httpd: %u.%u.%u.%u port %u (http), mac %02x:%02x:%02x:%02x:%02x:%02x, "

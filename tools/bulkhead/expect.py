@@ -29,7 +29,7 @@ Directives for the machine itself:
                                  KERNEL_ARGS (`image test` only); repeatable
     host-udp-echo [ADDR:]GUESTPORT COUNT after REGEX
     host-tcp-echo [ADDR:]GUESTPORT BYTES [long BYTES] after REGEX
-    host-http [ADDR:]GUESTPORT PATH... expect REGEX2 after REGEX
+    host-http [ADDR:]GUESTPORT PATH... [stall N] expect REGEX2 after REGEX
                                  once a line matches REGEX, the harness checks an echo
                                  server (or with curl an HTTP server) at the guest's
                                  GUESTPORT (at ADDR, default 10.0.2.15) from the host,
@@ -342,13 +342,13 @@ def _host_peer(proto):
 
 
 def _host_http(spec, arg, line):
-    """Applies `host-http [ADDR:]GUESTPORT PATH... expect REGEX2 after REGEX`."""
+    """Applies `host-http [ADDR:]GUESTPORT PATH... [stall N] expect REGEX2 after REGEX`."""
     try:
-        guest, paths, want, regex = hostnet.parse_http(arg)
+        guest, paths, stall, want, regex = hostnet.parse_http(arg)
     except ValueError as err:
         raise ExpectError("expect:%d: %s" % (line, err))
     spec.phase.host_peers.append(hostnet.HostPeer("tcp", guest, None, _pattern(regex, line),
-                                                  paths, _pattern(want, line)))
+                                                  paths, _pattern(want, line), stall))
 
 
 def _qemu_args(spec, arg, line):

@@ -4,7 +4,7 @@ An expect file's
 
     host-udp-echo [ADDR:]GUESTPORT COUNT after REGEX
     host-tcp-echo [ADDR:]GUESTPORT BYTES [long BYTES] after REGEX
-    host-http [ADDR:]GUESTPORT PATH... expect REGEX2 after REGEX
+    host-http [ADDR:]GUESTPORT PATH... [stall N] expect REGEX2 after REGEX
 
 makes the harness forward a free port of 127.0.0.1 to the guest's GUESTPORT (UDP or TCP) at
 ADDR (default: QEMU's first guest address, 10.0.2.15): it adds `hostfwd` to the test's
@@ -20,6 +20,9 @@ it fails:
 - http: one `curl` fetches every PATH in turn, which reuses one connection: curl must succeed,
   the first fetch connect and the others not (a persistent connection), and REGEX2 must match
   (re.search) curl's output: each answer's body followed by a line `@@ STATUS CONNECTS`.
+  With `stall N`, N other connections are opened first, each sends the start of a request
+  and then nothing, and they stay open while curl runs: stalled clients must not keep the
+  server from answering.
 """
 
 import hashlib
@@ -47,13 +50,14 @@ class HostPeer:
     """One `host-udp-echo`, `host-tcp-echo` or `host-http` line. @amount: datagrams or bytes,
     (normal, long); @paths and @want: host-http's paths and its regex (compiled)."""
 
-    def __init__(self, proto, guest, amount, pattern, paths=None, want=None):
+    def __init__(self, proto, guest, amount, pattern, paths=None, want=None, stall=0):
         self.proto = proto
         self.guest_addr, self.guest_port = guest
         self.amount = amount
         self.pattern = pattern
         self.paths = paths
         self.want = want
+        self.stall = stall
         self.host_port = None
 
     def __repr__(self):
@@ -65,7 +69,7 @@ class HostPeer:
     def check(self, long_run):
         """Runs the check against 127.0.0.1:host_port. Returns (None or the reason, summary)."""
         if self.paths:
-            return http_get(self.host_port, self.paths, self.want)
+            return http_get(self.host_port, self.paths, self.want, self.stall)
         amount = self.amount[1] if long_run else self.amount[0]
         return (udp_echo if self.proto == "udp" else tcp_echo)(self.host_port, amount)
 
@@ -96,16 +100,21 @@ def parse(proto, arg):
 
 
 def parse_http(arg):
-    """Splits `[ADDR:]GUESTPORT PATH... expect REGEX2 after REGEX`. Returns ((addr, port),
-    [paths], REGEX2 text, REGEX text). Raises ValueError saying what is wrong."""
+    """Splits `[ADDR:]GUESTPORT PATH... [stall N] expect REGEX2 after REGEX`. Returns
+    ((addr, port), [paths], stalled connections, REGEX2 text, REGEX text).
+    Raises ValueError saying what is wrong."""
     what, regex = parse_after(arg)
     head, sep, want = what.partition(" expect ")
     words = head.split()
+    stall = 0
+    if len(words) > 2 and words[-2] == "stall" and words[-1].isdigit():
+        stall = int(words[-1])
+        words = words[:-2]
     if not sep or not want.strip() or len(words) < 2 or \
             not all(w.startswith("/") for w in words[1:]):
-        raise ValueError("host-http %r: expected [ADDR:]GUESTPORT /PATH... expect REGEX "
-                         "after REGEX" % arg)
-    return _guest(words[0], "host-http"), words[1:], want.strip(), regex
+        raise ValueError("host-http %r: expected [ADDR:]GUESTPORT /PATH... [stall N] expect "
+                         "REGEX after REGEX" % arg)
+    return _guest(words[0], "host-http"), words[1:], stall, want.strip(), regex
 
 
 def free_port(proto):
@@ -243,9 +252,31 @@ def _http_answers(out):
             for m in re.finditer(r"^@@ (\d+) (\d+)$", out, re.M)]
 
 
-def http_get(port, paths, want):
+def _stalled(port, count):
+    """Opens @count connections to 127.0.0.1:@port, each with the start of a request only.
+    Returns the sockets (the caller closes them)."""
+    socks = []
+    for _ in range(count):
+        s = socket.create_connection(("127.0.0.1", port), timeout=REPLY_TIMEOUT * 5)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: stalled\r\n")
+        socks.append(s)
+    return socks
+
+
+def http_get(port, paths, want, stall=0):
     """Fetches every path of @paths from 127.0.0.1:@port with one curl (one connection
-    reused). Returns (None or the reason, a summary)."""
+    reused), while @stall other connections stay open with half a request each.
+    Returns (None or the reason, a summary)."""
+    socks = _stalled(port, stall)
+    try:
+        return _curl(port, paths, want)
+    finally:
+        for s in socks:
+            s.close()
+
+
+def _curl(port, paths, want):
+    """http_get's curl run and its checks. Returns (None or the reason, a summary)."""
     urls = ["http://127.0.0.1:%d%s" % (port, path) for path in paths]
     try:
         proc = subprocess.run(["curl", "-sS", "--http1.1", "--max-time", str(HTTP_TIMEOUT),

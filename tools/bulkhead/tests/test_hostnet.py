@@ -46,7 +46,9 @@ class HostNetTest(unittest.TestCase):
 
     def test_parse_http_line(self):
         self.assertEqual(hostnet.parse_http("10.0.2.16:80 / /x expect a b after ^httpd"),
-                         (("10.0.2.16", 80), ["/", "/x"], "a b", "^httpd"))
+                         (("10.0.2.16", 80), ["/", "/x"], 0, "a b", "^httpd"))
+        self.assertEqual(hostnet.parse_http("80 / stall 5 expect a after ^httpd"),
+                         (("", 80), ["/"], 5, "a", "^httpd"))
         for bad in ("80 / after ^x", "80 expect a after ^x", "80 x expect a after ^x"):
             with self.assertRaises(ValueError):
                 hostnet.parse_http(bad)
@@ -65,6 +67,8 @@ class HostNetTest(unittest.TestCase):
         reason, what = hostnet.http_get(port, ["/", "/nowhere"], want)
         self.assertIsNone(reason, reason)
         self.assertIn("2 answers (200 404)", what)
+        reason, _ = hostnet.http_get(port, ["/"], want=_Want("hello"), stall=3)
+        self.assertIsNone(reason, reason)
         reason, _ = hostnet.http_get(port, ["/"], _Want("goodbye"))
         self.assertIn("does not match", reason)
 
