@@ -4,10 +4,12 @@
 #include <net_port.h>
 
 /*
- * The port is ring "net" with data map "net-data" (the manifest's names). The address is
- * static: 10.0.2.15/24 behind gateway 10.0.2.2, QEMU's user network. Each TCP connection has
- * a buffer of what it received and has not yet sent back; it reads more only when that is
- * empty, so a peer that stops reading holds at most one buffer here.
+ * The port is the domain's switch port, else ring "net" with data map "net-data" (a driver's
+ * direct client, as in tests/system/net_echo). The address is the port's from the manifest (a
+ * switch port's ipv4, which INFO carries); a port without one gets 10.0.2.15/24 behind
+ * gateway 10.0.2.2, QEMU's user network. Each TCP connection has a buffer of what it received
+ * and has not yet sent back; it reads more only when that is empty, so a peer that stops
+ * reading holds at most one buffer here.
  */
 #define ECHO_PORT 7u
 #define ECHO_CONNS 6u /* NET_SOCKETS less the UDP socket and the listener */
@@ -91,12 +93,25 @@ static int serve(int udp, int listener)
 	}
 }
 
+/* Opens the port: the manifest's address, else the fallback. Returns 0 or the port's error. */
+static int open_port(void)
+{
+	struct net_config cfg = {.seed = (uint32_t)bh_rdtsc()};
+	int err = net_port_attach(&port, NULL, NULL);
+
+	if (err)
+		return err;
+	if (!port.ipv4) {
+		cfg.ip = ECHO_IP;
+		cfg.netmask = ECHO_MASK;
+		cfg.gateway = ECHO_GW;
+	}
+	return net_port_start(&port, &stack, &cfg);
+}
+
 int main(void)
 {
-	struct net_config cfg = {.ip = ECHO_IP, .netmask = ECHO_MASK, .gateway = ECHO_GW};
-
-	cfg.seed = (uint32_t)bh_rdtsc();
-	int err = net_port_open(&port, &stack, "net", "net-data", &cfg);
+	int err = open_port();
 	if (err) {
 		printf("echo: no network port (error %d)\n", err);
 		return 1;
@@ -105,9 +120,11 @@ int main(void)
 		conns[i].sock = -1;
 	int udp = net_udp_bind(&stack, ECHO_PORT), tcp = net_tcp_listen(&stack, ECHO_PORT, 4);
 	const uint8_t *m = port.mac;
-	printf("echo: 10.0.2.15 port %u (udp, tcp), mac %02x:%02x:%02x:%02x:%02x:%02x, "
+	uint32_t ip = stack.cfg.ip;
+	printf("echo: %u.%u.%u.%u port %u (udp, tcp), mac %02x:%02x:%02x:%02x:%02x:%02x, "
 	       "%u receive and %u transmit buffers\n",
-	       ECHO_PORT, m[0], m[1], m[2], m[3], m[4], m[5], port.n_rx, port.n_bufs - port.n_rx);
+	       ip >> 24, (ip >> 16) & 0xffu, (ip >> 8) & 0xffu, ip & 0xffu, ECHO_PORT, m[0], m[1],
+	       m[2], m[3], m[4], m[5], port.n_rx, port.n_bufs - port.n_rx);
 	if (udp < 0 || tcp < 0)
 		return 1;
 	int r = serve(udp, tcp);

@@ -255,12 +255,36 @@ static int find_port(struct net_port *p, const char *ring_name, const char *data
 	return 0;
 }
 
-int net_port_open(struct net_port *p, struct net_stack *s, const char *ring_name,
-                  const char *data_name, const struct net_config *cfg)
+/* The domain's own switch port in start-info (not one it serves as the switch), or NULL. */
+static const struct bh_info_entry *own_port(void)
 {
-	struct net_resp info;
-	struct net_config c = *cfg;
+	const struct bh_start_info *info = bh_info();
 
+	for (uint32_t i = 0; i < info->n_entries && i < BH_INFO_MAX_ENTRIES; i++)
+		if (info->entries[i].kind == BH_RES_PORT &&
+		    !(info->entries[i].flags & BH_PORT_SWITCH))
+			return &info->entries[i];
+	return NULL;
+}
+
+/* Copies a start-info name (at most BH_INFO_NAME_LEN bytes, maybe unterminated) into @out. */
+static const char *info_name(char out[BH_INFO_NAME_LEN + 1], const char *name)
+{
+	memcpy(out, name, BH_INFO_NAME_LEN);
+	out[BH_INFO_NAME_LEN] = '\0';
+	return out;
+}
+
+int net_port_attach(struct net_port *p, const char *ring_name, const char *data_name)
+{
+	const struct bh_info_entry *e = ring_name ? NULL : own_port();
+	char ring[BH_INFO_NAME_LEN + 1], data[BH_INFO_NAME_LEN + 1];
+	struct net_resp info;
+
+	if (!ring_name) {
+		ring_name = e ? info_name(ring, e->name) : NET_PORT_RING;
+		data_name = e ? info_name(data, e->peer) : NET_PORT_DATA;
+	}
 	memset(p, 0, sizeof(*p));
 	int err = find_port(p, ring_name, data_name);
 	if (!err)
@@ -268,14 +292,39 @@ int net_port_open(struct net_port *p, struct net_stack *s, const char *ring_name
 	if (err)
 		return err;
 	memcpy(p->mac, info.mac, NET_MAC_LEN);
+	p->ipv4 = info.ipv4;
 	p->link_up = (info.flags & NET_LINK_UP) != 0;
 	plan_buffers(p, &info);
-	if (p->n_rx == 0 || p->n_bufs == p->n_rx)
-		return NET_PORT_ENOPORT;
+	return p->n_rx == 0 || p->n_bufs == p->n_rx ? NET_PORT_ENOPORT : 0;
+}
+
+/* @cfg with the address filled in from INFO where it gives none. Returns false if neither has. */
+static bool port_address(const struct net_port *p, const struct net_config *cfg,
+                         struct net_config *out)
+{
+	*out = *cfg;
+	if (out->ip)
+		return true;
+	if (!p->ipv4)
+		return false;
+	out->ip = p->ipv4;
+	if (!out->netmask)
+		out->netmask = NET_PORT_DEFAULT_MASK;
+	if (!out->gateway)
+		out->gateway = (out->ip & out->netmask) | NET_PORT_DEFAULT_GW_HOST;
+	return true;
+}
+
+int net_port_start(struct net_port *p, struct net_stack *s, const struct net_config *cfg)
+{
+	struct net_config c;
+
+	if (!port_address(p, cfg, &c))
+		return NET_PORT_ENOADDR;
 	memcpy(c.mac, p->mac, NET_MAC_LEN);
 	c.send = port_send;
 	c.ctx = p;
-	err = net_init(s, &c, bh_now_ms());
+	int err = net_init(s, &c, bh_now_ms());
 	if (err)
 		return err;
 	repost_rx(p);
@@ -283,4 +332,12 @@ int net_port_open(struct net_port *p, struct net_stack *s, const char *ring_name
 		net_arp_announce(s);
 	net_port_flush(p);
 	return p->broken ? NET_PORT_EBROKEN : 0;
+}
+
+int net_port_open(struct net_port *p, struct net_stack *s, const char *ring_name,
+                  const char *data_name, const struct net_config *cfg)
+{
+	int err = net_port_attach(p, ring_name, data_name);
+
+	return err ? err : net_port_start(p, s, cfg);
 }

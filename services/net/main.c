@@ -108,6 +108,7 @@ static void answer_info(struct cport *c, uint32_t p, uint64_t tag)
 	r.max_tx = VSW_MAX_TX;
 	r.headroom = NET_HEADROOM;
 	r.region_size = c->size;
+	r.ipv4 = c->ipv4;
 	c->q[(c->q_head + c->q_n) % ANSWER_Q].tag = tag;
 	c->q[(c->q_head + c->q_n) % ANSWER_Q].r = r;
 	c->q_n++;

@@ -25,8 +25,9 @@
 #define VSW_SHARE 32u    /* frames queued for one port at most */
 #define VSW_POOL (VSW_MAX_PORTS * VSW_SHARE)
 #define VSW_MAX_RX 32u /* receive buffers one client may post (INFO's max_rx) */
-#define VSW_MAX_TX 8u  /* frames a client may hand over in one turn: each is copied at once */
-#define VSW_LEARN 16u  /* source MACs learned on the uplink */
+#define VSW_MAX_TX \
+	16u /* TX requests a client may have queued: each is copied and answered at once */
+#define VSW_LEARN 16u /* source MACs learned on the uplink */
 #define VSW_UPLINK 0u
 
 /* Why a frame or a descriptor was dropped (counted on the port it came from, or FULL on the

@@ -377,6 +377,7 @@ static void parse_port(struct manifest *m, struct m_domain *d, xmlNodePtr n)
 	p->data = attr(m, n, "data");
 	p->mac = attr(m, n, "mac");
 	p->ipv4 = attr(m, n, "ipv4");
+	p->forward = attr(m, n, "forward");
 }
 
 /* The kernel counts budgets in timer cycles: a period over 10 s or a budget under

@@ -69,13 +69,15 @@ struct m_volume {
 };
 
 /*
- * <port name client data mac ipv4> in a virtual switch's domain: client @client reaches the
- * switch over ring @name with frames in region @data, as address @mac (and @ipv4, optional)
- * (docs/network.md). The values are checked by port_check.
+ * <port name client data mac ipv4 forward> in a virtual switch's domain: client @client
+ * reaches the switch over ring @name with frames in region @data, as address @mac (and @ipv4,
+ * optional) (docs/network.md). @forward (optional) lists the guest ports `bulkhead run`
+ * forwards from the host to @ipv4, e.g. "tcp:80 udp:7"; it does not change the plan. The
+ * values are checked by port_check.
  */
 struct m_port {
 	int line;
-	const char *name, *client, *data, *mac, *ipv4; /* as written; NULL if missing */
+	const char *name, *client, *data, *mac, *ipv4, *forward; /* as written; NULL if missing */
 };
 
 /* Facts about a domain's ELF image, filled in by image_check. */

@@ -159,6 +159,64 @@ static bool check_values(struct manifest *m, const struct m_port *p, uint64_t *m
 	return true;
 }
 
+#define FORWARD_MAX 8u /* guest ports one port may forward */
+
+/* One "tcp:N" or "udp:N" (N 1..65535, decimal, no leading zero) at @s, ended by a space or the
+ * end: *@key = N, plus 0x10000 for udp. Returns the characters read, 0 if malformed. */
+static size_t parse_forward_item(const char *s, uint32_t *key)
+{
+	uint32_t v = 0, udp = strncmp(s, "udp:", 4) == 0;
+	size_t n = 4;
+
+	if (!udp && strncmp(s, "tcp:", 4) != 0)
+		return 0;
+	for (; s[n] >= '0' && s[n] <= '9' && n < 10; n++)
+		v = v * 10u + (uint32_t)(s[n] - '0');
+	if (n == 4 || s[4] == '0' || v > 65535 || (s[n] != ' ' && s[n] != '\0'))
+		return 0;
+	*key = v | udp << 16;
+	return n;
+}
+
+static void forward_syntax_error(struct manifest *m, const struct m_port *p)
+{
+	diag_error(m->diag, p->line,
+	           "forward '%s' of port '%s' is not a list of up to %u tcp:PORT or udp:PORT "
+	           "separated by single spaces, e.g. \"tcp:80 udp:7\"",
+	           p->forward, str(p->name), FORWARD_MAX);
+}
+
+/* The forward list: its syntax, no guest port twice, and an address to forward to. */
+static void check_forward(struct manifest *m, const struct m_port *p)
+{
+	uint32_t keys[FORWARD_MAX], key = 0;
+	size_t n = 0, len;
+
+	if (p->forward && !p->ipv4)
+		diag_error(
+			m->diag, p->line,
+			"port '%s' has forward but no ipv4; the host's connections are forwarded "
+			"to the port's address: give it ipv4",
+			str(p->name));
+	for (const char *s = p->forward; s && (*s || n == 0); s += len + (s[len] == ' ')) {
+		len = parse_forward_item(s, &key);
+		if (!len || n == FORWARD_MAX || (s[len] == ' ' && s[len + 1] == '\0')) {
+			forward_syntax_error(m, p);
+			return;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (keys[i] == key) {
+				diag_error(
+					m->diag, p->line,
+					"forward '%s' of port '%s' names %.*s twice; name each guest "
+					"port once",
+					p->forward, str(p->name), (int)len, s);
+				return;
+			}
+		keys[n++] = key;
+	}
+}
+
 struct seen {
 	const struct m_port *p;
 	uint64_t mac;
@@ -199,6 +257,7 @@ static void check_port(struct manifest *m, size_t d, size_t k, struct seen *s)
 	else
 		check_ring(m, d, p, client);
 	check_data(m, d, p, client);
+	check_forward(m, p);
 	*s = (struct seen){p, 0, 0, false, false};
 	s->mac_ok = check_values(m, p, &s->mac, &s->ip);
 	s->ip_ok = p->ipv4 && s->ip != 0;

@@ -20,7 +20,7 @@ static const struct elem_info elems[] = {
 	{"domain", "system", "name, image, priority, budget, period, stack, heap, role, ssbd",
          "map, ioport, device, volume, port"},
 	{"map", "domain", "region, vaddr, perms, dma", NULL},
-	{"port", "domain", "name, client, data, mac, ipv4", NULL},
+	{"port", "domain", "name, client, data, mac, ipv4, forward", NULL},
 	{"ioport", "domain", "base, count, machine", NULL},
 	{"device", "domain", "name, pci, irq, dma", NULL},
 	{"channel", "system", "name", "end"},

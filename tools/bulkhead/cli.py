@@ -14,6 +14,7 @@ from . import image
 from . import fuzz
 from . import graph
 from . import mitigations
+from . import nic
 from . import plan
 from . import testrun
 from .util import BUILD, ROOT, Failure, rel, say, warn
@@ -42,6 +43,7 @@ def cmd_run(args):
     say("bulkhead: system %s: %d images, mitigations %s" % (
         compiled.system_name, len(compiled.modules), args.mitigations))
     extra = boot.disk_flags(args.manifest, workdir, args.disk)
+    extra += nic.qemu_flags(args.manifest, args.port_base, iommu=not extra)
     if args.seconds is None:
         return boot.run_interactive(image, extra)
     return boot.run_headless(image, args.seconds, extra)
@@ -140,6 +142,17 @@ def _manifest(path):
     return os.path.abspath(path)
 
 
+def _port_base(text):
+    """argparse type: a host port base, 1 .. 65000."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number")
+    if not 0 < value <= 65000:
+        raise argparse.ArgumentTypeError("must be 1 .. 65000")
+    return value
+
+
 def _positive(text):
     """argparse type: a positive number."""
     value = float(text)
@@ -173,6 +186,13 @@ def _add_commands(sub):
                    help="raw disk image to attach as the virtio-blk disk at PCI 00:04.0 "
                    "(default for a manifest that grants a device: disk.img in the run's "
                    "build directory, created with qemu-img when missing)")
+    p.add_argument("--port-base", type=_port_base, default=nic.DEFAULT_PORT_BASE, metavar="N",
+                   help="for a manifest with a virtio-net driver: each guest port a switch "
+                   "<port forward=\"tcp:80 udp:7\"> lists is forwarded from host port "
+                   "127.0.0.1:N+GUESTPORT to the port's ipv4 on QEMU's user network; the "
+                   "commands that reach them are printed at start (default %d: httpd's "
+                   "port 80 at 127.0.0.1:%d); a busy host port stops the run" % (
+                       nic.DEFAULT_PORT_BASE, nic.DEFAULT_PORT_BASE + 80))
     _add_mitigations(p, "auto", "default auto")
     p.set_defaults(handler=cmd_run)
 
@@ -257,7 +277,7 @@ def _add_commands(sub):
                    "insn: the kernel's instruction decoder; acpi: the kernel's ACPI table "
                    "parser; blk: the virtio-blk driver's request decoder; net: the virtio-net "
                    "driver's port messages and request path; storage: the storage service's "
-                   "request checks")
+                   "request checks; httpreq: httpd's HTTP request parser")
     p.add_argument("--seconds", type=_positive, default=60, metavar="N",
                    help="how long to fuzz (default 60)")
     p.add_argument("--jobs", type=int, default=1, metavar="J",

@@ -27,11 +27,14 @@ Directives for the machine itself:
                                  repeatable
     kernel-args WORDS...         more kernel command-line options, from the allow-list
                                  KERNEL_ARGS (`image test` only); repeatable
-    host-udp-echo GUESTPORT COUNT after REGEX
-    host-tcp-echo GUESTPORT BYTES after REGEX
+    host-udp-echo [ADDR:]GUESTPORT COUNT after REGEX
+    host-tcp-echo [ADDR:]GUESTPORT BYTES [long BYTES] after REGEX
+    host-http [ADDR:]GUESTPORT PATH... [stall N] expect REGEX2 after REGEX
                                  once a line matches REGEX, the harness checks an echo
-                                 server at the guest's GUESTPORT from the host, through a
-                                 port of 127.0.0.1 it forwards (hostnet.py); repeatable
+                                 server (or with curl an HTTP server) at the guest's
+                                 GUESTPORT (at ADDR, default 10.0.2.15) from the host,
+                                 through a port of 127.0.0.1 it forwards (hostnet.py);
+                                 `long BYTES` is the amount under --long; repeatable
     netns-tap NETDEV ADDR/PREFIX  QEMU runs in a fresh network namespace whose tap device
                                  (ADDR/PREFIX on the Linux side) is netdev NETDEV (netns.py)
     netns-run PROGRAM ARGS... expect REGEX after REGEX
@@ -364,10 +367,10 @@ def _host_peer(proto):
     """Returns the function that applies `host-PROTO-echo GUESTPORT AMOUNT after REGEX`."""
     def apply(spec, arg, line):
         try:
-            port, amount, regex = hostnet.parse(proto, arg)
+            guest, amount, regex = hostnet.parse(proto, arg)
         except ValueError as err:
             raise ExpectError("expect:%d: %s" % (line, err))
-        spec.phase.host_peers.append(hostnet.HostPeer(proto, port, amount,
+        spec.phase.host_peers.append(hostnet.HostPeer(proto, guest, amount,
                                                       _pattern(regex, line)))
     return apply
 
@@ -392,6 +395,16 @@ def _netns_run(spec, arg, line):
         raise ExpectError("expect:%d: %s" % (line, err))
     spec.phase.netns_runs.append(netns.Run(argv, _pattern(output, line),
                                            _pattern(trigger, line)))
+
+
+def _host_http(spec, arg, line):
+    """Applies `host-http [ADDR:]GUESTPORT PATH... [stall N] expect REGEX2 after REGEX`."""
+    try:
+        guest, paths, stall, want, regex = hostnet.parse_http(arg)
+    except ValueError as err:
+        raise ExpectError("expect:%d: %s" % (line, err))
+    spec.phase.host_peers.append(hostnet.HostPeer("tcp", guest, None, _pattern(regex, line),
+                                                  paths, _pattern(want, line), stall))
 
 
 def _qemu_args(spec, arg, line):
@@ -545,7 +558,8 @@ _MACHINE_DIRECTIVES = {"mitigations": _mitigations, "monitor": _monitor,
                        "power-cut": _power_cut, "repeat": _repeat,
                        "host-udp-echo": _host_peer("udp"), "host-tcp-echo": _host_peer("tcp"),
                        "netns-tap": _netns_tap, "netns-run": _netns_run,
-                       "peer": _peer, "relay": _relay, "long-image": _long_image}
+                       "peer": _peer, "relay": _relay, "long-image": _long_image,
+                       "host-http": _host_http}
 
 
 def _check_netns(spec):

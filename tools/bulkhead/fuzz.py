@@ -2,7 +2,7 @@
 checker, the kernel's instruction decoder, its ACPI table parser, the
 virtio-blk driver's request decoder, the virtio-net driver's port path, the storage
 service's request checks, the virtual switch's descriptor handling, libnet's frame and TCP
-segment input and its DHCP client.
+segment input and its DHCP client, and httpd's HTTP request parser.
 
 The targets are built with Debian's clang outside Meson (the project compiler
 is gcc): this module writes BUILD/fuzz/build.ninja and runs ninja on it, so
@@ -11,7 +11,7 @@ only what changed is rebuilt. Sources: tests/fuzz/*.c, the compiler library
 kernel/lib/crc32.c, kernel/arch/x86_64/insn.c, kernel/arch/x86_64/acpi_parse.c,
 kernel/lib/sha256.c, drivers/virtio-blk/blk_req.c, drivers/virtio-net/net_*.c (with
 libvirtio, libring and the simulated device of tests/host/virtio), services/storage/stor_req.c,
-services/net/vsw.c, libs/libnet/*.c (but net_port.c), the fake ELF writer of tests/host/manifest,
+services/net/vsw.c, libs/libnet/*.c (but net_port.c), apps/httpd/http_req.c, the fake ELF writer of tests/host/manifest,
 and schema_xsd.c
 generated from manifests/bulkhead.xsd by tools/bhc/embed.py exactly as Meson does.
 """
@@ -61,6 +61,7 @@ CFLAGS = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefine
           "-I" + os.path.join(ROOT, "services", "storage"),
           "-I" + os.path.join(ROOT, "services", "net"),
           "-I" + os.path.join(ROOT, "libs", "libnet", "include"),
+          "-I" + os.path.join(ROOT, "apps", "httpd"),
           "-I" + FUZZ_SRC]
 # Only the fuzz sources themselves must be warning-free under clang.
 OWN_CFLAGS = ["-Werror"]
@@ -196,6 +197,11 @@ def _dhcp_sources():
     return [_src("tests", "fuzz", "fuzz_dhcp.c")] + _libnet_sources()
 
 
+def _httpreq_sources():
+    """Sources of the `httpreq` target: httpd's HTTP/1.1 request parser."""
+    return [_src("tests", "fuzz", "fuzz_httpreq.c"), _src("apps", "httpd", "http_req.c")]
+
+
 TARGETS = {
     "manifest": Target(
         "manifest", _manifest_sources,
@@ -223,6 +229,8 @@ TARGETS = {
         "tcp", _tcp_sources, [("tests/fuzz/corpus/tcp", "*")], runs=10000),
     "dhcp": Target(
         "dhcp", _dhcp_sources, [("tests/fuzz/corpus/dhcp", "*")], runs=50000),
+    "httpreq": Target(
+        "httpreq", _httpreq_sources, [("tests/fuzz/corpus/httpreq", "*")], runs=200000),
 }
 
 SCHEMA_C = os.path.join(FUZZ_DIR, "gen", "schema_xsd.c")

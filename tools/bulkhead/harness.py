@@ -299,7 +299,7 @@ def _boot_once(spec, boot, iso_path, workdir, values, log, phase=None, tag="", l
     firmware_log = os.path.join(bootdir, "firmware.log")
     vars_path = qemu.uefi_vars(bootdir) if firmware == "uefi" else None
     mon = monitor.Monitor(phase.monitor)
-    peers = hostnet.Peers(phase.host_peers)
+    peers = hostnet.Peers(phase.host_peers, spec.long_run)
     cache = wcache.WriteCache(disks.image_path(workdir)) if spec.disk and \
         spec.disk.volatile else None
     extra = qemu.firmware_log_flags(firmware_log) + peers.qemu_args(spec.qemu_args) + \

@@ -1,26 +1,37 @@
-"""Host peers of system tests: echo checks from the host through QEMU's user network.
+"""Host peers of system tests: echo and HTTP checks from the host through QEMU's user network.
 
 An expect file's
 
-    host-udp-echo GUESTPORT COUNT after REGEX
-    host-tcp-echo GUESTPORT BYTES after REGEX
+    host-udp-echo [ADDR:]GUESTPORT COUNT after REGEX
+    host-tcp-echo [ADDR:]GUESTPORT BYTES [long BYTES] after REGEX
+    host-http [ADDR:]GUESTPORT PATH... [stall N] expect REGEX2 after REGEX
 
-makes the harness forward a free port of 127.0.0.1 to the guest's GUESTPORT (UDP or TCP):
-it adds `hostfwd` to the test's `-netdev user` itself, so qemu-args' allow-list still
-offers no way to the host. The first time a serial line matches REGEX, the harness runs the
-check at once, and the test fails if it fails:
+makes the harness forward a free port of 127.0.0.1 to the guest's GUESTPORT (UDP or TCP) at
+ADDR (default: QEMU's first guest address, 10.0.2.15): it adds `hostfwd` to the test's
+`-netdev user` itself, so qemu-args' allow-list still offers no way to the host. The first
+time a serial line matches REGEX, the harness runs the check at once, and the test fails if
+it fails:
 
 - udp: COUNT datagrams of varied length (1 to 1472 bytes, each with its number), one at a
   time, each echoed back byte for byte (a lost one is sent again, at most RETRIES times);
-- tcp: one connection; BYTES pseudo-random bytes sent while the echo is read, then our half
-  closed; the echo must end there, and its SHA-256 must be the one of what was sent.
+- tcp: one connection; BYTES pseudo-random bytes (the `long` amount under `bulkhead test
+  --long`) sent while the echo is read, then our half closed; the echo must end there, and
+  its SHA-256 must be the one of what was sent;
+- http: one `curl` fetches every PATH in turn, which reuses one connection: curl must succeed,
+  the first fetch connect and the others not (a persistent connection), and REGEX2 must match
+  (re.search) curl's output: each answer's body followed by a line `@@ STATUS CONNECTS`.
+  With `stall N`, N other connections are opened first, each sends the start of a request
+  and then nothing, and they stay open while curl runs: stalled clients must not keep the
+  server from answering.
 """
 
 import hashlib
 import random
+import re
 import select
 import socket
 import struct
+import subprocess
 import time
 
 from .monitor import parse as parse_after
@@ -32,31 +43,78 @@ TCP_TIMEOUT = 120.0  # seconds for the whole transfer
 CHUNK = 65536
 
 
-class HostPeer:
-    """One `host-udp-echo` or `host-tcp-echo` line."""
+HTTP_TIMEOUT = 60  # seconds for one host-http curl
 
-    def __init__(self, proto, guest_port, amount, pattern):
+
+class HostPeer:
+    """One `host-udp-echo`, `host-tcp-echo` or `host-http` line. @amount: datagrams or bytes,
+    (normal, long); @paths and @want: host-http's paths and its regex (compiled)."""
+
+    def __init__(self, proto, guest, amount, pattern, paths=None, want=None, stall=0):
         self.proto = proto
-        self.guest_port = guest_port
+        self.guest_addr, self.guest_port = guest
         self.amount = amount
         self.pattern = pattern
+        self.paths = paths
+        self.want = want
+        self.stall = stall
         self.host_port = None
 
     def __repr__(self):
-        return "host-%s-echo %d %d" % (self.proto, self.guest_port, self.amount)
+        if self.paths:
+            return "host-http %s %s" % (self.guest_port, " ".join(self.paths))
+        long_text = " long %d" % self.amount[1] if self.amount[1] != self.amount[0] else ""
+        return "host-%s-echo %d %d%s" % (self.proto, self.guest_port, self.amount[0], long_text)
+
+    def check(self, long_run):
+        """Runs the check against 127.0.0.1:host_port. Returns (None or the reason, summary)."""
+        if self.paths:
+            return http_get(self.host_port, self.paths, self.want, self.stall)
+        amount = self.amount[1] if long_run else self.amount[0]
+        return (udp_echo if self.proto == "udp" else tcp_echo)(self.host_port, amount)
+
+
+def _guest(word, what):
+    """`[ADDR:]PORT` -> (ADDR or "", PORT). Raises ValueError."""
+    addr, _, port = word.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536 or \
+            (addr and not re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", addr)):
+        raise ValueError("%s: %r is not [ADDR:]PORT with a port 1..65535" % (what, word))
+    return addr, int(port)
 
 
 def parse(proto, arg):
-    """Splits `GUESTPORT AMOUNT after REGEX`. Returns (guest_port, amount, regex text).
-    Raises ValueError saying what is wrong."""
+    """Splits `[ADDR:]GUESTPORT AMOUNT [long AMOUNT] after REGEX`. Returns ((addr, port),
+    (amount, long amount), regex text). Raises ValueError saying what is wrong."""
     what, regex = parse_after(arg)
     words = what.split()
-    if len(words) != 2 or not all(w.isdigit() for w in words):
-        raise ValueError("host-%s-echo %r: expected GUESTPORT AMOUNT after REGEX" % (proto, arg))
-    port, amount = int(words[0]), int(words[1])
-    if not 0 < port < 65536 or amount <= 0:
-        raise ValueError("host-%s-echo: port 1..65535 and an amount above 0" % proto)
-    return port, amount, regex
+    usage = "host-%s-echo %r: expected [ADDR:]GUESTPORT AMOUNT [long AMOUNT] after REGEX" % (
+        proto, arg)
+    if len(words) not in (2, 4) or (len(words) == 4 and (proto != "tcp" or words[2] != "long")):
+        raise ValueError(usage)
+    amounts = words[1::2]
+    if not all(w.isdigit() and int(w) > 0 for w in amounts):
+        raise ValueError("host-%s-echo: amounts above 0" % proto)
+    amount = (int(amounts[0]), int(amounts[-1]))
+    return _guest(words[0], "host-%s-echo" % proto), amount, regex
+
+
+def parse_http(arg):
+    """Splits `[ADDR:]GUESTPORT PATH... [stall N] expect REGEX2 after REGEX`. Returns
+    ((addr, port), [paths], stalled connections, REGEX2 text, REGEX text).
+    Raises ValueError saying what is wrong."""
+    what, regex = parse_after(arg)
+    head, sep, want = what.partition(" expect ")
+    words = head.split()
+    stall = 0
+    if len(words) > 2 and words[-2] == "stall" and words[-1].isdigit():
+        stall = int(words[-1])
+        words = words[:-2]
+    if not sep or not want.strip() or len(words) < 2 or \
+            not all(w.startswith("/") for w in words[1:]):
+        raise ValueError("host-http %r: expected [ADDR:]GUESTPORT /PATH... [stall N] expect "
+                         "REGEX after REGEX" % arg)
+    return _guest(words[0], "host-http"), words[1:], stall, want.strip(), regex
 
 
 def free_port(proto):
@@ -70,8 +128,9 @@ def free_port(proto):
 class Peers:
     """The host peers of one boot. Use qemu_args() for QEMU's argv, feed() on every line."""
 
-    def __init__(self, peers):
+    def __init__(self, peers, long_run=False):
         self.pending = list(peers)
+        self.long_run = long_run  # `bulkhead test --long`: the long amounts
         for peer in self.pending:
             peer.host_port = free_port(peer.proto)
 
@@ -83,21 +142,21 @@ class Peers:
         args = list(args)
         where = [i + 1 for i, word in enumerate(args[:-1]) if word == "-netdev"]
         if not where or not args[where[0]].startswith("user,"):
-            raise ValueError("host-*-echo needs qemu-args -netdev user,id=...")
+            raise ValueError("host-*-echo and host-http need qemu-args -netdev user,id=...")
         for peer in self.pending:
-            args[where[0]] += ",hostfwd=%s:127.0.0.1:%d-:%d" % (peer.proto, peer.host_port,
-                                                                peer.guest_port)
+            args[where[0]] += ",hostfwd=%s:127.0.0.1:%d-%s:%d" % (
+                peer.proto, peer.host_port, peer.guest_addr, peer.guest_port)
         return args
 
     def feed(self, line, log):
-        """Runs the peers serial @line triggers. Returns the first failure's reason, or None."""
+        """Runs the peers serial @line triggers (their long variants under --long).
+        Returns the first failure's reason, or None."""
         due = [p for p in self.pending if p.pattern.regex.search(line)]
         for peer in due:
             self.pending.remove(peer)
             started = time.monotonic()
-            check = udp_echo if peer.proto == "udp" else tcp_echo
             try:
-                reason, what = check(peer.host_port, peer.amount)
+                reason, what = peer.check(self.long_run)
             except OSError as err:
                 reason, what = "%s" % err, ""
             log.write("# %r via 127.0.0.1:%d: %s (%.1f s)\n" % (
@@ -185,3 +244,53 @@ def _tcp_transfer(port, data, echo):
                 echo.update(chunk)
                 got += len(chunk)
     return got
+
+
+def _http_answers(out):
+    """The `@@ STATUS CONNECTS` lines of curl's output, as (status, connects) pairs."""
+    return [(int(m.group(1)), int(m.group(2)))
+            for m in re.finditer(r"^@@ (\d+) (\d+)$", out, re.M)]
+
+
+def _stalled(port, count):
+    """Opens @count connections to 127.0.0.1:@port, each with the start of a request only.
+    Returns the sockets (the caller closes them)."""
+    socks = []
+    for _ in range(count):
+        s = socket.create_connection(("127.0.0.1", port), timeout=REPLY_TIMEOUT * 5)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: stalled\r\n")
+        socks.append(s)
+    return socks
+
+
+def http_get(port, paths, want, stall=0):
+    """Fetches every path of @paths from 127.0.0.1:@port with one curl (one connection
+    reused), while @stall other connections stay open with half a request each.
+    Returns (None or the reason, a summary)."""
+    socks = _stalled(port, stall)
+    try:
+        return _curl(port, paths, want)
+    finally:
+        for s in socks:
+            s.close()
+
+
+def _curl(port, paths, want):
+    """http_get's curl run and its checks. Returns (None or the reason, a summary)."""
+    urls = ["http://127.0.0.1:%d%s" % (port, path) for path in paths]
+    try:
+        proc = subprocess.run(["curl", "-sS", "--http1.1", "--max-time", str(HTTP_TIMEOUT),
+                               "-w", "\n@@ %{http_code} %{num_connects}\n"] + urls,
+                              capture_output=True, text=True, timeout=HTTP_TIMEOUT + 10,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return "curl did not run: %s" % err, ""
+    answers = _http_answers(proc.stdout)
+    if proc.returncode != 0 or len(answers) != len(paths):
+        return "curl failed (status %d): %s" % (proc.returncode, proc.stderr.strip()[:200]), ""
+    if [c for _, c in answers] != [1] + [0] * (len(paths) - 1):
+        return "the connection was not reused: connects %s" % [c for _, c in answers], ""
+    if not want.regex.search(proc.stdout):
+        return "curl's output %r does not match %r" % (proc.stdout[:400], want.text), ""
+    return None, "%d answers (%s) on one connection" % (
+        len(answers), " ".join(str(code) for code, _ in answers))

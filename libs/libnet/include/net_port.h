@@ -42,6 +42,7 @@ struct net_port {
 	volatile uint8_t *data;
 	uint64_t data_size;
 	uint8_t mac[NET_MAC_LEN];
+	uint32_t ipv4; /* the port's address from INFO (the manifest's), host order; 0: none */
 	bool link_up;
 	bool broken;   /* the ring broke: the port is dead */
 	uint32_t n_rx; /* buffers 0..n_rx-1 receive, the rest up to n_bufs transmit */
@@ -58,13 +59,40 @@ struct net_port {
 /* Errors of net_port_open (negative, beside libnet's). */
 #define NET_PORT_ENOPORT (-20) /* no such ring or data map in the manifest, or too small */
 #define NET_PORT_EBROKEN (-21) /* the ring broke, or the server's INFO answer was wrong */
+#define NET_PORT_ENOADDR (-22) /* no IPv4 address: none in the config, none from INFO */
+
+/* The address a port's INFO gives comes with QEMU's user network's shape: a /24 whose .2 is
+ * the gateway. A caller that needs another shape sets netmask and gateway in its config. */
+#define NET_PORT_DEFAULT_MASK 0xffffff00u
+#define NET_PORT_DEFAULT_GW_HOST 2u /* the gateway's host part in that /24 */
+
+/* The names net_port_attach(p, NULL, NULL) uses when the domain has no switch port. */
+#define NET_PORT_RING "net"
+#define NET_PORT_DATA "net-data"
 
 /**
- * Opens the port whose ring is @ring_name and data map @data_name, asks the server for INFO
- * (MAC, link), starts @s on it with @cfg's addresses (its mac, send and ctx are set here) and
- * posts the receive buffers; announces our address (gratuitous ARP) if the link is up.
- * Needs: @p and @s live as long as the port is used. Returns: 0, a NET_PORT_E* error or
- * net_init's error.
+ * Opens the port whose ring is @ring_name and data map @data_name (both NULL: the domain's
+ * switch port, its BH_RES_PORT entry in start-info, else ring NET_PORT_RING with map
+ * NET_PORT_DATA, a driver's direct client), asks the server for INFO
+ * (MAC, link, the manifest's address into p->ipv4) and cuts the data region into buffers.
+ * Nothing is posted yet: net_port_start follows (a program may look at p->ipv4 first).
+ * Needs: @p lives as long as the port is used. Returns: 0 or a NET_PORT_E* error.
+ */
+int net_port_attach(struct net_port *p, const char *ring_name, const char *data_name);
+
+/**
+ * Starts @s on attached port @p with @cfg (its mac, send and ctx are set here). When cfg->ip
+ * is 0, the address is INFO's (p->ipv4) with cfg's netmask and gateway, or where those are 0,
+ * NET_PORT_DEFAULT_MASK and the .NET_PORT_DEFAULT_GW_HOST of that subnet. Posts the receive
+ * buffers; announces the address (gratuitous ARP) if the link is up.
+ * Needs: net_port_attach(@p) returned 0; @s lives as long as @p. Returns: 0, NET_PORT_ENOADDR
+ * (no address in @cfg nor in INFO), NET_PORT_EBROKEN or net_init's error.
+ */
+int net_port_start(struct net_port *p, struct net_stack *s, const struct net_config *cfg);
+
+/**
+ * net_port_attach then net_port_start: the whole opening for a program without a fallback
+ * address of its own. Needs and returns as those two.
  */
 int net_port_open(struct net_port *p, struct net_stack *s, const char *ring_name,
                   const char *data_name, const struct net_config *cfg);

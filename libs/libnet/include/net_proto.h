@@ -21,6 +21,8 @@
  *                length), or with NET_EIO when it gives the buffer back unused.
  *   NET_OP_TX    a frame of @length bytes (NET_FRAME_MIN .. NET_FRAME_MAX) at @offset; the
  *                server answers when the buffer may be reused (NET_OK: handed to the wire).
+ * INFO's answer also carries the port's address when the manifest gives one (a switch port's
+ * ipv4 attribute); the driver answers 0.
  * An answer: type NET_MSG_RESP, the request's tag, payload exactly a struct net_resp.
  * A notice: type NET_MSG_LINK, tag 0, a struct net_resp with op NET_OP_LINK, sent by the server
  * when the link goes up or down. A malformed request message is answered NET_EINVAL under its
@@ -78,7 +80,9 @@ struct net_resp {
 	uint32_t max_tx;          /* frames the server holds at most */
 	uint32_t headroom;        /* NET_HEADROOM */
 	uint64_t region_size;     /* bytes of the data region */
-	uint64_t reserved;
+	uint32_t ipv4;            /* the port's static IPv4 address from the manifest, in host
+	                           * byte order (first byte in bits 31..24); 0: none (a driver) */
+	uint32_t reserved;        /* zero */
 };
 _Static_assert(sizeof(struct net_resp) == 64, "port protocol");
 

@@ -224,6 +224,8 @@ static void test_negotiation(void **state)
 	assert_int_equal(r.max_tx, 256);
 	assert_int_equal(r.headroom, NET_HEADROOM);
 	assert_int_equal(r.region_size, T_DATA_SIZE);
+	assert_int_equal(r.ipv4, 0); /* a driver has no address to give */
+	assert_int_equal(r.reserved, 0);
 	t_free(t);
 }
 
