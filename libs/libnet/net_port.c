@@ -298,15 +298,18 @@ int net_port_attach(struct net_port *p, const char *ring_name, const char *data_
 	return p->n_rx == 0 || p->n_bufs == p->n_rx ? NET_PORT_ENOPORT : 0;
 }
 
-/* @cfg with the address filled in from INFO where it gives none. Returns false if neither has. */
+/* @cfg with the address filled in from INFO where it gives none. Returns false if neither has
+ * (the stack then starts unaddressed, and DHCP finds one). */
 static bool port_address(const struct net_port *p, const struct net_config *cfg,
                          struct net_config *out)
 {
 	*out = *cfg;
 	if (out->ip)
 		return true;
-	if (!p->ipv4)
+	if (!p->ipv4) {
+		out->netmask = out->gateway = 0;
 		return false;
+	}
 	out->ip = p->ipv4;
 	if (!out->netmask)
 		out->netmask = NET_PORT_DEFAULT_MASK;
@@ -318,9 +321,8 @@ static bool port_address(const struct net_port *p, const struct net_config *cfg,
 int net_port_start(struct net_port *p, struct net_stack *s, const struct net_config *cfg)
 {
 	struct net_config c;
+	bool addressed = port_address(p, cfg, &c);
 
-	if (!port_address(p, cfg, &c))
-		return NET_PORT_ENOADDR;
 	memcpy(c.mac, p->mac, NET_MAC_LEN);
 	c.send = port_send;
 	c.ctx = p;
@@ -328,7 +330,9 @@ int net_port_start(struct net_port *p, struct net_stack *s, const struct net_con
 	if (err)
 		return err;
 	repost_rx(p);
-	if (p->link_up)
+	if (!addressed)
+		(void)net_dhcp_start(s);
+	else if (p->link_up)
 		net_arp_announce(s);
 	net_port_flush(p);
 	return p->broken ? NET_PORT_EBROKEN : 0;

@@ -59,7 +59,6 @@ struct net_port {
 /* Errors of net_port_open (negative, beside libnet's). */
 #define NET_PORT_ENOPORT (-20) /* no such ring or data map in the manifest, or too small */
 #define NET_PORT_EBROKEN (-21) /* the ring broke, or the server's INFO answer was wrong */
-#define NET_PORT_ENOADDR (-22) /* no IPv4 address: none in the config, none from INFO */
 
 /* The address a port's INFO gives comes with QEMU's user network's shape: a /24 whose .2 is
  * the gateway. A caller that needs another shape sets netmask and gateway in its config. */
@@ -83,10 +82,11 @@ int net_port_attach(struct net_port *p, const char *ring_name, const char *data_
 /**
  * Starts @s on attached port @p with @cfg (its mac, send and ctx are set here). When cfg->ip
  * is 0, the address is INFO's (p->ipv4) with cfg's netmask and gateway, or where those are 0,
- * NET_PORT_DEFAULT_MASK and the .NET_PORT_DEFAULT_GW_HOST of that subnet. Posts the receive
- * buffers; announces the address (gratuitous ARP) if the link is up.
- * Needs: net_port_attach(@p) returned 0; @s lives as long as @p. Returns: 0, NET_PORT_ENOADDR
- * (no address in @cfg nor in INFO), NET_PORT_EBROKEN or net_init's error.
+ * NET_PORT_DEFAULT_MASK and the .NET_PORT_DEFAULT_GW_HOST of that subnet; with no address in
+ * either, the stack starts without one and DHCP (net_dhcp_start) finds one. Posts the receive
+ * buffers; announces the address (gratuitous ARP) if it has one and the link is up.
+ * Needs: net_port_attach(@p) returned 0; @s lives as long as @p. Returns: 0, NET_PORT_EBROKEN
+ * or net_init's error.
  */
 int net_port_start(struct net_port *p, struct net_stack *s, const struct net_config *cfg);
 

@@ -111,7 +111,8 @@ static bool lease(void)
 	struct net_dhcp_lease l;
 	uint64_t until = bh_now_ms() + LEASE_WAIT_MS;
 
-	if (net_dhcp_start(&stack) != 0)
+	/* net_port_open started DHCP: the port has no address in the manifest, cfg none. */
+	if (net_dhcp_state(&stack, NULL) == NET_DHCP_OFF)
 		return false;
 	while (net_dhcp_state(&stack, &l) != NET_DHCP_BOUND && bh_now_ms() < until)
 		if (net_port_run_once(&stack, &port) < 0)
