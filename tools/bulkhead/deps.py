@@ -32,6 +32,8 @@ BASE_PACKAGES = [
     "qemu-utils",        # qemu-img: `bulkhead run` creates a missing disk image
     "iproute2",          # ip: the network namespace and tap device of the net_tap test
     "iputils-ping",      # ping: Linux's peer in the net_tap test
+    "curl",              # the net_system test fetches httpd's page with it; `bulkhead run` prints it
+    "socat",             # the commands `bulkhead run` prints to reach a UDP or TCP echo
 ]
 # (Never install grub-efi-amd64 or grub-pc: they conflict with each other, and
 # grub-efi-amd64-bin's recommends, the signed GRUB and shim, set up booting the
