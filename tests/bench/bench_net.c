@@ -1,5 +1,6 @@
 /* Network benchmark domain: UDP echo round trips and TCP bulk transfers to the host's peer over libnet on a port, counted in guest instructions. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,18 +18,24 @@
  * (net_port_poll, which never sleeps) and, when nothing came, waits in a loop of SPIN_INSNS
  * instructions on the ring's producer index, counting its turns (at most SPIN_LIMIT, then
  * the stack's timers run); a workload's work is its TSC delta less those turns'
- * instructions: the driver's, the switch's, the kernel's and this domain's own work.
+ * instructions: the driver's, the switch's, the kernel's and this domain's own work. A
+ * workload that takes more than BUDGET_CYCLES fails (an ERROR line, no figure), so a
+ * stalled transfer cannot hang the bench.
  * Prints `BENCH NAME VALUE`, `BEGIN NAME` / `END NAME bytes=N` for the host's wall clock,
  * INFO lines with the raw counts; then `DONE`.
  */
 #define SPIN_INSNS 6u /* the wait loop: incq, cmpq, jae, movl, cmpl, je */
 #define SPIN_LIMIT (1ull << 20)
+#define BUDGET_CYCLES 20000000000ull /* a workload's guest time at most (20 s): then it fails */
 
 static struct net_stack stack;
 static struct net_port port;
 static uint8_t pattern[NW_PERIOD + NW_CHUNK]; /* pattern[j] = nw_byte(j) */
 static uint8_t rx_buf[NW_CHUNK];
-static uint64_t turns; /* wait-loop turns of the current workload */
+static uint64_t turns;    /* wait-loop turns of the current workload */
+static uint64_t deadline; /* the TSC at which the current workload gives up */
+static const char *current; /* the current workload's name */
+static bool over;           /* it spent its budget */
 
 /* Prints one console line at once. */
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
@@ -64,10 +71,24 @@ static uint64_t spin(void)
 	return t - 1;
 }
 
+/* Starts the budget of workload @name. */
+static void budget(const char *name)
+{
+	current = name;
+	over = false;
+	deadline = bh_rdtsc() + BUDGET_CYCLES;
+}
+
 /* Takes what came; if nothing had, waits for the next answer. Returns the messages taken,
- * or NET_PORT_EBROKEN. */
+ * or a negative number once the port broke or the workload's budget is spent. */
 static int pump(void)
 {
+	if (over || bh_rdtsc() > deadline) {
+		if (!over)
+			say("ERROR %s: more than %llu cycles: given up", current, BUDGET_CYCLES);
+		over = true;
+		return -1;
+	}
 	int n = net_port_poll(&stack, &port);
 
 	if (n == 0)
@@ -130,11 +151,13 @@ static void run_udp(void)
 {
 	int sock = net_udp_bind(&stack, 0);
 
+	budget("net_udp");
 	if (sock < 0 || udp_rounds(sock, NW_UDP_WARMUP) != 0) {
 		say("ERROR net_udp: no socket, or the warm-up failed");
 		return;
 	}
 	turns = 0;
+	budget("net_udp");
 	say("BEGIN net_udp");
 	uint64_t a = bh_rdtsc();
 	int failed = udp_rounds(sock, NW_UDP_COUNT);
@@ -243,6 +266,7 @@ static int tcp_send(int sock, uint32_t want)
 static void run_tcp(const char *name, uint16_t peer_port, const char *bench, uint32_t want)
 {
 	uint8_t count[8];
+	budget(name);
 	int sock = tcp_open(peer_port), failed;
 
 	for (int i = 0; i < 8; i++)
@@ -252,6 +276,7 @@ static void run_tcp(const char *name, uint16_t peer_port, const char *bench, uin
 		return;
 	}
 	turns = 0;
+	budget(name);
 	say("BEGIN %s", name);
 	uint64_t a = bh_rdtsc();
 	failed = send_all(sock, count, sizeof(count));
