@@ -27,12 +27,12 @@
 #define NW_SOURCE_PORT 47312u
 #define NW_SINK_PORT 47313u
 
-#define NW_UDP_BYTES 64u    /* UDP payload of one round trip */
-#define NW_UDP_COUNT 2000u  /* timed round trips */
-#define NW_UDP_WARMUP 64u   /* untimed round trips first (ARP, caches) */
+#define NW_UDP_BYTES 64u        /* UDP payload of one round trip */
+#define NW_UDP_COUNT 2000u      /* timed round trips */
+#define NW_UDP_WARMUP 64u       /* untimed round trips first (ARP, caches) */
 #define NW_TCP_BYTES (4u << 20) /* bytes of each TCP transfer */
-#define NW_CHUNK 65536u     /* bytes per send or receive call at most */
-#define NW_PERIOD 4093u     /* the pattern repeats every NW_PERIOD bytes */
+#define NW_CHUNK 65536u         /* bytes per send or receive call at most */
+#define NW_PERIOD 4093u         /* the pattern repeats every NW_PERIOD bytes */
 
 /* Returns byte @i of the pattern. */
 static inline uint8_t nw_byte(uint64_t i)

@@ -31,7 +31,8 @@
  * arriving), and a workload's work is its TSC delta less turns x cost: the kernel's
  * network stack, the driver, the interrupts and this program's own calls.
  * Prints `netbench: BENCH NAME VALUE`, `BEGIN NAME` / `END NAME bytes=N` for the host's
- * wall clock, INFO lines with the raw counts, WARNING if the CPU idled; then `DONE`.
+ * wall clock, INFO lines with the raw counts, WARNING if the CPU idled; then `DONE`. The
+ * UDP figure is the median of the round trips' work; their mean is net_udp64_rtt_mean.
  */
 
 #define CALIB_TURNS 2000u
@@ -50,6 +51,7 @@ struct wait_count {
 
 static uint8_t pattern[NW_PERIOD + NW_CHUNK]; /* pattern[j] = nw_byte(j) */
 static uint8_t rx_buf[NW_CHUNK];
+static uint32_t trip_work[NW_UDP_COUNT]; /* each UDP round trip's work */
 
 /* Prints one console line at once. */
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
@@ -231,8 +233,8 @@ static void report(const char *name, const struct sample *a, const struct sample
 
 	say("INFO %s units=%llu tsc=%llu polling=%llu turns=%llu work=%llu net_irqs=%llu "
 	    "blocked=%ld idle_ns=%llu",
-	    name, (unsigned long long)units, (unsigned long long)total,
-	    (unsigned long long)polling, (unsigned long long)w->turns, (unsigned long long)work,
+	    name, (unsigned long long)units, (unsigned long long)total, (unsigned long long)polling,
+	    (unsigned long long)w->turns, (unsigned long long)work,
 	    (unsigned long long)(b->net_irqs - a->net_irqs), b->blocked - a->blocked,
 	    (unsigned long long)(b->idle_ns - a->idle_ns));
 	if (b->idle_ns != a->idle_ns || b->blocked != a->blocked)
@@ -253,19 +255,41 @@ static int udp_round_trip(int fd, const uint8_t *out, uint8_t *in, struct wait_c
 	return memcmp(out, in, NW_UDP_BYTES) == 0 ? 0 : -1;
 }
 
-/* Runs @count round trips; returns 0 or -1 after saying what failed. */
+/* Runs @count (<= NW_UDP_COUNT) round trips, keeping each one's work (its TSC delta less
+ * its empty turns' cost) in trip_work; returns 0 or -1 after saying what failed. */
 static int udp_rounds(int fd, uint32_t count, struct wait_count *w)
 {
 	uint8_t in[NW_UDP_BYTES + 1u];
 
 	for (uint32_t i = 0; i < count; i++) {
+		uint64_t t0 = tsc(), turns0 = w->turns;
 		if (udp_round_trip(fd, pattern + i % NW_PERIOD, in, w) != 0) {
 			say("ERROR net_udp: round trip %u failed or came back changed (%s)", i,
 			    strerror(errno));
 			return -1;
 		}
+		uint64_t dt = tsc() - t0, polling = w->cost * (w->turns - turns0);
+		trip_work[i] = (uint32_t)(dt - (polling < dt ? polling : dt));
 	}
 	return 0;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Prints the round trips' spread (trip_work, sorted here) and their median as the figure. */
+static void report_trips(void)
+{
+	uint32_t n = NW_UDP_COUNT;
+
+	qsort(trip_work, n, sizeof(trip_work[0]), by_value);
+	say("INFO net_udp_trips min=%u quartile=%u median=%u quartile3=%u max=%u", trip_work[0],
+	    trip_work[n / 4], trip_work[n / 2], trip_work[n * 3 / 4], trip_work[n - 1]);
+	say("BENCH net_udp64_rtt %u", trip_work[n / 2]);
 }
 
 /* The UDP echo workload: NW_UDP_COUNT round trips of NW_UDP_BYTES, after a warm-up. */
@@ -285,8 +309,10 @@ static void run_udp(void)
 	int failed = udp_rounds(fd, NW_UDP_COUNT, &w);
 	sample_end(&b);
 	say("END net_udp bytes=%u", NW_UDP_COUNT * NW_UDP_BYTES);
-	if (!failed && w.cost)
-		report("net_udp", &a, &b, &w, NW_UDP_COUNT, "net_udp64_rtt", 0);
+	if (!failed && w.cost) {
+		report("net_udp", &a, &b, &w, NW_UDP_COUNT, "net_udp64_rtt_mean", 0);
+		report_trips();
+	}
 	close(fd);
 }
 
@@ -330,10 +356,12 @@ static int tcp_receive(int fd, struct wait_count *w)
 		w->turns += wait_ready(fd, POLLIN, NO_LIMIT);
 		ssize_t n = recv(fd, rx_buf, sizeof(rx_buf), MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno != EAGAIN)) {
-			say("ERROR net_tcp_rx: the stream ended after %llu bytes", (unsigned long long)got);
+			say("ERROR net_tcp_rx: the stream ended after %llu bytes",
+			    (unsigned long long)got);
 			return -1;
 		}
-		if (n > 0 && memcmp(rx_buf, pattern + got % NW_PERIOD, n < 8 ? (size_t)n : 8u)) {
+		if (n > 0 &&
+		    memcmp(rx_buf, pattern + got % NW_PERIOD, n < 8 ? (size_t)n : 8u) != 0) {
 			say("ERROR net_tcp_rx: wrong data at byte %llu", (unsigned long long)got);
 			return -1;
 		}
