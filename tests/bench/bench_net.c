@@ -337,6 +337,12 @@ static void costs(void)
 	    (unsigned long long)((c - b) * 1000 / NW_CHUNK), sum);
 }
 
+/**
+ * The bench domain: opens port `net` (data map `net-data`) as 10.0.2.15/24, runs the
+ * workloads of net_workload.h against the host's peer and says `DONE`. Needs: the manifest's
+ * ring and map, QEMU's user network. Returns: 0 (the figures, or ERROR lines, are on the
+ * console).
+ */
 int main(void)
 {
 	struct net_config cfg = {.ip = NW_GUEST_IP, .netmask = NW_NETMASK, .gateway = NW_PEER_IP};

@@ -329,7 +329,8 @@ def _switch_note(row, results, modes):
 def _cells(row, results, modes, headings, linux):
     """Returns the cells of one row."""
     values = [results.get(m, {}).get(row.key) for m in modes]
-    linux_value = None if row.base else ((linux or {}).get("values") or {}).get(row.key)
+    # A row through the switch is held to the same target: Linux's figure of its base row.
+    linux_value = ((linux or {}).get("values") or {}).get(row.base or row.key)
     parts = note(row, values, linux_value, headings)
     switch = _switch_note(row, results, modes)
     if switch:

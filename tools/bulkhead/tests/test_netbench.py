@@ -128,6 +128,8 @@ class TableTest(unittest.TestCase):
         self.assertIn("2.00x Linux", rows["net_tcp_rx_mbs"])
         self.assertNotIn("above", rows["net_tcp_rx_mbs"])  # wall time has no target
         self.assertIn("1.20x / 1.20x driver alone", rows["sw:net_udp64_rtt"])
+        self.assertIn("above target (forced)", rows["sw:net_udp64_rtt"])  # 60000 > 80000 / 2
+        self.assertIn("0.45x Linux", rows["sw:net_udp64_rtt"])
         self.assertIn("missing", rows["net_tcp_tx_byte_milli"])
 
     def test_without_linux(self):
