@@ -22,7 +22,6 @@ import socket
 import threading
 import zlib
 
-from . import initramfs
 from . import linuxbench
 from . import qemu
 from .util import BUILD, MEMORY, ROOT, Failure, makedirs, rel, say
