@@ -204,6 +204,17 @@ int net_port_run_once(struct net_stack *s, struct net_port *p)
 	return p->broken ? NET_PORT_EBROKEN : n;
 }
 
+int net_port_poll(struct net_stack *s, struct net_port *p)
+{
+	if (p->broken)
+		return NET_PORT_EBROKEN;
+	int n = drain(s, p);
+	repost_rx(p);
+	(void)net_poll(s, bh_now_ms());
+	net_port_flush(p);
+	return p->broken ? NET_PORT_EBROKEN : n;
+}
+
 /* Sends INFO and waits for its answer (link notices before it count). Returns 0 or an error. */
 static int ask_info(struct net_port *p, struct net_resp *info)
 {

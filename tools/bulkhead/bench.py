@@ -15,6 +15,7 @@ from . import boot
 from . import drvbench
 from . import linuxbench
 from . import mitigations
+from . import netbench
 from . import qemu
 from .util import BUILD, ROOT, Failure, makedirs, rel, say
 
@@ -226,7 +227,7 @@ def _storage_rows():
 STORAGE_ROWS = _storage_rows()
 
 # The parts of a bench run (`bulkhead bench --only PART`).
-PARTS = ("cycles", "storage", "demo")
+PARTS = ("cycles", "storage", "net", "demo")
 
 
 def _linux_value(linux, mode, key):
@@ -415,6 +416,17 @@ def _print_table(results, modes, linux, parts, driver=None):
             " invalidation, pt: passthrough); see docs/testing.md")
 
 
+def _print_net(results, modes, linux):
+    """Prints the network table (netbench.format_table) and what its columns mean."""
+    say(netbench.format_table(results, modes, [HEADINGS[m] for m in modes], linux))
+    say("network rows: guest instructions (cycles under -icount) less those of the counted"
+        " wait loop, and MB/s on the host's clock, against a peer on the host (UDP echo, TCP"
+        " source and sink); Bulkhead: bench_net on the virtio-net driver alone"
+        " (tests/bench/net.xml) and, in the sw: rows, through the virtual switch"
+        " (tests/bench/net_sw.xml); Linux: Debian's kernel in the same QEMU, this run, IOMMU"
+        " on; see docs/testing.md")
+
+
 def _run_storage(outdir):
     """Runs Linux on the storage workloads; returns linuxbench.run's result, or
     {"failure": why} (the rows then say `missing`) if Linux could not be booted."""
@@ -444,7 +456,7 @@ def run(mitigation_mode=None, only=None):
 
     @mitigation_mode: None boots the cycle benchmarks with mitigations off and
     forced on (BENCH_MODES) and the demo in auto; a mode boots each once, in it.
-    @only: one of PARTS (cycles, storage, demo), or None for all of them.
+    @only: one of PARTS (cycles, storage, net, demo), or None for all of them.
     """
     outdir = makedirs(os.path.join(BUILD, "bench"))
     modes = (mitigation_mode,) if mitigation_mode else BENCH_MODES
@@ -452,10 +464,14 @@ def run(mitigation_mode=None, only=None):
     results = _run_cycles(outdir, modes) if "cycles" in parts else {}
     driver = drvbench.run(outdir, modes, _image) if "storage" in parts else {}
     linux = _run_storage(outdir) if "storage" in parts else {}
+    net, net_linux = netbench.run(outdir, modes, _image) if "net" in parts else ({}, {})
     _print_table(results, modes, linux, parts, driver)
+    if "net" in parts:
+        _print_net(net, modes, net_linux)
     demo = _demo(outdir, mitigation_mode or mitigations.DEFAULT) if "demo" in parts else {}
     with open(os.path.join(outdir, "results.json"), "w", encoding="utf-8") as f:
         json.dump({"cycles": results, "demo_boot": demo, "linux_storage": linux,
-                   "driver_storage": driver}, f, indent=2, sort_keys=True)
+                   "driver_storage": driver, "net": net, "linux_net": net_linux}, f,
+                  indent=2, sort_keys=True)
     say("bench: logs and results.json in %s" % rel(outdir))
     return 0

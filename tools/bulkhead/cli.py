@@ -101,10 +101,11 @@ def cmd_test(args):
 
 def cmd_bench(args):
     """bulkhead bench: cycle benchmarks under -icount, with mitigations off and forced on
-    (or in the one mode of --mitigations), Linux's storage figures, plus the demo's boot
+    (or in the one mode of --mitigations), the storage and network rows with Linux's figures,
+    plus the demo's boot
     wall time; --only PART runs one of them."""
     prepare_tree()
-    if args.only in (None, "storage"):
+    if args.only in (None, "storage", "net"):
         deps.ensure_packages(deps.LINUX_BENCH_PACKAGES)
     return bench.run(args.mitigations, only=args.only)
 
@@ -243,8 +244,9 @@ def _add_commands(sub):
     _add_mitigations(p, None, "boot the benchmarks once, in MODE only (default: off and force)")
     p.add_argument("--only", choices=bench.PARTS, metavar="PART",
                    help="run one part: cycles (the cycle benchmarks), storage (the storage "
-                   "rows: Linux with its IOMMU on and in passthrough) or demo (the demo's "
-                   "boot wall time)")
+                   "rows: Linux with its IOMMU on and in passthrough), net (the network "
+                   "rows: UDP echo and TCP bulk transfers to a peer on the host, Linux beside "
+                   "them) or demo (the demo's boot wall time)")
     p.set_defaults(handler=cmd_bench)
 
     p = sub.add_parser("build", help="install missing packages, configure and build")

@@ -171,15 +171,16 @@ class StorageLog:
             self.values.pop(name + "_mbs", None)
 
 
-def prepare(workdir):
-    """Writes @workdir/initramfs.cpio for the newest installed Debian kernel.
+def prepare(workdir, bench_program=BLKBENCH, drivers=DRIVERS):
+    """Writes @workdir/initramfs.cpio for the newest installed Debian kernel: @drivers (and
+    the modules they need) loaded, then @bench_program (default blkbench) run.
 
     Returns the kernel's path. Raises Failure when the kernel, busybox-static or
-    blkbench (built by `bulkhead build`) is missing.
+    the program (built by `bulkhead build`) is missing.
     """
     version, kernel, config_path = initramfs.find_kernel()
     for program, source in ((BUSYBOX, "the package busybox-static"),
-                            (BLKBENCH, "`bulkhead build`")):
+                            (bench_program, "`bulkhead build`")):
         if not os.path.exists(program) or not is_static_elf(program):
             raise Failure("%s is missing or not a static program: it comes from %s"
                           % (rel(program), source))
@@ -190,8 +191,8 @@ def prepare(workdir):
     if os.path.exists(config_path):
         with open(config_path, encoding="utf-8") as f:
             config = initramfs.parse_config(f.read())
-    order = initramfs.load_order(DRIVERS, modules, config)
-    data = initramfs.build(modules_root, order, BUSYBOX, BLKBENCH)
+    order = initramfs.load_order(drivers, modules, config)
+    data = initramfs.build(modules_root, order, BUSYBOX, bench_program)
     with open(os.path.join(workdir, "initramfs.cpio"), "wb") as f:
         f.write(data)
     say("bench: Linux %s, modules %s" % (version, " ".join(

@@ -106,6 +106,14 @@ int net_port_open(struct net_port *p, struct net_stack *s, const char *ring_name
  */
 int net_port_run_once(struct net_stack *s, struct net_port *p);
 
+/**
+ * net_port_run_once without the sleep, for a program that waits by polling (the network
+ * benchmark, which must never halt the CPU): hands every answer that arrived to @s, posts the
+ * receive buffers again, runs @s's timers and publishes what was queued. Returns: the
+ * messages handled (0: none had arrived), or NET_PORT_EBROKEN once the ring broke.
+ */
+int net_port_poll(struct net_stack *s, struct net_port *p);
+
 /** Publishes the requests queued so far (frames the program's calls sent outside run_once). */
 void net_port_flush(struct net_port *p);
 
