@@ -172,6 +172,16 @@ static bool deliver(uint32_t p)
 	return any;
 }
 
+/* Delivers what waits for every client port that has receive buffers. Returns true if any. */
+static bool deliver_all(void)
+{
+	bool any = false;
+
+	for (uint32_t p = 1; p < sw.n_ports; p++)
+		any |= deliver(p);
+	return any;
+}
+
 /* Takes one request of port @p if it may have one. Returns true if it did. */
 static bool take_one(uint32_t p)
 {
@@ -193,6 +203,8 @@ static bool take_one(uint32_t p)
 	return true;
 }
 
+static bool forward(void);
+
 /* Round robin: one request of each port in turn, then deliveries. Returns true if any work. */
 static bool serve_ports(void)
 {
@@ -203,9 +215,8 @@ static bool serve_ports(void)
 		for (uint32_t p = 1; p < sw.n_ports; p++)
 			more |= take_one(p);
 		any |= more;
+		any |= forward(); /* each round: a burst of one port's frames must not fill a queue */
 	}
-	for (uint32_t p = 1; p < sw.n_ports; p++)
-		any |= deliver(p);
 	return any;
 }
 
@@ -274,25 +285,47 @@ static bool up_send(const uint8_t *f, uint32_t len)
 	return true;
 }
 
+/* Hands the driver what waits for the uplink, as far as there are buffers; publishes them
+ * when the last buffer went (the driver frees them). Returns true if any frame went. */
+static bool up_drain(void)
+{
+	const uint8_t *f;
+	uint32_t len;
+	bool any = false;
+
+	while (up_ok && up_tx_n > 0 && (f = vsw_peek(&sw, VSW_UPLINK, &len)) != NULL &&
+	       up_send(f, len))
+		any = true;
+	if (any && up_tx_n == 0)
+		bh_ring_flush(&up);
+	return any;
+}
+
+/* Moves what the switch holds on: into the clients' receive buffers and to the driver.
+ * Returns true if anything moved. */
+static bool forward(void)
+{
+	bool any = deliver_all();
+
+	return up_drain() || any;
+}
+
 static bool serve_uplink(void)
 {
 	struct ring_msg m;
-	const uint8_t *f;
-	uint32_t len;
 	bool any = false;
 	enum ring_status st;
 
 	while (up_ok && (st = ring_take(&up.ring, &m)) == RING_OK) {
 		up_answer(&m);
+		(void)forward(); /* before the next frame: a burst fills the buffers it can first */
 		any = true;
 	}
 	if (up_ok && st == RING_BROKEN) {
 		up_ok = false;
 		printf("vswitch: the driver broke the uplink ring; frames to it are dropped\n");
 	}
-	while (up_ok && up_tx_n > 0 && (f = vsw_peek(&sw, VSW_UPLINK, &len)) != NULL &&
-	       up_send(f, len))
-		any = true;
+	any |= up_drain();
 	if (!up_ok)
 		vsw_port_flush(&sw, VSW_UPLINK);
 	return any;

@@ -26,7 +26,8 @@
 #define VSW_POOL (VSW_MAX_PORTS * VSW_SHARE)
 #define VSW_MAX_RX 32u /* receive buffers one client may post (INFO's max_rx) */
 #define VSW_MAX_TX \
-	16u /* TX requests a client may have queued: each is copied and answered at once */
+	64u /* TX frames a client may have out: each is copied and answered at once; a TCP
+	     * window's burst (45 segments) needs that many buffers at the client */
 #define VSW_LEARN 16u /* source MACs learned on the uplink */
 #define VSW_UPLINK 0u
 

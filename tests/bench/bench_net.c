@@ -209,6 +209,25 @@ static void report(const char *name, uint64_t tsc, uint64_t units, const char *b
 	    (unsigned long long)(per_milli ? work * 1000 / units : work / units));
 }
 
+/* After workload @name: libnet's counters that tell lost or reordered frames, and (through
+ * the switch, whose manifest gives channel stats) a signal that makes the switch print its
+ * counters. */
+static void report_losses(const char *name)
+{
+	struct bh_channel stats;
+
+	say("INFO %s_losses rx_frames=%llu tx_frames=%llu out_of_order=%llu ooo_dropped=%llu "
+	    "out_of_window=%llu fast_retransmits=%llu timeouts=%llu tx_no_buffer=%llu",
+	    name, (unsigned long long)stack.cnt.rx_frames, (unsigned long long)stack.cnt.tx_frames,
+	    (unsigned long long)stack.cnt.tcp_out_of_order,
+	    (unsigned long long)stack.cnt.tcp_ooo_dropped,
+	    (unsigned long long)stack.cnt.tcp_out_of_window,
+	    (unsigned long long)stack.cnt.tcp_fast_retransmits,
+	    (unsigned long long)stack.cnt.tcp_timeouts, (unsigned long long)port.cnt.tx_no_buffer);
+	if (bh_channel_open("stats", &stats))
+		(void)bh_signal(stats.slot);
+}
+
 /* The UDP echo workload: NW_UDP_COUNT round trips of NW_UDP_BYTES, after a warm-up. */
 static void run_udp(void)
 {
@@ -235,6 +254,7 @@ static void run_udp(void)
 		report_split((b - a - (polling < b - a ? polling : b - a)) / NW_UDP_COUNT);
 		report_trips();
 	}
+	report_losses("net_udp");
 	(void)net_udp_close(&stack, sock);
 }
 
@@ -357,6 +377,7 @@ static void run_tcp(const char *name, uint16_t peer_port, const char *bench, uin
 	say("END %s bytes=%u", name, NW_TCP_BYTES);
 	if (!failed)
 		report(name, b - a, NW_TCP_BYTES, bench, 1);
+	report_losses(name);
 	(void)net_tcp_close(&stack, sock);
 	(void)net_port_poll(&stack, &port);
 }
