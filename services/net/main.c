@@ -49,6 +49,8 @@ static uint8_t frame_copy[NET_FRAME_MAX];
 static struct bh_channel stats;
 static bool have_stats;
 
+static bool to_port(void *ctx, uint32_t p, const uint8_t *f, uint32_t len);
+
 /* ---- answers to clients ---- */
 
 /* Sends port @c (switch port @p) the uplink's link state if a notice is due. */
@@ -147,29 +149,25 @@ static void handle_request(uint32_t p, const struct ring_msg *m)
 		c->rx_n++;
 	} else {
 		memcpy(frame_copy, c->data + q.offset, (size_t)q.length); /* read once */
-		(void)vsw_input(&sw, p, frame_copy, q.length);
+		(void)vsw_take(&sw, p, frame_copy, q.length, to_port, NULL);
 		answer(c, m->tag, q.op, NET_OK, q.offset, (uint32_t)q.length);
 	}
 }
 
-/* Copies frames queued for port @p into the client's oldest receive buffers. */
-static bool deliver(uint32_t p)
+/* Copies frame @f into client port @p's oldest receive buffer and answers it. Returns false
+ * if the client has none (or answers wait for room in its ring). */
+static bool to_client(uint32_t p, const uint8_t *f, uint32_t len)
 {
 	struct cport *c = &ports[p];
-	const uint8_t *f;
-	uint32_t len;
-	bool any = false;
 
-	while (!c->dead && c->rx_n > 0 && c->q_n == 0 && (f = vsw_peek(&sw, p, &len)) != NULL) {
-		const struct pending *b = &c->rx[c->rx_head];
-		memcpy(c->data + b->offset, f, len);
-		answer(c, b->tag, NET_OP_RX, NET_OK, b->offset, len);
-		c->rx_head = (c->rx_head + 1u) % VSW_MAX_RX;
-		c->rx_n--;
-		vsw_pop(&sw, p);
-		any = true;
-	}
-	return any;
+	if (c->dead || c->rx_n == 0 || c->q_n > 0)
+		return false;
+	const struct pending *b = &c->rx[c->rx_head];
+	memcpy(c->data + b->offset, f, len);
+	answer(c, b->tag, NET_OP_RX, NET_OK, b->offset, len);
+	c->rx_head = (c->rx_head + 1u) % VSW_MAX_RX;
+	c->rx_n--;
+	return true;
 }
 
 /* Delivers what waits for every client port that has receive buffers. Returns true if any. */
@@ -178,7 +176,7 @@ static bool deliver_all(void)
 	bool any = false;
 
 	for (uint32_t p = 1; p < sw.n_ports; p++)
-		any |= deliver(p);
+		any |= vsw_forward(&sw, p, to_port, NULL) > 0;
 	return any;
 }
 
@@ -203,9 +201,8 @@ static bool take_one(uint32_t p)
 	return true;
 }
 
-static bool forward(void);
-
-/* Round robin: one request of each port in turn, then deliveries. Returns true if any work. */
+/* Round robin: one request of each port in turn (each frame handed on at once, vsw_take),
+ * then deliveries into the receive buffers the clients posted. Returns true if any work. */
 static bool serve_ports(void)
 {
 	bool any = false, more = true;
@@ -215,9 +212,8 @@ static bool serve_ports(void)
 		for (uint32_t p = 1; p < sw.n_ports; p++)
 			more |= take_one(p);
 		any |= more;
-		any |= forward(); /* each round: a burst of one port's frames must not fill a queue */
 	}
-	return any;
+	return deliver_all() || any;
 }
 
 /* ---- the uplink ---- */
@@ -259,16 +255,18 @@ static void up_answer(const struct ring_msg *m)
 	up_rx_n--;
 	if (r.op == NET_OP_RX && r.status == NET_OK) {
 		memcpy(frame_copy, up_data + off, r.length <= NET_FRAME_MAX ? r.length : 0);
-		(void)vsw_input(&sw, VSW_UPLINK, frame_copy, r.length);
+		(void)vsw_take(&sw, VSW_UPLINK, frame_copy, r.length, to_port, NULL);
 	}
 	if (r.status != NET_EIO)
 		up_post_rx(off);
 }
 
-/* Copies frame @f into a free uplink buffer and hands it to the driver. Returns false if the
- * ring is full. */
+/* Copies frame @f into a free uplink buffer and hands it to the driver, published once the
+ * last buffer went. Returns false if there is no buffer or the ring is full. */
 static bool up_send(const uint8_t *f, uint32_t len)
 {
+	if (!up_ok || up_tx_n == 0)
+		return false;
 	uint64_t off = (uint64_t)up_tx_free[up_tx_n - 1u] * UP_BUF + NET_HEADROOM;
 	struct net_req q;
 
@@ -281,33 +279,16 @@ static bool up_send(const uint8_t *f, uint32_t len)
 		return false;
 	up_tx_n--;
 	up_held[off / UP_BUF] = true;
-	vsw_pop(&sw, VSW_UPLINK);
+	if (up_tx_n == 0)
+		bh_ring_flush(&up); /* the driver frees buffers only once it sees them */
 	return true;
 }
 
-/* Hands the driver what waits for the uplink, as far as there are buffers; publishes them
- * when the last buffer went (the driver frees them). Returns true if any frame went. */
-static bool up_drain(void)
+/* The switch's sink (vsw_sink): port @p's client, or the driver for the uplink. */
+static bool to_port(void *ctx, uint32_t p, const uint8_t *f, uint32_t len)
 {
-	const uint8_t *f;
-	uint32_t len;
-	bool any = false;
-
-	while (up_ok && up_tx_n > 0 && (f = vsw_peek(&sw, VSW_UPLINK, &len)) != NULL &&
-	       up_send(f, len))
-		any = true;
-	if (any && up_tx_n == 0)
-		bh_ring_flush(&up);
-	return any;
-}
-
-/* Moves what the switch holds on: into the clients' receive buffers and to the driver.
- * Returns true if anything moved. */
-static bool forward(void)
-{
-	bool any = deliver_all();
-
-	return up_drain() || any;
+	(void)ctx;
+	return p == VSW_UPLINK ? up_send(f, len) : to_client(p, f, len);
 }
 
 static bool serve_uplink(void)
@@ -318,14 +299,13 @@ static bool serve_uplink(void)
 
 	while (up_ok && (st = ring_take(&up.ring, &m)) == RING_OK) {
 		up_answer(&m);
-		(void)forward(); /* before the next frame: a burst fills the buffers it can first */
 		any = true;
 	}
 	if (up_ok && st == RING_BROKEN) {
 		up_ok = false;
 		printf("vswitch: the driver broke the uplink ring; frames to it are dropped\n");
 	}
-	any |= up_drain();
+	any |= vsw_forward(&sw, VSW_UPLINK, to_port, NULL) > 0;
 	if (!up_ok)
 		vsw_port_flush(&sw, VSW_UPLINK);
 	return any;

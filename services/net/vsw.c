@@ -113,9 +113,10 @@ static bool enqueue(struct vsw *sw, uint32_t p, uint32_t s)
 	return true;
 }
 
-uint32_t vsw_input(struct vsw *sw, uint32_t src, const uint8_t *f, uint64_t len)
+/* vsw_input; returns the mask of the ports the frame was queued for. */
+static uint32_t input(struct vsw *sw, uint32_t src, const uint8_t *f, uint64_t len)
 {
-	uint32_t mask = vsw_route(sw, src, f, len), n = 0;
+	uint32_t mask = vsw_route(sw, src, f, len), queued = 0;
 
 	if (!mask)
 		return 0;
@@ -128,13 +129,41 @@ uint32_t vsw_input(struct vsw *sw, uint32_t src, const uint8_t *f, uint64_t len)
 		if (s == VSW_POOL)
 			(void)drop(sw, p, VSW_DROP_FULL);
 		else if (enqueue(sw, p, s))
-			n++;
+			queued |= 1u << p;
 	}
-	if (n == 0)
+	if (queued == 0)
 		return 0;
 	sw->n_free--;
 	sw->pool[s].len = (uint32_t)len;
 	memcpy(sw->pool[s].frame, f, (size_t)len);
+	return queued;
+}
+
+uint32_t vsw_input(struct vsw *sw, uint32_t src, const uint8_t *f, uint64_t len)
+{
+	return (uint32_t)__builtin_popcount(input(sw, src, f, len));
+}
+
+uint32_t vsw_take(struct vsw *sw, uint32_t src, const uint8_t *f, uint64_t len, vsw_sink sink,
+                  void *ctx)
+{
+	uint32_t queued = input(sw, src, f, len);
+
+	for (uint32_t p = 0; p < sw->n_ports; p++)
+		if (queued & (1u << p))
+			(void)vsw_forward(sw, p, sink, ctx);
+	return (uint32_t)__builtin_popcount(queued);
+}
+
+uint32_t vsw_forward(struct vsw *sw, uint32_t p, vsw_sink sink, void *ctx)
+{
+	const uint8_t *f;
+	uint32_t len, n = 0;
+
+	while ((f = vsw_peek(sw, p, &len)) != NULL && sink(ctx, p, f, len)) {
+		vsw_pop(sw, p);
+		n++;
+	}
 	return n;
 }
 

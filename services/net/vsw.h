@@ -25,9 +25,9 @@
 #define VSW_SHARE 32u    /* frames queued for one port at most */
 #define VSW_POOL (VSW_MAX_PORTS * VSW_SHARE)
 #define VSW_MAX_RX 32u /* receive buffers one client may post (INFO's max_rx) */
-#define VSW_MAX_TX \
-	64u /* TX frames a client may have out: each is copied and answered at once; a TCP
-	     * window's burst (45 segments) needs that many buffers at the client */
+/* TX frames a client may have out (INFO's max_tx): each is copied and answered at once, and
+ * a TCP window's burst (45 segments) needs that many transmit buffers at the client. */
+#define VSW_MAX_TX 64u
 #define VSW_LEARN 16u /* source MACs learned on the uplink */
 #define VSW_UPLINK 0u
 
@@ -102,6 +102,29 @@ uint32_t vsw_route(struct vsw *sw, uint32_t src, const uint8_t *f, uint64_t len)
  * others). Needs: as vsw_route. Returns: how many ports it was queued for.
  */
 uint32_t vsw_input(struct vsw *sw, uint32_t src, const uint8_t *f, uint64_t len);
+
+/*
+ * Where the switch hands a frame on: port @p's client buffer or the driver (main.c), a stub in
+ * the tests. Returns true if it took frame @f (@len bytes; copied before it returns), false
+ * if port @p has no room for it now.
+ */
+typedef bool (*vsw_sink)(void *ctx, uint32_t p, const uint8_t *f, uint32_t len);
+
+/**
+ * vsw_input, then each destination's queue handed to @sink (vsw_forward) before the caller
+ * takes its next frame: a burst fills the room its destinations have (their clients'
+ * buffers) before their queues, and a queue overflows only when both are full. Needs: as
+ * vsw_input, @sink as vsw_forward. Returns: how many ports the frame was queued for.
+ */
+uint32_t vsw_take(struct vsw *sw, uint32_t src, const uint8_t *f, uint64_t len, vsw_sink sink,
+                  void *ctx);
+
+/**
+ * Hands the frames queued for port @p to @sink (with @ctx) in order, each one it takes popped
+ * (vsw_pop), until the queue is empty or @sink refuses one. Needs: @p < n_ports, @sink
+ * callable. Returns: how many it took.
+ */
+uint32_t vsw_forward(struct vsw *sw, uint32_t p, vsw_sink sink, void *ctx);
 
 /**
  * The oldest frame queued for port @p, without taking it.
