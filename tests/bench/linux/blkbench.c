@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "linux_probe.h"
 #include "storage_workload.h"
 
 /*
@@ -82,76 +83,24 @@ static void say(const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint64_t tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-/* Returns the CPU's idle and iowait time in ns from /proc/timer_list (0 if unreadable). */
-static uint64_t idle_ns(void)
-{
-	static char text[256 * 1024];
-	FILE *f = fopen("/proc/timer_list", "r");
-	size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
-	uint64_t sum = 0;
-
-	if (f)
-		fclose(f);
-	text[n] = '\0';
-	for (char *p = strstr(text, "_sleeptime"); p; p = strstr(p, "_sleeptime")) {
-		p += strlen("_sleeptime");
-		p += strspn(p, " :");
-		sum += strtoull(p, &p, 10);
-	}
-	return sum;
-}
-
-static long voluntary_switches(void)
-{
-	struct rusage use;
-
-	return getrusage(RUSAGE_THREAD, &use) == 0 ? use.ru_nvcsw : -1;
-}
-
-/* Returns the interrupts so far of the /proc/interrupts lines that contain @tag. */
-static uint64_t irqs(const char *tag)
-{
-	static char line[512];
-	FILE *f = fopen("/proc/interrupts", "r");
-	uint64_t sum = 0;
-
-	while (f && fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (colon && strstr(line, tag))
-			sum += strtoull(colon + 1, NULL, 10);
-	}
-	if (f)
-		fclose(f);
-	return sum;
-}
-
 /* Samples the counters at the start of a measurement: the slow reads first, the TSC last. */
 static void sample_begin(struct sample *s)
 {
-	s->idle_ns = idle_ns();
-	s->disk_irqs = irqs("virtio");
-	s->timer_irqs = irqs("LOC:");
-	s->blocked = voluntary_switches();
-	s->tsc = tsc();
+	s->idle_ns = linux_probe_idle_ns();
+	s->disk_irqs = linux_probe_irqs("virtio");
+	s->timer_irqs = linux_probe_irqs("LOC:");
+	s->blocked = linux_probe_switches();
+	s->tsc = linux_probe_tsc();
 }
 
 /* Samples the counters at the end of a measurement: the TSC first. */
 static void sample_end(struct sample *s)
 {
-	s->tsc = tsc();
-	s->blocked = voluntary_switches();
-	s->timer_irqs = irqs("LOC:");
-	s->disk_irqs = irqs("virtio");
-	s->idle_ns = idle_ns();
+	s->tsc = linux_probe_tsc();
+	s->blocked = linux_probe_switches();
+	s->timer_irqs = linux_probe_irqs("LOC:");
+	s->disk_irqs = linux_probe_irqs("virtio");
+	s->idle_ns = linux_probe_idle_ns();
 }
 
 /*

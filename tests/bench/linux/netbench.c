@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "linux_probe.h"
 #include "net_workload.h"
 
 /*
@@ -66,74 +67,22 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint64_t tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-/* Returns the CPU's idle and iowait time in ns from /proc/timer_list (0 if unreadable). */
-static uint64_t idle_ns(void)
-{
-	static char text[256 * 1024];
-	FILE *f = fopen("/proc/timer_list", "r");
-	size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
-	uint64_t sum = 0;
-
-	if (f)
-		fclose(f);
-	text[n] = '\0';
-	for (char *p = strstr(text, "_sleeptime"); p; p = strstr(p, "_sleeptime")) {
-		p += strlen("_sleeptime");
-		p += strspn(p, " :");
-		sum += strtoull(p, &p, 10);
-	}
-	return sum;
-}
-
-static long voluntary_switches(void)
-{
-	struct rusage use;
-
-	return getrusage(RUSAGE_THREAD, &use) == 0 ? use.ru_nvcsw : -1;
-}
-
-/* Returns the interrupts so far of the /proc/interrupts lines that contain @tag. */
-static uint64_t irqs(const char *tag)
-{
-	static char line[512];
-	FILE *f = fopen("/proc/interrupts", "r");
-	uint64_t sum = 0;
-
-	while (f && fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (colon && strstr(line, tag))
-			sum += strtoull(colon + 1, NULL, 10);
-	}
-	if (f)
-		fclose(f);
-	return sum;
-}
-
 /* Samples the counters at the start of a measurement: the slow reads first, the TSC last. */
 static void sample_begin(struct sample *s)
 {
-	s->idle_ns = idle_ns();
-	s->net_irqs = irqs("virtio");
-	s->blocked = voluntary_switches();
-	s->tsc = tsc();
+	s->idle_ns = linux_probe_idle_ns();
+	s->net_irqs = linux_probe_irqs("virtio");
+	s->blocked = linux_probe_switches();
+	s->tsc = linux_probe_tsc();
 }
 
 /* Samples the counters at the end of a measurement: the TSC first. */
 static void sample_end(struct sample *s)
 {
-	s->tsc = tsc();
-	s->blocked = voluntary_switches();
-	s->net_irqs = irqs("virtio");
-	s->idle_ns = idle_ns();
+	s->tsc = linux_probe_tsc();
+	s->blocked = linux_probe_switches();
+	s->net_irqs = linux_probe_irqs("virtio");
+	s->idle_ns = linux_probe_idle_ns();
 }
 
 /* Sets one address of eth0 by ioctl @request; returns 0 or -1 after saying why. */
@@ -197,8 +146,8 @@ static uint64_t calibrate(int fd, const char *name)
 	uint64_t best = UINT64_MAX;
 
 	for (uint32_t b = 0; b < CALIB_BATCHES; b++) {
-		uint64_t a = tsc(), turns = wait_ready(fd, POLLIN, CALIB_TURNS);
-		uint64_t per = (tsc() - a) / CALIB_TURNS;
+		uint64_t a = linux_probe_tsc(), turns = wait_ready(fd, POLLIN, CALIB_TURNS);
+		uint64_t per = (linux_probe_tsc() - a) / CALIB_TURNS;
 		if (turns != CALIB_TURNS) {
 			say("ERROR %s: data arrived while calibrating the wait", name);
 			return 0;
@@ -262,13 +211,13 @@ static int udp_rounds(int fd, uint32_t count, struct wait_count *w)
 	uint8_t in[NW_UDP_BYTES + 1u];
 
 	for (uint32_t i = 0; i < count; i++) {
-		uint64_t t0 = tsc(), turns0 = w->turns;
+		uint64_t t0 = linux_probe_tsc(), turns0 = w->turns;
 		if (udp_round_trip(fd, pattern + i % NW_PERIOD, in, w) != 0) {
 			say("ERROR net_udp: round trip %u failed or came back changed (%s)", i,
 			    strerror(errno));
 			return -1;
 		}
-		uint64_t dt = tsc() - t0, polling = w->cost * (w->turns - turns0);
+		uint64_t dt = linux_probe_tsc() - t0, polling = w->cost * (w->turns - turns0);
 		trip_work[i] = (uint32_t)(dt - (polling < dt ? polling : dt));
 	}
 	return 0;
