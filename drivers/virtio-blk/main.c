@@ -155,13 +155,11 @@ static void serve(const struct bh_info_entry *dev)
 /* Finds and opens everything; prints why not. Returns the device's entry or NULL. */
 static const struct bh_info_entry *open_all(void)
 {
-	const struct bh_info_entry *dev = bh_device_find(DEVICE_NAME);
+	const char *why = NULL;
+	const struct bh_info_entry *dev = virtio_bh_device(DEVICE_NAME, &why);
 
-	if (!dev)
-		dev = bh_device_find(NULL);
-	if (!dev || dev->bit >= 64) {
-		printf("virtio-blk: %s\n", dev ? "the device has no irq in the manifest" :
-		                                 "the manifest gives me no device");
+	if (!dev) {
+		printf("virtio-blk: %s\n", why);
 		return NULL;
 	}
 	virtio_bh_ops(&ops, &ops_ctx, dev->slot);

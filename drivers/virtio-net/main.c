@@ -103,15 +103,11 @@ static void serve(const struct bh_info_entry *dev)
 
 static const struct bh_info_entry *find_device(void)
 {
-	const struct bh_info_entry *dev = bh_device_find(DEVICE_NAME);
+	const char *why = NULL;
+	const struct bh_info_entry *dev = virtio_bh_device(DEVICE_NAME, &why);
 
 	if (!dev)
-		dev = bh_device_find(NULL);
-	if (!dev || dev->bit >= 64) {
-		printf("virtio-net: %s\n", dev ? "the device has no irq in the manifest" :
-		                                 "the manifest gives me no device");
-		return NULL;
-	}
+		printf("virtio-net: %s\n", why);
 	return dev;
 }
 

@@ -101,3 +101,15 @@ const struct bh_info_entry *virtio_bh_server_ring(const char *name, struct bh_ri
 	}
 	return bh_ring_open_entry(e, r) ? e : NULL;
 }
+
+const struct bh_info_entry *virtio_bh_device(const char *name, const char **why)
+{
+	const struct bh_info_entry *dev = bh_device_find(name);
+
+	if (!dev)
+		dev = bh_device_find(NULL);
+	if (dev && dev->bit < 64)
+		return dev;
+	*why = dev ? "the device has no irq in the manifest" : "the manifest gives me no device";
+	return NULL;
+}

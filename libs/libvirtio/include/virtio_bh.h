@@ -33,6 +33,13 @@ bool virtio_bh_map_span(const struct virtio_ops *ops, const struct bh_info_entry
 bool virtio_bh_is_vq(const struct bh_info_entry *e);
 
 /**
+ * Finds this driver's device: the one named @name if the manifest gives one of that name, else
+ * the first it gives. Returns: its entry, or NULL with @why saying what the manifest lacks (no
+ * device, or a device without an irq bit).
+ */
+const struct bh_info_entry *virtio_bh_device(const char *name, const char **why);
+
+/**
  * Opens the ring this driver serves: the one named @name if it serves one of that name, else the
  * first ring it is the server of. Returns: its entry (ring opened into @r), or NULL.
  */
