@@ -12,6 +12,7 @@ enum bh_cap_type {
 	BH_CAP_REGION = 2,  /* a mapped span of physical memory */
 	BH_CAP_IOPORT = 3,  /* a range of x86 I/O ports */
 	BH_CAP_DEVICE = 4,  /* a PCI function: BARs, config space, interrupt, DMA */
+	BH_CAP_DOMAIN = 5,  /* control over another domain (docs/control.md) */
 	BH_CAP_TYPE_COUNT
 };
 
@@ -21,5 +22,16 @@ enum bh_cap_type {
 #define BH_RIGHT_EXEC 0x4u   /* region: execute */
 #define BH_RIGHT_SIGNAL 0x8u /* channel: signal the peer end */
 #define BH_RIGHTS_ALL 0xfu
+
+/*
+ * Rights of a BH_CAP_DOMAIN capability (its own bits, as the manifest's
+ * <control rights="..."> names them).
+ */
+#define BH_RIGHT_STOP 0x1u    /* BH_HC_DOMAIN_STOP */
+#define BH_RIGHT_RESUME 0x2u  /* BH_HC_DOMAIN_RESUME */
+#define BH_RIGHT_RESTART 0x4u /* BH_HC_DOMAIN_RESTART with its own image */
+#define BH_RIGHT_REPLACE 0x8u /* BH_HC_DOMAIN_RESTART with an alternative image */
+#define BH_RIGHT_FAULTS 0x10u /* receives the target's fault records */
+#define BH_DOMAIN_RIGHTS_ALL 0x1fu
 
 #endif

@@ -2,6 +2,8 @@
 #ifndef BULKHEAD_ABI_HYPERCALL_H
 #define BULKHEAD_ABI_HYPERCALL_H
 
+#include <stdint.h>
+
 /*
  * Calling convention: `syscall` with the number in rax and arguments in
  * rdi, rsi, rdx, r10, r8, r9. The kernel returns an enum bh_err in rax and a
@@ -26,8 +28,33 @@ enum bh_hypercall {
 	BH_HC_WAIT_UNTIL = 13,      /* (deadline) BH_HC_WAIT until bits are pending or the TSC
 	                             * reaches @deadline; rdx = bits, 0 at the deadline (at once
 	                             * if it has passed) */
+	/* Domain control (slot = a BH_CAP_DOMAIN capability); see docs/control.md. */
+	BH_HC_DOMAIN_STOP = 14,    /* (slot) the target stops at once; its devices are cut off */
+	BH_HC_DOMAIN_RESUME = 15,  /* (slot) a target stopped by STOP runs on */
+	BH_HC_DOMAIN_RESTART = 16, /* (slot, image) a fresh instance: image 0 = its own,
+	                            * 1..n = its alternatives (needs REPLACE) */
+	BH_HC_DOMAIN_STATE = 17,   /* (slot) rdx = BH_DSTATE_* word (below) */
 	BH_HC_COUNT
 };
+
+/*
+ * The word BH_HC_DOMAIN_STATE returns in rdx:
+ *   bits 0..7    enum bh_domain_state
+ *   bits 8..15   image running: 0 = its own, k = alternative k
+ *   bits 16..31  restarts so far (saturates at 0xffff)
+ *   bits 32..63  generation: 0 at boot, +1 per restart
+ */
+enum bh_domain_state {
+	BH_DSTATE_RUNNING = 1, /* runnable or waiting */
+	BH_DSTATE_STOPPED = 2, /* stopped by a controller; RESUME runs it on */
+	BH_DSTATE_FAULTED = 3, /* stopped by a fault; only RESTART runs it again */
+	BH_DSTATE_EXITED = 4,  /* called BH_HC_EXIT; only RESTART runs it again */
+	BH_DSTATE_REFUSED = 5, /* never started (its device is absent, ...) */
+};
+#define BH_DSTATE_STATE(w) ((uint32_t)((w)&0xffu))
+#define BH_DSTATE_IMAGE(w) ((uint32_t)(((w) >> 8) & 0xffu))
+#define BH_DSTATE_RESTARTS(w) ((uint32_t)(((w) >> 16) & 0xffffu))
+#define BH_DSTATE_GENERATION(w) ((uint32_t)((w) >> 32))
 
 /*
  * The floor: a number the entry stub answers at once with sysret, without

@@ -31,7 +31,19 @@ enum bh_res_kind {
 	                     * ring's name, peer = the client's data region, vaddr = the MAC
 	                     * (first byte in bits 47..40), size = the IPv4 address (first
 	                     * byte in bits 31..24) or 0, flags = BH_PORT_* (docs/network.md) */
+	BH_RES_DOMAIN = 9,  /* a <control> capability: name = the target domain, slot, flags =
+	                     * BH_RIGHT_STOP.. rights; with BH_RIGHT_FAULTS: vaddr/size = its
+	                     * fault page (struct bh_fault_page), bit = the fault channel id */
+	BH_RES_POLICY = 10, /* supervision policy for the target named `name` (docs/control.md):
+	                     * peer = the heartbeat map's entry name or "", vaddr = watchdog
+	                     * deadline in us (0 = none), size = restart window in us,
+	                     * slot = first backoff in us, flags = BH_POLICY_* */
 };
+
+/* A BH_RES_POLICY entry's flags: the most restarts per window, and on what to restart. */
+#define BH_POLICY_MAX_RESTARTS(f) ((f)&0xffffu)
+#define BH_POLICY_ON_FAULT 0x10000u /* restart when it faults (or exits) */
+#define BH_POLICY_ON_HANG 0x20000u  /* restart when the watchdog deadline passes */
 
 /* Ring roles (flags of a BH_RES_RING entry). */
 #define BH_RING_CLIENT 1u
@@ -77,7 +89,9 @@ struct bh_start_info {
 	uint32_t domain_index; /* index of this domain in the plan */
 	uint32_t priority;
 	uint64_t cycles_per_us; /* TSC rate, measured at boot: the kernel writes it (bhc: 0) */
-	uint8_t reserved[256 - 128];
+	uint32_t generation;    /* kernel: 0 at boot, +1 per restart (bhc: 0) */
+	uint32_t image_index;   /* kernel: 0 = its own image, k = alternative k (bhc: 0) */
+	uint8_t reserved[256 - 136];
 	struct bh_info_entry entries[BH_INFO_MAX_ENTRIES];
 };
 _Static_assert(sizeof(struct bh_start_info) == 4096, "start info ABI");

@@ -11,7 +11,7 @@
  * kernel checks every one of them before it creates anything (plan_check).
  */
 #define BP_MAGIC 0x31304e414c504842ull /* "BHPLAN01" */
-#define BP_VERSION 3u
+#define BP_VERSION 4u
 #define BP_NONE 0xffffffffu /* "no such index" */
 #define BP_NAME_LEN 32u     /* names are NUL-terminated in 32 bytes */
 
@@ -23,6 +23,8 @@
 #define BP_MAX_CAPS_TOTAL 2048u
 #define BP_MAX_IOPORTS 64u
 #define BP_MAX_DEVICES 32u
+#define BP_MAX_IMAGES 32u          /* alternative images, all domains together */
+#define BP_MAX_ALTERNATIVES 8u     /* alternative images of one domain */
 #define BP_MAX_CHANNEL_BITS 64u    /* channel ids 0..63 per domain */
 #define BP_MAX_PERIOD_US 10000000u /* longest budget period: 10 s */
 #define BP_MIN_BUDGET_US 10u       /* shortest budget: 10 us */
@@ -53,8 +55,10 @@ struct bp_header {
 	uint32_t klog_region;     /* region the kernel writes its log into, or BP_NONE */
 	uint32_t klog_bit;        /* channel bit the kernel sets on klog_domain */
 	uint32_t flags;           /* BP_FLAG_* */
+	struct bp_table images;   /* struct bp_image: alternative images */
+	struct bp_table faults;   /* struct bp_fault: who hears of whose faults */
 };
-_Static_assert(sizeof(struct bp_header) == 144, "boot plan ABI");
+_Static_assert(sizeof(struct bp_header) == 160, "boot plan ABI");
 
 /* Plan flags. */
 #define BP_FLAG_EXIT_WHEN_IDLE 0x1u /* stop the machine when every domain ended */
@@ -82,6 +86,36 @@ _Static_assert(sizeof(struct bp_domain) == 160, "boot plan ABI");
 #define BP_DOMAIN_SSBD 0x1u /* disable speculative store bypass while this domain runs */
 
 /*
+ * An alternative image of a domain (<alternative image="..."/>): what
+ * BH_HC_DOMAIN_RESTART(slot, k) loads for k = index. The records of one
+ * domain are consecutive and numbered 1, 2, ... in order. The kernel loads
+ * and checks every one at boot and gives the domain the memory for each, so
+ * that a replace allocates nothing.
+ */
+struct bp_image {
+	char image[BP_NAME_LEN];  /* multiboot2 module command line */
+	uint8_t image_sha256[32]; /* SHA-256 of the whole image file */
+	uint32_t domain;          /* whose alternative */
+	uint32_t index;           /* 1 .. BP_MAX_ALTERNATIVES */
+};
+_Static_assert(sizeof(struct bp_image) == 72, "boot plan ABI");
+
+/*
+ * Fault routing: when @target faults or exits, the kernel stops it, writes a
+ * struct bh_fault_page record into @region (one page, BP_REGION_FAULT, mapped
+ * read-only by @supervisor and by no other domain) and sets channel id @bit
+ * on @supervisor. At most one record per target; @supervisor holds a
+ * BH_CAP_DOMAIN capability on @target with BH_RIGHT_FAULTS.
+ */
+struct bp_fault {
+	uint32_t target;
+	uint32_t supervisor;
+	uint32_t region;
+	uint32_t bit; /* < BP_MAX_CHANNEL_BITS, not used by another channel of @supervisor */
+};
+_Static_assert(sizeof(struct bp_fault) == 16, "boot plan ABI");
+
+/*
  * Reserved domain names, compared without regard to case: the console prefixes
  * each line with its domain's name, and the kernel's own lines start with
  * "bulkhead:".
@@ -94,6 +128,7 @@ _Static_assert(sizeof(struct bp_domain) == 160, "boot plan ABI");
 #define BP_REGION_KLOG 0x2u /* the kernel log (exactly one page) */
 /* May be writable in one domain and executable in another (code injection, on purpose). */
 #define BP_REGION_WX_SHARED 0x4u
+#define BP_REGION_FAULT 0x8u /* a fault page (exactly one page; only the kernel writes it) */
 
 struct bp_region {
 	char name[BP_NAME_LEN];
@@ -129,7 +164,7 @@ struct bp_cap {
 	uint16_t type;   /* enum bh_cap_type */
 	uint16_t rights; /* BH_RIGHT_*, valid for the type */
 	uint32_t object; /* channel: channels index; region: maps index;
-	                           * ioport: ioports index */
+	                  * ioport: ioports index; domain: domains index (the target) */
 	uint32_t end;    /* channel: which end (0/1) the holder owns */
 };
 _Static_assert(sizeof(struct bp_cap) == 16, "boot plan ABI");
