@@ -16,6 +16,7 @@ enum bh_err {
 	BH_ERR_INVALID = 6,     /* an argument is malformed (reserved bits, range) */
 	BH_ERR_WOULD_BLOCK = 7, /* non-blocking call found nothing to do */
 	BH_ERR_DENIED = 8,      /* never allowed on this object (a config write to a BAR) */
+	BH_ERR_STATE = 9,       /* the target's state forbids it (resume a faulted domain) */
 	BH_ERR_COUNT
 };
 

@@ -37,7 +37,8 @@ enum bh_res_kind {
 	BH_RES_POLICY = 10, /* supervision policy for the target named `name` (docs/control.md):
 	                     * peer = the heartbeat map's entry name or "", vaddr = watchdog
 	                     * deadline in us (0 = none), size = restart window in us,
-	                     * slot = first backoff in us, flags = BH_POLICY_* */
+	                     * slot = first backoff in us, flags = BH_POLICY_*, bit = replace
+	                     * with alternative 1 this many ms after start (0 = never) */
 };
 
 /* A BH_RES_POLICY entry's flags: the most restarts per window, and on what to restart. */
@@ -58,6 +59,14 @@ enum bh_res_kind {
 
 /* A DMA map (flags of a BH_RES_MAP entry, beside the rights). */
 #define BH_INFO_MAP_DMA 0x100u
+
+/*
+ * The heartbeat page its supervisor watches (flags of a BH_RES_MAP entry): the
+ * domain increments the uint64_t at offset 0 at least every BH_HEARTBEAT_US
+ * (libbh's bh_heartbeat); a watchdog deadline is at least 5 times that.
+ */
+#define BH_INFO_MAP_HEARTBEAT 0x200u
+#define BH_HEARTBEAT_US 10000u
 
 /* PCI address in a BH_RES_DEVICE entry's flags: segment << 16 | bus << 8 | dev << 3 | fn. */
 #define BH_PCI_ADDR(seg, bus, dev, fn) \
