@@ -109,8 +109,8 @@ enum plan_err plan_control_cycles(struct checker *c)
 
 /* ---- fault records ---- */
 
-/* The rights of @d's domain cap on @target, or -1 if it has none. */
-static int32_t control_rights(const struct checker *c, uint32_t d, uint32_t target)
+/* The rights of @d's domain cap on @target, or 0 if it has none. */
+static uint32_t control_rights(const struct checker *c, uint32_t d, uint32_t target)
 {
 	const struct bp_domain *dom = &c->t.domains[d];
 
@@ -119,7 +119,7 @@ static int32_t control_rights(const struct checker *c, uint32_t d, uint32_t targ
 		if (cap->type == BH_CAP_DOMAIN && cap->object == target)
 			return cap->rights;
 	}
-	return -1;
+	return 0;
 }
 
 /* Is region @r mapped by @d alone, read-only, exactly once? */
@@ -162,8 +162,7 @@ static const char *fault_problem(const struct checker *c, uint32_t i)
 	for (uint32_t j = 0; j < i; j++)
 		if (c->t.faults[j].target == f->target)
 			return "names a target that another fault record names";
-	int32_t rights = control_rights(c, f->supervisor, f->target);
-	if (rights < 0 || !(rights & BH_RIGHT_FAULTS))
+	if (!(control_rights(c, f->supervisor, f->target) & BH_RIGHT_FAULTS))
 		return "supervisor holds no domain cap with the faults right on the target";
 	if (f->region >= c->h->regions.count ||
 	    !(c->t.regions[f->region].flags & BP_REGION_FAULT) || region_taken(c, f->region, i))
@@ -184,11 +183,10 @@ static enum plan_err check_fault_coverage(struct checker *c)
 
 	for (uint32_t d = 0; d < c->h->domains.count; d++) {
 		for (uint32_t t = 0; t < c->h->domains.count; t++) {
-			int32_t rights = control_rights(c, d, t);
 			bool found = false;
 			for (uint32_t i = 0; i < c->h->faults.count && !found; i++)
 				found = c->t.faults[i].supervisor == d && c->t.faults[i].target == t;
-			if (rights < 0 || !(rights & BH_RIGHT_FAULTS) || found)
+			if (!(control_rights(c, d, t) & BH_RIGHT_FAULTS) || found)
 				continue;
 			snprintf(m, sizeof(m), "holds the faults right on domain %u without its fault record",
 			         t);
