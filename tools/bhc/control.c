@@ -9,6 +9,8 @@
 #include <bulkhead/abi/layout.h>
 #include <bulkhead/abi/plan.h>
 
+#include "value.h"
+
 #define RESTARTS (BH_RIGHT_RESTART | BH_RIGHT_REPLACE)
 
 static const char *const right_names[] = {"stop", "resume", "restart", "replace", "faults"};
@@ -238,11 +240,12 @@ static void check_cycles(struct manifest *m, const bool *usable)
 			if (c->target_idx < 0 || e.via[h][c->target_idx] != c ||
 			    !find_path(m, &e, (size_t)c->target_idx, h, path, sizeof(path)))
 				continue;
-			diag_error(m->diag, c->line,
-			           "domain '%s' can restart '%s'%s: domains that can restart each "
-			           "other could do so forever; drop restart and replace from one "
-			           "<control> on this cycle",
-			           m->domains[h].name, c->target, path);
+			diag_error(
+				m->diag, c->line,
+				"domain '%s' can restart '%s'%s: domains that can restart (or replace) each "
+				"other could do so forever; drop restart and replace from one "
+				"<control> on this cycle",
+				m->domains[h].name, c->target, path);
 			return;
 		}
 }
@@ -323,17 +326,22 @@ static bool heartbeat_map(struct manifest *m, const struct m_supervise *s, size_
                           uint32_t rights, const char *role)
 {
 	const struct m_map *mp = manifest_domain_map(&m->domains[who], s->heartbeat_idx);
-	const char *want = rights & BH_RIGHT_WRITE ? "rw" : "r";
+	const char *want = value_perms_name(rights);
 
-	if (mp && mp->rights_ok && mp->rights == rights)
-		return true;
-	if (mp && !mp->rights_ok)
-		return false;
-	diag_error(m->diag, mp ? mp->line : s->line,
-	           "heartbeat region '%s' of the <supervise> of '%s' must be mapped %s by the %s "
-	           "'%s'%s; %s",
-	           s->heartbeat, s->target, want, role, m->domains[who].name,
-	           mp ? ", not with these perms" : "", mp ? "fix its perms" : "add the <map>");
+	if (mp && (!mp->rights_ok || mp->rights == rights))
+		return mp->rights_ok;
+	if (mp)
+		diag_error(m->diag, mp->line,
+		           "heartbeat region '%s' of the <supervise> of '%s' must be mapped %s by "
+		           "the %s '%s', not %s; make its perms %s",
+		           s->heartbeat, s->target, want, role, m->domains[who].name,
+		           value_perms_name(mp->rights), want);
+	else
+		diag_error(m->diag, s->line,
+		           "heartbeat region '%s' of the <supervise> of '%s' must be mapped %s by "
+		           "the %s '%s'; add <map region=\"%s\" vaddr=\"...\" perms=\"%s\"/> to it",
+		           s->heartbeat, s->target, want, role, m->domains[who].name, s->heartbeat,
+		           want);
 	return false;
 }
 

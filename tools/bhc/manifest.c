@@ -625,30 +625,33 @@ static bool get_ranged(struct manifest *m, xmlNodePtr n, const char *an, const c
 }
 
 /* hang needs a watchdog (at least 5 heartbeat intervals) and a heartbeat, and only hang does. */
-static bool watchdog_ok(struct manifest *m, const struct m_supervise *s, const char *what)
+static bool watchdog_ok(struct manifest *m, const struct m_supervise *s)
 {
 	uint64_t least = 5ull * BH_HEARTBEAT_US / 1000;
+	const char *t = s->target ? s->target : "?";
 
 	if (s->on_hang && (!s->watchdog_ms || !s->heartbeat)) {
 		diag_error(m->diag, s->line,
-		           "<supervise>%s watches for hang but has no %s; add watchdog-ms=\"200\" "
-		           "and heartbeat=\"REGION\" (a one-page region the target writes)",
-		           what, s->heartbeat ? "watchdog-ms" : "heartbeat");
+		           "the <supervise> of '%s' watches for hang but has no %s; add "
+		           "watchdog-ms=\"200\" and heartbeat=\"REGION\" (a one-page region the "
+		           "target writes)",
+		           t, s->heartbeat ? "watchdog-ms" : "heartbeat");
 		return false;
 	}
 	if (!s->on_hang && (s->watchdog_ms || s->heartbeat)) {
-		diag_error(m->diag, s->line,
-		           "<supervise>%s has a %s but on has no hang, so nothing watches it; add "
-		           "hang to on, or remove watchdog-ms and heartbeat",
-		           what, s->heartbeat ? "heartbeat" : "watchdog-ms");
+		diag_error(
+			m->diag, s->line,
+			"the <supervise> of '%s' has a %s but on has no hang, so nothing watches "
+			"it; add hang to on, or remove watchdog-ms and heartbeat",
+			t, s->heartbeat ? "heartbeat" : "watchdog-ms");
 		return false;
 	}
 	if (!s->on_hang || s->watchdog_ms >= least)
 		return true;
 	diag_error(m->diag, s->line,
-	           "watchdog-ms %llu%s is shorter than 5 heartbeat intervals (%llu ms); make it "
-	           "at least %llu",
-	           (unsigned long long)s->watchdog_ms, what, (unsigned long long)least,
+	           "watchdog-ms %llu of the <supervise> of '%s' is shorter than 5 heartbeat "
+	           "intervals (%llu ms); make it at least %llu",
+	           (unsigned long long)s->watchdog_ms, t, (unsigned long long)least,
 	           (unsigned long long)least);
 	return false;
 }
@@ -671,7 +674,7 @@ static void parse_supervise(struct manifest *m, struct m_domain *d, xmlNodePtr n
 	ok &= get_ranged(m, n, "backoff-ms", what, 0, 60000, 10, &s->backoff_ms);
 	ok &= get_ranged(m, n, "replace-after-ms", what, 0, MANIFEST_MAX_MS, 0,
 	                 &s->replace_after_ms);
-	s->ok = ok && watchdog_ok(m, s, what);
+	s->ok = ok && watchdog_ok(m, s);
 }
 
 static void parse_domain(struct manifest *m, xmlNodePtr n)

@@ -478,6 +478,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_spot_hardening),
 		cmocka_unit_test(test_spot_devices),
 		cmocka_unit_test(test_spot_volumes),
+		cmocka_unit_test(test_spot_control),
 		cmocka_unit_test(test_cli_usage),
 		cmocka_unit_test(test_cli_check),
 		cmocka_unit_test(test_cli_compile),
