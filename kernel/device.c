@@ -39,8 +39,8 @@ struct device {
 	struct domain *owner;
 	uint16_t bdf;
 	bool live;
-	bool granted; /* was live at boot: a restart of its owner grants it again */
-	bool rearm;   /* granted again: its interrupt comes back with bus mastering */
+	bool granted;      /* was live at boot: a restart of its owner grants it again */
+	bool rearm;        /* granted again: its interrupt comes back with bus mastering */
 	uint64_t irq_bits; /* 0: no interrupt */
 	struct device_bar bar[PCI_BARS];
 	bool has_msix, has_msi;

@@ -370,7 +370,8 @@ static bool region_private(const struct domain *d, uint32_t r)
 		return false;
 	for (uint32_t e = 0; e < plan->domains.count; e++) {
 		const struct bp_domain *bd = &t.domains[e];
-		for (uint32_t k = bd->first_map; e != d->index && k < bd->first_map + bd->n_maps; k++)
+		for (uint32_t k = bd->first_map; e != d->index && k < bd->first_map + bd->n_maps;
+		     k++)
 			if (t.maps[k].region == r)
 				return false;
 	}

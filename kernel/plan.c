@@ -147,10 +147,10 @@ static enum plan_err check_header_fields(struct checker *c)
 
 	if (!plan_name_ok(c->h->system_name))
 		return plan_fail(c, PLAN_ERR_HEADER,
-		            "system_name is empty or not NUL-terminated within 32 bytes");
+		                 "system_name is empty or not NUL-terminated within 32 bytes");
 	if (!plan_name_printable(c->h->system_name))
 		return plan_fail(c, PLAN_ERR_HEADER,
-		            "system_name has a byte that is not printable ASCII (0x21-0x7e)");
+		                 "system_name has a byte that is not printable ASCII (0x21-0x7e)");
 	if (c->h->flags & ~BP_FLAG_EXIT_WHEN_IDLE) {
 		snprintf(m, sizeof(m), "unknown flags 0x%x", c->h->flags);
 		return plan_fail(c, PLAN_ERR_HEADER, m);
@@ -296,7 +296,7 @@ static enum plan_err check_regions(struct checker *c)
 			return e;
 		if (c->t.regions[i].size > UINT64_MAX - total)
 			return plan_fail(c, PLAN_ERR_REGION,
-			            "regions: the sum of their sizes overflows");
+			                 "regions: the sum of their sizes overflows");
 		total += c->t.regions[i].size;
 	}
 	return PLAN_OK;
@@ -413,8 +413,8 @@ static enum plan_err check_klog(struct checker *c)
 	if (h->klog_domain >= h->domains.count || h->klog_region >= h->regions.count ||
 	    h->klog_bit >= BP_MAX_CHANNEL_BITS)
 		return plan_fail(c, PLAN_ERR_KLOG,
-		            "klog_domain, klog_region and klog_bit must all be BP_NONE or all "
-		            "valid");
+		                 "klog_domain, klog_region and klog_bit must all be BP_NONE or all "
+		                 "valid");
 	for (uint32_t i = 0; i < h->regions.count; i++) {
 		if (((c->t.regions[i].flags & BP_REGION_KLOG) != 0) != (i == h->klog_region)) {
 			snprintf(m, sizeof(m),
@@ -935,10 +935,10 @@ static enum plan_err check_per_domain(struct checker *c)
 
 /* The checks in the order they run: each may rely on what the ones before it accepted. */
 static enum plan_err (*const checks[])(struct checker *) = {
-	check_header,         check_header_fields, check_tables,        check_regions,
-	check_domains,        plan_control_images, check_klog,          check_channels,
-	check_per_domain,     plan_control_cycles, check_code_sharing,  check_dma_maps,
-	check_devices,        plan_control_faults, check_ioports,       check_infos,
+	check_header,     check_header_fields, check_tables,       check_regions,
+	check_domains,    plan_control_images, check_klog,         check_channels,
+	check_per_domain, plan_control_cycles, check_code_sharing, check_dma_maps,
+	check_devices,    plan_control_faults, check_ioports,      check_infos,
 };
 
 enum plan_err plan_check(const void *buf, size_t len, char *err, size_t errlen)

@@ -15,9 +15,9 @@ struct checker {
 	size_t len; /* bytes loaded */
 	char *err;
 	size_t errlen;
-	struct plan_tables t;          /* filled once the table bounds are checked */
-	uint64_t bits[BP_MAX_DOMAINS]; /* channel bits taken per domain (device irq bits too) */
-	uint64_t device_caps;          /* bit i: a cap of device i was seen */
+	struct plan_tables t;              /* filled once the table bounds are checked */
+	uint64_t bits[BP_MAX_DOMAINS];     /* channel bits taken per domain (device irq bits too) */
+	uint64_t device_caps;              /* bit i: a cap of device i was seen */
 	uint32_t controls[BP_MAX_DOMAINS]; /* bit t: domain i holds a domain cap on t */
 	uint32_t restarts[BP_MAX_DOMAINS]; /* bit t: domain i may restart or replace t */
 	uint8_t alternatives[BP_MAX_DOMAINS]; /* alternative images per domain */

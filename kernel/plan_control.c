@@ -102,8 +102,9 @@ enum plan_err plan_control_cycles(struct checker *c)
 {
 	for (uint32_t d = 0; d < c->h->domains.count; d++)
 		if (restart_reach(c, d) & (1u << d))
-			return plan_fail_domain(c, PLAN_ERR_CAP, d,
-			                        "can restart itself through a cycle of restart rights");
+			return plan_fail_domain(
+				c, PLAN_ERR_CAP, d,
+				"can restart itself through a cycle of restart rights");
 	return PLAN_OK;
 }
 
@@ -185,11 +186,12 @@ static enum plan_err check_fault_coverage(struct checker *c)
 		for (uint32_t t = 0; t < c->h->domains.count; t++) {
 			bool found = false;
 			for (uint32_t i = 0; i < c->h->faults.count && !found; i++)
-				found = c->t.faults[i].supervisor == d && c->t.faults[i].target == t;
+				found = c->t.faults[i].supervisor == d &&
+				        c->t.faults[i].target == t;
 			if (!(control_rights(c, d, t) & BH_RIGHT_FAULTS) || found)
 				continue;
-			snprintf(m, sizeof(m), "holds the faults right on domain %u without its fault record",
-			         t);
+			snprintf(m, sizeof(m),
+			         "holds the faults right on domain %u without its fault record", t);
 			return plan_fail_domain(c, PLAN_ERR_FAULT, d, m);
 		}
 	}

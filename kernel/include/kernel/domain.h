@@ -62,16 +62,16 @@ struct domain {
 	/* BH_HC_WAIT_UNTIL: the TSC deadline of its last timed wait (sched.c). */
 	uint64_t wake_at;
 	/* Domain control (domain.c, control.c; docs/control.md). */
-	uint8_t halt;         /* enum domain_halt */
-	bool held_waiting;    /* held while it waited: resuming waits again */
-	uint8_t image;        /* the image running: 0 its own, k alternative k */
-	uint8_t n_images;     /* 1 + its alternatives */
-	uint32_t generation;  /* 0 at boot, +1 per restart */
-	uint32_t restarts;    /* restarts so far */
+	uint8_t halt;                     /* enum domain_halt */
+	bool held_waiting;                /* held while it waited: resuming waits again */
+	uint8_t image;                    /* the image running: 0 its own, k alternative k */
+	uint8_t n_images;                 /* 1 + its alternatives */
+	uint32_t generation;              /* 0 at boot, +1 per restart */
+	uint32_t restarts;                /* restarts so far */
 	struct bh_fault_page *fault_page; /* its supervisor's fault page, or NULL */
 	struct domain *supervisor;        /* who hears of its faults, or NULL */
 	uint64_t fault_bits;              /* the bit set on the supervisor */
-} __attribute__((aligned(4096))); /* its own pages: with KPTI its entry window maps them */
+} __attribute__((aligned(4096)));         /* its own pages: with KPTI its entry window maps them */
 
 extern struct domain domains[BP_MAX_DOMAINS];
 extern uint32_t n_domains;

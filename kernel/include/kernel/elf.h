@@ -26,7 +26,7 @@ enum elf_err {
 
 /* Where a loaded segment lives, so that a restart can copy it again. */
 struct elf_segment {
-	paddr_t mem;     /* its pages, contiguous */
+	paddr_t mem; /* its pages, contiguous */
 	uint64_t pages;
 	uint64_t skip;   /* bytes from the first page to the segment's start */
 	uint64_t offset; /* its bytes in the file */

@@ -370,13 +370,15 @@ C(cap_domain_rights, CAP, v.cap[10].rights = 0x20,
   "domain 2 (\"b\"): cap 5 (slot 5) rights not valid for a domain")
 C(cap_domain_missing, CAP, v.cap[10].object = 3,
   "domain 2 (\"b\"): cap 5 (slot 5) names a domain that does not exist")
-C(cap_domain_self, CAP, v.cap[10].object = 2, "domain 2 (\"b\"): cap 5 (slot 5) controls its own domain")
+C(cap_domain_self, CAP, v.cap[10].object = 2,
+  "domain 2 (\"b\"): cap 5 (slot 5) controls its own domain")
 C(cap_domain_end, CAP, v.cap[10].end = 1, "domain 2 (\"b\"): cap 5 (slot 5) end must be zero")
 C(cap_domain_twice, CAP, (v.cap[9] = v.cap[10], v.cap[9].slot = 4),
   "domain 2 (\"b\"): cap 5 (slot 5) names a domain another cap of this domain already controls")
 C(cap_domain_replace_without_alternative, CAP, v.h->images.count = 0,
   "domain 2 (\"b\"): cap 5 (slot 5) has the replace right on a domain without alternative images")
-C(cap_domain_restart_cycle, CAP, v.cap[4] = ((struct bp_cap){2, BH_CAP_DOMAIN, BH_RIGHT_RESTART, 2, 0}),
+C(cap_domain_restart_cycle, CAP,
+  v.cap[4] = ((struct bp_cap){2, BH_CAP_DOMAIN, BH_RIGHT_RESTART, 2, 0}),
   "domain 1 (\"a\"): can restart itself through a cycle of restart rights")
 C(cap_domain_replace_cycle_of_3, CAP,
   (v.cap[10].rights = BH_RIGHT_REPLACE | BH_RIGHT_FAULTS,
@@ -399,7 +401,8 @@ C(fault_without_right, FAULT, v.cap[10].rights = BH_RIGHT_STOP,
   "fault 0: supervisor holds no domain cap with the faults right on the target")
 C(fault_without_cap, FAULT, v.flt[0].target = 0,
   "fault 0: supervisor holds no domain cap with the faults right on the target")
-C(fault_region_not_fault, FAULT, (v.flt[0].region = 0, v.map[4].flags = 0, v.h->devices.count = 0, v.cap[8] = v.cap[10],
+C(fault_region_not_fault, FAULT,
+  (v.flt[0].region = 0, v.map[4].flags = 0, v.h->devices.count = 0, v.cap[8] = v.cap[10],
    v.dom[2].n_caps = 4),
   "fault 0: region is not a fault region of its own (BP_REGION_FAULT, one record each)")
 C(fault_region_missing, FAULT, v.flt[0].region = 4,

@@ -92,8 +92,9 @@ static void stop_resume(const struct targets *t)
 	uint64_t after = *t->count;
 	enum bh_err again = bh_domain_stop(slot);
 	w = state(slot);
-	verdict("control.stop", e == BH_OK && before && before == after && again == BH_ERR_STATE &&
-	                                BH_DSTATE_STATE(w) == BH_DSTATE_STOPPED,
+	verdict("control.stop",
+	        e == BH_OK && before && before == after && again == BH_ERR_STATE &&
+	                BH_DSTATE_STATE(w) == BH_DSTATE_STOPPED,
 	        "stop %d, counter %llu then %llu, stop again %d, state %u", e,
 	        (unsigned long long)before, (unsigned long long)after, again, BH_DSTATE_STATE(w));
 	e = bh_domain_resume(slot);
@@ -157,7 +158,8 @@ static void faults(const struct targets *t)
 	        (unsigned long long)r.error_code, r.generation);
 	enum bh_err e = bh_domain_resume(slot);
 	uint64_t w = state(slot);
-	verdict("control.resume_faulted", e == BH_ERR_STATE && BH_DSTATE_STATE(w) == BH_DSTATE_FAULTED,
+	verdict("control.resume_faulted",
+	        e == BH_ERR_STATE && BH_DSTATE_STATE(w) == BH_DSTATE_FAULTED,
 	        "resume of a faulted domain: %d, state %u", e, BH_DSTATE_STATE(w));
 	e = bh_domain_restart(slot, 0);
 	got = take_record(t, 2, &r);

@@ -22,7 +22,7 @@
 #define STACK_PROBE_DEPTH 49152u /* below the top of the 64 KiB stack, far below what runs */
 
 static volatile uint32_t data_word = 0x5a5a5a5au; /* .data: copied again from the image */
-static volatile uint8_t bss_probe[PROBE];          /* .bss: zeroed again */
+static volatile uint8_t bss_probe[PROBE];         /* .bss: zeroed again */
 
 struct probes {
 	volatile uint8_t *stack, *heap, *priv;
