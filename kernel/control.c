@@ -34,10 +34,9 @@ static void tell_supervisor(const struct domain *d, const struct domain_fault *f
 	channel_signal(d->supervisor, d->fault_bits);
 }
 
-void control_halted(struct domain *d, const struct domain_fault *f)
+void control_notify(struct domain *d, const struct domain_fault *f)
 {
-	device_owner_stopped(d);
-	if (f && d->supervisor)
+	if (d->supervisor)
 		tell_supervisor(d, f);
 }
 

@@ -311,48 +311,71 @@ enum domain_err domain_build_images(const struct bp_header *h, const struct boot
 	return DOMAIN_OK;
 }
 
-static void (*stop_hook)(struct domain *d, const struct domain_fault *f);
+static void (*notify_hook)(struct domain *d, const struct domain_fault *f);
+static void (*cut_hook)(struct domain *d);
 
-void domain_on_stop(void (*hook)(struct domain *d, const struct domain_fault *f))
+void domain_on_stop(void (*notify)(struct domain *d, const struct domain_fault *f),
+                    void (*cut)(struct domain *d))
 {
-	stop_hook = hook;
+	notify_hook = notify;
+	cut_hook = cut;
 }
 
-/* Stops @d (@how says why), reports @why, and tells the hook (devices, supervisor). */
-static void halt(struct domain *d, enum domain_halt how, const struct domain_fault *f,
-                 const char *why)
+/* Stops @d (@how says why) and hands the fault @f, if any, to the notify hook. */
+static void halt(struct domain *d, enum domain_halt how, const struct domain_fault *f)
 {
 	sched_stop(d);
 	d->halt = (uint8_t)how;
+	if (f && notify_hook)
+		notify_hook(d, f);
+}
+
+/* The slow half of a stop: the report line @why (NULL: none), devices cut off, the log. */
+static void finish(struct domain *d, const char *why)
+{
 	if (why)
 		kprintf("bulkhead: domain %s stopped: %s", d->name, why);
-	if (stop_hook)
-		stop_hook(d, f);
+	if (cut_hook)
+		cut_hook(d);
 	if (klog_reader() == d)
 		klog_detach();
 }
 
+void domain_fault_stop(struct domain *d, const struct domain_fault *f)
+{
+	halt(d, DOMAIN_FAULTED, f);
+}
+
+void domain_fault_report(struct domain *d, const char *why)
+{
+	finish(d, why);
+}
+
 void domain_fault(struct domain *d, const struct domain_fault *f, const char *why)
 {
-	halt(d, DOMAIN_FAULTED, f, why);
+	halt(d, DOMAIN_FAULTED, f);
+	finish(d, why);
 }
 
 void domain_refuse(struct domain *d)
 {
-	halt(d, DOMAIN_REFUSED, NULL, NULL);
+	halt(d, DOMAIN_REFUSED, NULL);
+	finish(d, NULL);
 }
 
 void domain_exit(struct domain *d, int64_t code)
 {
 	struct domain_fault f = {BH_FAULT_EXIT, 0, d->regs.rip, 0, (uint64_t)code};
+	halt(d, DOMAIN_EXITED, &f);
 	kprintf("bulkhead: domain %s exited with code %ld", d->name, (long)code);
-	halt(d, DOMAIN_EXITED, &f, NULL);
+	finish(d, NULL);
 }
 
 void domain_hold(struct domain *d)
 {
 	d->held_waiting = d->state == DOMAIN_WAITING;
-	halt(d, DOMAIN_HELD, NULL, NULL);
+	halt(d, DOMAIN_HELD, NULL);
+	finish(d, NULL);
 }
 
 void domain_resume(struct domain *d)

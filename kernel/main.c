@@ -84,7 +84,7 @@ void kernel_main(void)
 	if (domain_build_images(h, &boot, why, sizeof(why)) != DOMAIN_OK)
 		refuse(why);
 	control_init(h, region_pa);
-	domain_on_stop(control_halted);
+	domain_on_stop(control_notify, device_owner_stopped);
 	palloc_seal();
 	kprintf("bulkhead: plan \"%s\" (crc32 0x%08x, sha256 %s) accepted: %u domains, %u regions, "
 	        "%u channels; %lu KiB left",

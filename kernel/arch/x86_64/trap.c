@@ -186,12 +186,19 @@ static uint32_t fault_kind(uint64_t vector)
 	}
 }
 
-/* Stops the current domain for the exception in @f, described as @why. */
-static void stop_current(const struct arch_regs *f, const char *why)
+/*
+ * Stops the current domain for the exception in @f: its supervisor hears of
+ * it first, then the report line is worded (which decodes the instruction).
+ */
+static void stop_current(const struct arch_regs *f)
 {
+	struct domain *d = sched_current;
 	struct domain_fault rec = {fault_kind(f->vector), f->vector < 32 ? (uint32_t)f->vector : 0,
 	                           f->rip, f->vector == VEC_PF ? read_cr2() : 0, f->error};
-	domain_fault(sched_current, &rec, why);
+	char why[200];
+	domain_fault_stop(d, &rec);
+	describe(f, why, sizeof(why));
+	domain_fault_report(d, why);
 }
 
 static __attribute__((noreturn)) void kernel_fault(const struct arch_regs *f, const char *where)
@@ -291,9 +298,7 @@ void trap_entry(struct arch_regs *f)
 			return;
 		if (!from_user)
 			kernel_fault(f, "kernel");
-		char why[200];
-		describe(f, why, sizeof(why));
-		stop_current(f, why);
+		stop_current(f);
 	}
 	report_ignored();
 	if (from_user)

@@ -16,11 +16,11 @@
 void control_init(const struct bp_header *h, const paddr_t *region_pa);
 
 /**
- * The hook of every stop (domain_on_stop): cuts @d's devices off and, for a
- * fault or exit @f of a supervised @d, writes the record into the
- * supervisor's fault page and sets its bit. Needs: interrupts off.
+ * The notify hook of a fault or exit (domain_on_stop): for a supervised @d,
+ * writes the record @f into the supervisor's fault page (seq last) and sets
+ * its bit. Needs: interrupts off. Returns: nothing.
  */
-void control_halted(struct domain *d, const struct domain_fault *f);
+void control_notify(struct domain *d, const struct domain_fault *f);
 
 /* Perform functions of the domain-control hypercalls; hypercall.c checked cap and state. */
 

@@ -109,19 +109,31 @@ enum domain_err domain_build_images(const struct bp_header *h, const struct boot
 
 /**
  * Stops @d after a fault @f, reporting @why (NULL: no report): only a restart
- * runs it again. Needs: interrupts off. Returns: nothing.
+ * runs it again. Its supervisor hears of it first, then comes the report
+ * line, then its devices are cut off. Needs: interrupts off. Returns: nothing.
  */
 void domain_fault(struct domain *d, const struct domain_fault *f, const char *why);
+
+/**
+ * domain_fault in two halves, for a caller that words the report only after
+ * the supervisor was told (trap.c): the stop and the fault record first ...
+ */
+void domain_fault_stop(struct domain *d, const struct domain_fault *f);
+
+/** ... then the report line @why and the devices. Needs: domain_fault_stop(@d) done. */
+void domain_fault_report(struct domain *d, const char *why);
 
 /** Stops @d, which never started, for good (boot). Needs: interrupts off. */
 void domain_refuse(struct domain *d);
 
 /**
- * Sets @hook, which every stop calls after stopping a domain, with the fault
- * record (NULL for a controller's stop and a boot refusal). main.c passes
- * control_halted: the driver's devices are cut off, the supervisor told. Boot time.
+ * Sets the hooks of every stop: @notify(d, f) right after a fault or exit
+ * (main.c passes control_notify: the supervisor gets the record), and
+ * @cut(d) after the report line of every stop (device_owner_stopped: the
+ * driver's devices are cut off). Boot time.
  */
-void domain_on_stop(void (*hook)(struct domain *d, const struct domain_fault *f));
+void domain_on_stop(void (*notify)(struct domain *d, const struct domain_fault *f),
+                    void (*cut)(struct domain *d));
 
 /**
  * Ends @d at its own request (BH_HC_EXIT), reporting @code.
