@@ -173,6 +173,8 @@ ROWS = [
     Row("pingpong", "channel ping-pong round trip", 400, "415", "10854", forced_target=415),
     Row("ring_rtt", "ring request/response round trip", 700),
     Row("ring_msg", "64-byte ring message, amortized", 100, "-", "2464"),
+    Row("fault_notify", "fault to supervisor notified (fault record written, bit set)", 1300),
+    Row("fault_wake", "fault to supervisor running (after the kernel's report line)"),
     Row("boot", "boot to all domains running", 2000000),
 ]
 BENCH_NAMES = [r.key for r in ROWS if r.key != "boot"]
