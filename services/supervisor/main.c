@@ -5,7 +5,6 @@
 
 #include <bh.h>
 
-#include "sup_libbh.h"
 #include "sup_policy.h"
 
 #define SUP_MAX_TARGETS 16u
