@@ -57,13 +57,20 @@ static void count_restart(void)
 	}
 }
 
-/* Takes up to 3 requests from the ring and drops them (never answered, never released),
- * and keeps the tags of a few requests the device holds. Returns how many it took. */
-static uint32_t leave_mess(struct blk *b)
+/*
+ * Half of the time puts the answers of what the device completed into the ring without
+ * publishing them (*@unsent: how many); takes up to 3 requests from the ring and drops them
+ * (never answered, never released); keeps the tags of a few requests the device holds.
+ * Returns how many requests it took.
+ */
+static uint32_t leave_mess(struct blk *b, bool irq, uint32_t *unsent)
 {
 	struct ring_msg m;
-	uint32_t taken = 0, want = rnd(4);
+	uint32_t taken = 0, want = rnd(4), before = b->ring->tx_prod;
 
+	if (rnd(2))
+		blk_collect(b, irq);
+	*unsent = b->ring->tx_prod - before;
 	while (taken < want && !b->ring_broken && ring_take(b->ring, &m) == RING_OK) {
 		keep_stale(m.tag);
 		taken++;
@@ -77,7 +84,7 @@ static uint32_t leave_mess(struct blk *b)
 	return taken;
 }
 
-bool blk_chaos_abandon(struct blk *b)
+bool blk_chaos_abandon(struct blk *b, bool irq)
 {
 	if (restarts >= BLK_CHAOS_RESTARTS)
 		return false;
@@ -85,11 +92,11 @@ bool blk_chaos_abandon(struct blk *b)
 		passes_left--;
 		return false;
 	}
-	uint32_t busy = b->n_busy, answers = b->n_answers, taken = leave_mess(b);
+	uint32_t unsent = 0, busy = b->n_busy, taken = leave_mess(b, irq, &unsent);
 	count_restart();
-	printf("virtio-blk: chaos: restart %u: %u requests at the device, %u answers unsent, %u "
-	       "taken and dropped\n",
-	       restarts, busy, answers, taken);
+	printf("virtio-blk: chaos: restart %u: %u requests at the device, %u answers not "
+	       "published, %u taken and dropped\n",
+	       restarts, busy, unsent, taken);
 	return true;
 }
 

@@ -18,10 +18,10 @@
  */
 
 /**
- * Called once per pass of the serving loop. Returns: true if this instance stops now (it
- * leaves its mess behind first); false to go on.
+ * Called once per pass of the serving loop, before its work (@irq: the device interrupted).
+ * Returns: true if this instance stops now (it leaves its mess behind first); false to go on.
  */
-bool blk_chaos_abandon(struct blk *b);
+bool blk_chaos_abandon(struct blk *b, bool irq);
 
 /** Called while the instance waits for the handshake. Returns: true if it stops now. */
 bool blk_chaos_abandon_hello(void);

@@ -1,9 +1,10 @@
 /* virtio-blk driver: no simulated restarts (the driver's images; blk_chaos.c is the test's). */
 #include "blk_chaos.h"
 
-bool blk_chaos_abandon(struct blk *b)
+bool blk_chaos_abandon(struct blk *b, bool irq)
 {
 	(void)b;
+	(void)irq;
 	return false;
 }
 

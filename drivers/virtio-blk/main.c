@@ -208,11 +208,11 @@ static bool serve(const struct bh_info_entry *dev)
 	bool irq = false;
 
 	for (;;) {
+		if (blk_chaos_abandon(&drv, irq))
+			return true; /* stopped here: device, ring and answers as they are */
 		unsigned out = blk_pump(&drv, irq);
 		blk_stamp(stamps, BLK_STAMP_DRV_WORKED);
 		irq = false;
-		if (blk_chaos_abandon(&drv))
-			return true; /* stopped at this instruction: signals, answers and all */
 		if (drv.ring_broken) {
 			if (out & BLK_NOTIFY)
 				(void)bh_signal(ring.slot);

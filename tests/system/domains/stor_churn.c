@@ -131,11 +131,12 @@ int main(void)
 		one_pass(pass++);
 	one_pass(0); /* the plain sector pattern, for the host */
 	bool ok = errors == 0 && mismatches == 0 && restarts_done();
+	if (errors || mismatches)
+		say("churn: first error status %u; first wrong chunk at volume sector %llu\n",
+		    first_bad_status, (unsigned long long)first_bad_sector);
 	verdict("churn." CHURN_VOL, ok,
-	        "%u passes, %llu requests, %llu errors (first status %u), %llu chunks wrong (first "
-	        "at sector %lld), driver restarts %llu",
-	        pass, (unsigned long long)requests, (unsigned long long)errors, first_bad_status,
-	        (unsigned long long)mismatches, (long long)first_bad_sector,
-	        (unsigned long long)(chaos ? chaos[0] : 0));
+	        "%u passes, %llu requests, %llu errors, %llu chunks wrong, driver restarts %llu",
+	        pass, (unsigned long long)requests, (unsigned long long)errors,
+	        (unsigned long long)mismatches, (unsigned long long)(chaos ? chaos[0] : 0));
 	return 0;
 }
