@@ -32,8 +32,8 @@ static struct virtio_bh ops_ctx;
 static struct bh_ring ring;
 static const struct bh_info_entry *ring_entry; /* the ring's region */
 static const char *ring_name;
-static struct blk_stamp_log *stamps;  /* the bench's stage log, if mapped (blk_stamp.h) */
-static volatile uint64_t *heartbeat;  /* the supervisor's heartbeat word, if it has one */
+static struct blk_stamp_log *stamps; /* the bench's stage log, if mapped (blk_stamp.h) */
+static volatile uint64_t *heartbeat; /* the supervisor's heartbeat word, if it has one */
 
 /* Forgets everything (a simulated restart starts here too, blk_chaos.h). */
 static void forget(void)

@@ -34,8 +34,8 @@ struct client {
 static struct bh_ring disk;
 static const struct bh_info_entry *disk_entry; /* its start-info entry: the region */
 static struct stor_disk geo;
-static bool disk_dead;    /* the driver broke the ring: wait for a new instance */
-static uint64_t drv_inc;  /* the driver instance answered last (blk_hello.h) */
+static bool disk_dead;   /* the driver broke the ring: wait for a new instance */
+static uint64_t drv_inc; /* the driver instance answered last (blk_hello.h) */
 static uint64_t n_instances;
 static struct client clients[STOR_MAX_CLIENTS];
 static uint32_t n_clients;
@@ -92,9 +92,10 @@ static void send_unsent(void)
 {
 	while (unsent_n > 0 && !disk_dead) {
 		const struct stor_entry *e = stor_table_find(&table, unsent[unsent_head]);
-		enum ring_status st = e ? ring_put(&disk.ring, BLK_MSG_REQ, 0, unsent[unsent_head],
-		                                   &e->req, sizeof(e->req)) :
-		                          RING_OK; /* a driver answered it unsent: guessed its tag */
+		enum ring_status st =
+			e ? ring_put(&disk.ring, BLK_MSG_REQ, 0, unsent[unsent_head], &e->req,
+		                     sizeof(e->req)) :
+			    RING_OK; /* a driver answered it unsent: guessed its tag */
 		if (st == RING_FULL)
 			return;
 		unsent_head = (unsent_head + 1) % STOR_TABLE_SIZE;

@@ -29,7 +29,7 @@
 #define CHUNK 4096u
 #define CHUNK_SECTORS (CHUNK / BLK_SECTOR_SIZE)
 #define FLUSH_EVERY 32u
-#define READ_AT (DEPTH * CHUNK) /* read buffers after the write buffers */
+#define READ_AT ((uint64_t)DEPTH * CHUNK) /* read buffers after the write buffers */
 #define MAX_PASSES 10000u
 
 static struct blk_vol vol;
@@ -49,7 +49,8 @@ static void fill(uint8_t *buf, uint64_t chunk, uint32_t pass)
 	for (uint32_t s = 0; s < CHUNK_SECTORS; s++)
 		for (uint32_t k = 0; k < BLK_SECTOR_SIZE; k++)
 			buf[s * BLK_SECTOR_SIZE + k] =
-				blk_pattern_byte(CHURN_FIRST + chunk * CHUNK_SECTORS + s, k) ^ mask(pass);
+				blk_pattern_byte(CHURN_FIRST + chunk * CHUNK_SECTORS + s, k) ^
+				mask(pass);
 }
 
 static void check(const uint8_t *buf, uint64_t chunk, uint32_t pass)
@@ -123,7 +124,7 @@ int main(void)
 
 	chaos = e ? (const volatile uint64_t *)(uintptr_t)e->vaddr : NULL;
 	uint32_t st = blk_open(CHURN_VOL, &vol, (void **)&data);
-	if (st != BLK_OK || vol.data_size < READ_AT + DEPTH * CHUNK) {
+	if (st != BLK_OK || vol.data_size < READ_AT + (uint64_t)DEPTH * CHUNK) {
 		verdict("churn." CHURN_VOL, false, "cannot open the volume: status %u", st);
 		return 1;
 	}
