@@ -161,8 +161,9 @@ static void say_recoveries(uint64_t *seen)
 }
 
 /* Sleeps until the client or the device signals (a bit of @bits); signals the client first
- * if @notify, in the same hypercall. A supervised driver sleeps at most one heartbeat
- * interval and beats on each wake-up. Returns the bits that woke it (0: the deadline). */
+ * if @notify, in the same hypercall. A supervised driver (one with a heartbeat page) sleeps
+ * at most one heartbeat interval, so that its loop beats at least that often; the signal
+ * then goes first, in a hypercall of its own. Returns the bits that woke it (0: the deadline). */
 static uint64_t sleep_signal(bool notify, uint64_t bits)
 {
 	enum bh_err err = BH_OK;
@@ -170,9 +171,7 @@ static uint64_t sleep_signal(bool notify, uint64_t bits)
 	if (heartbeat) {
 		if (notify)
 			(void)bh_signal(ring.slot);
-		uint64_t got = bh_wait_until(bits, beat_deadline());
-		beat();
-		return got;
+		return bh_wait_until(bits, beat_deadline());
 	}
 	uint64_t got = notify ? bh_signal_wait(ring.slot, &err) : 0;
 	return notify && err == BH_OK ? got : bh_wait_for(bits);
@@ -208,6 +207,7 @@ static bool serve(const struct bh_info_entry *dev)
 	bool irq = false;
 
 	for (;;) {
+		beat();
 		if (blk_chaos_abandon(&drv, irq))
 			return true; /* stopped here: device, ring and answers as they are */
 		unsigned out = blk_pump(&drv, irq);
