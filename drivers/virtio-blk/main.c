@@ -33,7 +33,7 @@ static struct bh_ring ring;
 static const struct bh_info_entry *ring_entry; /* the ring's region */
 static const char *ring_name;
 static struct blk_stamp_log *stamps; /* the bench's stage log, if mapped (blk_stamp.h) */
-static volatile uint64_t *heartbeat; /* the supervisor's heartbeat word, if it has one */
+static bool supervised; /* it has a heartbeat page (BH_INFO_MAP_HEARTBEAT): a supervisor watches */
 
 /* Forgets everything (a simulated restart starts here too, blk_chaos.h). */
 static void forget(void)
@@ -45,27 +45,20 @@ static void forget(void)
 	ring_entry = NULL;
 	ring_name = RING_NAME;
 	stamps = NULL;
-	heartbeat = NULL;
+	supervised = false;
 }
 
-/* Finds the heartbeat page (BH_INFO_MAP_HEARTBEAT): a supervisor watches the word at 0. */
-static void find_heartbeat(void)
+/* Whether it has a heartbeat page (BH_INFO_MAP_HEARTBEAT), which bh_heartbeat counts in. */
+static bool find_heartbeat(void)
 {
 	const struct bh_start_info *info = bh_info();
 
 	for (uint32_t i = 0; i < info->n_entries && i < BH_INFO_MAX_ENTRIES; i++) {
 		const struct bh_info_entry *e = &info->entries[i];
-		if (e->kind == BH_RES_MAP && (e->flags & BH_INFO_MAP_HEARTBEAT) &&
-		    (e->flags & BH_RIGHT_WRITE) && e->size >= sizeof(uint64_t))
-			heartbeat = (volatile uint64_t *)(uintptr_t)e->vaddr;
+		if (e->kind == BH_RES_MAP && (e->flags & BH_INFO_MAP_HEARTBEAT))
+			return true;
 	}
-}
-
-/* Shows progress to the supervisor (libbh's bh_heartbeat, once h-kernel has it). */
-static void beat(void)
-{
-	if (heartbeat)
-		*heartbeat = *heartbeat + 1;
+	return false;
 }
 
 /* The latest a supervised driver may sleep until: one heartbeat interval from now. */
@@ -168,7 +161,7 @@ static uint64_t sleep_signal(bool notify, uint64_t bits)
 {
 	enum bh_err err = BH_OK;
 
-	if (heartbeat) {
+	if (supervised) {
 		if (notify)
 			(void)bh_signal(ring.slot);
 		return bh_wait_until(bits, beat_deadline());
@@ -189,11 +182,11 @@ static bool await_client(uint64_t inc)
 	while (!blk_hello_answered(&ring.ring, inc)) {
 		if (blk_chaos_abandon_hello())
 			return false;
-		beat();
+		bh_heartbeat();
 		if (!bh_wait_until(ring.bit, beat_deadline()))
 			(void)bh_signal(ring.slot); /* again, in case the client missed it */
 	}
-	beat();
+	bh_heartbeat();
 	return ring_attach(&ring.ring, (void *)(uintptr_t)ring_entry->vaddr, ring_entry->size,
 	                   RING_ROLE_SERVER) == RING_OK;
 }
@@ -207,7 +200,7 @@ static bool serve(const struct bh_info_entry *dev)
 	bool irq = false;
 
 	for (;;) {
-		beat();
+		bh_heartbeat();
 		if (blk_chaos_abandon(&drv, irq))
 			return true; /* stopped here: device, ring and answers as they are */
 		unsigned out = blk_pump(&drv, irq);
@@ -272,8 +265,8 @@ static const struct bh_info_entry *open_all(void)
 static int run_instance(uint32_t local)
 {
 	forget();
-	find_heartbeat();
-	beat();
+	supervised = find_heartbeat();
+	bh_heartbeat();
 	const struct bh_info_entry *dev = open_all();
 	if (!dev)
 		return 1;

@@ -1,0 +1,51 @@
+/* Storage restart tests' chaos domain: restarts the virtio-blk driver through the kernel at pseudo-random moments. */
+#include <stdint.h>
+
+#include <bh.h>
+
+#include "prng.h"
+#include "verdict.h"
+
+/*
+ * Built twice (tests/system/meson.build): stor_killer restarts the domain blkdrv KILL_RESTARTS
+ * = 20 times, stor_killer_long (`bulkhead test --long`) 100 times, each after a delay drawn
+ * from a generator seeded with the cycle counter (KILL_MIN_US .. KILL_MAX_US), with its
+ * <control rights="restart">. The count goes to region "chaos" ([0] restarts so far, [1] the
+ * target), which the clients (stor_churn.c) read to know when to stop.
+ */
+#ifndef KILL_RESTARTS
+#define KILL_RESTARTS 20u
+#endif
+#define KILL_MIN_US 200u
+#define KILL_MAX_US 20000u
+
+static void pause_us(uint64_t us)
+{
+	(void)bh_wait_until(0, bh_rdtsc() + us * bh_cycles_per_us());
+}
+
+int main(void)
+{
+	const struct bh_info_entry *drv = bh_domain_find("blkdrv");
+	const struct bh_info_entry *page = bh_lookup("chaos", BH_RES_MAP);
+	uint64_t seed = prng_mix(bh_rdtsc()) | 1;
+
+	if (!drv || !page || !(page->flags & BH_RIGHT_WRITE)) {
+		verdict("restart.kill", false, "no <control> of blkdrv, or no writable map \"chaos\"");
+		return 1;
+	}
+	volatile uint64_t *status = (volatile uint64_t *)(uintptr_t)page->vaddr;
+	say("chaos: %u restarts of blkdrv, seed %llx\n", KILL_RESTARTS, (unsigned long long)seed);
+	status[1] = KILL_RESTARTS;
+	for (uint32_t n = 1; n <= KILL_RESTARTS; n++) {
+		pause_us(KILL_MIN_US + prng_next(&seed) % (KILL_MAX_US - KILL_MIN_US));
+		enum bh_err err = bh_domain_restart(drv->slot, 0);
+		if (err != BH_OK) {
+			verdict("restart.kill", false, "restart %u of blkdrv: error %d", n, err);
+			return 1;
+		}
+		status[0] = n;
+	}
+	verdict("restart.kill", true, "%u restarts of blkdrv", KILL_RESTARTS);
+	return 0;
+}
