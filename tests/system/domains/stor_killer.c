@@ -10,7 +10,8 @@
  * Built twice (tests/system/meson.build): stor_killer restarts the domain blkdrv KILL_RESTARTS
  * = 20 times, stor_killer_long (`bulkhead test --long`) 100 times, each after a delay drawn
  * from a generator seeded with the cycle counter (KILL_MIN_US .. KILL_MAX_US), with its
- * <control rights="restart">. The count goes to region "chaos" ([0] restarts so far, [1] the
+ * <control rights="restart replace">: the last one replaces it by its alternative image 1
+ * (virtio-blk-v2), the others restart its own image. The count goes to region "chaos" ([0] restarts so far, [1] the
  * target), which the clients (stor_churn.c) read to know when to stop.
  */
 #ifndef KILL_RESTARTS
@@ -31,7 +32,8 @@ int main(void)
 	uint64_t seed = prng_mix(bh_rdtsc()) | 1;
 
 	if (!drv || !page || !(page->flags & BH_RIGHT_WRITE)) {
-		verdict("restart.kill", false, "no <control> of blkdrv, or no writable map \"chaos\"");
+		verdict("restart.kill", false,
+		        "no <control> of blkdrv, or no writable map \"chaos\"");
 		return 1;
 	}
 	volatile uint64_t *status = (volatile uint64_t *)(uintptr_t)page->vaddr;
@@ -39,13 +41,14 @@ int main(void)
 	status[1] = KILL_RESTARTS;
 	for (uint32_t n = 1; n <= KILL_RESTARTS; n++) {
 		pause_us(KILL_MIN_US + prng_next(&seed) % (KILL_MAX_US - KILL_MIN_US));
-		enum bh_err err = bh_domain_restart(drv->slot, 0);
+		enum bh_err err = bh_domain_restart(drv->slot, n == KILL_RESTARTS ? 1 : 0);
 		if (err != BH_OK) {
 			verdict("restart.kill", false, "restart %u of blkdrv: error %d", n, err);
 			return 1;
 		}
 		status[0] = n;
 	}
-	verdict("restart.kill", true, "%u restarts of blkdrv", KILL_RESTARTS);
+	verdict("restart.kill", true, "%u restarts of blkdrv, the last one by virtio-blk-v2",
+	        KILL_RESTARTS);
 	return 0;
 }
