@@ -200,7 +200,8 @@ static bool serve(const struct bh_info_entry *dev)
 	bool irq = false;
 
 	for (;;) {
-		bh_heartbeat();
+		if (supervised) /* no call on the unsupervised (bench) path */
+			bh_heartbeat();
 		if (blk_chaos_abandon(&drv, irq))
 			return true; /* stopped here: device, ring and answers as they are */
 		unsigned out = blk_pump(&drv, irq);
