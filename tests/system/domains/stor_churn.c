@@ -17,13 +17,17 @@
  * sectors) xor mask(p), so that a write lost in one pass shows as the previous pass's bytes.
  * It runs passes until the driver says (region "chaos": [0] restarts so far, [1] the target)
  * that it restarted the last time, then a final pass with mask 0: the plain sector pattern,
- * which the host checks in the image afterwards. Any status but BLK_OK is an error.
+ * which the host checks in the image afterwards. Any status but BLK_OK is an error. Then, if
+ * it may, it writes 1 to word [2 + CHURN_INDEX] of "chaos": done.
  */
 #ifndef CHURN_VOL
 #define CHURN_VOL "vol-a"
 #endif
 #ifndef CHURN_FIRST
 #define CHURN_FIRST 2048u
+#endif
+#ifndef CHURN_INDEX
+#define CHURN_INDEX 0u
 #endif
 #define DEPTH 16u
 #define CHUNK 4096u
@@ -139,5 +143,7 @@ int main(void)
 	        "%u passes, %llu requests, %llu errors, %llu chunks wrong, driver restarts %llu",
 	        pass, (unsigned long long)requests, (unsigned long long)errors,
 	        (unsigned long long)mismatches, (unsigned long long)(chaos ? chaos[0] : 0));
+	if (e && (e->flags & BH_RIGHT_WRITE))
+		((volatile uint64_t *)(uintptr_t)e->vaddr)[2 + CHURN_INDEX] = 1;
 	return 0;
 }

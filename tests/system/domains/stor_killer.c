@@ -12,7 +12,9 @@
  * from a generator seeded with the cycle counter (KILL_MIN_US .. KILL_MAX_US), with its
  * <control rights="restart replace">: the last one replaces it by its alternative image 1
  * (virtio-blk-v2), the others restart its own image. The count goes to region "chaos" ([0] restarts so far, [1] the
- * target), which the clients (stor_churn.c) read to know when to stop.
+ * target), which the clients (stor_churn.c) read to know when to stop; they write [2] and [3]
+ * when done. Then, the driver idle, its heartbeat (map "hb-blk": it is supervised) must go on:
+ * a supervised driver sleeps at most BH_HEARTBEAT_US (10 ms) at a time.
  */
 #ifndef KILL_RESTARTS
 #define KILL_RESTARTS 20u
@@ -20,9 +22,31 @@
 #define KILL_MIN_US 200u
 #define KILL_MAX_US 20000u
 
+#define IDLE_MS 100u /* ten heartbeat intervals */
+
 static void pause_us(uint64_t us)
 {
 	(void)bh_wait_until(0, bh_rdtsc() + us * bh_cycles_per_us());
+}
+
+/* Waits until both clients are done, then checks that the idle driver's heartbeat moves. */
+static void check_heartbeat(const volatile uint64_t *status)
+{
+	const struct bh_info_entry *hb = bh_lookup("hb-blk", BH_RES_MAP);
+
+	if (!hb) {
+		verdict("restart.heartbeat", false, "no map \"hb-blk\"");
+		return;
+	}
+	const volatile uint64_t *beats = (const volatile uint64_t *)(uintptr_t)hb->vaddr;
+	while (!status[2] || !status[3])
+		pause_us((uint64_t)IDLE_MS * 1000u);
+	uint64_t before = *beats;
+	pause_us((uint64_t)IDLE_MS * 1000u);
+	uint64_t after = *beats;
+	verdict("restart.heartbeat", after > before,
+	        "the idle driver beat %llu times in %u ms (%llu in all)",
+	        (unsigned long long)(after - before), IDLE_MS, (unsigned long long)after);
 }
 
 int main(void)
@@ -50,5 +74,6 @@ int main(void)
 	}
 	verdict("restart.kill", true, "%u restarts of blkdrv, the last one by virtio-blk-v2",
 	        KILL_RESTARTS);
+	check_heartbeat(status);
 	return 0;
 }
