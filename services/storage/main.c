@@ -423,9 +423,11 @@ static bool driver_info(uint32_t region, struct blk_resp *r)
 		(void)bh_signal(disk.slot);
 		st = info_answer(&m);
 	}
+	if (st != RING_OK)
+		return false;
 	memcpy(r, m.data, sizeof(*r));
-	return st == RING_OK && m.type == BLK_MSG_RESP && m.tag == INFO_TAG &&
-	       m.len == sizeof(*r) && r->status == BLK_OK;
+	return m.type == BLK_MSG_RESP && m.tag == INFO_TAG && m.len == sizeof(*r) &&
+	       r->status == BLK_OK;
 }
 
 static bool open_disk(struct blk_resp *r)
