@@ -17,8 +17,10 @@
  * sectors) xor mask(p), so that a write lost in one pass shows as the previous pass's bytes.
  * It runs passes until the driver says (region "chaos": [0] restarts so far, [1] the target)
  * that it restarted the last time, then a final pass with mask 0: the plain sector pattern,
- * which the host checks in the image afterwards. Any status but BLK_OK is an error. Then, if
- * it may, it writes 1 to word [2 + CHURN_INDEX] of "chaos": done.
+ * which the host checks in the image afterwards. Any status but BLK_OK is an error. Where it
+ * may write "chaos", it counts its requests answered in word [4 + CHURN_INDEX] after every
+ * batch (the chaos domain of storage_restart_kill restarts the driver only after progress),
+ * and writes 1 to word [2 + CHURN_INDEX] when done.
  */
 #ifndef CHURN_VOL
 #define CHURN_VOL "vol-a"
@@ -39,6 +41,7 @@
 static struct blk_vol vol;
 static uint8_t *data;
 static const volatile uint64_t *chaos;
+static volatile uint64_t *progress; /* words [2 + CHURN_INDEX] and [4 + CHURN_INDEX], if mine */
 static uint64_t requests, errors, mismatches;
 static uint32_t first_bad_status;
 static uint64_t first_bad_sector = UINT64_MAX;
@@ -100,6 +103,8 @@ static void batch(uint32_t op, uint64_t chunk, uint32_t n, uint32_t pass)
 		count(blk_wait_tag(&vol, tags[i]));
 	for (uint32_t i = 0; op == BLK_OP_READ && i < n; i++)
 		check(data + READ_AT + (uint64_t)i * CHUNK, chunk + i, pass);
+	if (progress)
+		progress[4 + CHURN_INDEX] = requests;
 }
 
 static void one_pass(uint32_t pass)
@@ -127,6 +132,8 @@ int main(void)
 	uint32_t pass = 1;
 
 	chaos = e ? (const volatile uint64_t *)(uintptr_t)e->vaddr : NULL;
+	progress = e && (e->flags & BH_RIGHT_WRITE) ? (volatile uint64_t *)(uintptr_t)e->vaddr :
+	                                              NULL;
 	uint32_t st = blk_open(CHURN_VOL, &vol, (void **)&data);
 	if (st != BLK_OK || vol.data_size < READ_AT + (uint64_t)DEPTH * CHUNK) {
 		verdict("churn." CHURN_VOL, false, "cannot open the volume: status %u", st);
@@ -143,7 +150,7 @@ int main(void)
 	        "%u passes, %llu requests, %llu errors, %llu chunks wrong, driver restarts %llu",
 	        pass, (unsigned long long)requests, (unsigned long long)errors,
 	        (unsigned long long)mismatches, (unsigned long long)(chaos ? chaos[0] : 0));
-	if (e && (e->flags & BH_RIGHT_WRITE))
-		((volatile uint64_t *)(uintptr_t)e->vaddr)[2 + CHURN_INDEX] = 1;
+	if (progress)
+		progress[2 + CHURN_INDEX] = 1;
 	return 0;
 }

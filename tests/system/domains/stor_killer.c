@@ -8,12 +8,14 @@
 
 /*
  * Built twice (tests/system/meson.build): stor_killer restarts the domain blkdrv KILL_RESTARTS
- * = 20 times, stor_killer_long (`bulkhead test --long`) 100 times, each after a delay drawn
- * from a generator seeded with the cycle counter (KILL_MIN_US .. KILL_MAX_US), with its
+ * = 20 times, stor_killer_long (`bulkhead test --long`) 100 times, each once the clients
+ * answered more requests since the last one (so that every restart comes under load, never
+ * in a row while the system starts) and after a further delay drawn from a generator seeded
+ * with the cycle counter (KILL_MIN_US .. KILL_MAX_US), with its
  * <control rights="restart replace">: the last one replaces it by its alternative image 1
  * (virtio-blk-v2), the others restart its own image. The count goes to region "chaos" ([0] restarts so far, [1] the
  * target), which the clients (stor_churn.c) read to know when to stop; they write [2] and [3]
- * when done. Then, the driver idle, its heartbeat (map "hb-blk": it is supervised) must go on:
+ * when done, [4] and [5] their requests answered so far. Then, the driver idle, its heartbeat (map "hb-blk": it is supervised) must go on:
  * a supervised driver sleeps at most BH_HEARTBEAT_US (10 ms) at a time.
  */
 #ifndef KILL_RESTARTS
@@ -27,6 +29,14 @@
 static void pause_us(uint64_t us)
 {
 	(void)bh_wait_until(0, bh_rdtsc() + us * bh_cycles_per_us());
+}
+
+/* Waits until the clients answered more than @seen requests in all. Returns the new total. */
+static uint64_t await_progress(const volatile uint64_t *status, uint64_t seen)
+{
+	while (status[4] + status[5] <= seen)
+		pause_us(1000u);
+	return status[4] + status[5];
 }
 
 /* Waits until both clients are done, then checks that the idle driver's heartbeat moves. */
@@ -63,7 +73,9 @@ int main(void)
 	volatile uint64_t *status = (volatile uint64_t *)(uintptr_t)page->vaddr;
 	say("chaos: %u restarts of blkdrv, seed %llx\n", KILL_RESTARTS, (unsigned long long)seed);
 	status[1] = KILL_RESTARTS;
+	uint64_t seen = 0;
 	for (uint32_t n = 1; n <= KILL_RESTARTS; n++) {
+		seen = await_progress(status, seen);
 		pause_us(KILL_MIN_US + prng_next(&seed) % (KILL_MAX_US - KILL_MIN_US));
 		enum bh_err err = bh_domain_restart(drv->slot, n == KILL_RESTARTS ? 1 : 0);
 		if (err != BH_OK) {
