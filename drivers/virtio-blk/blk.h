@@ -159,6 +159,12 @@ enum blk_dev_err blk_serve_init(struct blk *b, struct ring *ring);
 unsigned blk_pump(struct blk *b, bool irq);
 
 /**
+ * blk_pump's first step: collects completions (recovering the device as blk_pump does) and
+ * puts their answers into the ring, without publishing them.
+ */
+void blk_collect(struct blk *b, bool irq);
+
+/**
  * Before sleeping: publishes answers, releases taken slots, and arms the wake-ups the driver
  * can act on (a request if it has room, room for an answer if some wait, a used entry), then
  * looks again. Returns: BLK_READY (do not sleep) and/or BLK_NOTIFY (signal the client).

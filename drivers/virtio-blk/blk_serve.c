@@ -227,12 +227,17 @@ static uint32_t take_requests(struct blk *b)
 	return added;
 }
 
+void blk_collect(struct blk *b, bool irq)
+{
+	complete(b, irq);
+	drain_answers(b);
+}
+
 unsigned blk_pump(struct blk *b, bool irq)
 {
 	bool release_notify = false, publish_notify = false;
 
-	complete(b, irq);
-	drain_answers(b);
+	blk_collect(b, irq);
 	if (take_requests(b) > 0 && virtq_publish(&b->dev.q))
 		virtio_pci_notify(&b->dev.pci, &b->dev.q);
 	if (b->ring_broken)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <bh.h>
+#include <blk_hello.h>
 #include <blk_stamp.h>
 
 #include "stor.h"
@@ -31,8 +32,11 @@ struct client {
 };
 
 static struct bh_ring disk;
+static const struct bh_info_entry *disk_entry; /* its start-info entry: the region */
 static struct stor_disk geo;
-static bool disk_dead;
+static bool disk_dead;   /* the driver broke the ring: wait for a new instance */
+static uint64_t drv_inc; /* the driver instance answered last (blk_hello.h) */
+static uint64_t n_instances;
 static struct client clients[STOR_MAX_CLIENTS];
 static uint32_t n_clients;
 static struct stor_sched sched;
@@ -88,8 +92,10 @@ static void send_unsent(void)
 {
 	while (unsent_n > 0 && !disk_dead) {
 		const struct stor_entry *e = stor_table_find(&table, unsent[unsent_head]);
-		enum ring_status st = ring_put(&disk.ring, BLK_MSG_REQ, 0, unsent[unsent_head],
-		                               &e->req, sizeof(e->req));
+		enum ring_status st =
+			e ? ring_put(&disk.ring, BLK_MSG_REQ, 0, unsent[unsent_head], &e->req,
+		                     sizeof(e->req)) :
+			    RING_OK; /* a driver answered it unsent: guessed its tag */
 		if (st == RING_FULL)
 			return;
 		unsent_head = (unsent_head + 1) % STOR_TABLE_SIZE;
@@ -98,14 +104,16 @@ static void send_unsent(void)
 }
 
 /*
- * Records @req in the table (kept there until answered) and sends it in order. Returns
- * false if it could not (no driver, full table): the client has its BLK_IOERR then.
+ * Records @req in the table (kept there until answered, through any number of driver
+ * instances) and sends it in order; while the driver's ring is broken it waits there for a
+ * new instance. Returns false if it could not (a full table, which the shares prevent): the
+ * client has its BLK_IOERR then.
  */
 static bool to_driver(uint32_t c, uint64_t client_tag, const struct blk_req *req)
 {
 	uint64_t tag;
 
-	if (disk_dead || !stor_table_add(&table, c, client_tag, req, &tag)) {
+	if (!stor_table_add(&table, c, client_tag, req, &tag)) {
 		answer_status(&clients[c], client_tag, req->op, BLK_IOERR);
 		return false;
 	}
@@ -244,11 +252,48 @@ static bool serve_driver(void)
 	}
 	if (!disk_dead && st == RING_BROKEN) {
 		disk_dead = true;
-		printf("storage: the driver broke ring %s; %u requests kept for a new driver, new "
-		       "ones fail\n",
+		printf("storage: the driver broke ring %s; %u requests kept for a new instance\n",
 		       disk.peer, table.n_used);
 	}
 	return any;
+}
+
+/* ---- a new driver instance (blk_hello.h) ---- */
+
+/*
+ * The driver announced instance @inc: zero the ring's queues, attach again, answer, and send
+ * every request in flight again, in the order they were taken, with tags of a new epoch (an
+ * answer the old instance left behind names no request now).
+ */
+static void reconnect(uint64_t inc)
+{
+	void *base = (void *)(uintptr_t)disk_entry->vaddr;
+
+	if (blk_hello_accept(&disk.ring, base, disk_entry->size, inc) != RING_OK)
+		return; /* cannot happen: bh_ring_open_entry attached the same region */
+	drv_inc = inc;
+	disk_dead = false;
+	unsent_head = 0;
+	unsent_n = stor_table_reconnect(&table, unsent);
+	if (n_instances++ > 0)
+		printf("storage: driver %s: instance %llu.%llu; its ring reset, %u requests sent "
+		       "again\n",
+		       disk.peer, (unsigned long long)((inc - 1) >> 32),
+		       (unsigned long long)((inc - 1) & 0xffffffffu), unsent_n);
+	send_unsent();
+	bool notify = false;
+	ring_publish(&disk.ring, &notify);
+	(void)bh_signal(disk.slot); /* the instance waits for the answer */
+}
+
+/* Answers a driver instance that announced itself. Returns true if there was one. */
+static bool check_driver(void)
+{
+	uint64_t inc = blk_hello_new(&disk.ring, drv_inc);
+
+	if (inc)
+		reconnect(inc);
+	return inc != 0;
 }
 
 /* ---- sleeping ---- */
@@ -328,6 +373,7 @@ static void sleep_until_work(void)
 static void serve(void)
 {
 	for (;;) {
+		(void)check_driver();
 		(void)serve_driver();
 		(void)serve_clients();
 		send_unsent();
@@ -338,14 +384,46 @@ static void serve(void)
 
 /* ---- start ---- */
 
+/* Waits for the first driver instance and answers it. */
+static void await_driver(void)
+{
+	while (!check_driver())
+		(void)bh_wait_for(disk.bit);
+}
+
+/* Waits for the answer to the one request in the ring. Returns RING_EMPTY if a new driver
+ * instance came meanwhile (the ring was reset: ask again), else ring_take's status. */
+static enum ring_status info_answer(struct ring_msg *m)
+{
+	enum ring_status st;
+	bool notify = false;
+
+	while ((st = ring_take(&disk.ring, m)) == RING_EMPTY) {
+		if (check_driver())
+			return RING_EMPTY;
+		if (!ring_rx_arm(&disk.ring))
+			(void)bh_wait_for(disk.bit);
+	}
+	ring_release(&disk.ring, &notify);
+	if (notify)
+		(void)bh_signal(disk.slot);
+	return st;
+}
+
 /* Asks the driver about region @region (synchronously; nothing else is in flight). */
 static bool driver_info(uint32_t region, struct blk_resp *r)
 {
 	struct blk_req q = {BLK_OP_INFO, region, 0, 0, 0, 0, 0};
 	struct ring_msg m;
+	enum ring_status st = RING_EMPTY;
 
-	if (bh_ring_send(&disk, BLK_MSG_REQ, INFO_TAG, &q, sizeof(q)) != RING_OK ||
-	    bh_ring_recv(&disk, &m) != RING_OK)
+	while (st == RING_EMPTY) {
+		if (ring_send(&disk.ring, BLK_MSG_REQ, 0, INFO_TAG, &q, sizeof(q), NULL) != RING_OK)
+			return false;
+		(void)bh_signal(disk.slot);
+		st = info_answer(&m);
+	}
+	if (st != RING_OK)
 		return false;
 	memcpy(r, m.data, sizeof(*r));
 	return m.type == BLK_MSG_RESP && m.tag == INFO_TAG && m.len == sizeof(*r) &&
@@ -358,9 +436,14 @@ static bool open_disk(struct blk_resp *r)
 
 	for (uint32_t i = 0; i < info->n_entries; i++) {
 		const struct bh_info_entry *e = &info->entries[i];
-		if (e->kind == BH_RES_RING && e->flags == BH_RING_CLIENT &&
-		    strcmp(e->name, "stdout") != 0)
-			return bh_ring_open_entry(e, &disk) && driver_info(0, r);
+		if (e->kind != BH_RES_RING || e->flags != BH_RING_CLIENT ||
+		    strcmp(e->name, "stdout") == 0)
+			continue;
+		if (!bh_ring_open_entry(e, &disk))
+			return false;
+		disk_entry = e;
+		await_driver();
+		return driver_info(0, r);
 	}
 	return false;
 }

@@ -109,21 +109,31 @@ int stor_sched_next(struct stor_sched *s, uint32_t skip);
 
 /*
  * The in-flight table: every request the service sent to the driver and has not answered,
- * kept in the service's memory so that a restarted driver can be handed them again (the
- * re-send itself is a later issue). The driver's tag names the entry: index | generation
- * << 32, so an answer to an entry that was freed and used again is not taken for the new one.
+ * kept in the service's memory so that a new driver instance can be handed them again
+ * (stor_table_reconnect). The driver's tag names the entry: index | epoch << 8 | generation
+ * << 32. The generation goes up each time the entry is used, so an answer to an entry that was
+ * freed and used again is not taken for the new one; the epoch goes up with each new driver
+ * instance, so an answer the old instance left in the ring is not taken for the same request
+ * sent again.
  */
+#define STOR_TAG_INDEX_BITS 8u
+#define STOR_TAG_EPOCH_MASK 0xffffffu /* 24 bits of the epoch in a tag */
+_Static_assert(STOR_TABLE_SIZE <= 1u << STOR_TAG_INDEX_BITS, "the index fits its tag bits");
+
 struct stor_entry {
 	bool used;
 	uint32_t gen;
 	uint32_t client;
 	uint64_t client_tag; /* the tag of the client's request */
+	uint64_t seq;        /* order of stor_table_add: a re-send keeps it */
 	struct blk_req req;  /* the request as sent to the driver */
 };
 
 struct stor_table {
 	struct stor_entry e[STOR_TABLE_SIZE];
 	uint32_t n_used;
+	uint32_t epoch; /* driver instances seen since start, less one */
+	uint64_t next_seq;
 	uint32_t free[STOR_TABLE_SIZE]; /* the free entries' indices, a stack: the top is used next */
 };
 
@@ -150,5 +160,14 @@ const struct stor_entry *stor_table_find(const struct stor_table *t, uint64_t ta
  * Needs: stor_table_find(@t, @tag) != NULL. Returns: nothing.
  */
 void stor_table_remove(struct stor_table *t, uint64_t tag);
+
+/**
+ * A new driver instance: moves @t to the next epoch (every tag handed out so far is no
+ * longer found) and writes into @tags the new tag of every request in flight, in the order
+ * stor_table_add took them, so that a client's requests, and a flush after them, reach the
+ * new instance in the order they reached the old one.
+ * Needs: @tags holds STOR_TABLE_SIZE. Returns: how many tags it wrote (t->n_used).
+ */
+uint32_t stor_table_reconnect(struct stor_table *t, uint64_t tags[STOR_TABLE_SIZE]);
 
 #endif

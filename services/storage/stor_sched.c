@@ -39,6 +39,13 @@ void stor_table_init(struct stor_table *t)
 		t->free[i] = STOR_TABLE_SIZE - 1 - i; /* entry 0 on top */
 }
 
+/* The tag of entry @i of @t in its current generation and @t's epoch. */
+static uint64_t entry_tag(const struct stor_table *t, uint32_t i)
+{
+	return (uint64_t)t->e[i].gen << 32 |
+	       (uint64_t)(t->epoch & STOR_TAG_EPOCH_MASK) << STOR_TAG_INDEX_BITS | i;
+}
+
 bool stor_table_add(struct stor_table *t, uint32_t client, uint64_t client_tag,
                     const struct blk_req *req, uint64_t *tag)
 {
@@ -50,26 +57,52 @@ bool stor_table_add(struct stor_table *t, uint32_t client, uint64_t client_tag,
 	e->gen++;
 	e->client = client;
 	e->client_tag = client_tag;
+	e->seq = t->next_seq++;
 	e->req = *req;
 	t->n_used++;
-	*tag = (uint64_t)e->gen << 32 | i;
+	*tag = entry_tag(t, i);
 	return true;
 }
 
 const struct stor_entry *stor_table_find(const struct stor_table *t, uint64_t tag)
 {
-	uint64_t i = tag & 0xffffffffu;
+	uint64_t i = tag & ((1u << STOR_TAG_INDEX_BITS) - 1);
 
-	if (i >= STOR_TABLE_SIZE || !t->e[i].used || t->e[i].gen != (uint32_t)(tag >> 32))
+	if (i >= STOR_TABLE_SIZE || !t->e[i].used || tag != entry_tag(t, (uint32_t)i))
 		return NULL;
 	return &t->e[i];
 }
 
 void stor_table_remove(struct stor_table *t, uint64_t tag)
 {
-	uint32_t i = (uint32_t)(tag & 0xffffffffu);
+	uint32_t i = (uint32_t)(tag & ((1u << STOR_TAG_INDEX_BITS) - 1));
 
 	t->e[i].used = false;
 	t->n_used--;
 	t->free[STOR_TABLE_SIZE - 1 - t->n_used] = i;
+}
+
+/* Inserts entry @i into @idx[0 .. @n), which is sorted by seq, keeping it sorted. */
+static void insert_by_seq(const struct stor_table *t, uint32_t *idx, uint32_t n, uint32_t i)
+{
+	uint32_t k = n;
+
+	while (k > 0 && t->e[idx[k - 1]].seq > t->e[i].seq) {
+		idx[k] = idx[k - 1];
+		k--;
+	}
+	idx[k] = i;
+}
+
+uint32_t stor_table_reconnect(struct stor_table *t, uint64_t tags[STOR_TABLE_SIZE])
+{
+	uint32_t idx[STOR_TABLE_SIZE], n = 0;
+
+	t->epoch++;
+	for (uint32_t i = 0; i < STOR_TABLE_SIZE; i++)
+		if (t->e[i].used)
+			insert_by_seq(t, idx, n++, i);
+	for (uint32_t k = 0; k < n; k++)
+		tags[k] = entry_tag(t, idx[k]);
+	return n;
 }

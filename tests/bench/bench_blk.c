@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <bh.h>
+#include <blk_hello.h>
 #include <blk_proto.h>
 #include <blk_stamp.h>
 
@@ -381,6 +382,19 @@ static void fill_pattern(void)
 			data[b * SW_BLOCK_BYTES + k] = (uint8_t)(sw_tag(b) >> (8 * k));
 }
 
+/* Waits for the driver's instance to announce itself and answers it (blk_hello.h): the
+ * ring is reset and both ends start from index 0. */
+static void connect_driver(void)
+{
+	const struct bh_info_entry *e = bh_lookup("blk", BH_RES_RING);
+	uint64_t inc;
+
+	while ((inc = blk_hello_new(&ring.ring, 0)) == 0)
+		(void)bh_wait_for(ring.bit);
+	(void)blk_hello_accept(&ring.ring, (void *)(uintptr_t)e->vaddr, e->size, inc);
+	(void)bh_signal(ring.slot);
+}
+
 /* Finds the ring and the data region; asks the driver for the geometry. */
 static bool setup(void)
 {
@@ -393,6 +407,7 @@ static bool setup(void)
 		say("ERROR no ring \"blk\", or map \"" DATA_MAP "\" smaller than 2 MiB");
 		return false;
 	}
+	connect_driver();
 	data = (volatile uint8_t *)(uintptr_t)map->vaddr;
 	data_size = map->size;
 	if (bh_ring_call(&ring, BLK_MSG_REQ, 0, &req, sizeof(req), &m) == RING_OK)

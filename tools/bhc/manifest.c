@@ -669,9 +669,12 @@ static void parse_supervise(struct manifest *m, struct m_domain *d, xmlNodePtr n
 	snprintf(what, sizeof(what), " of the <supervise> of '%s'", s->target ? s->target : "?");
 	bool ok = parse_on(m, s, attr(m, n, "on"), what);
 	ok &= get_ranged(m, n, "watchdog-ms", what, 1, MANIFEST_MAX_MS, 0, &s->watchdog_ms);
-	ok &= get_ranged(m, n, "max-restarts", what, 1, 0xffff, 5, &s->max_restarts);
-	ok &= get_ranged(m, n, "window-ms", what, 1, MANIFEST_MAX_MS, 10000, &s->window_ms);
-	ok &= get_ranged(m, n, "backoff-ms", what, 0, 60000, 10, &s->backoff_ms);
+	ok &= get_ranged(m, n, "max-restarts", what, 1, BH_POLICY_MAX_RESTARTS(~0u),
+	                 MANIFEST_DEFAULT_MAX_RESTARTS, &s->max_restarts);
+	ok &= get_ranged(m, n, "window-ms", what, 1, MANIFEST_MAX_MS, MANIFEST_DEFAULT_WINDOW_MS,
+	                 &s->window_ms);
+	ok &= get_ranged(m, n, "backoff-ms", what, 0, MANIFEST_MAX_BACKOFF_MS,
+	                 MANIFEST_DEFAULT_BACKOFF_MS, &s->backoff_ms);
 	ok &= get_ranged(m, n, "replace-after-ms", what, 0, MANIFEST_MAX_MS, 0,
 	                 &s->replace_after_ms);
 	s->ok = ok && watchdog_ok(m, s);

@@ -11,8 +11,14 @@
 
 #define MANIFEST_NO_INDEX (-1)
 #define MANIFEST_DEFAULT_MEMORY (512ull << 20)
-#define MANIFEST_MAX_MS 86400000ull          /* longest <supervise> time: one day */
 #define MANIFEST_DEFAULT_RING_SIZE 0x2000ull /* <ring> without size, and stdout rings */
+
+/* <supervise>: the longest time (one day), the longest backoff, and the defaults. */
+#define MANIFEST_MAX_MS 86400000ull
+#define MANIFEST_MAX_BACKOFF_MS 60000ull
+#define MANIFEST_DEFAULT_MAX_RESTARTS 5u
+#define MANIFEST_DEFAULT_WINDOW_MS 10000u
+#define MANIFEST_DEFAULT_BACKOFF_MS 10u
 
 /*
  * Every value carries an "ok" flag: false when the attribute was missing or

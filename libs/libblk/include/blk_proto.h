@@ -16,6 +16,9 @@
  * response carries it back), payload exactly a struct blk_req.
  * A response: type BLK_MSG_RESP, tag = the request id, payload exactly a struct blk_resp.
  * A malformed request message is answered with BLK_EINVAL under its tag.
+ * On a block driver's ring, each driver instance and its client first go through the
+ * handshake of blk_hello.h, in the ring's data area; the storage service's volume rings have
+ * none.
  */
 #define BLK_MSG_REQ 0x0b01u
 #define BLK_MSG_RESP 0x0b02u

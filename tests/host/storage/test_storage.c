@@ -410,6 +410,61 @@ static void test_table_full(void **state)
 	}
 }
 
+/* A new driver instance: every request in flight gets a new tag, in the order the service
+ * took them (not the entries' order), and no tag of the old instance names anything. */
+static void test_table_reconnect(void **state)
+{
+	(void)state;
+	static struct stor_table t;
+	struct blk_req w = {BLK_OP_WRITE, 0, FIRST, 1, 0, 0, 512};
+	struct blk_req f = {BLK_OP_FLUSH, 0, 0, 0, 0, 0, 0};
+	uint64_t old[5], fresh[STOR_TABLE_SIZE];
+	const uint64_t want[4] = {100, 102, 103, 104}; /* client tags, in the order taken */
+
+	stor_table_init(&t);
+	assert_true(stor_table_add(&t, 0, 100, &w, &old[0]));
+	assert_true(stor_table_add(&t, 1, 101, &w, &old[1]));
+	assert_true(stor_table_add(&t, 0, 102, &f, &old[2])); /* client 0's flush, a barrier */
+	assert_true(stor_table_add(&t, 1, 103, &w, &old[3]));
+	stor_table_remove(&t, old[1]);
+	assert_true(stor_table_add(&t, 1, 104, &w, &old[4])); /* entry 1 again, taken last */
+	assert_int_equal(stor_table_reconnect(&t, fresh), 4);
+	for (uint32_t k = 0; k < 4; k++) {
+		const struct stor_entry *e = stor_table_find(&t, fresh[k]);
+		assert_non_null(e);
+		assert_int_equal(e->client_tag, want[k]);
+	}
+	assert_int_equal(stor_table_find(&t, fresh[1])->req.op, BLK_OP_FLUSH);
+	for (uint32_t k = 0; k < 5; k++)
+		assert_null(stor_table_find(&t, old[k])); /* a late answer of the old instance */
+	stor_table_remove(&t, fresh[0]);
+	assert_int_equal(t.n_used, 3);
+	assert_int_equal(stor_table_reconnect(&t, fresh), 3); /* and again: a third instance */
+	assert_int_equal(stor_table_find(&t, fresh[0])->client_tag, 102);
+	assert_null(stor_table_find(&t, old[2]));
+}
+
+/* A reconnect with nothing in flight hands out no tag; entries added later carry the new
+ * epoch, and an old instance's tag of the same entry and generation is still refused. */
+static void test_table_reconnect_empty(void **state)
+{
+	(void)state;
+	static struct stor_table t;
+	struct blk_req r = {BLK_OP_READ, 0, FIRST, 1, 0, 0, 512};
+	uint64_t tag, again, fresh[STOR_TABLE_SIZE];
+
+	stor_table_init(&t);
+	assert_true(stor_table_add(&t, 0, 1, &r, &tag));
+	stor_table_remove(&t, tag);
+	assert_int_equal(stor_table_reconnect(&t, fresh), 0);
+	assert_true(stor_table_add(&t, 0, 2, &r, &again));
+	assert_int_equal(again & 0xffu, tag & 0xffu); /* the same entry */
+	assert_true(again != tag);
+	assert_null(stor_table_find(&t, tag));
+	assert_null(stor_table_find(&t, (again & ~0xffffff00ull))); /* epoch 0: stale */
+	assert_non_null(stor_table_find(&t, again));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +484,8 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_table_reuse),
 		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_table_reconnect),
+		cmocka_unit_test(test_table_reconnect_empty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <bh.h>
+#include <blk_hello.h>
 #include <blk_proto.h>
 
 #include "blk_pattern.h"
@@ -191,6 +192,19 @@ static bool flush(void)
 	return batch(1);
 }
 
+/* Waits for the driver's instance to announce itself and answers it (blk_hello.h): the
+ * ring is reset and both ends start from index 0. */
+static void connect_driver(void)
+{
+	const struct bh_info_entry *e = bh_lookup("blk", BH_RES_RING);
+	uint64_t inc;
+
+	while ((inc = blk_hello_new(&ring.ring, 0)) == 0)
+		(void)bh_wait_for(ring.bit);
+	(void)blk_hello_accept(&ring.ring, (void *)(uintptr_t)e->vaddr, e->size, inc);
+	(void)bh_signal(ring.slot);
+}
+
 static bool setup(void)
 {
 	const struct bh_info_entry *map = bh_lookup(DATA_MAP, BH_RES_MAP);
@@ -200,6 +214,7 @@ static bool setup(void)
 		        "no ring \"blk\" or map \"" DATA_MAP "\" in the manifest");
 		return false;
 	}
+	connect_driver();
 	data = (volatile uint8_t *)(uintptr_t)map->vaddr;
 	data_size = map->size;
 	return true;
