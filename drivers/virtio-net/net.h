@@ -194,10 +194,10 @@ extern jmp_buf net_chaos_jmp;
 void net_chaos_point(const char *site);
 /** Counts one frame that went through: restarts come after a pseudo-random number of them. */
 void net_chaos_frame(void);
-#define NET_CHAOS_BEGIN(forget)          \
-	do {                             \
+#define NET_CHAOS_BEGIN(forget)            \
+	do {                               \
 		if (setjmp(net_chaos_jmp)) \
-			forget();        \
+			forget();          \
 	} while (0)
 #define NET_CHAOS_POINT(site) net_chaos_point(site)
 #define NET_CHAOS_FRAME() net_chaos_frame()

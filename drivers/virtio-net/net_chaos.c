@@ -41,7 +41,7 @@ static void schedule(uint64_t base)
 {
 	bool quick = restarts > 0 && next_random(CHAOS_QUICK) == 0;
 
-	frames_left = quick ? 0 : base + 1u + next_random(2u * CHAOS_MEAN);
+	frames_left = quick ? 0 : base + 1u + next_random(2ull * CHAOS_MEAN);
 	points_left = quick ? 0 : (uint32_t)next_random(CHAOS_SPREAD + 1u); /* quick: handshake */
 }
 

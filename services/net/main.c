@@ -47,7 +47,7 @@ static uint8_t *up_data;
 static uint32_t up_tx_free[UP_TX], up_tx_n, up_rx_n;
 static bool up_held[UP_RX + UP_TX]; /* buffer at the driver: an answer to it is expected */
 static uint8_t frame_copy[NET_FRAME_MAX];
-static volatile struct net_hello *up_hello_own;        /* the reconnect records (net_proto.h) */
+static volatile struct net_hello *up_hello_own; /* the reconnect records (net_proto.h) */
 static volatile const struct net_hello *up_hello_drv;
 static uint64_t up_acked; /* the driver incarnation the queues were last reset for */
 static uint32_t up_reconnects;
@@ -522,8 +522,8 @@ static bool open_hello(void)
 {
 	struct ring_data_ref ref = {0, sizeof(struct net_hello)};
 
-	up_hello_own = (volatile struct net_hello *)ring_tx_data(&up.ring, 0,
-	                                                         sizeof(struct net_hello));
+	up_hello_own =
+		(volatile struct net_hello *)ring_tx_data(&up.ring, 0, sizeof(struct net_hello));
 	up_hello_drv = (volatile const struct net_hello *)ring_rx_data(&up.ring, &ref);
 	return up_hello_own && up_hello_drv;
 }
@@ -561,7 +561,7 @@ static bool open_uplink(uint8_t *mac)
 	up_entry = ring;
 	up_ok = true;
 	up_forget();
-	up_info(&r); /* the link state is set already: no line */
+	up_info(&r);                           /* the link state is set already: no line */
 	up_hello_own->magic = NET_HELLO_MAGIC; /* from now on a new driver instance waits for us */
 	return true;
 }
