@@ -87,7 +87,7 @@ struct net_resp {
 _Static_assert(sizeof(struct net_resp) == 64, "port protocol");
 
 /*
- * Reconnecting to a new server instance (a restarted driver; docs/network.md#reconnecting).
+ * Reconnecting to a new server instance (a restarted driver; docs/network.md, "Reconnecting").
  * The protocol sends nothing in the ring's data area, so each end keeps one record at offset 0
  * of its own half of it, beside the queues and outside their indices:
  * - the client writes @magic once it speaks reconnect, then in @incarnation the server
