@@ -354,11 +354,21 @@ static void up_forget(void)
 		up_tx_free[up_tx_n++] = UP_RX + b;
 }
 
+/* The uplink buffers [@from, @to) at the driver. */
+static uint32_t count_held(uint32_t from, uint32_t to)
+{
+	uint32_t n = 0;
+
+	for (uint32_t b = from; b < to; b++)
+		n += up_held[b] ? 1u : 0u;
+	return n;
+}
+
 /* Driver instance @inc waits: the queues as at boot, its buffers back, then the answer (the
  * incarnation, written last) and a fresh INFO request. */
 static void up_reconnect(uint64_t inc)
 {
-	uint32_t held_rx = up_rx_n, held_tx = UP_TX - up_tx_n;
+	uint32_t held_rx = count_held(0, UP_RX), held_tx = count_held(UP_RX, UP_RX + UP_TX);
 
 	zero_queue(up.ring.tx);
 	zero_queue(up.ring.rx);
@@ -528,15 +538,42 @@ static bool open_hello(void)
 	return up_hello_own && up_hello_drv;
 }
 
+/*
+ * Asks the driver INFO and waits for the answer (@r). The magic is in our record already, so a
+ * driver instance that starts meanwhile (the first one was restarted at boot) waits for the
+ * handshake: it is answered here too, and the INFO asked again. Returns false if the ring
+ * refused the request.
+ */
+static bool first_info(struct net_resp *r)
+{
+	struct net_req q = {NET_OP_INFO, 0, 0, 0};
+	struct ring_msg m;
+
+	if (bh_ring_send(&up, NET_MSG_REQ, INFO_TAG, &q, sizeof(q)) != RING_OK)
+		return false;
+	for (;;) {
+		if (up_check_driver())
+			continue;
+		enum ring_status st = ring_take(&up.ring, &m);
+		if (st == RING_OK && m.tag == INFO_TAG && m.type == NET_MSG_RESP &&
+		    m.len == sizeof(*r)) {
+			memcpy(r, m.data, sizeof(*r));
+			bh_ring_release(&up);
+			return true;
+		}
+		if (st == RING_OK || (st == RING_EMPTY && park_rx(&up)))
+			continue; /* a link notice, or an answer came while parking */
+		(void)bh_wait_for(up.bit);
+	}
+}
+
 /* Finds the uplink ring and its data region; asks the driver INFO; gives it buffers; from then
  * on answers a new driver instance's handshake. */
 static bool open_uplink(uint8_t *mac)
 {
 	const struct bh_start_info *info = bh_info();
 	const struct bh_info_entry *ring = NULL, *map = NULL;
-	struct net_req q = {NET_OP_INFO, 0, 0, 0};
 	struct net_resp r;
-	struct ring_msg m;
 
 	for (uint32_t i = 0; i < info->n_entries; i++) {
 		const struct bh_info_entry *e = &info->entries[i];
@@ -548,21 +585,20 @@ static bool open_uplink(uint8_t *mac)
 			map = e;
 	}
 	if (!ring || !map || map->size < (UP_RX + UP_TX) * UP_BUF ||
-	    !bh_ring_open_entry(ring, &up) || !open_hello() ||
-	    bh_ring_send(&up, NET_MSG_REQ, INFO_TAG, &q, sizeof(q)) != RING_OK ||
-	    bh_ring_recv(&up, &m) != RING_OK || m.len != sizeof(r))
+	    !bh_ring_open_entry(ring, &up) || !open_hello())
 		return false;
-	memcpy(&r, m.data, sizeof(r));
-	if (m.tag != INFO_TAG || r.status != NET_OK || r.region_size < map->size)
+	up_entry = ring;
+	up_data = (uint8_t *)(uintptr_t)map->vaddr;
+	up_hello_own->magic = NET_HELLO_MAGIC; /* from now on a new driver instance waits for us */
+	if (!first_info(&r) || r.status != NET_OK || r.region_size < map->size) {
+		up_entry = NULL; /* no uplink: no handshake either */
 		return false;
+	}
 	memcpy(mac, r.mac, NET_MAC_LEN);
 	(void)vsw_link_set(&sw, (r.flags & NET_LINK_UP) != 0); /* before any client port */
-	up_data = (uint8_t *)(uintptr_t)map->vaddr;
-	up_entry = ring;
 	up_ok = true;
 	up_forget();
-	up_info(&r);                           /* the link state is set already: no line */
-	up_hello_own->magic = NET_HELLO_MAGIC; /* from now on a new driver instance waits for us */
+	up_info(&r); /* the link state is set already: no line */
 	return true;
 }
 
