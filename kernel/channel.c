@@ -1,4 +1,5 @@
 /* Event channels: signal sets bits on the peer's pending word; wait takes them. */
+#include <bulkhead/abi/hypercall.h>
 #include <kernel/channel.h>
 #include <kernel/sched.h>
 
@@ -15,8 +16,8 @@ void channel_signal(struct domain *peer, uint64_t bits)
 	if (peer->state == DOMAIN_WAITING) {
 		deliver(peer, bits);
 		sched_wake(peer);
-	} else if (peer->state == DOMAIN_RUNNABLE) {
-		peer->pending |= bits;
+	} else if (peer->state == DOMAIN_RUNNABLE || peer->halt == DOMAIN_HELD) {
+		peer->pending |= bits; /* a held domain finds them when resumed */
 	}
 }
 
@@ -32,6 +33,21 @@ void channel_wait_until(struct domain *d, uint64_t deadline)
 {
 	if (d->pending || !sched_block_until(d, deadline))
 		deliver(d, 0); /* the bits, or none: the deadline has passed */
+}
+
+void channel_resume(struct domain *d, bool waiting)
+{
+	if (!waiting) {
+		sched_wake(d);
+	} else if (d->pending) {
+		deliver(d, 0);
+		sched_wake(d);
+	} else if (d->regs.rax != BH_HC_WAIT_UNTIL) {
+		sched_block(d);
+	} else if (!sched_block_until(d, d->wake_at)) {
+		deliver(d, 0); /* its deadline passed while it was held */
+		sched_wake(d);
+	}
 }
 
 uint64_t channel_poll(struct domain *d)

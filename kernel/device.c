@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <bulkhead/abi/fault.h>
 #include <bulkhead/abi/layout.h>
 #include <kernel/arch.h>
 #include <kernel/channel.h>
@@ -38,6 +39,8 @@ struct device {
 	struct domain *owner;
 	uint16_t bdf;
 	bool live;
+	bool granted;      /* was live at boot: a restart of its owner grants it again */
+	bool rearm;        /* granted again: its interrupt comes back with bus mastering */
 	uint64_t irq_bits; /* 0: no interrupt */
 	struct device_bar bar[PCI_BARS];
 	bool has_msix, has_msi;
@@ -64,7 +67,7 @@ static void hold(struct device *dev, const char *why)
 	pci_name(dev->bdf, at);
 	kprintf("bulkhead: domain %s not started: device %s (%s) %s", dev->owner->name,
 	        dev->rec->name, at, why);
-	domain_stop(dev->owner, NULL);
+	domain_refuse(dev->owner);
 }
 
 static uint8_t log2_of(uint64_t size)
@@ -240,7 +243,7 @@ static void init_one(uint32_t i, const struct bp_device *rec)
 		return;
 	}
 	map_bars(dev, &bars);
-	dev->live = true;
+	dev->live = dev->granted = true;
 }
 
 void device_init(const struct bp_header *h, const paddr_t *region_pa)
@@ -253,7 +256,7 @@ void device_init(const struct bp_header *h, const paddr_t *region_pa)
 		init_one(i, &recs[i]);
 	for (uint32_t i = 0; i < n_devices; i++) /* a later device may have held an owner */
 		if (devices[i].owner->state == DOMAIN_STOPPED)
-			devices[i].live = false;
+			devices[i].live = devices[i].granted = false;
 }
 
 struct device *device_get(uint32_t index)
@@ -306,7 +309,29 @@ void device_owner_stopped(struct domain *d)
 	}
 }
 
-bool device_dma_fault(uint16_t bdf, uint64_t addr, bool write)
+void device_owner_restarted(struct domain *d)
+{
+	for (uint32_t i = 0; i < n_devices; i++) {
+		struct device *dev = &devices[i];
+		if (dev->owner == d && dev->granted && !dev->live)
+			dev->live = dev->rearm = true; /* quiesced: bus mastering off, masked */
+	}
+}
+
+/* The first time a restarted owner turns bus mastering on, its interrupt comes back. */
+static void rearm(struct device *dev)
+{
+	dev->rearm = false;
+	if (dev->msix_entry && dev->irq_bits)
+		dev->msix_entry[3] = 0;
+	if (dev->has_msi && dev->irq_bits) {
+		uint16_t off = (uint16_t)(dev->msi.cap + MSI_CONTROL);
+		uint32_t ctl = arch_pci_cfg_read(dev->bdf, off, 2);
+		arch_pci_cfg_write(dev->bdf, off, 2, ctl | MSI_ENABLE);
+	}
+}
+
+bool device_dma_fault(uint16_t bdf, uint64_t addr, bool write, uint32_t reason)
 {
 	for (uint32_t i = 0; i < n_devices; i++) {
 		struct device *dev = &devices[i];
@@ -317,8 +342,9 @@ bool device_dma_fault(uint16_t bdf, uint64_t addr, bool write)
 		kprintf("bulkhead: DMA fault: device %s (%s) %s at 0x%lx outside the DMA maps of %s",
 		        dev->rec->name, at, write ? "write" : "read", addr, dev->owner->name);
 		quiesce(dev);
+		struct domain_fault f = {BH_FAULT_DMA, 0, dev->owner->regs.rip, addr, reason};
 		if (dev->owner->state != DOMAIN_STOPPED)
-			domain_stop(dev->owner, "its device made a DMA fault");
+			domain_fault(dev->owner, &f, "its device made a DMA fault");
 		return true;
 	}
 	return false;
@@ -369,14 +395,15 @@ static bool in_vendor_cap(const struct device *dev, uint64_t off, uint64_t width
 	return false;
 }
 
-enum bh_err device_cfg_write(const struct device *dev, uint64_t offset, uint64_t width,
-                             uint64_t value)
+enum bh_err device_cfg_write(struct device *dev, uint64_t offset, uint64_t width, uint64_t value)
 {
 	const uint32_t may = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
 	if (offset == PCI_COMMAND && width == 2) {
 		uint32_t cmd = arch_pci_cfg_read(dev->bdf, PCI_COMMAND, 2);
 		cmd = (cmd & ~may) | ((uint32_t)value & may);
 		arch_pci_cfg_write(dev->bdf, PCI_COMMAND, 2, cmd);
+		if (dev->rearm && (cmd & PCI_COMMAND_MASTER))
+			rearm(dev);
 		return BH_OK;
 	}
 	if (!in_vendor_cap(dev, offset, width))

@@ -59,13 +59,24 @@ static enum elf_err check_segment(const struct phdr *p, uint64_t len)
 	return ELF_OK;
 }
 
-static enum elf_err load_segment(paddr_t as, const uint8_t *file, const struct phdr *p)
+/* Copies segment @s from @file into its pages, zeroing the rest of them. */
+static void fill_segment(const struct elf_segment *s, const uint8_t *file)
+{
+	uint8_t *mem = arch_phys_to_virt(s->mem);
+	memset(mem, 0, s->pages * PAGE_SIZE);
+	memcpy(mem + s->skip, file + s->offset, s->filesz);
+}
+
+static enum elf_err load_segment(paddr_t as, const uint8_t *file, const struct phdr *p,
+                                 struct elf_segment *s)
 {
 	uint64_t start = p->vaddr & ~PAGE_MASK, end = page_round_up(p->vaddr + p->memsz);
 	paddr_t mem = palloc_pages((end - start) / PAGE_SIZE);
 	if (!mem.v)
 		return ELF_ERR_NO_MEMORY;
-	memcpy((uint8_t *)arch_phys_to_virt(mem) + (p->vaddr - start), file + p->offset, p->filesz);
+	*s = (struct elf_segment){mem, (end - start) / PAGE_SIZE, p->vaddr - start, p->offset,
+	                          p->filesz};
+	fill_segment(s, file);
 	unsigned flags = ((p->flags & PF_R) ? ARCH_MAP_R : 0) |
 	                 ((p->flags & PF_W) ? ARCH_MAP_W : 0) |
 	                 ((p->flags & PF_X) ? ARCH_MAP_X : 0);
@@ -92,23 +103,33 @@ const char *elf_err_text(enum elf_err err)
 		[ELF_ERR_SHARED_PAGE] = "segments share a page",
 		[ELF_ERR_USER_HALF] = "segment outside the user half",
 		[ELF_ERR_NO_MEMORY] = "out of memory",
+		[ELF_ERR_SEGMENTS] = "more than 8 loadable segments",
 	};
 	return (unsigned)err < sizeof(text) / sizeof(text[0]) ? text[err] : "unknown error";
 }
 
-enum elf_err elf_load(paddr_t as, const void *image, uint64_t len, uint64_t *entry)
+enum elf_err elf_load(paddr_t as, const void *image, uint64_t len, struct elf_layout *out)
 {
 	const struct ehdr *e = image;
 	enum elf_err why = check_header(e, len);
 	if (why)
 		return why;
 	const struct phdr *ph = (const struct phdr *)((const uint8_t *)image + e->phoff);
+	uint32_t n = 0;
+	for (uint16_t i = 0; i < e->phnum && !why; i++)
+		if (ph[i].type == PT_LOAD && ph[i].memsz && !(why = check_segment(&ph[i], len)))
+			n++;
+	if (!why && n > ELF_MAX_SEGMENTS)
+		why = ELF_ERR_SEGMENTS;
+	*out = (struct elf_layout){.file = image, .entry = e->entry};
 	for (uint16_t i = 0; i < e->phnum && !why; i++)
 		if (ph[i].type == PT_LOAD && ph[i].memsz)
-			why = check_segment(&ph[i], len);
-	for (uint16_t i = 0; i < e->phnum && !why; i++)
-		if (ph[i].type == PT_LOAD && ph[i].memsz)
-			why = load_segment(as, image, &ph[i]);
-	*entry = e->entry;
+			why = load_segment(as, image, &ph[i], &out->seg[out->n_segments++]);
 	return why;
+}
+
+void elf_reload(const struct elf_layout *l)
+{
+	for (uint32_t i = 0; i < l->n_segments; i++)
+		fill_segment(&l->seg[i], l->file);
 }

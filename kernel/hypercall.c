@@ -1,6 +1,7 @@
 /* Hypercalls: decode (check every untrusted argument), then perform (cannot fail). */
 #include <bulkhead/abi/hypercall.h>
 #include <kernel/channel.h>
+#include <kernel/control.h>
 #include <kernel/device.h>
 #include <kernel/domain.h>
 #include <kernel/sched.h>
@@ -164,6 +165,88 @@ static void hc_dma_addr(struct domain *d)
 	set_ret(d, err, out);
 }
 
+/*
+ * Decode for the domain-control calls: the target of a domain capability
+ * with @rights, or NULL with the error set.
+ */
+static struct domain *decode_domain(struct domain *d, uint16_t rights)
+{
+	enum bh_err err = BH_ERR_NO_CAP;
+	const struct cap *c = cap_lookup(&d->caps, d->regs.rdi, BH_CAP_DOMAIN, rights, &err);
+	if (!c)
+		set_ret(d, err, 0);
+	return c ? c->peer : NULL;
+}
+
+static void hc_domain_stop(struct domain *d)
+{
+	struct domain *t = decode_domain(d, BH_RIGHT_STOP);
+	if (!t)
+		return;
+	if (t->halt != DOMAIN_LIVE) {
+		set_ret(d, BH_ERR_STATE, 0);
+		return;
+	}
+	set_ret(d, BH_OK, 0);
+	control_stop(t);
+}
+
+/* Only a target its controller stopped resumes; a faulted or exited one is restarted. */
+static void hc_domain_resume(struct domain *d)
+{
+	struct domain *t = decode_domain(d, BH_RIGHT_RESUME);
+	if (!t)
+		return;
+	if (t->halt != DOMAIN_HELD) {
+		set_ret(d, BH_ERR_STATE, 0);
+		return;
+	}
+	set_ret(d, BH_OK, 0);
+	control_resume(t);
+}
+
+/* Image 0 needs RESTART; an alternative (1 .. n) needs REPLACE as well. */
+static void hc_domain_restart(struct domain *d)
+{
+	uint64_t image = d->regs.rsi;
+	uint16_t rights = (uint16_t)(BH_RIGHT_RESTART | (image ? BH_RIGHT_REPLACE : 0));
+	struct domain *t = decode_domain(d, rights);
+	if (!t)
+		return;
+	if (image >= t->n_images) {
+		set_ret(d, BH_ERR_INVALID, 0);
+		return;
+	}
+	if (t->halt == DOMAIN_REFUSED) {
+		set_ret(d, BH_ERR_STATE, 0);
+		return;
+	}
+	set_ret(d, BH_OK, 0);
+	control_restart(t, (uint32_t)arch_index_nospec(image, t->n_images));
+}
+
+static void hc_domain_state(struct domain *d)
+{
+	struct domain *t = decode_domain(d, 0);
+	if (t)
+		set_ret(d, BH_OK, control_state(t));
+}
+
+/* Domain control: no benchmark times it, so it stays out of dispatch_other's way. */
+static __attribute__((noinline)) void dispatch_control(struct domain *d, uint64_t nr)
+{
+	if (nr == BH_HC_DOMAIN_STOP)
+		hc_domain_stop(d);
+	else if (nr == BH_HC_DOMAIN_RESUME)
+		hc_domain_resume(d);
+	else if (nr == BH_HC_DOMAIN_RESTART)
+		hc_domain_restart(d);
+	else if (nr == BH_HC_DOMAIN_STATE)
+		hc_domain_state(d);
+	else
+		set_ret(d, BH_ERR_BAD_CALL, 0);
+}
+
 /**
  * Handles the hypercall whose registers entry.S saved in the current domain,
  * then leaves the kernel. Needs: interrupts off. Never returns.
@@ -211,7 +294,7 @@ static __attribute__((noinline)) void dispatch_other(struct domain *d, uint64_t 
 		hc_wait_until(d);
 		break;
 	default:
-		set_ret(d, BH_ERR_BAD_CALL, 0);
+		dispatch_control(d, nr);
 		break;
 	}
 }

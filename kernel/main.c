@@ -4,6 +4,7 @@
 #include <kernel/arch.h>
 #include <kernel/boot.h>
 #include <kernel/channel.h>
+#include <kernel/control.h>
 #include <kernel/device.h>
 #include <kernel/domain.h>
 #include <kernel/klog.h>
@@ -80,7 +81,10 @@ void kernel_main(void)
 	build_regions(h);
 	build_domains(h);
 	device_init(h, region_pa);
-	domain_on_stop(device_owner_stopped);
+	if (domain_build_images(h, &boot, why, sizeof(why)) != DOMAIN_OK)
+		refuse(why);
+	control_init(h, region_pa);
+	domain_on_stop(control_halted);
 	palloc_seal();
 	kprintf("bulkhead: plan \"%s\" (crc32 0x%08x, sha256 %s) accepted: %u domains, %u regions, "
 	        "%u channels; %lu KiB left",

@@ -12,54 +12,42 @@
 #include <bulkhead/abi/layout.h>
 #include <kernel/crc32.h>
 
+#include "plan_check.h"
+
 /*
  * Freestanding: no allocation, no globals, no recursion; every loop is bounded
  * by a table count that was checked against its BP_MAX_* first. Messages are
  * built with snprintf only (the kernel has no vsnprintf): a check formats its
- * detail into a small buffer and hands it to fail() or fail_domain(), which
+ * detail into a small buffer and hands it to plan_fail() or plan_fail_domain(), which
  * return the class of the problem (enum plan_err); every check returns
  * PLAN_OK or that class.
  */
 
-#define MSG_LEN 160u
-
-struct checker {
-	const struct bp_header *h;
-	size_t len; /* bytes loaded */
-	char *err;
-	size_t errlen;
-	struct plan_tables t;          /* filled once the table bounds are checked */
-	uint64_t bits[BP_MAX_DOMAINS]; /* channel bits taken per domain (device irq bits too) */
-	uint64_t device_caps;          /* bit i: a cap of device i was seen */
-};
-
-/* Writes @msg as the reason; returns @e, the class of the problem. */
-static enum plan_err fail(struct checker *c, enum plan_err e, const char *msg)
+enum plan_err plan_fail(struct checker *c, enum plan_err e, const char *msg)
 {
 	if (c->err && c->errlen)
 		snprintf(c->err, c->errlen, "%s", msg);
 	return e;
 }
 
-/* As fail(), the reason prefixed with domain @d. Needs: domain @d's name was found terminated. */
-static enum plan_err fail_domain(struct checker *c, enum plan_err e, uint32_t d, const char *msg)
+enum plan_err plan_fail_domain(struct checker *c, enum plan_err e, uint32_t d, const char *msg)
 {
 	if (c->err && c->errlen)
 		snprintf(c->err, c->errlen, "domain %u (\"%s\"): %s", d, c->t.domains[d].name, msg);
 	return e;
 }
 
-static bool name_ok(const char *name)
+bool plan_name_ok(const char *name)
 {
 	return name[0] != '\0' && strnlen(name, BP_NAME_LEN) < BP_NAME_LEN;
 }
 
 /*
- * Needs: name_ok(@name). Names end up in the kernel's serial lines (this
+ * Needs: plan_name_ok(@name). Names end up in the kernel's serial lines (this
  * checker's reasons among them): a control byte, such as a newline, could forge
  * a line of its own.
  */
-static bool name_printable(const char *name)
+bool plan_name_printable(const char *name)
 {
 	for (; *name; name++)
 		if (*name < 0x21 || *name > 0x7e)
@@ -67,7 +55,7 @@ static bool name_printable(const char *name)
 	return true;
 }
 
-static bool same_name(const char *a, const char *b)
+bool plan_same_name(const char *a, const char *b)
 {
 	size_t len = strnlen(a, BP_NAME_LEN);
 	return len == strnlen(b, BP_NAME_LEN) && memcmp(a, b, len) == 0;
@@ -78,7 +66,7 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return alen && blen && a < b + blen && b < a + alen;
 }
 
-/* Needs: name_ok(@name) and name_ok(@reserved); compares without regard to ASCII case. */
+/* Needs: plan_name_ok(@name) and plan_name_ok(@reserved); compares without regard to ASCII case. */
 static bool same_name_nocase(const char *name, const char *reserved)
 {
 	for (; *name && *reserved; name++, reserved++) {
@@ -117,38 +105,38 @@ static enum plan_err check_header(struct checker *c)
 	if (len < sizeof(*h)) {
 		snprintf(m, sizeof(m), "plan too short: %llu bytes, the header alone has %u",
 		         (unsigned long long)len, (unsigned)sizeof(*h));
-		return fail(c, PLAN_ERR_HEADER, m);
+		return plan_fail(c, PLAN_ERR_HEADER, m);
 	}
 	if (h->magic != BP_MAGIC) {
 		snprintf(m, sizeof(m), "bad magic 0x%llx: not a boot plan",
 		         (unsigned long long)h->magic);
-		return fail(c, PLAN_ERR_HEADER, m);
+		return plan_fail(c, PLAN_ERR_HEADER, m);
 	}
 	if (h->version != BP_VERSION) {
 		snprintf(m, sizeof(m), "version %u, this kernel reads version %u", h->version,
 		         BP_VERSION);
-		return fail(c, PLAN_ERR_HEADER, m);
+		return plan_fail(c, PLAN_ERR_HEADER, m);
 	}
 	if (h->header_size != sizeof(*h)) {
 		snprintf(m, sizeof(m), "header_size %u, expected %u", h->header_size,
 		         (unsigned)sizeof(*h));
-		return fail(c, PLAN_ERR_HEADER, m);
+		return plan_fail(c, PLAN_ERR_HEADER, m);
 	}
 	if (h->total_size > len) {
 		snprintf(m, sizeof(m),
 		         "total_size %u exceeds the %llu bytes loaded (truncated plan?)",
 		         h->total_size, (unsigned long long)len);
-		return fail(c, PLAN_ERR_HEADER, m);
+		return plan_fail(c, PLAN_ERR_HEADER, m);
 	}
 	if (h->total_size < sizeof(*h)) {
 		snprintf(m, sizeof(m), "total_size %u is smaller than the header", h->total_size);
-		return fail(c, PLAN_ERR_HEADER, m);
+		return plan_fail(c, PLAN_ERR_HEADER, m);
 	}
 	uint32_t crc = plan_crc(h);
 	if (crc != h->checksum) {
 		snprintf(m, sizeof(m), "checksum 0x%x does not match the plan's CRC-32 0x%x",
 		         h->checksum, crc);
-		return fail(c, PLAN_ERR_CHECKSUM, m);
+		return plan_fail(c, PLAN_ERR_CHECKSUM, m);
 	}
 	return PLAN_OK;
 }
@@ -157,15 +145,15 @@ static enum plan_err check_header_fields(struct checker *c)
 {
 	char m[MSG_LEN];
 
-	if (!name_ok(c->h->system_name))
-		return fail(c, PLAN_ERR_HEADER,
-		            "system_name is empty or not NUL-terminated within 32 bytes");
-	if (!name_printable(c->h->system_name))
-		return fail(c, PLAN_ERR_HEADER,
-		            "system_name has a byte that is not printable ASCII (0x21-0x7e)");
+	if (!plan_name_ok(c->h->system_name))
+		return plan_fail(c, PLAN_ERR_HEADER,
+		                 "system_name is empty or not NUL-terminated within 32 bytes");
+	if (!plan_name_printable(c->h->system_name))
+		return plan_fail(c, PLAN_ERR_HEADER,
+		                 "system_name has a byte that is not printable ASCII (0x21-0x7e)");
 	if (c->h->flags & ~BP_FLAG_EXIT_WHEN_IDLE) {
 		snprintf(m, sizeof(m), "unknown flags 0x%x", c->h->flags);
-		return fail(c, PLAN_ERR_HEADER, m);
+		return plan_fail(c, PLAN_ERR_HEADER, m);
 	}
 	return PLAN_OK;
 }
@@ -189,11 +177,13 @@ static void describe_tables(const struct bp_header *h, struct table_desc *td)
 		{"ioports", h->ioports, sizeof(struct bp_ioport), BP_MAX_IOPORTS},
 		{"infos", h->infos, sizeof(struct bh_start_info), BP_MAX_DOMAINS},
 		{"devices", h->devices, sizeof(struct bp_device), BP_MAX_DEVICES},
+		{"images", h->images, sizeof(struct bp_image), BP_MAX_IMAGES},
+		{"faults", h->faults, sizeof(struct bp_fault), BP_MAX_DOMAINS},
 	};
 	memcpy(td, all, sizeof(all));
 }
 
-#define N_TABLES 8u
+#define N_TABLES 10u
 
 static enum plan_err check_table(struct checker *c, const struct table_desc *d)
 {
@@ -203,19 +193,19 @@ static enum plan_err check_table(struct checker *c, const struct table_desc *d)
 	if (d->t.count > d->max) {
 		snprintf(m, sizeof(m), "table %s: %u records, the kernel holds at most %u", d->name,
 		         d->t.count, d->max);
-		return fail(c, PLAN_ERR_TABLE, m);
+		return plan_fail(c, PLAN_ERR_TABLE, m);
 	}
 	if (d->t.offset % 8) {
 		snprintf(m, sizeof(m), "table %s: offset %u is not 8-byte aligned", d->name,
 		         d->t.offset);
-		return fail(c, PLAN_ERR_TABLE, m);
+		return plan_fail(c, PLAN_ERR_TABLE, m);
 	}
 	if (d->t.count && (d->t.offset < c->h->header_size || end > c->h->total_size)) {
 		snprintf(m, sizeof(m),
 		         "table %s: %u records at offset %u lie outside the plan "
 		         "body [%u, %u)",
 		         d->name, d->t.count, d->t.offset, c->h->header_size, c->h->total_size);
-		return fail(c, PLAN_ERR_TABLE, m);
+		return plan_fail(c, PLAN_ERR_TABLE, m);
 	}
 	return PLAN_OK;
 }
@@ -237,15 +227,15 @@ static enum plan_err check_tables(struct checker *c)
 			                    td[j].t.offset, (uint64_t)td[j].t.count * td[j].size))
 				continue;
 			snprintf(m, sizeof(m), "tables %s and %s overlap", td[j].name, td[i].name);
-			return fail(c, PLAN_ERR_TABLE, m);
+			return plan_fail(c, PLAN_ERR_TABLE, m);
 		}
 	}
 	if (c->h->domains.count == 0)
-		return fail(c, PLAN_ERR_TABLE, "no domains");
+		return plan_fail(c, PLAN_ERR_TABLE, "no domains");
 	if (c->h->infos.count != c->h->domains.count) {
 		snprintf(m, sizeof(m), "%u start-info pages for %u domains", c->h->infos.count,
 		         c->h->domains.count);
-		return fail(c, PLAN_ERR_TABLE, m);
+		return plan_fail(c, PLAN_ERR_TABLE, m);
 	}
 	plan_tables(c->h, &c->t);
 	return PLAN_OK;
@@ -262,6 +252,8 @@ void plan_tables(const struct bp_header *h, struct plan_tables *t)
 	t->ioports = plan_table(h, h->ioports);
 	t->infos = plan_table(h, h->infos);
 	t->devices = plan_table(h, h->devices);
+	t->images = plan_table(h, h->images);
+	t->faults = plan_table(h, h->faults);
 }
 
 /* ---- regions ---- */
@@ -272,23 +264,26 @@ static enum plan_err check_region(struct checker *c, uint32_t i)
 	char m[MSG_LEN];
 	const char *bad = NULL;
 
-	if (!name_ok(r->name))
+	if (!plan_name_ok(r->name))
 		bad = "name is empty or not NUL-terminated within 32 bytes";
-	else if (!name_printable(r->name))
+	else if (!plan_name_printable(r->name))
 		bad = "name has a byte that is not printable ASCII (0x21-0x7e)";
 	else if (r->size == 0 || r->size % BH_PAGE_SIZE)
 		bad = "size is zero or not a page multiple";
-	else if ((r->flags & ~(BP_REGION_RING | BP_REGION_KLOG | BP_REGION_WX_SHARED)) ||
+	else if ((r->flags &
+	          ~(BP_REGION_RING | BP_REGION_KLOG | BP_REGION_WX_SHARED | BP_REGION_FAULT)) ||
 	         (r->flags & (r->flags - 1)))
 		bad = "unknown flags"; /* at most one: a ring or the log never holds code */
 	else if ((r->flags & BP_REGION_KLOG) && r->size != BH_PAGE_SIZE)
 		bad = "the kernel log region must be exactly one page";
+	else if ((r->flags & BP_REGION_FAULT) && r->size != BH_PAGE_SIZE)
+		bad = "a fault region must be exactly one page";
 	else if (r->reserved)
 		bad = "reserved field is not zero";
 	if (!bad)
 		return PLAN_OK;
 	snprintf(m, sizeof(m), "region %u: %s", i, bad);
-	return fail(c, PLAN_ERR_REGION, m);
+	return plan_fail(c, PLAN_ERR_REGION, m);
 }
 
 static enum plan_err check_regions(struct checker *c)
@@ -300,8 +295,8 @@ static enum plan_err check_regions(struct checker *c)
 		if (e)
 			return e;
 		if (c->t.regions[i].size > UINT64_MAX - total)
-			return fail(c, PLAN_ERR_REGION,
-			            "regions: the sum of their sizes overflows");
+			return plan_fail(c, PLAN_ERR_REGION,
+			                 "regions: the sum of their sizes overflows");
 		total += c->t.regions[i].size;
 	}
 	return PLAN_OK;
@@ -316,9 +311,9 @@ static bool range_ok(uint32_t first, uint32_t n, uint32_t count)
 
 static const char *domain_problem(const struct checker *c, const struct bp_domain *d)
 {
-	if (!name_ok(d->image))
+	if (!plan_name_ok(d->image))
 		return "image is empty or not NUL-terminated within 32 bytes";
-	if (!name_printable(d->image))
+	if (!plan_name_printable(d->image))
 		return "image has a byte that is not printable ASCII (0x21-0x7e)";
 	if (d->priority > 255)
 		return "priority above 255";
@@ -348,7 +343,7 @@ static const char *domain_problem(const struct checker *c, const struct bp_domai
 /* Two domains may not share a name or any map, cap or ioport record. */
 static const char *pair_problem(const struct bp_domain *a, const struct bp_domain *b)
 {
-	if (same_name(a->name, b->name))
+	if (plan_same_name(a->name, b->name))
 		return "has the same name as";
 	if (ranges_overlap(a->first_map, a->n_maps, b->first_map, b->n_maps))
 		return "shares map records with";
@@ -365,32 +360,32 @@ static enum plan_err check_domains(struct checker *c)
 
 	for (uint32_t i = 0; i < c->h->domains.count; i++) {
 		const struct bp_domain *d = &c->t.domains[i];
-		if (!name_ok(d->name)) {
+		if (!plan_name_ok(d->name)) {
 			snprintf(m, sizeof(m),
 			         "domain %u: name is empty or not NUL-terminated "
 			         "within 32 bytes",
 			         i);
-			return fail(c, PLAN_ERR_DOMAIN, m);
+			return plan_fail(c, PLAN_ERR_DOMAIN, m);
 		}
-		if (!name_printable(d->name)) {
+		if (!plan_name_printable(d->name)) {
 			snprintf(m, sizeof(m),
 			         "domain %u: name has a byte that is not printable ASCII "
 			         "(0x21-0x7e)",
 			         i);
-			return fail(c, PLAN_ERR_DOMAIN, m);
+			return plan_fail(c, PLAN_ERR_DOMAIN, m);
 		}
 		const char *bad =
 			name_reserved(d->name) ?
 				"name is reserved: the kernel's lines start with bulkhead:" :
 				domain_problem(c, d);
 		if (bad)
-			return fail_domain(c, PLAN_ERR_DOMAIN, i, bad);
+			return plan_fail_domain(c, PLAN_ERR_DOMAIN, i, bad);
 		for (uint32_t j = 0; j < i; j++) {
 			bad = pair_problem(d, &c->t.domains[j]);
 			if (!bad)
 				continue;
 			snprintf(m, sizeof(m), "%s domain %u", bad, j);
-			return fail_domain(c, PLAN_ERR_DOMAIN, i, m);
+			return plan_fail_domain(c, PLAN_ERR_DOMAIN, i, m);
 		}
 	}
 	return PLAN_OK;
@@ -410,23 +405,23 @@ static enum plan_err check_klog(struct checker *c)
 				         "region %u: a kernel log region in a plan "
 				         "without klog",
 				         i);
-				return fail(c, PLAN_ERR_KLOG, m);
+				return plan_fail(c, PLAN_ERR_KLOG, m);
 			}
 		}
 		return PLAN_OK;
 	}
 	if (h->klog_domain >= h->domains.count || h->klog_region >= h->regions.count ||
 	    h->klog_bit >= BP_MAX_CHANNEL_BITS)
-		return fail(c, PLAN_ERR_KLOG,
-		            "klog_domain, klog_region and klog_bit must all be BP_NONE or all "
-		            "valid");
+		return plan_fail(c, PLAN_ERR_KLOG,
+		                 "klog_domain, klog_region and klog_bit must all be BP_NONE or all "
+		                 "valid");
 	for (uint32_t i = 0; i < h->regions.count; i++) {
 		if (((c->t.regions[i].flags & BP_REGION_KLOG) != 0) != (i == h->klog_region)) {
 			snprintf(m, sizeof(m),
 			         "region %u: the KLOG flag must be on klog_region "
 			         "(%u) and nowhere else",
 			         i, h->klog_region);
-			return fail(c, PLAN_ERR_KLOG, m);
+			return plan_fail(c, PLAN_ERR_KLOG, m);
 		}
 	}
 	c->bits[h->klog_domain] = 1ull << h->klog_bit;
@@ -443,18 +438,18 @@ static enum plan_err check_channel_end(struct checker *c, uint32_t i, uint32_t e
 	if (ch->domain[e] >= c->h->domains.count) {
 		snprintf(m, sizeof(m), "channel %u: end %u names domain %u, which does not exist",
 		         i, e, ch->domain[e]);
-		return fail(c, PLAN_ERR_CHANNEL, m);
+		return plan_fail(c, PLAN_ERR_CHANNEL, m);
 	}
 	if (ch->bit[e] >= BP_MAX_CHANNEL_BITS) {
 		snprintf(m, sizeof(m), "channel %u: end %u has bit %u, not below %u", i, e,
 		         ch->bit[e], BP_MAX_CHANNEL_BITS);
-		return fail(c, PLAN_ERR_CHANNEL, m);
+		return plan_fail(c, PLAN_ERR_CHANNEL, m);
 	}
 	uint64_t bit = 1ull << ch->bit[e];
 	if (c->bits[ch->domain[e]] & bit) {
 		snprintf(m, sizeof(m), "channel %u: bit %u is already taken in this domain", i,
 		         ch->bit[e]);
-		return fail_domain(c, PLAN_ERR_CHANNEL, ch->domain[e], m);
+		return plan_fail_domain(c, PLAN_ERR_CHANNEL, ch->domain[e], m);
 	}
 	c->bits[ch->domain[e]] |= bit;
 	return PLAN_OK;
@@ -474,7 +469,7 @@ static enum plan_err check_channels(struct checker *c)
 		if (ch->domain[0] == ch->domain[1]) {
 			snprintf(m, sizeof(m), "channel %u: both ends are domain %u", i,
 			         ch->domain[0]);
-			return fail(c, PLAN_ERR_CHANNEL, m);
+			return plan_fail(c, PLAN_ERR_CHANNEL, m);
 		}
 	}
 	return PLAN_OK;
@@ -497,7 +492,7 @@ static bool rights_ok(uint32_t r)
 static const char *placement_problem(const struct bp_map *mp, const struct bp_region *r, char *buf,
                                      size_t len)
 {
-	bool ring = (r->flags & (BP_REGION_RING | BP_REGION_KLOG)) != 0;
+	bool ring = (r->flags & (BP_REGION_RING | BP_REGION_KLOG | BP_REGION_FAULT)) != 0;
 
 	if (mp->vaddr % BH_PAGE_SIZE)
 		return "vaddr is not page aligned";
@@ -512,7 +507,7 @@ static const char *placement_problem(const struct bp_map *mp, const struct bp_re
 		return buf;
 	}
 	if (ring && (mp->vaddr < BH_RING_BASE || r->size > BH_RING_END - mp->vaddr))
-		return "maps a ring or the kernel log outside the ring area";
+		return "maps a ring, the kernel log or a fault page outside the ring area";
 	return NULL;
 }
 
@@ -525,8 +520,8 @@ static const char *dma_problem(const struct bp_map *mp, const struct bp_region *
 {
 	if (mp->rights & BH_RIGHT_EXEC)
 		return "is a DMA map and executable (a device never executes)";
-	if (r->flags & (BP_REGION_RING | BP_REGION_KLOG))
-		return "is a DMA map of a ring or the kernel log";
+	if (r->flags & (BP_REGION_RING | BP_REGION_KLOG | BP_REGION_FAULT))
+		return "is a DMA map of a ring, the kernel log or a fault page";
 	if (mp->vaddr > BH_DMA_LIMIT || r->size > BH_DMA_LIMIT - mp->vaddr)
 		return "is a DMA map that ends above BH_DMA_LIMIT";
 	return NULL;
@@ -576,7 +571,7 @@ static enum plan_err check_domain_maps(struct checker *c, uint32_t d)
 		const char *bad = map_problem(c, d, mp, what, sizeof(what));
 		if (bad) {
 			snprintf(m, sizeof(m), "map %u %s", k, bad);
-			return fail_domain(c, PLAN_ERR_MAP, d, m);
+			return plan_fail_domain(c, PLAN_ERR_MAP, d, m);
 		}
 		for (uint32_t j = 0; j < k; j++) {
 			bad = map_pair_problem(c, mp, &c->t.maps[dom->first_map + j]);
@@ -584,7 +579,7 @@ static enum plan_err check_domain_maps(struct checker *c, uint32_t d)
 				continue;
 			snprintf(what, sizeof(what), bad, j);
 			snprintf(m, sizeof(m), "map %u %s", k, what);
-			return fail_domain(c, PLAN_ERR_MAP, d, m);
+			return plan_fail_domain(c, PLAN_ERR_MAP, d, m);
 		}
 	}
 	return PLAN_OK;
@@ -629,7 +624,7 @@ static enum plan_err check_code_sharing(struct checker *c)
 			         "map %u executes region %u, which domain %u (\"%s\") may write, "
 			         "without the code-sharing flag",
 			         k, mp->region, w, c->t.domains[w].name);
-			return fail_domain(c, PLAN_ERR_MAP, d, m);
+			return plan_fail_domain(c, PLAN_ERR_MAP, d, m);
 		}
 	}
 	return PLAN_OK;
@@ -650,7 +645,7 @@ static enum plan_err check_dma_maps(struct checker *c)
 			if (!bad)
 				continue;
 			snprintf(m, sizeof(m), "map %u %s", k, bad);
-			return fail_domain(c, PLAN_ERR_MAP, d, m);
+			return plan_fail_domain(c, PLAN_ERR_MAP, d, m);
 		}
 	}
 	return PLAN_OK;
@@ -713,6 +708,8 @@ static const char *cap_problem(struct checker *c, uint32_t d, const struct bp_ca
 		return region_cap_problem(c, dom, cap);
 	if (cap->type == BH_CAP_DEVICE)
 		return device_cap_problem(c, d, cap);
+	if (cap->type == BH_CAP_DOMAIN)
+		return plan_control_cap_problem(c, d, cap);
 	if (cap->type != BH_CAP_IOPORT)
 		return "has an unknown type";
 	if (cap->rights & ~(BH_RIGHT_READ | BH_RIGHT_WRITE))
@@ -737,7 +734,7 @@ static enum plan_err check_domain_caps(struct checker *c, uint32_t d)
 		                                                  cap_problem(c, d, cap);
 		if (bad) {
 			snprintf(m, sizeof(m), "cap %u (slot %u) %s", k, cap->slot, bad);
-			return fail_domain(c, PLAN_ERR_CAP, d, m);
+			return plan_fail_domain(c, PLAN_ERR_CAP, d, m);
 		}
 		slots |= 1ull << cap->slot;
 	}
@@ -784,7 +781,7 @@ static enum plan_err check_ioports(struct checker *c)
 			continue;
 		snprintf(m, sizeof(m), "ioport %u (0x%x, count %u): %s", i, c->t.ioports[i].base,
 		         c->t.ioports[i].count, bad);
-		return fail(c, PLAN_ERR_IOPORT, m);
+		return plan_fail(c, PLAN_ERR_IOPORT, m);
 	}
 	return PLAN_OK;
 }
@@ -830,7 +827,7 @@ static const char *device_pair_problem(const struct bp_device *a, const struct b
 {
 	if (a->pci == b->pci)
 		return "has the PCI address of device %u";
-	if (same_name(a->name, b->name))
+	if (plan_same_name(a->name, b->name))
 		return "has the same name as device %u";
 	if (a->domain == b->domain && a->window == b->window)
 		return "shares its window with device %u";
@@ -856,15 +853,15 @@ static enum plan_err fail_device(struct checker *c, uint32_t i, const char *bad,
 
 	snprintf(what, sizeof(what), bad, other);
 	snprintf(m, sizeof(m), "device %u (\"%s\"): %s", i, c->t.devices[i].name, what);
-	return fail(c, PLAN_ERR_DEVICE, m);
+	return plan_fail(c, PLAN_ERR_DEVICE, m);
 }
 
 /* What must hold before a device's name can be printed and its owner used. */
 static const char *device_name_problem(const struct checker *c, const struct bp_device *dev)
 {
-	if (!name_ok(dev->name))
+	if (!plan_name_ok(dev->name))
 		return "name is empty or not NUL-terminated within 32 bytes";
-	if (!name_printable(dev->name))
+	if (!plan_name_printable(dev->name))
 		return "name has a byte that is not printable ASCII (0x21-0x7e)";
 	if (dev->domain >= c->h->domains.count)
 		return "owner does not exist";
@@ -881,7 +878,7 @@ static enum plan_err check_devices(struct checker *c)
 		const char *bad = device_name_problem(c, dev);
 		if (bad) {
 			snprintf(m, sizeof(m), "device %u: %s", i, bad);
-			return fail(c, PLAN_ERR_DEVICE, m);
+			return plan_fail(c, PLAN_ERR_DEVICE, m);
 		}
 		if ((bad = device_fields_problem(c, dev)))
 			return fail_device(c, i, bad, 0);
@@ -917,7 +914,7 @@ static enum plan_err check_infos(struct checker *c)
 		const char *bad = info_problem(&c->t.infos[i], i);
 		if (bad) {
 			snprintf(m, sizeof(m), "start info: %s", bad);
-			return fail_domain(c, PLAN_ERR_INFO, i, m);
+			return plan_fail_domain(c, PLAN_ERR_INFO, i, m);
 		}
 	}
 	return PLAN_OK;
@@ -938,9 +935,10 @@ static enum plan_err check_per_domain(struct checker *c)
 
 /* The checks in the order they run: each may rely on what the ones before it accepted. */
 static enum plan_err (*const checks[])(struct checker *) = {
-	check_header,  check_header_fields, check_tables,     check_regions,      check_domains,
-	check_klog,    check_channels,      check_per_domain, check_code_sharing, check_dma_maps,
-	check_devices, check_ioports,       check_infos,
+	check_header,     check_header_fields, check_tables,       check_regions,
+	check_domains,    plan_control_images, check_klog,         check_channels,
+	check_per_domain, plan_control_cycles, check_code_sharing, check_dma_maps,
+	check_devices,    plan_control_faults, check_ioports,      check_infos,
 };
 
 enum plan_err plan_check(const void *buf, size_t len, char *err, size_t errlen)
@@ -954,7 +952,7 @@ enum plan_err plan_check(const void *buf, size_t len, char *err, size_t errlen)
 	c.err = err;
 	c.errlen = errlen;
 	if (!buf)
-		return fail(&c, PLAN_ERR_HEADER, "no plan");
+		return plan_fail(&c, PLAN_ERR_HEADER, "no plan");
 	for (uint32_t i = 0; e == PLAN_OK && i < sizeof(checks) / sizeof(checks[0]); i++)
 		e = checks[i](&c);
 	return e;

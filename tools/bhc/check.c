@@ -10,6 +10,7 @@
 #include <bulkhead/abi/plan.h>
 #include <kernel/plan.h>
 
+#include "control.h"
 #include "device.h"
 #include "port.h"
 #include "value.h"
@@ -513,6 +514,7 @@ void check_manifest(struct manifest *m)
 		device_check(m, id_lines);
 	volume_check(m);
 	port_check(m);
+	control_check(m);
 	for (size_t i = 0; i < m->n_no_flows; i++)
 		check_no_flow(m, &m->no_flows[i]);
 	free(id_lines);

@@ -31,6 +31,8 @@ bool flow_carries(const struct matrix_col *c, size_t a, size_t b)
 		return false;
 	case MATRIX_DEVICE:
 		return device_carries(x, y);
+	case MATRIX_CONTROL:
+		return x && y;
 	}
 	return false;
 }
@@ -42,6 +44,8 @@ const char *flow_hop_note(const struct matrix_col *c, size_t a, size_t b)
 		return "code injection";
 	if (c->kind == MATRIX_IOPORT && c->machine)
 		return "machine control";
+	if (c->kind == MATRIX_CONTROL)
+		return "domain control";
 	if (c->kind == MATRIX_DEVICE && c->unconfined &&
 	    !((c->cell[a] | c->cell[b]) & MATRIX_OWNER))
 		return "unconfined DMA";

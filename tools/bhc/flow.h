@@ -40,8 +40,10 @@ struct flow_result {
  * every domain, since it can reset or reconfigure the machine; a device and
  * its owner, both ways (the owner programs it, it interrupts and answers); a
  * device with unconfined DMA and every domain, both ways (it reads and writes
- * all memory). The kernel log carries nothing between domains (the kernel
- * writes it). Needs: @a != @b.
+ * all memory); a <control>'s holder and target, both ways (the holder
+ * restarts or replaces the target and learns of its faults and state). The
+ * kernel log carries nothing between domains (the kernel writes it).
+ * Needs: @a != @b.
  */
 bool flow_carries(const struct matrix_col *c, size_t a, size_t b);
 
@@ -49,8 +51,9 @@ bool flow_carries(const struct matrix_col *c, size_t a, size_t b);
  * Names what hop @a -> @b over @c is beyond a data flow: "code injection" when
  * @a may write a code-sharing region that @b may execute, "machine control"
  * over a machine port range, "unconfined DMA" between a device whose DMA no
- * IOMMU confines and a domain other than its owner. Needs: flow_carries(@c, @a,
- * @b). Returns: the phrase, or NULL for an ordinary hop.
+ * IOMMU confines and a domain other than its owner, "domain control" over a
+ * <control>. Needs: flow_carries(@c, @a, @b). Returns: the phrase, or NULL for
+ * an ordinary hop.
  */
 const char *flow_hop_note(const struct matrix_col *c, size_t a, size_t b);
 

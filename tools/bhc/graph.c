@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
 #include "flow.h"
 #include "matrix.h"
 #include "value.h"
@@ -21,6 +22,7 @@
 #define DEVICE_FILL "#dff2ef"
 #define DEVICE_COLOR "#1f7a6d"
 #define DMA_COLOR "#b0007a"
+#define CONTROL_COLOR "#8c2d04"
 
 struct role_style {
 	const char *cluster, *title, *fill, *border;
@@ -297,6 +299,9 @@ static void write_legend(struct dot *d)
 		legend_item(f, NULL,
 		            "<font color=\"" REGION_COLOR "\"><b>... code injection</b></font>",
 		            "a code-sharing region: the writer's code runs in the executor");
+	if (has_col(&d->mx, MATRIX_CONTROL, false))
+		legend_item(f, NULL, "<font color=\"" CONTROL_COLOR "\"><b>ctl (rights)</b></font>",
+		            "domain control: the tail stops, restarts or replaces the head");
 	if (d->flow)
 		legend_item(f, NULL, "<font color=\"" RED "\"><b>red</b></font>",
 		            "every shortest path of the flow");
@@ -669,6 +674,27 @@ static void write_device_edges(struct dot *d, const struct matrix_col *c)
 	}
 }
 
+/* A <control>: a bold arrow from the holder to the target, labelled with its rights. */
+static void write_control(struct dot *d, const struct matrix_col *c)
+{
+	size_t n = d->mx.n_domains;
+	size_t h = n, t = n;
+	char id[160], rights[64];
+
+	for (size_t i = 0; i < n; i++)
+		if (c->cell[i] & MATRIX_HOLDER)
+			h = i;
+		else if (c->cell[i] & MATRIX_TARGET)
+			t = i;
+	snprintf(id, sizeof(id), "edge_%s", c->label); /* ctl:a/b becomes ctl_a_b */
+	edge_head(d, dom_name(d, h), dom_name(d, t), id);
+	fprintf(d->f, ", style=bold, color=\"%s\", fontcolor=\"%s\", label=\"ctl (%s)\"",
+	        CONTROL_COLOR, CONTROL_COLOR,
+	        control_rights_name(c->rights, rights, sizeof(rights)));
+	write_look(d->f, hop_look(d, h, t, true), false);
+	fputs("];\n", d->f);
+}
+
 static void write_edges(struct dot *d)
 {
 	for (size_t i = 0; i < d->mx.n_cols; i++) {
@@ -691,6 +717,9 @@ static void write_edges(struct dot *d)
 			break;
 		case MATRIX_DEVICE:
 			write_device_edges(d, c);
+			break;
+		case MATRIX_CONTROL:
+			write_control(d, c);
 			break;
 		}
 	}

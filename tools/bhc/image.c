@@ -42,30 +42,38 @@ static char *join(const char *dir, const char *name, const char *suffix)
 	return p;
 }
 
-static void report_missing_program(struct manifest *m, const struct m_domain *d,
+/* An image to find and check: a domain's own, or one of its alternatives. */
+struct image_ref {
+	const char *image;  /* as written */
+	const char *what;   /* "image" or "alternative image" */
+	const char *domain; /* its domain's name */
+	int line;
+};
+
+static void report_missing_program(struct manifest *m, const struct image_ref *d,
                                    const char *const *dirs, size_t n_dirs)
 {
 	char list[1024] = "";
 
 	if (n_dirs == 0) {
 		diag_error(m->diag, d->line,
-		           "image '%s' of domain '%s' not found: no --image-dir "
+		           "%s '%s' of domain '%s' not found: no --image-dir "
 		           "was given; pass --image-dir DIR where %s.elf lives, or give a path "
 		           "containing '/'",
-		           d->image, d->name, d->image);
+		           d->what, d->image, d->domain, d->image);
 		return;
 	}
 	for (size_t i = 0; i < n_dirs; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
 		         dirs[i]);
 	diag_error(m->diag, d->line,
-	           "image '%s' of domain '%s' not found: no %s.elf in %s; "
+	           "%s '%s' of domain '%s' not found: no %s.elf in %s; "
 	           "build the program, or pass the --image-dir that holds it",
-	           d->image, d->name, d->image, list);
+	           d->what, d->image, d->domain, d->image, list);
 }
 
-/* Returns the absolute path of @d's image, or NULL (reported). Caller frees. */
-static char *resolve(struct manifest *m, const struct m_domain *d, const char *const *dirs,
+/* Returns the absolute path of image @d, or NULL (reported). Caller frees. */
+static char *resolve(struct manifest *m, const struct image_ref *d, const char *const *dirs,
                      size_t n_dirs)
 {
 	char *abs = NULL;
@@ -75,10 +83,10 @@ static char *resolve(struct manifest *m, const struct m_domain *d, const char *c
 		abs = p && is_file(p) ? realpath(p, NULL) : NULL;
 		if (!abs)
 			diag_error(m->diag, d->line,
-			           "image file '%s' of domain '%s' does not exist "
+			           "%s file '%s' of domain '%s' does not exist "
 			           "(looked for %s); fix the path, which is relative to the "
 			           "manifest's directory",
-			           d->image, d->name, p ? p : d->image);
+			           d->what, d->image, d->domain, p ? p : d->image);
 		free(p);
 		return abs;
 	}
@@ -307,19 +315,35 @@ static bool inspect(const char *path, struct m_image *img, struct refusal *why)
 	return ok;
 }
 
+/* Finds and checks image @ref into @img. */
+static void check_one(struct manifest *m, const struct image_ref *ref, struct m_image *img,
+                      const char *const *dirs, size_t n_dirs)
+{
+	struct refusal why;
+
+	img->path = resolve(m, ref, dirs, n_dirs);
+	if (!img->path)
+		return;
+	img->ok = inspect(img->path, img, &why);
+	if (!img->ok)
+		diag_error(m->diag, ref->line, "%s '%s' of domain '%s' %s", ref->what, ref->image,
+		           ref->domain, why.text);
+}
+
 void image_check_all(struct manifest *m, const char *const *dirs, size_t n_dirs)
 {
 	for (size_t i = 0; i < m->n_domains; i++) {
 		struct m_domain *d = &m->domains[i];
-		struct refusal why;
-		if (!d->image || !d->name)
+		if (!d->name)
 			continue;
-		d->img.path = resolve(m, d, dirs, n_dirs);
-		if (!d->img.path)
-			continue;
-		d->img.ok = inspect(d->img.path, &d->img, &why);
-		if (!d->img.ok)
-			diag_error(m->diag, d->line, "image '%s' of domain '%s' %s", d->image,
-			           d->name, why.text);
+		struct image_ref ref = {d->image, "image", d->name, d->line};
+		if (d->image)
+			check_one(m, &ref, &d->img, dirs, n_dirs);
+		for (size_t k = 0; k < d->n_alts; k++) {
+			struct image_ref alt = {d->alts[k].image, "alternative image", d->name,
+			                        d->alts[k].line};
+			if (alt.image)
+				check_one(m, &alt, &d->alts[k].img, dirs, n_dirs);
+		}
 	}
 }

@@ -74,24 +74,73 @@ static void derive_module_name(const struct layout *l, const char *path, char *o
 		snprintf(out, BP_NAME_LEN, "%s-%u", len ? stem : "image", n);
 }
 
-/* Program images keep their names; path images get derived names that avoid them. */
-static void build_modules(const struct manifest *m, struct layout *l)
+/* With @programs, adds @image as a module if it is a program; otherwise, if it is a path. */
+static void add_image(struct layout *l, const char *image, const char *path, bool programs)
 {
 	char name[BP_NAME_LEN];
 
-	l->modules = table(m->n_domains, sizeof(*l->modules));
-	for (size_t i = 0; i < m->n_domains; i++) {
-		const struct m_domain *d = &m->domains[i];
-		if (!strchr(d->image, '/') && find_module(l, NULL, d->img.path) < 0)
-			add_module(l, d->image, d->img.path);
+	if (find_module(l, NULL, path) >= 0 || (strchr(image, '/') == NULL) != programs)
+		return;
+	if (programs) {
+		add_module(l, image, path);
+		return;
 	}
-	for (size_t i = 0; i < m->n_domains; i++) {
-		const struct m_domain *d = &m->domains[i];
-		if (find_module(l, NULL, d->img.path) >= 0)
-			continue;
-		derive_module_name(l, d->img.path, name);
-		add_module(l, name, d->img.path);
-	}
+	derive_module_name(l, path, name);
+	add_module(l, name, path);
+}
+
+/* Program images keep their names; path images get derived names that avoid them. Each
+ * domain's image, then its alternatives. */
+static void build_modules(const struct manifest *m, struct layout *l)
+{
+	size_t n = m->n_domains;
+
+	for (size_t i = 0; i < m->n_domains; i++)
+		n += m->domains[i].n_alts;
+	l->modules = table(n, sizeof(*l->modules));
+	for (int programs = 1; programs >= 0; programs--)
+		for (size_t i = 0; i < m->n_domains; i++) {
+			const struct m_domain *d = &m->domains[i];
+			add_image(l, d->image, d->img.path, programs);
+			for (size_t k = 0; k < d->n_alts; k++)
+				add_image(l, d->alts[k].image, d->alts[k].img.path, programs);
+		}
+}
+
+/* Every <alternative>, domain by domain, numbered from 1 in each domain. */
+static void build_images(const struct manifest *m, struct layout *l)
+{
+	l->images = table(l->n_modules, sizeof(*l->images) * BP_MAX_ALTERNATIVES);
+	for (size_t i = 0; i < m->n_domains; i++)
+		for (size_t k = 0; k < m->domains[i].n_alts; k++) {
+			const struct m_alternative *a = &m->domains[i].alts[k];
+			struct bp_image *im = &l->images[l->n_images++];
+			copy_name(im->image, l->modules[find_module(l, NULL, a->img.path)].name);
+			memcpy(im->image_sha256, a->img.sha256, sizeof(im->image_sha256));
+			im->domain = (uint32_t)i;
+			im->index = (uint32_t)k + 1;
+		}
+}
+
+/* One fault page per <control> with faults, holder by holder in document order. */
+static void build_fault_list(const struct manifest *m, struct layout *l)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->n_domains; i++)
+		n += m->domains[i].n_controls;
+	l->lfaults = table(n, sizeof(*l->lfaults));
+	l->faults = table(n, sizeof(*l->faults));
+	for (size_t i = 0; i < m->n_domains; i++)
+		for (size_t k = 0; k < m->domains[i].n_controls; k++) {
+			const struct m_control *c = &m->domains[i].controls[k];
+			if (!(c->rights & BH_RIGHT_FAULTS))
+				continue;
+			struct l_fault *f = &l->lfaults[l->n_faults++];
+			f->holder = (uint32_t)i;
+			f->target = (uint32_t)c->target_idx;
+			f->line = c->line;
+		}
 }
 
 /* ---- rings and channel ids ---- */
@@ -157,8 +206,19 @@ static void report_no_id(struct manifest *m, struct layout *l, const struct l_ri
 		           dn, r->name);
 }
 
-/* Manifest ids (channel ends, device irqs) first; then the kernel log, then each ring,
- * from 63 downwards. */
+static void report_no_fault_id(struct manifest *m, struct layout *l, const struct l_fault *f)
+{
+	if (l->ld[f->holder].ids_exhausted)
+		return;
+	l->ld[f->holder].ids_exhausted = true;
+	diag_error(m->diag, f->line,
+	           "no free channel id left in domain '%s' for the faults of '%s'; all 64 ids "
+	           "(0..63) are in use there: free one",
+	           m->domains[f->holder].name, m->domains[f->target].name);
+}
+
+/* Manifest ids (channel ends, device irqs) first; then the kernel log, then each fault
+ * page, then each ring, from 63 downwards. */
 static void assign_ids(struct manifest *m, struct layout *l)
 {
 	for (size_t c = 0; c < m->n_channels; c++)
@@ -179,6 +239,9 @@ static void assign_ids(struct manifest *m, struct layout *l)
 			           "are in use there: free one",
 			           m->domains[m->console].name);
 	}
+	for (size_t i = 0; i < l->n_faults; i++)
+		if (!take_id(l, l->lfaults[i].holder, &l->lfaults[i].bit))
+			report_no_fault_id(m, l, &l->lfaults[i]);
 	for (size_t i = 0; i < l->n_rings; i++)
 		for (int s = 0; s < 2; s++)
 			if (!take_id(l, l->rings[i].domain[s], &l->rings[i].id[s]))
@@ -198,7 +261,7 @@ static void add_region(struct layout *l, const char *name, uint64_t size, uint32
 
 static void build_regions(const struct manifest *m, struct layout *l)
 {
-	l->regions = table(m->n_regions + l->n_rings + 1, sizeof(*l->regions));
+	l->regions = table(m->n_regions + l->n_rings + l->n_faults + 1, sizeof(*l->regions));
 	for (size_t i = 0; i < m->n_regions; i++)
 		add_region(l, m->regions[i].name, m->regions[i].size,
 		           m->regions[i].code_sharing ? BP_REGION_WX_SHARED : 0);
@@ -209,6 +272,14 @@ static void build_regions(const struct manifest *m, struct layout *l)
 	if (m->console >= 0) {
 		l->klog_region = (uint32_t)l->n_regions;
 		add_region(l, "klog", LAYOUT_KLOG_SIZE, BP_REGION_KLOG);
+	}
+	for (size_t i = 0; i < l->n_faults; i++) {
+		struct l_fault *f = &l->lfaults[i];
+		char name[64];
+		snprintf(name, sizeof(name), "fault.%s", m->domains[f->target].name);
+		f->region = (uint32_t)l->n_regions;
+		add_region(l, name, LAYOUT_FAULT_SIZE, BP_REGION_FAULT);
+		l->faults[i] = (struct bp_fault){f->target, f->holder, f->region, f->bit};
 	}
 }
 
@@ -280,7 +351,30 @@ static void report_ring_area(struct manifest *m, struct l_ring *r, uint32_t d)
 	           (unsigned long long)BH_RING_BASE);
 }
 
-/* Manifest maps, then the kernel log (console only), then every ring of @d. */
+/* Each fault page @d holds: read-only, in its ring area. */
+static void build_fault_maps(struct manifest *m, struct layout *l, uint32_t d)
+{
+	char a[32];
+
+	for (size_t i = 0; i < l->n_faults; i++) {
+		struct l_fault *f = &l->lfaults[i];
+		if (f->holder != d)
+			continue;
+		if (place(l, d, LAYOUT_FAULT_SIZE, &f->vaddr)) {
+			add_map(l, f->vaddr, f->region, BH_RIGHT_READ, 0);
+			continue;
+		}
+		diag_error(m->diag, f->line,
+		           "the fault page of '%s' does not fit into the ring area of domain '%s' "
+		           "(%s at 0x%llx); make its rings smaller",
+		           m->domains[f->target].name, m->domains[d].name,
+		           value_format_size(BH_RING_END - BH_RING_BASE, a, sizeof(a)),
+		           (unsigned long long)BH_RING_BASE);
+	}
+}
+
+/* Manifest maps, then the kernel log (console only), then its fault pages, then every ring
+ * of @d. */
 static void build_maps(struct manifest *m, struct layout *l, uint32_t d)
 {
 	const struct m_domain *md = &m->domains[d];
@@ -292,6 +386,7 @@ static void build_maps(struct manifest *m, struct layout *l, uint32_t d)
 		        md->maps[j].dma ? BP_MAP_DMA : 0);
 	if ((int)d == m->console && place(l, d, LAYOUT_KLOG_SIZE, &l->ld[d].klog_vaddr))
 		add_map(l, l->ld[d].klog_vaddr, l->klog_region, BH_RIGHT_READ, 0);
+	build_fault_maps(m, l, d);
 	for (size_t i = 0; i < l->n_rings; i++) {
 		struct l_ring *r = &l->rings[i];
 		for (int s = 0; s < 2; s++) {
@@ -320,12 +415,12 @@ static uint32_t add_cap(struct layout *l, uint32_t d, uint16_t type, uint16_t ri
 	return c->slot;
 }
 
-/* Per domain: the slot of each map, ioport range and device (build_caps). */
+/* Per domain: the slot of each map, ioport range, device and <control> (build_caps). */
 struct slots {
-	uint32_t *map, *io, *dev;
+	uint32_t *map, *io, *dev, *ctl;
 };
 
-/* Slots from 0: channel ends in channel order, manifest maps, ioports, devices. Records
+/* Slots from 0: channel ends in channel order, manifest maps, ioports, devices, controls. Records
  * the slots in @chan_slot (2 per channel) and @own (per domain). */
 static void build_caps(const struct manifest *m, struct layout *l, uint32_t d, uint32_t *chan_slot,
                        const struct slots *own)
@@ -352,6 +447,9 @@ static void build_caps(const struct manifest *m, struct layout *l, uint32_t d, u
 	for (size_t k = 0; k < md->n_devices; k++)
 		own->dev[k] = add_cap(l, d, BH_CAP_DEVICE, BH_RIGHT_READ | BH_RIGHT_WRITE,
 		                      l->ld[d].first_device + (uint32_t)k, 0);
+	for (size_t k = 0; k < md->n_controls; k++)
+		own->ctl[k] = add_cap(l, d, BH_CAP_DOMAIN, (uint16_t)md->controls[k].rights,
+		                      (uint32_t)md->controls[k].target_idx, 0);
 	bd->n_caps = (uint32_t)l->n_caps - bd->first_cap;
 }
 
@@ -448,6 +546,17 @@ static void info_header(const struct manifest *m, struct layout *l, uint32_t d)
 	info->priority = md->priority;
 }
 
+/* Whether region @r is the heartbeat page of a <supervise> of domain @d. */
+static bool is_heartbeat(const struct manifest *m, uint32_t d, int r)
+{
+	for (size_t i = 0; i < m->n_domains; i++)
+		for (size_t k = 0; k < m->domains[i].n_supervises; k++)
+			if (m->domains[i].supervises[k].target_idx == (int)d &&
+			    m->domains[i].supervises[k].heartbeat_idx == r)
+				return true;
+	return false;
+}
+
 static void info_maps(const struct manifest *m, struct layout *l, uint32_t d,
                       const uint32_t *map_slot)
 {
@@ -455,9 +564,10 @@ static void info_maps(const struct manifest *m, struct layout *l, uint32_t d,
 
 	for (size_t j = 0; j < md->n_maps; j++) {
 		const struct m_map *mp = &md->maps[j];
-		struct entry_args a = {mp->region,  "",
-		                       BH_RES_MAP,  mp->rights | (mp->dma ? BH_INFO_MAP_DMA : 0),
-		                       mp->vaddr,   m->regions[mp->region_idx].size,
+		uint32_t flags = mp->rights | (mp->dma ? BH_INFO_MAP_DMA : 0) |
+		                 (is_heartbeat(m, d, mp->region_idx) ? BH_INFO_MAP_HEARTBEAT : 0);
+		struct entry_args a = {mp->region,  "",        BH_RES_MAP,
+		                       flags,       mp->vaddr, m->regions[mp->region_idx].size,
 		                       map_slot[j], 0};
 		add_entry(&l->infos[d], &a);
 	}
@@ -589,6 +699,49 @@ static void info_ioports_klog(const struct manifest *m, struct layout *l, uint32
 	}
 }
 
+/* Each <control>: its target, cap, rights and, with faults, its fault page and bit. */
+static void info_controls(const struct manifest *m, struct layout *l, uint32_t d,
+                          const uint32_t *ctl_slot)
+{
+	const struct m_domain *md = &m->domains[d];
+
+	for (size_t k = 0; k < md->n_controls; k++) {
+		const struct m_control *c = &md->controls[k];
+		struct entry_args a = {c->target, "", BH_RES_DOMAIN, c->rights,
+		                       0,         0,  ctl_slot[k],   BP_NONE};
+		for (size_t i = 0; i < l->n_faults; i++)
+			if (l->lfaults[i].holder == d &&
+			    l->lfaults[i].target == (uint32_t)c->target_idx) {
+				a.vaddr = l->lfaults[i].vaddr;
+				a.size = LAYOUT_FAULT_SIZE;
+				a.bit = l->lfaults[i].bit;
+			}
+		add_entry(&l->infos[d], &a);
+	}
+}
+
+/* Each <supervise>: the policy its supervisor follows (info.h, BH_RES_POLICY). */
+static void info_policies(const struct manifest *m, struct layout *l, uint32_t d)
+{
+	const struct m_domain *md = &m->domains[d];
+
+	for (size_t k = 0; k < md->n_supervises; k++) {
+		const struct m_supervise *s = &md->supervises[k];
+		uint32_t flags = (uint32_t)s->max_restarts |
+		                 (s->on_fault ? BH_POLICY_ON_FAULT : 0) |
+		                 (s->on_hang ? BH_POLICY_ON_HANG : 0);
+		struct entry_args a = {s->target,
+		                       s->heartbeat ? s->heartbeat : "",
+		                       BH_RES_POLICY,
+		                       flags,
+		                       s->watchdog_ms * 1000,
+		                       s->window_ms * 1000,
+		                       (uint32_t)(s->backoff_ms * 1000),
+		                       (uint32_t)s->replace_after_ms};
+		add_entry(&l->infos[d], &a);
+	}
+}
+
 /* Reports a domain whose capabilities or start-info entries exceed their tables; not
  * for a domain out of channel ids, whose error already says it has too much. */
 static void check_domain_limits(struct manifest *m, struct layout *l, uint32_t d)
@@ -600,15 +753,16 @@ static void check_domain_limits(struct manifest *m, struct layout *l, uint32_t d
 	if (!quiet && l->domains[d].n_caps > BH_MAX_CAPS)
 		diag_error(m->diag, md->line,
 		           "domain '%s' needs %u capabilities (channel and ring "
-		           "ends, maps, ioports, devices) but a domain has %u slots; remove some",
+		           "ends, maps, ioports, devices, controls) but a domain has %u slots; "
+		           "remove some",
 		           md->name, l->domains[d].n_caps, BH_MAX_CAPS);
 	else if (!quiet && info->n_entries > BH_INFO_MAX_ENTRIES)
-		diag_error(
-			m->diag, md->line,
-			"domain '%s' has %u named resources (maps, channels, "
-			"rings incl. stdout, ioports, devices, klog, volumes) but its start-info page "
-			"holds %u; remove some",
-			md->name, info->n_entries, BH_INFO_MAX_ENTRIES);
+		diag_error(m->diag, md->line,
+		           "domain '%s' has %u named resources (maps, channels, "
+		           "rings incl. stdout, ioports, devices, klog, volumes, controls) but its "
+		           "start-info page "
+		           "holds %u; remove some",
+		           md->name, info->n_entries, BH_INFO_MAX_ENTRIES);
 	if (info->n_entries > BH_INFO_MAX_ENTRIES)
 		info->n_entries = BH_INFO_MAX_ENTRIES;
 }
@@ -618,7 +772,8 @@ static void build_domain(struct manifest *m, struct layout *l, uint32_t d, uint3
 	const struct m_domain *md = &m->domains[d];
 	struct slots s = {table(md->n_maps, sizeof(uint32_t)),
 	                  table(md->n_ioports, sizeof(uint32_t)),
-	                  table(md->n_devices, sizeof(uint32_t))};
+	                  table(md->n_devices, sizeof(uint32_t)),
+	                  table(md->n_controls, sizeof(uint32_t))};
 
 	build_domain_record(m, l, d, (uint32_t)find_module(l, NULL, md->img.path));
 	build_maps(m, l, d);
@@ -632,10 +787,13 @@ static void build_domain(struct manifest *m, struct layout *l, uint32_t d, uint3
 	info_ioports_klog(m, l, d, &s);
 	info_volumes(m, l, d);
 	info_ports(m, l, d);
+	info_controls(m, l, d, s.ctl);
+	info_policies(m, l, d);
 	check_domain_limits(m, l, d);
 	free(s.map);
 	free(s.io);
 	free(s.dev);
+	free(s.ctl);
 }
 
 /* ---- the whole plan ---- */
@@ -664,11 +822,13 @@ static void check_totals(struct manifest *m, const struct layout *l)
 
 static void alloc_tables(const struct manifest *m, struct layout *l)
 {
-	size_t maps = l->n_rings * 2 + 1, ioports = 0, devices = device_count(m);
+	size_t maps = l->n_rings * 2 + 1 + l->n_faults, ioports = 0, devices = device_count(m);
+	size_t controls = 0;
 
 	for (size_t i = 0; i < m->n_domains; i++) {
 		maps += m->domains[i].n_maps;
 		ioports += m->domains[i].n_ioports;
+		controls += m->domains[i].n_controls;
 	}
 	l->n_domains = m->n_domains;
 	l->domains = table(m->n_domains, sizeof(*l->domains));
@@ -676,7 +836,7 @@ static void alloc_tables(const struct manifest *m, struct layout *l)
 	l->maps = table(maps, sizeof(*l->maps));
 	l->ioports = table(ioports, sizeof(*l->ioports));
 	l->devices = table(devices, sizeof(*l->devices));
-	l->caps = table(maps + ioports + devices + 2 * l->n_channels, sizeof(*l->caps));
+	l->caps = table(maps + ioports + devices + controls + 2 * l->n_channels, sizeof(*l->caps));
 }
 
 void layout_build(struct manifest *m, struct layout *l, uint32_t flags)
@@ -686,7 +846,9 @@ void layout_build(struct manifest *m, struct layout *l, uint32_t flags)
 	l->klog_domain = l->klog_region = l->klog_bit = BP_NONE;
 	l->ld = table(m->n_domains, sizeof(*l->ld));
 	build_modules(m, l);
+	build_images(m, l);
 	build_rings(m, l);
+	build_fault_list(m, l);
 	assign_ids(m, l);
 	build_regions(m, l);
 	build_channels(m, l);
@@ -709,6 +871,9 @@ void layout_free(struct layout *l)
 	free(l->ioports);
 	free(l->infos);
 	free(l->devices);
+	free(l->images);
+	free(l->faults);
+	free(l->lfaults);
 	free(l->rings);
 	free(l->ld);
 	free(l->modules);

@@ -12,6 +12,7 @@
 #include "manifest.h"
 
 #define LAYOUT_KLOG_SIZE 0x1000ull
+#define LAYOUT_FAULT_SIZE 0x1000ull /* struct bh_fault_page */
 
 /* A ring of the plan: each manifest <ring>, then one stdout ring per console client. */
 struct l_ring {
@@ -25,6 +26,15 @@ struct l_ring {
 	uint32_t region, channel; /* plan indices */
 	uint32_t id[2];           /* channel id at the client, at the server */
 	uint64_t vaddr[2];        /* where it is mapped at the client, at the server */
+};
+
+/* A fault page: a <control> with faults, the region bhc places for it, its map in the holder. */
+struct l_fault {
+	uint32_t holder, target; /* domain indices */
+	uint32_t region;         /* plan index of its BP_REGION_FAULT region */
+	uint32_t bit;            /* channel id the kernel sets on the holder */
+	uint64_t vaddr;          /* where the holder maps it (read-only) */
+	int line;                /* the <control> */
 };
 
 /* What one domain needs, for the memory total and the summary. */
@@ -53,7 +63,11 @@ struct layout {
 	struct bp_ioport *ioports;
 	struct bh_start_info *infos;
 	struct bp_device *devices;
+	struct bp_image *images; /* every <alternative>, domain by domain */
+	struct bp_fault *faults; /* one per l_fault, in the same order */
 	size_t n_domains, n_regions, n_maps, n_channels, n_caps, n_ioports, n_devices;
+	size_t n_images, n_faults;
+	struct l_fault *lfaults;
 	struct l_ring *rings;
 	size_t n_rings;
 	struct l_domain *ld; /* one per domain */
@@ -68,10 +82,12 @@ struct layout {
 /**
  * Builds every plan table from @m (each domain record with its image's SHA-256
  * and flags, regions, maps and ioport ranges with theirs, the devices with
- * their windows): wires a stdout ring from each domain to the console and the
- * kernel log into it, picks channel ids for rings and the log (from 63 down,
- * around the ids of channels and device interrupts), places rings in the ring
- * area, assigns capability slots and writes each domain's start-info page;
+ * their windows, the alternative images, the fault routes): wires a stdout
+ * ring from each domain to the console and the kernel log into it, a fault
+ * page to each holder of faults, picks channel ids for the log, fault pages
+ * and rings (from 63 down, around the ids of channels and device interrupts),
+ * places them in the ring area, assigns capability slots (domain control
+ * capabilities last) and writes each domain's start-info page;
  * then checks the kernel's limits, the start-info capacity and the memory total.
  * Needs: @m loaded and checked with no errors, images inspected; @l zeroed.
  * Returns: nothing; errors go to m->diag. Free @l with layout_free.

@@ -10,6 +10,7 @@
 #include <libxml/xmlerror.h>
 
 #include <bulkhead/abi/caps.h>
+#include <bulkhead/abi/info.h>
 #include <bulkhead/abi/layout.h>
 #include <bulkhead/abi/plan.h>
 
@@ -462,40 +463,47 @@ static void parse_memory(struct manifest *m, struct m_domain *d, xmlNodePtr n, c
 	}
 }
 
-static void parse_image(struct manifest *m, struct m_domain *d, xmlNodePtr n, const char *dn)
+/*
+ * Checks image name @image of domain @dn (@what: "image" or "alternative image"):
+ * a program name or a path with '/', not "plan". Returns @image, or NULL after an error.
+ */
+static const char *valid_image(struct manifest *m, int line, const char *image, const char *dn,
+                               const char *what)
 {
 	char buf[128];
 
-	d->image = attr(m, n, "image");
-	if (!d->image)
-		return;
-	if (d->image[0] == '\0') {
-		diag_error(m->diag, d->line,
-		           "image of domain '%s' is empty; name a program, e.g. "
+	if (image[0] == '\0') {
+		diag_error(m->diag, line,
+		           "%s of domain '%s' is empty; name a program, e.g. "
 		           "image=\"ping\", or an ELF file path containing '/'",
-		           dn);
-		d->image = NULL;
-		return;
+		           what, dn);
+		return NULL;
 	}
-	const char *problem =
-		strchr(d->image, '/') ? NULL : value_name_problem(d->image, buf, sizeof(buf));
+	const char *problem = strchr(image, '/') ? NULL :
+	                                           value_name_problem(image, buf, sizeof(buf));
 	if (problem) {
-		diag_error(m->diag, d->line,
-		           "image '%s' of domain '%s' %s (a path needs a '/', "
+		diag_error(m->diag, line,
+		           "%s '%s' of domain '%s' %s (a path needs a '/', "
 		           "e.g. ./%s.elf)",
-		           d->image, dn, problem, d->image);
-		d->image = NULL;
-		return;
+		           what, image, dn, problem, image);
+		return NULL;
 	}
-	if (strcmp(d->image, "plan") == 0) {
-		diag_error(m->diag, d->line,
-		           "image name 'plan' of domain '%s' is reserved for the "
+	if (strcmp(image, "plan") == 0) {
+		diag_error(m->diag, line,
+		           "%s name 'plan' of domain '%s' is reserved for the "
 		           "boot plan module; rename the program",
-		           dn);
-		d->image = NULL;
-		return;
+		           what, dn);
+		return NULL;
 	}
-	d->console = strcmp(d->image, "console") == 0;
+	return image;
+}
+
+static void parse_image(struct manifest *m, struct m_domain *d, xmlNodePtr n, const char *dn)
+{
+	d->image = attr(m, n, "image");
+	if (d->image)
+		d->image = valid_image(m, d->line, d->image, dn, "image");
+	d->console = d->image && strcmp(d->image, "console") == 0;
 }
 
 static const char *const role_names[] = {"", "driver", "service", "application"};
@@ -513,6 +521,163 @@ static void parse_role(struct manifest *m, struct m_domain *d, xmlNodePtr n, con
 		           "role '%s' of domain '%s' is not valid; use driver, service or "
 		           "application, or leave it out for the default",
 		           v, dn);
+}
+
+/* ---- domain control: <alternative>, <control>, <supervise> (docs/control.md) ---- */
+
+static void parse_alternative(struct manifest *m, struct m_domain *d, xmlNodePtr n, const char *dn)
+{
+	struct m_alternative *a = arena_vec_push((void **)&d->alts, &d->n_alts, sizeof(*a));
+
+	a->line = line_of(n);
+	a->image = attr(m, n, "image");
+	if (a->image)
+		a->image = valid_image(m, a->line, a->image, dn, "alternative image");
+}
+
+/* Sets the bit of each word of @list found in @words (NULL-terminated) in *@out; returns the
+ * first word that is none of them, or NULL. @buf holds the returned word. */
+static const char *parse_words(const char *list, const char *const *words, uint32_t *out, char *buf,
+                               size_t len)
+{
+	*out = 0;
+	for (const char *p = list; *p;) {
+		size_t w = strcspn(p, " \t\n"), k = 0;
+		for (; w && words[k]; k++)
+			if (strlen(words[k]) == w && strncmp(words[k], p, w) == 0)
+				break;
+		if (w && !words[k]) {
+			snprintf(buf, len, "%.*s", (int)w, p);
+			return buf;
+		}
+		if (w)
+			*out |= 1u << k;
+		p += w;
+		p += strspn(p, " \t\n");
+	}
+	return NULL;
+}
+
+/* In the order of the BH_RIGHT_STOP.. bits. */
+static const char *const domain_rights[] = {"stop", "resume", "restart", "replace", "faults", NULL};
+_Static_assert(BH_RIGHT_FAULTS == 1u << 4, "domain_rights follows the rights bits");
+
+static void parse_control(struct manifest *m, struct m_domain *d, xmlNodePtr n)
+{
+	struct m_control *c = arena_vec_push((void **)&d->controls, &d->n_controls, sizeof(*c));
+	const char *rights = attr(m, n, "rights");
+	char word[64];
+
+	c->line = line_of(n);
+	c->target = attr(m, n, "target");
+	c->target_idx = MANIFEST_NO_INDEX;
+	const char *bad =
+		rights ? parse_words(rights, domain_rights, &c->rights, word, sizeof(word)) : NULL;
+	c->rights_ok = bad == NULL;
+	if (bad)
+		diag_error(m->diag, c->line,
+		           "right '%s' of the <control> of '%s' is not valid; use stop, resume, "
+		           "restart, replace or faults, separated by spaces",
+		           bad, c->target ? c->target : "?");
+}
+
+static const char *const supervise_events[] = {"fault", "hang", NULL};
+
+/* on="fault hang": at least one of the two, nothing else. Returns false after an error. */
+static bool parse_on(struct manifest *m, struct m_supervise *s, const char *on, const char *what)
+{
+	char word[64];
+	uint32_t bits = 0;
+	const char *bad = on ? parse_words(on, supervise_events, &bits, word, sizeof(word)) : NULL;
+
+	if (!on)
+		return false;
+	if (bad || !bits) {
+		diag_error(m->diag, s->line,
+		           "on '%s'%s is not valid; give fault, hang or both (\"fault hang\"): "
+		           "what makes the supervisor restart the target",
+		           bad ? bad : on, what);
+		return false;
+	}
+	s->on_fault = bits & 1u;
+	s->on_hang = (bits & 2u) != 0;
+	return true;
+}
+
+/* Reads a number in [@min, @max] (a time in ms, a count), @def when missing; false after an error. */
+static bool get_ranged(struct manifest *m, xmlNodePtr n, const char *an, const char *what,
+                       uint64_t min, uint64_t max, uint64_t def, uint64_t *out)
+{
+	char range[96];
+
+	*out = def;
+	if (!attr(m, n, an))
+		return true;
+	snprintf(range, sizeof(range), "give a whole number from %llu to %llu",
+	         (unsigned long long)min, (unsigned long long)max);
+	if (!get_bounded(m, n, an, what, max, range, out))
+		return false;
+	if (*out >= min)
+		return true;
+	diag_error(m->diag, line_of(n), "%s '%s'%s is not valid; %s", an, attr(m, n, an), what,
+	           range);
+	return false;
+}
+
+/* hang needs a watchdog (at least 5 heartbeat intervals) and a heartbeat, and only hang does. */
+static bool watchdog_ok(struct manifest *m, const struct m_supervise *s)
+{
+	uint64_t least = 5ull * BH_HEARTBEAT_US / 1000;
+	const char *t = s->target ? s->target : "?";
+
+	if (s->on_hang && (!s->watchdog_ms || !s->heartbeat)) {
+		diag_error(m->diag, s->line,
+		           "the <supervise> of '%s' watches for hang but has no %s; add "
+		           "watchdog-ms=\"200\" and heartbeat=\"REGION\" (a one-page region the "
+		           "target writes)",
+		           t, s->heartbeat ? "watchdog-ms" : "heartbeat");
+		return false;
+	}
+	if (!s->on_hang && (s->watchdog_ms || s->heartbeat)) {
+		diag_error(
+			m->diag, s->line,
+			"the <supervise> of '%s' has a %s but on has no hang, so nothing watches "
+			"it; add hang to on, or remove watchdog-ms and heartbeat",
+			t, s->heartbeat ? "heartbeat" : "watchdog-ms");
+		return false;
+	}
+	if (!s->on_hang || s->watchdog_ms >= least)
+		return true;
+	diag_error(m->diag, s->line,
+	           "watchdog-ms %llu of the <supervise> of '%s' is shorter than 5 heartbeat "
+	           "intervals (%llu ms); make it at least %llu",
+	           (unsigned long long)s->watchdog_ms, t, (unsigned long long)least,
+	           (unsigned long long)least);
+	return false;
+}
+
+static void parse_supervise(struct manifest *m, struct m_domain *d, xmlNodePtr n)
+{
+	struct m_supervise *s =
+		arena_vec_push((void **)&d->supervises, &d->n_supervises, sizeof(*s));
+	char what[96];
+
+	s->line = line_of(n);
+	s->target = attr(m, n, "target");
+	s->heartbeat = attr(m, n, "heartbeat");
+	s->target_idx = s->heartbeat_idx = MANIFEST_NO_INDEX;
+	snprintf(what, sizeof(what), " of the <supervise> of '%s'", s->target ? s->target : "?");
+	bool ok = parse_on(m, s, attr(m, n, "on"), what);
+	ok &= get_ranged(m, n, "watchdog-ms", what, 1, MANIFEST_MAX_MS, 0, &s->watchdog_ms);
+	ok &= get_ranged(m, n, "max-restarts", what, 1, BH_POLICY_MAX_RESTARTS(~0u),
+	                 MANIFEST_DEFAULT_MAX_RESTARTS, &s->max_restarts);
+	ok &= get_ranged(m, n, "window-ms", what, 1, MANIFEST_MAX_MS, MANIFEST_DEFAULT_WINDOW_MS,
+	                 &s->window_ms);
+	ok &= get_ranged(m, n, "backoff-ms", what, 0, MANIFEST_MAX_BACKOFF_MS,
+	                 MANIFEST_DEFAULT_BACKOFF_MS, &s->backoff_ms);
+	ok &= get_ranged(m, n, "replace-after-ms", what, 0, MANIFEST_MAX_MS, 0,
+	                 &s->replace_after_ms);
+	s->ok = ok && watchdog_ok(m, s);
 }
 
 static void parse_domain(struct manifest *m, xmlNodePtr n)
@@ -544,6 +709,12 @@ static void parse_domain(struct manifest *m, xmlNodePtr n)
 			parse_volume(m, d, c);
 		else if (is_elem(c, "port"))
 			parse_port(m, d, c);
+		else if (is_elem(c, "alternative"))
+			parse_alternative(m, d, c, dn);
+		else if (is_elem(c, "control"))
+			parse_control(m, d, c);
+		else if (is_elem(c, "supervise"))
+			parse_supervise(m, d, c);
 	}
 }
 
@@ -694,6 +865,11 @@ void manifest_free(struct manifest *m)
 		free(m->domains[i].devices);
 		free(m->domains[i].volumes);
 		free(m->domains[i].ports);
+		free(m->domains[i].controls);
+		free(m->domains[i].supervises);
+		for (size_t k = 0; k < m->domains[i].n_alts; k++)
+			free(m->domains[i].alts[k].img.path);
+		free(m->domains[i].alts);
 		free(m->domains[i].img.path);
 	}
 	free(m->regions);

@@ -13,6 +13,13 @@
 #define MANIFEST_DEFAULT_MEMORY (512ull << 20)
 #define MANIFEST_DEFAULT_RING_SIZE 0x2000ull /* <ring> without size, and stdout rings */
 
+/* <supervise>: the longest time (one day), the longest backoff, and the defaults. */
+#define MANIFEST_MAX_MS 86400000ull
+#define MANIFEST_MAX_BACKOFF_MS 60000ull
+#define MANIFEST_DEFAULT_MAX_RESTARTS 5u
+#define MANIFEST_DEFAULT_WINDOW_MS 10000u
+#define MANIFEST_DEFAULT_BACKOFF_MS 10u
+
 /*
  * Every value carries an "ok" flag: false when the attribute was missing or
  * invalid (an error was reported), so that later checks skip it instead of
@@ -89,6 +96,37 @@ struct m_image {
 	uint8_t sha256[32]; /* of the whole file, as the kernel checks it */
 };
 
+/* <alternative image> in a domain: another image BH_HC_DOMAIN_RESTART may load (index = position + 1). */
+struct m_alternative {
+	int line;
+	const char *image; /* as written; NULL if missing or invalid (reported) */
+	struct m_image img;
+};
+
+/* <control target rights> in a domain: a BH_CAP_DOMAIN capability on another domain. */
+struct m_control {
+	int line;
+	const char *target; /* as written; NULL if missing */
+	int target_idx;     /* resolved by control_check, or MANIFEST_NO_INDEX */
+	uint32_t rights;    /* BH_RIGHT_STOP .. BH_RIGHT_FAULTS */
+	bool rights_ok;     /* false: an unknown right was reported */
+};
+
+/*
+ * <supervise target on watchdog-ms heartbeat max-restarts window-ms backoff-ms
+ * replace-after-ms> in a domain: the policy its supervisor follows for @target
+ * (docs/control.md). Times in milliseconds as written.
+ */
+struct m_supervise {
+	int line;
+	const char *target, *heartbeat; /* as written; NULL if missing */
+	int target_idx, heartbeat_idx;  /* resolved by control_check, or MANIFEST_NO_INDEX */
+	bool on_fault, on_hang;
+	bool ok;              /* every value valid (errors reported otherwise) */
+	uint64_t watchdog_ms; /* 0: not given */
+	uint64_t max_restarts, window_ms, backoff_ms, replace_after_ms;
+};
+
 /* What a domain is for, in the system picture: role="..." or a default (manifest_role). */
 enum m_role { M_ROLE_NONE, M_ROLE_DRIVER, M_ROLE_SERVICE, M_ROLE_APPLICATION };
 
@@ -115,6 +153,12 @@ struct m_domain {
 	size_t n_volumes;
 	struct m_port *ports;
 	size_t n_ports;
+	struct m_alternative *alts;
+	size_t n_alts;
+	struct m_control *controls;
+	size_t n_controls;
+	struct m_supervise *supervises;
+	size_t n_supervises;
 	struct m_image img;
 };
 

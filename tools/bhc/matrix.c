@@ -7,6 +7,7 @@
 
 #include <bulkhead/abi/caps.h>
 
+#include "control.h"
 #include "value.h"
 
 #define MATRIX_GAP 2 /* spaces between columns */
@@ -129,6 +130,22 @@ static void add_devices(struct matrix *mx)
 	}
 }
 
+/* A <control>: its holder (C) can stop, restart or replace its target (T) and hears of its
+ * faults, so information flows both ways between them. */
+static void add_controls(struct matrix *mx, const struct manifest *m)
+{
+	for (size_t h = 0; h < mx->n_domains; h++)
+		for (size_t k = 0; k < m->domains[h].n_controls; k++) {
+			const struct m_control *ctl = &m->domains[h].controls[k];
+			struct matrix_col *c = add_col(mx, MATRIX_CONTROL, ctl->target, ctl->line);
+			snprintf(c->label, sizeof(c->label), "ctl:%s/%s", m->domains[h].name,
+			         ctl->target);
+			c->rights = ctl->rights;
+			c->cell[h] = MATRIX_HOLDER;
+			c->cell[ctl->target_idx] = MATRIX_TARGET;
+		}
+}
+
 /* The domains, then the devices in plan order (at most MATRIX_MAX_NODES nodes). */
 static void add_nodes(struct matrix *mx, const struct manifest *m, const struct layout *l)
 {
@@ -164,6 +181,7 @@ void matrix_build(struct matrix *mx, const struct manifest *m, const struct layo
 	add_channels(mx, m);
 	add_ioports(mx, m);
 	add_devices(mx);
+	add_controls(mx, m);
 	if (l->klog_domain != BP_NONE) {
 		struct matrix_col *c = add_col(mx, MATRIX_KLOG, "klog", 0);
 		snprintf(c->label, sizeof(c->label), "klog");
@@ -209,6 +227,8 @@ const char *matrix_cell_name(enum matrix_kind kind, uint16_t cell)
 		return "r";
 	case MATRIX_DEVICE:
 		return device_cell_name(cell);
+	case MATRIX_CONTROL:
+		return cell & MATRIX_HOLDER ? "C" : "T";
 	}
 	return "?";
 }
@@ -283,6 +303,14 @@ static void print_legend(FILE *f, const struct matrix *mx)
 		      "rw = its\n"
 		      "  unconfined DMA reads and writes that domain's memory\n",
 		      f);
+	for (size_t c = 0; c < mx->n_cols; c++)
+		if (mx->cols[c].kind == MATRIX_CONTROL) {
+			fputs("  ctl: C = controls the domain marked T (stops, restarts or replaces "
+			      "it, hears of\n"
+			      "  its faults, as its rights say): information flows both ways\n",
+			      f);
+			break;
+		}
 }
 
 /* A device: its PCI address and owner, and whether its DMA is confined. */
@@ -304,6 +332,8 @@ static void print_device_note(FILE *f, const struct matrix *mx, const struct mat
  * control; one for each device. */
 static void print_notes(FILE *f, const struct matrix *mx)
 {
+	char rights[64];
+
 	for (size_t c = 0; c < mx->n_cols; c++) {
 		const struct matrix_col *col = &mx->cols[c];
 		if (col->kind == MATRIX_REGION && col->code_sharing)
@@ -318,6 +348,9 @@ static void print_notes(FILE *f, const struct matrix *mx)
 			        col->label);
 		else if (col->kind == MATRIX_DEVICE)
 			print_device_note(f, mx, col);
+		else if (col->kind == MATRIX_CONTROL)
+			fprintf(f, "  %s has the rights: %s (domain control)\n", col->label,
+			        control_rights_name(col->rights, rights, sizeof(rights)));
 	}
 }
 

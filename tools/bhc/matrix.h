@@ -18,7 +18,8 @@ enum matrix_kind {
 	MATRIX_CHANNEL,
 	MATRIX_IOPORT,
 	MATRIX_KLOG,
-	MATRIX_DEVICE
+	MATRIX_DEVICE,
+	MATRIX_CONTROL
 };
 
 /* Rights in a cell (a node's access to a column's resource); 0 = no access. */
@@ -32,6 +33,8 @@ enum matrix_kind {
 #define MATRIX_OWNER 0x80u    /* device: its owner, which drives it and takes its interrupt */
 #define MATRIX_SELF 0x100u    /* device: the device itself */
 #define MATRIX_DMA_ALL 0x200u /* device: its unconfined DMA reads and writes this memory */
+#define MATRIX_HOLDER 0x400u  /* control: holds the <control> (C) */
+#define MATRIX_TARGET 0x800u  /* control: the domain it controls (T) */
 
 /* Nodes: every domain, then every device (devices are nodes of the flow graph too). */
 #define MATRIX_MAX_NODES (BP_MAX_DOMAINS + BP_MAX_DEVICES)
@@ -42,7 +45,8 @@ _Static_assert(MATRIX_MAX_NODES <= 64, "node sets are 64-bit masks");
 /* One resource: a column of the matrix. */
 struct matrix_col {
 	enum matrix_kind kind;
-	char label[MATRIX_LABEL_LEN]; /* region:NAME, ring:NAME, chan:NAME, io:0xBASE+N, klog */
+	char label[MATRIX_LABEL_LEN]; /* region:NAME, ring:NAME, chan:NAME, io:0xBASE+N, klog,
+	                               * dev:NAME, ctl:HOLDER/TARGET */
 	const char *name;  /* its name; a stdout ring: the client; NULL: unnamed channel, ports */
 	int line;          /* where the manifest declares it (0: added by bhc) */
 	bool is_stdout;    /* a stdout ring, wired by bhc */
@@ -51,6 +55,7 @@ struct matrix_col {
 	bool code_sharing; /* region: code-sharing="writable" (written here, run there) */
 	bool machine;      /* I/O ports: machine="yes", they control the whole machine */
 	bool unconfined;   /* device: dma="unconfined", its DMA reaches all memory */
+	uint32_t rights;   /* control: BH_RIGHT_STOP.. */
 	uint16_t cell[MATRIX_MAX_NODES]; /* MATRIX_* rights of each node */
 };
 
@@ -69,7 +74,7 @@ struct matrix {
 	size_t n_nodes;   /* then the devices, in plan order, up to n_nodes */
 	struct matrix_node nodes[MATRIX_MAX_NODES];
 	struct matrix_col *cols; /* regions, rings (manifest's, then stdout), channels, ports,
-	                          * devices, klog */
+	                          * devices, controls, klog */
 	size_t n_cols;
 };
 
@@ -77,7 +82,8 @@ struct matrix {
  * Collects every resource of the compiled system and every node's rights on it:
  * a device holds the rights of its owner's DMA maps on their regions (read and
  * write on every region when its DMA is unconfined), and its own column joins
- * it to its owner (and, unconfined, to every domain's memory).
+ * it to its owner (and, unconfined, to every domain's memory); a <control>
+ * joins its holder to its target.
  * Needs: @l built from @m by layout_build without errors (at most BP_MAX_DOMAINS domains).
  * Returns: nothing; free @mx with matrix_free.
  */
@@ -89,7 +95,8 @@ void matrix_free(struct matrix *mx);
 /**
  * Spells the rights @cell of a column of @kind as the matrix prints them:
  * r, rw, rx (maps), r (klog), client or server (rings), s or - (channels),
- * rw (I/O ports), owner, self or rw (devices), or "." for no access. Returns a
+ * rw (I/O ports), owner, self or rw (devices), C or T (controls: holder,
+ * target), or "." for no access. Returns a
  * static string.
  */
 const char *matrix_cell_name(enum matrix_kind kind, uint16_t cell);
@@ -99,7 +106,7 @@ int matrix_find_node(const struct matrix *mx, const char *name);
 
 /**
  * Writes the matrix as aligned plain text to @f: a legend (with a line for each
- * code-sharing region, machine port range and unconfined device), then one row
+ * code-sharing region, machine port range, unconfined device and control), then one row
  * per domain and device and one column per resource. Wider than @width characters, the
  * columns are split into groups, each printed as its own table with the
  * domain column repeated. Needs: @mx built.

@@ -31,14 +31,29 @@ static uint64_t page_tables(const struct layout *l, uint32_t d, uint64_t image_b
 	return MEMORY_PT_BASE + pages * BH_PAGE_SIZE;
 }
 
-/* Rings a domain brings along: its stdout ring (client side) and, at the console, the log. */
+/* Rings a domain brings along: its stdout ring (client side), at the console the log, and
+ * the fault page of each target whose faults it hears. */
 static uint64_t extra(const struct manifest *m, const struct layout *l, uint32_t d)
 {
 	uint64_t bytes = (int)d == m->console ? l->regions[l->klog_region].size : 0;
 
+	for (size_t i = 0; i < l->n_faults; i++)
+		if (l->lfaults[i].holder == d)
+			bytes += l->regions[l->lfaults[i].region].size;
 	for (size_t i = 0; i < l->n_rings; i++)
 		if (l->rings[i].is_stdout && l->rings[i].domain[0] == d)
 			bytes += l->rings[i].size;
+	return bytes;
+}
+
+/* The largest of a domain's images: its memory must hold whichever a restart loads. */
+static uint64_t largest_image(const struct m_domain *md)
+{
+	uint64_t bytes = md->img.pages_bytes;
+
+	for (size_t k = 0; k < md->n_alts; k++)
+		if (md->alts[k].img.pages_bytes > bytes)
+			bytes = md->alts[k].img.pages_bytes;
 	return bytes;
 }
 
@@ -47,7 +62,7 @@ static void domain_needs(const struct manifest *m, struct layout *l, uint32_t d)
 	struct l_domain *ld = &l->ld[d];
 	const struct bp_domain *bd = &l->domains[d];
 
-	ld->image_bytes = m->domains[d].img.pages_bytes;
+	ld->image_bytes = largest_image(&m->domains[d]);
 	ld->pt_bytes = page_tables(l, d, ld->image_bytes);
 	ld->extra_bytes = extra(m, l, d);
 	ld->total_bytes = ld->image_bytes + bd->stack_size + bd->heap_size + BH_PAGE_SIZE +

@@ -47,6 +47,8 @@ static void fill_header(const struct manifest *m, const struct layout *l, struct
 	h->ioports = place_table(pos, l->n_ioports, sizeof(struct bp_ioport));
 	h->infos = place_table(pos, l->n_domains, sizeof(struct bh_start_info));
 	h->devices = place_table(pos, l->n_devices, sizeof(struct bp_device));
+	h->images = place_table(pos, l->n_images, sizeof(struct bp_image));
+	h->faults = place_table(pos, l->n_faults, sizeof(struct bp_fault));
 	*pos = (*pos + 7) & ~(size_t)7;
 	h->total_size = (uint32_t)*pos;
 	h->klog_domain = l->klog_domain;
@@ -73,6 +75,8 @@ void *planwriter_serialize(const struct manifest *m, const struct layout *l, siz
 	put(buf, h.ioports, l->ioports, sizeof(struct bp_ioport));
 	put(buf, h.infos, l->infos, sizeof(struct bh_start_info));
 	put(buf, h.devices, l->devices, sizeof(struct bp_device));
+	put(buf, h.images, l->images, sizeof(struct bp_image));
+	put(buf, h.faults, l->faults, sizeof(struct bp_fault));
 	memcpy(buf, &h, sizeof(h));
 	h.checksum = crc32_update(0, buf, total);
 	memcpy(buf + offsetof(struct bp_header, checksum), &h.checksum, sizeof(h.checksum));

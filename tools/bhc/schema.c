@@ -18,7 +18,13 @@ static const struct elem_info elems[] = {
 	{"system", NULL, "name, memory", "region, domain, channel, ring, policy"},
 	{"region", "system", "name, size, code-sharing", NULL},
 	{"domain", "system", "name, image, priority, budget, period, stack, heap, role, ssbd",
-         "map, ioport, device, volume, port"},
+         "map, ioport, device, volume, port, alternative, control, supervise"},
+	{"alternative", "domain", "image", NULL},
+	{"control", "domain", "target, rights", NULL},
+	{"supervise", "domain",
+         "target, on, watchdog-ms, heartbeat, max-restarts, window-ms, backoff-ms, "
+         "replace-after-ms",
+         NULL},
 	{"map", "domain", "region, vaddr, perms, dma", NULL},
 	{"port", "domain", "name, client, data, mac, ipv4, forward", NULL},
 	{"ioport", "domain", "base, count, machine", NULL},
@@ -44,7 +50,9 @@ static const struct {
 	{"end", "domain", "domain=\"ping\""},     {"end", "id", "id=\"1\""},
 	{"ring", "name", "name=\"log\""},         {"ring", "client", "client=\"ping\""},
 	{"ring", "server", "server=\"console\""}, {"no-flow", "from", "from=\"ping\""},
-	{"no-flow", "to", "to=\"pong\""},
+	{"no-flow", "to", "to=\"pong\""},         {"alternative", "image", "image=\"ping\""},
+	{"control", "target", "target=\"ping\""}, {"supervise", "target", "target=\"ping\""},
+	{"supervise", "on", "on=\"fault\""},
 };
 
 struct schema_ctx {

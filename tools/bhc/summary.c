@@ -7,6 +7,7 @@
 #include <bulkhead/abi/info.h>
 #include <bulkhead/abi/layout.h>
 
+#include "control.h"
 #include "memory.h"
 #include "value.h"
 
@@ -49,6 +50,12 @@ static void print_domain_head(FILE *f, const struct manifest *m, const struct la
 	        SZ(ld->total_bytes, c), SZ(ld->image_bytes, e), SZ(bd->stack_size, g),
 	        SZ(bd->heap_size, h), SZ(ld->pt_bytes, i), ld->extra_bytes ? ", own rings " : "",
 	        ld->extra_bytes ? SZ(ld->extra_bytes, a) : "");
+	for (size_t k = 0; k < l->n_images; k++)
+		if (l->images[k].domain == d)
+			fprintf(f, "%s%u %s", l->images[k].index == 1 ? "  alternatives: " : ", ",
+			        l->images[k].index, l->images[k].image);
+	if (m->domains[d].n_alts)
+		fputs(" (memory for the largest image)\n", f);
 }
 
 /*
@@ -65,6 +72,8 @@ static const char *entry_note(const struct manifest *m, uint32_t d, const struct
 		return dma ? ", code-sharing, DMA" : ", code-sharing";
 	if (dma)
 		return ", DMA";
+	if (e->kind == BH_RES_MAP && (e->flags & BH_INFO_MAP_HEARTBEAT))
+		return ", heartbeat";
 	for (size_t k = 0; e->kind == BH_RES_DEVICE && k < md->n_devices; k++)
 		if (strcmp(md->devices[k].name, e->name) == 0 && md->devices[k].unconfined)
 			return ", unconfined DMA: it reaches all memory";
@@ -82,6 +91,39 @@ static void print_device(FILE *f, const struct bh_info_entry *e, const char *not
 	fprintf(f, "  device %s: pci %s, %s, registers in 0x%llx (%s)%s, slot %u\n", e->name,
 	        value_format_pci(e->flags, pci, sizeof(pci)), irq, (unsigned long long)e->vaddr,
 	        SZ(e->size, s), note, e->slot);
+}
+
+/* A <control>: the rights and, with faults, the fault page and its id. */
+static void print_control(FILE *f, const struct bh_info_entry *e)
+{
+	char rights[64], s[32];
+
+	fprintf(f, "  control %s: %s, slot %u", e->name,
+	        control_rights_name(e->flags, rights, sizeof(rights)), e->slot);
+	if (e->flags & BH_RIGHT_FAULTS)
+		fprintf(f, ", fault page r at 0x%llx (%s), id %u", (unsigned long long)e->vaddr,
+		        SZ(e->size, s), e->bit);
+	fputc('\n', f);
+}
+
+/* A <supervise>: the policy, with the times in the manifest's units. */
+static void print_policy(FILE *f, const struct bh_info_entry *e)
+{
+	char w[32], win[32], b[32], r[32];
+	bool fault = e->flags & BH_POLICY_ON_FAULT, hang = e->flags & BH_POLICY_ON_HANG;
+
+	fprintf(f, "  supervise %s: on %s%s%s", e->name, fault ? "fault" : "",
+	        fault && hang ? " " : "", hang ? "hang" : "");
+	if (hang)
+		fprintf(f, ", watchdog %s (heartbeat %s)",
+		        value_format_time(e->vaddr, w, sizeof(w)), e->peer);
+	fprintf(f, ", at most %u restarts per %s, backoff %s", BH_POLICY_MAX_RESTARTS(e->flags),
+	        value_format_time(e->size, win, sizeof(win)),
+	        e->slot ? value_format_time(e->slot, b, sizeof(b)) : "none");
+	if (e->bit)
+		fprintf(f, ", replace with alternative 1 after %s",
+		        value_format_time(e->bit * 1000ull, r, sizeof(r)));
+	fputc('\n', f);
 }
 
 static void print_entry(FILE *f, const struct bh_info_entry *e, const char *note)
@@ -129,6 +171,12 @@ static void print_entry(FILE *f, const struct bh_info_entry *e, const char *note
 		        (unsigned)(e->size >> 16) & 0xffu, (unsigned)(e->size >> 8) & 0xffu,
 		        (unsigned)e->size & 0xffu, e->peer);
 		break;
+	case BH_RES_DOMAIN:
+		print_control(f, e);
+		break;
+	case BH_RES_POLICY:
+		print_policy(f, e);
+		break;
 	case BH_RES_VOLUME:
 		fprintf(f, "  volume %s: sectors %llu..%llu (%s), %s, data in %s\n", e->name,
 		        (unsigned long long)e->vaddr, (unsigned long long)(e->vaddr + e->size - 1),
@@ -161,6 +209,9 @@ static void print_signals(FILE *f, const struct manifest *m, const struct layout
 			        m->domains[l->devices[i].domain].name);
 	if (l->klog_domain != BP_NONE)
 		fprintf(f, "  kernel -> %s (klog)\n", m->domains[l->klog_domain].name);
+	for (size_t i = 0; i < l->n_faults; i++)
+		fprintf(f, "  kernel -> %s (faults of %s)\n", m->domains[l->lfaults[i].holder].name,
+		        m->domains[l->lfaults[i].target].name);
 }
 
 void summary_print(FILE *f, const struct manifest *m, const struct layout *l)

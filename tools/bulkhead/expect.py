@@ -99,8 +99,11 @@ Edits of the compiled plan and images (`image test` only), performed in file
 order after corrupt-plan, so that a test can hand the kernel what bhc never
 writes:
 
-    plan-set domain|region NAME FIELD VALUE
-                           set a field of the domain or region named NAME
+    plan-set domain|region|device|image NAME FIELD VALUE
+                           set a field of the domain, region, device or
+                           alternative image (by module) named NAME
+    plan-set fault TARGET FIELD VALUE
+                           set a field of the fault record of domain TARGET
     plan-set map|ioport DOMAIN INDEX FIELD VALUE
                            set a field of map or ioport range INDEX (0-based,
                            in that domain's order) of domain DOMAIN

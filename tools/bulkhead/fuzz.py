@@ -120,7 +120,8 @@ def _bhc_sources():
 
 def _checker_sources():
     """The kernel's plan checker, CRC-32 and SHA-256, and the fuzzers' plan walk."""
-    return [_src("kernel", "plan.c"), _src("kernel", "plan_port.c"), _src("kernel", "lib", "crc32.c"),
+    return [_src("kernel", "plan.c"), _src("kernel", "plan_control.c"), _src("kernel", "plan_port.c"),
+            _src("kernel", "lib", "crc32.c"),
             _src("kernel", "lib", "sha256.c"), _src("tests", "fuzz", "plan_walk.c")]
 
 

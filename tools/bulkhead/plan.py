@@ -123,9 +123,11 @@ def corrupt(plan_path, offset):
 EDIT_DIRECTIVES = ("plan-set", "image-patch", "image-segment", "reseal-plan")
 
 # struct bp_header: {offset, count} of each table at these bytes; version,
-# total_size and checksum (abi/plan.h).
-_TABLES = {"domain": 64, "region": 72, "map": 80, "ioport": 104, "device": 120}
-_VERSION_AT, _TOTAL_AT, _CRC_AT = 8, 16, 20
+# header_size, total_size and checksum (abi/plan.h). The images and faults
+# tables (plan v4) lie past byte 144, in a header of 160 bytes.
+_TABLES = {"domain": 64, "region": 72, "map": 80, "ioport": 104, "device": 120, "image": 144,
+           "fault": 152}
+_VERSION_AT, _HEADER_SIZE_AT, _TOTAL_AT, _CRC_AT = 8, 12, 16, 20
 
 # Records (abi/plan.h): kind -> (record size, {field: (byte offset, struct format)}).
 RECORDS = {
@@ -144,6 +146,10 @@ RECORDS = {
     "device": (64, {"name": (0, "32s"), "domain": (32, "<I"), "pci": (36, "<I"),
                     "irq_bit": (40, "<I"), "flags": (44, "<I"), "window": (48, "<Q"),
                     "window_size": (56, "<Q")}),
+    "image": (72, {"image": (0, "32s"), "image_sha256": (32, "32s"), "domain": (64, "<I"),
+                   "index": (68, "<I")}),
+    "fault": (16, {"target": (0, "<I"), "supervisor": (4, "<I"), "region": (8, "<I"),
+                   "bit": (12, "<I")}),
 }
 
 # ELF64 program header fields: name -> (byte offset, struct format).
@@ -198,13 +204,15 @@ def _value(fmt, field, text):
 
 
 def _parse_plan_set(words):
-    """plan-set domain|region|device NAME FIELD VALUE, plan-set map|ioport DOMAIN INDEX FIELD VALUE.
+    """plan-set domain|region|device|image|fault NAME FIELD VALUE, plan-set map|ioport
+    DOMAIN INDEX FIELD VALUE.
 
-    A map's region may be given by name. Returns an Edit with (kind, name,
-    index or None, field, value).
+    An image record is named by its module, a fault record by its target domain.
+    A map's or fault's region may be given by name. Returns an Edit with (kind,
+    name, index or None, field, value).
     """
-    usage = ("expected plan-set domain|region|device NAME FIELD VALUE or plan-set map|ioport"
-             " DOMAIN INDEX FIELD VALUE")
+    usage = ("expected plan-set domain|region|device|image|fault NAME FIELD VALUE or plan-set"
+             " map|ioport DOMAIN INDEX FIELD VALUE")
     kind = words[0] if words else ""
     indexed = kind in ("map", "ioport")
     if kind not in RECORDS or len(words) != (5 if indexed else 4):
@@ -215,7 +223,7 @@ def _parse_plan_set(words):
         raise ValueError("%s has no field %r (fields: %s)" % (kind, field,
                                                                ", ".join(sorted(fields))))
     index = _int(words[2], "index") if indexed else None
-    by_name = kind == "map" and field == "region" and not text[:1].isdigit()
+    by_name = kind in ("map", "fault") and field == "region" and not text[:1].isdigit()
     value = text if by_name else _value(fields[field][1], field, text)
     return Edit("plan-set", (kind, words[1], index, field, value))
 
@@ -262,7 +270,11 @@ def parse_edit(word, arg):
 # ---- performing edits ----
 
 def _records(data, kind):
-    """Returns (offset, count) of the table of @kind in the plan @data."""
+    """Returns (offset, count) of the table of @kind in the plan @data; (0, 0) for a
+    table the header is too short to hold (a plan before version 4)."""
+    header_size = struct.unpack_from("<I", data, _HEADER_SIZE_AT)[0]
+    if _TABLES[kind] + 8 > header_size:
+        return 0, 0
     return struct.unpack_from("<II", data, _TABLES[kind])
 
 
@@ -272,7 +284,8 @@ def _record_name(data, at):
 
 
 def _find_named(data, kind, name):
-    """Returns the byte offset of the domain, region or device named @name; raises Failure if none."""
+    """Returns the byte offset of the domain, region, device or image named @name; raises Failure
+    if none."""
     offset, count = _records(data, kind)
     size = RECORDS[kind][0]
     for i in range(count):
@@ -281,8 +294,20 @@ def _find_named(data, kind, name):
     raise Failure("plan-set: the plan has no %s named %r" % (kind, name))
 
 
+def _find_fault(data, target):
+    """Returns the byte offset of the fault record of domain @target; raises Failure if none."""
+    dom = (_find_named(data, "domain", target) - _records(data, "domain")[0]) // 160
+    offset, count = _records(data, "fault")
+    for i in range(count):
+        if struct.unpack_from("<I", data, offset + i * 16)[0] == dom:
+            return offset + i * 16
+    raise Failure("plan-set: the plan has no fault record of domain %r" % target)
+
+
 def _find_record(data, kind, name, index):
     """Returns the byte offset of the record a plan-set names; raises Failure if none."""
+    if kind == "fault":
+        return _find_fault(data, name)
     if index is None:
         return _find_named(data, kind, name)
     dom = _find_named(data, "domain", name)
@@ -316,14 +341,15 @@ def _plan_set(data, edit):
 
 def _reseal(data, images):
     """Recomputes the plan's CRC-32, and with @images ({module name: path}) each
-    domain's image_sha256 from the file its image names."""
-    offset, count = _records(data, "domain")
-    for i in range(count if images is not None else 0):
-        at = offset + i * RECORDS["domain"][0]
-        path = images.get(_record_name(data, at + 32))
-        if path:
-            with open(path, "rb") as f:
-                data[at + 128:at + 160] = hashlib.sha256(f.read()).digest()
+    domain's and each alternative's image_sha256 from the file its image names."""
+    for kind, name_at, sha_at in (("domain", 32, 128), ("image", 0, 32)):
+        offset, count = _records(data, kind)
+        for i in range(count if images is not None else 0):
+            at = offset + i * RECORDS[kind][0]
+            path = images.get(_record_name(data, at + name_at))
+            if path:
+                with open(path, "rb") as f:
+                    data[at + sha_at:at + sha_at + 32] = hashlib.sha256(f.read()).digest()
     total = struct.unpack_from("<I", data, _TOTAL_AT)[0]
     struct.pack_into("<I", data, _CRC_AT, 0)
     struct.pack_into("<I", data, _CRC_AT, zlib.crc32(bytes(data[:total])))

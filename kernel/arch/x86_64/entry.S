@@ -318,6 +318,18 @@ arch_trap_stubs:
 	.endr
 	.noaltmacro
 
+/*
+ * arch_pcid_flush(flush_cr3 = rdi, kernel_cr3 = rsi): loads a domain's tables
+ * without the no-flush bit, which drops every TLB entry of its PCID, then the
+ * kernel's again. It runs from the entry window, mapped in both, and touches
+ * no memory between the two loads. Interrupts are off.
+ */
+	.global arch_pcid_flush
+arch_pcid_flush:
+	mov %rdi, %cr3
+	mov %rsi, %cr3
+	ret
+
 /* ---- window data ---- */
 	.section .entry.data, "aw"
 	.align 8

@@ -210,6 +210,40 @@ paddr_t arch_as_create(void)
 	return root;
 }
 
+/* A fresh table holding a copy of the table @entry points to; 0 if memory ran out. */
+static uint64_t copy_table(uint64_t entry)
+{
+	paddr_t p = palloc_pages(1);
+	if (!p.v)
+		return 0;
+	memcpy(arch_phys_to_virt(p), arch_phys_to_virt(pa(entry & PTE_ADDR)), PAGE_SIZE);
+	return p.v | (entry & ~PTE_ADDR);
+}
+
+paddr_t arch_as_clone(paddr_t src, vaddr_t start, vaddr_t end)
+{
+	const uint64_t *src_root = arch_phys_to_virt(src);
+	CHECK(!((start.v | end.v) & (BIG_PAGE - 1)) && end.v <= (1ull << 30) &&
+	      (src_root[0] & PTE_P));
+	const uint64_t *src_pdpt = arch_phys_to_virt(pa(src_root[0] & PTE_ADDR));
+	CHECK((src_pdpt[0] & PTE_P) && !(src_pdpt[0] & PTE_PS));
+	paddr_t root = palloc_pages(1);
+	if (!root.v)
+		return pa(0);
+	uint64_t *t = arch_phys_to_virt(root);
+	memcpy(t, src_root, PAGE_SIZE); /* every other table is shared */
+	uint64_t pdpt = copy_table(src_root[0]);
+	uint64_t pd = pdpt ? copy_table(src_pdpt[0]) : 0;
+	if (!pd)
+		return pa(0);
+	uint64_t *pde = arch_phys_to_virt(pa(pd & PTE_ADDR));
+	for (uint64_t i = start.v >> 21; i < end.v >> 21; i++)
+		pde[i] = 0;
+	((uint64_t *)arch_phys_to_virt(pa(pdpt & PTE_ADDR)))[0] = pd;
+	t[0] = pdpt;
+	return root;
+}
+
 /*
  * Returns the next-level table of @t at @idx, creating it with @flags; NULL if
  * memory ran out or the entry is not a table of this kind (a large page, or a

@@ -40,6 +40,16 @@ void arch_domain_init_regs(struct domain *d, uint64_t entry, uint64_t sp, uint64
 	memcpy(&d->fpu.area[24], &mxcsr, sizeof(mxcsr));
 	uint64_t pcid = arch_cpu_pcid ? (d->index + 1) | CR3_NOFLUSH : 0;
 	d->arch.user_cr3 = d->as.v | pcid;
+	memset(d->arch.sel, 0, sizeof(d->arch.sel));
+}
+
+/* entry.S: loads @flush_cr3 (flushing its PCID), then @kernel_cr3, from the entry window. */
+void arch_pcid_flush(uint64_t flush_cr3, uint64_t kernel_cr3);
+
+void arch_as_flush(const struct domain *d)
+{
+	if (arch_cpu_pcid) /* without PCIDs, every switch to a domain writes CR3 and flushes */
+		arch_pcid_flush(d->arch.user_cr3 & ~CR3_NOFLUSH, percpu0.kernel_cr3);
 }
 
 /* The domain whose FPU, address space and I/O bitmap the CPU holds. */

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include <arch_regs.h>
+#include <bulkhead/abi/fault.h>
 #include <insn.h>
 #include <kernel/arch.h>
 #include <kernel/assert.h>
@@ -165,6 +166,34 @@ static void describe(const struct arch_regs *f, char *buf, size_t n)
 	}
 }
 
+/* The kind of fault exception @vector is, for a supervisor's record. */
+static uint32_t fault_kind(uint64_t vector)
+{
+	switch (vector) {
+	case VEC_PF:
+		return BH_FAULT_PAGE;
+	case 10: /* invalid TSS */
+	case 11: /* segment not present */
+	case VEC_SS:
+	case VEC_GP:
+		return BH_FAULT_GP;
+	case 6:
+		return BH_FAULT_UD;
+	case VEC_COMPAT:
+		return BH_FAULT_KILLED;
+	default:
+		return BH_FAULT_MATH;
+	}
+}
+
+/* Stops the current domain for the exception in @f, described as @why. */
+static void stop_current(const struct arch_regs *f, const char *why)
+{
+	struct domain_fault rec = {fault_kind(f->vector), f->vector < 32 ? (uint32_t)f->vector : 0,
+	                           f->rip, f->vector == VEC_PF ? read_cr2() : 0, f->error};
+	domain_fault(sched_current, &rec, why);
+}
+
 static __attribute__((noreturn)) void kernel_fault(const struct arch_regs *f, const char *where)
 {
 	panic("%s (vector %lu, %s): rip=0x%lx cs=0x%lx err=0x%lx cr2=0x%lx rsp=0x%lx "
@@ -264,7 +293,7 @@ void trap_entry(struct arch_regs *f)
 			kernel_fault(f, "kernel");
 		char why[200];
 		describe(f, why, sizeof(why));
-		domain_stop(sched_current, why);
+		stop_current(f, why);
 	}
 	report_ignored();
 	if (from_user)
@@ -292,8 +321,9 @@ __attribute__((noreturn)) void trap_bad_return(void);
 void trap_bad_return(void)
 {
 	char why[96];
-	snprintf(why, sizeof(why), "return address 0x%lx is not canonical",
-	         sched_current->regs.rip);
-	domain_stop(sched_current, why);
+	struct domain *d = sched_current;
+	struct domain_fault rec = {BH_FAULT_GP, VEC_GP, d->regs.rip, d->regs.rip, 0};
+	snprintf(why, sizeof(why), "return address 0x%lx is not canonical", d->regs.rip);
+	domain_fault(d, &rec, why);
 	sched_exit_kernel();
 }

@@ -107,7 +107,7 @@ static bool sync_unit(struct vtd_unit *u)
 /* One fault: the device's owner is stopped; a fault of no granted device is only reported. */
 static void fault(uint16_t bdf, uint64_t addr, bool write, uint8_t reason)
 {
-	bool claimed = device_dma_fault(bdf, addr, write);
+	bool claimed = device_dma_fault(bdf, addr, write, reason);
 	iommu_fault(bdf, addr, write, reason, !claimed);
 }
 

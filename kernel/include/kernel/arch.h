@@ -59,7 +59,8 @@ void arch_timer_set(uint64_t deadline);
 
 /**
  * Prepares @d's register state to enter ring 3 at @entry with stack @sp and
- * first argument @arg, with a fresh FPU state.
+ * first argument @arg, with a fresh FPU state and null data selectors, in
+ * its address space @d->as.
  */
 void arch_domain_init_regs(struct domain *d, uint64_t entry, uint64_t sp, uint64_t arg);
 
@@ -114,6 +115,22 @@ enum arch_map_err {
  * not; the range must lie in the user half, page aligned.
  */
 enum arch_map_err arch_as_map(paddr_t as, vaddr_t v, paddr_t p, uint64_t npages, unsigned flags);
+
+/**
+ * A copy of address space @src that shares every page table with it except
+ * those covering [@start, @end), which start empty: another image of the same
+ * domain. @start and @end are 2 MiB aligned, inside the first GiB.
+ * Needs: boot time, @src complete (later maps of @src may not show).
+ * Returns: its root, or pa(0) if memory ran out.
+ */
+paddr_t arch_as_clone(paddr_t src, vaddr_t start, vaddr_t end);
+
+/**
+ * Drops every TLB entry of @d's address spaces (with PCIDs: the domain's
+ * PCID, user pages and entry window alike), so that no translation of an
+ * old instance survives a restart. Needs: interrupts off.
+ */
+void arch_as_flush(const struct domain *d);
 
 /**
  * Gives address space @as the kernel part a domain's page tables hold: with

@@ -6,7 +6,8 @@
 
 /**
  * Sets @bits on @peer; if @peer waits, hands it the pending bits as the
- * result of its wait and wakes it (sched_wake).
+ * result of its wait and wakes it (sched_wake). A stopped @peer drops them,
+ * unless a controller holds it (they wait for its resume).
  * Needs: interrupts off. Returns: nothing; cannot fail.
  */
 void channel_signal(struct domain *peer, uint64_t bits);
@@ -24,6 +25,14 @@ void channel_wait(struct domain *d);
  * Needs: @d current, interrupts off. Returns: nothing.
  */
 void channel_wait_until(struct domain *d, uint64_t deadline);
+
+/**
+ * Runs the held @d on: runnable if it was not @waiting; if it was, its wait
+ * ends at once when bits are pending (or its timed wait's deadline passed),
+ * else it waits again. Needs: @d stopped by its controller, interrupts off.
+ * Returns: nothing.
+ */
+void channel_resume(struct domain *d, bool waiting);
 
 /**
  * Takes @d's pending bits without blocking.

@@ -37,11 +37,12 @@ struct device *device_get(uint32_t index);
 void device_irq(uint32_t index);
 
 /**
- * A DMA fault of PCI function @bdf at I/O address @addr: reports it naming
- * the device and its owner, stops bus mastering, masks its interrupt and
- * stops the owner. Returns: false if no device record names @bdf.
+ * A DMA fault of PCI function @bdf at I/O address @addr (the unit's fault
+ * @reason): reports it naming the device and its owner, stops bus mastering,
+ * masks its interrupt and stops the owner with a BH_FAULT_DMA record.
+ * Returns: false if no device record names @bdf.
  */
-bool device_dma_fault(uint16_t bdf, uint64_t addr, bool write);
+bool device_dma_fault(uint16_t bdf, uint64_t addr, bool write, uint32_t reason);
 
 struct domain;
 
@@ -52,6 +53,14 @@ struct domain;
  * Needs: interrupts off. Returns: nothing.
  */
 void device_owner_stopped(struct domain *d);
+
+/**
+ * The driver @d was restarted: each device it was granted at boot is granted
+ * again, still without bus mastering and with its interrupt masked (MSI
+ * disabled) until the new instance turns bus mastering on.
+ * Needs: @d stopped and reset, interrupts off. Returns: nothing.
+ */
+void device_owner_restarted(struct domain *d);
 
 /* Perform functions of the device hypercalls; the decoders in hypercall.c checked the cap. */
 
@@ -73,10 +82,10 @@ enum bh_err device_cfg_read(const struct device *dev, uint64_t offset, uint64_t 
 /**
  * Writes @value to @width bytes at @offset of @dev's config space, where a
  * driver may: the command register's memory and bus-master bits, and the
- * bodies of vendor-specific capabilities. Returns: BH_OK or BH_ERR_DENIED.
+ * bodies of vendor-specific capabilities. After its owner's restart, turning
+ * bus mastering on unmasks the interrupt again. Returns: BH_OK or BH_ERR_DENIED.
  */
-enum bh_err device_cfg_write(const struct device *dev, uint64_t offset, uint64_t width,
-                             uint64_t value);
+enum bh_err device_cfg_write(struct device *dev, uint64_t offset, uint64_t width, uint64_t value);
 
 /** Unmasks @dev's interrupt. Returns: BH_OK, or BH_ERR_INVALID if it has none. */
 enum bh_err device_ack(struct device *dev);

@@ -13,8 +13,26 @@
 enum domain_state {
 	DOMAIN_RUNNABLE = 0, /* current, or in its run queue (unless throttled) */
 	DOMAIN_WAITING = 1,  /* blocked in BH_HC_WAIT until a bit is pending (or a deadline) */
-	DOMAIN_STOPPED = 2,  /* ended (exit or fault); never runs again */
+	DOMAIN_STOPPED = 2,  /* not scheduled: struct domain's `halt` says why */
 };
+
+/* Why a domain is stopped (docs/control.md); written only in domain.c. */
+enum domain_halt {
+	DOMAIN_LIVE = 0,    /* not stopped: runnable or waiting */
+	DOMAIN_HELD = 1,    /* stopped by a controller: BH_HC_DOMAIN_RESUME runs it on */
+	DOMAIN_FAULTED = 2, /* stopped by a fault: only a restart runs it again */
+	DOMAIN_EXITED = 3,  /* called BH_HC_EXIT: only a restart runs it again */
+	DOMAIN_REFUSED = 4, /* never started (its device is absent, ...): never runs */
+};
+
+/* What the kernel tells a supervisor about a stop (struct bh_fault_page's fields). */
+struct domain_fault {
+	uint32_t kind;   /* enum bh_fault_kind */
+	uint32_t vector; /* CPU exception vector, or 0 */
+	uint64_t rip, addr, error;
+};
+
+struct bh_fault_page;
 
 struct domain {
 	/* Saved user registers: the entry path writes them here directly, so
@@ -43,7 +61,17 @@ struct domain {
 	struct domain *rq_next, *rq_prev;
 	/* BH_HC_WAIT_UNTIL: the TSC deadline of its last timed wait (sched.c). */
 	uint64_t wake_at;
-} __attribute__((aligned(4096))); /* its own pages: with KPTI its entry window maps them */
+	/* Domain control (domain.c, control.c; docs/control.md). */
+	uint8_t halt;                     /* enum domain_halt */
+	bool held_waiting;                /* held while it waited: resuming waits again */
+	uint8_t image;                    /* the image running: 0 its own, k alternative k */
+	uint8_t n_images;                 /* 1 + its alternatives */
+	uint32_t generation;              /* 0 at boot, +1 per restart */
+	uint32_t restarts;                /* restarts so far */
+	struct bh_fault_page *fault_page; /* its supervisor's fault page, or NULL */
+	struct domain *supervisor;        /* who hears of its faults, or NULL */
+	uint64_t fault_bits;              /* the bit set on the supervisor */
+} __attribute__((aligned(4096)));         /* its own pages: with KPTI its entry window maps them */
 
 extern struct domain domains[BP_MAX_DOMAINS];
 extern uint32_t n_domains;
@@ -70,21 +98,62 @@ enum domain_err domain_build(const struct bp_header *h, uint32_t i, const paddr_
                              const struct boot_info *bi, char *why, size_t whylen);
 
 /**
- * Stops @d for good after a fault or exit, and reports @why (NULL: no report).
- * Needs: interrupts off. Returns: nothing; @d never runs again.
+ * Builds the address space of every alternative image of the checked plan @h
+ * (after domain_build and device_init): the domain's own address space but
+ * for the image area, which gets the alternative's segments from its boot
+ * module in @bi, checked against the plan's SHA-256.
+ * Needs: boot time. Returns: DOMAIN_OK, or why not with a report line in @why.
  */
-void domain_stop(struct domain *d, const char *why);
+enum domain_err domain_build_images(const struct bp_header *h, const struct boot_info *bi,
+                                    char *why, size_t whylen);
 
 /**
- * Sets @hook, which domain_stop calls after stopping a domain (main.c passes
- * device_owner_stopped: the stopped driver's devices are cut off). Boot time.
+ * Stops @d after a fault @f, reporting @why (NULL: no report): only a restart
+ * runs it again. Needs: interrupts off. Returns: nothing.
  */
-void domain_on_stop(void (*hook)(struct domain *d));
+void domain_fault(struct domain *d, const struct domain_fault *f, const char *why);
+
+/** Stops @d, which never started, for good (boot). Needs: interrupts off. */
+void domain_refuse(struct domain *d);
+
+/**
+ * Sets @hook, which every stop calls after stopping a domain, with the fault
+ * record (NULL for a controller's stop and a boot refusal). main.c passes
+ * control_halted: the driver's devices are cut off, the supervisor told. Boot time.
+ */
+void domain_on_stop(void (*hook)(struct domain *d, const struct domain_fault *f));
 
 /**
  * Ends @d at its own request (BH_HC_EXIT), reporting @code.
- * Needs: interrupts off. Returns: nothing; @d never runs again.
+ * Needs: interrupts off. Returns: nothing; only a restart runs it again.
  */
 void domain_exit(struct domain *d, int64_t code);
+
+/**
+ * Stops the live @d for its controller (BH_HC_DOMAIN_STOP): it stops at once,
+ * remembering whether it waited. Needs: @d->halt == DOMAIN_LIVE, interrupts off.
+ */
+void domain_hold(struct domain *d);
+
+/**
+ * Runs the held @d on from where it stopped: runnable, or waiting again (its
+ * pending bits, or a timed wait's passed deadline, end that wait at once).
+ * Needs: @d->halt == DOMAIN_HELD, interrupts off. Returns: nothing.
+ */
+void domain_resume(struct domain *d);
+
+/**
+ * Makes the stopped @d a fresh instance of image @image (0 its own, k its
+ * alternative k): segments copied again from the boot module, bss, stack,
+ * heap and the regions only @d maps zeroed, start-info page rewritten with
+ * generation + 1, registers and FPU reset, its address space that of @image
+ * with its TLB entries gone, no pending bits. It stays stopped.
+ * Needs: @d->state == DOMAIN_STOPPED, not refused, @image < @d->n_images,
+ * interrupts off. Returns: nothing; cannot fail.
+ */
+void domain_reset(struct domain *d, uint32_t image);
+
+/** Makes the reset @d live and runnable. Needs: domain_reset(@d) done. */
+void domain_revive(struct domain *d);
 
 #endif

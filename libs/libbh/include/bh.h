@@ -199,4 +199,30 @@ const struct bh_info_entry *bh_dma_find(const char *name);
 /** The @index-th DMA map (0 = first) in start-info order. Returns its entry or NULL. */
 const struct bh_info_entry *bh_dma_map(uint32_t index);
 
+/*
+ * Domain control (docs/control.md): a <control> capability, named by a BH_RES_DOMAIN entry
+ * (name = the target domain, slot, flags = BH_RIGHT_STOP.. rights; with BH_RIGHT_FAULTS,
+ * vaddr/size = the target's fault page, struct bh_fault_page, and bit = its channel id).
+ */
+/** Stops the target of @slot at once (right STOP). Returns BH_OK or an error (BH_ERR_STATE). */
+enum bh_err bh_domain_stop(uint32_t slot);
+/** Runs the target it stopped on (right RESUME). Returns BH_OK or an error (BH_ERR_STATE). */
+enum bh_err bh_domain_resume(uint32_t slot);
+/**
+ * Restarts the target as a fresh instance of @image (0 its own, k its alternative k; RESTART,
+ * and REPLACE for k > 0). Returns BH_OK or an error (BH_ERR_INVALID: no such image).
+ */
+enum bh_err bh_domain_restart(uint32_t slot, uint32_t image);
+/** The target's state word (BH_DSTATE_* in abi/hypercall.h) in *@word. Returns BH_OK or an error. */
+enum bh_err bh_domain_state(uint32_t slot, uint64_t *word);
+/** The BH_RES_DOMAIN entry of the target domain named @target, or NULL. */
+const struct bh_info_entry *bh_domain_find(const char *target);
+/** The BH_RES_POLICY entry (supervision policy) for the target named @target, or NULL. */
+const struct bh_info_entry *bh_policy_find(const char *target);
+/**
+ * Counts one heartbeat: increments the uint64_t at offset 0 of this domain's heartbeat page
+ * (its map entry with BH_INFO_MAP_HEARTBEAT), if it has one; otherwise does nothing.
+ */
+void bh_heartbeat(void);
+
 #endif

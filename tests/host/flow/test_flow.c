@@ -389,7 +389,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_out_matrix_groups), cmocka_unit_test(test_out_usage),
 		cmocka_unit_test(test_out_policy),        cmocka_unit_test(test_out_graph),
 		cmocka_unit_test(test_out_hops_named),    cmocka_unit_test(test_out_devices),
-		cmocka_unit_test(test_out_devices_graph),
+		cmocka_unit_test(test_out_devices_graph), cmocka_unit_test(test_out_control),
 	};
 	struct corpus_case *cases = NULL;
 

@@ -44,5 +44,6 @@ void test_out_graph(void **state);
 void test_out_hops_named(void **state);
 void test_out_devices(void **state);
 void test_out_devices_graph(void **state);
+void test_out_control(void **state);
 
 #endif

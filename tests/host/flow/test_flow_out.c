@@ -523,3 +523,31 @@ void test_out_devices_graph(void **state)
 	assert_non_null(strstr(line_with_id(dot, "edge_dev_disk"), "#d62728"));
 	assert_non_null(strstr(line_with_id(dot, "edge_region_secret_drv_spy"), "#d62728"));
 }
+
+/* Domain control: a C and a T cell in the matrix, an arrow from holder to target in the graph. */
+void test_out_control(void **state)
+{
+	static struct flow_run r;
+
+	(void)state;
+	check(&r, "control.xml", "--matrix", NULL, NULL, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\ndomain  ctl:sup/drv  ctl:app/sup\n"
+	                              "sup     C            T\n"
+	                              "drv     T            .\n"
+	                              "app     .            C\n"
+	                              "lone    .            .\n"));
+	assert_non_null(strstr(r.out, "\n  ctl:sup/drv has the rights: restart faults (domain "
+	                              "control)\n"));
+	check(&r, "control.xml", NULL, NULL, NULL, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\n  control drv: restart faults, slot 0, fault page r at "));
+	assert_non_null(strstr(r.out, "\n  kernel -> sup (faults of drv)\n"));
+	flow_run_bhc(&r, (const char *const[]){"graph", flow_path("control.xml"), "--image-dir",
+	                                       flow_env.images, "--flow", "app", "drv", NULL});
+	assert_int_equal(r.status, 0);
+	const char *edge = line_with_id(r.out, "edge_ctl_sup_drv");
+	assert_non_null(strstr(edge, "\"sup\" -> \"drv\""));
+	assert_non_null(strstr(edge, "label=\"ctl (restart faults)\""));
+	assert_non_null(strstr(edge, "#d62728")); /* on the path from app to drv */
+}

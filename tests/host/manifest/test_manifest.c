@@ -128,7 +128,8 @@ static void check_ring_placement(const struct plan_tables *v)
 		for (uint32_t j = 0; j < v->domains[d].n_maps; j++) {
 			const struct bp_map *mp = &v->maps[v->domains[d].first_map + j];
 			uint64_t size = v->regions[mp->region].size, align = BH_PAGE_SIZE;
-			if (!(v->regions[mp->region].flags & (BP_REGION_RING | BP_REGION_KLOG)))
+			if (!(v->regions[mp->region].flags &
+			      (BP_REGION_RING | BP_REGION_KLOG | BP_REGION_FAULT)))
 				continue;
 			while (align < size)
 				align <<= 1;
@@ -138,6 +139,67 @@ static void check_ring_placement(const struct plan_tables *v)
 			last_end = mp->vaddr + size;
 		}
 	}
+}
+
+/* The plan's fault records (plan v4; read here from the header, as plan_check accepted it). */
+static const struct bp_fault *faults_of(const struct plan_tables *v)
+{
+	return (const struct bp_fault *)(const void *)((const char *)v->h + v->h->faults.offset);
+}
+
+/* A <control>: its cap names the target; with faults, a fault record and a read-only page. */
+static void check_domain_entry(const struct plan_tables *v, uint32_t d,
+                               const struct bh_info_entry *e)
+{
+	const struct bp_cap *cap = cap_in_slot(v, d, e->slot);
+	unsigned routes = 0;
+
+	assert_int_equal(cap->type, BH_CAP_DOMAIN);
+	assert_int_equal(cap->rights, e->flags);
+	assert_string_equal(v->domains[cap->object].name, e->name);
+	for (uint32_t i = 0; i < v->h->faults.count; i++) {
+		const struct bp_fault *f = &faults_of(v)[i];
+		if (f->supervisor != d || f->target != cap->object)
+			continue;
+		routes++;
+		assert_int_equal(f->bit, e->bit);
+		assert_int_equal(v->regions[f->region].flags, BP_REGION_FAULT);
+		assert_int_equal(v->regions[f->region].size, e->size);
+		const struct bp_domain *dom = &v->domains[d];
+		unsigned maps = 0;
+		for (uint32_t j = 0; j < dom->n_maps; j++) {
+			const struct bp_map *mp = &v->maps[dom->first_map + j];
+			if (mp->region == f->region) {
+				maps++;
+				assert_int_equal(mp->vaddr, e->vaddr);
+				assert_int_equal(mp->rights, BH_RIGHT_READ);
+			}
+		}
+		assert_int_equal(maps, 1);
+	}
+	assert_int_equal(routes, (e->flags & BH_RIGHT_FAULTS) ? 1 : 0);
+	if (!routes)
+		assert_int_equal(e->bit, BP_NONE);
+}
+
+/* A <supervise>: a <control> entry on the same target with restart; the heartbeat map. */
+static void check_policy_entry(const struct plan_tables *v, uint32_t d,
+                               const struct bh_info_entry *e)
+{
+	const struct bh_info_entry *c = test_entry(v, d, e->name, BH_RES_DOMAIN, NULL);
+
+	assert_true(c->flags & BH_RIGHT_RESTART);
+	assert_true(BH_POLICY_MAX_RESTARTS(e->flags) > 0);
+	if (e->flags & BH_POLICY_ON_FAULT)
+		assert_true(c->flags & BH_RIGHT_FAULTS);
+	if (!(e->flags & BH_POLICY_ON_HANG))
+		return;
+	assert_true(e->vaddr >= 5ull * BH_HEARTBEAT_US);
+	const struct bh_info_entry *own = test_entry(v, d, e->peer, BH_RES_MAP, NULL);
+	const struct bh_info_entry *its =
+		test_entry(v, test_domain(v, e->name), e->peer, BH_RES_MAP, NULL);
+	assert_int_equal(own->flags, BH_RIGHT_READ);
+	assert_int_equal(its->flags, BH_RIGHT_READ | BH_RIGHT_WRITE | BH_INFO_MAP_HEARTBEAT);
 }
 
 /* Every info entry agrees with the tables it describes. */
@@ -155,7 +217,7 @@ static void check_entry(const struct plan_tables *v, uint32_t d, const struct bh
 		assert_int_equal(cap->type, BH_CAP_REGION);
 		assert_int_equal(mp->vaddr, e->vaddr);
 		assert_int_equal(mp->rights | ((mp->flags & BP_MAP_DMA) ? BH_INFO_MAP_DMA : 0),
-		                 e->flags);
+		                 e->flags & ~BH_INFO_MAP_HEARTBEAT);
 		assert_string_equal(v->regions[mp->region].name, e->name);
 	} else if (e->kind == BH_RES_DEVICE) {
 		const struct bp_cap *cap = cap_in_slot(v, d, e->slot);
@@ -175,6 +237,10 @@ static void check_entry(const struct plan_tables *v, uint32_t d, const struct bh
 		assert_int_equal(e->slot, BH_NO_SLOT);
 		assert_true(e->size > 0 && e->vaddr + e->size > e->vaddr);
 		assert_int_equal(e->flags & ~BH_VOLUME_RO, 0);
+	} else if (e->kind == BH_RES_DOMAIN) {
+		check_domain_entry(v, d, e);
+	} else if (e->kind == BH_RES_POLICY) {
+		check_policy_entry(v, d, e);
 	} else if (e->kind == BH_RES_IOPORT) {
 		const struct bp_cap *cap = cap_in_slot(v, d, e->slot);
 		assert_int_equal(cap->type, BH_CAP_IOPORT);
@@ -412,6 +478,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_spot_hardening),
 		cmocka_unit_test(test_spot_devices),
 		cmocka_unit_test(test_spot_volumes),
+		cmocka_unit_test(test_spot_control),
 		cmocka_unit_test(test_cli_usage),
 		cmocka_unit_test(test_cli_check),
 		cmocka_unit_test(test_cli_compile),

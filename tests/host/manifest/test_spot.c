@@ -282,7 +282,7 @@ static void expect_image_hash(const struct plan_tables *v, uint32_t d, const cha
 	assert_memory_equal(v->domains[d].image_sha256, want, SHA256_BYTES);
 }
 
-/* valid/hardening.xml: the flags of the plan (version 3) and each image's SHA-256. */
+/* valid/hardening.xml: the flags of the plan (version 4) and each image's SHA-256. */
 void test_spot_hardening(void **state)
 {
 	struct bhc_result r;
@@ -292,7 +292,7 @@ void test_spot_hardening(void **state)
 	compile_ok(corpus_copy("hardening.xml"), MIB(512), &r, &v);
 	uint32_t con = test_domain(&v, "console"), kbd = test_domain(&v, "kbd");
 	uint32_t comp = test_domain(&v, "compiler"), run = test_domain(&v, "runner");
-	assert_int_equal(v.h->version, 3);
+	assert_int_equal(v.h->version, 4);
 	assert_int_equal(v.domains[kbd].flags, BP_DOMAIN_SSBD);
 	assert_int_equal(v.domains[con].flags | v.domains[comp].flags | v.domains[run].flags, 0);
 	assert_int_equal(v.regions[0].flags, BP_REGION_WX_SHARED); /* jit */

@@ -51,6 +51,9 @@ void test_spot_hardening(void **state);
 void test_spot_devices(void **state);
 void test_spot_volumes(void **state);
 
+/* Domain control (test_control.c). */
+void test_spot_control(void **state);
+
 /* The command line (test_cli.c). */
 void test_cli_usage(void **state);
 void test_cli_check(void **state);

@@ -3,8 +3,8 @@
 
 /* ---- header ---- */
 C(bad_magic, HEADER, v.h->magic ^= 1, "bad magic 0x31304e414c504843: not a boot plan")
-C(bad_version, HEADER, v.h->version = 1, "version 1, this kernel reads version 3")
-C(bad_header_size, HEADER, v.h->header_size = 128, "header_size 128, expected 144")
+C(bad_version, HEADER, v.h->version = 1, "version 1, this kernel reads version 4")
+C(bad_header_size, HEADER, v.h->header_size = 128, "header_size 128, expected 160")
 C(total_below_header, HEADER, v.h->total_size = 64, "total_size 64 is smaller than the header")
 C(unknown_flags, HEADER, v.h->flags = 0x2, "unknown flags 0x2")
 C(system_name_unterminated, HEADER, memset(v.h->system_name, 'x', BP_NAME_LEN),
@@ -13,13 +13,13 @@ C(system_name_empty, HEADER, v.h->system_name[0] = 0,
   "system_name is empty or not NUL-terminated within 32 bytes")
 
 /* ---- tables ---- */
-C(table_unaligned, TABLE, v.h->maps.offset += 4, "table maps: offset 772 is not 8-byte aligned")
+C(table_unaligned, TABLE, v.h->maps.offset += 4, "table maps: offset 836 is not 8-byte aligned")
 C(table_past_end, TABLE, v.h->caps.count = 900,
-  "table caps: 900 records at offset 880 lie outside the plan body [144, 13472)")
+  "table caps: 900 records at offset 960 lie outside the plan body [160, 13816)")
 C(table_in_header, TABLE, v.h->ioports.offset = 8,
-  "table ioports: 2 records at offset 8 lie outside the plan body [144, 13472)")
+  "table ioports: 2 records at offset 8 lie outside the plan body [160, 13816)")
 C(table_offset_overflow, TABLE, v.h->regions.offset = 0xfffffff8,
-  "table regions: 3 records at offset 4294967288 lie outside the plan body [144, 13472)")
+  "table regions: 4 records at offset 4294967288 lie outside the plan body [160, 13816)")
 C(table_count_over_max, TABLE, v.h->channels.count = 257,
   "table channels: 257 records, the kernel holds at most 256")
 C(too_many_domains, TABLE, (v.h->domains.count = 33, v.h->infos.count = 33),
@@ -29,15 +29,15 @@ C(tables_overlap, TABLE, v.h->regions.offset = v.h->domains.offset + 8,
 C(infos_count, TABLE, v.h->infos.count = 2, "2 start-info pages for 3 domains")
 C(too_many_devices, TABLE, v.h->devices.count = BP_MAX_DEVICES + 1,
   "table devices: 33 records, the kernel holds at most 32")
-C(devices_past_end, TABLE, v.h->devices.count = 3,
-  "table devices: 3 records at offset 13344 lie outside the plan body [144, 13472)")
+C(faults_past_end, TABLE, v.h->faults.count = 3,
+  "table faults: 3 records at offset 13784 lie outside the plan body [160, 13816)")
 C(no_domains, TABLE, (v.h->domains.count = 0, v.h->infos.count = 0), "no domains")
 
 /* ---- regions ---- */
 C(region_size_zero, REGION, v.reg[0].size = 0, "region 0: size is zero or not a page multiple")
 C(region_size_unaligned, REGION, v.reg[1].size = 5000,
   "region 1: size is zero or not a page multiple")
-C(region_flags_unknown, REGION, v.reg[0].flags = 0x8, "region 0: unknown flags")
+C(region_flags_unknown, REGION, v.reg[0].flags = 0x10, "region 0: unknown flags")
 C(region_flags_ring_code, REGION, v.reg[1].flags = BP_REGION_RING | BP_REGION_WX_SHARED,
   "region 1: unknown flags")
 C(region_flags_both, REGION, v.reg[1].flags = BP_REGION_RING | BP_REGION_KLOG,
@@ -103,7 +103,7 @@ C(domain_named_bulkhead_upper, DOMAIN, memcpy(v.dom[1].name, "BulkHead", 9),
   "domain 1 (\"BulkHead\"): name is reserved: the kernel's lines start with bulkhead:")
 C(domain_named_kernel, DOMAIN, memcpy(v.dom[0].name, "KERNEL", 7),
   "domain 0 (\"KERNEL\"): name is reserved: the kernel's lines start with bulkhead:")
-C(domain_maps_outside, DOMAIN, v.dom[2].n_maps = 2,
+C(domain_maps_outside, DOMAIN, v.dom[2].n_maps = 3,
   "domain 2 (\"b\"): its maps lie outside the maps table")
 C(domain_caps_overflow, DOMAIN, (v.dom[2].first_cap = 0xffffffffu, v.dom[2].n_caps = 2),
   "domain 2 (\"b\"): its caps lie outside the caps table")
@@ -169,7 +169,7 @@ C(map_stack_area, MAP, v.map[4].vaddr = BH_STACK_TOP - BH_PAGE_SIZE,
 C(map_in_ring_area, MAP, v.map[4].vaddr = BH_RING_BASE + 0x100000,
   "domain 2 (\"b\"): map 0 overlaps the ring area")
 C(ring_map_outside_ring_area, MAP, v.map[3].vaddr = 0x50000000,
-  "domain 1 (\"a\"): map 1 maps a ring or the kernel log outside the ring area")
+  "domain 1 (\"a\"): map 1 maps a ring, the kernel log or a fault page outside the ring area")
 C(maps_overlap, MAP, v.map[1].vaddr = BH_RING_BASE, "domain 0 (\"con\"): map 1 overlaps map 0")
 C(map_alias_rw_rx, MAP, (v.map[3].region = 0, v.map[3].vaddr = 0x50000000, v.map[3].rights = RX),
   "domain 1 (\"a\"): map 1 maps the region of map 0 again, writable and executable (W^X)")
@@ -191,9 +191,9 @@ C(map_flags_unknown, MAP, v.map[2].flags = 0x2, "domain 1 (\"a\"): map 0 has unk
 C(map_dma_exec, MAP, (v.map[4].rights = RX, v.reg[0].flags = BP_REGION_WX_SHARED),
   "domain 2 (\"b\"): map 0 is a DMA map and executable (a device never executes)")
 C(map_dma_ring, MAP, v.map[3].flags = BP_MAP_DMA,
-  "domain 1 (\"a\"): map 1 is a DMA map of a ring or the kernel log")
+  "domain 1 (\"a\"): map 1 is a DMA map of a ring, the kernel log or a fault page")
 C(map_dma_klog, MAP, v.map[0].flags = BP_MAP_DMA,
-  "domain 0 (\"con\"): map 0 is a DMA map of a ring or the kernel log")
+  "domain 0 (\"con\"): map 0 is a DMA map of a ring, the kernel log or a fault page")
 C(map_dma_above_limit, MAP, v.map[4].vaddr = BH_DMA_LIMIT - BH_PAGE_SIZE,
   "domain 2 (\"b\"): map 0 is a DMA map that ends above BH_DMA_LIMIT")
 C(map_dma_far_above_limit, MAP, v.map[4].vaddr = 0x700000000000ull,
@@ -248,7 +248,7 @@ C(device_name_unterminated, DEVICE, memset(v.dev[1].name, 'n', BP_NAME_LEN),
   "device 1: name is empty or not NUL-terminated within 32 bytes")
 C(device_name_newline, DEVICE, v.dev[0].name[2] = '\n',
   "device 0: name has a byte that is not printable ASCII (0x21-0x7e)")
-C(device_owner_missing, DEVICE, (v.dev[0].domain = 3, v.dom[2].n_caps = 3),
+C(device_owner_missing, DEVICE, (v.dev[0].domain = 3, v.cap[8] = v.cap[10], v.dom[2].n_caps = 4),
   "device 0: owner does not exist")
 C(device_pci_segment, DEVICE, v.dev[0].pci = BH_PCI_ADDR(1, 0, 4, 0),
   "device 0 (\"disk0\"): PCI address is not in segment 0")
@@ -343,3 +343,79 @@ C(info_version, INFO, v.info[2].version = 2, "domain 2 (\"b\"): start info: bad 
 C(info_entries, INFO, v.info[0].n_entries = BH_INFO_MAX_ENTRIES + 1,
   "domain 0 (\"con\"): start info: too many entries")
 C(info_index, INFO, v.info[2].domain_index = 1, "domain 2 (\"b\"): start info: wrong domain_index")
+
+/* ---- domain control: alternative images ---- */
+C(image_name_empty, IMAGE, v.img[0].image[0] = 0,
+  "image 0: image is empty or not NUL-terminated within 32 bytes")
+C(image_name_space, IMAGE, v.img[0].image[2] = ' ',
+  "image 0: image has a byte that is not printable ASCII (0x21-0x7e)")
+C(image_domain_missing, IMAGE, v.img[0].domain = 3, "image 0: names a domain that does not exist")
+C(image_index_zero, IMAGE, v.img[0].index = 0, "image 0: index is not 1 .. BP_MAX_ALTERNATIVES")
+C(image_index_over_max, IMAGE, v.img[0].index = BP_MAX_ALTERNATIVES + 1,
+  "image 0: index is not 1 .. BP_MAX_ALTERNATIVES")
+C(image_own, IMAGE, memcpy(v.img[0].image, "img-a", 6), "image 0: is its domain's own image")
+C(image_numbered_2, IMAGE, v.img[0].index = 2,
+  "image 0: is not numbered 1, 2, ... right after its domain's previous alternative")
+C(image_duplicate, IMAGE, (v.h->images.count = 2, v.img[1] = v.img[0], v.img[1].index = 2),
+  "image 1: names an image its domain already has as an alternative")
+C(image_gap, IMAGE, (v.h->images.count = 2, v.img[1] = v.img[0], v.img[1].index = 3),
+  "image 1: is not numbered 1, 2, ... right after its domain's previous alternative")
+C(image_not_consecutive, IMAGE,
+  (v.h->images.count = 3, v.img[1] = v.img[0], v.img[1].domain = 2, v.img[2] = v.img[0],
+   v.img[2].image[5] = '3'),
+  "image 2: follows another domain's alternatives (a domain's records are consecutive)")
+
+/* ---- domain control: domain caps ---- */
+C(cap_domain_rights, CAP, v.cap[10].rights = 0x20,
+  "domain 2 (\"b\"): cap 5 (slot 5) rights not valid for a domain")
+C(cap_domain_missing, CAP, v.cap[10].object = 3,
+  "domain 2 (\"b\"): cap 5 (slot 5) names a domain that does not exist")
+C(cap_domain_self, CAP, v.cap[10].object = 2,
+  "domain 2 (\"b\"): cap 5 (slot 5) controls its own domain")
+C(cap_domain_end, CAP, v.cap[10].end = 1, "domain 2 (\"b\"): cap 5 (slot 5) end must be zero")
+C(cap_domain_twice, CAP, (v.cap[9] = v.cap[10], v.cap[9].slot = 4),
+  "domain 2 (\"b\"): cap 5 (slot 5) names a domain another cap of this domain already controls")
+C(cap_domain_replace_without_alternative, CAP, v.h->images.count = 0,
+  "domain 2 (\"b\"): cap 5 (slot 5) has the replace right on a domain without alternative images")
+C(cap_domain_restart_cycle, CAP,
+  v.cap[4] = ((struct bp_cap){2, BH_CAP_DOMAIN, BH_RIGHT_RESTART, 2, 0}),
+  "domain 1 (\"a\"): can restart itself through a cycle of restart rights")
+C(cap_domain_replace_cycle_of_3, CAP,
+  (v.cap[10].rights = BH_RIGHT_REPLACE | BH_RIGHT_FAULTS,
+   v.cap[4] = ((struct bp_cap){2, BH_CAP_DOMAIN, BH_RIGHT_RESTART, 0, 0}),
+   v.cap[1] = ((struct bp_cap){1, BH_CAP_DOMAIN, BH_RIGHT_RESTART, 2, 0})),
+  "domain 0 (\"con\"): can restart itself through a cycle of restart rights")
+
+/* ---- domain control: fault records ---- */
+C(region_fault_size, REGION, v.reg[3].size = 0x2000,
+  "region 3: a fault region must be exactly one page")
+C(map_fault_outside_ring_area, MAP, v.map[5].vaddr = 0x50000000,
+  "domain 2 (\"b\"): map 1 maps a ring, the kernel log or a fault page outside the ring area")
+C(fault_target_missing, FAULT, v.flt[0].target = 3, "fault 0: names a domain that does not exist")
+C(fault_supervisor_missing, FAULT, v.flt[0].supervisor = BP_NONE,
+  "fault 0: names a domain that does not exist")
+C(fault_self, FAULT, v.flt[0].target = 2, "fault 0: has the target as its own supervisor")
+C(fault_twice, FAULT, (v.h->faults.count = 2, v.flt[1] = v.flt[0]),
+  "fault 1: names a target that another fault record names")
+C(fault_without_right, FAULT, v.cap[10].rights = BH_RIGHT_STOP,
+  "fault 0: supervisor holds no domain cap with the faults right on the target")
+C(fault_without_cap, FAULT, v.flt[0].target = 0,
+  "fault 0: supervisor holds no domain cap with the faults right on the target")
+C(fault_region_not_fault, FAULT,
+  (v.flt[0].region = 0, v.map[4].flags = 0, v.h->devices.count = 0, v.cap[8] = v.cap[10],
+   v.dom[2].n_caps = 4),
+  "fault 0: region is not a fault region of its own (BP_REGION_FAULT, one record each)")
+C(fault_region_missing, FAULT, v.flt[0].region = 4,
+  "fault 0: region is not a fault region of its own (BP_REGION_FAULT, one record each)")
+C(fault_region_writable, FAULT, v.map[5].rights = RW,
+  "fault 0: region is not mapped read-only by the supervisor alone, once")
+C(fault_region_mapped_by_target, FAULT, (v.map[3].region = 3, v.map[3].rights = R),
+  "fault 0: region is not mapped read-only by the supervisor alone, once")
+C(fault_bit_64, FAULT, v.flt[0].bit = 64, "fault 0: bit is not below 64")
+C(fault_bit_of_channel, FAULT, v.flt[0].bit = 1, "fault 0: bit is already taken in the supervisor")
+C(fault_bit_of_irq, FAULT, v.flt[0].bit = 5, "fault 0: bit is already taken in the supervisor")
+C(fault_record_missing, FAULT, v.h->faults.count = 0,
+  "domain 2 (\"b\"): holds the faults right on domain 1 without its fault record")
+C(fault_region_unnamed, FAULT,
+  (v.h->faults.count = 0, v.cap[10].rights = BH_RIGHT_RESTART | BH_RIGHT_REPLACE),
+  "region 3: a fault region that no fault record names")

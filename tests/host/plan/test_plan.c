@@ -35,6 +35,8 @@ struct view {
 	struct bp_ioport *io;
 	struct bh_start_info *info;
 	struct bp_device *dev;
+	struct bp_image *img;
+	struct bp_fault *flt;
 };
 static struct view v;
 
@@ -45,12 +47,15 @@ static struct view v;
  * 0x60 (con, a machine port granted as one) and 0x3f8..0x3ff (b); a runs without
  * speculative store bypass; b owns two devices, disk0 (00:04.0, irq bit 5) and
  * nic0 (00:05.0, no irq, unconfined DMA), in the first two device windows, and
- * its map of shared is its DMA map.
+ * its map of shared is its DMA map. Domain control: b holds a domain cap on a
+ * with every right (slot 5) and receives a's faults (region fault-a, read-only
+ * in b's ring area, bit 7); a has one alternative image, img-a2.
  */
 static const struct bp_region regions[] = {
 	{"shared", 0x10000, 0, 0},
 	{"ring", 0x2000, BP_REGION_RING, 0},
 	{"klog", 0x1000, BP_REGION_KLOG, 0},
+	{"fault-a", 0x1000, BP_REGION_FAULT, 0},
 };
 static const struct bp_map maps[] = {
 	{BH_RING_BASE + 0x1000, 2, R, 0},  /* con: klog */
@@ -58,6 +63,7 @@ static const struct bp_map maps[] = {
 	{0x40000000, 0, RW, 0},            /* a: shared */
 	{BH_RING_BASE + 0x2000, 1, RW, 0}, /* a: ring, client */
 	{0x40000000, 0, R, BP_MAP_DMA},    /* b: shared, for DMA */
+	{BH_RING_BASE + 0x8000, 3, R, 0},  /* b: a's fault page */
 };
 static const struct bp_channel channels[] = {
 	{{1, 2}, {1, 1}},
@@ -74,7 +80,10 @@ static const struct bp_cap caps[] = {
 	{2, BH_CAP_IOPORT, RW, 1, 0},
 	{3, BH_CAP_DEVICE, RW, 0, 0},
 	{4, BH_CAP_DEVICE, R, 1, 0},
+	{5, BH_CAP_DOMAIN, BH_DOMAIN_RIGHTS_ALL, 1, 0},
 };
+static const struct bp_image images[] = {{"img-a2", {0}, 1, 1}};
+static const struct bp_fault faults[] = {{1, 2, 3, 7}};
 static const struct bp_ioport ioports[] = {{0x60, 1, BP_IOPORT_MACHINE}, {0x3f8, 8, 0}};
 static const struct bp_device devices[] = {
 	{"disk0", 2, BH_PCI_ADDR(0, 0, 4, 0), 5, 0, BH_DEVICE_BASE, BH_DEVICE_WINDOW},
@@ -129,6 +138,8 @@ static void find_view(void)
 	v.io = (struct bp_ioport *)(uintptr_t)t.ioports;
 	v.info = (struct bh_start_info *)(uintptr_t)t.infos;
 	v.dev = (struct bp_device *)(uintptr_t)t.devices;
+	v.img = (struct bp_image *)(uintptr_t)t.images;
+	v.flt = (struct bp_fault *)(uintptr_t)t.faults;
 }
 
 static void build_good(void)
@@ -143,13 +154,17 @@ static void build_good(void)
 	h->memory_bytes = 512ull << 20;
 	snprintf(h->system_name, sizeof(h->system_name), "test");
 	h->domains = place(&pos, 3, sizeof(struct bp_domain));
-	h->regions = place(&pos, 3, sizeof(struct bp_region));
-	h->maps = place(&pos, 5, sizeof(struct bp_map));
+	h->regions = place(&pos, 4, sizeof(struct bp_region));
+	h->maps = place(&pos, 6, sizeof(struct bp_map));
 	h->channels = place(&pos, 2, sizeof(struct bp_channel));
-	h->caps = place(&pos, 10, sizeof(struct bp_cap));
+	h->caps = place(&pos, 11, sizeof(struct bp_cap));
 	h->ioports = place(&pos, 2, sizeof(struct bp_ioport));
 	h->infos = place(&pos, 3, sizeof(struct bh_start_info));
 	h->devices = place(&pos, 2, sizeof(struct bp_device));
+	h->images = place(&pos, 3, sizeof(struct bp_image)); /* room for corruptions */
+	h->images.count = 1;
+	h->faults = place(&pos, 2, sizeof(struct bp_fault));
+	h->faults.count = 1;
 	h->total_size = (uint32_t)pos;
 	h->klog_domain = 0;
 	h->klog_region = 2;
@@ -158,13 +173,15 @@ static void build_good(void)
 	set_domain(&v.dom[0], "con", 0, 2, 0, 2, 0, 1);
 	set_domain(&v.dom[1], "a", 2, 2, 2, 3, 1, 0);
 	v.dom[1].flags = BP_DOMAIN_SSBD;
-	set_domain(&v.dom[2], "b", 4, 1, 5, 5, 1, 1);
+	set_domain(&v.dom[2], "b", 4, 2, 5, 6, 1, 1);
 	memcpy(v.reg, regions, sizeof(regions));
 	memcpy(v.map, maps, sizeof(maps));
 	memcpy(v.ch, channels, sizeof(channels));
 	memcpy(v.cap, caps, sizeof(caps));
 	memcpy(v.io, ioports, sizeof(ioports));
 	memcpy(v.dev, devices, sizeof(devices));
+	memcpy(v.img, images, sizeof(images));
+	memcpy(v.flt, faults, sizeof(faults));
 	for (uint32_t i = 0; i < 3; i++) {
 		v.info[i].magic = BH_INFO_MAGIC;
 		v.info[i].version = BH_INFO_VERSION;
@@ -212,7 +229,9 @@ static void test_good_plan(void **state)
 	assert_int_equal(plan_check(plan_words, plan_len + 100, err, sizeof(err)), PLAN_OK);
 	/* No kernel log at all is fine too, once its region is gone. */
 	v.h->klog_domain = v.h->klog_region = v.h->klog_bit = BP_NONE;
-	v.h->regions.count = 2;
+	v.reg[2] = v.reg[3]; /* the fault region takes the log's place */
+	v.map[5].region = v.flt[0].region = 2;
+	v.h->regions.count = 3;
 	v.dom[0].first_map = 1;
 	v.dom[0].n_maps = 1;
 	refix();
@@ -238,7 +257,8 @@ static void code_sharing_flagged(void)
 	v.reg[0].flags = BP_REGION_WX_SHARED;
 	v.map[4].flags = 0; /* an executable map is no DMA map: b loses its devices */
 	v.h->devices.count = 0;
-	v.dom[2].n_caps = 3;
+	v.cap[8] = v.cap[10]; /* b keeps its domain cap, not its device caps */
+	v.dom[2].n_caps = 4;
 }
 
 static void map_ends_at_map_end(void)
@@ -273,8 +293,24 @@ static void device_edges(void)
 
 static void device_without_cap_or_irq(void)
 {
-	v.dom[2].n_caps = 3;
+	v.cap[8] = v.cap[10]; /* b keeps its domain cap, not its device caps */
+	v.dom[2].n_caps = 4;
 	v.dev[0].irq_bit = BP_NONE;
+}
+
+/* a may stop, resume and read b, which controls a: only restart rights may not cycle. */
+static void control_both_ways(void)
+{
+	v.cap[4] = (struct bp_cap){2, BH_CAP_DOMAIN, BH_RIGHT_STOP | BH_RIGHT_RESUME, 2, 0};
+}
+
+/* Replace without the faults right: no fault record, no fault region. */
+static void control_without_faults(void)
+{
+	v.cap[10].rights = BH_RIGHT_RESTART | BH_RIGHT_REPLACE;
+	v.h->faults.count = 0;
+	v.h->regions.count = 3;
+	v.dom[2].n_maps = 1;
 }
 
 /* Plans at the edge of each new rule pass: the rules refuse no more than they say. */
@@ -289,6 +325,8 @@ static void test_good_edges(void **state)
 	expect_accepted(device_edges, "the last PCI address, irq bit 63, the last window, a DMA "
 	                              "map ending at BH_DMA_LIMIT");
 	expect_accepted(device_without_cap_or_irq, "devices without a cap and without an irq");
+	expect_accepted(control_both_ways, "stop rights against the direction of restart rights");
+	expect_accepted(control_without_faults, "a domain cap without the faults right");
 }
 
 static void test_crc32(void **state)
@@ -324,8 +362,8 @@ static void test_truncated(void **state)
 	snprintf(want, sizeof(want), "total_size %u exceeds the %u bytes loaded (truncated plan?)",
 	         (unsigned)plan_len, (unsigned)plan_len - 8);
 	expect_refused(plan_len - 8, PLAN_ERR_HEADER, want);
-	expect_refused(100, PLAN_ERR_HEADER, "plan too short: 100 bytes, the header alone has 144");
-	expect_refused(0, PLAN_ERR_HEADER, "plan too short: 0 bytes, the header alone has 144");
+	expect_refused(100, PLAN_ERR_HEADER, "plan too short: 100 bytes, the header alone has 160");
+	expect_refused(0, PLAN_ERR_HEADER, "plan too short: 0 bytes, the header alone has 160");
 	/* Every shorter length is refused, for the header. */
 	for (size_t len = 0; len < plan_len; len++)
 		assert_int_equal(check_copy(len, want, sizeof(want)), PLAN_ERR_HEADER);

@@ -12,7 +12,7 @@ from bulkhead import plan
 from bulkhead.util import Failure
 
 PATH = "/repo/tests/system/refuse/x/expect"
-HEADER = 144
+HEADER = 160
 
 
 def parse(text):
@@ -25,8 +25,8 @@ def name(text):
 
 def make_plan():
     """A small plan laid out as abi/plan.h says: domains a (image img, 2 maps, 1 ioport)
-    and b (image other), regions data and code, device disk0 of a. Only the fields the
-    edits touch are set."""
+    and b (image other, alternative 1 img), regions data and code, device disk0 of a,
+    b hears of a's faults (region code, bit 5). Only the fields the edits touch are set."""
     domains = bytearray(2 * 160)
     domains[0:64] = name("a") + name("img")
     struct.pack_into("<IIIIIII", domains, 100, 0, 2, 0, 0, 0, 1, 0)
@@ -36,14 +36,17 @@ def make_plan():
     maps = struct.pack("<QII", 0x40000000, 0, 3) + struct.pack("<QII", 0x40001000, 1, 5)
     ioports = struct.pack("<HHI", 0x2e8, 8, 0)
     devices = name("disk0") + struct.pack("<IIIIQQ", 0, 0x20, 5, 0, 0x610000000000, 1 << 30)
+    images = name("img") + bytes(32) + struct.pack("<II", 1, 1)
+    faults = struct.pack("<IIII", 0, 1, 1, 5)
     body, tables, at = b"", {}, HEADER
     for kind, data, count in (("domain", domains, 2), ("region", regions, 2),
-                              ("map", maps, 2), ("ioport", ioports, 1), ("device", devices, 1)):
+                              ("map", maps, 2), ("ioport", ioports, 1), ("device", devices, 1),
+                              ("image", images, 1), ("fault", faults, 1)):
         tables[kind] = (at, count)
         body += bytes(data)
         at += len(data)
     head = bytearray(HEADER)
-    struct.pack_into("<QIII", head, 0, 0x31304E414C504842, 3, HEADER, HEADER + len(body))
+    struct.pack_into("<QIII", head, 0, 0x31304E414C504842, 4, HEADER, HEADER + len(body))
     for kind, (offset, count) in tables.items():
         struct.pack_into("<II", head, plan._TABLES[kind], offset, count)
     return bytearray(head + body)
@@ -150,6 +153,21 @@ class ApplyTest(unittest.TestCase):
         maps = struct.unpack_from("<I", data, plan._TABLES["map"])[0]
         self.assertEqual(struct.unpack_from("<HH", data, maps + 16 + 12), (5, 1))
 
+    def test_plan_set_image_and_fault_records(self):
+        data = self.apply("plan-set image img index 9\nplan-set fault a region data\n"
+                          "plan-set fault a bit 64\n")
+        images = struct.unpack_from("<I", data, plan._TABLES["image"])[0]
+        self.assertEqual(data[images:images + 32], name("img"))
+        self.assertEqual(struct.unpack_from("<II", data, images + 64), (1, 9))
+        faults = struct.unpack_from("<I", data, plan._TABLES["fault"])[0]
+        self.assertEqual(struct.unpack_from("<IIII", data, faults), (0, 1, 0, 64))
+
+    def test_a_plan_before_version_4_has_no_images_or_faults(self):
+        data = bytearray(self.compiled.data())
+        struct.pack_into("<I", data, 12, 144)
+        self.assertEqual(plan._records(data, "image"), (0, 0))
+        self.assertEqual(plan._records(data, "domain"), (HEADER, 2))
+
     def test_map_and_ioport_are_counted_in_their_domain(self):
         data = self.apply("plan-set map a 1 region data\nplan-set map a 0 vaddr 0x7ffffffff000\n"
                           "plan-set ioport a 0 base 0x21\n")
@@ -164,6 +182,8 @@ class ApplyTest(unittest.TestCase):
                                ("plan-set map b 0 vaddr 0\n", "domain 'b' has 0 maps"),
                                ("plan-set map a 0 region nowhere\n", "no region named"),
                                ("plan-set device disk1 irq_bit 1\n", "no device named 'disk1'"),
+                               ("plan-set fault b bit 1\n", "no fault record of domain 'b'"),
+                               ("plan-set image other index 1\n", "no image named 'other'"),
                                ("image-patch ghost 0 00\n", "no image 'ghost'")):
             with self.assertRaises(Failure) as ctx:
                 self.apply(text)
@@ -193,6 +213,8 @@ class ApplyTest(unittest.TestCase):
         self.assertEqual(edited[0x100], 0x5A)
         self.assertEqual(data[HEADER + 128:HEADER + 160], hashlib.sha256(edited).digest())
         self.assertEqual(data[HEADER + 160 + 128:HEADER + 320], bytes(32))  # image other
+        images = struct.unpack_from("<I", data, plan._TABLES["image"])[0]
+        self.assertEqual(data[images + 32:images + 64], hashlib.sha256(edited).digest())
 
     def test_image_bounds(self):
         for text, fragment in (("image-patch img 0xffff 00\n", "only"),

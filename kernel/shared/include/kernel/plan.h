@@ -24,6 +24,8 @@ enum plan_err {
 	PLAN_ERR_IOPORT,   /* an I/O port range */
 	PLAN_ERR_INFO,     /* a start-info page */
 	PLAN_ERR_DEVICE,   /* a device record: owner, PCI address, irq bit, window, flags */
+	PLAN_ERR_IMAGE,    /* an alternative image record: owner, numbering, name */
+	PLAN_ERR_FAULT,    /* a fault record or fault region: target, supervisor, region, bit */
 	PLAN_N_ERRS        /* the number of values above, not a result */
 };
 
@@ -41,7 +43,9 @@ enum plan_err {
  * after the kernel; devices (an owner with a DMA map, a unique PCI address in
  * segment 0, an irq bit no channel of the owner uses, a window of its own in
  * the device area), DMA maps (never executable, below BH_DMA_LIMIT) and device
- * capabilities (held by the owner, at most one per device).
+ * capabilities (held by the owner, at most one per device); domain control
+ * (alternative images, domain capabilities without a cycle of restart rights,
+ * fault records and their read-only fault pages; plan_control.c).
  * Needs: @buf readable for @len bytes, 8-byte aligned; @err has @errlen bytes
  * (or is NULL).
  * Returns: PLAN_OK if the kernel may build the system from it; otherwise the
@@ -92,6 +96,8 @@ struct plan_tables {
 	const struct bp_ioport *ioports;
 	const struct bh_start_info *infos;
 	const struct bp_device *devices;
+	const struct bp_image *images;
+	const struct bp_fault *faults;
 };
 
 /**
