@@ -35,11 +35,6 @@ static void forget(void)
 	ring_name = RING_NAME;
 }
 
-/* Tells a supervisor this instance is alive (libbh's bh_heartbeat() once it has one). */
-static void heartbeat(void)
-{
-}
-
 /* A deadline at most BH_HEARTBEAT_US away: the driver never sleeps longer. */
 static uint64_t beat_deadline(void)
 {
@@ -107,7 +102,7 @@ static void serve(const struct bh_info_entry *dev)
 	bool irq = false, link = drv.link_up;
 
 	for (;;) {
-		heartbeat();
+		bh_heartbeat();
 		unsigned pump = net_pump(&drv, irq);
 		NET_CHAOS_POINT("pass done, client not signalled");
 		if (pump & NET_NOTIFY)
@@ -188,7 +183,7 @@ static void reconnect(void)
 	(void)bh_signal(ring.slot);
 	NET_CHAOS_POINT("handshake, before the answer");
 	while (!net_hello_acked(&h, inc)) {
-		heartbeat();
+		bh_heartbeat();
 		(void)bh_wait_until(ring.bit, beat_deadline());
 	}
 	(void)bh_ring_open_entry(ring_entry, &ring); /* the queues as the client reset them */
