@@ -11,7 +11,8 @@
  * Names (see README.md): the device "nic0", else the first device; the server ring "net",
  * else the first ring this domain serves; the DMA map whose name ends in "-vq" holds the
  * queues (map it into no other domain); the first other DMA map is the client's data region.
- * Nothing here outlives a restart: a fresh instance resets the device and serves.
+ * Nothing here outlives a restart: a fresh instance resets the device, tells the client (the
+ * handshake of net_proto.h), and serves.
  */
 #define DEVICE_NAME "nic0"
 #define RING_NAME "net"
@@ -20,7 +21,25 @@ static struct net drv;
 static struct virtio_ops ops;
 static struct virtio_bh ops_ctx;
 static struct bh_ring ring;
+static const struct bh_info_entry *ring_entry;
 static const char *ring_name = RING_NAME;
+
+/* The memory above as a fresh instance finds it (the chaos build's simulated restart). */
+static void forget(void)
+{
+	memset(&drv, 0, sizeof(drv));
+	memset(&ops, 0, sizeof(ops));
+	memset(&ops_ctx, 0, sizeof(ops_ctx));
+	memset(&ring, 0, sizeof(ring));
+	ring_entry = NULL;
+	ring_name = RING_NAME;
+}
+
+/* A deadline at most BH_HEARTBEAT_US away: the driver never sleeps longer. */
+static uint64_t beat_deadline(void)
+{
+	return bh_rdtsc() + (uint64_t)BH_HEARTBEAT_US * bh_cycles_per_us();
+}
 
 /* Sorts the DMA maps: the queue memory, and the data region (the first other one). */
 static const struct bh_info_entry *find_memory(const struct bh_info_entry **data)
@@ -83,18 +102,22 @@ static void serve(const struct bh_info_entry *dev)
 	bool irq = false, link = drv.link_up;
 
 	for (;;) {
-		if (net_pump(&drv, irq) & NET_NOTIFY)
+		bh_heartbeat();
+		unsigned pump = net_pump(&drv, irq);
+		NET_CHAOS_POINT("pass done, client not signalled");
+		if (pump & NET_NOTIFY)
 			(void)bh_signal(ring.slot);
 		irq = false;
 		if (drv.ring_broken)
 			return;
 		say_changes(&resets, &link);
 		unsigned idle = net_idle(&drv);
+		NET_CHAOS_POINT("rings armed");
 		if (idle & NET_NOTIFY)
 			(void)bh_signal(ring.slot);
 		if (idle & NET_READY)
 			continue;
-		if (bh_wait_for(ring.bit | irq_bit) & irq_bit) {
+		if (bh_wait_until(ring.bit | irq_bit, beat_deadline()) & irq_bit) {
 			(void)bh_device_ack(dev->slot);
 			irq = true;
 		}
@@ -130,6 +153,7 @@ static const struct bh_info_entry *open_all(void)
 		return NULL;
 	}
 	ring_name = re->name;
+	ring_entry = re;
 	uint64_t vq_daddr;
 	enum net_dev_err err =
 		virtio_bh_map_span(&ops, vq, &vq_daddr) ?
@@ -142,13 +166,42 @@ static const struct bh_info_entry *open_all(void)
 	return dev;
 }
 
+/*
+ * The handshake (net_proto.h): with the device reset, publishes this instance and, if the
+ * client speaks reconnect, waits (heartbeating) until it reset the queues; then attaches them
+ * afresh. A client without it (libnet's port, the test clients) is served at once.
+ */
+static void reconnect(void)
+{
+	struct net_hello_end h;
+
+	if (!net_hello_open(&h, &ring.ring))
+		return;
+	uint64_t inc = net_hello_start(&h, ((uint64_t)bh_info()->generation << 32) ^ bh_rdtsc());
+	if (inc == 0)
+		return;
+	(void)bh_signal(ring.slot);
+	NET_CHAOS_POINT("handshake, before the answer");
+	while (!net_hello_acked(&h, inc)) {
+		bh_heartbeat();
+		(void)bh_wait_until(ring.bit, beat_deadline());
+	}
+	(void)bh_ring_open_entry(ring_entry, &ring); /* the queues as the client reset them */
+	printf("virtio-net: port %.32s reconnected to %.32s (incarnation %016llx)\n", ring_name,
+	       ring.peer, (unsigned long long)inc);
+}
+
+/** One instance, fresh from its image (or from a simulated restart): reset, reconnect, serve. */
 int main(void)
 {
+	NET_CHAOS_BEGIN(forget); /* the chaos build's simulated restarts come back here */
 	const struct bh_info_entry *dev = open_all();
 
 	if (!dev)
 		return 1;
-	enum net_dev_err err = net_serve_init(&drv, &ring.ring);
+	(void)bh_device_ack(dev->slot); /* unmasks an interrupt an earlier instance left masked */
+	enum net_dev_err err = net_serve_init(&drv, &ring.ring); /* resets the device first */
+	reconnect();
 	if (err != NET_DEV_OK)
 		printf("virtio-net: device %.32s: %s; answering EIO\n", dev->name,
 		       net_dev_err_str(&drv.dev, err));

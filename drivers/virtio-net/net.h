@@ -157,4 +157,54 @@ unsigned net_idle(struct net *n);
 /** Stops the device (a reset: no more DMA into the client's region). */
 void net_stop(struct net *n);
 
+/* ---- the reconnect handshake (net_hello.c; the records: net_proto.h) ---- */
+
+/* The two records in the port ring's data area: the driver's and the client's. */
+struct net_hello_end {
+	volatile struct net_hello *own;
+	volatile const struct net_hello *peer;
+};
+
+/**
+ * Finds both records in @r (attached as server). Returns: false if the ring's data area is too
+ * small to hold them (the driver then serves at once, as for a client without reconnect).
+ */
+bool net_hello_open(struct net_hello_end *h, struct ring *r);
+
+/**
+ * Publishes this instance: an incarnation derived from @nonce (never 0 nor the client's
+ * present value) when the client's record has the magic, else 0. Needs: the device reset (no
+ * DMA into buffers of an earlier instance). Returns: the incarnation written.
+ */
+uint64_t net_hello_start(struct net_hello_end *h, uint64_t nonce);
+
+/** Returns: true once the client acknowledged incarnation @inc (always for 0): the queues may
+ * be attached afresh and served. */
+bool net_hello_acked(const struct net_hello_end *h, uint64_t inc);
+
+/*
+ * The chaos build (image virtio-net-chaos, net_chaos.c) simulates restarts: at a pseudo-random
+ * point of the frame path it abandons everything and jumps back to the start of main, which
+ * forgets the driver's memory and starts as a fresh instance does. Elsewhere these are empty.
+ */
+#ifdef NET_CHAOS
+#include <setjmp.h>
+extern jmp_buf net_chaos_jmp;
+/** A point where a simulated restart may happen (@site names it in the console line). */
+void net_chaos_point(const char *site);
+/** Counts one frame that went through: restarts come after a pseudo-random number of them. */
+void net_chaos_frame(void);
+#define NET_CHAOS_BEGIN(forget)            \
+	do {                               \
+		if (setjmp(net_chaos_jmp)) \
+			forget();          \
+	} while (0)
+#define NET_CHAOS_POINT(site) net_chaos_point(site)
+#define NET_CHAOS_FRAME() net_chaos_frame()
+#else
+#define NET_CHAOS_BEGIN(forget) ((void)(forget)) /* used in the chaos build only */
+#define NET_CHAOS_POINT(site) ((void)0)
+#define NET_CHAOS_FRAME() ((void)0)
+#endif
+
 #endif

@@ -50,6 +50,7 @@ static void drain_answers(struct net *n)
 			return;
 		n->ans_head = (n->ans_head + 1) % NET_MAX_ANSWERS;
 		n->n_answers--;
+		NET_CHAOS_POINT("answer put, not published");
 	}
 }
 
@@ -159,6 +160,7 @@ static void rx_done(void *ctx, uint16_t head, uint32_t used)
 	struct net *n = ctx;
 	struct net_slot *s = &n->rx[head];
 	n->n_rx--;
+	NET_CHAOS_FRAME();
 	if (used >= NET_VHDR_LEN + NET_FRAME_MIN && used - NET_VHDR_LEN <= s->length) {
 		n->stats.rx_frames++;
 		answer_slot(n, s, NET_OP_RX, used - NET_VHDR_LEN, NET_OK);
@@ -177,6 +179,7 @@ static void tx_done(void *ctx, uint16_t head, uint32_t used)
 
 	(void)used; /* the device writes nothing into a frame it sends */
 	n->n_tx--;
+	NET_CHAOS_FRAME();
 	n->stats.tx_frames++;
 	answer_slot(n, &n->tx[head], NET_OP_TX, n->tx[head].length, NET_OK);
 }
@@ -271,6 +274,7 @@ static void take_requests(struct net *n)
 			break;
 		}
 		handle(n, &m);
+		NET_CHAOS_POINT("request taken, not released");
 	}
 }
 
@@ -295,7 +299,9 @@ unsigned net_pump(struct net *n, bool irq)
 	publish(n);
 	if (n->ring_broken)
 		return 0;
+	NET_CHAOS_POINT("buffers at the device, requests not released");
 	ring_release(n->ring, &release_notify);
+	NET_CHAOS_POINT("requests released, answers not published");
 	ring_publish(n->ring, &publish_notify);
 	return release_notify || publish_notify ? NET_NOTIFY : 0u;
 }

@@ -41,11 +41,16 @@ struct cport {
 static struct vsw sw;
 static struct cport ports[VSW_MAX_PORTS]; /* index = switch port; [0] unused (the uplink) */
 static struct bh_ring up;
+static const struct bh_info_entry *up_entry;
 static bool up_ok;
 static uint8_t *up_data;
 static uint32_t up_tx_free[UP_TX], up_tx_n, up_rx_n;
 static bool up_held[UP_RX + UP_TX]; /* buffer at the driver: an answer to it is expected */
 static uint8_t frame_copy[NET_FRAME_MAX];
+static volatile struct net_hello *up_hello_own; /* the reconnect records (net_proto.h) */
+static volatile const struct net_hello *up_hello_drv;
+static uint64_t up_acked; /* the driver incarnation the queues were last reset for */
+static uint32_t up_reconnects;
 static struct bh_channel stats;
 static bool have_stats;
 
@@ -228,6 +233,20 @@ static void up_post_rx(uint64_t off)
 	}
 }
 
+/* The driver's INFO answer (a new instance's): its link state and how many receive buffers
+ * it takes; gives it those it does not hold yet. */
+static void up_info(const struct net_resp *r)
+{
+	if (r->op != NET_OP_INFO || r->status != NET_OK ||
+	    r->region_size < (UP_RX + UP_TX) * UP_BUF)
+		return;
+	if (vsw_link_set(&sw, (r->flags & NET_LINK_UP) != 0))
+		printf("vswitch: uplink link %s\n", sw.link_up ? "up" : "down");
+	for (uint32_t b = 0; b < UP_RX && b < r->max_rx; b++)
+		if (!up_held[b])
+			up_post_rx((uint64_t)b * UP_BUF + NET_HEADROOM);
+}
+
 static void up_answer(const struct ring_msg *m)
 {
 	struct net_resp r;
@@ -241,6 +260,10 @@ static void up_answer(const struct ring_msg *m)
 	if (m->type != NET_MSG_RESP || m->len != sizeof(r))
 		return;
 	memcpy(&r, m->data, sizeof(r));
+	if (m->tag == INFO_TAG) {
+		up_info(&r);
+		return;
+	}
 	uint64_t off = m->tag; /* the tag is the buffer's offset: the driver's answer is not */
 	if (off < NET_HEADROOM || off >= (UP_RX + UP_TX) * UP_BUF || off % UP_BUF != NET_HEADROOM)
 		return;
@@ -257,8 +280,8 @@ static void up_answer(const struct ring_msg *m)
 		memcpy(frame_copy, up_data + off, r.length <= NET_FRAME_MAX ? r.length : 0);
 		(void)vsw_take(&sw, VSW_UPLINK, frame_copy, r.length, to_port, NULL);
 	}
-	if (r.status != NET_EIO)
-		up_post_rx(off);
+	if (r.status == NET_OK)
+		up_post_rx(off); /* not after a refusal: a driver that refuses is not asked again */
 }
 
 /* Copies frame @f into a free uplink buffer and hands it to the driver, published once the
@@ -311,6 +334,70 @@ static bool serve_uplink(void)
 	return any;
 }
 
+/* ---- a new driver instance (the handshake of net_proto.h) ---- */
+
+static void zero_queue(volatile struct ring_queue *q)
+{
+	q->prod = 0;
+	q->prod_event = 0;
+	q->cons = 0;
+	q->cons_event = 0;
+}
+
+/* Takes back every buffer the driver held: receive buffers are given again on INFO's answer,
+ * transmit buffers are free (their frames are lost; TCP sends them again). */
+static void up_forget(void)
+{
+	memset(up_held, 0, sizeof(up_held));
+	up_rx_n = up_tx_n = 0;
+	for (uint32_t b = 0; b < UP_TX; b++)
+		up_tx_free[up_tx_n++] = UP_RX + b;
+}
+
+/* The uplink buffers [@from, @to) at the driver. */
+static uint32_t count_held(uint32_t from, uint32_t to)
+{
+	uint32_t n = 0;
+
+	for (uint32_t b = from; b < to; b++)
+		n += up_held[b] ? 1u : 0u;
+	return n;
+}
+
+/* Driver instance @inc waits: the queues as at boot, its buffers back, then the answer (the
+ * incarnation, written last) and a fresh INFO request. */
+static void up_reconnect(uint64_t inc)
+{
+	uint32_t held_rx = count_held(0, UP_RX), held_tx = count_held(UP_RX, UP_RX + UP_TX);
+
+	zero_queue(up.ring.tx);
+	zero_queue(up.ring.rx);
+	up_ok = bh_ring_open_entry(up_entry, &up); /* a fresh view; a broken ring is whole again */
+	up_forget();
+	up_acked = inc;
+	__atomic_store_n(&up_hello_own->incarnation, inc, __ATOMIC_RELEASE);
+	struct net_req q = {NET_OP_INFO, 0, 0, 0};
+	if (up_ok && ring_put(&up.ring, NET_MSG_REQ, 0, INFO_TAG, &q, sizeof(q)) == RING_OK)
+		bh_ring_flush(&up);
+	(void)bh_signal(up.slot);
+	up_reconnects++;
+	printf("vswitch: uplink: driver instance %016llx; queues reset, %u receive buffers and %u "
+	       "frames it held taken back (reconnect %u)\n",
+	       (unsigned long long)inc, held_rx, held_tx, up_reconnects);
+}
+
+/* Looks at the driver's record (one read of its incarnation). Returns true if it reconnected. */
+static bool up_check_driver(void)
+{
+	if (!up_entry)
+		return false;
+	uint64_t inc = __atomic_load_n(&up_hello_drv->incarnation, __ATOMIC_ACQUIRE);
+	if (inc == 0 || inc == up_acked || up_hello_drv->magic != NET_HELLO_MAGIC)
+		return false;
+	up_reconnect(inc);
+	return true;
+}
+
 /* ---- counters ---- */
 
 static void print_port(uint32_t p)
@@ -357,6 +444,8 @@ static void sleep_until_work(void)
 	uint64_t bits = have_stats ? stats.bit : 0;
 	bool ready = false;
 
+	if (up_entry)
+		bits |= up.bit; /* also a broken ring's: a new driver instance says so on it */
 	if (up_ok) {
 		uint32_t len;
 		ready |= park_rx(&up);
@@ -380,6 +469,7 @@ static void sleep_until_work(void)
 static void serve(void)
 {
 	for (;;) {
+		(void)up_check_driver();
 		(void)serve_uplink();
 		(void)serve_ports();
 		(void)serve_uplink();
@@ -437,14 +527,53 @@ static bool is_port_region(const struct bh_info_entry *e)
 	return false;
 }
 
-/* Finds the uplink ring and its data region; asks the driver INFO; gives it buffers. */
+/* Finds the two reconnect records in the uplink ring's data area (net_proto.h). */
+static bool open_hello(void)
+{
+	struct ring_data_ref ref = {0, sizeof(struct net_hello)};
+
+	up_hello_own =
+		(volatile struct net_hello *)ring_tx_data(&up.ring, 0, sizeof(struct net_hello));
+	up_hello_drv = (volatile const struct net_hello *)ring_rx_data(&up.ring, &ref);
+	return up_hello_own && up_hello_drv;
+}
+
+/*
+ * Asks the driver INFO and waits for the answer (@r). The magic is in our record already, so a
+ * driver instance that starts meanwhile (the first one was restarted at boot) waits for the
+ * handshake: it is answered here too, and the INFO asked again. Returns false if the ring
+ * refused the request.
+ */
+static bool first_info(struct net_resp *r)
+{
+	struct net_req q = {NET_OP_INFO, 0, 0, 0};
+	struct ring_msg m;
+
+	if (bh_ring_send(&up, NET_MSG_REQ, INFO_TAG, &q, sizeof(q)) != RING_OK)
+		return false;
+	for (;;) {
+		if (up_check_driver())
+			continue;
+		enum ring_status st = ring_take(&up.ring, &m);
+		if (st == RING_OK && m.tag == INFO_TAG && m.type == NET_MSG_RESP &&
+		    m.len == sizeof(*r)) {
+			memcpy(r, m.data, sizeof(*r));
+			bh_ring_release(&up);
+			return true;
+		}
+		if (st == RING_OK || (st == RING_EMPTY && park_rx(&up)))
+			continue; /* a link notice, or an answer came while parking */
+		(void)bh_wait_for(up.bit);
+	}
+}
+
+/* Finds the uplink ring and its data region; asks the driver INFO; gives it buffers; from then
+ * on answers a new driver instance's handshake. */
 static bool open_uplink(uint8_t *mac)
 {
 	const struct bh_start_info *info = bh_info();
 	const struct bh_info_entry *ring = NULL, *map = NULL;
-	struct net_req q = {NET_OP_INFO, 0, 0, 0};
 	struct net_resp r;
-	struct ring_msg m;
 
 	for (uint32_t i = 0; i < info->n_entries; i++) {
 		const struct bh_info_entry *e = &info->entries[i];
@@ -456,21 +585,20 @@ static bool open_uplink(uint8_t *mac)
 			map = e;
 	}
 	if (!ring || !map || map->size < (UP_RX + UP_TX) * UP_BUF ||
-	    !bh_ring_open_entry(ring, &up) ||
-	    bh_ring_send(&up, NET_MSG_REQ, INFO_TAG, &q, sizeof(q)) != RING_OK ||
-	    bh_ring_recv(&up, &m) != RING_OK || m.len != sizeof(r))
+	    !bh_ring_open_entry(ring, &up) || !open_hello())
 		return false;
-	memcpy(&r, m.data, sizeof(r));
-	if (m.tag != INFO_TAG || r.status != NET_OK || r.region_size < map->size)
+	up_entry = ring;
+	up_data = (uint8_t *)(uintptr_t)map->vaddr;
+	up_hello_own->magic = NET_HELLO_MAGIC; /* from now on a new driver instance waits for us */
+	if (!first_info(&r) || r.status != NET_OK || r.region_size < map->size) {
+		up_entry = NULL; /* no uplink: no handshake either */
 		return false;
+	}
 	memcpy(mac, r.mac, NET_MAC_LEN);
 	(void)vsw_link_set(&sw, (r.flags & NET_LINK_UP) != 0); /* before any client port */
-	up_data = (uint8_t *)(uintptr_t)map->vaddr;
-	for (uint32_t b = 0; b < UP_TX; b++)
-		up_tx_free[up_tx_n++] = UP_RX + b;
-	for (uint32_t b = 0; b < UP_RX && b < r.max_rx; b++)
-		up_post_rx((uint64_t)b * UP_BUF + NET_HEADROOM);
 	up_ok = true;
+	up_forget();
+	up_info(&r); /* the link state is set already: no line */
 	return true;
 }
 

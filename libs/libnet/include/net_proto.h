@@ -87,6 +87,27 @@ struct net_resp {
 _Static_assert(sizeof(struct net_resp) == 64, "port protocol");
 
 /*
+ * Reconnecting to a new server instance (a restarted driver; docs/network.md, "Reconnecting").
+ * The protocol sends nothing in the ring's data area, so each end keeps one record at offset 0
+ * of its own half of it, beside the queues and outside their indices:
+ * - the client writes @magic once it speaks reconnect, then in @incarnation the server
+ *   incarnation it last reset the ring for;
+ * - the server writes @magic and in @incarnation its own incarnation (never 0, never the
+ *   client's value) when the client's record has the magic, and then touches neither queue
+ *   until the client's @incarnation equals its own; 0 when it serves at once without that.
+ * On a new incarnation the client zeroes both queues' indices and events, takes back every
+ * buffer it had at the server, then writes the incarnation: the ring is as at boot. Each end
+ * stores @incarnation last (release) and reads it first (acquire), once per look.
+ */
+#define NET_HELLO_MAGIC 0x4f4c4c4548544e42ull /* "BNTHELLO" */
+
+struct net_hello {
+	uint64_t magic;       /* NET_HELLO_MAGIC */
+	uint64_t incarnation; /* see above */
+};
+_Static_assert(sizeof(struct net_hello) == 16, "port protocol");
+
+/*
  * The shape a request must have before anything is looked up, in a data region of
  * @region_size bytes: no reserved bits; INFO all zero; RX and TX lengths in their bounds; the
  * buffer and the NET_HEADROOM bytes before it inside the region (no sum can wrap).
