@@ -353,7 +353,7 @@ static void sleep_until_work(void)
 		bits |= cl->ring.bit;
 	}
 	ready |= park_disk(&kick);
-	if (ready) {
+	if (ready || check_driver()) { /* a new driver instance, answered: work for it */
 		if (kick)
 			(void)bh_signal(disk.slot);
 		return;
@@ -369,11 +369,12 @@ static void sleep_until_work(void)
 
 /* The loop: work, then park every ring, which publishes what was put, frees what was taken
  * and signals the peers that asked, and sleep unless parking finds more work (it looks at
- * every ring, so a pass that did work needs no second pass to find none). */
+ * every ring, so a pass that did work needs no second pass to find none) or a new driver
+ * instance announced itself. That look comes only before a sleep: a new instance signals
+ * and waits, and a service whose driver stopped answering soon has nothing else to do. */
 static void serve(void)
 {
 	for (;;) {
-		(void)check_driver();
 		(void)serve_driver();
 		(void)serve_clients();
 		send_unsent();
