@@ -1,4 +1,4 @@
-/* virtio-blk driver: simulated restarts for tests (blk_chaos.c); none in the driver (blk_chaos_none.c). */
+/* virtio-blk driver: simulated restarts for tests (blk_chaos.c, with BLK_CHAOS); none in the driver. */
 #ifndef DRIVERS_VIRTIO_BLK_BLK_CHAOS_H
 #define DRIVERS_VIRTIO_BLK_BLK_CHAOS_H
 
@@ -14,9 +14,10 @@
  * same path a restarted domain takes (device reset, handshake). To check that the service
  * drops answers of an earlier instance, the next instance then publishes, with BLK_IOERR,
  * answers under tags the earlier one had taken: a client that saw one would see an error.
- * The real driver links blk_chaos_none.c: every hook does nothing.
+ * The driver's own images are built without BLK_CHAOS: every hook is an inline no-op.
  */
 
+#ifdef BLK_CHAOS
 /**
  * Called once per pass of the serving loop, before its work (@irq: the device interrupted).
  * Returns: true if this instance stops now (it leaves its mess behind first); false to go on.
@@ -31,5 +32,25 @@ bool blk_chaos_abandon_hello(void);
  * Returns: true if the client should be signalled.
  */
 bool blk_chaos_connected(struct blk *b);
+#else
+/* The driver's own images: no simulation, and nothing for the request path to call. */
+static inline bool blk_chaos_abandon(struct blk *b, bool irq)
+{
+	(void)b;
+	(void)irq;
+	return false;
+}
+
+static inline bool blk_chaos_abandon_hello(void)
+{
+	return false;
+}
+
+static inline bool blk_chaos_connected(struct blk *b)
+{
+	(void)b;
+	return false;
+}
+#endif
 
 #endif

@@ -227,17 +227,22 @@ static uint32_t take_requests(struct blk *b)
 	return added;
 }
 
-void blk_collect(struct blk *b, bool irq)
+static inline void collect_answers(struct blk *b, bool irq)
 {
 	complete(b, irq);
 	drain_answers(b);
+}
+
+void blk_collect(struct blk *b, bool irq)
+{
+	collect_answers(b, irq);
 }
 
 unsigned blk_pump(struct blk *b, bool irq)
 {
 	bool release_notify = false, publish_notify = false;
 
-	blk_collect(b, irq);
+	collect_answers(b, irq);
 	if (take_requests(b) > 0 && virtq_publish(&b->dev.q))
 		virtio_pci_notify(&b->dev.pci, &b->dev.q);
 	if (b->ring_broken)

@@ -335,11 +335,12 @@ static bool park_disk(bool *kick)
 }
 
 /*
- * Parks every ring and sleeps unless that found work. The driver's signal goes last: when
+ * Parks every ring and sleeps unless that found work. Returns the bits that woke it, 0 if
+ * it did not sleep. The driver's signal goes last: when
  * the service sleeps it is sent with the wait in one hypercall, so the driver runs at once
  * and the service does not run again until it is woken.
  */
-static void sleep_until_work(void)
+static uint64_t sleep_until_work(void)
 {
 	uint64_t bits = disk.bit;
 	bool ready = false, kick = false;
@@ -356,29 +357,36 @@ static void sleep_until_work(void)
 	if (ready) {
 		if (kick)
 			(void)bh_signal(disk.slot);
-		return;
+		return 0;
 	}
 	blk_stamp(stamps, BLK_STAMP_SVC_SLEEP);
 	enum bh_err err = BH_OK;
+	uint64_t woke = 0;
 	if (kick) /* any bit wakes it: the pass looks at every ring */
-		(void)bh_signal_wait(disk.slot, &err);
+		woke = bh_signal_wait(disk.slot, &err);
 	if (!kick || err != BH_OK)
-		(void)bh_wait_for(bits);
+		woke = bh_wait_for(bits);
 	blk_stamp(stamps, BLK_STAMP_SVC_WAKE);
+	return woke;
 }
 
 /* The loop: work, then park every ring, which publishes what was put, frees what was taken
  * and signals the peers that asked, and sleep unless parking finds more work (it looks at
- * every ring, so a pass that did work needs no second pass to find none). */
+ * every ring, so a pass that did work needs no second pass to find none). A new driver
+ * instance is looked for only when the driver's signal woke the service and brought no
+ * answer: the instance signals and waits, and signals again after each heartbeat interval,
+ * so a signal that came with the old instance's last answers is followed by another. */
 static void serve(void)
 {
+	uint64_t woke = 0;
+
 	for (;;) {
-		(void)check_driver();
-		(void)serve_driver();
+		if (!serve_driver() && (woke & disk.bit))
+			(void)check_driver();
 		(void)serve_clients();
 		send_unsent();
 		blk_stamp(stamps, BLK_STAMP_SVC_WORKED);
-		sleep_until_work();
+		woke = sleep_until_work();
 	}
 }
 

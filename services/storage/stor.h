@@ -126,6 +126,7 @@ struct stor_entry {
 	uint32_t client;
 	uint64_t client_tag; /* the tag of the client's request */
 	uint64_t seq;        /* order of stor_table_add: a re-send keeps it */
+	uint64_t tag;        /* the tag it was sent with last (its index, the epoch, gen) */
 	struct blk_req req;  /* the request as sent to the driver */
 };
 

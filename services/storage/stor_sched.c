@@ -59,8 +59,9 @@ bool stor_table_add(struct stor_table *t, uint32_t client, uint64_t client_tag,
 	e->client_tag = client_tag;
 	e->seq = t->next_seq++;
 	e->req = *req;
+	e->tag = entry_tag(t, i);
 	t->n_used++;
-	*tag = entry_tag(t, i);
+	*tag = e->tag;
 	return true;
 }
 
@@ -68,7 +69,7 @@ const struct stor_entry *stor_table_find(const struct stor_table *t, uint64_t ta
 {
 	uint64_t i = tag & ((1u << STOR_TAG_INDEX_BITS) - 1);
 
-	if (i >= STOR_TABLE_SIZE || !t->e[i].used || tag != entry_tag(t, (uint32_t)i))
+	if (i >= STOR_TABLE_SIZE || !t->e[i].used || tag != t->e[i].tag)
 		return NULL;
 	return &t->e[i];
 }
@@ -103,6 +104,6 @@ uint32_t stor_table_reconnect(struct stor_table *t, uint64_t tags[STOR_TABLE_SIZ
 		if (t->e[i].used)
 			insert_by_seq(t, idx, n++, i);
 	for (uint32_t k = 0; k < n; k++)
-		tags[k] = entry_tag(t, idx[k]);
+		tags[k] = t->e[idx[k]].tag = entry_tag(t, idx[k]);
 	return n;
 }

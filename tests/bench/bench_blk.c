@@ -382,38 +382,67 @@ static void fill_pattern(void)
 			data[b * SW_BLOCK_BYTES + k] = (uint8_t)(sw_tag(b) >> (8 * k));
 }
 
-/* Waits for the driver's instance to announce itself and answers it (blk_hello.h): the
- * ring is reset and both ends start from index 0. */
-static void connect_driver(void)
+/* Waits for an answer on ring "blk", or for a driver instance other than @known to announce
+ * itself (*@inc, RING_EMPTY returned). Returns: ring_take's status. */
+static enum ring_status answer_or_hello(struct ring_msg *m, uint64_t known, uint64_t *inc)
 {
-	const struct bh_info_entry *e = bh_lookup("blk", BH_RES_RING);
-	uint64_t inc;
+	enum ring_status st;
 
-	while ((inc = blk_hello_new(&ring.ring, 0)) == 0)
-		(void)bh_wait_for(ring.bit);
-	(void)blk_hello_accept(&ring.ring, (void *)(uintptr_t)e->vaddr, e->size, inc);
-	(void)bh_signal(ring.slot);
+	while ((st = ring_take(&ring.ring, m)) == RING_EMPTY) {
+		if ((*inc = blk_hello_new(&ring.ring, known)) != 0)
+			return RING_EMPTY;
+		if (!ring_rx_arm(&ring.ring))
+			(void)bh_wait_for(ring.bit);
+	}
+	return st;
 }
 
-/* Finds the ring and the data region; asks the driver for the geometry. */
+/*
+ * Asks INFO over ring "blk". Its server is the driver (storage.xml), whose instance announces
+ * itself and waits for this client to reset the ring (blk_hello.h): then the ring is reset and
+ * answered and INFO asked again; or the storage service (storage_svc.xml), which answers.
+ * Returns: true with *@info filled, or false.
+ */
+static bool ask_info(struct blk_resp *info)
+{
+	const struct bh_info_entry *e = bh_lookup("blk", BH_RES_RING);
+	struct blk_req req = {.op = BLK_OP_INFO};
+	struct ring_msg m;
+	uint64_t known = 0, inc = 0;
+	enum ring_status st = RING_EMPTY;
+
+	while (st == RING_EMPTY) {
+		if (inc) {
+			(void)blk_hello_accept(&ring.ring, (void *)(uintptr_t)e->vaddr, e->size,
+			                       inc);
+			known = inc;
+		}
+		if (ring_send(&ring.ring, BLK_MSG_REQ, 0, 0, &req, sizeof(req), NULL) != RING_OK)
+			return false;
+		(void)bh_signal(ring.slot);
+		st = answer_or_hello(&m, known, &inc);
+	}
+	if (st != RING_OK)
+		return false;
+	memcpy(info, m.data, sizeof(*info));
+	bh_ring_release(&ring);
+	return true;
+}
+
+/* Finds the ring and the data region; asks the server for the geometry. */
 static bool setup(void)
 {
 	const struct bh_info_entry *map = bh_lookup(DATA_MAP, BH_RES_MAP);
-	struct blk_req req = {.op = BLK_OP_INFO};
 	struct blk_resp info = {0};
-	struct ring_msg m;
 
 	if (!bh_ring_open("blk", &ring) || !map || map->size < (uint64_t)MAX_DEPTH * 65536u) {
 		say("ERROR no ring \"blk\", or map \"" DATA_MAP "\" smaller than 2 MiB");
 		return false;
 	}
-	connect_driver();
 	data = (volatile uint8_t *)(uintptr_t)map->vaddr;
 	data_size = map->size;
-	if (bh_ring_call(&ring, BLK_MSG_REQ, 0, &req, sizeof(req), &m) == RING_OK)
-		memcpy(&info, m.data, sizeof(info));
-	bh_ring_release(&ring);
-	if (info.status != BLK_OK || info.capacity * BLK_SECTOR_SIZE < SW_DISK_BYTES) {
+	if (!ask_info(&info) || info.status != BLK_OK ||
+	    info.capacity * BLK_SECTOR_SIZE < SW_DISK_BYTES) {
 		say("ERROR the disk holds %llu sectors, not %llu",
 		    (unsigned long long)info.capacity, SW_DISK_BYTES / BLK_SECTOR_SIZE);
 		return false;
