@@ -11,7 +11,9 @@
  * driver stops wherever it is, and a fresh instance from its image resets the device and
  * reconnects to the switch. Frames that stop for TRAFFIC_WAIT_MS fail the test.
  */
+#ifndef RESTARTS
 #define RESTARTS 20u
+#endif
 #define SAMPLE_MS 2u
 #define BUSY_SAMPLES 3u /* samples in a row with changed frames: the transfer runs */
 #define TRAFFIC_WAIT_MS 60000u
