@@ -52,6 +52,7 @@ void control_resume(struct domain *d)
 
 void control_restart(struct domain *d, uint32_t image)
 {
+	domain_reports_flush(); /* its fault's line is worded from the instance that faulted */
 	if (d->halt == DOMAIN_LIVE)
 		domain_hold(d);
 	domain_reset(d, image);

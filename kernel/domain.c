@@ -319,6 +319,7 @@ void domain_on_stop(void (*notify)(struct domain *d, const struct domain_fault *
 {
 	notify_hook = notify;
 	cut_hook = cut;
+	klog_before_line(domain_reports_flush); /* a deferred fault's line before any other */
 }
 
 /* Stops @d (@how says why) and hands the fault @f, if any, to the notify hook. */
@@ -341,14 +342,35 @@ static void finish(struct domain *d, const char *why)
 		klog_detach();
 }
 
-void domain_fault_stop(struct domain *d, const struct domain_fault *f)
+/* Faults whose report line is still to be worded (domain_fault_later): bit i = domain i. */
+static uint32_t reports_due;
+_Static_assert(BP_MAX_DOMAINS <= 32, "reports_due has one bit per domain");
+static struct domain_fault later[BP_MAX_DOMAINS];
+static domain_word_fn later_word;
+
+void domain_fault_later(struct domain *d, const struct domain_fault *f, domain_word_fn word)
 {
 	halt(d, DOMAIN_FAULTED, f);
+	later[d->index] = *f;
+	later_word = word;
+	reports_due |= 1u << d->index;
+	finish(d, NULL);
 }
 
-void domain_fault_report(struct domain *d, const char *why)
+void domain_reports_flush(void)
 {
-	finish(d, why);
+	static bool flushing; /* its own lines go through kprintf, which calls it */
+	if (!reports_due || flushing)
+		return;
+	flushing = true;
+	while (reports_due) {
+		uint32_t i = (uint32_t)__builtin_ctz(reports_due);
+		char why[200];
+		reports_due &= reports_due - 1;
+		later_word(&domains[i], &later[i], why, sizeof(why));
+		kprintf("bulkhead: domain %s stopped: %s", domains[i].name, why);
+	}
+	flushing = false;
 }
 
 void domain_fault(struct domain *d, const struct domain_fault *f, const char *why)

@@ -13,6 +13,7 @@ static struct bh_klog_page *page; /* shared read-only with the console service *
 static struct domain *reader;
 static uint64_t reader_bit;
 static klog_wake_fn wake;
+static void (*before)(void); /* lines that must come out first (klog_before_line) */
 
 void klog_attach(void *p, struct domain *d, uint32_t bit, klog_wake_fn fn)
 {
@@ -20,6 +21,11 @@ void klog_attach(void *p, struct domain *d, uint32_t bit, klog_wake_fn fn)
 	reader = d;
 	reader_bit = 1ull << bit;
 	wake = fn;
+}
+
+void klog_before_line(void (*fn)(void))
+{
+	before = fn;
 }
 
 void klog_detach(void)
@@ -45,6 +51,8 @@ void kprintf(const char *fmt, ...)
 {
 	char line[LINE_MAX];
 	va_list ap;
+	if (before)
+		before();
 	va_start(ap, fmt);
 	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);

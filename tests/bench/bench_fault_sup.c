@@ -1,7 +1,8 @@
 /*
  * Benchmark fault_notify, supervisor: cycles from the target's last rdtsc before its page
  * fault to the moment the kernel wrote the fault record and set this domain's bit (the
- * record's tsc), and (fault_wake) to this domain running, after the kernel's report line.
+ * record's tsc), and (fault_wake, the row judged against 1,300) to this domain running; the
+ * kernel's report line of the fault comes later (docs/control.md).
  */
 #include <bh.h>
 #include <bulkhead/abi/fault.h>

@@ -244,9 +244,10 @@ def _add_commands(sub):
     _add_mitigations(p, None, "boot the benchmarks once, in MODE only (default: off and force)")
     p.add_argument("--only", choices=bench.PARTS, metavar="PART",
                    help="run one part: cycles (the cycle benchmarks), storage (the storage "
-                   "rows: Linux with its IOMMU on and in passthrough), net (the network "
-                   "rows: UDP echo and TCP bulk transfers to a peer on the host, Linux beside "
-                   "them) or demo (the demo's boot wall time)")
+                   "rows: Linux with its IOMMU on and in passthrough), recover (a virtio-blk "
+                   "driver's fault to the first request its next instance completed), net (the "
+                   "network rows: UDP echo and TCP bulk transfers to a peer on the host, Linux "
+                   "beside them) or demo (the demo's boot wall time)")
     p.set_defaults(handler=cmd_bench)
 
     p = sub.add_parser("build", help="install missing packages, configure and build")

@@ -77,12 +77,19 @@ static const char *pf_cause(uint64_t err, uint64_t addr)
 	return write ? "write to a read-only page" : "read of a protected page";
 }
 
-/* Reads up to @n bytes of the current domain's faulting instruction; returns how many. */
-static size_t fault_bytes(const struct arch_regs *f, uint8_t *buf, size_t n)
+/* A fault to word: the registers at the fault, CR2 then, the faulting domain's address space. */
+struct fault_view {
+	const struct arch_regs *f;
+	uint64_t cr2;
+	paddr_t as;
+};
+
+/* Reads up to @n bytes of the faulting instruction of @v; returns how many. */
+static size_t fault_bytes(const struct fault_view *v, uint8_t *buf, size_t n)
 {
-	if (f->rip >> 47)
+	if (v->f->rip >> 47)
 		return 0;
-	return arch_as_read(sched_current->as, va(f->rip), buf, n);
+	return arch_as_read(v->as, va(v->f->rip), buf, n);
 }
 
 /* The first memory operand of @in whose address is not canonical, or NULL. */
@@ -98,8 +105,9 @@ static const struct insn_mem *noncanonical(const struct insn_info *in)
  * #GP(0) or #SS(0): the error code says nothing, so the instruction tells why.
  * Its bytes come from the domain; the decoder is total on any bytes.
  */
-static void describe_gp0(const struct arch_regs *f, char *buf, size_t n)
+static void describe_gp0(const struct fault_view *v, char *buf, size_t n)
 {
+	const struct arch_regs *f = v->f;
 	uint8_t bytes[INSN_MAX_LEN];
 	struct insn_info in;
 	buf[0] = '\0';
@@ -107,7 +115,7 @@ static void describe_gp0(const struct arch_regs *f, char *buf, size_t n)
 		snprintf(buf, n, " (non-canonical instruction address)");
 		return;
 	}
-	if (!insn_decode(bytes, fault_bytes(f, bytes, sizeof(bytes)), f, &in))
+	if (!insn_decode(bytes, fault_bytes(v, bytes, sizeof(bytes)), f, &in))
 		return;
 	const struct insn_mem *bad = noncanonical(&in);
 	if (in.kind == INSN_IO)
@@ -122,41 +130,43 @@ static void describe_gp0(const struct arch_regs *f, char *buf, size_t n)
  * The vector of a #GP with the IDT bit: the `int n` at rip names it (some
  * emulators scale the error code's index), else the error code's index field.
  */
-static uint64_t idt_vector(const struct arch_regs *f)
+static uint64_t idt_vector(const struct fault_view *v)
 {
 	uint8_t bytes[2];
-	size_t n = fault_bytes(f, bytes, sizeof(bytes));
+	size_t n = fault_bytes(v, bytes, sizeof(bytes));
 	if (n == 2 && bytes[0] == 0xcd)
 		return bytes[1];
 	if (n >= 1 && (bytes[0] == 0xcc || bytes[0] == 0xce || bytes[0] == 0xf1))
 		return bytes[0] == 0xcc ? 3 : bytes[0] == 0xce ? 4 : 1;
-	return (f->error >> 3) & 0xff;
+	return (v->f->error >> 3) & 0xff;
 }
 
 /* A #GP's error code names a selector or an IDT vector; 0 says nothing more. */
-static void gp_cause(const struct arch_regs *f, char *buf, size_t n)
+static void gp_cause(const struct fault_view *v, char *buf, size_t n)
 {
-	uint64_t e = f->error;
+	uint64_t e = v->f->error;
 	if (e & 0x2)
-		snprintf(buf, n, " (IDT vector 0x%lx)", idt_vector(f));
+		snprintf(buf, n, " (IDT vector 0x%lx)", idt_vector(v));
 	else if (e)
 		snprintf(buf, n, " (selector 0x%lx, %s)", e & 0xfffc, (e & 0x4) ? "LDT" : "GDT");
 	else
-		describe_gp0(f, buf, n);
+		describe_gp0(v, buf, n);
 }
 
-static void describe(const struct arch_regs *f, char *buf, size_t n)
+/* Words the fault @v for the report line, in @buf of @n bytes. */
+static void describe(const struct fault_view *v, char *buf, size_t n)
 {
+	const struct arch_regs *f = v->f;
 	char why[96];
 	if (f->vector == VEC_PF) {
 		snprintf(buf, n, "page fault (%s) at rip=0x%lx addr=0x%lx",
-		         pf_cause(f->error, read_cr2()), f->rip, read_cr2());
+		         pf_cause(f->error, v->cr2), f->rip, v->cr2);
 	} else if (f->vector == VEC_GP) {
-		gp_cause(f, why, sizeof(why));
+		gp_cause(v, why, sizeof(why));
 		snprintf(buf, n, "general protection fault%s at rip=0x%lx error=0x%lx", why, f->rip,
 		         f->error);
 	} else if (f->vector == VEC_SS && !f->error) {
-		describe_gp0(f, why, sizeof(why));
+		describe_gp0(v, why, sizeof(why));
 		snprintf(buf, n, "stack fault%s at rip=0x%lx", why, f->rip);
 	} else if (f->vector == VEC_COMPAT) {
 		snprintf(buf, n, "system call from 32-bit compatibility mode at rip=0x%lx", f->rip);
@@ -187,18 +197,35 @@ static uint32_t fault_kind(uint64_t vector)
 }
 
 /*
- * Stops the current domain for the exception in @f: its supervisor hears of
- * it first, then the report line is worded (which decodes the instruction).
+ * The report line of @d's deferred fault @rec (domain_fault_later), worded in @buf: its
+ * registers are still those of the fault and its memory that of the faulting instance
+ * (domain_reports_flush runs before a restart changes either).
+ */
+static void word_later(const struct domain *d, const struct domain_fault *rec, char *buf, size_t n)
+{
+	struct fault_view v = {&d->regs, rec->vector == VEC_PF ? rec->addr : 0, d->as};
+	describe(&v, buf, n);
+}
+
+/*
+ * Stops the current domain for the exception in @f. A supervised domain's
+ * supervisor hears of it first and its report line is worded later (which
+ * decodes the instruction), off the supervisor's way; any other's at once.
  */
 static void stop_current(const struct arch_regs *f)
 {
 	struct domain *d = sched_current;
+	uint64_t cr2 = f->vector == VEC_PF ? read_cr2() : 0;
 	struct domain_fault rec = {fault_kind(f->vector), f->vector < 32 ? (uint32_t)f->vector : 0,
-	                           f->rip, f->vector == VEC_PF ? read_cr2() : 0, f->error};
+	                           f->rip, cr2, f->error};
+	if (d->supervisor && f == &d->regs) {
+		domain_fault_later(d, &rec, word_later);
+		return;
+	}
+	struct fault_view v = {f, cr2, d->as};
 	char why[200];
-	domain_fault_stop(d, &rec);
-	describe(f, why, sizeof(why));
-	domain_fault_report(d, why);
+	describe(&v, why, sizeof(why));
+	domain_fault(d, &rec, why);
 }
 
 static __attribute__((noreturn)) void kernel_fault(const struct arch_regs *f, const char *where)
@@ -281,6 +308,7 @@ void trap_entry(struct arch_regs *f)
 	if (f->vector == VEC_TIMER) {
 		apic_eoi();
 		sched_tick();
+		domain_reports_flush(); /* every tick, idle or not: deferred fault lines */
 	} else if (f->vector == VEC_IOMMU_FAULT) {
 		apic_eoi();
 		vtd_fault_irq();

@@ -2,6 +2,7 @@
 #ifndef KERNEL_DOMAIN_H
 #define KERNEL_DOMAIN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <arch_regs.h>
@@ -114,14 +115,25 @@ enum domain_err domain_build_images(const struct bp_header *h, const struct boot
  */
 void domain_fault(struct domain *d, const struct domain_fault *f, const char *why);
 
-/**
- * domain_fault in two halves, for a caller that words the report only after
- * the supervisor was told (trap.c): the stop and the fault record first ...
- */
-void domain_fault_stop(struct domain *d, const struct domain_fault *f);
+/* Words the report line of @d's fault @f in @buf (@n bytes); see domain_fault_later. */
+typedef void (*domain_word_fn)(const struct domain *d, const struct domain_fault *f, char *buf,
+                               size_t n);
 
-/** ... then the report line @why and the devices. Needs: domain_fault_stop(@d) done. */
-void domain_fault_report(struct domain *d, const char *why);
+/**
+ * domain_fault for a caller whose report line is slow to word (trap.c decodes
+ * the instruction): stops @d, tells its supervisor and cuts its devices off
+ * now, and keeps @f for the line, which @word words later: in
+ * domain_reports_flush, before any other kernel line and at the latest at the
+ * next tick. Needs: interrupts off; @d's registers and memory stay those of
+ * the fault until then (a restart flushes first). Returns: nothing.
+ */
+void domain_fault_later(struct domain *d, const struct domain_fault *f, domain_word_fn word);
+
+/**
+ * Prints the report line of every fault domain_fault_later kept, in domain
+ * order. Needs: interrupts off; cheap when none is due. Returns: nothing.
+ */
+void domain_reports_flush(void);
 
 /** Stops @d, which never started, for good (boot). Needs: interrupts off. */
 void domain_refuse(struct domain *d);

@@ -25,6 +25,12 @@ typedef void (*klog_wake_fn)(struct domain *reader, uint64_t bits);
  */
 void klog_attach(void *page, struct domain *reader, uint32_t bit, klog_wake_fn wake);
 
+/**
+ * Calls @fn at the start of every later kprintf, so that lines @fn prints
+ * (with kprintf; it must not recurse) come out first. Needs: boot time.
+ */
+void klog_before_line(void (*fn)(void));
+
 /** Sends later reports straight to COM1. Needs: called when the reader stops. */
 void klog_detach(void);
 

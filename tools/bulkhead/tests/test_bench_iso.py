@@ -58,6 +58,25 @@ class BenchTest(unittest.TestCase):
         self.assertEqual(header[2], "auto")
         self.assertRegex(lines["null"], r"\b70\s+<= 80\s")
 
+    def test_fault_wake_is_the_judged_fault_row(self):
+        _, lines = self.table({"off": {"fault_notify": 5000, "fault_wake": 1400},
+                               "force": {"fault_notify": 100, "fault_wake": 1200}})
+        self.assertRegex(lines["fault_wake"], r"\b1400\s+1200\s+<= 1300 / -\s+1319 ")
+        self.assertTrue(lines["fault_wake"].endswith("above target (off)"))
+        self.assertRegex(lines["fault_notify"], r"\b5000\s+100\s+-\s")
+        self.assertNotIn("above", lines["fault_notify"])
+
+    def test_recover_row(self):
+        self.assertIn("recover", bench.PARTS)
+        text = bench.format_table({"off": {"recover": 999999}, "force": {"recover": 1000001}},
+                                  bench.BENCH_MODES, rows=bench.RECOVER_ROWS)
+        lines = text.splitlines()
+        self.assertEqual(len(lines), 2)
+        self.assertRegex(lines[1], r"^recover\s.*\b999999\s+1000001\s+<= 1000000 / <= 1000000\s")
+        self.assertTrue(lines[1].endswith("above target (forced)"))
+        text = bench.format_table({"off": {}}, ("off",), rows=bench.RECOVER_ROWS)
+        self.assertRegex(text.splitlines()[1], r"\bmissing\s+<= 1000000\s")
+
 
 class GrubConfigTest(unittest.TestCase):
     def test_modules_and_plan(self):
