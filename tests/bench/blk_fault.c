@@ -5,11 +5,11 @@
 #include "recover.h"
 
 /*
- * The image virtio-blk-fault is the virtio-blk driver with these hooks instead of
- * blk_chaos_none.c (tests/bench/storage_recover.xml). At each pass of its serving loop it
- * looks at the shared page of recover.h: once armed (the client armed it just before it
- * sent a request, so the pass is that request's), it disarms it, stamps the TSC and writes
- * to an unmapped address. The supervisor restarts it; the new instance serves the request
+ * The image virtio-blk-fault is the virtio-blk driver with these hooks in place
+ * of blk_chaos.c (built with BLK_CHAOS; tests/bench/storage_recover.xml). At each pass of
+ * its serving loop it looks at the shared page of recover.h: once armed (the client armed it
+ * just before it sent a request, so the pass is that request's), it disarms it, stamps the
+ * TSC and writes to an unmapped address. The supervisor restarts it; the new instance serves the request
  * the storage service sends again.
  */
 #define FAULT_ADDR 0x7ead0000ull /* nothing is mapped there */
