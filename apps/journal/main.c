@@ -141,8 +141,8 @@ static bool read_submit(uint64_t first, uint32_t n)
 
 	while (reads_n < JOURNAL_READS) {
 		uint32_t k = (reads_head + reads_n) % JOURNAL_READS;
-		uint32_t st = blk_submit(&vol, BLK_OP_READ, first, count, read_offset(k),
-		                         &reads[k].tag);
+		uint32_t st =
+			blk_submit(&vol, BLK_OP_READ, first, count, read_offset(k), &reads[k].tag);
 		if (st != BLK_OK) {
 			printf("journal: read-back of sectors %llu..%llu refused: status %u\n",
 			       (unsigned long long)first, (unsigned long long)(first + count - 1),
