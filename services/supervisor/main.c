@@ -25,18 +25,6 @@ static struct watched targets[SUP_MAX_TARGETS];
 static uint32_t n_targets;
 static uint64_t fault_mask_all;
 
-/* One event, one line, out at once. */
-__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	bh_flush();
-}
-
 static uint64_t now_us(void)
 {
 	return bh_rdtsc() / bh_cycles_per_us();
@@ -82,7 +70,7 @@ static void add_target(const struct bh_info_entry *e)
 	struct watched *w = &targets[n_targets];
 
 	if (n_targets == SUP_MAX_TARGETS) {
-		say("%.32s not watched: more than %u targets", e->name, SUP_MAX_TARGETS);
+		bh_say("%.32s not watched: more than %u targets", e->name, SUP_MAX_TARGETS);
 		return;
 	}
 	memcpy(w->name, e->name, BH_INFO_NAME_LEN);
@@ -134,7 +122,7 @@ static void add_policy(const struct bh_info_entry *e)
 	if (!why && pol.on_hang && !(w->heartbeat = find_heartbeat(e)))
 		why = "its heartbeat region is not mapped";
 	if (why) {
-		say("%.32s not supervised: %s", e->name, why);
+		bh_say("%.32s not supervised: %s", e->name, why);
 		return;
 	}
 	sup_target_init(&w->t, &pol, now_us(), BH_DSTATE_GENERATION(state_of(w)));
@@ -168,14 +156,14 @@ static void leave_stopped(const struct watched *w)
 static void report(const struct watched *w, const struct sup_decision *d, const char *what)
 {
 	if (d->action == SUP_RESTART) {
-		say("%s %s; restart %u/%u in %llu ms", w->name, what, d->n, d->max,
-		    (unsigned long long)ms(d->delay_us));
+		bh_say("%s %s; restart %u/%u in %llu ms", w->name, what, d->n, d->max,
+		       (unsigned long long)ms(d->delay_us));
 	} else if (d->action == SUP_GIVE_UP) {
 		leave_stopped(w);
-		say("%s gave up after %u restarts in %llu ms; left stopped; last: %s", w->name,
-		    d->n, (unsigned long long)ms(w->t.pol.window_us), what);
+		bh_say("%s gave up after %u restarts in %llu ms; left stopped; last: %s", w->name,
+		       d->n, (unsigned long long)ms(w->t.pol.window_us), what);
 	} else {
-		say("%s %s; left stopped (no restart on this)", w->name, what);
+		bh_say("%s %s; left stopped (no restart on this)", w->name, what);
 	}
 }
 
@@ -185,7 +173,7 @@ static void on_fault_record(struct watched *w, const struct bh_fault_page *rec, 
 
 	sup_fault_text(rec, what, sizeof(what));
 	if (!w->supervised) {
-		say("%s %s; not supervised", w->name, what);
+		bh_say("%s %s; not supervised", w->name, what);
 		return;
 	}
 	if (rec->generation < w->t.generation)
@@ -215,8 +203,8 @@ static int64_t restart(struct watched *w, uint32_t image)
 	enum bh_err err = bh_domain_restart(w->slot, image);
 
 	if (err != BH_OK) {
-		say("%s restart with image %u refused (error %d); left stopped", w->name, image,
-		    (int)err);
+		bh_say("%s restart with image %u refused (error %d); left stopped", w->name, image,
+		       (int)err);
 		return -1;
 	}
 	return (int64_t)BH_DSTATE_GENERATION(state_of(w));
@@ -231,7 +219,7 @@ static void restart_due(struct watched *w)
 		return;
 	}
 	sup_restarted(&w->t, now_us(), (uint32_t)gen, heartbeat_of(w));
-	say("%s restarted (gen %u, image %u)", w->name, (uint32_t)gen, w->t.image);
+	bh_say("%s restarted (gen %u, image %u)", w->name, (uint32_t)gen, w->t.image);
 }
 
 static void replace_due(struct watched *w, uint64_t now)
@@ -239,7 +227,7 @@ static void replace_due(struct watched *w, uint64_t now)
 	enum sup_replace r = sup_replace_due(&w->t, now);
 
 	if (r == SUP_REPLACE_SKIP)
-		say("%s not replaced by alternative 1: given up", w->name);
+		bh_say("%s not replaced by alternative 1: given up", w->name);
 	if (r != SUP_REPLACE_NOW)
 		return;
 	int64_t gen = restart(w, 1);
@@ -248,7 +236,7 @@ static void replace_due(struct watched *w, uint64_t now)
 		return;
 	}
 	sup_replaced(&w->t, now_us(), (uint32_t)gen, heartbeat_of(w));
-	say("%s replaced by alternative 1 (gen %u)", w->name, (uint32_t)gen);
+	bh_say("%s replaced by alternative 1 (gen %u)", w->name, (uint32_t)gen);
 }
 
 /* Everything @w needs at @now: a new fault record, the watchdog, a due restart or replace. */
@@ -272,7 +260,7 @@ int main(void)
 {
 	read_entries();
 	if (n_targets == 0) {
-		say("nothing to supervise");
+		bh_say("nothing to supervise");
 		return 0;
 	}
 	for (;;) {

@@ -43,19 +43,6 @@ static volatile uint8_t *data;
 static uint64_t data_size;
 static struct blk_stamp_log *stamps; /* the stage log, if the manifest maps one */
 
-/* Prints one console line at once. */
-__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	bh_flush();
-}
-
 /* Puts the run's next request into buffer @slot (published by the next flush). */
 static void queue(struct run *r, uint32_t slot)
 {
@@ -69,7 +56,7 @@ static void queue(struct run *r, uint32_t slot)
 	req.offset = (uint64_t)slot * r->w->bytes;
 	req.length = r->w->bytes;
 	if (bh_ring_put(&ring, BLK_MSG_REQ, slot, &req, sizeof(req)) != RING_OK && !r->failed) {
-		say("ERROR %s: the ring failed", r->w->name);
+		bh_say("ERROR %s: the ring failed", r->w->name);
 		r->failed = true;
 	}
 }
@@ -104,7 +91,8 @@ static uint32_t reap(struct run *r, uint32_t end)
 		memcpy(&resp, m.data, sizeof(resp));
 		if ((m.len != sizeof(resp) || resp.status != BLK_OK || m.tag >= MAX_DEPTH) &&
 		    !r->failed) {
-			say("ERROR %s: request answered with status %u", r->w->name, resp.status);
+			bh_say("ERROR %s: request answered with status %u", r->w->name,
+			       resp.status);
 			r->failed = true;
 		}
 		reaped++;
@@ -150,8 +138,8 @@ static void verify(struct run *r)
 	for (uint32_t slot = 0; slot < r->w->depth && !r->failed; slot++) {
 		if (r->w->op == SW_READ && !holds_disk_data(data + (uint64_t)slot * r->w->bytes,
 		                                            r->last_offset[slot], r->w->bytes)) {
-			say("ERROR %s: the data read at offset %llu is not the disk's", r->w->name,
-			    (unsigned long long)r->last_offset[slot]);
+			bh_say("ERROR %s: the data read at offset %llu is not the disk's",
+			       r->w->name, (unsigned long long)r->last_offset[slot]);
 			r->failed = true;
 		}
 	}
@@ -164,11 +152,11 @@ static void report(const struct run *r, uint64_t tsc)
 
 	if (r->w->count == 0 || bytes == 0)
 		return;
-	say("INFO %s requests=%u bytes=%llu tsc=%llu polling=%llu work=%llu", r->w->name,
-	    r->w->count, (unsigned long long)bytes, (unsigned long long)tsc,
-	    (unsigned long long)polling, (unsigned long long)insns);
-	say("BENCH %s_req %llu", r->w->name, (unsigned long long)(insns / r->w->count));
-	say("BENCH %s_byte_milli %llu", r->w->name, (unsigned long long)(insns * 1000 / bytes));
+	bh_say("INFO %s requests=%u bytes=%llu tsc=%llu polling=%llu work=%llu", r->w->name,
+	       r->w->count, (unsigned long long)bytes, (unsigned long long)tsc,
+	       (unsigned long long)polling, (unsigned long long)insns);
+	bh_say("BENCH %s_req %llu", r->w->name, (unsigned long long)(insns / r->w->count));
+	bh_say("BENCH %s_byte_milli %llu", r->w->name, (unsigned long long)(insns * 1000 / bytes));
 }
 
 /* Warms up, then runs and times one workload; prints its figures unless it failed. */
@@ -181,11 +169,11 @@ static void run_workload(const struct sw_workload *w)
 	r.rng = SW_SEED;
 	r.next = 0;
 	r.poll_turns = 0;
-	say("BEGIN %s", w->name);
+	bh_say("BEGIN %s", w->name);
 	uint64_t a = bh_rdtsc();
 	run_requests(&r, w->count);
 	uint64_t b = bh_rdtsc();
-	say("END %s bytes=%llu", w->name, (unsigned long long)w->count * w->bytes);
+	bh_say("END %s bytes=%llu", w->name, (unsigned long long)w->count * w->bytes);
 	verify(&r);
 	if (!r.failed)
 		report(&r, b - a);
@@ -313,18 +301,18 @@ static void report_spans(const char *name)
 	for (uint32_t a = 0; a < BLK_STAMP_POINTS; a++)
 		for (uint32_t b = 0; b < BLK_STAMP_POINTS; b++)
 			if (stages.count[a][b] > 0)
-				say("INFO span %s %s>%s cycles=%llu times=%u irq_cycles=%llu", name,
-				    point_names[a], point_names[b],
-				    (unsigned long long)(stages.span[a][b] / stages.n),
-				    stages.count[a][b],
-				    (unsigned long long)(stages.span_irq[a][b] / n_irq));
+				bh_say("INFO span %s %s>%s cycles=%llu times=%u irq_cycles=%llu",
+				       name, point_names[a], point_names[b],
+				       (unsigned long long)(stages.span[a][b] / stages.n),
+				       stages.count[a][b],
+				       (unsigned long long)(stages.span_irq[a][b] / n_irq));
 }
 
 /* Prints `BENCH NAME_SUFFIX N`: the median of @v[0 .. @n); nothing if @n is 0. */
 static void report_median(const char *name, const char *suffix, uint32_t *v, uint32_t n)
 {
 	if (n > 0)
-		say("BENCH %s_%s %u", name, suffix, median(v, n));
+		bh_say("BENCH %s_%s %u", name, suffix, median(v, n));
 }
 
 /*
@@ -339,19 +327,19 @@ static void report_stages(const char *name)
 	uint64_t per_request = stages.stamps / stages.n, cost = stages.stamp_cost;
 	uint32_t rtt = median(stages.rtt, stages.n), path = median(stages.path, stages.n);
 
-	say("INFO stages %s requests=%u irq=%u early=%u polled=%u broken=%u stamps=%llu stamp_cost=%llu "
-	    "rtt_median=%u path_median=%u path_min=%u path_max=%u",
-	    name, stages.n, stages.n_irq, stages.n_early, stages.polled, stages.broken,
-	    (unsigned long long)per_request, (unsigned long long)cost, rtt, path, stages.path[0],
-	    stages.path[stages.n - 1]);
+	bh_say("INFO stages %s requests=%u irq=%u early=%u polled=%u broken=%u stamps=%llu stamp_cost=%llu "
+	       "rtt_median=%u path_median=%u path_min=%u path_max=%u",
+	       name, stages.n, stages.n_irq, stages.n_early, stages.polled, stages.broken,
+	       (unsigned long long)per_request, (unsigned long long)cost, rtt, path, stages.path[0],
+	       stages.path[stages.n - 1]);
 	report_spans(name);
 	report_median(name, "path", stages.path, stages.n);
 	report_median(name, "path_irq", stages.irq, stages.n_irq);
 	report_median(name, "path_early", stages.early, stages.n_early);
 	if (stages.n_irq > 0)
-		say("INFO stages %s irq_min=%u irq_quartile=%u irq_3quartile=%u irq_max=%u", name,
-		    stages.irq[0], stages.irq[stages.n_irq / 4], stages.irq[stages.n_irq * 3 / 4],
-		    stages.irq[stages.n_irq - 1]);
+		bh_say("INFO stages %s irq_min=%u irq_quartile=%u irq_3quartile=%u irq_max=%u",
+		       name, stages.irq[0], stages.irq[stages.n_irq / 4],
+		       stages.irq[stages.n_irq * 3 / 4], stages.irq[stages.n_irq - 1]);
 }
 
 /* With a stage log mapped: runs depth-1 workload @w once more, one request at a time with the
@@ -436,15 +424,15 @@ static bool setup(void)
 	struct blk_resp info = {0};
 
 	if (!bh_ring_open("blk", &ring) || !map || map->size < (uint64_t)MAX_DEPTH * 65536u) {
-		say("ERROR no ring \"blk\", or map \"" DATA_MAP "\" smaller than 2 MiB");
+		bh_say("ERROR no ring \"blk\", or map \"" DATA_MAP "\" smaller than 2 MiB");
 		return false;
 	}
 	data = (volatile uint8_t *)(uintptr_t)map->vaddr;
 	data_size = map->size;
 	if (!ask_info(&info) || info.status != BLK_OK ||
 	    info.capacity * BLK_SECTOR_SIZE < SW_DISK_BYTES) {
-		say("ERROR the disk holds %llu sectors, not %llu",
-		    (unsigned long long)info.capacity, SW_DISK_BYTES / BLK_SECTOR_SIZE);
+		bh_say("ERROR the disk holds %llu sectors, not %llu",
+		       (unsigned long long)info.capacity, SW_DISK_BYTES / BLK_SECTOR_SIZE);
 		return false;
 	}
 	stamps = blk_stamp_open();
@@ -459,6 +447,6 @@ int main(void)
 			run_workload(&sw_workloads[i]);
 		run_stages(&sw_workloads[0]); /* 4 KiB random reads, depth 1 */
 	}
-	say("DONE");
+	bh_say("DONE");
 	return 0;
 }

@@ -41,19 +41,6 @@ static uint64_t deadline;                /* the TSC at which the current workloa
 static const char *current;              /* the current workload's name */
 static bool over;                        /* it spent its budget */
 
-/* Prints one console line at once. */
-__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	bh_flush();
-}
-
 /* Waits until the server's producer index moves past what we took, or SPIN_LIMIT turns.
  * Returns the loop's turns past the first. */
 static uint64_t spin(void)
@@ -102,7 +89,7 @@ static int pump(void)
 {
 	if (over || bh_rdtsc() > deadline) {
 		if (!over)
-			say("ERROR %s: more than %llu cycles: given up", current, BUDGET_CYCLES);
+			bh_say("ERROR %s: more than %llu cycles: given up", current, BUDGET_CYCLES);
 		over = true;
 		return -1;
 	}
@@ -150,7 +137,7 @@ static int udp_rounds(int sock, uint32_t count)
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t t0 = bh_rdtsc(), turns0 = turns;
 		if (udp_round_trip(sock, pattern + i % NW_PERIOD, in) != 0) {
-			say("ERROR net_udp: round trip %u failed or came back changed", i);
+			bh_say("ERROR net_udp: round trip %u failed or came back changed", i);
 			return -1;
 		}
 		uint64_t dt = bh_rdtsc() - t0, polling = SPIN_INSNS * (turns - turns0);
@@ -174,11 +161,11 @@ static void report_split(uint64_t work)
 	uint64_t n = NW_UDP_COUNT, send = split.send / n, taken = split.taken / n;
 	uint64_t empty = split.empty / n, seen = send + taken + empty;
 
-	say("INFO net_udp_split send=%llu polls_taking=%llu calls_taking=%u polls_empty=%llu "
-	    "calls_empty=%u rest=%llu",
-	    (unsigned long long)send, (unsigned long long)taken, split.n_taken,
-	    (unsigned long long)empty, split.n_empty,
-	    (unsigned long long)(work > seen ? work - seen : 0));
+	bh_say("INFO net_udp_split send=%llu polls_taking=%llu calls_taking=%u polls_empty=%llu "
+	       "calls_empty=%u rest=%llu",
+	       (unsigned long long)send, (unsigned long long)taken, split.n_taken,
+	       (unsigned long long)empty, split.n_empty,
+	       (unsigned long long)(work > seen ? work - seen : 0));
 }
 
 /* Prints the round trips' spread (trip_work, sorted here) and their median as the figure. */
@@ -187,9 +174,9 @@ static void report_trips(void)
 	uint32_t n = NW_UDP_COUNT;
 
 	qsort(trip_work, n, sizeof(trip_work[0]), by_value);
-	say("INFO net_udp_trips min=%u quartile=%u median=%u quartile3=%u max=%u", trip_work[0],
-	    trip_work[n / 4], trip_work[n / 2], trip_work[n * 3 / 4], trip_work[n - 1]);
-	say("BENCH net_udp64_rtt %u", trip_work[n / 2]);
+	bh_say("INFO net_udp_trips min=%u quartile=%u median=%u quartile3=%u max=%u", trip_work[0],
+	       trip_work[n / 4], trip_work[n / 2], trip_work[n * 3 / 4], trip_work[n - 1]);
+	bh_say("BENCH net_udp64_rtt %u", trip_work[n / 2]);
 }
 
 /* Prints the INFO line and the figure @bench of workload @name (@units: its round trips or
@@ -199,14 +186,14 @@ static void report(const char *name, uint64_t tsc, uint64_t units, const char *b
 	uint64_t polling = SPIN_INSNS * turns;
 	uint64_t work = tsc - (polling < tsc ? polling : tsc);
 
-	say("INFO %s units=%llu tsc=%llu polling=%llu turns=%llu work=%llu tx_no_buffer=%llu "
-	    "retransmits=%llu",
-	    name, (unsigned long long)units, (unsigned long long)tsc, (unsigned long long)polling,
-	    (unsigned long long)turns, (unsigned long long)work,
-	    (unsigned long long)port.cnt.tx_no_buffer,
-	    (unsigned long long)stack.cnt.tcp_retransmits);
-	say("BENCH %s %llu", bench,
-	    (unsigned long long)(per_milli ? work * 1000 / units : work / units));
+	bh_say("INFO %s units=%llu tsc=%llu polling=%llu turns=%llu work=%llu tx_no_buffer=%llu "
+	       "retransmits=%llu",
+	       name, (unsigned long long)units, (unsigned long long)tsc,
+	       (unsigned long long)polling, (unsigned long long)turns, (unsigned long long)work,
+	       (unsigned long long)port.cnt.tx_no_buffer,
+	       (unsigned long long)stack.cnt.tcp_retransmits);
+	bh_say("BENCH %s %llu", bench,
+	       (unsigned long long)(per_milli ? work * 1000 / units : work / units));
 }
 
 /* After workload @name: libnet's counters that tell lost or reordered frames, and (through
@@ -216,14 +203,16 @@ static void report_losses(const char *name)
 {
 	struct bh_channel stats;
 
-	say("INFO %s_losses rx_frames=%llu tx_frames=%llu out_of_order=%llu ooo_dropped=%llu "
-	    "out_of_window=%llu fast_retransmits=%llu timeouts=%llu tx_no_buffer=%llu",
-	    name, (unsigned long long)stack.cnt.rx_frames, (unsigned long long)stack.cnt.tx_frames,
-	    (unsigned long long)stack.cnt.tcp_out_of_order,
-	    (unsigned long long)stack.cnt.tcp_ooo_dropped,
-	    (unsigned long long)stack.cnt.tcp_out_of_window,
-	    (unsigned long long)stack.cnt.tcp_fast_retransmits,
-	    (unsigned long long)stack.cnt.tcp_timeouts, (unsigned long long)port.cnt.tx_no_buffer);
+	bh_say("INFO %s_losses rx_frames=%llu tx_frames=%llu out_of_order=%llu ooo_dropped=%llu "
+	       "out_of_window=%llu fast_retransmits=%llu timeouts=%llu tx_no_buffer=%llu",
+	       name, (unsigned long long)stack.cnt.rx_frames,
+	       (unsigned long long)stack.cnt.tx_frames,
+	       (unsigned long long)stack.cnt.tcp_out_of_order,
+	       (unsigned long long)stack.cnt.tcp_ooo_dropped,
+	       (unsigned long long)stack.cnt.tcp_out_of_window,
+	       (unsigned long long)stack.cnt.tcp_fast_retransmits,
+	       (unsigned long long)stack.cnt.tcp_timeouts,
+	       (unsigned long long)port.cnt.tx_no_buffer);
 	if (bh_channel_open("stats", &stats))
 		(void)bh_signal(stats.slot);
 }
@@ -235,19 +224,19 @@ static void run_udp(void)
 
 	budget("net_udp");
 	if (sock < 0 || udp_rounds(sock, NW_UDP_WARMUP) != 0) {
-		say("ERROR net_udp: no socket, or the warm-up failed");
+		bh_say("ERROR net_udp: no socket, or the warm-up failed");
 		return;
 	}
 	turns = 0;
 	budget("net_udp");
 	memset(&split, 0, sizeof(split));
 	split.on = true;
-	say("BEGIN net_udp");
+	bh_say("BEGIN net_udp");
 	uint64_t a = bh_rdtsc();
 	int failed = udp_rounds(sock, NW_UDP_COUNT);
 	uint64_t b = bh_rdtsc();
 	split.on = false;
-	say("END net_udp bytes=%u", NW_UDP_COUNT * NW_UDP_BYTES);
+	bh_say("END net_udp bytes=%u", NW_UDP_COUNT * NW_UDP_BYTES);
 	if (!failed) {
 		uint64_t polling = SPIN_INSNS * turns;
 		report("net_udp", b - a, NW_UDP_COUNT, "net_udp64_rtt_mean", 0);
@@ -310,12 +299,13 @@ static int tcp_receive(int sock)
 	for (uint64_t got = 0; got < NW_TCP_BYTES;) {
 		int n = recv_some(sock);
 		if (n < 0) {
-			say("ERROR net_tcp_rx: the stream ended after %llu bytes",
-			    (unsigned long long)got);
+			bh_say("ERROR net_tcp_rx: the stream ended after %llu bytes",
+			       (unsigned long long)got);
 			return -1;
 		}
 		if (memcmp(rx_buf, pattern + got % NW_PERIOD, n < 8 ? (size_t)n : 8u) != 0) {
-			say("ERROR net_tcp_rx: wrong data at byte %llu", (unsigned long long)got);
+			bh_say("ERROR net_tcp_rx: wrong data at byte %llu",
+			       (unsigned long long)got);
 			return -1;
 		}
 		got += (uint64_t)n;
@@ -332,8 +322,8 @@ static int tcp_send(int sock, uint32_t want)
 	for (uint64_t sent = 0; sent < NW_TCP_BYTES;) {
 		uint64_t left = NW_TCP_BYTES - sent, len = left < NW_CHUNK ? left : NW_CHUNK;
 		if (send_all(sock, pattern + sent % NW_PERIOD, (uint32_t)len) != 0) {
-			say("ERROR net_tcp_tx: the connection failed after %llu bytes",
-			    (unsigned long long)sent);
+			bh_say("ERROR net_tcp_tx: the connection failed after %llu bytes",
+			       (unsigned long long)sent);
 			return -1;
 		}
 		sent += len;
@@ -343,12 +333,12 @@ static int tcp_send(int sock, uint32_t want)
 		for (int i = 0; i < n && have < 4; i++)
 			got |= (uint32_t)rx_buf[i] << (8 * have++);
 		if (n < 0) {
-			say("ERROR net_tcp_tx: no answer from the sink");
+			bh_say("ERROR net_tcp_tx: no answer from the sink");
 			return -1;
 		}
 	}
 	if (got != want)
-		say("ERROR net_tcp_tx: the sink's CRC-32 is %08x, not %08x", got, want);
+		bh_say("ERROR net_tcp_tx: the sink's CRC-32 is %08x, not %08x", got, want);
 	return got == want ? 0 : -1;
 }
 
@@ -363,18 +353,18 @@ static void run_tcp(const char *name, uint16_t peer_port, const char *bench, uin
 	for (int i = 0; i < 8; i++)
 		count[i] = (uint8_t)((uint64_t)NW_TCP_BYTES >> (8 * i));
 	if (sock < 0) {
-		say("ERROR %s: no connection to the peer's port %u", name, peer_port);
+		bh_say("ERROR %s: no connection to the peer's port %u", name, peer_port);
 		return;
 	}
 	turns = 0;
 	budget(name);
-	say("BEGIN %s", name);
+	bh_say("BEGIN %s", name);
 	uint64_t a = bh_rdtsc();
 	failed = send_all(sock, count, sizeof(count));
 	if (!failed)
 		failed = peer_port == NW_SOURCE_PORT ? tcp_receive(sock) : tcp_send(sock, want);
 	uint64_t b = bh_rdtsc();
-	say("END %s bytes=%u", name, NW_TCP_BYTES);
+	bh_say("END %s bytes=%u", name, NW_TCP_BYTES);
 	if (!failed)
 		report(name, b - a, NW_TCP_BYTES, bench, 1);
 	report_losses(name);
@@ -396,9 +386,9 @@ static void costs(void)
 	memcpy(rx_buf, pattern, NW_CHUNK);
 	uint64_t c = bh_rdtsc();
 
-	say("INFO costs csum_milli=%llu memcpy_milli=%llu sum=%u",
-	    (unsigned long long)((b - a) * 1000 / NW_CHUNK),
-	    (unsigned long long)((c - b) * 1000 / NW_CHUNK), sum);
+	bh_say("INFO costs csum_milli=%llu memcpy_milli=%llu sum=%u",
+	       (unsigned long long)((b - a) * 1000 / NW_CHUNK),
+	       (unsigned long long)((c - b) * 1000 / NW_CHUNK), sum);
 }
 
 /**
@@ -417,14 +407,14 @@ int main(void)
 	cfg.seed = (uint32_t)bh_rdtsc();
 	int err = net_port_open(&port, &stack, "net", "net-data", &cfg);
 	if (err) {
-		say("ERROR no network port (error %d)", err);
+		bh_say("ERROR no network port (error %d)", err);
 	} else {
-		say("INFO port rx_buffers=%u tx_buffers=%u", port.n_rx, port.n_bufs - port.n_rx);
+		bh_say("INFO port rx_buffers=%u tx_buffers=%u", port.n_rx, port.n_bufs - port.n_rx);
 		costs();
 		run_udp();
 		run_tcp("net_tcp_rx", NW_SOURCE_PORT, "net_tcp_rx_byte_milli", want);
 		run_tcp("net_tcp_tx", NW_SINK_PORT, "net_tcp_tx_byte_milli", want);
 	}
-	say("DONE");
+	bh_say("DONE");
 	return 0;
 }

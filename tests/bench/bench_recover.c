@@ -35,19 +35,6 @@ static volatile struct recover_page *page;
 static uint64_t next_block;
 static bool failed;
 
-/* Prints one console line at once. */
-__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	bh_flush();
-}
-
 /* libblk's wait: return at once, so that it polls the ring (the CPU never idles). */
 static void spin(void *ctx)
 {
@@ -73,8 +60,8 @@ static bool read_block(void)
 	if (st == BLK_OK && tag == sw_tag(block))
 		return true;
 	if (!failed)
-		say("ERROR recover: block %llu: status %u, tag %llx", (unsigned long long)block, st,
-		    (unsigned long long)tag);
+		bh_say("ERROR recover: block %llu: status %u, tag %llx", (unsigned long long)block,
+		       st, (unsigned long long)tag);
 	failed = true;
 	return false;
 }
@@ -89,7 +76,7 @@ static uint64_t one_recovery(void)
 	bool ok = read_block();
 	uint64_t done = bh_rdtsc();
 	if (page->faults != faults + 1 && !failed) {
-		say("ERROR recover: the driver did not fault on the armed request");
+		bh_say("ERROR recover: the driver did not fault on the armed request");
 		failed = true;
 	}
 	for (uint32_t i = 0; i < READS_BETWEEN && ok; i++)
@@ -103,18 +90,18 @@ static bool setup(void)
 	const struct bh_info_entry *m = bh_lookup(RECOVER_MAP, BH_RES_MAP);
 
 	if (!m || !(m->flags & BH_RIGHT_WRITE) || !bh_ring_open("blk", &ring)) {
-		say("ERROR recover: no ring \"blk\" or no writable map \"" RECOVER_MAP "\"");
+		bh_say("ERROR recover: no ring \"blk\" or no writable map \"" RECOVER_MAP "\"");
 		return false;
 	}
 	uint32_t st = blk_attach(&vol, &ring.ring, spin, kick, &ring);
 	if (st != BLK_OK || vol.sectors * BLK_SECTOR_SIZE < SW_SPAN_BYTES) {
-		say("ERROR recover: the volume: status %u, %llu sectors", st,
-		    (unsigned long long)vol.sectors);
+		bh_say("ERROR recover: the volume: status %u, %llu sectors", st,
+		       (unsigned long long)vol.sectors);
 		return false;
 	}
 	const struct bh_info_entry *d = bh_lookup(vol.data_name, BH_RES_MAP);
 	if (!d || d->size < SW_BLOCK_BYTES) {
-		say("ERROR recover: no map of the data region %s", vol.data_name);
+		bh_say("ERROR recover: no map of the data region %s", vol.data_name);
 		return false;
 	}
 	page = (volatile struct recover_page *)(uintptr_t)m->vaddr;
@@ -137,10 +124,11 @@ int main(void)
 	}
 	if (!failed) {
 		uint64_t median = bench_median(samples, FAULT_SAMPLES); /* sorts them */
-		say("INFO recover samples=%u min=%llu max=%llu", FAULT_SAMPLES,
-		    (unsigned long long)samples[0], (unsigned long long)samples[FAULT_SAMPLES - 1]);
-		say("BENCH recover %llu", (unsigned long long)median);
+		bh_say("INFO recover samples=%u min=%llu max=%llu", FAULT_SAMPLES,
+		       (unsigned long long)samples[0],
+		       (unsigned long long)samples[FAULT_SAMPLES - 1]);
+		bh_say("BENCH recover %llu", (unsigned long long)median);
 	}
-	say("DONE");
+	bh_say("DONE");
 	return 0;
 }

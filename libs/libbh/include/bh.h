@@ -99,6 +99,9 @@ uint64_t bh_wait_new_signal(uint32_t slot, uint64_t mask);
 /** Flushes buffered stdout/stderr lines to the console ring. */
 void bh_flush(void);
 
+/** Prints one line (printf @fmt, then '\n') and pushes it to the console at once. */
+__attribute__((format(printf, 1, 2))) void bh_say(const char *fmt, ...);
+
 /* Additions (libbh v1). */
 
 /*
