@@ -27,11 +27,15 @@ enum bh_cap_type {
  * Rights of a BH_CAP_DOMAIN capability (its own bits, as the manifest's
  * <control rights="..."> names them).
  */
-#define BH_RIGHT_STOP 0x1u    /* BH_HC_DOMAIN_STOP */
-#define BH_RIGHT_RESUME 0x2u  /* BH_HC_DOMAIN_RESUME */
-#define BH_RIGHT_RESTART 0x4u /* BH_HC_DOMAIN_RESTART with its own image */
-#define BH_RIGHT_REPLACE 0x8u /* BH_HC_DOMAIN_RESTART with an alternative image */
-#define BH_RIGHT_FAULTS 0x10u /* receives the target's fault records */
-#define BH_DOMAIN_RIGHTS_ALL 0x1fu
+#define BH_RIGHT_STOP 0x1u          /* BH_HC_DOMAIN_STOP */
+#define BH_RIGHT_RESUME 0x2u        /* BH_HC_DOMAIN_RESUME */
+#define BH_RIGHT_RESTART 0x4u       /* BH_HC_DOMAIN_RESTART with its own image */
+#define BH_RIGHT_REPLACE 0x8u       /* BH_HC_DOMAIN_RESTART with an alternative image */
+#define BH_RIGHT_FAULTS 0x10u       /* receives the target's fault records */
+#define BH_RIGHT_DESTROY 0x20u      /* BH_HC_DOMAIN_DESTROY */
+#define BH_RIGHT_READ_MEMORY 0x40u  /* BH_HC_DOMAIN_LAYOUT, BH_HC_DOMAIN_MEM_READ */
+#define BH_RIGHT_WRITE_MEMORY 0x80u /* BH_HC_DOMAIN_MEM_WRITE */
+#define BH_RIGHT_VCPU 0x100u        /* BH_HC_DOMAIN_VCPU_GET and _SET */
+#define BH_DOMAIN_RIGHTS_ALL 0x1ffu
 
 #endif
