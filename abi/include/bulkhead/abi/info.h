@@ -100,7 +100,10 @@ struct bh_start_info {
 	uint64_t cycles_per_us; /* TSC rate, measured at boot: the kernel writes it (bhc: 0) */
 	uint32_t generation;    /* kernel: 0 at boot, +1 per restart (bhc: 0) */
 	uint32_t image_index;   /* kernel: 0 = its own image, k = alternative k (bhc: 0) */
-	uint8_t reserved[256 - 136];
+	uint64_t boot_unix;     /* kernel: wall-clock seconds since 1970 (UTC) from the RTC at
+	                         * boot, 0 if it could not be read (bhc: 0) */
+	uint64_t boot_tsc;      /* kernel: the TSC when boot_unix was read (bhc: 0) */
+	uint8_t reserved[256 - 152];
 	struct bh_info_entry entries[BH_INFO_MAX_ENTRIES];
 };
 _Static_assert(sizeof(struct bh_start_info) == 4096, "start info ABI");
