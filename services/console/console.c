@@ -6,6 +6,7 @@
 
 #include "klog.h"
 #include "line.h"
+#include "tail.h"
 #include "uart.h"
 
 /*
@@ -83,6 +84,7 @@ static void add_client(const struct bh_info_entry *e)
 	else
 		snprintf(prefix, sizeof(prefix), "%s[%s]: ", c->peer, name);
 	line_init(&c->line, prefix);
+	c->line.tail = tail_source_for(c->peer);
 	c->slot = e->slot;
 	n_clients++;
 }
@@ -91,6 +93,13 @@ static void open_resources(void)
 {
 	const struct bh_start_info *info = bh_info();
 
+	for (uint32_t i = 0; i < info->n_entries && i < BH_INFO_MAX_ENTRIES; i++) {
+		const struct bh_info_entry *e = &info->entries[i];
+		if (e->kind == BH_RES_MAP &&
+		    strncmp(e->name, "console-tail", BH_INFO_NAME_LEN) == 0 &&
+		    (e->flags & BH_RIGHT_WRITE))
+			tail_open((void *)(uintptr_t)e->vaddr, e->size);
+	}
 	for (uint32_t i = 0; i < info->n_entries && i < BH_INFO_MAX_ENTRIES; i++) {
 		const struct bh_info_entry *e = &info->entries[i];
 		if (e->kind == BH_RES_RING && e->flags == BH_RING_SERVER)

@@ -16,6 +16,7 @@ static void line_emit(struct line *l, const char *tail)
 	uart_write(l->buf, l->len);
 	uart_puts(tail);
 	uart_puts("\r\n");
+	tail_put(l->tail, l->buf, l->len);
 	l->len = 0;
 }
 
@@ -26,6 +27,7 @@ void line_init(struct line *l, const char *prefix)
 	for (size_t i = 0; i < n; i++)
 		l->prefix[i] = sanitize((uint8_t)prefix[i]);
 	l->prefix[n] = '\0';
+	l->tail = NULL;
 	l->len = 0;
 }
 

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tail.h"
+
 /* Longest line printed as one; longer ones are cut with LINE_CUT_MARK and continued. */
 #define LINE_MAX_BYTES 512u
 #define LINE_PREFIX_MAX 80u
@@ -13,12 +15,14 @@
 /* One source of lines (a ring or the kernel log), with its private buffer. */
 struct line {
 	char prefix[LINE_PREFIX_MAX]; /* printed before every line, e.g. "ping: " */
+	struct tail_source *tail;     /* where printed lines are also kept, or NULL */
 	uint32_t len;                 /* bytes in buf */
 	char buf[LINE_MAX_BYTES];
 };
 
 /**
- * Sets up @l with the printable @prefix (cut to LINE_PREFIX_MAX - 1 bytes).
+ * Sets up @l with the printable @prefix (cut to LINE_PREFIX_MAX - 1 bytes) and no tail
+ * source (set l->tail afterwards to keep its lines in the tail page).
  * Needs: nothing. Returns: nothing.
  */
 void line_init(struct line *l, const char *prefix);
