@@ -22,6 +22,7 @@ BASE_PACKAGES = [
     "newlib-source",     # the C library of domains, built from source
     "libxml2-dev",       # the manifest compiler
     "libcmocka-dev",     # host unit tests
+    "libbearssl-dev",    # TLS in the control domain (libs/libtls), SHA-256 of saves
     "pkg-config",
     "gcc",
     "libc6-dev",         # the C library's headers: host tests and bhc (gcc only recommends it)
