@@ -90,4 +90,5 @@ void arch_cpu_init(uint64_t max_phys, enum spec_mode mode)
 	syscall_init();
 	apic_init();
 	random_init();
+	vcpu_init();
 }

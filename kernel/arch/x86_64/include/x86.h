@@ -101,6 +101,7 @@ void paging_init(uint64_t max_phys);
 void serial_init(void);
 void apic_init(void);
 void random_init(void);
+void vcpu_init(void);
 void apic_eoi(void);
 bool apic_in_service(uint64_t vector);
 void pic_init(void);
