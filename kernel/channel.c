@@ -14,11 +14,19 @@ static void deliver(struct domain *d, uint64_t bits)
 void channel_signal(struct domain *peer, uint64_t bits)
 {
 	if (peer->state == DOMAIN_WAITING) {
+		peer->signals_recv++;
 		deliver(peer, bits);
 		sched_wake(peer);
 	} else if (peer->state == DOMAIN_RUNNABLE || peer->halt == DOMAIN_HELD) {
+		peer->signals_recv++;
 		peer->pending |= bits; /* a held domain finds them when resumed */
 	}
+}
+
+void channel_send(struct domain *d, struct domain *peer, uint64_t bits)
+{
+	d->signals_sent++;
+	channel_signal(peer, bits);
 }
 
 void channel_wait(struct domain *d)
@@ -59,8 +67,10 @@ uint64_t channel_poll(struct domain *d)
 
 void channel_signal_wait(struct domain *d, struct domain *peer, uint64_t bits)
 {
+	d->signals_sent++;
 	if (!d->pending && peer->state == DOMAIN_WAITING && sched_direct_ok(peer)) {
 		/* Fastpath (seL4-style): hand the CPU straight to the waiter. */
+		peer->signals_recv++;
 		deliver(peer, bits);
 		sched_handoff(d, peer);
 	}

@@ -2,13 +2,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <bulkhead/abi/domain.h>
 #include <bulkhead/abi/fault.h>
+#include <bulkhead/abi/hypercall.h>
 #include <bulkhead/abi/info.h>
 #include <bulkhead/abi/layout.h>
+#include <bulkhead/abi/ring.h>
 #include <kernel/arch.h>
 #include <kernel/boot.h>
 #include <kernel/budget.h>
 #include <kernel/channel.h>
+#include <kernel/clock.h>
 #include <kernel/domain.h>
 #include <kernel/elf.h>
 #include <kernel/klog.h>
@@ -124,6 +128,8 @@ static void write_info(const struct domain *d)
 	info->cycles_per_us = arch_cycles_per_us;
 	info->generation = d->generation;
 	info->image_index = d->image;
+	info->boot_unix = clock_boot_unix;
+	info->boot_tsc = clock_boot_tsc;
 }
 
 static enum domain_err map_info(struct domain *d)
@@ -327,7 +333,11 @@ static void halt(struct domain *d, enum domain_halt how, const struct domain_fau
 {
 	sched_stop(d);
 	d->halt = (uint8_t)how;
-	if (f && notify_hook)
+	if (!f)
+		return;
+	d->faults++;
+	d->last_code = f->kind == BH_FAULT_EXIT ? f->error : f->vector;
+	if (notify_hook)
 		notify_hook(d, f);
 }
 
@@ -406,12 +416,12 @@ void domain_resume(struct domain *d)
 	channel_resume(d, d->held_waiting);
 }
 
-/* Is region @r mapped by @d alone (and neither the kernel log nor a fault page)? */
+/* Is region @r mapped by @d alone (and not the kernel log, a fault page or a module region)? */
 static bool region_private(const struct domain *d, uint32_t r)
 {
 	struct plan_tables t;
 	plan_tables(plan, &t);
-	if (t.regions[r].flags & (BP_REGION_KLOG | BP_REGION_FAULT))
+	if (t.regions[r].flags & (BP_REGION_KLOG | BP_REGION_FAULT | BP_REGION_MODULE))
 		return false;
 	for (uint32_t e = 0; e < plan->domains.count; e++) {
 		const struct bp_domain *bd = &t.domains[e];
@@ -464,4 +474,136 @@ void domain_revive(struct domain *d)
 {
 	d->halt = DOMAIN_LIVE;
 	sched_wake(d);
+}
+
+void domain_keep_held(struct domain *d)
+{
+	d->halt = DOMAIN_HELD;
+	d->held_waiting = false;
+}
+
+static uint32_t add_span(struct domain_span *out, uint32_t n, uint64_t v, uint64_t size, paddr_t at,
+                         uint32_t flags)
+{
+	if (size)
+		out[n++] = (struct domain_span){v, size, at, flags};
+	return n;
+}
+
+/* Sorts @n spans by address (insertion sort: a few dozen at most in practice). */
+static void sort_spans(struct domain_span *s, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		struct domain_span x = s[i];
+		uint32_t j = i;
+		for (; j > 0 && s[j - 1].vaddr > x.vaddr; j--)
+			s[j] = s[j - 1];
+		s[j] = x;
+	}
+}
+
+/* Adds the regions only @d maps (see region_private) to @out after @n spans. */
+static uint32_t private_region_spans(const struct domain *d, struct domain_span *out, uint32_t n)
+{
+	struct plan_tables t;
+	plan_tables(plan, &t);
+	const struct bp_domain *bd = &t.domains[d->index];
+	for (uint32_t k = bd->first_map; k < bd->first_map + bd->n_maps; k++) {
+		const struct bp_map *m = &t.maps[k];
+		if (region_private(d, m->region))
+			n = add_span(out, n, m->vaddr, t.regions[m->region].size,
+			             plan_region_pa[m->region],
+			             (m->rights & BH_RIGHT_WRITE) ? BH_SPAN_WRITABLE : 0);
+	}
+	return n;
+}
+
+uint32_t domain_spans(const struct domain *d, struct domain_span *out)
+{
+	const struct domain_mem *m = &mem[d->index];
+	const struct elf_layout *img = &m->image[d->image];
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < img->n_segments; i++) {
+		const struct elf_segment *s = &img->seg[i];
+		n = add_span(out, n, s->vaddr, s->pages * PAGE_SIZE, s->mem,
+		             BH_SPAN_IMAGE | (s->writable ? BH_SPAN_WRITABLE : 0));
+	}
+	n = add_span(out, n, BH_STACK_TOP - m->stack_pages * PAGE_SIZE, m->stack_pages * PAGE_SIZE,
+	             m->stack, BH_SPAN_WRITABLE);
+	n = add_span(out, n, BH_HEAP_VADDR, m->heap_pages * PAGE_SIZE, m->heap, BH_SPAN_WRITABLE);
+	n = private_region_spans(d, out, n);
+	sort_spans(out, n);
+	return n;
+}
+
+static struct domain_span spans[DOMAIN_MAX_SPANS];
+
+void domain_destroy(struct domain *d)
+{
+	if (d->halt == DOMAIN_LIVE)
+		domain_hold(d);
+	uint32_t n = domain_spans(d, spans);
+	for (uint32_t i = 0; i < n; i++)
+		memset(arch_phys_to_virt(spans[i].mem), 0, spans[i].size);
+	(void)channel_poll(d);
+	d->held_waiting = false;
+	arch_domain_init_regs(d, 0, 0, 0); /* registers and FPU state of the old instance gone */
+	d->halt = DOMAIN_DESTROYED;
+}
+
+/* The ring header at @hdr: @client's messages sent and received, each counter read once. */
+static void ring_header_counts(const volatile struct ring_queue *q, bool client, uint64_t *sent,
+                               uint64_t *recv)
+{
+	const volatile struct ring_queue *out = &q[client ? 0 : 1], *in = &q[client ? 1 : 0];
+	*sent += out->prod;
+	*recv += in->cons;
+}
+
+/* The region @d maps at @vaddr, or BP_NONE. */
+static uint32_t region_at(const struct plan_tables *t, const struct domain *d, uint64_t vaddr)
+{
+	const struct bp_domain *bd = &t->domains[d->index];
+	for (uint32_t k = bd->first_map; k < bd->first_map + bd->n_maps; k++)
+		if (t->maps[k].vaddr == vaddr)
+			return t->maps[k].region;
+	return BP_NONE;
+}
+
+void domain_ring_counts(const struct domain *d, uint64_t *sent, uint64_t *recv)
+{
+	struct plan_tables t;
+	plan_tables(plan, &t);
+	const struct bh_start_info *info = &t.infos[d->index];
+	*sent = *recv = 0;
+	for (uint32_t i = 0; i < info->n_entries && i < BH_INFO_MAX_ENTRIES; i++) {
+		const struct bh_info_entry *e = &info->entries[i];
+		uint32_t r = e->kind == BH_RES_RING ? region_at(&t, d, e->vaddr) : BP_NONE;
+		if (r != BP_NONE && (t.regions[r].flags & BP_REGION_RING))
+			ring_header_counts(arch_phys_to_virt(plan_region_pa[r]),
+			                   (e->flags & BH_RING_CLIENT) != 0, sent, recv);
+	}
+}
+
+uint32_t domain_wait_of(const struct domain *d, uint64_t *deadline)
+{
+	*deadline = 0;
+	if (!d->held_waiting)
+		return BH_VCPU_RUNNING;
+	if (d->regs.rax != BH_HC_WAIT_UNTIL)
+		return BH_VCPU_WAIT;
+	*deadline = d->wake_at;
+	return BH_VCPU_WAIT_UNTIL;
+}
+
+void domain_set_wait(struct domain *d, uint32_t wait, uint64_t deadline, uint64_t pending)
+{
+	d->pending = pending;
+	d->held_waiting = wait != BH_VCPU_RUNNING;
+	if (wait == BH_VCPU_WAIT)
+		d->regs.rax = BH_HC_WAIT;
+	if (wait == BH_VCPU_WAIT_UNTIL) {
+		d->regs.rax = BH_HC_WAIT_UNTIL;
+		d->wake_at = deadline;
+	}
 }

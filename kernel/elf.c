@@ -74,8 +74,9 @@ static enum elf_err load_segment(paddr_t as, const uint8_t *file, const struct p
 	paddr_t mem = palloc_pages((end - start) / PAGE_SIZE);
 	if (!mem.v)
 		return ELF_ERR_NO_MEMORY;
-	*s = (struct elf_segment){mem, (end - start) / PAGE_SIZE, p->vaddr - start, p->offset,
-	                          p->filesz};
+	*s = (struct elf_segment){
+		mem,   (end - start) / PAGE_SIZE, p->vaddr - start, p->offset, p->filesz,
+		start, (p->flags & PF_W) != 0};
 	fill_segment(s, file);
 	unsigned flags = ((p->flags & PF_R) ? ARCH_MAP_R : 0) |
 	                 ((p->flags & PF_W) ? ARCH_MAP_W : 0) |

@@ -1,5 +1,7 @@
 /* Hypercalls: decode (check every untrusted argument), then perform (cannot fail). */
+#include <bulkhead/abi/domain.h>
 #include <bulkhead/abi/hypercall.h>
+#include <kernel/arch.h>
 #include <kernel/channel.h>
 #include <kernel/control.h>
 #include <kernel/device.h>
@@ -48,7 +50,7 @@ static void hc_signal(struct domain *d)
 	if (!c)
 		return;
 	set_ret(d, BH_OK, 0);
-	channel_signal(c->peer, c->badge);
+	channel_send(d, c->peer, c->badge);
 }
 
 static void hc_wait(struct domain *d)
@@ -205,10 +207,11 @@ static void hc_domain_resume(struct domain *d)
 	control_resume(t);
 }
 
-/* Image 0 needs RESTART; an alternative (1 .. n) needs REPLACE as well. */
+/* Image 0 needs RESTART; an alternative (1 .. n) needs REPLACE as well; BH_RESTART_HELD may be added. */
 static void hc_domain_restart(struct domain *d)
 {
-	uint64_t image = d->regs.rsi;
+	bool held = (d->regs.rsi & BH_RESTART_HELD) != 0;
+	uint64_t image = d->regs.rsi & ~(uint64_t)BH_RESTART_HELD;
 	uint16_t rights = (uint16_t)(BH_RIGHT_RESTART | (image ? BH_RIGHT_REPLACE : 0));
 	struct domain *t = decode_domain(d, rights);
 	if (!t)
@@ -222,7 +225,7 @@ static void hc_domain_restart(struct domain *d)
 		return;
 	}
 	set_ret(d, BH_OK, 0);
-	control_restart(t, (uint32_t)arch_index_nospec(image, t->n_images));
+	control_restart(t, (uint32_t)arch_index_nospec(image, t->n_images), held);
 }
 
 static void hc_domain_state(struct domain *d)
@@ -230,6 +233,173 @@ static void hc_domain_state(struct domain *d)
 	struct domain *t = decode_domain(d, 0);
 	if (t)
 		set_ret(d, BH_OK, control_state(t));
+}
+
+/* ---- management and state export (issue 11): slot, then BH_ERR_INVALID, then BH_ERR_STATE ---- */
+
+/* Not running: held, faulted, exited or destroyed (one that never started has no state). */
+static bool stopped(const struct domain *t)
+{
+	return t->halt != DOMAIN_LIVE && t->halt != DOMAIN_REFUSED;
+}
+
+/* The caller's own memory [@v, @v + @n): mapped, never a device window, writable with @write. */
+static bool buf_ok(const struct domain *d, uint64_t v, uint64_t n, bool write)
+{
+	return arch_as_user_ok(d->as, v, n, write);
+}
+
+static void hc_domain_destroy(struct domain *d)
+{
+	struct domain *t = decode_domain(d, BH_RIGHT_DESTROY);
+	if (!t)
+		return;
+	if (t->halt == DOMAIN_REFUSED) {
+		set_ret(d, BH_ERR_STATE, 0);
+		return;
+	}
+	set_ret(d, BH_OK, 0);
+	control_destroy(t);
+}
+
+/* Any holder of the cap may read the statistics. */
+static void hc_domain_stats(struct domain *d)
+{
+	struct domain *t = decode_domain(d, 0);
+	if (!t)
+		return;
+	if (!buf_ok(d, d->regs.rsi, sizeof(struct bh_domain_stats), true)) {
+		set_ret(d, BH_ERR_INVALID, 0);
+		return;
+	}
+	set_ret(d, BH_OK, 0);
+	control_stats(d, t, d->regs.rsi);
+}
+
+static void hc_domain_layout(struct domain *d)
+{
+	struct domain *t = decode_domain(d, BH_RIGHT_READ_MEMORY);
+	uint64_t buf = d->regs.rsi, max = d->regs.rdx;
+	if (!t)
+		return;
+	max = max < DOMAIN_MAX_SPANS ? max : DOMAIN_MAX_SPANS;
+	if (max && !buf_ok(d, buf, max * sizeof(struct bh_mem_span), true)) {
+		set_ret(d, BH_ERR_INVALID, 0);
+		return;
+	}
+	set_ret(d, BH_OK, control_layout(d, t, buf, (uint32_t)max));
+}
+
+#define MEM_CALL_MAX 0x10000u /* bytes per MEM_READ or MEM_WRITE */
+
+/*
+ * MEM_READ (@write false) and MEM_WRITE: (slot, vaddr, buf, len); the target's
+ * range inside one private span, the caller's inside its own memory
+ * (writable for a read), 1 .. MEM_CALL_MAX bytes, then the target stopped.
+ */
+static void hc_domain_mem(struct domain *d, bool write)
+{
+	struct domain *t = decode_domain(d, write ? BH_RIGHT_WRITE_MEMORY : BH_RIGHT_READ_MEMORY);
+	uint64_t v = d->regs.rsi, buf = d->regs.rdx, len = d->regs.r10;
+	paddr_t at;
+	if (!t)
+		return;
+	if (!len || len > MEM_CALL_MAX || !control_span_at(t, v, len, &at) ||
+	    !buf_ok(d, buf, len, !write)) {
+		set_ret(d, BH_ERR_INVALID, 0);
+		return;
+	}
+	if (!stopped(t)) {
+		set_ret(d, BH_ERR_STATE, 0);
+		return;
+	}
+	set_ret(d, BH_OK, 0);
+	if (write)
+		control_mem_write(d, at, buf, len);
+	else
+		control_mem_read(d, at, buf, len);
+}
+
+static void hc_domain_vcpu_get(struct domain *d)
+{
+	struct domain *t = decode_domain(d, BH_RIGHT_VCPU);
+	if (!t)
+		return;
+	if (!buf_ok(d, d->regs.rsi, sizeof(struct bh_vcpu_state), true)) {
+		set_ret(d, BH_ERR_INVALID, 0);
+		return;
+	}
+	if (!stopped(t)) {
+		set_ret(d, BH_ERR_STATE, 0);
+		return;
+	}
+	set_ret(d, BH_OK, 0);
+	control_vcpu_get(d, t, d->regs.rsi);
+}
+
+/* The state is copied out of the caller's memory once; the checks and the load use the copy. */
+static void hc_domain_vcpu_set(struct domain *d)
+{
+	static struct bh_vcpu_state copy;
+	struct domain *t = decode_domain(d, BH_RIGHT_VCPU);
+	uint64_t buf = d->regs.rsi;
+	if (!t)
+		return;
+	if (!buf_ok(d, buf, sizeof(copy), false) ||
+	    arch_as_read(d->as, va(buf), &copy, sizeof(copy)) != sizeof(copy) ||
+	    !arch_vcpu_ok(&copy)) {
+		set_ret(d, BH_ERR_INVALID, 0);
+		return;
+	}
+	if (!stopped(t)) {
+		set_ret(d, BH_ERR_STATE, 0);
+		return;
+	}
+	set_ret(d, BH_OK, 0);
+	control_vcpu_set(t, &copy);
+}
+
+/* Any domain may draw entropy; BH_ERR_UNAVAILABLE if the CPU has none to give. */
+static void hc_entropy(struct domain *d)
+{
+	uint64_t v = 0;
+	if (arch_random64(&v))
+		set_ret(d, BH_OK, v);
+	else
+		set_ret(d, BH_ERR_UNAVAILABLE, 0);
+}
+
+/* The lower half holds every canonical user address; anything above is non-canonical or the kernel's. */
+#define USER_END 0x0000800000000000ull
+
+static void hc_set_fsbase(struct domain *d)
+{
+	uint64_t v = d->regs.rdi;
+	if (v >= USER_END) {
+		set_ret(d, BH_ERR_INVALID, 0);
+		return;
+	}
+	set_ret(d, BH_OK, 0);
+	arch_set_fsbase(d, v);
+}
+
+/* Management and state export (issue 11). */
+static __attribute__((noinline)) void dispatch_manage(struct domain *d, uint64_t nr)
+{
+	if (nr == BH_HC_DOMAIN_DESTROY)
+		hc_domain_destroy(d);
+	else if (nr == BH_HC_DOMAIN_STATS)
+		hc_domain_stats(d);
+	else if (nr == BH_HC_DOMAIN_LAYOUT)
+		hc_domain_layout(d);
+	else if (nr == BH_HC_DOMAIN_MEM_READ || nr == BH_HC_DOMAIN_MEM_WRITE)
+		hc_domain_mem(d, nr == BH_HC_DOMAIN_MEM_WRITE);
+	else if (nr == BH_HC_DOMAIN_VCPU_GET)
+		hc_domain_vcpu_get(d);
+	else if (nr == BH_HC_DOMAIN_VCPU_SET)
+		hc_domain_vcpu_set(d);
+	else
+		set_ret(d, BH_ERR_BAD_CALL, 0);
 }
 
 /* Domain control: no benchmark times it, so it stays out of dispatch_other's way. */
@@ -243,8 +413,12 @@ static __attribute__((noinline)) void dispatch_control(struct domain *d, uint64_
 		hc_domain_restart(d);
 	else if (nr == BH_HC_DOMAIN_STATE)
 		hc_domain_state(d);
+	else if (nr == BH_HC_ENTROPY)
+		hc_entropy(d);
+	else if (nr == BH_HC_SET_FSBASE)
+		hc_set_fsbase(d);
 	else
-		set_ret(d, BH_ERR_BAD_CALL, 0);
+		dispatch_manage(d, nr);
 }
 
 /**

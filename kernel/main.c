@@ -1,9 +1,11 @@
 /* Kernel entry: check the boot plan, build every domain, start the scheduler. */
 #include <stdio.h>
+#include <string.h>
 
 #include <kernel/arch.h>
 #include <kernel/boot.h>
 #include <kernel/channel.h>
+#include <kernel/clock.h>
 #include <kernel/control.h>
 #include <kernel/device.h>
 #include <kernel/domain.h>
@@ -42,6 +44,21 @@ static const struct bp_header *load_plan(void)
 	return h;
 }
 
+/* A module region gets the bytes of the boot module of its name (the rest stays zero) if it fits. */
+static void fill_module(const struct bp_region *r, paddr_t p)
+{
+	const struct boot_module *m = boot_find_module(&boot, r->name);
+	if (m && m->size <= r->size)
+		memcpy(arch_phys_to_virt(p), arch_phys_to_virt(m->start), m->size);
+	else if (m)
+		kprintf("bulkhead: region %s: boot module %s is %lu bytes, larger than the region "
+		        "(%lu bytes); the region stays zero",
+		        r->name, r->name, m->size, r->size);
+	else
+		kprintf("bulkhead: region %s: no boot module %s; the region stays zero", r->name,
+		        r->name);
+}
+
 static void build_regions(const struct bp_header *h)
 {
 	const struct bp_region *r = plan_table(h, h->regions);
@@ -52,6 +69,8 @@ static void build_regions(const struct bp_header *h)
 			         r[i].name, r[i].size / 1024);
 			refuse(why);
 		}
+		if (r[i].flags & BP_REGION_MODULE)
+			fill_module(&r[i], region_pa[i]);
 	}
 }
 
@@ -66,6 +85,14 @@ static void build_domains(const struct bp_header *h)
 		            h->klog_bit, channel_signal);
 }
 
+/* Reads the wall clock once: every domain's start-info page gets it (0: unknown). */
+static void read_clock(void)
+{
+	struct clock_date t;
+	clock_boot_tsc = arch_cycles();
+	clock_boot_unix = arch_rtc_read(&t) ? clock_unix(&t) : 0;
+}
+
 /**
  * The kernel's C entry, called by boot.S on the boot stack with interrupts
  * off. Never returns: it ends in the first domain.
@@ -78,6 +105,7 @@ void kernel_main(void)
 	kprintf("bulkhead: kernel started, %u boot modules", boot.n_mods);
 	const struct bp_header *h = load_plan();
 	arch_timer_init();
+	read_clock();
 	build_regions(h);
 	build_domains(h);
 	device_init(h, region_pa);

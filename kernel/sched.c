@@ -37,6 +37,22 @@ static uint64_t timer_at;                /* when the armed timer fires; BUDGET_N
 static uint64_t last_account;            /* when timed: the current domain is charged up to here */
 static uint64_t wake_min = BUDGET_NEVER; /* no timed wait ends before this */
 
+/* When the current domain (or the idle loop) began to run: its cycles count from here. */
+static uint64_t ran_since;
+
+/*
+ * Makes @next the current domain (NULL: idle), adding the cycles since the
+ * last switch to the domain that leaves: one TSC read per switch.
+ */
+static inline void set_current(struct domain *next)
+{
+	uint64_t now = arch_cycles();
+	if (sched_current)
+		sched_current->cycles += now - ran_since;
+	ran_since = now;
+	sched_current = next;
+}
+
 /* From sched_init: cycles at kernel entry and whether to halt when all end. */
 static uint64_t boot_cycles;
 static bool exit_when_idle;
@@ -199,6 +215,7 @@ static void charge(uint64_t now)
 			spent = budget_charge(&a, last_account, now);
 		acct_store(d, &a);
 		if (spent) {
+			d->overruns++;
 			d->throttled = need_resched = true;
 			release_at = earliest(release_at, d->next_release);
 		}
@@ -354,7 +371,7 @@ static struct domain *pick_or_idle(void)
 				arch_halt(0);
 		}
 		account();
-		sched_current = NULL;
+		set_current(NULL);
 		if (timed)
 			arm_for(NULL);
 		arch_idle();
@@ -380,7 +397,7 @@ static __attribute__((noreturn, noinline)) void exit_slow(void)
 			resume(cur);
 		account();
 		struct domain *next = pick_or_idle();
-		sched_current = next;
+		set_current(next);
 		arch_switch(next);
 		if (next->started)
 			resume(next);
@@ -410,7 +427,7 @@ bool sched_direct_ok(const struct domain *to)
 static __attribute__((noreturn, noinline)) void direct_switch_timed(struct domain *to)
 {
 	charge(arch_cycles());
-	sched_current = to;
+	set_current(to);
 	arch_switch(to);
 	resume(to);
 }
@@ -421,7 +438,7 @@ void sched_handoff(struct domain *from, struct domain *to)
 	to->state = DOMAIN_RUNNABLE;
 	if (timed)
 		direct_switch_timed(to);
-	sched_current = to;
+	set_current(to);
 	arch_switch(to);
 	arch_return_to_user(to);
 }
@@ -434,7 +451,7 @@ void sched_init(uint64_t entry_cycles, bool halt_when_idle)
 	tick_cycles = budget_cycles(TICK_US, arch_cycles_per_us);
 	tick_at = budget_add(now, tick_cycles);
 	release_at = timer_at = wake_min = BUDGET_NEVER;
-	last_account = now;
+	last_account = ran_since = now;
 	for (uint32_t i = 0; i < n_domains; i++) {
 		struct domain *d = &domains[i];
 		if (d->state == DOMAIN_STOPPED) /* held at boot: never started */

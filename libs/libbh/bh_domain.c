@@ -70,3 +70,59 @@ void bh_heartbeat(void)
 	if (heartbeat)
 		*heartbeat = *heartbeat + 1;
 }
+
+enum bh_err bh_domain_destroy(uint32_t slot)
+{
+	uint64_t v;
+
+	return (enum bh_err)bh_hc1(BH_HC_DOMAIN_DESTROY, slot, &v);
+}
+
+enum bh_err bh_domain_stats(uint32_t slot, struct bh_domain_stats *out)
+{
+	uint64_t v;
+
+	return (enum bh_err)bh_hc4(BH_HC_DOMAIN_STATS, slot, (uint64_t)(uintptr_t)out, 0, 0, &v);
+}
+
+enum bh_err bh_domain_layout(uint32_t slot, struct bh_mem_span *spans, uint32_t max,
+                             uint32_t *total)
+{
+	uint64_t v = 0;
+	enum bh_err err = (enum bh_err)bh_hc4(BH_HC_DOMAIN_LAYOUT, slot, (uint64_t)(uintptr_t)spans,
+	                                      max, 0, &v);
+
+	*total = err == BH_OK ? (uint32_t)v : 0;
+	return err;
+}
+
+enum bh_err bh_domain_mem_read(uint32_t slot, uint64_t vaddr, void *buf, uint64_t len)
+{
+	uint64_t v;
+
+	return (enum bh_err)bh_hc4(BH_HC_DOMAIN_MEM_READ, slot, vaddr, (uint64_t)(uintptr_t)buf,
+	                           len, &v);
+}
+
+enum bh_err bh_domain_mem_write(uint32_t slot, uint64_t vaddr, const void *buf, uint64_t len)
+{
+	uint64_t v;
+
+	return (enum bh_err)bh_hc4(BH_HC_DOMAIN_MEM_WRITE, slot, vaddr, (uint64_t)(uintptr_t)buf,
+	                           len, &v);
+}
+
+enum bh_err bh_domain_vcpu_get(uint32_t slot, struct bh_vcpu_state *out)
+{
+	uint64_t v;
+
+	return (enum bh_err)bh_hc4(BH_HC_DOMAIN_VCPU_GET, slot, (uint64_t)(uintptr_t)out, 0, 0, &v);
+}
+
+enum bh_err bh_domain_vcpu_set(uint32_t slot, const struct bh_vcpu_state *state)
+{
+	uint64_t v;
+
+	return (enum bh_err)bh_hc4(BH_HC_DOMAIN_VCPU_SET, slot, (uint64_t)(uintptr_t)state, 0, 0,
+	                           &v);
+}

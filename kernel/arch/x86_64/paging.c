@@ -359,6 +359,48 @@ static const uint8_t *user_page(paddr_t as, uint64_t v)
 	return (const uint8_t *)t;
 }
 
+/* The leaf entry of user page @v in @as if every level is present and user (and writable with @w), else 0. */
+static uint64_t user_pte(paddr_t as, uint64_t v, bool w)
+{
+	const uint64_t *t = arch_phys_to_virt(as);
+	uint64_t need = PTE_P | PTE_U | (w ? PTE_W : 0), e = 0;
+	for (int shift = 39; shift >= 12; shift -= 9) {
+		e = t[(v >> shift) & 511];
+		if ((e & need) != need || (e & PTE_PS))
+			return 0;
+		t = arch_phys_to_virt(pa(e & PTE_ADDR));
+	}
+	return e;
+}
+
+bool arch_as_user_ok(paddr_t as, uint64_t v, uint64_t n, bool write)
+{
+	if (!n || v >= BH_USER_TOP || n > BH_USER_TOP - v)
+		return false;
+	for (uint64_t p = v & ~PAGE_MASK; p < v + n; p += PAGE_SIZE) {
+		uint64_t e = user_pte(as, p, write);
+		if (!e || (e & (PTE_PCD | PTE_PWT))) /* a device window: never copied to or from */
+			return false;
+	}
+	return true;
+}
+
+size_t arch_as_write(paddr_t as, vaddr_t v, const void *buf, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		uint64_t at = v.v + done;
+		uint8_t *page = (uint8_t *)(uintptr_t)user_page(as, at & ~PAGE_MASK);
+		if (!page)
+			break;
+		size_t chunk = PAGE_SIZE - (at & PAGE_MASK);
+		chunk = chunk < n - done ? chunk : n - done;
+		memcpy(page + (at & PAGE_MASK), (const uint8_t *)buf + done, chunk);
+		done += chunk;
+	}
+	return done;
+}
+
 size_t arch_as_read(paddr_t as, vaddr_t v, void *buf, size_t n)
 {
 	size_t done = 0;

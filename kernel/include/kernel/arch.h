@@ -86,6 +86,63 @@ __attribute__((noreturn)) void arch_halt(unsigned code);
 /* Writes @n bytes to the kernel's own serial console (COM1). */
 void arch_serial_write(const char *s, uint64_t n);
 
+/**
+ * Draws 64 random bits: RDSEED, else RDRAND, each retried a bounded number of
+ * times; only values the CPU marked valid, never all zeros.
+ * Returns: true with *@out, or false if the CPU gives none.
+ */
+bool arch_random64(uint64_t *out);
+
+/**
+ * Sets the FS base of @d, the domain the CPU holds now, to @v (a canonical
+ * user address): loaded at once, and on every switch back to @d.
+ * Needs: @d current, interrupts off. Returns: nothing.
+ */
+void arch_set_fsbase(struct domain *d, uint64_t v);
+
+/* vCPU state export (abi domain.h, struct bh_vcpu_state); @d is never the loaded domain. */
+struct bh_vcpu_state;
+
+/** Fills @out with @d's saved registers, FS base and FXSAVE image (gs_base 0, wait 0). */
+void arch_vcpu_get(const struct domain *d, struct bh_vcpu_state *out);
+
+/**
+ * Returns: whether @s is a state the kernel would load itself: rip in the
+ * user half, rflags with only the arithmetic flags, DF and IF (set), IOPL 0,
+ * fs_base in the user half, gs_base 0 (a domain cannot set one), MXCSR within
+ * the CPU's mask (else FXRSTOR faults in the kernel), `wait` a BH_VCPU_*,
+ * reserved and pad zero.
+ */
+bool arch_vcpu_ok(const struct bh_vcpu_state *s);
+
+/**
+ * Loads @s into the stopped @d: registers with the user selectors, FS base,
+ * FXSAVE image with its reserved bytes zeroed. Needs: arch_vcpu_ok(@s), @d
+ * not loaded on the CPU. Returns: nothing.
+ */
+void arch_vcpu_set(struct domain *d, const struct bh_vcpu_state *s);
+
+/**
+ * Returns: whether [@v, @v + @n) (n > 0) lies in user pages of address space
+ * @as that are present, cached RAM (no device window) and, with @write,
+ * writable: memory the kernel may copy to or from for the domain.
+ */
+bool arch_as_user_ok(paddr_t as, uint64_t v, uint64_t n, bool write);
+
+/**
+ * Copies @n bytes from @buf to the user address @v of address space @as,
+ * through the direct map, stopping at the first page that is not a present
+ * user page. Needs: arch_as_user_ok(@as, @v, @n, true). Returns: bytes copied.
+ */
+size_t arch_as_write(paddr_t as, vaddr_t v, const void *buf, size_t n);
+
+/**
+ * Reads the CMOS real-time clock once (waiting out an update in progress).
+ * Returns: true with the date (UTC, as the RTC keeps it) in @out, or false.
+ */
+struct clock_date;
+bool arch_rtc_read(struct clock_date *out);
+
 /* Direct map: the kernel view of physical memory. */
 void *arch_phys_to_virt(paddr_t p);
 

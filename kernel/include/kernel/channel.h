@@ -13,6 +13,12 @@
 void channel_signal(struct domain *peer, uint64_t bits);
 
 /**
+ * channel_signal for a domain's BH_HC_SIGNAL: counts the call as @d's.
+ * Needs: interrupts off. Returns: nothing.
+ */
+void channel_send(struct domain *d, struct domain *peer, uint64_t bits);
+
+/**
  * Hands @d its pending bits as the result of its wait, if any; otherwise
  * blocks @d (sched_block) until a signal arrives, whose signaller delivers
  * the result. Needs: @d current, interrupts off. Returns: nothing.

@@ -9,6 +9,7 @@
 #include <bulkhead/abi/plan.h>
 #include <kernel/boot.h>
 #include <kernel/cap.h>
+#include <kernel/elf.h>
 #include <kernel/types.h>
 
 enum domain_state {
@@ -19,11 +20,12 @@ enum domain_state {
 
 /* Why a domain is stopped (docs/control.md); written only in domain.c. */
 enum domain_halt {
-	DOMAIN_LIVE = 0,    /* not stopped: runnable or waiting */
-	DOMAIN_HELD = 1,    /* stopped by a controller: BH_HC_DOMAIN_RESUME runs it on */
-	DOMAIN_FAULTED = 2, /* stopped by a fault: only a restart runs it again */
-	DOMAIN_EXITED = 3,  /* called BH_HC_EXIT: only a restart runs it again */
-	DOMAIN_REFUSED = 4, /* never started (its device is absent, ...): never runs */
+	DOMAIN_LIVE = 0,      /* not stopped: runnable or waiting */
+	DOMAIN_HELD = 1,      /* stopped by a controller: BH_HC_DOMAIN_RESUME runs it on */
+	DOMAIN_FAULTED = 2,   /* stopped by a fault: only a restart runs it again */
+	DOMAIN_EXITED = 3,    /* called BH_HC_EXIT: only a restart runs it again */
+	DOMAIN_REFUSED = 4,   /* never started (its device is absent, ...): never runs */
+	DOMAIN_DESTROYED = 5, /* BH_HC_DOMAIN_DESTROY: memory wiped; only a restart runs it */
 };
 
 /* What the kernel tells a supervisor about a stop (struct bh_fault_page's fields). */
@@ -72,7 +74,14 @@ struct domain {
 	struct bh_fault_page *fault_page; /* its supervisor's fault page, or NULL */
 	struct domain *supervisor;        /* who hears of its faults, or NULL */
 	uint64_t fault_bits;              /* the bit set on the supervisor */
-} __attribute__((aligned(4096)));         /* its own pages: with KPTI its entry window maps them */
+	/* Statistics (BH_HC_DOMAIN_STATS); they only grow, a restart keeps them. */
+	uint64_t cycles;          /* TSC cycles it ran (sched.c, at every switch) */
+	uint64_t overruns;        /* budgets spent inside a period (sched.c) */
+	uint64_t faults;          /* faults and exits (domain.c) */
+	uint64_t signals_sent;    /* SIGNAL and SIGNAL_WAIT calls (channel.c) */
+	uint64_t signals_recv;    /* bits set on it while it could take them (channel.c) */
+	uint64_t last_code;       /* exit code of its last exit, or its last fault's vector */
+} __attribute__((aligned(4096))); /* its own pages: with KPTI its entry window maps them */
 
 extern struct domain domains[BP_MAX_DOMAINS];
 extern uint32_t n_domains;
@@ -179,5 +188,55 @@ void domain_reset(struct domain *d, uint32_t image);
 
 /** Makes the reset @d live and runnable. Needs: domain_reset(@d) done. */
 void domain_revive(struct domain *d);
+
+/**
+ * Leaves the reset @d held (BH_RESTART_HELD): stopped as if its controller had
+ * stopped it before it ran, so RESUME starts it. Needs: domain_reset(@d) done.
+ */
+void domain_keep_held(struct domain *d);
+
+/**
+ * Ends @d for good (BH_HC_DOMAIN_DESTROY): held first if live (devices cut
+ * off), then every private span zeroed, its pending bits, registers and FPU
+ * state cleared; only a restart runs it again. Needs: @d not refused,
+ * interrupts off. Returns: nothing; cannot fail.
+ */
+void domain_destroy(struct domain *d);
+
+/* One span of a domain's private memory: where it sees it, where it lives. */
+struct domain_span {
+	uint64_t vaddr, size; /* page aligned */
+	paddr_t mem;          /* contiguous physical pages */
+	uint32_t flags;       /* BH_SPAN_* */
+};
+#define DOMAIN_MAX_SPANS (ELF_MAX_SEGMENTS + 2 + BP_MAX_MAPS)
+
+/**
+ * Fills @out (DOMAIN_MAX_SPANS entries) with @d's private memory (abi
+ * domain.h, struct bh_mem_span): the segments of the image it runs, its
+ * stack, its heap and the regions only it maps, in rising address order.
+ * Returns: the number of spans.
+ */
+uint32_t domain_spans(const struct domain *d, struct domain_span *out);
+
+/**
+ * Sums the message counters of @d's rings from their headers (shared memory,
+ * each read once): what it produced into *@sent, what it consumed into *@recv.
+ */
+void domain_ring_counts(const struct domain *d, uint64_t *sent, uint64_t *recv);
+
+/**
+ * The wait @d was in when it was held: BH_VCPU_RUNNING, _WAIT or _WAIT_UNTIL
+ * (with its deadline in *@deadline). Needs: @d not live.
+ */
+uint32_t domain_wait_of(const struct domain *d, uint64_t *deadline);
+
+/**
+ * Makes the held @d wait again on RESUME as @wait (BH_VCPU_*) says, until
+ * @deadline for BH_VCPU_WAIT_UNTIL, with @pending bits pending; its saved rax
+ * becomes the waiting call's number (the result goes there).
+ * Needs: @d not live, @wait valid. Returns: nothing.
+ */
+void domain_set_wait(struct domain *d, uint32_t wait, uint64_t deadline, uint64_t pending);
 
 #endif

@@ -31,6 +31,8 @@ struct elf_segment {
 	uint64_t skip;   /* bytes from the first page to the segment's start */
 	uint64_t offset; /* its bytes in the file */
 	uint64_t filesz;
+	uint64_t vaddr; /* where the domain sees its first page */
+	bool writable;  /* mapped writable (else read-only or executable text) */
 };
 
 /* A loaded image: its file (a boot module, kept), entry and segments. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <bulkhead/abi/caps.h>
+#include <bulkhead/abi/domain.h>
 #include <bulkhead/abi/err.h>
 #include <bulkhead/abi/hypercall.h>
 #include <bulkhead/abi/info.h>
@@ -43,6 +44,21 @@ uint64_t bh_cycles_per_us(void);
 uint64_t bh_now_ms(void);
 /** The cycle count @ms milliseconds from now (saturates): a deadline for bh_wait_until(). */
 uint64_t bh_deadline_ms(uint64_t ms);
+/**
+ * Wall-clock seconds since 1970 (UTC): the RTC's time the kernel read at boot plus the cycles
+ * since. Returns 0 if the kernel could not read the RTC.
+ */
+uint64_t bh_wall_time(void);
+/**
+ * 64 random bits from the CPU (RDSEED, else RDRAND) in *@out (0 on error).
+ * Returns: BH_OK, or BH_ERR_UNAVAILABLE if the CPU gives none.
+ */
+enum bh_err bh_entropy(uint64_t *out);
+/**
+ * Sets this domain's FS base (thread-local storage; the stack canary at %fs:0x28) to @base.
+ * Returns: BH_OK, or BH_ERR_INVALID for an address outside the user half.
+ */
+enum bh_err bh_set_fsbase(void *base);
 /** Reads the cycle counter. */
 static inline uint64_t bh_rdtsc(void)
 {
@@ -218,6 +234,33 @@ enum bh_err bh_domain_resume(uint32_t slot);
 enum bh_err bh_domain_restart(uint32_t slot, uint32_t image);
 /** The target's state word (BH_DSTATE_* in abi/hypercall.h) in *@word. Returns BH_OK or an error. */
 enum bh_err bh_domain_state(uint32_t slot, uint64_t *word);
+/*
+ * Management and state export (docs/control.md "State export"). Errors in the order the
+ * kernel checks: the slot (BAD_SLOT, NO_CAP, WRONG_TYPE, NO_RIGHT), then BH_ERR_INVALID (a
+ * buffer outside this domain's own writable memory, a range outside the target's private
+ * spans, ...), then BH_ERR_STATE (the target runs, or never started).
+ */
+/** Stops the target for good and wipes its private memory (right DESTROY); RESTART revives it. */
+enum bh_err bh_domain_destroy(uint32_t slot);
+/** Fills *@out with the target's statistics (any right). Returns BH_OK or an error. */
+enum bh_err bh_domain_stats(uint32_t slot, struct bh_domain_stats *out);
+/**
+ * Writes up to @max of the target's private memory spans at @spans and their number in
+ * *@total (right READ_MEMORY). Returns BH_OK or an error.
+ */
+enum bh_err bh_domain_layout(uint32_t slot, struct bh_mem_span *spans, uint32_t max,
+                             uint32_t *total);
+/**
+ * Copies @len (1 .. 64 KiB) bytes at @vaddr of a stopped target, inside one of its spans, to
+ * @buf (right READ_MEMORY). Returns BH_OK or an error.
+ */
+enum bh_err bh_domain_mem_read(uint32_t slot, uint64_t vaddr, void *buf, uint64_t len);
+/** The other way: @buf into the stopped target at @vaddr (right WRITE_MEMORY). */
+enum bh_err bh_domain_mem_write(uint32_t slot, uint64_t vaddr, const void *buf, uint64_t len);
+/** The stopped target's vCPU state into *@out (right VCPU). Returns BH_OK or an error. */
+enum bh_err bh_domain_vcpu_get(uint32_t slot, struct bh_vcpu_state *out);
+/** Loads *@state into the stopped target, sanitised (right VCPU; BH_ERR_INVALID if unsafe). */
+enum bh_err bh_domain_vcpu_set(uint32_t slot, const struct bh_vcpu_state *state);
 /** The BH_RES_DOMAIN entry of the target domain named @target, or NULL. */
 const struct bh_info_entry *bh_domain_find(const char *target);
 /** The BH_RES_POLICY entry (supervision policy) for the target named @target, or NULL. */

@@ -58,10 +58,12 @@ _Static_assert(sizeof(struct bh_mem_span) == 24, "memory span ABI");
 /*
  * A domain's vCPU as BH_HC_DOMAIN_VCPU_GET gives it and _SET takes it. The
  * kernel sanitises every _SET: rip canonical and in the user half, rflags with
- * only the arithmetic flags, DF, TF off, IF on and IOPL 0, fs_base and gs_base
- * canonical user addresses, mxcsr within the CPU's MXCSR mask, `wait` one of
- * BH_VCPU_*; anything else is BH_ERR_INVALID and nothing is loaded. Segment
- * selectors are never exported: they are always the user ones.
+ * only the arithmetic flags, DF, TF off, IF on and IOPL 0, fs_base a
+ * canonical user address, gs_base 0 (a domain cannot set one), mxcsr within
+ * the CPU's MXCSR mask, `wait` one of BH_VCPU_*, reserved and pad 0; anything
+ * else is BH_ERR_INVALID and nothing is loaded. The FXSAVE image's reserved
+ * bytes are loaded as zero. A waiting vCPU's rax is the waiting call's number.
+ * Segment selectors are never exported: they are always the user ones.
  */
 struct bh_vcpu_state {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
