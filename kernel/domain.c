@@ -9,6 +9,7 @@
 #include <kernel/boot.h>
 #include <kernel/budget.h>
 #include <kernel/channel.h>
+#include <kernel/clock.h>
 #include <kernel/domain.h>
 #include <kernel/elf.h>
 #include <kernel/klog.h>
@@ -124,6 +125,8 @@ static void write_info(const struct domain *d)
 	info->cycles_per_us = arch_cycles_per_us;
 	info->generation = d->generation;
 	info->image_index = d->image;
+	info->boot_unix = clock_boot_unix;
+	info->boot_tsc = clock_boot_tsc;
 }
 
 static enum domain_err map_info(struct domain *d)

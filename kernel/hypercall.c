@@ -1,5 +1,6 @@
 /* Hypercalls: decode (check every untrusted argument), then perform (cannot fail). */
 #include <bulkhead/abi/hypercall.h>
+#include <kernel/arch.h>
 #include <kernel/channel.h>
 #include <kernel/control.h>
 #include <kernel/device.h>
@@ -232,6 +233,30 @@ static void hc_domain_state(struct domain *d)
 		set_ret(d, BH_OK, control_state(t));
 }
 
+/* Any domain may draw entropy; BH_ERR_UNAVAILABLE if the CPU has none to give. */
+static void hc_entropy(struct domain *d)
+{
+	uint64_t v = 0;
+	if (arch_random64(&v))
+		set_ret(d, BH_OK, v);
+	else
+		set_ret(d, BH_ERR_UNAVAILABLE, 0);
+}
+
+/* The lower half holds every canonical user address; anything above is non-canonical or the kernel's. */
+#define USER_END 0x0000800000000000ull
+
+static void hc_set_fsbase(struct domain *d)
+{
+	uint64_t v = d->regs.rdi;
+	if (v >= USER_END) {
+		set_ret(d, BH_ERR_INVALID, 0);
+		return;
+	}
+	set_ret(d, BH_OK, 0);
+	arch_set_fsbase(d, v);
+}
+
 /* Domain control: no benchmark times it, so it stays out of dispatch_other's way. */
 static __attribute__((noinline)) void dispatch_control(struct domain *d, uint64_t nr)
 {
@@ -243,6 +268,10 @@ static __attribute__((noinline)) void dispatch_control(struct domain *d, uint64_
 		hc_domain_restart(d);
 	else if (nr == BH_HC_DOMAIN_STATE)
 		hc_domain_state(d);
+	else if (nr == BH_HC_ENTROPY)
+		hc_entropy(d);
+	else if (nr == BH_HC_SET_FSBASE)
+		hc_set_fsbase(d);
 	else
 		set_ret(d, BH_ERR_BAD_CALL, 0);
 }

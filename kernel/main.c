@@ -4,6 +4,7 @@
 #include <kernel/arch.h>
 #include <kernel/boot.h>
 #include <kernel/channel.h>
+#include <kernel/clock.h>
 #include <kernel/control.h>
 #include <kernel/device.h>
 #include <kernel/domain.h>
@@ -66,6 +67,14 @@ static void build_domains(const struct bp_header *h)
 		            h->klog_bit, channel_signal);
 }
 
+/* Reads the wall clock once: every domain's start-info page gets it (0: unknown). */
+static void read_clock(void)
+{
+	struct clock_date t;
+	clock_boot_tsc = arch_cycles();
+	clock_boot_unix = arch_rtc_read(&t) ? clock_unix(&t) : 0;
+}
+
 /**
  * The kernel's C entry, called by boot.S on the boot stack with interrupts
  * off. Never returns: it ends in the first domain.
@@ -78,6 +87,7 @@ void kernel_main(void)
 	kprintf("bulkhead: kernel started, %u boot modules", boot.n_mods);
 	const struct bp_header *h = load_plan();
 	arch_timer_init();
+	read_clock();
 	build_regions(h);
 	build_domains(h);
 	device_init(h, region_pa);

@@ -23,3 +23,19 @@ void bh_yield(void)
 
 	(void)bh_hc0(BH_HC_YIELD, &val);
 }
+
+enum bh_err bh_entropy(uint64_t *out)
+{
+	uint64_t val = 0;
+	enum bh_err err = (enum bh_err)bh_hc0(BH_HC_ENTROPY, &val);
+
+	*out = err == BH_OK ? val : 0;
+	return err;
+}
+
+enum bh_err bh_set_fsbase(void *base)
+{
+	uint64_t val;
+
+	return (enum bh_err)bh_hc1(BH_HC_SET_FSBASE, (uint64_t)(uintptr_t)base, &val);
+}

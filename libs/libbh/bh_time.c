@@ -22,3 +22,13 @@ uint64_t bh_deadline_ms(uint64_t ms)
 		return UINT64_MAX;
 	return now + ms * per_ms;
 }
+
+uint64_t bh_wall_time(void)
+{
+	const struct bh_start_info *info = bh_info();
+
+	if (!info || !info->boot_unix)
+		return 0;
+	uint64_t now = bh_rdtsc(), since = now > info->boot_tsc ? now - info->boot_tsc : 0;
+	return info->boot_unix + since / bh_cycles_per_us() / 1000000u;
+}

@@ -89,4 +89,5 @@ void arch_cpu_init(uint64_t max_phys, enum spec_mode mode)
 	paging_init(max_phys);
 	syscall_init();
 	apic_init();
+	random_init();
 }

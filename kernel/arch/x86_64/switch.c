@@ -41,6 +41,7 @@ void arch_domain_init_regs(struct domain *d, uint64_t entry, uint64_t sp, uint64
 	uint64_t pcid = arch_cpu_pcid ? (d->index + 1) | CR3_NOFLUSH : 0;
 	d->arch.user_cr3 = d->as.v | pcid;
 	memset(d->arch.sel, 0, sizeof(d->arch.sel));
+	d->arch.fs_base = 0;
 }
 
 /* entry.S: loads @flush_cr3 (flushing its PCID), then @kernel_cr3, from the entry window. */
@@ -58,9 +59,11 @@ static struct domain *loaded;
 /*
  * Saves @prev's ds/es/fs/gs and loads @next's: the selectors a domain loads
  * would otherwise be read by the next one (a channel between domains that
- * share nothing). The bases need nothing: a domain cannot set them (CR4.FSGSBASE
- * is off, every descriptor it may load has base 0). %gs is loaded between two
- * swapgs so the kernel's own %gs base stays. See docs/decisions.md.
+ * share nothing). Loading a selector sets the base to 0 (every descriptor a
+ * domain may load has base 0; a null selector on Intel too): switch_fsbase
+ * then loads the FS base a domain set with BH_HC_SET_FSBASE. A domain cannot
+ * set the GS base (CR4.FSGSBASE is off). %gs is loaded between two swapgs so
+ * the kernel's own %gs base stays. See docs/decisions.md.
  */
 static inline void switch_selectors(struct domain *prev, const struct domain *next)
 {
@@ -74,6 +77,31 @@ static inline void switch_selectors(struct domain *prev, const struct domain *ne
 	                 : "m"(next->arch.sel[0]), "m"(next->arch.sel[1]), "m"(next->arch.sel[2]),
 	                   "m"(next->arch.sel[3])
 	                 : "memory");
+}
+
+/* The FS base the kernel last wrote to the CPU: a selector load may have zeroed it since. */
+static uint64_t cpu_fsbase;
+
+/*
+ * After switch_selectors: the CPU holds FS base 0 (Intel) or, for a null
+ * selector on AMD, still cpu_fsbase. So a domain with a base gets it written
+ * (as Linux does without FSGSBASE), and one without only when the CPU may
+ * still hold another's; two domains without one (the ping-pong) write nothing.
+ */
+static inline void switch_fsbase(const struct domain *next)
+{
+	uint64_t v = next->arch.fs_base;
+	if (v | cpu_fsbase) {
+		wrmsr(MSR_FS_BASE, v);
+		cpu_fsbase = v;
+	}
+}
+
+void arch_set_fsbase(struct domain *d, uint64_t v)
+{
+	d->arch.fs_base = v;
+	wrmsr(MSR_FS_BASE, v);
+	cpu_fsbase = v;
 }
 
 /* Refills the return stack buffer with 32 entries that point at a trap (see thunk.S). */
@@ -125,6 +153,7 @@ void arch_switch(struct domain *next)
 			io_bitmap(prev, 0);
 	}
 	switch_selectors(prev, next);
+	switch_fsbase(next);
 	if (arch_mitig_flags & MIT_FPU_SCRUB)
 		spec_fpu_scrub();
 	if (arch_mitig_flags & ~(uint64_t)MIT_FPU_SCRUB)

@@ -86,6 +86,27 @@ __attribute__((noreturn)) void arch_halt(unsigned code);
 /* Writes @n bytes to the kernel's own serial console (COM1). */
 void arch_serial_write(const char *s, uint64_t n);
 
+/**
+ * Draws 64 random bits: RDSEED, else RDRAND, each retried a bounded number of
+ * times; only values the CPU marked valid, never all zeros.
+ * Returns: true with *@out, or false if the CPU gives none.
+ */
+bool arch_random64(uint64_t *out);
+
+/**
+ * Sets the FS base of @d, the domain the CPU holds now, to @v (a canonical
+ * user address): loaded at once, and on every switch back to @d.
+ * Needs: @d current, interrupts off. Returns: nothing.
+ */
+void arch_set_fsbase(struct domain *d, uint64_t v);
+
+/**
+ * Reads the CMOS real-time clock once (waiting out an update in progress).
+ * Returns: true with the date (UTC, as the RTC keeps it) in @out, or false.
+ */
+struct clock_date;
+bool arch_rtc_read(struct clock_date *out);
+
 /* Direct map: the kernel view of physical memory. */
 void *arch_phys_to_virt(paddr_t p);
 

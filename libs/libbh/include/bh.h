@@ -43,6 +43,21 @@ uint64_t bh_cycles_per_us(void);
 uint64_t bh_now_ms(void);
 /** The cycle count @ms milliseconds from now (saturates): a deadline for bh_wait_until(). */
 uint64_t bh_deadline_ms(uint64_t ms);
+/**
+ * Wall-clock seconds since 1970 (UTC): the RTC's time the kernel read at boot plus the cycles
+ * since. Returns 0 if the kernel could not read the RTC.
+ */
+uint64_t bh_wall_time(void);
+/**
+ * 64 random bits from the CPU (RDSEED, else RDRAND) in *@out (0 on error).
+ * Returns: BH_OK, or BH_ERR_UNAVAILABLE if the CPU gives none.
+ */
+enum bh_err bh_entropy(uint64_t *out);
+/**
+ * Sets this domain's FS base (thread-local storage; the stack canary at %fs:0x28) to @base.
+ * Returns: BH_OK, or BH_ERR_INVALID for an address outside the user half.
+ */
+enum bh_err bh_set_fsbase(void *base);
 /** Reads the cycle counter. */
 static inline uint64_t bh_rdtsc(void)
 {

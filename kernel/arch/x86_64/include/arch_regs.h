@@ -26,6 +26,7 @@ struct arch_fpu {
 /* The rest of a domain's CPU state that only the switch touches. */
 struct arch_domain {
 	uint64_t user_cr3; /* its page-table register value in ring 3 (KPTI) */
+	uint64_t fs_base;  /* BH_HC_SET_FSBASE: loaded on a switch to it (0 after a restart) */
 	uint16_t sel[4];   /* ds, es, fs, gs as it left them */
 };
 

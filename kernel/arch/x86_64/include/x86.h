@@ -10,6 +10,7 @@
 #define MSR_LSTAR 0xc0000082u
 #define MSR_CSTAR 0xc0000083u
 #define MSR_FMASK 0xc0000084u
+#define MSR_FS_BASE 0xc0000100u
 #define MSR_GS_BASE 0xc0000101u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
 #define MSR_APIC_BASE 0x1bu
@@ -99,6 +100,7 @@ void idt_init(void);
 void paging_init(uint64_t max_phys);
 void serial_init(void);
 void apic_init(void);
+void random_init(void);
 void apic_eoi(void);
 bool apic_in_service(uint64_t vector);
 void pic_init(void);
