@@ -409,12 +409,12 @@ void domain_resume(struct domain *d)
 	channel_resume(d, d->held_waiting);
 }
 
-/* Is region @r mapped by @d alone (and neither the kernel log nor a fault page)? */
+/* Is region @r mapped by @d alone (and not the kernel log, a fault page or a module region)? */
 static bool region_private(const struct domain *d, uint32_t r)
 {
 	struct plan_tables t;
 	plan_tables(plan, &t);
-	if (t.regions[r].flags & (BP_REGION_KLOG | BP_REGION_FAULT))
+	if (t.regions[r].flags & (BP_REGION_KLOG | BP_REGION_FAULT | BP_REGION_MODULE))
 		return false;
 	for (uint32_t e = 0; e < plan->domains.count; e++) {
 		const struct bp_domain *bd = &t.domains[e];

@@ -1,5 +1,6 @@
 /* Kernel entry: check the boot plan, build every domain, start the scheduler. */
 #include <stdio.h>
+#include <string.h>
 
 #include <kernel/arch.h>
 #include <kernel/boot.h>
@@ -43,6 +44,21 @@ static const struct bp_header *load_plan(void)
 	return h;
 }
 
+/* A module region gets the bytes of the boot module of its name (the rest stays zero) if it fits. */
+static void fill_module(const struct bp_region *r, paddr_t p)
+{
+	const struct boot_module *m = boot_find_module(&boot, r->name);
+	if (m && m->size <= r->size)
+		memcpy(arch_phys_to_virt(p), arch_phys_to_virt(m->start), m->size);
+	else if (m)
+		kprintf("bulkhead: region %s: boot module %s is %lu bytes, larger than the region "
+		        "(%lu bytes); the region stays zero",
+		        r->name, r->name, m->size, r->size);
+	else
+		kprintf("bulkhead: region %s: no boot module %s; the region stays zero", r->name,
+		        r->name);
+}
+
 static void build_regions(const struct bp_header *h)
 {
 	const struct bp_region *r = plan_table(h, h->regions);
@@ -53,6 +69,8 @@ static void build_regions(const struct bp_header *h)
 			         r[i].name, r[i].size / 1024);
 			refuse(why);
 		}
+		if (r[i].flags & BP_REGION_MODULE)
+			fill_module(&r[i], region_pa[i]);
 	}
 }
 

@@ -270,8 +270,8 @@ static enum plan_err check_region(struct checker *c, uint32_t i)
 		bad = "name has a byte that is not printable ASCII (0x21-0x7e)";
 	else if (r->size == 0 || r->size % BH_PAGE_SIZE)
 		bad = "size is zero or not a page multiple";
-	else if ((r->flags &
-	          ~(BP_REGION_RING | BP_REGION_KLOG | BP_REGION_WX_SHARED | BP_REGION_FAULT)) ||
+	else if ((r->flags & ~(BP_REGION_RING | BP_REGION_KLOG | BP_REGION_WX_SHARED |
+	                       BP_REGION_FAULT | BP_REGION_MODULE)) ||
 	         (r->flags & (r->flags - 1)))
 		bad = "unknown flags"; /* at most one: a ring or the log never holds code */
 	else if ((r->flags & BP_REGION_KLOG) && r->size != BH_PAGE_SIZE)
@@ -630,7 +630,7 @@ static enum plan_err check_code_sharing(struct checker *c)
 	return PLAN_OK;
 }
 
-/* The DMA maps of every domain (dma_problem). Needs: every map checked. */
+/* The DMA maps of every domain (dma_problem); a module region's maps are read-only, no DMA. */
 static enum plan_err check_dma_maps(struct checker *c)
 {
 	char m[MSG_LEN];
@@ -642,6 +642,9 @@ static enum plan_err check_dma_maps(struct checker *c)
 			const char *bad = (mp->flags & BP_MAP_DMA) ?
 			                          dma_problem(mp, &c->t.regions[mp->region]) :
 			                          NULL;
+			if ((c->t.regions[mp->region].flags & BP_REGION_MODULE) &&
+			    (mp->rights != BH_RIGHT_READ || mp->flags))
+				bad = "maps a module region other than read-only";
 			if (!bad)
 				continue;
 			snprintf(m, sizeof(m), "map %u %s", k, bad);

@@ -12,6 +12,7 @@
 
 #include "control.h"
 #include "device.h"
+#include "modregion.h"
 #include "port.h"
 #include "value.h"
 #include "volume.h"
@@ -505,6 +506,7 @@ void check_manifest(struct manifest *m)
 	for (size_t i = 0; i < m->n_domains; i++)
 		check_maps(m, &m->domains[i]);
 	check_code_sharing(m);
+	modregion_check(m);
 	check_ioports(m);
 	for (size_t c = 0; id_lines && c < m->n_channels; c++)
 		check_channel(m, c, id_lines);

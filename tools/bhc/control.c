@@ -13,7 +13,9 @@
 
 #define RESTARTS (BH_RIGHT_RESTART | BH_RIGHT_REPLACE)
 
-static const char *const right_names[] = {"stop", "resume", "restart", "replace", "faults"};
+static const char *const right_names[] = {"stop",        "resume",       "restart",
+                                          "replace",     "faults",       "destroy",
+                                          "read-memory", "write-memory", "vcpu"};
 
 const char *control_rights_name(uint32_t rights, char *buf, size_t len)
 {

@@ -264,7 +264,9 @@ static void build_regions(const struct manifest *m, struct layout *l)
 	l->regions = table(m->n_regions + l->n_rings + l->n_faults + 1, sizeof(*l->regions));
 	for (size_t i = 0; i < m->n_regions; i++)
 		add_region(l, m->regions[i].name, m->regions[i].size,
-		           m->regions[i].code_sharing ? BP_REGION_WX_SHARED : 0);
+		           m->regions[i].code_sharing ? BP_REGION_WX_SHARED :
+		           m->regions[i].module       ? BP_REGION_MODULE :
+		                                        0);
 	for (size_t i = 0; i < l->n_rings; i++) {
 		l->rings[i].region = (uint32_t)l->n_regions;
 		add_region(l, l->rings[i].region_name, l->rings[i].size, BP_REGION_RING);

@@ -10,6 +10,7 @@
 #include "flow.h"
 #include "graph.h"
 #include "matrix.h"
+#include "modregion.h"
 #include "planwriter.h"
 #include "summary.h"
 #include "value.h"
@@ -47,14 +48,16 @@ static const char check_help[] =
 	"                    default 512M\n";
 
 static const char compile_help[] =
-	"bhc compile MANIFEST -o PLAN --modules LIST [--image-dir DIR]... [--memory SIZE]\n"
-	"            [--exit-when-idle]\n"
+	"bhc compile MANIFEST -o PLAN --modules LIST [--data-modules LIST]\n"
+	"            [--image-dir DIR]... [--memory SIZE] [--exit-when-idle]\n"
 	"  Compiles a Bulkhead manifest into a boot plan (PLAN) and writes LIST, one line\n"
 	"  per distinct image: MODULE_NAME<TAB>ABSOLUTE_PATH. Nothing is written when the\n"
 	"  manifest has errors, a violated <policy> included (FILE:LINE: error: MESSAGE on\n"
 	"  stderr, exit status 1).\n\n"
 	"  -o PLAN            where to write the boot plan\n"
 	"  --modules LIST     where to write the module list\n"
+	"  --data-modules LIST  where to write the data modules <region module> needs,\n"
+	"                     one line each: MODULE_NAME<TAB>MOST_BYTES (maybe empty)\n"
 	"  --image-dir DIR    look for program images as DIR/NAME.elf (repeatable, in order)\n"
 	"  --memory SIZE      the machine's RAM (e.g. 512M) when <system> has no memory=\n"
 	"  --exit-when-idle   stop the machine once every domain has ended\n";
@@ -76,7 +79,7 @@ enum command { CMD_CHECK, CMD_COMPILE, CMD_GRAPH };
 
 struct args {
 	enum command cmd;
-	const char *manifest, *out, *modules;
+	const char *manifest, *out, *modules, *data_modules;
 	const char *dirs[MAX_IMAGE_DIRS];
 	size_t n_dirs;
 	uint64_t memory;
@@ -161,6 +164,8 @@ static int parse_compile_option(struct args *a, int argc, char **argv, int *i, b
 		a->out = v;
 	else if ((v = option_value(argc, argv, i, "--modules", bad)))
 		a->modules = v;
+	else if ((v = option_value(argc, argv, i, "--data-modules", bad)))
+		a->data_modules = v;
 	else if (argv[*i] && strcmp(argv[*i], "--exit-when-idle") == 0)
 		a->exit_when_idle = true;
 	else
@@ -219,15 +224,20 @@ static int parse_args(struct args *a, int argc, char **argv)
 static int write_outputs(const struct args *a, const struct bhc_result *r)
 {
 	char err[512];
-	char *list = planwriter_modules(&r->l);
+	char *list = planwriter_modules(&r->l), *data = modregion_list(&r->l);
 	bool ok = planwriter_write_file(a->modules, list, strlen(list), err, sizeof(err)) &&
+	          (!a->data_modules ||
+	           planwriter_write_file(a->data_modules, data, strlen(data), err, sizeof(err))) &&
 	          planwriter_write_file(a->out, r->plan, r->plan_size, err, sizeof(err));
 
 	free(list);
+	free(data);
 	if (ok)
 		return EXIT_OK;
 	fprintf(stderr, "bhc: %s\n", err);
 	remove(a->modules);
+	if (a->data_modules)
+		remove(a->data_modules);
 	return EXIT_INVALID;
 }
 

@@ -201,6 +201,7 @@ static void parse_region(struct manifest *m, xmlNodePtr n)
 	r->name = get_name(m, n, "name", "region name");
 	snprintf(what, sizeof(what), " of region '%s'", r->name ? r->name : "?");
 	r->size_ok = get_size(m, n, "size", what, SIZE_PAGES, &r->size);
+	r->module = attr(m, n, "module");
 	sharing = attr(m, n, "code-sharing");
 	r->code_sharing = sharing && strcmp(sharing, "writable") == 0;
 	if (sharing && !r->code_sharing)
@@ -559,8 +560,10 @@ static const char *parse_words(const char *list, const char *const *words, uint3
 }
 
 /* In the order of the BH_RIGHT_STOP.. bits. */
-static const char *const domain_rights[] = {"stop", "resume", "restart", "replace", "faults", NULL};
-_Static_assert(BH_RIGHT_FAULTS == 1u << 4, "domain_rights follows the rights bits");
+static const char *const domain_rights[] = {"stop",   "resume",  "restart",     "replace",
+                                            "faults", "destroy", "read-memory", "write-memory",
+                                            "vcpu",   NULL};
+_Static_assert(BH_RIGHT_VCPU == 1u << 8, "domain_rights follows the rights bits");
 
 static void parse_control(struct manifest *m, struct m_domain *d, xmlNodePtr n)
 {
@@ -577,7 +580,8 @@ static void parse_control(struct manifest *m, struct m_domain *d, xmlNodePtr n)
 	if (bad)
 		diag_error(m->diag, c->line,
 		           "right '%s' of the <control> of '%s' is not valid; use stop, resume, "
-		           "restart, replace or faults, separated by spaces",
+		           "restart, replace, faults, destroy, read-memory, write-memory or vcpu, "
+		           "separated by spaces",
 		           bad, c->target ? c->target : "?");
 }
 

@@ -30,7 +30,8 @@ struct m_region {
 	const char *name;
 	uint64_t size;
 	bool size_ok;
-	bool code_sharing; /* code-sharing="writable": writable here, executable there */
+	bool code_sharing;  /* code-sharing="writable": writable here, executable there */
+	const char *module; /* module="NAME": filled from the boot module NAME at boot, or NULL */
 };
 
 struct m_map {

@@ -16,7 +16,7 @@ struct elem_info {
 
 static const struct elem_info elems[] = {
 	{"system", NULL, "name, memory", "region, domain, channel, ring, policy"},
-	{"region", "system", "name, size, code-sharing", NULL},
+	{"region", "system", "name, size, code-sharing, module", NULL},
 	{"domain", "system", "name, image, priority, budget, period, stack, heap, role, ssbd",
          "map, ioport, device, volume, port, alternative, control, supervise"},
 	{"alternative", "domain", "image", NULL},

@@ -28,6 +28,10 @@ static void print_header(FILE *f, const struct manifest *m, const struct layout 
 	fputc('\n', f);
 	fprintf(f, "memory: %s of %s (kernel reserve %s)\n", SZ(l->memory_total, a),
 	        SZ(l->memory_bytes, b), SZ(MEMORY_KERNEL_RESERVE, c));
+	for (size_t i = 0; i < l->n_regions; i++)
+		if (l->regions[i].flags & BP_REGION_MODULE)
+			fprintf(f, "data module %s: copied into region %s at boot (at most %s)\n",
+			        l->regions[i].name, l->regions[i].name, SZ(l->regions[i].size, a));
 }
 
 static void print_domain_head(FILE *f, const struct manifest *m, const struct layout *l, uint32_t d)

@@ -14,7 +14,8 @@
 
 #include "test_util.h"
 
-#define ALL_RIGHTS BH_DOMAIN_RIGHTS_ALL
+#define ALL_RIGHTS \
+	(BH_RIGHT_STOP | BH_RIGHT_RESUME | BH_RIGHT_RESTART | BH_RIGHT_REPLACE | BH_RIGHT_FAULTS)
 
 static const void *table_at(const struct plan_tables *v, struct bp_table t)
 {

@@ -37,7 +37,9 @@ C(no_domains, TABLE, (v.h->domains.count = 0, v.h->infos.count = 0), "no domains
 C(region_size_zero, REGION, v.reg[0].size = 0, "region 0: size is zero or not a page multiple")
 C(region_size_unaligned, REGION, v.reg[1].size = 5000,
   "region 1: size is zero or not a page multiple")
-C(region_flags_unknown, REGION, v.reg[0].flags = 0x10, "region 0: unknown flags")
+C(region_flags_unknown, REGION, v.reg[0].flags = 0x20, "region 0: unknown flags")
+C(region_flags_module_code, REGION, v.reg[0].flags = BP_REGION_MODULE | BP_REGION_WX_SHARED,
+  "region 0: unknown flags")
 C(region_flags_ring_code, REGION, v.reg[1].flags = BP_REGION_RING | BP_REGION_WX_SHARED,
   "region 1: unknown flags")
 C(region_flags_both, REGION, v.reg[1].flags = BP_REGION_RING | BP_REGION_KLOG,
@@ -190,6 +192,11 @@ C(map_alias_overlapping, MAP, (v.map[3].region = 0, v.map[3].vaddr = 0x40008000)
 C(map_flags_unknown, MAP, v.map[2].flags = 0x2, "domain 1 (\"a\"): map 0 has unknown flags")
 C(map_dma_exec, MAP, (v.map[4].rights = RX, v.reg[0].flags = BP_REGION_WX_SHARED),
   "domain 2 (\"b\"): map 0 is a DMA map and executable (a device never executes)")
+C(map_module_writable, MAP, v.reg[0].flags = BP_REGION_MODULE,
+  "domain 1 (\"a\"): map 0 maps a module region other than read-only")
+C(map_module_dma, MAP,
+  (v.reg[0].flags = BP_REGION_MODULE, v.map[2].rights = R, v.cap[4].rights = R),
+  "domain 2 (\"b\"): map 0 maps a module region other than read-only")
 C(map_dma_ring, MAP, v.map[3].flags = BP_MAP_DMA,
   "domain 1 (\"a\"): map 1 is a DMA map of a ring, the kernel log or a fault page")
 C(map_dma_klog, MAP, v.map[0].flags = BP_MAP_DMA,
@@ -366,7 +373,7 @@ C(image_not_consecutive, IMAGE,
   "image 2: follows another domain's alternatives (a domain's records are consecutive)")
 
 /* ---- domain control: domain caps ---- */
-C(cap_domain_rights, CAP, v.cap[10].rights = 0x20,
+C(cap_domain_rights, CAP, v.cap[10].rights = 0x200,
   "domain 2 (\"b\"): cap 5 (slot 5) rights not valid for a domain")
 C(cap_domain_missing, CAP, v.cap[10].object = 3,
   "domain 2 (\"b\"): cap 5 (slot 5) names a domain that does not exist")

@@ -129,6 +129,11 @@ _Static_assert(sizeof(struct bp_fault) == 16, "boot plan ABI");
 /* May be writable in one domain and executable in another (code injection, on purpose). */
 #define BP_REGION_WX_SHARED 0x4u
 #define BP_REGION_FAULT 0x8u /* a fault page (exactly one page; only the kernel writes it) */
+/*
+ * Filled at boot from the boot module named like the region (its bytes, the
+ * rest zero; zero if that module is absent or larger); mapped read-only only.
+ */
+#define BP_REGION_MODULE 0x10u
 
 struct bp_region {
 	char name[BP_NAME_LEN];
