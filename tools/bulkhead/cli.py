@@ -40,7 +40,8 @@ def cmd_run(args):
     """bulkhead run: boot a manifest in QEMU, interactively or for N seconds."""
     prepare_tree()
     workdir = boot.workdir_for(args.manifest)
-    image, compiled = boot.prepare(args.manifest, workdir, mitigation_mode=args.mitigations)
+    image, compiled = boot.prepare(args.manifest, workdir, mitigation_mode=args.mitigations,
+                                   keys_dir=_keys_dir(args))
     say("bulkhead: system %s: %d images, mitigations %s" % (
         compiled.system_name, len(compiled.modules), args.mitigations))
     extra = boot.disk_flags(args.manifest, workdir, args.disk)
@@ -117,9 +118,15 @@ def cmd_image(args):
     output = args.output or os.path.join(workdir, "system.iso")
     image.check_paths(args.manifest, output)
     prepare_tree()
-    for line in image.describe(image.build(args.manifest, output, workdir, args.mitigations)):
+    for line in image.describe(image.build(args.manifest, output, workdir, args.mitigations,
+                                           keys_dir=_keys_dir(args))):
         say(line)
     return 0
+
+
+def _keys_dir(args):
+    """The keys directory of `run` and `image`: --keys D, else keys.default_dir()."""
+    return os.path.abspath(args.keys) if args.keys else keys.default_dir()
 
 
 def cmd_keys(args):
@@ -188,6 +195,14 @@ def _add_mitigations(p, default, mode_help):
                    "off (all off) or force (all on, whatever the CPU says); " + mode_help)
 
 
+def _add_keys_option(p):
+    """Adds --keys D to parser @p (run, image)."""
+    p.add_argument("--keys", metavar="D",
+                   help="for a manifest with <region module=\"keys\">: the keys directory whose "
+                   "server.crt, server.key and ca.crt become the boot module `keys` (default: "
+                   "$%s, else ~/.bulkhead/keys; make it with `bulkhead keys`)" % keys.ENV)
+
+
 def _add_commands(sub):
     """Declares every command, its arguments and its handler."""
     p = sub.add_parser("run", help="build, then boot a manifest in QEMU and show the console")
@@ -206,6 +221,7 @@ def _add_commands(sub):
                    "commands that reach them are printed at start (default %d: httpd's "
                    "port 80 at 127.0.0.1:%d); a busy host port stops the run" % (
                        nic.DEFAULT_PORT_BASE, nic.DEFAULT_PORT_BASE + 80))
+    _add_keys_option(p)
     _add_mitigations(p, "auto", "default auto")
     p.set_defaults(handler=cmd_run)
 
@@ -275,6 +291,7 @@ def _add_commands(sub):
     p.add_argument("-o", "--output", metavar="FILE",
                    help="where to write the ISO (default: build/image/STEM/system.iso); "
                    "written to a temporary file and renamed when complete")
+    _add_keys_option(p)
     _add_mitigations(p, "auto", "goes into GRUB's kernel line and IMAGE.txt (default auto)")
     p.set_defaults(handler=cmd_image)
 

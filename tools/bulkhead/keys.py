@@ -210,6 +210,28 @@ def write_module(directory, workdir):
     return path
 
 
+def attach(compiled, workdir, directory=None, test=False):
+    """Finds the file of each data module @compiled (a plan.CompiledPlan) needs and lists it in
+    compiled.data_files, for iso.stage: the module `keys` is written from the keys directory
+    @directory (default_dir() when None; the test run's, test_keys(), if @test) to
+    @workdir/keys.pem. Raises Failure for a data module of another name (only `keys` can be
+    made), for missing keys (run `bulkhead keys` first) or for a module larger than its region.
+    """
+    files = []
+    for name, most in compiled.data_modules:
+        if name != MODULE:
+            raise Failure("the manifest asks for a boot module %r (<region module>); bulkhead "
+                          "makes only %r" % (name, MODULE))
+        source = test_keys().dir if test else (directory or default_dir())
+        path = write_module(source, workdir)
+        size = os.path.getsize(path)
+        if size > most:
+            raise Failure("the keys module from %s is %d bytes, region %s holds %d: make the "
+                          "region larger" % (rel(source), size, name, most))
+        files.append((name, path))
+    compiled.data_files = files
+
+
 class KeySet:
     """The files of a keys directory @directory, by name."""
 
