@@ -323,7 +323,8 @@ def _add_commands(sub):
                    "insn: the kernel's instruction decoder; acpi: the kernel's ACPI table "
                    "parser; blk: the virtio-blk driver's request decoder; net: the virtio-net "
                    "driver's port messages and request path; storage: the storage service's "
-                   "request checks; httpreq: httpd's HTTP request parser")
+                   "request checks; httpreq: httpd's HTTP request parser; tlskeys: libtls's "
+                   "decoding of the keys module")
     p.add_argument("--seconds", type=_positive, default=60, metavar="N",
                    help="how long to fuzz (default 60)")
     p.add_argument("--jobs", type=int, default=1, metavar="J",

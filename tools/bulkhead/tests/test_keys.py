@@ -12,8 +12,23 @@ import subprocess
 import tempfile
 import unittest
 
+from bulkhead import image
+from bulkhead import iso
 from bulkhead import keys
-from bulkhead.util import Failure
+from bulkhead import plan
+from bulkhead.util import BHC, Failure
+
+MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<system name="keysmod">
+  <region name="keys" size="16K" module="keys"/>
+  <domain name="console" image="console" priority="200">
+    <ioport base="0x3f8" count="8"/>
+  </domain>
+  <domain name="app" image="echo" priority="100">
+    <map region="keys" vaddr="0x48000000" perms="r"/>
+  </domain>
+</system>
+"""
 
 
 def _x509(path, *fields):
@@ -121,6 +136,57 @@ class KeysTest(unittest.TestCase):
                                                 self.path("expired.key")))
         with self.assertRaises(ValueError):
             ks.client("root")
+
+
+class DataModuleTest(unittest.TestCase):
+    """The `keys` module of a manifest with <region module="keys">, on the ISO.
+    Needs the build (bhc, the kernel, build/images), as `bulkhead test` makes them."""
+
+    def setUp(self):
+        if not os.path.exists(BHC):
+            raise AssertionError("bhc is not built (%s): run `bulkhead build`" % BHC)
+        self.dir = tempfile.mkdtemp(prefix="bulkhead-test-keysmod-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.manifest = os.path.join(self.dir, "keysmod.xml")
+        with open(self.manifest, "w", encoding="utf-8") as f:
+            f.write(MANIFEST)
+        self.compiled = plan.compile_manifest(self.manifest, self.dir)
+        self.keydir = os.path.join(self.dir, "keys")
+
+    def test_bhc_lists_the_module_and_its_region_size(self):
+        self.assertEqual(self.compiled.data_modules, [("keys", 16384)])
+
+    def test_the_module_goes_on_the_iso_and_into_grub(self):
+        keys.make(self.keydir)
+        keys.attach(self.compiled, self.dir, self.keydir)
+        tree = iso.stage(self.dir, self.compiled)
+        with open(os.path.join(tree, "boot", "keys.mod"), "rb") as f:
+            self.assertEqual(f.read(), keys.module_bytes(self.keydir))
+        with open(os.path.join(tree, "boot", "grub", "grub.cfg"), encoding="utf-8") as f:
+            self.assertIn("module2 /boot/keys.mod keys\n", f.read())
+        with open(self.compiled.plan_path, "rb") as f:
+            _, modules, _ = image.collect(self.manifest, self.compiled, f.read())
+        self.assertIn(("keys", "/boot/keys.mod",
+                       image.sha256_file(os.path.join(self.dir, "keys.pem"))), modules)
+
+    def test_without_keys_it_says_run_bulkhead_keys(self):
+        with self.assertRaisesRegex(Failure, "run `bulkhead keys` first"):
+            keys.attach(self.compiled, self.dir, self.keydir)
+
+    def test_an_iso_without_its_data_module_is_refused(self):
+        with self.assertRaisesRegex(Failure, "needs the data modules keys"):
+            iso.stage(self.dir, self.compiled)
+
+    def test_a_module_larger_than_its_region_is_refused(self):
+        keys.make(self.keydir)
+        self.compiled.data_modules = [("keys", 100)]
+        with self.assertRaisesRegex(Failure, "region keys holds 100"):
+            keys.attach(self.compiled, self.dir, self.keydir)
+
+    def test_another_data_module_is_not_made(self):
+        self.compiled.data_modules = [("secrets", 4096)]
+        with self.assertRaisesRegex(Failure, "makes only 'keys'"):
+            keys.attach(self.compiled, self.dir, self.keydir)
 
 
 if __name__ == "__main__":
