@@ -5,6 +5,7 @@ import re
 import subprocess
 
 from . import disk
+from . import keys
 from . import nic
 from . import iso
 from . import plan
@@ -20,12 +21,14 @@ def workdir_for(manifest, kind="run"):
     return makedirs(os.path.join(BUILD, kind, stem))
 
 
-def prepare(manifest, workdir, exit_when_idle=False, mitigation_mode="auto"):
+def prepare(manifest, workdir, exit_when_idle=False, mitigation_mode="auto", keys_dir=None):
     """Compiles @manifest and packs @workdir/system.iso, whose kernel boots with
-    @mitigation_mode (mitigations.MODES). Returns (ISO path, CompiledPlan)."""
+    @mitigation_mode (mitigations.MODES); a `keys` module the manifest asks for comes from
+    @keys_dir (default: keys.default_dir()). Returns (ISO path, CompiledPlan)."""
     if not os.path.exists(manifest):
         raise Failure("no manifest %s" % rel(manifest))
     compiled = plan.compile_manifest(manifest, workdir, exit_when_idle)
+    keys.attach(compiled, workdir, keys_dir)
     return iso.make_iso(workdir, compiled, mitigation_mode), compiled
 
 

@@ -11,6 +11,7 @@ from . import boot
 from . import build
 from . import deps
 from . import image
+from . import keys
 from . import fuzz
 from . import graph
 from . import mitigations
@@ -39,7 +40,8 @@ def cmd_run(args):
     """bulkhead run: boot a manifest in QEMU, interactively or for N seconds."""
     prepare_tree()
     workdir = boot.workdir_for(args.manifest)
-    image, compiled = boot.prepare(args.manifest, workdir, mitigation_mode=args.mitigations)
+    image, compiled = boot.prepare(args.manifest, workdir, mitigation_mode=args.mitigations,
+                                   keys_dir=_keys_dir(args))
     say("bulkhead: system %s: %d images, mitigations %s" % (
         compiled.system_name, len(compiled.modules), args.mitigations))
     extra = boot.disk_flags(args.manifest, workdir, args.disk)
@@ -116,8 +118,25 @@ def cmd_image(args):
     output = args.output or os.path.join(workdir, "system.iso")
     image.check_paths(args.manifest, output)
     prepare_tree()
-    for line in image.describe(image.build(args.manifest, output, workdir, args.mitigations)):
+    for line in image.describe(image.build(args.manifest, output, workdir, args.mitigations,
+                                           keys_dir=_keys_dir(args))):
         say(line)
+    return 0
+
+
+def _keys_dir(args):
+    """The keys directory of `run` and `image`: --keys D, else keys.default_dir()."""
+    return os.path.abspath(args.keys) if args.keys else keys.default_dir()
+
+
+def cmd_keys(args):
+    """bulkhead keys: a CA, the server's and one client certificate per role (openssl)."""
+    deps.ensure_packages(["openssl"])
+    directory = os.path.abspath(args.dir) if args.dir else keys.default_dir()
+    for path in keys.make(directory, force=args.force):
+        say("bulkhead: wrote %s" % path)
+    say("bulkhead: `bulkhead run` and `bulkhead image` take the keys module from %s"
+        % directory)
     return 0
 
 
@@ -176,6 +195,14 @@ def _add_mitigations(p, default, mode_help):
                    "off (all off) or force (all on, whatever the CPU says); " + mode_help)
 
 
+def _add_keys_option(p):
+    """Adds --keys D to parser @p (run, image)."""
+    p.add_argument("--keys", metavar="D",
+                   help="for a manifest with <region module=\"keys\">: the keys directory whose "
+                   "server.crt, server.key and ca.crt become the boot module `keys` (default: "
+                   "$%s, else ~/.bulkhead/keys; make it with `bulkhead keys`)" % keys.ENV)
+
+
 def _add_commands(sub):
     """Declares every command, its arguments and its handler."""
     p = sub.add_parser("run", help="build, then boot a manifest in QEMU and show the console")
@@ -194,6 +221,7 @@ def _add_commands(sub):
                    "commands that reach them are printed at start (default %d: httpd's "
                    "port 80 at 127.0.0.1:%d); a busy host port stops the run" % (
                        nic.DEFAULT_PORT_BASE, nic.DEFAULT_PORT_BASE + 80))
+    _add_keys_option(p)
     _add_mitigations(p, "auto", "default auto")
     p.set_defaults(handler=cmd_run)
 
@@ -263,8 +291,23 @@ def _add_commands(sub):
     p.add_argument("-o", "--output", metavar="FILE",
                    help="where to write the ISO (default: build/image/STEM/system.iso); "
                    "written to a temporary file and renamed when complete")
+    _add_keys_option(p)
     _add_mitigations(p, "auto", "goes into GRUB's kernel line and IMAGE.txt (default auto)")
     p.set_defaults(handler=cmd_image)
+
+    p = sub.add_parser("keys", help="make the CA, server and client certificates (openssl)",
+                       description="Makes, with openssl, an EC P-256 CA (ca.crt, ca.key), the "
+                       "server's key and certificate (server.key, server.crt: CN bulkhead, SAN "
+                       "IP:127.0.0.1 and DNS:localhost) and one client key and certificate per "
+                       "role (admin, operator, reader: CN and OU the role), all valid from "
+                       "2020-01-01 for ten years; keys are mode 0600. `run` and `image` put "
+                       "server.crt, server.key and ca.crt on the ISO as the boot module `keys` "
+                       "when a manifest asks for it; ca.key stays here. See docs/tls.md.")
+    p.add_argument("--dir", metavar="D",
+                   help="the keys directory (default: $%s, else ~/.bulkhead/keys)" % keys.ENV)
+    p.add_argument("--force", action="store_true",
+                   help="replace the files already there (default: refuse)")
+    p.set_defaults(handler=cmd_keys)
 
     p = sub.add_parser("lint", help="check formatting (clang-format) and run clang-tidy")
     p.add_argument("--fix", action="store_true", help="reformat the sources in place instead")
@@ -280,7 +323,8 @@ def _add_commands(sub):
                    "insn: the kernel's instruction decoder; acpi: the kernel's ACPI table "
                    "parser; blk: the virtio-blk driver's request decoder; net: the virtio-net "
                    "driver's port messages and request path; storage: the storage service's "
-                   "request checks; httpreq: httpd's HTTP request parser")
+                   "request checks; httpreq: httpd's HTTP request parser; tlskeys: libtls's "
+                   "decoding of the keys module")
     p.add_argument("--seconds", type=_positive, default=60, metavar="N",
                    help="how long to fuzz (default 60)")
     p.add_argument("--jobs", type=int, default=1, metavar="J",

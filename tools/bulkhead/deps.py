@@ -22,7 +22,6 @@ BASE_PACKAGES = [
     "newlib-source",     # the C library of domains, built from source
     "libxml2-dev",       # the manifest compiler
     "libcmocka-dev",     # host unit tests
-    "libbearssl-dev",    # TLS in the control domain (libs/libtls), SHA-256 of saves
     "pkg-config",
     "gcc",
     "libc6-dev",         # the C library's headers: host tests and bhc (gcc only recommends it)
@@ -35,6 +34,8 @@ BASE_PACKAGES = [
     "iputils-ping",      # ping: Linux's peer in the net_tap test
     "curl",              # the net_system test fetches httpd's page with it; `bulkhead run` prints it
     "socat",             # the commands `bulkhead run` prints to reach a UDP or TCP echo
+    "libbearssl-dev",    # BearSSL (libbearssl.a), linked into domains by libs/libtls
+    "openssl",           # `bulkhead keys` and the test runs' keys: the CA and certificates
 ]
 # (Never install grub-efi-amd64 or grub-pc: they conflict with each other, and
 # grub-efi-amd64-bin's recommends, the signed GRUB and shim, set up booting the

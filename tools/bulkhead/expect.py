@@ -29,12 +29,15 @@ Directives for the machine itself:
                                  KERNEL_ARGS (`image test` only); repeatable
     host-udp-echo [ADDR:]GUESTPORT COUNT after REGEX
     host-tcp-echo [ADDR:]GUESTPORT BYTES [long BYTES] after REGEX
-    host-http [ADDR:]GUESTPORT PATH... [stall N] expect REGEX2 after REGEX
+    host-http [ADDR:]GUESTPORT PATH... [stall N] [tls CERT] expect REGEX2 after REGEX
                                  once a line matches REGEX, the harness checks an echo
                                  server (or with curl an HTTP server) at the guest's
                                  GUESTPORT (at ADDR, default 10.0.2.15) from the host,
                                  through a port of 127.0.0.1 it forwards (hostnet.py);
-                                 `long BYTES` is the amount under --long; repeatable
+                                 `long BYTES` is the amount under --long; `tls CERT`:
+                                 HTTPS with the test run's CA and client certificate
+                                 CERT (admin, operator, reader, foreign, expired, none),
+                                 a refused handshake reads `@@ tls-refused`; repeatable
     netns-tap NETDEV ADDR/PREFIX  QEMU runs in a fresh network namespace whose tap device
                                  (ADDR/PREFIX on the Linux side) is netdev NETDEV (netns.py)
     netns-run PROGRAM ARGS... expect REGEX after REGEX
@@ -401,13 +404,14 @@ def _netns_run(spec, arg, line):
 
 
 def _host_http(spec, arg, line):
-    """Applies `host-http [ADDR:]GUESTPORT PATH... [stall N] expect REGEX2 after REGEX`."""
+    """Applies `host-http [ADDR:]GUESTPORT PATH... [stall N] [tls CERT] expect REGEX2 after
+    REGEX`."""
     try:
-        guest, paths, stall, want, regex = hostnet.parse_http(arg)
+        guest, paths, stall, want, regex, tls = hostnet.parse_http(arg)
     except ValueError as err:
         raise ExpectError("expect:%d: %s" % (line, err))
     spec.phase.host_peers.append(hostnet.HostPeer("tcp", guest, None, _pattern(regex, line),
-                                                  paths, _pattern(want, line), stall))
+                                                  paths, _pattern(want, line), stall, tls))
 
 
 def _qemu_args(spec, arg, line):

@@ -2,7 +2,8 @@
 checker, the kernel's instruction decoder, its ACPI table parser, the
 virtio-blk driver's request decoder, the virtio-net driver's port path, the storage
 service's request checks, the virtual switch's descriptor handling, libnet's frame and TCP
-segment input and its DHCP client, and httpd's HTTP request parser.
+segment input and its DHCP client, httpd's HTTP request parser and libtls's decoding of the
+keys module.
 
 The targets are built with Debian's clang outside Meson (the project compiler
 is gcc): this module writes BUILD/fuzz/build.ninja and runs ninja on it, so
@@ -11,7 +12,9 @@ only what changed is rebuilt. Sources: tests/fuzz/*.c, the compiler library
 kernel/lib/crc32.c, kernel/arch/x86_64/insn.c, kernel/arch/x86_64/acpi_parse.c,
 kernel/lib/sha256.c, drivers/virtio-blk/blk_req.c, drivers/virtio-net/net_*.c (with
 libvirtio, libring and the simulated device of tests/host/virtio), services/storage/stor_req.c,
-services/net/vsw.c, libs/libnet/*.c (but net_port.c), apps/httpd/http_req.c, the fake ELF writer of tests/host/manifest,
+services/net/vsw.c, libs/libnet/*.c (but net_port.c), apps/httpd/http_req.c,
+libs/libtls/tls_keys.c and tls_text.c (linked with Debian's BearSSL), the fake ELF writer of
+tests/host/manifest,
 and schema_xsd.c
 generated from manifests/bulkhead.xsd by tools/bhc/embed.py exactly as Meson does.
 """
@@ -62,6 +65,8 @@ CFLAGS = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefine
           "-I" + os.path.join(ROOT, "services", "net"),
           "-I" + os.path.join(ROOT, "libs", "libnet", "include"),
           "-I" + os.path.join(ROOT, "apps", "httpd"),
+          "-I" + os.path.join(ROOT, "libs", "libtls", "include"),
+          "-isystem", "/usr/include/bearssl",
           "-I" + FUZZ_SRC]
 # Only the fuzz sources themselves must be warning-free under clang.
 OWN_CFLAGS = ["-Werror"]
@@ -70,8 +75,9 @@ OWN_CFLAGS = ["-Werror"]
 class Target:
     """One fuzz target: its sources and where its seeds come from."""
 
-    def __init__(self, name, sources, seeds, runs, dictionary=None):
+    def __init__(self, name, sources, seeds, runs, dictionary=None, libs=()):
         self.name = name
+        self.libs = list(libs)          # more libraries to link, e.g. ["-lbearssl"]
         self.sources = sources          # callable: () -> [source path]
         self.seeds = seeds              # [(directory relative to ROOT, glob pattern)]
         self.runs = runs                # executions in `bulkhead test`
@@ -203,6 +209,12 @@ def _httpreq_sources():
     return [_src("tests", "fuzz", "fuzz_httpreq.c"), _src("apps", "httpd", "http_req.c")]
 
 
+def _tlskeys_sources():
+    """Sources of the `tlskeys` target: libtls's keys-module decoding (BearSSL underneath)."""
+    return [_src("tests", "fuzz", "fuzz_tlskeys.c"), _src("libs", "libtls", "tls_keys.c"),
+            _src("libs", "libtls", "tls_text.c")]
+
+
 TARGETS = {
     "manifest": Target(
         "manifest", _manifest_sources,
@@ -232,6 +244,9 @@ TARGETS = {
         "dhcp", _dhcp_sources, [("tests/fuzz/corpus/dhcp", "*")], runs=50000),
     "httpreq": Target(
         "httpreq", _httpreq_sources, [("tests/fuzz/corpus/httpreq", "*")], runs=200000),
+    "tlskeys": Target(
+        "tlskeys", _tlskeys_sources, [("tests/fuzz/corpus/tlskeys", "*")], runs=20000,
+        libs=["-lbearssl"]),
 }
 
 SCHEMA_C = os.path.join(FUZZ_DIR, "gen", "schema_xsd.c")
@@ -285,7 +300,7 @@ def _ninja_text():
                 out.append("  extra = " + " ".join(OWN_CFLAGS))
         out.append("build %s: link %s" % (target.binary,
                                           " ".join(objects[s] for s in sources)))
-        out.append("  libs = " + " ".join(xml_libs))
+        out.append("  libs = " + " ".join(xml_libs + target.libs))
     return "\n".join(out) + "\n"
 
 

@@ -11,6 +11,7 @@ from . import expect
 from . import hostnet
 from . import image
 from . import iso
+from . import keys
 from . import mitigations
 from . import monitor
 from . import netns
@@ -190,7 +191,7 @@ def _build(spec, workdir, log):
     """
     if spec.image == "deploy":
         info = image.build(spec.manifest, os.path.join(workdir, "system.iso"), workdir,
-                           spec.mitigations)
+                           spec.mitigations, test_keys=True)
         log.write("".join("# %s\n" % line for line in image.describe(info)))
         return info.path, {"@PLAN_CRC32@": iso.crc_text(info.plan_crc)}
     compiled = plan.compile_manifest(_manifest(spec, False, workdir, log), workdir,
@@ -198,6 +199,7 @@ def _build(spec, workdir, log):
     for offset in spec.corrupt_offsets:
         plan.corrupt(compiled.plan_path, offset)
     _edit_plan(spec, compiled, workdir, log)
+    keys.attach(compiled, workdir, test=True)
     path = iso.make_iso(workdir, compiled, spec.mitigations, spec.kernel_args)
     if spec.peer:
         spec.peer_iso = _build_peer(spec, pair.peer_dir(workdir), log)
@@ -221,6 +223,7 @@ def _build_peer(spec, peerdir, log):
         raise Failure("peer manifest %s does not exist" % rel(spec.peer))
     compiled = plan.compile_manifest(_manifest(spec, True, peerdir, log), peerdir,
                                      exit_when_idle=True)
+    keys.attach(compiled, peerdir, test=True)
     return iso.make_iso(peerdir, compiled, spec.mitigations, spec.kernel_args)
 
 

@@ -4,7 +4,7 @@ An expect file's
 
     host-udp-echo [ADDR:]GUESTPORT COUNT after REGEX
     host-tcp-echo [ADDR:]GUESTPORT BYTES [long BYTES] after REGEX
-    host-http [ADDR:]GUESTPORT PATH... [stall N] expect REGEX2 after REGEX
+    host-http [ADDR:]GUESTPORT PATH... [stall N] [tls CERT] expect REGEX2 after REGEX
 
 makes the harness forward a free port of 127.0.0.1 to the guest's GUESTPORT (UDP or TCP) at
 ADDR (default: QEMU's first guest address, 10.0.2.15): it adds `hostfwd` to the test's
@@ -22,7 +22,11 @@ it fails:
   (re.search) curl's output: each answer's body followed by a line `@@ STATUS CONNECTS`.
   With `stall N`, N other connections are opened first, each sends the start of a request
   and then nothing, and they stay open while curl runs: stalled clients must not keep the
-  server from answering.
+  server from answering. With `tls CERT`, curl speaks HTTPS, trusts the test run's CA
+  (keys.test_keys(): build/test-keys/ca.crt) and presents client certificate CERT (admin,
+  operator, reader, foreign: another CA's, expired; none: no certificate); a handshake that
+  fails (curl's exit status 35 or 56) is then not a failure of the check: curl's output is
+  the line `@@ tls-refused`, for REGEX2 to match (the connection count is not checked).
 """
 
 import hashlib
@@ -34,6 +38,7 @@ import struct
 import subprocess
 import time
 
+from . import keys
 from .monitor import parse as parse_after
 
 UDP_MAX = 1472
@@ -44,13 +49,15 @@ CHUNK = 65536
 
 
 HTTP_TIMEOUT = 60  # seconds for one host-http curl
+TLS_REFUSED = (35, 56)  # curl: SSL connect error, failure receiving data (a reset handshake)
 
 
 class HostPeer:
     """One `host-udp-echo`, `host-tcp-echo` or `host-http` line. @amount: datagrams or bytes,
     (normal, long); @paths and @want: host-http's paths and its regex (compiled)."""
 
-    def __init__(self, proto, guest, amount, pattern, paths=None, want=None, stall=0):
+    def __init__(self, proto, guest, amount, pattern, paths=None, want=None, stall=0,
+                 tls=None):
         self.proto = proto
         self.guest_addr, self.guest_port = guest
         self.amount = amount
@@ -58,18 +65,20 @@ class HostPeer:
         self.paths = paths
         self.want = want
         self.stall = stall
+        self.tls = tls  # host-http's client certificate name (`tls CERT`), else None
         self.host_port = None
 
     def __repr__(self):
         if self.paths:
-            return "host-http %s %s" % (self.guest_port, " ".join(self.paths))
+            tls = " tls %s" % self.tls if self.tls else ""
+            return "host-http %s %s%s" % (self.guest_port, " ".join(self.paths), tls)
         long_text = " long %d" % self.amount[1] if self.amount[1] != self.amount[0] else ""
         return "host-%s-echo %d %d%s" % (self.proto, self.guest_port, self.amount[0], long_text)
 
     def check(self, long_run):
         """Runs the check against 127.0.0.1:host_port. Returns (None or the reason, summary)."""
         if self.paths:
-            return http_get(self.host_port, self.paths, self.want, self.stall)
+            return http_get(self.host_port, self.paths, self.want, self.stall, self.tls)
         amount = self.amount[1] if long_run else self.amount[0]
         return (udp_echo if self.proto == "udp" else tcp_echo)(self.host_port, amount)
 
@@ -99,22 +108,34 @@ def parse(proto, arg):
     return _guest(words[0], "host-%s-echo" % proto), amount, regex
 
 
+def _http_options(words):
+    """Takes `stall N` and `tls CERT` (in any order) off the end of @words. Returns
+    (words left, stall, tls). Raises ValueError for an unknown certificate name."""
+    stall, tls = 0, None
+    while len(words) > 2 and words[-2] in ("stall", "tls"):
+        if words[-2] == "stall" and words[-1].isdigit():
+            stall = int(words[-1])
+        elif words[-2] == "tls":
+            keys.KeySet("").client(words[-1])  # raises ValueError for an unknown name
+            tls = words[-1]
+        else:
+            break
+        words = words[:-2]
+    return words, stall, tls
+
+
 def parse_http(arg):
-    """Splits `[ADDR:]GUESTPORT PATH... [stall N] expect REGEX2 after REGEX`. Returns
-    ((addr, port), [paths], stalled connections, REGEX2 text, REGEX text).
+    """Splits `[ADDR:]GUESTPORT PATH... [stall N] [tls CERT] expect REGEX2 after REGEX`.
+    Returns ((addr, port), [paths], stalled connections, REGEX2 text, REGEX text, CERT or None).
     Raises ValueError saying what is wrong."""
     what, regex = parse_after(arg)
     head, sep, want = what.partition(" expect ")
-    words = head.split()
-    stall = 0
-    if len(words) > 2 and words[-2] == "stall" and words[-1].isdigit():
-        stall = int(words[-1])
-        words = words[:-2]
+    words, stall, tls = _http_options(head.split())
     if not sep or not want.strip() or len(words) < 2 or \
             not all(w.startswith("/") for w in words[1:]):
-        raise ValueError("host-http %r: expected [ADDR:]GUESTPORT /PATH... [stall N] expect "
-                         "REGEX after REGEX" % arg)
-    return _guest(words[0], "host-http"), words[1:], stall, want.strip(), regex
+        raise ValueError("host-http %r: expected [ADDR:]GUESTPORT /PATH... [stall N] [tls CERT] "
+                         "expect REGEX after REGEX" % arg)
+    return _guest(words[0], "host-http"), words[1:], stall, want.strip(), regex, tls
 
 
 def free_port(proto):
@@ -263,28 +284,49 @@ def _stalled(port, count):
     return socks
 
 
-def http_get(port, paths, want, stall=0):
+def http_get(port, paths, want, stall=0, tls=None):
     """Fetches every path of @paths from 127.0.0.1:@port with one curl (one connection
-    reused), while @stall other connections stay open with half a request each.
+    reused), while @stall other connections stay open with half a request each; over HTTPS
+    with client certificate @tls if given (see the module's docstring).
     Returns (None or the reason, a summary)."""
     socks = _stalled(port, stall)
     try:
-        return _curl(port, paths, want)
+        return _curl(port, paths, want, tls)
     finally:
         for s in socks:
             s.close()
 
 
-def _curl(port, paths, want):
+def curl_tls_args(cert):
+    """curl's options for HTTPS to the guest with the test run's CA and client certificate
+    @cert (a keys.KeySet.client name; `none`: no certificate)."""
+    ks = keys.test_keys()
+    argv = ["--cacert", ks.ca]
+    client = ks.client(cert)
+    if client:
+        argv += ["--cert", client[0], "--key", client[1]]
+    return argv
+
+
+def _curl(port, paths, want, tls=None):
     """http_get's curl run and its checks. Returns (None or the reason, a summary)."""
-    urls = ["http://127.0.0.1:%d%s" % (port, path) for path in paths]
+    scheme = "https" if tls else "http"
+    urls = ["%s://127.0.0.1:%d%s" % (scheme, port, path) for path in paths]
+    argv = ["curl", "-sS", "--http1.1", "--max-time", str(HTTP_TIMEOUT),
+            "-w", "\n@@ %{http_code} %{num_connects}\n"]
+    argv += curl_tls_args(tls) if tls else []
     try:
-        proc = subprocess.run(["curl", "-sS", "--http1.1", "--max-time", str(HTTP_TIMEOUT),
-                               "-w", "\n@@ %{http_code} %{num_connects}\n"] + urls,
-                              capture_output=True, text=True, timeout=HTTP_TIMEOUT + 10,
-                              check=False)
+        proc = subprocess.run(argv + urls, capture_output=True, text=True,
+                              timeout=HTTP_TIMEOUT + 10, check=False)
     except (OSError, subprocess.TimeoutExpired) as err:
         return "curl did not run: %s" % err, ""
+    if tls and proc.returncode in TLS_REFUSED:
+        out = "@@ tls-refused\n"
+        if not want.regex.search(out):
+            return "curl's TLS handshake failed (status %d): %s" % (
+                proc.returncode, proc.stderr.strip()[:200]), ""
+        return None, "TLS handshake refused as expected (curl status %d: %s)" % (
+            proc.returncode, proc.stderr.strip()[:120])
     answers = _http_answers(proc.stdout)
     if proc.returncode != 0 or len(answers) != len(paths):
         return "curl failed (status %d): %s" % (proc.returncode, proc.stderr.strip()[:200]), ""

@@ -9,6 +9,7 @@ import time
 import zlib
 
 from . import iso
+from . import keys
 from . import mitigations
 from . import plan
 from .util import BHC, KERNEL_ELF, ROOT, Failure, rel, run_quiet
@@ -198,6 +199,8 @@ def collect(manifest, compiled, plan_data, mitigation_mode="auto"):
     modules = [("plan", "/boot/plan.bin", facts[2][1])]
     modules += [(name, "/boot/%s.elf" % name, sha256_file(path))
                 for name, path in compiled.modules]
+    modules += [(name, "/boot/%s.mod" % name, sha256_file(path))
+                for name, path in compiled.data_files]
     return facts, modules, crc
 
 
@@ -241,11 +244,12 @@ def _temp_beside(path):
     return temp
 
 
-def build(manifest, output, workdir, mitigation_mode="auto"):
+def build(manifest, output, workdir, mitigation_mode="auto", keys_dir=None, test_keys=False):
     """Compiles @manifest and writes the hybrid ISO to @output, all or nothing.
 
     Needs: the tree built; @workdir a directory of its own for the staging.
-    The kernel boots with @mitigation_mode (GRUB's line and IMAGE.txt say it).
+    The kernel boots with @mitigation_mode (GRUB's line and IMAGE.txt say it); a `keys`
+    module comes from @keys_dir (or the test run's keys if @test_keys; see keys.attach).
     The ISO is written to a temporary file beside @output and renamed at the
     end: on any failure nothing is left at @output (an old file stays).
     Returns: an ImageInfo. Raises Failure with bhc's, grub-mkrescue's or the
@@ -254,6 +258,7 @@ def build(manifest, output, workdir, mitigation_mode="auto"):
     check_paths(manifest, output)
     _required_platforms()
     compiled = plan.compile_manifest(manifest, workdir)
+    keys.attach(compiled, workdir, keys_dir, test_keys)
     with open(compiled.plan_path, "rb") as f:
         plan_data = f.read()
     facts, modules, crc = collect(manifest, compiled, plan_data, mitigation_mode)

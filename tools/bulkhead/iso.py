@@ -50,7 +50,7 @@ def crc_text(crc):
 
 
 def grub_config(system_name, module_names, plan_crc=None, mitigation_mode="auto",
-                extra_args=()):
+                extra_args=(), data_names=()):
     """Returns the text of grub.cfg for a system named @system_name.
 
     Needs: every name in @module_names is a safe file name (checked: raises
@@ -60,16 +60,18 @@ def grub_config(system_name, module_names, plan_crc=None, mitigation_mode="auto"
     @mitigation_mode (one of mitigations.MODES, else ValueError): the kernel's
     line gets `mitigations=MODE`, except for auto, the kernel's default.
     @extra_args: more words for the kernel's line, after that (plain words, else Failure).
+    @data_names: data modules (safe names too), each /boot/NAME.mod with command line NAME.
     """
     kernel_args = " ".join([mitigations.kernel_args(mitigation_mode)] + list(extra_args)).strip()
     for word in extra_args:
         if not _SAFE_ARG.match(word):
             raise Failure("kernel option %r is not a plain word" % word)
-    for name in module_names:
+    for name in list(module_names) + list(data_names):
         if not _SAFE.match(name):
             raise Failure("image name %r is not a plain file name" % name)
     shown = re.sub(r"[^A-Za-z0-9._ -]", "_", system_name)
     lines = "".join("module2 /boot/%s.elf %s\n" % (n, n) for n in module_names)
+    lines += "".join("module2 /boot/%s.mod %s\n" % (n, n) for n in data_names)
     crc = "" if plan_crc is None else " (plan crc32 %s)" % crc_text(plan_crc)
     return _GRUB_CFG.format(name=shown, plan=crc, modules=lines,
                             kernel_args=" " + kernel_args if kernel_args else "")
@@ -107,10 +109,16 @@ def stage(workdir, compiled, extra_files=None, mitigation_mode="auto", kernel_ar
     names = [name for name, _ in compiled.modules]
     if len(set(names)) != len(names):
         raise Failure("modules list names an image twice: %s" % ", ".join(names))
+    data = getattr(compiled, "data_files", [])
+    if [n for n, _ in getattr(compiled, "data_modules", [])] != [n for n, _ in data]:
+        raise Failure("the manifest needs the data modules %s, none were given" % ", ".join(
+            n for n, _ in compiled.data_modules))
     config = grub_config(compiled.system_name, names, plan_checksum(compiled.plan_path),
-                         mitigation_mode, kernel_args)
+                         mitigation_mode, kernel_args, [n for n, _ in data])
     for name, path in compiled.modules:
         shutil.copyfile(path, os.path.join(boot, name + ".elf"))
+    for name, path in data:
+        shutil.copyfile(path, os.path.join(boot, name + ".mod"))
     files = dict(extra_files or {})
     files["boot/grub/grub.cfg"] = config
     for inside, content in files.items():

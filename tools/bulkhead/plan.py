@@ -17,10 +17,14 @@ _PLAN_NAME_LEN = 32
 class CompiledPlan:
     """What `bhc compile` produced: the plan file and the images GRUB must load."""
 
-    def __init__(self, plan_path, modules, system_name):
+    def __init__(self, plan_path, modules, system_name, data_modules=()):
         self.plan_path = plan_path
         self.modules = modules          # [(module command line, ELF path)]
         self.system_name = system_name
+        # [(module name, most bytes)]: the data modules <region module="NAME"> asks for; the
+        # caller finds their files (keys.attach) and lists them in data_files [(name, path)].
+        self.data_modules = list(data_modules)
+        self.data_files = []
 
 
 def _bhc_missing():
@@ -61,6 +65,21 @@ def read_modules(path):
     return modules
 
 
+def read_data_modules(path):
+    """Parses bhc's data-module list: one `NAME<TAB>MOST_BYTES` per line.
+    Returns: [(name, most bytes)]; raises Failure on a malformed line."""
+    found = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            name, tab, most = line.rstrip("\n").partition("\t")
+            if not line.strip():
+                continue
+            if not tab or not name or not most.isdigit():
+                raise Failure("%s:%d: expected NAME<TAB>BYTES, got %r" % (rel(path), number, line))
+            found.append((name, int(most)))
+    return found
+
+
 def system_name(plan_path, default):
     """Returns the system name recorded in the plan header, or @default."""
     with open(plan_path, "rb") as f:
@@ -81,11 +100,12 @@ def compile_manifest(manifest, workdir, exit_when_idle=False):
     _bhc_missing()
     plan_path = os.path.join(workdir, "plan.bin")
     modules_path = os.path.join(workdir, "modules.txt")
-    for stale in (plan_path, modules_path):
+    data_path = os.path.join(workdir, "data-modules.txt")
+    for stale in (plan_path, modules_path, data_path):
         if os.path.exists(stale):
             os.unlink(stale)
     argv = [BHC, "compile", manifest, "-o", rel(plan_path), "--modules", rel(modules_path),
-            "--image-dir", rel(IMAGE_DIR), "--memory", MEMORY]
+            "--data-modules", rel(data_path), "--image-dir", rel(IMAGE_DIR), "--memory", MEMORY]
     if exit_when_idle:
         argv.append("--exit-when-idle")
     status, output = run_quiet(argv)
@@ -95,7 +115,8 @@ def compile_manifest(manifest, workdir, exit_when_idle=False):
                       % (rel(manifest), status, output.rstrip()),
                       summary="bhc could not compile %s: %s" % (rel(manifest), first))
     stem = os.path.splitext(os.path.basename(manifest))[0]
-    return CompiledPlan(plan_path, read_modules(modules_path), system_name(plan_path, stem))
+    return CompiledPlan(plan_path, read_modules(modules_path), system_name(plan_path, stem),
+                        read_data_modules(data_path))
 
 
 def corrupt(plan_path, offset):

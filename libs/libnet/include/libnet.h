@@ -18,7 +18,7 @@
  * Every size below is a constant: struct net_stack holds all the memory the stack uses.
  */
 
-#define NET_SOCKETS 8u           /* UDP and TCP sockets of one stack, listeners included */
+#define NET_SOCKETS 10u          /* UDP and TCP sockets of one stack, listeners included */
 #define NET_TCP_BUF 65536u       /* bytes of each TCP connection's send and receive buffers */
 #define NET_UDP_QUEUE 4u         /* datagrams a UDP socket holds before recvfrom */
 #define NET_ARP_ENTRIES 16u      /* ARP cache entries */

@@ -46,10 +46,14 @@ class HostNetTest(unittest.TestCase):
 
     def test_parse_http_line(self):
         self.assertEqual(hostnet.parse_http("10.0.2.16:80 / /x expect a b after ^httpd"),
-                         (("10.0.2.16", 80), ["/", "/x"], 0, "a b", "^httpd"))
+                         (("10.0.2.16", 80), ["/", "/x"], 0, "a b", "^httpd", None))
         self.assertEqual(hostnet.parse_http("80 / stall 5 expect a after ^httpd"),
-                         (("", 80), ["/"], 5, "a", "^httpd"))
-        for bad in ("80 / after ^x", "80 expect a after ^x", "80 x expect a after ^x"):
+                         (("", 80), ["/"], 5, "a", "^httpd", None))
+        self.assertEqual(hostnet.parse_http("443 / tls expired stall 2 expect a after ^t"),
+                         (("", 443), ["/"], 2, "a", "^t", "expired"))
+        self.assertEqual(hostnet.parse_http("443 / / tls none expect a after ^t")[5], "none")
+        for bad in ("80 / after ^x", "80 expect a after ^x", "80 x expect a after ^x",
+                    "443 / tls root expect a after ^x"):
             with self.assertRaises(ValueError):
                 hostnet.parse_http(bad)
 
