@@ -11,7 +11,7 @@ only what changed is rebuilt. Sources: tests/fuzz/*.c, the compiler library
 kernel/lib/crc32.c, kernel/arch/x86_64/insn.c, kernel/arch/x86_64/acpi_parse.c,
 kernel/lib/sha256.c, drivers/virtio-blk/blk_req.c, drivers/virtio-net/net_*.c (with
 libvirtio, libring and the simulated device of tests/host/virtio), services/storage/stor_req.c,
-services/net/vsw.c, libs/libnet/*.c (but net_port.c), apps/httpd/http_req.c, the fake ELF writer of tests/host/manifest,
+services/net/vsw.c, libs/libnet/*.c (but net_port.c), libs/libhttp/http_req.c, the fake ELF writer of tests/host/manifest,
 and schema_xsd.c
 generated from manifests/bulkhead.xsd by tools/bhc/embed.py exactly as Meson does.
 """
@@ -61,7 +61,7 @@ CFLAGS = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefine
           "-I" + os.path.join(ROOT, "services", "storage"),
           "-I" + os.path.join(ROOT, "services", "net"),
           "-I" + os.path.join(ROOT, "libs", "libnet", "include"),
-          "-I" + os.path.join(ROOT, "apps", "httpd"),
+          "-I" + os.path.join(ROOT, "libs", "libhttp", "include"),
           "-I" + FUZZ_SRC]
 # Only the fuzz sources themselves must be warning-free under clang.
 OWN_CFLAGS = ["-Werror"]
@@ -200,7 +200,7 @@ def _dhcp_sources():
 
 def _httpreq_sources():
     """Sources of the `httpreq` target: httpd's HTTP/1.1 request parser."""
-    return [_src("tests", "fuzz", "fuzz_httpreq.c"), _src("apps", "httpd", "http_req.c")]
+    return [_src("tests", "fuzz", "fuzz_httpreq.c"), _src("libs", "libhttp", "http_req.c")]
 
 
 TARGETS = {
