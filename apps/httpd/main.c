@@ -125,7 +125,7 @@ static void answer(struct conn *c, const struct http_req *r)
 
 	served++;
 	c->closing = !r->keep_alive;
-	if (r->method == HTTP_OTHER)
+	if (r->method != HTTP_GET && !head)
 		put_error(c, 405, false);
 	else if (!is_root(r->target))
 		put_error(c, 404, head);

@@ -1,4 +1,4 @@
-/* Fuzz target `httpreq`: httpd's HTTP/1.1 request parser (apps/httpd/http_req.c). */
+/* Fuzz target `httpreq`: libhttp's HTTP/1.1 request parser (libs/libhttp/http_req.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +44,14 @@ static void check_done(const char *buf, size_t size, const struct http_req *r)
 		broken("a bad target accepted");
 	if (r->body_len > HTTP_BODY_MAX)
 		broken("a body over the limit accepted");
-	if (r->method < HTTP_GET || r->method > HTTP_OTHER)
+	if (r->method < HTTP_GET || r->method > HTTP_POST)
 		broken("no method");
+	size_t at = 0, mlen = strlen(r->method_name);
+	while (at < r->head_len && (buf[at] == '\r' || buf[at] == '\n')) /* empty lines first */
+		at++;
+	if (mlen == 0 || mlen > HTTP_METHOD_MAX || at + mlen > r->head_len ||
+	    memcmp(buf + at, r->method_name, mlen) != 0 || buf[at + mlen] != ' ')
+		broken("the method's name is not the request's");
 	if (http_req_parse(buf, r->head_len, &again) != HTTP_REQ_DONE ||
 	    memcmp(&again, r, sizeof(again)) != 0)
 		broken("the head alone parses differently");

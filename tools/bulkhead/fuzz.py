@@ -12,7 +12,7 @@ only what changed is rebuilt. Sources: tests/fuzz/*.c, the compiler library
 kernel/lib/crc32.c, kernel/arch/x86_64/insn.c, kernel/arch/x86_64/acpi_parse.c,
 kernel/lib/sha256.c, drivers/virtio-blk/blk_req.c, drivers/virtio-net/net_*.c (with
 libvirtio, libring and the simulated device of tests/host/virtio), services/storage/stor_req.c,
-services/net/vsw.c, libs/libnet/*.c (but net_port.c), apps/httpd/http_req.c,
+services/net/vsw.c, libs/libnet/*.c (but net_port.c), libs/libhttp/http_req.c,
 libs/libtls/tls_keys.c and tls_text.c (linked with Debian's BearSSL), the fake ELF writer of
 tests/host/manifest,
 and schema_xsd.c
@@ -64,7 +64,7 @@ CFLAGS = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefine
           "-I" + os.path.join(ROOT, "services", "storage"),
           "-I" + os.path.join(ROOT, "services", "net"),
           "-I" + os.path.join(ROOT, "libs", "libnet", "include"),
-          "-I" + os.path.join(ROOT, "apps", "httpd"),
+          "-I" + os.path.join(ROOT, "libs", "libhttp", "include"),
           "-I" + os.path.join(ROOT, "libs", "libtls", "include"),
           "-isystem", "/usr/include/bearssl",
           "-I" + FUZZ_SRC]
@@ -206,7 +206,7 @@ def _dhcp_sources():
 
 def _httpreq_sources():
     """Sources of the `httpreq` target: httpd's HTTP/1.1 request parser."""
-    return [_src("tests", "fuzz", "fuzz_httpreq.c"), _src("apps", "httpd", "http_req.c")]
+    return [_src("tests", "fuzz", "fuzz_httpreq.c"), _src("libs", "libhttp", "http_req.c")]
 
 
 def _tlskeys_sources():

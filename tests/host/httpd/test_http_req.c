@@ -1,4 +1,4 @@
-/* Host tests for httpd's request parser: good heads, every refusal with its status, cuts. */
+/* Host tests for libhttp's request parser: good heads, every refusal with its status, cuts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,10 +42,15 @@ static void test_methods_and_bodies(void **state)
 	assert_int_equal(req.head_len, strlen("HEAD /x?y=1 HTTP/1.1\nHost: a\n\n"));
 	assert_int_equal(parse("get / HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_REQ_DONE);
 	assert_int_equal(req.method, HTTP_OTHER);
+	assert_string_equal(req.method_name, "get");
+	assert_int_equal(parse("DELETE / HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_REQ_DONE);
+	assert_int_equal(req.method, HTTP_OTHER);
+	assert_string_equal(req.method_name, "DELETE");
 	assert_int_equal(parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
 	                       "content-length:5\r\n\r\nhello"),
 	                 HTTP_REQ_DONE);
-	assert_int_equal(req.method, HTTP_OTHER);
+	assert_int_equal(req.method, HTTP_POST);
+	assert_string_equal(req.method_name, "POST");
 	assert_int_equal(req.body_len, 5);
 	assert_int_equal(req.head_len, strlen("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
 	                                      "content-length:5\r\n\r\n"));

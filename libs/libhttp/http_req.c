@@ -1,4 +1,4 @@
-/* httpd: the HTTP/1.1 request parser; every byte it reads is untrusted (RFC 9112). */
+/* libhttp: the HTTP/1.1 request parser; every byte it reads is untrusted (RFC 9112). */
 #include <string.h>
 
 #include "http_req.h"
@@ -106,9 +106,12 @@ static int parse_request_line(const struct line *l, struct http_req *out)
 
 	if (m == 0 || m >= l->len || l->start[m] != ' ')
 		return 400;
-	out->method = m == 3 && memcmp(l->start, "GET", 3) == 0  ? HTTP_GET :
-	              m == 4 && memcmp(l->start, "HEAD", 4) == 0 ? HTTP_HEAD :
-	                                                           HTTP_OTHER;
+	memcpy(out->method_name, l->start, m);
+	out->method_name[m] = '\0';
+	out->method = strcmp(out->method_name, "GET") == 0  ? HTTP_GET :
+	              strcmp(out->method_name, "HEAD") == 0 ? HTTP_HEAD :
+	              strcmp(out->method_name, "POST") == 0 ? HTTP_POST :
+	                                                      HTTP_OTHER;
 	const char *t = l->start + m + 1u, *end = l->start + l->len;
 	const char *sp = memchr(t, ' ', (size_t)(end - t));
 	if (!sp)
@@ -247,12 +250,16 @@ const char *http_req_reason(int code)
 	} reasons[] = {
 		{200, "OK"},
 		{400, "Bad Request"},
+		{403, "Forbidden"},
 		{404, "Not Found"},
 		{405, "Method Not Allowed"},
+		{409, "Conflict"},
 		{413, "Content Too Large"},
 		{414, "URI Too Long"},
 		{431, "Request Header Fields Too Large"},
+		{500, "Internal Server Error"},
 		{501, "Not Implemented"},
+		{503, "Service Unavailable"},
 		{505, "HTTP Version Not Supported"},
 	};
 

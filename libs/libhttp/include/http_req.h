@@ -1,6 +1,6 @@
-/* httpd: the HTTP/1.1 request parser (pure code: untrusted bytes in, a checked request out). */
-#ifndef HTTPD_HTTP_REQ_H
-#define HTTPD_HTTP_REQ_H
+/* libhttp: the HTTP/1.1 request parser (pure code: untrusted bytes in, a checked request out). */
+#ifndef LIBHTTP_HTTP_REQ_H
+#define LIBHTTP_HTTP_REQ_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,11 +25,13 @@
 enum http_method {
 	HTTP_GET = 1,
 	HTTP_HEAD = 2,
-	HTTP_OTHER = 3, /* well-formed, but neither GET nor HEAD: 405 */
+	HTTP_OTHER = 3, /* well-formed, but not one of the others (httpd: 405) */
+	HTTP_POST = 4,
 };
 
 struct http_req {
 	enum http_method method;
+	char method_name[HTTP_METHOD_MAX + 1]; /* the method token as sent, NUL-terminated */
 	char target[HTTP_TARGET_MAX + 1]; /* NUL-terminated; starts with '/' */
 	uint8_t minor;                    /* HTTP/1.minor */
 	bool keep_alive;                  /* the connection stays open after the answer */
@@ -46,7 +48,8 @@ struct http_req {
 int http_req_parse(const char *buf, size_t len, struct http_req *out);
 
 /**
- * The reason phrase of status @code (200, 400, 404, 405, 413, 414, 431, 501, 505).
+ * The reason phrase of status @code (200, 400, 403, 404, 405, 409, 413, 414, 431, 500, 501,
+ * 503, 505).
  * Returns: a constant string ("Error" for any other code).
  */
 const char *http_req_reason(int code);
