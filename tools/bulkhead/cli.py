@@ -9,6 +9,7 @@ import sys
 from . import bench
 from . import boot
 from . import build
+from . import ctl
 from . import deps
 from . import image
 from . import fuzz
@@ -136,6 +137,11 @@ def cmd_lint(args):
 def cmd_fuzz(args):
     """bulkhead fuzz: run one libFuzzer target for N seconds; exit 1 on a crash."""
     return fuzz.run(args.target, args.seconds, args.jobs)
+
+
+def cmd_ctl(args):
+    """bulkhead ctl: one request to a running system's control domain (ctl.py)."""
+    return ctl.run(args)
 
 
 def _manifest(path):
@@ -286,6 +292,8 @@ def _add_commands(sub):
     p.add_argument("--jobs", type=int, default=1, metavar="J",
                    help="fuzzer processes sharing the corpus (default 1)")
     p.set_defaults(handler=cmd_fuzz)
+
+    ctl.add_parser(sub, cmd_ctl)
 
     p = sub.add_parser("help", help="show this help, or a command's help")
     p.add_argument("topic", nargs="?", metavar="COMMAND")
