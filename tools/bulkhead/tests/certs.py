@@ -82,3 +82,17 @@ def make_keys(directory):
     for name, (cn, ou, ca, start, end) in CLIENTS.items():
         _leaf(directory, name, "/CN=%s/OU=%s" % (cn, ou), ca, "client_ext", (start, end))
     return directory
+
+
+class KeySet:
+    """The files of a keys dir by name, as keys.KeySet gives them to the host checks."""
+
+    def __init__(self, directory):
+        self.dir = directory
+        self.ca = os.path.join(directory, "ca.crt")
+
+    def client(self, name):
+        """Returns (certificate, key) of client @name, or None for `none`."""
+        if name == "none":
+            return None
+        return os.path.join(self.dir, name + ".crt"), os.path.join(self.dir, name + ".key")

@@ -10,8 +10,8 @@ import http.server
 import json
 import re
 import ssl
-import threading
 import os
+import threading
 
 ROLES = {"reader": 0, "operator": 1, "admin": 2}
 # The role each operation needs, and the manifest right it uses.
@@ -59,6 +59,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for key, value in headers:
             self.send_header(key, value)
+        if self.server.close_each:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
         user, role = self._who()
@@ -156,6 +158,8 @@ class Server(http.server.ThreadingHTTPServer):
         self.audit = []  # `USER (ROLE) METHOD PATH -> STATUS`, `tls refused (REASON)`
         self.connections = 0
         self.delay = None  # a threading.Event every GET waits for, if set
+        self.close_each = False  # answer with `Connection: close`
+        self.metrics_text = None  # GET /metrics answers this instead, if set
 
     @property
     def port(self):
@@ -176,8 +180,13 @@ class Server(http.server.ThreadingHTTPServer):
         finally:
             conn.close()
 
+    def handle_error(self, request, client_address):
+        """A client that went away mid-answer is no error of the fake's."""
+
     def metrics(self):
         """The Prometheus text of the fake system."""
+        if self.metrics_text is not None:
+            return self.metrics_text
         out = ["# HELP bulkhead_domain_cycles_total CPU cycles the domain used.",
                "# TYPE bulkhead_domain_cycles_total counter"]
         out += ['bulkhead_domain_cycles_total{domain="%s"} %d' % (name, 1000 + i)
