@@ -92,6 +92,7 @@ def cmd_test(args):
     try:
         prepare_tree()
         deps.ensure_packages(deps.GRAPH_PACKAGES)  # the graph test renders SVG
+        deps.ensure_packages(deps.TEST_PACKAGES)  # the management API's checks
     except Failure as err:
         say("bulkhead: " + str(err))
         say("FAIL build: %s" % err.summary)
