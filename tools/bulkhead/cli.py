@@ -12,6 +12,7 @@ from . import build
 from . import ctl
 from . import deps
 from . import image
+from . import keys
 from . import fuzz
 from . import graph
 from . import mitigations
@@ -120,6 +121,17 @@ def cmd_image(args):
     prepare_tree()
     for line in image.describe(image.build(args.manifest, output, workdir, args.mitigations)):
         say(line)
+    return 0
+
+
+def cmd_keys(args):
+    """bulkhead keys: a CA, the server's and one client certificate per role (openssl)."""
+    deps.ensure_packages(["openssl"])
+    directory = os.path.abspath(args.dir) if args.dir else keys.default_dir()
+    for path in keys.make(directory, force=args.force):
+        say("bulkhead: wrote %s" % path)
+    say("bulkhead: `bulkhead run` and `bulkhead image` take the keys module from %s"
+        % directory)
     return 0
 
 
@@ -272,6 +284,20 @@ def _add_commands(sub):
                    "written to a temporary file and renamed when complete")
     _add_mitigations(p, "auto", "goes into GRUB's kernel line and IMAGE.txt (default auto)")
     p.set_defaults(handler=cmd_image)
+
+    p = sub.add_parser("keys", help="make the CA, server and client certificates (openssl)",
+                       description="Makes, with openssl, an EC P-256 CA (ca.crt, ca.key), the "
+                       "server's key and certificate (server.key, server.crt: CN bulkhead, SAN "
+                       "IP:127.0.0.1 and DNS:localhost) and one client key and certificate per "
+                       "role (admin, operator, reader: CN and OU the role), all valid from "
+                       "2020-01-01 for ten years; keys are mode 0600. `run` and `image` put "
+                       "server.crt, server.key and ca.crt on the ISO as the boot module `keys` "
+                       "when a manifest asks for it; ca.key stays here. See docs/tls.md.")
+    p.add_argument("--dir", metavar="D",
+                   help="the keys directory (default: $%s, else ~/.bulkhead/keys)" % keys.ENV)
+    p.add_argument("--force", action="store_true",
+                   help="replace the files already there (default: refuse)")
+    p.set_defaults(handler=cmd_keys)
 
     p = sub.add_parser("lint", help="check formatting (clang-format) and run clang-tidy")
     p.add_argument("--fix", action="store_true", help="reformat the sources in place instead")

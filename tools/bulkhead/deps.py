@@ -34,6 +34,8 @@ BASE_PACKAGES = [
     "iputils-ping",      # ping: Linux's peer in the net_tap test
     "curl",              # the net_system test fetches httpd's page with it; `bulkhead run` prints it
     "socat",             # the commands `bulkhead run` prints to reach a UDP or TCP echo
+    "libbearssl-dev",    # BearSSL (libbearssl.a), linked into domains by libs/libtls
+    "openssl",           # `bulkhead keys` and the test runs' keys: the CA and certificates
 ]
 # (Never install grub-efi-amd64 or grub-pc: they conflict with each other, and
 # grub-efi-amd64-bin's recommends, the signed GRUB and shim, set up booting the
