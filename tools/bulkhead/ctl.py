@@ -22,11 +22,12 @@ import socket
 import ssl
 import sys
 
+from . import keys
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8443  # `bulkhead run`'s default port base 8000 + guest port 443
 DEFAULT_USER = "admin"
 TIMEOUT = 60.0  # seconds to connect, and for each answer
-KEYS_ENV = "BULKHEAD_KEYS"
 
 # Each command: (HTTP method, path format, what its table output is). The path gets the
 # domain's name; `console` and `replace` add their option.
@@ -67,11 +68,6 @@ class CtlError(Exception):
     def __init__(self, message, status):
         super().__init__(message)
         self.status = status
-
-
-def default_keys_dir():
-    """Returns the keys dir when none is named: $BULKHEAD_KEYS, else ~/.bulkhead/keys."""
-    return os.environ.get(KEYS_ENV) or os.path.join(os.path.expanduser("~"), ".bulkhead", "keys")
 
 
 def parse_host(text):
@@ -250,7 +246,7 @@ def execute(args, out):
         host, port = parse_host(args.host)
     except ValueError as err:
         raise CtlError("--host: %s" % err, 2)
-    keys_dir = args.keys or default_keys_dir()
+    keys_dir = args.keys or keys.default_dir()
     context = tls_context(keys_dir, args.user)
     conn = Connection(host, port, context, args.server_name)
     try:
@@ -308,7 +304,7 @@ def add_parser(sub, handler):
                    "the control domain's port 443; port default %d)" % (
                        DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PORT))
     p.add_argument("--keys", metavar="DIR", help="the keys dir of `bulkhead keys` (default $%s,"
-                   " else ~/.bulkhead/keys)" % KEYS_ENV)
+                   " else ~/.bulkhead/keys)" % keys.ENV)
     p.add_argument("--user", default=DEFAULT_USER, metavar="NAME",
                    help="use NAME.crt and NAME.key of the keys dir (default %s; `bulkhead "
                    "keys` writes admin, operator and reader)" % DEFAULT_USER)

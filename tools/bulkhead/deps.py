@@ -59,9 +59,8 @@ GRAPH_PACKAGES = ["graphviz"]
 # (Debian's prometheus enables a system service; on a machine with systemd it starts one
 # on port 9090: `systemctl disable --now prometheus` if that is not wanted. The tests run
 # their own on a free port.)
+# (curl and openssl, which they need too, are in BASE_PACKAGES.)
 TEST_PACKAGES = [
-    "curl",        # host-curl (also in BASE_PACKAGES)
-    "openssl",     # the unit tests' certificates; `bulkhead keys`
     "prometheus",  # host-prometheus: prometheus scrapes /metrics, promtool checks it
 ]
 

@@ -11,6 +11,7 @@ from . import expect
 from . import hostnet
 from . import image
 from . import iso
+from . import keys
 from . import mitigations
 from . import monitor
 from . import netns
@@ -340,7 +341,6 @@ def _test_keys(phase):
     """Returns the test run's keys.KeySet if a host check of @phase needs it, else None."""
     if not hostnet.needs_keys(phase.host_peers):
         return None
-    from . import keys  # noqa: PLC0415 (h-tls11's keys.py: until it is merged)
     return keys.test_keys()
 
 

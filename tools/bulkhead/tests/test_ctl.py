@@ -1,5 +1,5 @@
 """Tests of `bulkhead ctl` against a fake of the control domain's API over TLS with client
-certificates (fakeapi.py; certificates from openssl in a temp dir, certs.py)."""
+certificates (fakeapi.py; certificates from keys.make in a temp dir)."""
 
 import io
 import json
@@ -11,7 +11,7 @@ import unittest
 
 from bulkhead import cli
 from bulkhead import ctl
-from bulkhead.tests import certs
+from bulkhead import keys
 from bulkhead.tests import fakeapi
 
 
@@ -26,7 +26,8 @@ class CtlTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="bulkhead-ctl-test-")
-        cls.keys = certs.make_keys(os.path.join(cls.tmp, "keys"))
+        cls.keys = os.path.join(cls.tmp, "keys")
+        keys.make(cls.keys, refused=True)
 
     @classmethod
     def tearDownClass(cls):
@@ -36,10 +37,10 @@ class CtlTest(unittest.TestCase):
         self.server = fakeapi.Server(self.keys).serve()
         self.addCleanup(self.server.stop)
 
-    def ctl(self, *words, port=None, keys=None):
+    def ctl(self, *words, port=None, keys_dir=None):
         """Runs `bulkhead ctl WORDS` against the fake. Returns (status, stdout, stderr)."""
         argv = ["ctl", "--host", "127.0.0.1:%d" % (port or self.server.port),
-                "--keys", keys or self.keys] + list(words)
+                "--keys", keys_dir or self.keys] + list(words)
         top, _ = cli.parser()
         args = top.parse_args(argv)
         out, err = io.StringIO(), io.StringIO()
@@ -129,7 +130,7 @@ class CtlTest(unittest.TestCase):
         status, _, err = self.ctl("list", port=_free_port())
         self.assertEqual(status, 2)
         self.assertIn("connection refused", err)
-        status, _, err = self.ctl("list", keys=os.path.join(self.tmp, "none"))
+        status, _, err = self.ctl("list", keys_dir=os.path.join(self.tmp, "none"))
         self.assertEqual(status, 2)
         self.assertIn("run `bulkhead keys`", err)
         status, _, err = self.ctl("--user", "nobody-at-all", "list")
@@ -138,10 +139,11 @@ class CtlTest(unittest.TestCase):
     def test_server_certificate_must_verify(self):
         other = os.path.join(self.tmp, "other-ca")
         os.makedirs(other, exist_ok=True)
-        shutil.copy(os.path.join(self.keys, "other.crt"), os.path.join(other, "ca.crt"))
+        shutil.copy(os.path.join(self.keys, "foreign-ca.crt"),
+                    os.path.join(other, "ca.crt"))
         for name in ("admin.crt", "admin.key"):
             shutil.copy(os.path.join(self.keys, name), other)
-        status, _, err = self.ctl("list", keys=other)
+        status, _, err = self.ctl("list", keys_dir=other)
         self.assertEqual(status, 2)
         self.assertIn("does not verify against %s" % os.path.join(other, "ca.crt"), err)
 

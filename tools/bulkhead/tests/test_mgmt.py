@@ -1,5 +1,5 @@
 """Tests of the management API's expect directives (host-ctl, host-curl, host-load,
-host-prometheus) against the fake API (fakeapi.py) with openssl-made certificates."""
+host-prometheus) against the fake API (fakeapi.py) with certificates from keys.make."""
 
 import os
 import shutil
@@ -10,10 +10,9 @@ from unittest import mock
 
 from bulkhead import expect
 from bulkhead import hostnet
+from bulkhead import keys
 from bulkhead import load
-from bulkhead import mgmt
 from bulkhead import prom
-from bulkhead.tests import certs
 from bulkhead.tests import fakeapi
 
 HEAD = "expect ^x$\nqemu-args -netdev user,id=n0\n"
@@ -70,7 +69,8 @@ class CheckTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="bulkhead-mgmt-test-")
-        cls.keys = certs.KeySet(certs.make_keys(os.path.join(cls.tmp, "keys")))
+        cls.keys = keys.KeySet(os.path.join(cls.tmp, "keys"))
+        keys.make(cls.keys.dir, refused=True)
 
     @classmethod
     def tearDownClass(cls):
@@ -131,8 +131,8 @@ class CheckTest(unittest.TestCase):
         self.assertEqual(self.server.connections, 1)
 
     def test_host_curl_checks_the_server(self):
-        other = certs.KeySet(self.keys.dir)
-        other.ca = os.path.join(self.keys.dir, "other.crt")
+        other = keys.KeySet(self.keys.dir)
+        other.ca = os.path.join(self.keys.dir, "foreign-ca.crt")
         peer, = peers_of("host-curl 443 admin GET /domains expect @@ after ^x\n")
         peer.host_port = self.server.port
         reason, _ = peer.check(False, other)
@@ -170,7 +170,8 @@ class PrometheusTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="bulkhead-prom-test-")
-        cls.keys = certs.KeySet(certs.make_keys(os.path.join(cls.tmp, "keys")))
+        cls.keys = keys.KeySet(os.path.join(cls.tmp, "keys"))
+        keys.make(cls.keys.dir, refused=True)
 
     @classmethod
     def tearDownClass(cls):
@@ -246,6 +247,15 @@ class PeersTest(unittest.TestCase):
         self.assertIsNone(peers.feed("go", log))
         self.assertGreaterEqual(len(drained), 2)
         self.assertIn("slow ok", log.write.call_args[0][0])
+
+    def test_the_harness_gives_keys_to_management_checks_only(self):
+        from bulkhead import harness
+        spec = expect.parse(HEAD + "host-tcp-echo 7 8 after ^go\nreboot\nexpect ^y$\n"
+                            "host-ctl 443 list expect x after ^go\n", "/r/t/expect")
+        with mock.patch.object(keys, "test_keys", return_value="the keys") as made:
+            self.assertIsNone(harness._test_keys(spec.phases[0]))
+            self.assertEqual(harness._test_keys(spec.phases[1]), "the keys")
+        made.assert_called_once_with()
 
     def test_a_management_check_needs_keys(self):
         peer, = peers_of("host-ctl 443 list expect x after ^go\n")
