@@ -9,6 +9,7 @@ import sys
 from . import bench
 from . import boot
 from . import build
+from . import ctl
 from . import deps
 from . import image
 from . import keys
@@ -93,6 +94,7 @@ def cmd_test(args):
     try:
         prepare_tree()
         deps.ensure_packages(deps.GRAPH_PACKAGES)  # the graph test renders SVG
+        deps.ensure_packages(deps.TEST_PACKAGES)  # the management API's checks
     except Failure as err:
         say("bulkhead: " + str(err))
         say("FAIL build: %s" % err.summary)
@@ -155,6 +157,11 @@ def cmd_lint(args):
 def cmd_fuzz(args):
     """bulkhead fuzz: run one libFuzzer target for N seconds; exit 1 on a crash."""
     return fuzz.run(args.target, args.seconds, args.jobs)
+
+
+def cmd_ctl(args):
+    """bulkhead ctl: one request to a running system's control domain (ctl.py)."""
+    return ctl.run(args)
 
 
 def _manifest(path):
@@ -330,6 +337,8 @@ def _add_commands(sub):
     p.add_argument("--jobs", type=int, default=1, metavar="J",
                    help="fuzzer processes sharing the corpus (default 1)")
     p.set_defaults(handler=cmd_fuzz)
+
+    ctl.add_parser(sub, cmd_ctl)
 
     p = sub.add_parser("help", help="show this help, or a command's help")
     p.add_argument("topic", nargs="?", metavar="COMMAND")

@@ -55,6 +55,15 @@ LINT_PACKAGES = ["clang", "clang-format", "clang-tidy"]
 # `bulkhead graph` and the graph test of `bulkhead test`: dot renders the system picture.
 GRAPH_PACKAGES = ["graphviz"]
 
+# `bulkhead test`: the management API's checks (mgmt.py, prom.py) and their unit tests.
+# (Debian's prometheus enables a system service; on a machine with systemd it starts one
+# on port 9090: `systemctl disable --now prometheus` if that is not wanted. The tests run
+# their own on a free port.)
+# (curl and openssl, which they need too, are in BASE_PACKAGES.)
+TEST_PACKAGES = [
+    "prometheus",  # host-prometheus: prometheus scrapes /metrics, promtool checks it
+]
+
 # `bulkhead fuzz` and the fuzz tests of `bulkhead test`: clang-14 and libFuzzer's runtime.
 FUZZ_PACKAGES = ["clang", "libclang-rt-14-dev"]
 

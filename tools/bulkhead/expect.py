@@ -38,6 +38,22 @@ Directives for the machine itself:
                                  HTTPS with the test run's CA and client certificate
                                  CERT (admin, operator, reader, foreign, expired, none),
                                  a refused handshake reads `@@ tls-refused`; repeatable
+    host-ctl [ADDR:]GUESTPORT ARGS... expect REGEX2 after REGEX
+    host-curl [ADDR:]GUESTPORT CERT METHOD PATH [BODY] expect REGEX2 after REGEX
+    host-load [ADDR:]GUESTPORT REQUESTS CLIENTS [long REQUESTS] PATH after REGEX
+    host-prometheus [ADDR:]GUESTPORT QUERY expect REGEX2 after REGEX
+                                 checks of the control domain's HTTPS API, forwarded
+                                 the same way, with the test run's keys: host-ctl runs
+                                 `bulkhead ctl ARGS` (REGEX2 against its stdout and
+                                 stderr and a last line `@@ exit N`); host-curl one curl
+                                 with client certificate CERT (none, admin, operator,
+                                 reader, foreign, expired; REGEX2 against the body and
+                                 `@@ STATUS`, or `@@ tls-refused`); host-load REQUESTS
+                                 GETs of PATH from CLIENTS persistent connections (all
+                                 200 with JSON); host-prometheus promtool on /metrics,
+                                 then a real Prometheus scrapes it and QUERY's JSON
+                                 answer must match REGEX2 (mgmt.py, load.py, prom.py);
+                                 repeatable, run in file order
     netns-tap NETDEV ADDR/PREFIX  QEMU runs in a fresh network namespace whose tap device
                                  (ADDR/PREFIX on the Linux side) is netdev NETDEV (netns.py)
     netns-run PROGRAM ARGS... expect REGEX after REGEX
@@ -133,12 +149,15 @@ import re
 
 from . import disk as disks
 from . import hostnet
+from . import load as mgmt_load  # (expect.load is this module's reader)
+from . import mgmt
 from . import mitigations
 from . import monitor
 from . import netns
 from . import pair
 from . import qemu
 from . import plan
+from . import prom
 from . import relay
 from .qemu import FIRMWARES, MEDIA
 
@@ -414,6 +433,30 @@ def _host_http(spec, arg, line):
                                                   paths, _pattern(want, line), stall, tls))
 
 
+def _mgmt_peer(word, parse, make):
+    """Returns the function applying management check @word (host-ctl, host-curl,
+    host-prometheus): @parse splits its line into (guest, what, REGEX2, REGEX) and
+    @make(guest, what, trigger Pattern, REGEX2 Pattern) builds its host peer."""
+    def apply(spec, arg, line):
+        try:
+            guest, what, want, regex = parse(arg)
+        except ValueError as err:
+            raise ExpectError("expect:%d: %s" % (line, err))
+        spec.phase.host_peers.append(make(guest, what, _pattern(regex, line),
+                                          _pattern(want, line)))
+    return apply
+
+
+def _host_load(spec, arg, line):
+    """Applies `host-load [ADDR:]GUESTPORT REQUESTS CLIENTS [long REQUESTS] PATH after REGEX`."""
+    try:
+        guest, requests, clients, path, regex = mgmt_load.parse(arg)
+    except ValueError as err:
+        raise ExpectError("expect:%d: %s" % (line, err))
+    spec.phase.host_peers.append(mgmt_load.LoadPeer(guest, requests, clients, path,
+                                                    _pattern(regex, line)))
+
+
 def _qemu_args(spec, arg, line):
     """Applies `qemu-args ARGS...`: flags from qemu.EXTRA_FLAGS, each with its value."""
     try:
@@ -566,7 +609,12 @@ _MACHINE_DIRECTIVES = {"mitigations": _mitigations, "monitor": _monitor,
                        "host-udp-echo": _host_peer("udp"), "host-tcp-echo": _host_peer("tcp"),
                        "netns-tap": _netns_tap, "netns-run": _netns_run,
                        "peer": _peer, "relay": _relay, "long-image": _long_image,
-                       "host-http": _host_http}
+                       "host-http": _host_http,
+                       "host-ctl": _mgmt_peer("host-ctl", mgmt.parse_ctl, mgmt.CtlPeer),
+                       "host-curl": _mgmt_peer("host-curl", mgmt.parse_curl, mgmt.CurlPeer),
+                       "host-load": _host_load,
+                       "host-prometheus": _mgmt_peer("host-prometheus", prom.parse,
+                                                     prom.PromPeer)}
 
 
 def _check_netns(spec):

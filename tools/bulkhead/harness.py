@@ -302,7 +302,7 @@ def _boot_once(spec, boot, iso_path, workdir, values, log, phase=None, tag="", l
     firmware_log = os.path.join(bootdir, "firmware.log")
     vars_path = qemu.uefi_vars(bootdir) if firmware == "uefi" else None
     mon = monitor.Monitor(phase.monitor)
-    peers = hostnet.Peers(phase.host_peers, spec.long_run)
+    peers = hostnet.Peers(phase.host_peers, spec.long_run, _test_keys(phase))
     cache = wcache.WriteCache(disks.image_path(workdir)) if spec.disk and \
         spec.disk.volatile else None
     extra = qemu.firmware_log_flags(firmware_log) + peers.qemu_args(spec.qemu_args) + \
@@ -319,6 +319,7 @@ def _boot_once(spec, boot, iso_path, workdir, values, log, phase=None, tag="", l
             argv = space.wrap(argv)
             machine = _pair(spec, argv, stderr_path, boot, bootdir) if spec.peer else \
                 qemu.Machine(argv, stderr_path)
+            peers.drain = getattr(machine, "drain", None)
             _log_boot(spec, boot, machine, space, log)
             if cache:
                 cache.start()
@@ -336,6 +337,13 @@ def _boot_once(spec, boot, iso_path, workdir, values, log, phase=None, tag="", l
     log.write("# boot %s %s: %s after %.1f s\n" % (firmware, medium, "FAIL" if verdict else
                                                     "PASS", time.monotonic() - machine.started))
     return verdict
+
+
+def _test_keys(phase):
+    """Returns the test run's keys.KeySet if a host check of @phase needs it, else None."""
+    if not hostnet.needs_keys(phase.host_peers):
+        return None
+    return keys.test_keys()
 
 
 def _log_boot(spec, boot, machine, space, log):

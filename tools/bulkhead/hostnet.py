@@ -27,6 +27,12 @@ it fails:
   operator, reader, foreign: another CA's, expired; none: no certificate); a handshake that
   fails (curl's exit status 35 or 56) is then not a failure of the check: curl's output is
   the line `@@ tls-refused`, for REGEX2 to match (the connection count is not checked).
+
+The management API's checks, host-ctl and host-curl (mgmt.py), host-load (load.py) and
+host-prometheus (prom.py), are peers of the same kind: Peers forwards their ports and runs
+them, with the test run's keys. A check runs in a thread while the serial output is read
+into a buffer (Peers' drain), so that a long check never leaves QEMU waiting on a full pipe;
+the harness matches those lines once the check has ended.
 """
 
 import hashlib
@@ -36,6 +42,7 @@ import select
 import socket
 import struct
 import subprocess
+import threading
 import time
 
 from . import keys
@@ -50,11 +57,14 @@ CHUNK = 65536
 
 HTTP_TIMEOUT = 60  # seconds for one host-http curl
 TLS_REFUSED = (35, 56)  # curl: SSL connect error, failure receiving data (a reset handshake)
+DRAIN_INTERVAL = 0.2  # seconds between two reads of the serial while a check runs
 
 
 class HostPeer:
     """One `host-udp-echo`, `host-tcp-echo` or `host-http` line. @amount: datagrams or bytes,
     (normal, long); @paths and @want: host-http's paths and its regex (compiled)."""
+
+    needs_keys = False  # the management checks (mgmt.py, load.py, prom.py) need the run's keys
 
     def __init__(self, proto, guest, amount, pattern, paths=None, want=None, stall=0,
                  tls=None):
@@ -75,7 +85,7 @@ class HostPeer:
         long_text = " long %d" % self.amount[1] if self.amount[1] != self.amount[0] else ""
         return "host-%s-echo %d %d%s" % (self.proto, self.guest_port, self.amount[0], long_text)
 
-    def check(self, long_run):
+    def check(self, long_run, _keys=None):
         """Runs the check against 127.0.0.1:host_port. Returns (None or the reason, summary)."""
         if self.paths:
             return http_get(self.host_port, self.paths, self.want, self.stall, self.tls)
@@ -83,7 +93,7 @@ class HostPeer:
         return (udp_echo if self.proto == "udp" else tcp_echo)(self.host_port, amount)
 
 
-def _guest(word, what):
+def guest(word, what):
     """`[ADDR:]PORT` -> (ADDR or "", PORT). Raises ValueError."""
     addr, _, port = word.rpartition(":")
     if not port.isdigit() or not 0 < int(port) < 65536 or \
@@ -105,7 +115,7 @@ def parse(proto, arg):
     if not all(w.isdigit() and int(w) > 0 for w in amounts):
         raise ValueError("host-%s-echo: amounts above 0" % proto)
     amount = (int(amounts[0]), int(amounts[-1]))
-    return _guest(words[0], "host-%s-echo" % proto), amount, regex
+    return guest(words[0], "host-%s-echo" % proto), amount, regex
 
 
 def _http_options(words):
@@ -135,7 +145,7 @@ def parse_http(arg):
             not all(w.startswith("/") for w in words[1:]):
         raise ValueError("host-http %r: expected [ADDR:]GUESTPORT /PATH... [stall N] [tls CERT] "
                          "expect REGEX after REGEX" % arg)
-    return _guest(words[0], "host-http"), words[1:], stall, want.strip(), regex, tls
+    return guest(words[0], "host-http"), words[1:], stall, want.strip(), regex, tls
 
 
 def free_port(proto):
@@ -147,11 +157,19 @@ def free_port(proto):
 
 
 class Peers:
-    """The host peers of one boot. Use qemu_args() for QEMU's argv, feed() on every line."""
+    """The host peers of one boot. Use qemu_args() for QEMU's argv, feed() on every line.
 
-    def __init__(self, peers, long_run=False):
+    @keys: the test run's keys.KeySet, for the peers that need_keys (the management
+    checks). @drain: called every DRAIN_INTERVAL seconds while a check runs (the machine's
+    drain(), which reads QEMU's serial output into a buffer so that QEMU never waits on a
+    full pipe while the harness does not read), or None.
+    """
+
+    def __init__(self, peers, long_run=False, keys=None, drain=None):
         self.pending = list(peers)
         self.long_run = long_run  # `bulkhead test --long`: the long amounts
+        self.keys = keys
+        self.drain = drain
         for peer in self.pending:
             peer.host_port = free_port(peer.proto)
 
@@ -176,15 +194,40 @@ class Peers:
         for peer in due:
             self.pending.remove(peer)
             started = time.monotonic()
-            try:
-                reason, what = peer.check(self.long_run)
-            except OSError as err:
-                reason, what = "%s" % err, ""
+            reason, what = self._check(peer)
             log.write("# %r via 127.0.0.1:%d: %s (%.1f s)\n" % (
                 peer, peer.host_port, reason or what, time.monotonic() - started))
             if reason:
                 return "%r: %s" % (peer, reason)
         return None
+
+
+    def _check(self, peer):
+        """Runs @peer's check in a thread, draining the serial meanwhile. Returns (None or
+        the reason, summary)."""
+        result = []
+
+        def work():
+            try:
+                result.append(peer.check(self.long_run, self.keys))
+            except OSError as err:
+                result.append(("%s" % err, ""))
+            except Exception as err:  # noqa: BLE001 (a bug in a check fails its test)
+                result.append(("%s: %s" % (type(err).__name__, err), ""))
+        if peer.needs_keys and self.keys is None:
+            return "no keys for the management API in this run", ""
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(DRAIN_INTERVAL)
+            if self.drain:
+                self.drain()
+        return result[0]
+
+
+def needs_keys(peers):
+    """Returns True if a peer of @peers checks the management API (needs the run's keys)."""
+    return any(peer.needs_keys for peer in peers)
 
 
 def _datagram(number, rng):

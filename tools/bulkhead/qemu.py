@@ -253,6 +253,7 @@ class Machine:
         self.started = None
         self._pending = b""
         self._eof = False
+        self._drained = []  # serial chunks drain() read, for read_lines; b"" is the end
         self.timed_out = False
 
     def __enter__(self):
@@ -280,11 +281,14 @@ class Machine:
         """
         if self._eof:
             return None
-        fd = self.proc.stdout.fileno()
-        ready, _, _ = select.select([fd], [], [], max(timeout, 0))
-        if not ready:
-            return []
-        chunk = os.read(fd, 65536)
+        if self._drained:
+            chunk = self._drained.pop(0)
+        else:
+            fd = self.proc.stdout.fileno()
+            ready, _, _ = select.select([fd], [], [], max(timeout, 0))
+            if not ready:
+                return []
+            chunk = os.read(fd, 65536)
         if not chunk:
             self._eof = True
             rest, self._pending = self._pending, b""
@@ -292,6 +296,19 @@ class Machine:
         parts = (self._pending + chunk).split(b"\n")
         self._pending = parts.pop()
         return [clean_line(p) for p in parts]
+
+    def drain(self):
+        """Reads, without waiting, what QEMU has written to the serial so far, and keeps it
+        for read_lines (in order): QEMU never waits on a full pipe while the harness is busy
+        with a host check."""
+        if self.proc is None or self._eof or (self._drained and not self._drained[-1]):
+            return
+        fd = self.proc.stdout.fileno()
+        while select.select([fd], [], [], 0)[0]:
+            chunk = os.read(fd, 65536)
+            self._drained.append(chunk)
+            if not chunk:
+                return
 
     def lines(self, deadline):
         """Yields serial lines as they come, until QEMU closes its serial or the
