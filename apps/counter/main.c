@@ -53,7 +53,8 @@ static bool page_ok(uint64_t page)
 		last = count - (count - page) % n;
 	if (last == 0)
 		return w[0] == 0 && w[PAGE / 8 - 1] == 0;
-	return w[0] == pattern(last, page, 0) && w[PAGE / 8 - 1] == pattern(last, page, PAGE / 8 - 1);
+	return w[0] == pattern(last, page, 0) &&
+	       w[PAGE / 8 - 1] == pattern(last, page, PAGE / 8 - 1);
 }
 
 static uint64_t heap_sum(void)

@@ -15,11 +15,12 @@ struct target {
 	char name[BH_INFO_NAME_LEN + 1];
 	uint32_t slot;
 	uint32_t rights;
+	uint32_t save_slot; /* its slot of the save volume (targets with read-memory only) */
 	enum ctl_op underway;
 };
 
 static struct target targets[CTL_DOMAINS_MAX];
-static uint32_t n_targets;
+static uint32_t n_targets, n_savable;
 static struct blk_vol vol;
 static uint8_t *vol_data; /* the volume's data region: every transfer goes through it */
 static bool have_vol;
@@ -142,7 +143,7 @@ static enum bh_err t_vset(void *c, const struct bh_vcpu_state *v)
 /* The first sector of target @c's slot, plus @offset bytes. */
 static uint64_t sector_of(const struct target *c, uint64_t offset)
 {
-	return ((uint64_t)(c - targets) * slot_bytes + offset) / vol.block_size;
+	return ((uint64_t)c->save_slot * slot_bytes + offset) / vol.block_size;
 }
 
 static int d_read(void *c, uint64_t offset, size_t len)
@@ -164,9 +165,9 @@ static int d_flush(void *c)
 static void save_ops_for(struct target *t, struct save_ops *ops)
 {
 	*ops = (struct save_ops){
-		t,       vol_data, check_buf, SAVE_CHUNK, slot_bytes, t_stop,  t_restart_held, t_resume,
-		t_state, t_layout, t_read,    t_write,    t_vget,     t_vset,  d_read,         d_write,
-		d_flush,
+		t,        vol_data, check_buf, SAVE_CHUNK, slot_bytes, t_stop, t_restart_held,
+		t_resume, t_state,  t_layout,  t_read,     t_write,    t_vget, t_vset,
+		d_read,   d_write,  d_flush,
 	};
 }
 
@@ -187,7 +188,7 @@ static enum bh_err save_or_restore(struct target *t, enum ctl_op op)
 	struct save_report rep;
 	enum save_result r;
 
-	if (!have_vol)
+	if (!have_vol || !(t->rights & BH_RIGHT_READ_MEMORY))
 		return BH_ERR_UNAVAILABLE;
 	save_ops_for(t, &ops);
 	t->underway = op;
@@ -264,6 +265,8 @@ static void find_targets(void)
 		t->name[BH_INFO_NAME_LEN] = '\0';
 		t->slot = e->slot;
 		t->rights = e->flags;
+		t->save_slot = n_savable;
+		n_savable += (t->rights & BH_RIGHT_READ_MEMORY) != 0;
 		t->underway = CTL_OP_NONE;
 	}
 }
@@ -286,7 +289,7 @@ static void open_volume(void)
 		return;
 	}
 	vol_data = data;
-	slot_bytes = n_targets ? vol.sectors * vol.block_size / n_targets / 4096u * 4096u : 0;
+	slot_bytes = n_savable ? vol.sectors * vol.block_size / n_savable / 4096u * 4096u : 0;
 	have_vol = slot_bytes > SAVE_HEADER_BYTES;
 	bh_say("control: save volume \"saves\": %llu MiB, %llu MiB a domain",
 	       (unsigned long long)(vol.sectors * vol.block_size >> 20),

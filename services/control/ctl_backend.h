@@ -10,9 +10,9 @@
  * One managed domain per BH_RES_DOMAIN entry of the start-info page (a <control> this domain
  * holds), in start-info order, at most CTL_DOMAINS_MAX. Save and restore use the volume
  * "saves" (a ring of the storage service, if the manifest gives one): its space is cut into
- * one equal slot per managed domain, in the same order; the data region the volume names is
- * the buffer every transfer goes through. The last lines come from the console's tail page
- * (map "console-tail"), if mapped.
+ * one equal slot per managed domain whose memory it may read (read-memory), in that order;
+ * the data region the volume names is the buffer every transfer goes through. The last
+ * lines come from the console's tail page (map "console-tail"), if mapped.
  */
 
 /**

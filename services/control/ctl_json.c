@@ -312,7 +312,8 @@ static bool parse_container(struct parser *p, unsigned depth, enum ctl_json_type
 			return end_tok(p, i);
 		}
 		if (p->s[p->pos] != ',')
-			return fail(p, t == CTL_JSON_OBJECT ? "expected ',' or '}'" : "expected ',' or ']'");
+			return fail(p, t == CTL_JSON_OBJECT ? "expected ',' or '}'" :
+			                                      "expected ',' or ']'");
 		p->pos++;
 	}
 }

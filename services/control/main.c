@@ -69,8 +69,8 @@ static void put_answer(struct conn *c, const struct ctl_reply *r)
 	                 "%s%s%s"
 	                 "Connection: %s\r\n\r\n",
 	                 r->status, http_req_reason(r->status), r->content_type, r->len,
-	                 r->allow ? "Allow: " : "", r->allow ? r->allow : "", r->allow ? "\r\n" : "",
-	                 c->closing ? "close" : "keep-alive");
+	                 r->allow ? "Allow: " : "", r->allow ? r->allow : "",
+	                 r->allow ? "\r\n" : "", c->closing ? "close" : "keep-alive");
 	uint32_t head = n < 0 ? 0u : (uint32_t)n < CTL_HEAD_OUT ? (uint32_t)n : CTL_HEAD_OUT - 1u;
 
 	memcpy(c->out + head, r->body, r->len);
