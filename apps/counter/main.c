@@ -11,10 +11,13 @@
  * next page of the heap from the count, and every COUNTER_SAY ticks prints the count and a
  * checksum of the whole heap. It checks the heap as it goes: a page that does not hold what
  * it wrote there is reported (a restore that lost or mixed up memory shows as
- * "counter: heap page N wrong"). A restored counter prints no start line: it goes on.
+ * "counter: heap page N wrong"). A restored counter prints no start line: it goes on, and
+ * like a paused one, it notices that its clock jumped: a tick that comes more than
+ * COUNTER_GAP_MS late prints "counter: went on at count N after M ms stopped".
  */
 #define COUNTER_TICK_MS 20u
 #define COUNTER_SAY 10u
+#define COUNTER_GAP_MS 1000u
 #define PAGE 4096u
 
 static uint64_t count;
@@ -81,12 +84,27 @@ static void tick(void)
 		       (unsigned long long)((count + 1) % n), (unsigned long long)count);
 }
 
+/* Says so when the tick at @now comes long after the one at @last (paused, saved). */
+static void note_gap(uint64_t last, uint64_t now)
+{
+	uint64_t ms = (now - last) / bh_cycles_per_us() / 1000u;
+
+	if (ms > COUNTER_GAP_MS)
+		printf("counter: went on at count %llu after %llu ms stopped\n",
+		       (unsigned long long)count, (unsigned long long)ms);
+}
+
 int main(void)
 {
+	uint64_t last = bh_rdtsc();
+
 	printf("counter: started, generation %u, heap %llu KiB\n", bh_info()->generation,
 	       (unsigned long long)(bh_info()->heap_size / 1024u));
 	for (;;) {
 		(void)bh_wait_until(0, bh_deadline_ms(COUNTER_TICK_MS));
+		uint64_t now = bh_rdtsc();
+		note_gap(last, now);
+		last = now;
 		tick();
 		bh_heartbeat();
 		if (count % COUNTER_SAY == 0)

@@ -170,11 +170,17 @@ class Peers:
         self.long_run = long_run  # `bulkhead test --long`: the long amounts
         self.keys = keys
         self.drain = drain
+        ports = {}  # one forward per guest port, whatever the number of checks on it
         for peer in self.pending:
-            peer.host_port = free_port(peer.proto)
+            key = (peer.proto, peer.guest_addr, peer.guest_port)
+            while key not in ports:
+                port = free_port(peer.proto)
+                if port not in ports.values():  # the kernel may hand out a port twice
+                    ports[key] = port
+            peer.host_port = ports[key]
 
     def qemu_args(self, args):
-        """Returns @args with a hostfwd per peer added to its `-netdev user` value.
+        """Returns @args with a hostfwd per forwarded guest port added to its `-netdev user` value.
         Raises ValueError if a peer has no user network to forward through."""
         if not self.pending:
             return list(args)
@@ -182,9 +188,13 @@ class Peers:
         where = [i + 1 for i, word in enumerate(args[:-1]) if word == "-netdev"]
         if not where or not args[where[0]].startswith("user,"):
             raise ValueError("host-*-echo and host-http need qemu-args -netdev user,id=...")
+        forwards = []
         for peer in self.pending:
-            args[where[0]] += ",hostfwd=%s:127.0.0.1:%d-%s:%d" % (
+            rule = ",hostfwd=%s:127.0.0.1:%d-%s:%d" % (
                 peer.proto, peer.host_port, peer.guest_addr, peer.guest_port)
+            if rule not in forwards:
+                forwards.append(rule)
+        args[where[0]] += "".join(forwards)
         return args
 
     def feed(self, line, log):
