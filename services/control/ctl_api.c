@@ -20,10 +20,10 @@ enum route_kind { ROUTE_LIST, ROUTE_DOMAIN, ROUTE_CONSOLE, ROUTE_OP, ROUTE_METRI
 
 struct route {
 	enum route_kind kind;
-	enum ctl_op op;     /* CTL_OP_READ but for ROUTE_OP */
-	const char *name;   /* the domain name in the path (ROUTE_DOMAIN, _CONSOLE, _OP) */
+	enum ctl_op op;   /* CTL_OP_READ but for ROUTE_OP */
+	const char *name; /* the domain name in the path (ROUTE_DOMAIN, _CONSOLE, _OP) */
 	size_t name_len;
-	const char *query;  /* after the '?', NULL if none or empty */
+	const char *query; /* after the '?', NULL if none or empty */
 };
 
 /* One request being answered. */
@@ -357,8 +357,9 @@ static void no_right(struct request *q, uint32_t missing)
 	rights_list(&lb, missing & (0u - missing)); /* the lowest right it lacks */
 	bool several = (rights & (rights - 1u)) != 0;
 	fail(q, 403, "the manifest gives control no `", lack, "` right on ",
-	     q->be->name(q->be->ctx, q->dom), several ? " (" : "", several ? ctl_role_op_name(q->r.op) : "",
-	     several ? " needs " : "", several ? need : "", several ? ")" : "", NULL);
+	     q->be->name(q->be->ctx, q->dom), several ? " (" : "",
+	     several ? ctl_role_op_name(q->r.op) : "", several ? " needs " : "",
+	     several ? need : "", several ? ")" : "", NULL);
 }
 
 /* 409: the domain's state forbids the operation; says what to do instead. */
@@ -371,10 +372,10 @@ static void wrong_state(struct request *q)
 	const char *hint = live && q->r.op == CTL_OP_RESUME ? "it runs already" :
 	                   live                             ? "pause it first" :
 	                   v.state == CTL_STATE_PAUSED && q->r.op == CTL_OP_PAUSE ?
-	                       "it is paused already" :
-	                   v.state == CTL_STATE_PAUSED ? "resume it first" :
+	                          "it is paused already" :
+	                   v.state == CTL_STATE_PAUSED     ? "resume it first" :
 	                   v.state == CTL_STATE_RESTARTING ? "wait for the restore to end" :
-	                                                      "restart it first";
+	                                                     "restart it first";
 	fail(q, 409, v.name, " is ", ctl_view_state_name(v.state), v.reason[0] ? " (" : "",
 	     v.reason, v.reason[0] ? ")" : "", "; ", hint, NULL);
 }
@@ -454,8 +455,8 @@ static bool role_ok(struct request *q)
 	if (ctl_role_may(q->who->role, q->r.op))
 		return true;
 	const char *op = ctl_role_op_name(q->r.op);
-	fail(q, 403, "role ", ctl_role_name(q->who->role), " may not ", op, ": ", op, " needs role ",
-	     ctl_role_name(ctl_role_needed(q->r.op)), NULL);
+	fail(q, 403, "role ", ctl_role_name(q->who->role), " may not ", op, ": ", op,
+	     " needs role ", ctl_role_name(ctl_role_needed(q->r.op)), NULL);
 	return false;
 }
 
@@ -463,7 +464,8 @@ static bool role_ok(struct request *q)
 static void dispatch(struct request *q)
 {
 	if (q->who->role == CTL_ROLE_NONE) {
-		fail(q, 403, "your certificate names no role: its OU must be reader, operator or admin",
+		fail(q, 403,
+		     "your certificate names no role: its OU must be reader, operator or admin",
 		     NULL);
 		return;
 	}
@@ -473,8 +475,10 @@ static void dispatch(struct request *q)
 		return;
 	}
 	if (!route(q->req->target, &q->r)) {
-		fail(q, 404, "no such path: see GET /domains, /domains/NAME, /domains/NAME/console, "
-		             "/metrics, POST /domains/NAME/OPERATION", NULL);
+		fail(q, 404,
+		     "no such path: see GET /domains, /domains/NAME, /domains/NAME/console, "
+		     "/metrics, POST /domains/NAME/OPERATION",
+		     NULL);
 		return;
 	}
 	if (!method_ok(q) || !role_ok(q))

@@ -20,12 +20,12 @@
  * users; /work/wt/briefs/api11.md was its contract.
  */
 
-#define CTL_USER_MAX 64u     /* bytes of a user name (the certificate's CN) kept */
-#define CTL_BODY_MAX 4096u   /* a request body above this is 413 */
+#define CTL_USER_MAX 64u      /* bytes of a user name (the certificate's CN) kept */
+#define CTL_BODY_MAX 4096u    /* a request body above this is 413 */
 #define CTL_LINES_DEFAULT 20u /* GET .../console without ?lines= */
-#define CTL_LINES_MAX 64u    /* ?lines= is 1..this */
-#define CTL_LINE_MAX 256u    /* bytes of one console line shown; the rest is cut */
-#define CTL_AUDIT_MAX 512u   /* the audit line, NUL included: always fits */
+#define CTL_LINES_MAX 64u     /* ?lines= is 1..this */
+#define CTL_LINE_MAX 256u     /* bytes of one console line shown; the rest is cut */
+#define CTL_AUDIT_MAX 512u    /* the audit line, NUL included: always fits */
 
 /*
  * The answer buffer: every answer fits in CTL_REPLY_MAX bytes for up to CTL_DOMAINS_MAX
@@ -46,7 +46,8 @@ enum ctl_role {
 
 /* Who is asking, as the TLS layer verified it. */
 struct ctl_caller {
-	char user[CTL_USER_MAX + 1]; /* the CN, NUL-terminated (any bytes: the audit line cleans it) */
+	char user[CTL_USER_MAX +
+	          1]; /* the CN, NUL-terminated (any bytes: the audit line cleans it) */
 	enum ctl_role role;
 };
 
@@ -115,13 +116,13 @@ struct ctl_api {
 
 /* One answer. The caller sets @body and @cap; ctl_api_handle() fills in everything else. */
 struct ctl_reply {
-	char *body;               /* the caller's buffer (CTL_REPLY_MAX bytes is enough) */
-	size_t cap;               /* its size, at least 128 */
-	size_t len;               /* bytes of body written (the text is NUL-terminated too) */
-	int status;               /* HTTP status */
-	const char *content_type; /* "application/json" or the Prometheus text type */
-	const char *allow;        /* with 405: the Allow header's value; else NULL */
-	bool close;               /* the request's body was not read: close the connection */
+	char *body;                /* the caller's buffer (CTL_REPLY_MAX bytes is enough) */
+	size_t cap;                /* its size, at least 128 */
+	size_t len;                /* bytes of body written (the text is NUL-terminated too) */
+	int status;                /* HTTP status */
+	const char *content_type;  /* "application/json" or the Prometheus text type */
+	const char *allow;         /* with 405: the Allow header's value; else NULL */
+	bool close;                /* the request's body was not read: close the connection */
 	char audit[CTL_AUDIT_MAX]; /* "audit: USER (ROLE) METHOD PATH -> STATUS" */
 };
 

@@ -13,22 +13,22 @@ static const struct {
 	size_t offset;
 } counters[] = {
 	{"bulkhead_domain_cycles_total", "TSC cycles the domain has run, kernel entries included.",
-	 offsetof(struct bh_domain_stats, cycles)},
+         offsetof(struct bh_domain_stats, cycles)},
 	{"bulkhead_domain_overruns_total", "Times the domain's budget ran out inside a period.",
-	 offsetof(struct bh_domain_stats, overruns)},
+         offsetof(struct bh_domain_stats, overruns)},
 	{"bulkhead_domain_faults_total", "CPU faults, DMA faults of its devices, and exits.",
-	 offsetof(struct bh_domain_stats, faults)},
+         offsetof(struct bh_domain_stats, faults)},
 	{"bulkhead_domain_restarts_total", "Restarts and replaces of the domain.",
-	 offsetof(struct bh_domain_stats, restarts)},
+         offsetof(struct bh_domain_stats, restarts)},
 	{"bulkhead_domain_signals_sent_total", "Channel signals the domain sent.",
-	 offsetof(struct bh_domain_stats, signals_sent)},
+         offsetof(struct bh_domain_stats, signals_sent)},
 	{"bulkhead_domain_signals_received_total",
-	 "Channel bits set on the domain by peers, devices and the kernel.",
-	 offsetof(struct bh_domain_stats, signals_recv)},
+         "Channel bits set on the domain by peers, devices and the kernel.",
+         offsetof(struct bh_domain_stats, signals_recv)},
 	{"bulkhead_domain_ring_sent_total", "Messages the domain produced on its rings.",
-	 offsetof(struct bh_domain_stats, ring_sent)},
+         offsetof(struct bh_domain_stats, ring_sent)},
 	{"bulkhead_domain_ring_received_total", "Messages the domain consumed on its rings.",
-	 offsetof(struct bh_domain_stats, ring_recv)},
+         offsetof(struct bh_domain_stats, ring_recv)},
 };
 
 /* Reads every domain's stats and state into @api->samples. Returns: how many domains. */
@@ -113,17 +113,20 @@ static void put_gauges(struct ctl_api *api, struct ctl_buf *b, uint32_t n)
 	const struct ctl_backend *be = api->backend;
 	static const char gen[] = "bulkhead_domain_generation", state[] = "bulkhead_domain_state";
 
-	header(b, gen, "Instances of the domain started after the first (+1 per restart).", "gauge");
+	header(b, gen, "Instances of the domain started after the first (+1 per restart).",
+	       "gauge");
 	for (uint32_t i = 0; i < n; i++)
 		if (api->samples[i].ok)
 			domain_sample(b, gen, be->name(be->ctx, i), NULL,
 			              BH_DSTATE_GENERATION(api->samples[i].stats.state));
-	header(b, state, "The domain's state: 1 for the state it is in, 0 for the others.", "gauge");
+	header(b, state, "The domain's state: 1 for the state it is in, 0 for the others.",
+	       "gauge");
 	for (uint32_t i = 0; i < n; i++) {
 		if (!api->samples[i].ok)
 			continue;
 		for (unsigned s = 0; s < CTL_STATE_COUNT; s++)
-			domain_sample(b, state, be->name(be->ctx, i), ctl_view_state_name((enum ctl_state)s),
+			domain_sample(b, state, be->name(be->ctx, i),
+			              ctl_view_state_name((enum ctl_state)s),
 			              api->samples[i].state == s);
 	}
 }

@@ -18,10 +18,10 @@ static const struct {
 	[CTL_OP_REPLACE] = {"replace", CTL_ROLE_ADMIN, BH_RIGHT_REPLACE},
 	[CTL_OP_DESTROY] = {"destroy", CTL_ROLE_ADMIN, BH_RIGHT_DESTROY},
 	[CTL_OP_SAVE] = {"save", CTL_ROLE_ADMIN,
-	                 BH_RIGHT_STOP | BH_RIGHT_READ_MEMORY | BH_RIGHT_VCPU},
+                         BH_RIGHT_STOP | BH_RIGHT_READ_MEMORY | BH_RIGHT_VCPU},
 	[CTL_OP_RESTORE] = {"restore", CTL_ROLE_ADMIN,
-	                    BH_RIGHT_RESTART | BH_RIGHT_WRITE_MEMORY | BH_RIGHT_VCPU |
-	                        BH_RIGHT_RESUME},
+                            BH_RIGHT_RESTART | BH_RIGHT_WRITE_MEMORY | BH_RIGHT_VCPU |
+                                    BH_RIGHT_RESUME},
 };
 
 /* The control rights, lowest bit first, as the manifest spells them. */

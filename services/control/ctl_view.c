@@ -35,9 +35,10 @@ static const char *const vector_names[] = {
 
 /* The bh_err names, for reasons and 500 answers. */
 static const char *const err_names[BH_ERR_COUNT] = {
-	"BH_OK",           "BH_ERR_BAD_CALL",  "BH_ERR_BAD_SLOT",   "BH_ERR_NO_CAP",
-	"BH_ERR_WRONG_TYPE", "BH_ERR_NO_RIGHT", "BH_ERR_INVALID",   "BH_ERR_WOULD_BLOCK",
-	"BH_ERR_DENIED",   "BH_ERR_STATE",     "BH_ERR_UNAVAILABLE",
+	"BH_OK",          "BH_ERR_BAD_CALL",    "BH_ERR_BAD_SLOT",
+	"BH_ERR_NO_CAP",  "BH_ERR_WRONG_TYPE",  "BH_ERR_NO_RIGHT",
+	"BH_ERR_INVALID", "BH_ERR_WOULD_BLOCK", "BH_ERR_DENIED",
+	"BH_ERR_STATE",   "BH_ERR_UNAVAILABLE",
 };
 
 const char *ctl_view_state_name(enum ctl_state s)

@@ -20,12 +20,12 @@ uint64_t fake_word(uint32_t state, uint32_t image, uint32_t restarts, uint32_t g
 void fake_set_state(struct fake_domain *d, uint32_t state)
 {
 	d->stats.state = (d->stats.state & ~0xffull) | state;
-	d->stats.halt = state == BH_DSTATE_RUNNING   ? BH_HALT_LIVE :
-	                state == BH_DSTATE_STOPPED   ? BH_HALT_HELD :
-	                state == BH_DSTATE_FAULTED   ? BH_HALT_FAULTED :
-	                state == BH_DSTATE_EXITED    ? BH_HALT_EXITED :
-	                state == BH_DSTATE_REFUSED   ? BH_HALT_REFUSED :
-	                                               BH_HALT_DESTROYED;
+	d->stats.halt = state == BH_DSTATE_RUNNING ? BH_HALT_LIVE :
+	                state == BH_DSTATE_STOPPED ? BH_HALT_HELD :
+	                state == BH_DSTATE_FAULTED ? BH_HALT_FAULTED :
+	                state == BH_DSTATE_EXITED  ? BH_HALT_EXITED :
+	                state == BH_DSTATE_REFUSED ? BH_HALT_REFUSED :
+	                                             BH_HALT_DESTROYED;
 	if (state != BH_DSTATE_RUNNING)
 		d->stats.waiting = 0;
 }
@@ -196,10 +196,15 @@ void fake_init(struct fake *f)
 	snprintf(f->system, sizeof(f->system), "demo");
 	struct fake_domain *d = fake_add(f, "counter", ALL_RIGHTS);
 	d->alternatives = 2;
-	d->stats = (struct bh_domain_stats){
-		.state = fake_word(BH_DSTATE_RUNNING, 0, 0, 0), .cycles = 123456789, .overruns = 2,
-		.faults = 0, .restarts = 0, .signals_sent = 11, .signals_recv = 12, .ring_sent = 13,
-		.ring_recv = 14};
+	d->stats = (struct bh_domain_stats){.state = fake_word(BH_DSTATE_RUNNING, 0, 0, 0),
+	                                    .cycles = 123456789,
+	                                    .overruns = 2,
+	                                    .faults = 0,
+	                                    .restarts = 0,
+	                                    .signals_sent = 11,
+	                                    .signals_recv = 12,
+	                                    .ring_sent = 13,
+	                                    .ring_recv = 14};
 	counter_lines(d);
 	d = fake_add(f, "worker", BH_RIGHT_STOP | BH_RIGHT_RESUME | BH_RIGHT_RESTART);
 	d->stats.waiting = 1;
@@ -214,8 +219,14 @@ void fake_init(struct fake *f)
 	fake_set_state(d, BH_DSTATE_DESTROYED);
 	d = fake_add(f, "absent", ALL_RIGHTS);
 	fake_set_state(d, BH_DSTATE_REFUSED);
-	f->be = (struct ctl_backend){
-		.ctx = f, .system_name = be_system_name, .count = be_count, .name = be_name,
-		.rights = be_rights, .stats = be_stats, .op = be_op, .console = be_console,
-		.underway = be_underway, .fault_rip = be_fault_rip};
+	f->be = (struct ctl_backend){.ctx = f,
+	                             .system_name = be_system_name,
+	                             .count = be_count,
+	                             .name = be_name,
+	                             .rights = be_rights,
+	                             .stats = be_stats,
+	                             .op = be_op,
+	                             .console = be_console,
+	                             .underway = be_underway,
+	                             .fault_rip = be_fault_rip};
 }
