@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -606,6 +607,33 @@ static void check_metrics_lines(const char *text)
 	}
 }
 
+/* Writes the @n bytes at @text to a new temporary file. Returns: its path (static). */
+static const char *temp_file(const char *text, size_t n)
+{
+	static char path[64];
+
+	snprintf(path, sizeof(path), "/tmp/ctl_test_XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *out = fdopen(fd, "w");
+	assert_non_null(out);
+	assert_int_equal(fwrite(text, 1, n, out), n);
+	assert_int_equal(fclose(out), 0);
+	return path;
+}
+
+/* Runs the shell command @cmd with "FILE" replaced by @path. Returns: its status. */
+static int run_on(const char *cmd, const char *path)
+{
+	char line[512];
+	const char *at = strstr(cmd, "FILE");
+
+	snprintf(line, sizeof(line), "%.*s%s%s", (int)(at - cmd), cmd, path, at + 4);
+	int st = system(line);
+	unlink(path);
+	return st;
+}
+
 /* Runs promtool check metrics on @text if promtool is installed. */
 static void promtool(const char *text)
 {
@@ -613,11 +641,7 @@ static void promtool(const char *text)
 		printf("promtool not installed: its check skipped\n");
 		return;
 	}
-	FILE *out = fopen("ctl_metrics_sample.prom", "w");
-	assert_non_null(out);
-	assert_int_equal(fwrite(text, 1, strlen(text), out), strlen(text));
-	assert_int_equal(fclose(out), 0);
-	assert_int_equal(system("promtool check metrics < ctl_metrics_sample.prom"), 0);
+	assert_int_equal(run_on("promtool check metrics < FILE", temp_file(text, strlen(text))), 0);
 }
 
 /* GET /metrics: the families and samples of api11.md, and promtool's verdict. */
@@ -714,14 +738,11 @@ static void test_python_json(void **state)
 	                       "/domains/nobody", "/domains/counter/replace"};
 	for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++) {
 		call(CTL_ROLE_READER, k == 4 ? "POST" : "GET", paths[k], NULL);
-		FILE *out = fopen("ctl_answer.json", "w");
-		assert_non_null(out);
-		assert_int_equal(fwrite(rep.body, 1, rep.len, out), rep.len);
-		assert_int_equal(fclose(out), 0);
-		assert_int_equal(
-			system("python3 -c 'import json,sys; "
-		               "json.load(open(\"ctl_answer.json\", encoding=\"utf-8\"))'"),
-			0);
+		const char *path = temp_file(rep.body, rep.len);
+		assert_int_equal(run_on("python3 -c 'import json; "
+		                        "json.load(open(\"FILE\", encoding=\"utf-8\"))'",
+		                        path),
+		                 0);
 	}
 }
 
