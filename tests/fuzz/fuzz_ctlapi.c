@@ -63,8 +63,8 @@ static void check_metrics(const struct ctl_reply *r)
 	if (r->len == 0 || r->body[r->len - 1u] != '\n')
 		broken("metrics text does not end its last line");
 	for (const char *l = r->body; *l; l = strchr(l, '\n') + 1)
-		if (strncmp(l, "# HELP bulkhead_", 16) != 0 && strncmp(l, "# TYPE bulkhead_", 16) != 0 &&
-		    strncmp(l, "bulkhead_", 9) != 0)
+		if (strncmp(l, "# HELP bulkhead_", 16) != 0 &&
+		    strncmp(l, "# TYPE bulkhead_", 16) != 0 && strncmp(l, "bulkhead_", 9) != 0)
 			broken("a metrics line that is neither comment nor sample");
 }
 

@@ -97,7 +97,8 @@ static void rewrite(struct ctl_buf *b, const struct ctl_json_doc *doc, char *scr
 			left[depth++] = t->count * (t->type == CTL_JSON_OBJECT ? 2u : 1u);
 		}
 		while (depth > 0 && left[depth - 1u] == 0)
-			ctl_buf_puts(b, doc->tok[open[--depth]].type == CTL_JSON_OBJECT ? "}" : "]");
+			ctl_buf_puts(b,
+			             doc->tok[open[--depth]].type == CTL_JSON_OBJECT ? "}" : "]");
 	}
 }
 
@@ -122,7 +123,8 @@ static void check_same(const struct ctl_json_doc *a, const struct ctl_json_doc *
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t cap = size * 8u + 64u;
-	char *in = malloc(size ? size : 1u), *out = malloc(cap), *s1 = malloc(cap), *s2 = malloc(cap);
+	char *in = malloc(size ? size : 1u), *out = malloc(cap), *s1 = malloc(cap),
+	     *s2 = malloc(cap);
 	struct ctl_json_doc doc, again;
 	struct ctl_buf b;
 
