@@ -43,10 +43,10 @@ static void broken(const char *rule)
  * request's bytes as a console line of counter (4), worker's stats failing (8). */
 static void shape(uint8_t flags, const char *raw, size_t len)
 {
-	fake_init(&f);
+	ctl_fake_init(&f);
 	ctl_api_init(&api, &f.be);
 	if (flags & 1u)
-		fake_set_state(&f.d[0], 2);
+		ctl_fake_set_state(&f.d[0], 2);
 	if (flags & 2u)
 		f.d[0].force = (enum bh_err)((flags >> 4) % (BH_ERR_COUNT + 1u));
 	if (flags & 4u) {

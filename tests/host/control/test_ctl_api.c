@@ -132,7 +132,7 @@ static int setup(void **state)
 {
 	(void)state;
 	ctl_json_init(&doc, tokens, sizeof(tokens) / sizeof(tokens[0]));
-	fake_init(&f);
+	ctl_fake_init(&f);
 	ctl_api_init(&api, &f.be);
 	return 0;
 }
@@ -187,7 +187,7 @@ static void test_domain(void **state)
 	                                 "\"faults\":0,\"restarts\":0,\"signals_sent\":11,"
 	                                 "\"signals_received\":12,\"ring_sent\":13,"
 	                                 "\"ring_received\":14}}"));
-	fake_set_state(&f.d[0], BH_DSTATE_STOPPED);
+	ctl_fake_set_state(&f.d[0], BH_DSTATE_STOPPED);
 	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains/counter", NULL), 200);
 	assert_string_equal(str_at(0, "state"), "paused");
 	assert_string_equal(str_at(0, "reason"), "paused by a controller");
@@ -198,7 +198,7 @@ static void test_domain(void **state)
 	f.d[2].stats.last_code = 99;
 	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains/crashy", NULL), 200);
 	assert_string_equal(str_at(0, "reason"), "fault (vector 99)");
-	fake_set_state(&f.d[3], BH_DSTATE_EXITED);
+	ctl_fake_set_state(&f.d[3], BH_DSTATE_EXITED);
 	f.d[3].stats.last_code = (uint64_t)-3;
 	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains/done", NULL), 200);
 	assert_string_equal(str_at(0, "reason"), "exited (code -3)");
@@ -370,7 +370,7 @@ static void test_roles(void **state)
 			setup(NULL);
 			f.d[0].saved = true;
 			if (strstr(ends[k].path, "resume"))
-				fake_set_state(&f.d[0], BH_DSTATE_STOPPED);
+				ctl_fake_set_state(&f.d[0], BH_DSTATE_STOPPED);
 			int want = role != CTL_ROLE_NONE && role >= (int)ends[k].least ? 200 : 403;
 			int got = call((enum ctl_role)role, ends[k].method, ends[k].path, NULL);
 			if (got != want)
@@ -462,7 +462,7 @@ static void test_conflict(void **state)
 	f.d[0].force = BH_ERR_STATE;
 	assert_int_equal(call(CTL_ROLE_ADMIN, "POST", "/domains/counter/restore", NULL), 409);
 	assert_string_equal(error_text(), "counter is running; pause it first");
-	fake_set_state(&f.d[0], BH_DSTATE_STOPPED);
+	ctl_fake_set_state(&f.d[0], BH_DSTATE_STOPPED);
 	assert_int_equal(call(CTL_ROLE_ADMIN, "POST", "/domains/counter/pause", NULL), 409);
 	assert_string_equal(error_text(),
 	                    "counter is paused (paused by a controller); it is paused "
@@ -700,9 +700,9 @@ static void test_metrics_fit(void **state)
 	f.count = 0;
 	for (uint32_t i = 0; i < CTL_DOMAINS_MAX + 2u; i++) {
 		snprintf(name, sizeof(name), "d%02u_%027u", i, i);
-		struct fake_domain *d = fake_add(&f, name, 0x1ff);
+		struct fake_domain *d = ctl_fake_add(&f, name, 0x1ff);
 		memset(&d->stats, 0xff, sizeof(d->stats));
-		d->stats.state = fake_word(BH_DSTATE_FAULTED, 255, 0xffff, UINT32_MAX);
+		d->stats.state = ctl_fake_word(BH_DSTATE_FAULTED, 255, 0xffff, UINT32_MAX);
 		d->stats.waiting = 0;
 		d->stats.last_code = 14;
 	}
