@@ -147,4 +147,13 @@ void ctl_api_handle(struct ctl_api *api, const struct ctl_caller *who, const str
 void ctl_api_refuse(struct ctl_api *api, const struct ctl_caller *who, int status,
                     struct ctl_reply *out);
 
+#define CTL_HEAD_MAX 192u /* the answer's head, as ctl_api_head() writes it, always fits */
+
+/**
+ * Writes the head of answer @r (status line, Content-Type, Content-Length, Allow with 405,
+ * "Connection: close" when @keep_alive is false or @r->close) into @buf (@cap bytes).
+ * Returns: its length (without a NUL), or 0 if it does not fit (CTL_HEAD_MAX always does).
+ */
+size_t ctl_api_head(const struct ctl_reply *r, bool keep_alive, char *buf, size_t cap);
+
 #endif

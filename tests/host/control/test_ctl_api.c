@@ -591,6 +591,35 @@ static void test_refuse(void **state)
 	assert_string_equal(error_text(), "malformed HTTP request");
 }
 
+/* The answer's head: status line, type, length, Allow with 405, close when it must. */
+static void test_head(void **state)
+{
+	char head[CTL_HEAD_MAX];
+	(void)state;
+
+	call(CTL_ROLE_ADMIN, "GET", "/domains/counter/pause", NULL);
+	size_t n = ctl_api_head(&rep, true, head, sizeof(head));
+	char want[CTL_HEAD_MAX];
+	snprintf(want, sizeof(want),
+	         "HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\n"
+	         "Content-Length: %zu\r\nAllow: POST\r\n\r\n",
+	         rep.len);
+	assert_string_equal(head, want);
+	assert_int_equal(n, strlen(want));
+	call(CTL_ROLE_READER, "GET", "/metrics", NULL);
+	n = ctl_api_head(&rep, false, head, sizeof(head));
+	snprintf(want, sizeof(want),
+	         "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
+	         "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+	         rep.len);
+	assert_string_equal(head, want);
+	assert_int_equal(ctl_api_head(&rep, false, head, 20), 0);
+	rep.status = 413, rep.close = true, rep.len = 999999, rep.allow = "POST";
+	assert_true(ctl_api_head(&rep, true, head, sizeof(head)) > 0);
+	assert_non_null(strstr(head, "413 Content Too Large\r\n"));
+	assert_non_null(strstr(head, "Connection: close\r\n"));
+}
+
 /* Every line of Prometheus text: a # HELP/# TYPE comment or NAME{LABELS} VALUE. */
 static void check_metrics_lines(const char *text)
 {
@@ -763,6 +792,7 @@ int main(void)
 		cmocka_unit_test_setup(test_backend_errors, setup),
 		cmocka_unit_test_setup(test_audit, setup),
 		cmocka_unit_test_setup(test_refuse, setup),
+		cmocka_unit_test_setup(test_head, setup),
 		cmocka_unit_test_setup(test_metrics, setup),
 		cmocka_unit_test_setup(test_metrics_fit, setup),
 		cmocka_unit_test_setup(test_python_json, setup),
