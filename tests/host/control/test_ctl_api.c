@@ -613,6 +613,7 @@ static void test_head(void **state)
 	         "Content-Length: %zu\r\nConnection: close\r\n\r\n",
 	         rep.len);
 	assert_string_equal(head, want);
+	assert_int_equal(n, strlen(want));
 	assert_int_equal(ctl_api_head(&rep, false, head, 20), 0);
 	rep.status = 413, rep.close = true, rep.len = 999999, rep.allow = "POST";
 	assert_true(ctl_api_head(&rep, true, head, sizeof(head)) > 0);
