@@ -591,3 +591,28 @@ void ctl_api_refuse(struct ctl_api *api, const struct ctl_caller *who, int statu
 	     NULL);
 	finish(api, who, "-", "-", &q);
 }
+
+size_t ctl_api_head(const struct ctl_reply *r, bool keep_alive, char *buf, size_t cap)
+{
+	struct ctl_buf b;
+
+	if (cap == 0)
+		return 0;
+	ctl_buf_init(&b, buf, cap);
+	ctl_buf_puts(&b, "HTTP/1.1 ");
+	ctl_buf_u64(&b, (uint64_t)r->status);
+	ctl_buf_puts(&b, " ");
+	ctl_buf_puts(&b, http_req_reason(r->status));
+	ctl_buf_puts(&b, "\r\nContent-Type: ");
+	ctl_buf_puts(&b, r->content_type);
+	ctl_buf_puts(&b, "\r\nContent-Length: ");
+	ctl_buf_u64(&b, r->len);
+	if (r->allow) {
+		ctl_buf_puts(&b, "\r\nAllow: ");
+		ctl_buf_puts(&b, r->allow);
+	}
+	if (!keep_alive || r->close)
+		ctl_buf_puts(&b, "\r\nConnection: close");
+	ctl_buf_puts(&b, "\r\n\r\n");
+	return b.full ? 0 : b.len;
+}

@@ -17,7 +17,7 @@
  * (implemented with hypercalls in main.c, with a fake in the host tests) reaches the domains.
  * ctl_api_handle() answers one request: status, content type, Allow, the body (JSON, or the
  * Prometheus text of GET /metrics) and the audit line. docs/management.md is the API for
- * users; /work/wt/briefs/api11.md was its contract.
+ * users.
  */
 
 #define CTL_USER_MAX 64u      /* bytes of a user name (the certificate's CN) kept */
@@ -29,9 +29,10 @@
 
 /*
  * The answer buffer: every answer fits in CTL_REPLY_MAX bytes for up to CTL_DOMAINS_MAX
- * domains (GET /metrics, the largest, is about 1,600 bytes per domain with a 31-byte name and
- * every counter at its largest, plus 2 KiB: 46 KiB for 32 domains; GET .../console is cut to fewer lines if those
- * asked for do not fit). A smaller buffer works too: an answer that does not fit becomes 500.
+ * domains. GET /metrics is the largest: 44,634 bytes for 32 domains with 31-byte names and
+ * every counter at its largest (host/control checks that it fits); GET .../console gives fewer
+ * lines, the newest, if those asked for do not fit. A smaller buffer (at least 128 bytes)
+ * works too: an answer that does not fit becomes a 500.
  */
 #define CTL_REPLY_MAX 65536u
 #define CTL_DOMAINS_MAX 32u /* domains shown; the backend's others are not */
@@ -145,5 +146,14 @@ void ctl_api_handle(struct ctl_api *api, const struct ctl_caller *who, const str
  */
 void ctl_api_refuse(struct ctl_api *api, const struct ctl_caller *who, int status,
                     struct ctl_reply *out);
+
+#define CTL_HEAD_MAX 192u /* the answer's head, as ctl_api_head() writes it, always fits */
+
+/**
+ * Writes the head of answer @r (status line, Content-Type, Content-Length, Allow with 405,
+ * "Connection: close" when @keep_alive is false or @r->close) into @buf (@cap bytes).
+ * Returns: its length (without a NUL), or 0 if it does not fit (CTL_HEAD_MAX always does).
+ */
+size_t ctl_api_head(const struct ctl_reply *r, bool keep_alive, char *buf, size_t cap);
 
 #endif

@@ -14,8 +14,6 @@ struct parser {
 	const char *err;
 };
 
-static bool parse_value(struct parser *p, unsigned depth);
-
 /*
  * Length of the well-formed UTF-8 sequence at @s (@n >= 1 bytes there): 1 to 4, or 0 for an
  * ill-formed one (a stray continuation byte, an overlong form, a surrogate, past U+10FFFF, cut).
@@ -269,79 +267,127 @@ static bool parse_literal(struct parser *p, const char *word, enum ctl_json_type
 	return end_tok(p, i);
 }
 
-/* One object member, "name": value, inside a container at @depth. */
-static bool parse_member(struct parser *p, unsigned depth)
+/* What the parser expects next. */
+enum want {
+	WANT_VALUE,         /* any value */
+	WANT_FIRST_MEMBER,  /* after '{': a member or '}' */
+	WANT_MEMBER,        /* after ',' in an object: a member */
+	WANT_FIRST_ELEMENT, /* after '[': a value or ']' */
+	WANT_AFTER,         /* a value ended: ',' or the end of its container, or the end */
+};
+
+/* The containers open around the current position (no recursion: an explicit stack). */
+struct nest {
+	uint32_t tok[CTL_JSON_DEPTH];
+	unsigned depth;
+};
+
+/* A member's name and its ':'. Returns: WANT_VALUE, or WANT_AFTER after a refusal. */
+static enum want parse_name(struct parser *p)
 {
-	skip_ws(p);
 	if (p->pos == p->n || p->s[p->pos] != '"')
-		return fail(p, "expected a member name in quotes");
+		return fail(p, "expected a member name in quotes"), WANT_AFTER;
 	if (!parse_string(p))
-		return false;
+		return WANT_AFTER;
 	skip_ws(p);
 	if (p->pos == p->n || p->s[p->pos] != ':')
-		return fail(p, "expected ':' after a member name");
+		return fail(p, "expected ':' after a member name"), WANT_AFTER;
 	p->pos++;
-	return parse_value(p, depth + 1);
+	return WANT_VALUE;
 }
 
-/* An object or array (@t) at the current position, nested @depth deep. */
-static bool parse_container(struct parser *p, unsigned depth, enum ctl_json_type t)
+/* Opens an object or array (@t) at the current position. */
+static enum want open_container(struct parser *p, struct nest *nest, enum ctl_json_type t)
 {
-	char close = t == CTL_JSON_OBJECT ? '}' : ']';
 	uint32_t i = new_tok(p, t);
 
 	if (i == CTL_JSON_NONE)
-		return false;
-	if (depth >= CTL_JSON_DEPTH)
-		return fail(p, "nested too deep (at most 8 levels)");
+		return WANT_AFTER;
+	if (nest->depth == CTL_JSON_DEPTH)
+		return fail(p, "nested too deep (at most 8 levels)"), WANT_AFTER;
+	nest->tok[nest->depth++] = i;
 	p->pos++;
-	skip_ws(p);
-	if (p->pos < p->n && p->s[p->pos] == close) {
-		p->pos++;
-		return end_tok(p, i);
-	}
-	for (;;) {
-		if (!(t == CTL_JSON_OBJECT ? parse_member(p, depth) : parse_value(p, depth + 1)))
-			return false;
-		p->doc->tok[i].count++;
-		skip_ws(p);
-		if (p->pos == p->n)
-			return fail(p, "the input ends inside an object or array");
-		if (p->s[p->pos] == close) {
-			p->pos++;
-			return end_tok(p, i);
-		}
-		if (p->s[p->pos] != ',')
-			return fail(p, t == CTL_JSON_OBJECT ? "expected ',' or '}'" :
-			                                      "expected ',' or ']'");
-		p->pos++;
-	}
+	return t == CTL_JSON_OBJECT ? WANT_FIRST_MEMBER : WANT_FIRST_ELEMENT;
 }
 
-/* Any value, after white space, nested @depth deep. */
-static bool parse_value(struct parser *p, unsigned depth)
+/* A scalar value, or the start of a container. */
+static enum want parse_value(struct parser *p, struct nest *nest)
 {
-	skip_ws(p);
 	if (p->pos == p->n)
-		return fail(p, "a value is missing");
+		return fail(p, "a value is missing"), WANT_AFTER;
 	char c = p->s[p->pos];
-	switch (c) {
-	case '{':
-		return parse_container(p, depth, CTL_JSON_OBJECT);
-	case '[':
-		return parse_container(p, depth, CTL_JSON_ARRAY);
-	case '"':
-		return parse_string(p);
-	case 't':
-		return parse_literal(p, "true", CTL_JSON_TRUE);
-	case 'f':
-		return parse_literal(p, "false", CTL_JSON_FALSE);
-	case 'n':
-		return parse_literal(p, "null", CTL_JSON_NULL);
-	default:
-		if (c == '-' || (c >= '0' && c <= '9'))
-			return parse_number(p);
-		return fail(p, "not a JSON value");
+	bool ok;
+	if (c == '{' || c == '[')
+		return open_container(p, nest, c == '{' ? CTL_JSON_OBJECT : CTL_JSON_ARRAY);
+	if (c == '"')
+		ok = parse_string(p);
+	else if (c == 't')
+		ok = parse_literal(p, "true", CTL_JSON_TRUE);
+	else if (c == 'f')
+		ok = parse_literal(p, "false", CTL_JSON_FALSE);
+	else if (c == 'n')
+		ok = parse_literal(p, "null", CTL_JSON_NULL);
+	else if (c == '-' || (c >= '0' && c <= '9'))
+		ok = parse_number(p);
+	else
+		ok = fail(p, "not a JSON value");
+	(void)ok; /* a refusal is in p->err */
+	return WANT_AFTER;
+}
+
+/* After a value inside the innermost container: ',' or its closing bracket. */
+static enum want after_value(struct parser *p, struct nest *nest)
+{
+	uint32_t top = nest->tok[nest->depth - 1u];
+	bool object = p->doc->tok[top].type == CTL_JSON_OBJECT;
+
+	p->doc->tok[top].count++;
+	if (p->pos == p->n)
+		return fail(p, "the input ends inside an object or array"), WANT_AFTER;
+	if (p->s[p->pos] == (object ? '}' : ']')) {
+		p->pos++;
+		end_tok(p, top);
+		nest->depth--;
+		return WANT_AFTER;
+	}
+	if (p->s[p->pos] != ',')
+		return fail(p, object ? "expected ',' or '}'" : "expected ',' or ']'"), WANT_AFTER;
+	p->pos++;
+	return object ? WANT_MEMBER : WANT_VALUE;
+}
+
+/* An empty container's closing bracket @close, if it is there. */
+static bool close_empty(struct parser *p, struct nest *nest, char close)
+{
+	if (p->pos == p->n || p->s[p->pos] != close)
+		return false;
+	p->pos++;
+	end_tok(p, nest->tok[--nest->depth]);
+	return true;
+}
+
+/* One value, iteratively. Returns: true if it was well-formed. */
+static bool parse_top(struct parser *p)
+{
+	struct nest nest = {.depth = 0};
+	enum want want = WANT_VALUE;
+
+	for (;;) {
+		skip_ws(p);
+		if (want == WANT_FIRST_MEMBER)
+			want = close_empty(p, &nest, '}') ? WANT_AFTER : parse_name(p);
+		else if (want == WANT_MEMBER)
+			want = parse_name(p);
+		else if (want == WANT_FIRST_ELEMENT)
+			want = close_empty(p, &nest, ']') ? WANT_AFTER : parse_value(p, &nest);
+		else if (want == WANT_VALUE)
+			want = parse_value(p, &nest);
+		else if (nest.depth > 0)
+			want = after_value(p, &nest);
+		else
+			return true;
+		if (p->err)
+			return false;
 	}
 }
 
@@ -363,7 +409,7 @@ const char *ctl_json_parse(struct ctl_json_doc *doc, const char *s, size_t n)
 	doc->err_at = 0;
 	if (n > INPUT_MAX)
 		return "too long";
-	if (parse_value(&p, 0)) {
+	if (parse_top(&p)) {
 		skip_ws(&p);
 		if (p.pos != n)
 			fail(&p, "something follows the value");

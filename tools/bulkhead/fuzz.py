@@ -13,8 +13,9 @@ kernel/lib/crc32.c, kernel/arch/x86_64/insn.c, kernel/arch/x86_64/acpi_parse.c,
 kernel/lib/sha256.c, drivers/virtio-blk/blk_req.c, drivers/virtio-net/net_*.c (with
 libvirtio, libring and the simulated device of tests/host/virtio), services/storage/stor_req.c,
 services/net/vsw.c, libs/libnet/*.c (but net_port.c), libs/libhttp/http_req.c,
-libs/libtls/tls_keys.c and tls_text.c (linked with Debian's BearSSL), the fake ELF writer of
-tests/host/manifest,
+libs/libtls/tls_keys.c and tls_text.c (linked with Debian's BearSSL), services/control/ctl_*.c
+but the domain-only ctl_backend.c and ctl_tail.c (with the fake backend of tests/host/control),
+the fake ELF writer of tests/host/manifest,
 and schema_xsd.c
 generated from manifests/bulkhead.xsd by tools/bhc/embed.py exactly as Meson does.
 """
@@ -66,6 +67,8 @@ CFLAGS = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefine
           "-I" + os.path.join(ROOT, "libs", "libnet", "include"),
           "-I" + os.path.join(ROOT, "libs", "libhttp", "include"),
           "-I" + os.path.join(ROOT, "libs", "libtls", "include"),
+          "-I" + os.path.join(ROOT, "services", "control"),
+          "-I" + os.path.join(ROOT, "tests", "host", "control"),
           "-isystem", "/usr/include/bearssl",
           "-I" + FUZZ_SRC]
 # Only the fuzz sources themselves must be warning-free under clang.
@@ -215,6 +218,24 @@ def _tlskeys_sources():
             _src("libs", "libtls", "tls_text.c")]
 
 
+def _json_sources():
+    """Sources of the `json` target: the control domain's JSON reader and writer."""
+    return [_src("tests", "fuzz", "fuzz_json.c"), _src("services", "control", "ctl_json.c"),
+            _src("services", "control", "ctl_buf.c")]
+
+
+def _ctlapi_sources():
+    """Sources of the `ctlapi` target: the control domain's API against the fake backend."""
+    pure = ["ctl_api.c", "ctl_buf.c", "ctl_json.c", "ctl_metrics.c", "ctl_role.c", "ctl_view.c"]
+    return [_src("tests", "fuzz", "fuzz_ctlapi.c"), _src("tests", "host", "control", "ctl_fake.c"),
+            _src("libs", "libhttp", "http_req.c")] + [_src("services", "control", f) for f in pure]
+
+
+def _save_sources():
+    """Sources of the `save` target: a restore from a hostile save volume."""
+    return [_src("tests", "fuzz", "fuzz_save.c"), _src("services", "control", "ctl_save.c")]
+
+
 TARGETS = {
     "manifest": Target(
         "manifest", _manifest_sources,
@@ -246,6 +267,13 @@ TARGETS = {
         "httpreq", _httpreq_sources, [("tests/fuzz/corpus/httpreq", "*")], runs=200000),
     "tlskeys": Target(
         "tlskeys", _tlskeys_sources, [("tests/fuzz/corpus/tlskeys", "*")], runs=20000,
+        libs=["-lbearssl"]),
+    "json": Target(
+        "json", _json_sources, [("tests/fuzz/corpus/json", "*")], runs=200000),
+    "ctlapi": Target(
+        "ctlapi", _ctlapi_sources, [("tests/fuzz/corpus/ctlapi", "*")], runs=50000),
+    "save": Target(
+        "save", _save_sources, [("tests/fuzz/corpus/save", "*")], runs=20000,
         libs=["-lbearssl"]),
 }
 

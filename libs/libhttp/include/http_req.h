@@ -32,11 +32,11 @@ enum http_method {
 struct http_req {
 	enum http_method method;
 	char method_name[HTTP_METHOD_MAX + 1]; /* the method token as sent, NUL-terminated */
-	char target[HTTP_TARGET_MAX + 1]; /* NUL-terminated; starts with '/' */
-	uint8_t minor;                    /* HTTP/1.minor */
-	bool keep_alive;                  /* the connection stays open after the answer */
-	uint32_t head_len;                /* bytes of the head, its empty line included */
-	uint32_t body_len;                /* Content-Length (the body follows the head) */
+	char target[HTTP_TARGET_MAX + 1];      /* NUL-terminated; starts with '/' */
+	uint8_t minor;                         /* HTTP/1.minor */
+	bool keep_alive;                       /* the connection stays open after the answer */
+	uint32_t head_len;                     /* bytes of the head, its empty line included */
+	uint32_t body_len;                     /* Content-Length (the body follows the head) */
 };
 
 /**

@@ -9,7 +9,7 @@
 
 #define ALL_RIGHTS 0x1ffu
 
-uint64_t fake_word(uint32_t state, uint32_t image, uint32_t restarts, uint32_t generation)
+uint64_t ctl_fake_word(uint32_t state, uint32_t image, uint32_t restarts, uint32_t generation)
 {
 	uint32_t r = restarts > 0xffffu ? 0xffffu : restarts;
 
@@ -17,15 +17,15 @@ uint64_t fake_word(uint32_t state, uint32_t image, uint32_t restarts, uint32_t g
 	       (uint64_t)generation << 32;
 }
 
-void fake_set_state(struct fake_domain *d, uint32_t state)
+void ctl_fake_set_state(struct fake_domain *d, uint32_t state)
 {
 	d->stats.state = (d->stats.state & ~0xffull) | state;
-	d->stats.halt = state == BH_DSTATE_RUNNING   ? BH_HALT_LIVE :
-	                state == BH_DSTATE_STOPPED   ? BH_HALT_HELD :
-	                state == BH_DSTATE_FAULTED   ? BH_HALT_FAULTED :
-	                state == BH_DSTATE_EXITED    ? BH_HALT_EXITED :
-	                state == BH_DSTATE_REFUSED   ? BH_HALT_REFUSED :
-	                                               BH_HALT_DESTROYED;
+	d->stats.halt = state == BH_DSTATE_RUNNING ? BH_HALT_LIVE :
+	                state == BH_DSTATE_STOPPED ? BH_HALT_HELD :
+	                state == BH_DSTATE_FAULTED ? BH_HALT_FAULTED :
+	                state == BH_DSTATE_EXITED  ? BH_HALT_EXITED :
+	                state == BH_DSTATE_REFUSED ? BH_HALT_REFUSED :
+	                                             BH_HALT_DESTROYED;
 	if (state != BH_DSTATE_RUNNING)
 		d->stats.waiting = 0;
 }
@@ -71,9 +71,9 @@ static void restart(struct fake_domain *d, uint32_t image, bool held)
 	uint32_t gen = BH_DSTATE_GENERATION(d->stats.state) + 1u;
 
 	d->stats.restarts++;
-	d->stats.state = fake_word(held ? BH_DSTATE_STOPPED : BH_DSTATE_RUNNING, image,
-	                           (uint32_t)d->stats.restarts, gen);
-	fake_set_state(d, BH_DSTATE_STATE(d->stats.state));
+	d->stats.state = ctl_fake_word(held ? BH_DSTATE_STOPPED : BH_DSTATE_RUNNING, image,
+	                               (uint32_t)d->stats.restarts, gen);
+	ctl_fake_set_state(d, BH_DSTATE_STATE(d->stats.state));
 }
 
 /* The kernel's rules (and the save volume's) for @op on @d. */
@@ -85,12 +85,12 @@ static enum bh_err perform(struct fake_domain *d, enum ctl_op op, uint32_t arg)
 	case CTL_OP_PAUSE:
 		if (st != BH_DSTATE_RUNNING)
 			return BH_ERR_STATE;
-		fake_set_state(d, BH_DSTATE_STOPPED);
+		ctl_fake_set_state(d, BH_DSTATE_STOPPED);
 		return BH_OK;
 	case CTL_OP_RESUME:
 		if (st != BH_DSTATE_STOPPED)
 			return BH_ERR_STATE;
-		fake_set_state(d, BH_DSTATE_RUNNING);
+		ctl_fake_set_state(d, BH_DSTATE_RUNNING);
 		return BH_OK;
 	case CTL_OP_RESTART:
 		restart(d, 0, false);
@@ -103,12 +103,12 @@ static enum bh_err perform(struct fake_domain *d, enum ctl_op op, uint32_t arg)
 	case CTL_OP_DESTROY:
 		if (st == BH_DSTATE_DESTROYED)
 			return BH_ERR_STATE;
-		fake_set_state(d, BH_DSTATE_DESTROYED);
+		ctl_fake_set_state(d, BH_DSTATE_DESTROYED);
 		return BH_OK;
 	case CTL_OP_SAVE:
 		if (st != BH_DSTATE_RUNNING && st != BH_DSTATE_STOPPED)
 			return BH_ERR_STATE;
-		fake_set_state(d, BH_DSTATE_STOPPED);
+		ctl_fake_set_state(d, BH_DSTATE_STOPPED);
 		d->saved = true;
 		return BH_OK;
 	case CTL_OP_RESTORE:
@@ -167,7 +167,7 @@ static bool be_fault_rip(void *ctx, uint32_t i, uint64_t *rip)
 	return d->has_rip;
 }
 
-struct fake_domain *fake_add(struct fake *f, const char *n, uint32_t r)
+struct fake_domain *ctl_fake_add(struct fake *f, const char *n, uint32_t r)
 {
 	struct fake_domain *d = &f->d[f->count++];
 
@@ -175,7 +175,7 @@ struct fake_domain *fake_add(struct fake *f, const char *n, uint32_t r)
 	snprintf(d->name, sizeof(d->name), "%s", n);
 	d->rights = r;
 	d->underway = CTL_OP_NONE;
-	d->stats.state = fake_word(BH_DSTATE_RUNNING, 0, 0, 0);
+	d->stats.state = ctl_fake_word(BH_DSTATE_RUNNING, 0, 0, 0);
 	return d;
 }
 
@@ -190,32 +190,43 @@ static void counter_lines(struct fake_domain *d)
 	}
 }
 
-void fake_init(struct fake *f)
+void ctl_fake_init(struct fake *f)
 {
 	memset(f, 0, sizeof(*f));
 	snprintf(f->system, sizeof(f->system), "demo");
-	struct fake_domain *d = fake_add(f, "counter", ALL_RIGHTS);
+	struct fake_domain *d = ctl_fake_add(f, "counter", ALL_RIGHTS);
 	d->alternatives = 2;
-	d->stats = (struct bh_domain_stats){
-		.state = fake_word(BH_DSTATE_RUNNING, 0, 0, 0), .cycles = 123456789, .overruns = 2,
-		.faults = 0, .restarts = 0, .signals_sent = 11, .signals_recv = 12, .ring_sent = 13,
-		.ring_recv = 14};
+	d->stats = (struct bh_domain_stats){.state = ctl_fake_word(BH_DSTATE_RUNNING, 0, 0, 0),
+	                                    .cycles = 123456789,
+	                                    .overruns = 2,
+	                                    .faults = 0,
+	                                    .restarts = 0,
+	                                    .signals_sent = 11,
+	                                    .signals_recv = 12,
+	                                    .ring_sent = 13,
+	                                    .ring_recv = 14};
 	counter_lines(d);
-	d = fake_add(f, "worker", BH_RIGHT_STOP | BH_RIGHT_RESUME | BH_RIGHT_RESTART);
+	d = ctl_fake_add(f, "worker", BH_RIGHT_STOP | BH_RIGHT_RESUME | BH_RIGHT_RESTART);
 	d->stats.waiting = 1;
-	d = fake_add(f, "crashy", ALL_RIGHTS);
-	d->stats.state = fake_word(BH_DSTATE_FAULTED, 1, 3, 3);
+	d = ctl_fake_add(f, "crashy", ALL_RIGHTS);
+	d->stats.state = ctl_fake_word(BH_DSTATE_FAULTED, 1, 3, 3);
 	d->stats.restarts = 3, d->stats.faults = 4, d->stats.last_code = 14;
 	d->has_rip = true, d->rip = 0x401234;
-	d = fake_add(f, "done", ALL_RIGHTS);
-	fake_set_state(d, BH_DSTATE_EXITED);
+	d = ctl_fake_add(f, "done", ALL_RIGHTS);
+	ctl_fake_set_state(d, BH_DSTATE_EXITED);
 	d->stats.last_code = 1;
-	d = fake_add(f, "gone", ALL_RIGHTS);
-	fake_set_state(d, BH_DSTATE_DESTROYED);
-	d = fake_add(f, "absent", ALL_RIGHTS);
-	fake_set_state(d, BH_DSTATE_REFUSED);
-	f->be = (struct ctl_backend){
-		.ctx = f, .system_name = be_system_name, .count = be_count, .name = be_name,
-		.rights = be_rights, .stats = be_stats, .op = be_op, .console = be_console,
-		.underway = be_underway, .fault_rip = be_fault_rip};
+	d = ctl_fake_add(f, "gone", ALL_RIGHTS);
+	ctl_fake_set_state(d, BH_DSTATE_DESTROYED);
+	d = ctl_fake_add(f, "absent", ALL_RIGHTS);
+	ctl_fake_set_state(d, BH_DSTATE_REFUSED);
+	f->be = (struct ctl_backend){.ctx = f,
+	                             .system_name = be_system_name,
+	                             .count = be_count,
+	                             .name = be_name,
+	                             .rights = be_rights,
+	                             .stats = be_stats,
+	                             .op = be_op,
+	                             .console = be_console,
+	                             .underway = be_underway,
+	                             .fault_rip = be_fault_rip};
 }

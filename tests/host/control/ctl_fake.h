@@ -42,15 +42,15 @@ struct fake {
  * 30 console lines), worker (waiting; stop, resume, restart), crashy (page fault at rip
  * 0x401234), done (exited, code 1), gone (destroyed), absent (never started), and @f->be.
  */
-void fake_init(struct fake *f);
+void ctl_fake_init(struct fake *f);
 
 /** The state word of @state, @image, @restarts, @generation. */
-uint64_t fake_word(uint32_t state, uint32_t image, uint32_t restarts, uint32_t generation);
+uint64_t ctl_fake_word(uint32_t state, uint32_t image, uint32_t restarts, uint32_t generation);
 
 /** Sets domain @d's state (BH_DSTATE_*), keeping its image, restarts and generation. */
-void fake_set_state(struct fake_domain *d, uint32_t state);
+void ctl_fake_set_state(struct fake_domain *d, uint32_t state);
 
 /** Adds a domain named @name with @rights, running. Returns: it. */
-struct fake_domain *fake_add(struct fake *f, const char *name, uint32_t rights);
+struct fake_domain *ctl_fake_add(struct fake *f, const char *name, uint32_t rights);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -131,7 +132,7 @@ static int setup(void **state)
 {
 	(void)state;
 	ctl_json_init(&doc, tokens, sizeof(tokens) / sizeof(tokens[0]));
-	fake_init(&f);
+	ctl_fake_init(&f);
 	ctl_api_init(&api, &f.be);
 	return 0;
 }
@@ -139,12 +140,16 @@ static int setup(void **state)
 /* GET /domains: the system, every domain in order, state and reason words, rights. */
 static void test_list(void **state)
 {
-	static const char *const names[] = {"counter", "worker", "crashy", "done", "gone", "absent"};
+	static const char *const names[] = {"counter", "worker", "crashy",
+	                                    "done",    "gone",   "absent"};
 	static const char *const states[] = {"running", "waiting", "faulted",
 	                                     "stopped", "stopped", "stopped"};
-	static const char *const reasons[] = {
-		"", "", "page fault at rip 0x401234", "exited (code 1)", "destroyed",
-		"never started (device absent)"};
+	static const char *const reasons[] = {"",
+	                                      "",
+	                                      "page fault at rip 0x401234",
+	                                      "exited (code 1)",
+	                                      "destroyed",
+	                                      "never started (device absent)"};
 	(void)state;
 
 	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains", NULL), 200);
@@ -158,9 +163,10 @@ static void test_list(void **state)
 		assert_string_equal(str_at(d, "reason"), reasons[k]);
 		assert_int_equal(ctl_json_member(&doc, d, "stats", &(uint32_t){0}), 0);
 	}
-	assert_non_null(strstr(rep.body, "{\"name\":\"worker\",\"state\":\"waiting\",\"reason\":\"\","
-	                                 "\"generation\":0,\"image\":0,\"restarts\":0,"
-	                                 "\"rights\":[\"stop\",\"resume\",\"restart\"]}"));
+	assert_non_null(strstr(rep.body,
+	                       "{\"name\":\"worker\",\"state\":\"waiting\",\"reason\":\"\","
+	                       "\"generation\":0,\"image\":0,\"restarts\":0,"
+	                       "\"rights\":[\"stop\",\"resume\",\"restart\"]}"));
 	assert_non_null(strstr(rep.body, "\"rights\":[\"stop\",\"resume\",\"restart\",\"replace\","
 	                                 "\"faults\",\"destroy\",\"read-memory\",\"write-memory\","
 	                                 "\"vcpu\"]"));
@@ -181,7 +187,7 @@ static void test_domain(void **state)
 	                                 "\"faults\":0,\"restarts\":0,\"signals_sent\":11,"
 	                                 "\"signals_received\":12,\"ring_sent\":13,"
 	                                 "\"ring_received\":14}}"));
-	fake_set_state(&f.d[0], BH_DSTATE_STOPPED);
+	ctl_fake_set_state(&f.d[0], BH_DSTATE_STOPPED);
 	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains/counter", NULL), 200);
 	assert_string_equal(str_at(0, "state"), "paused");
 	assert_string_equal(str_at(0, "reason"), "paused by a controller");
@@ -192,7 +198,7 @@ static void test_domain(void **state)
 	f.d[2].stats.last_code = 99;
 	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains/crashy", NULL), 200);
 	assert_string_equal(str_at(0, "reason"), "fault (vector 99)");
-	fake_set_state(&f.d[3], BH_DSTATE_EXITED);
+	ctl_fake_set_state(&f.d[3], BH_DSTATE_EXITED);
 	f.d[3].stats.last_code = (uint64_t)-3;
 	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains/done", NULL), 200);
 	assert_string_equal(str_at(0, "reason"), "exited (code -3)");
@@ -202,8 +208,17 @@ static void test_domain(void **state)
 static void test_console(void **state)
 {
 	static const char *const bad[] = {
-		"lines=0", "lines=65", "lines=", "lines=-1", "lines=+5", "lines=5x", "lines=1&lines=2",
-		"line=5", "lines=99999999999999999999", "x", "lines=5&x=1",
+		"lines=0",
+		"lines=65",
+		"lines=",
+		"lines=-1",
+		"lines=+5",
+		"lines=5x",
+		"lines=1&lines=2",
+		"line=5",
+		"lines=99999999999999999999",
+		"x",
+		"lines=5&x=1",
 	};
 	char target[128];
 	(void)state;
@@ -215,12 +230,15 @@ static void test_console(void **state)
 	assert_string_equal(str_at(0, "name"), "counter");
 	assert_non_null(strstr(rep.body, "[\"tick 11\",\"tick 12\","));
 	assert_non_null(strstr(rep.body, ",\"tick 30\"]}"));
-	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains/counter/console?lines=3", NULL), 200);
+	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains/counter/console?lines=3", NULL),
+	                 200);
 	assert_string_equal(rep.body, "{\"name\":\"counter\",\"lines\":[\"tick 28\",\"tick 29\","
 	                              "\"tick 30\"]}");
-	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains/counter/console?lines=64", NULL), 200);
+	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains/counter/console?lines=64", NULL),
+	                 200);
 	assert_int_equal(doc.tok[member(0, "lines")].count, 30);
-	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains/worker/console?lines=1", NULL), 200);
+	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains/worker/console?lines=1", NULL),
+	                 200);
 	assert_string_equal(rep.body, "{\"name\":\"worker\",\"lines\":[]}");
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 		snprintf(target, sizeof(target), "/domains/counter/console?%s", bad[k]);
@@ -232,10 +250,10 @@ static void test_console(void **state)
 static void test_console_escaping(void **state)
 {
 	static const char raw[] = "a\"b\\c\x01\x1f\x7f\t\n\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
-	                          "\xff\xc0\xaf\xed\xa0\x80\xe2\x82";
+				  "\xff\xc0\xaf\xed\xa0\x80\xe2\x82";
 	static const char want[] = "a\"b\\c\x01\x1f\x7f\t\n\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
-	                           "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
-	                           "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd";
+				   "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+				   "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd";
 	static char with_nul[] = "nul\0after";
 	char text[256];
 	(void)state;
@@ -265,7 +283,8 @@ static void test_console_cut(void **state)
 		f.d[1].lines[k] = longline;
 	f.d[1].lines[63] = "newest";
 	f.d[1].nlines = 64;
-	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains/worker/console?lines=64", NULL), 200);
+	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains/worker/console?lines=64", NULL),
+	                 200);
 	uint32_t lines = member(0, "lines");
 	assert_int_equal(doc.tok[lines].count, 64);
 	assert_int_equal(doc.tok[elem(lines, 0)].len, CTL_LINE_MAX);
@@ -293,21 +312,21 @@ static void test_operations(void **state)
 		const char *answer;
 	} cases[] = {
 		{"/domains/counter/pause", NULL, CTL_OP_PAUSE, 0,
-		 "{\"name\":\"counter\",\"op\":\"pause\",\"result\":\"ok\",\"state\":\"paused\"}"},
+	         "{\"name\":\"counter\",\"op\":\"pause\",\"result\":\"ok\",\"state\":\"paused\"}"},
 		{"/domains/counter/resume", "", CTL_OP_RESUME, 0,
-		 "{\"name\":\"counter\",\"op\":\"resume\",\"result\":\"ok\",\"state\":\"running\"}"},
+	         "{\"name\":\"counter\",\"op\":\"resume\",\"result\":\"ok\",\"state\":\"running\"}"},
 		{"/domains/counter/restart", "{}", CTL_OP_RESTART, 0,
-		 "{\"name\":\"counter\",\"op\":\"restart\",\"result\":\"ok\",\"state\":\"running\"}"},
+	         "{\"name\":\"counter\",\"op\":\"restart\",\"result\":\"ok\",\"state\":\"running\"}"},
 		{"/domains/counter/replace", NULL, CTL_OP_REPLACE, 1,
-		 "{\"name\":\"counter\",\"op\":\"replace\",\"result\":\"ok\",\"state\":\"running\"}"},
+	         "{\"name\":\"counter\",\"op\":\"replace\",\"result\":\"ok\",\"state\":\"running\"}"},
 		{"/domains/counter/replace", " {\"image\" : 2}\r\n", CTL_OP_REPLACE, 2,
-		 "{\"name\":\"counter\",\"op\":\"replace\",\"result\":\"ok\",\"state\":\"running\"}"},
+	         "{\"name\":\"counter\",\"op\":\"replace\",\"result\":\"ok\",\"state\":\"running\"}"},
 		{"/domains/counter/save", NULL, CTL_OP_SAVE, 0,
-		 "{\"name\":\"counter\",\"op\":\"save\",\"result\":\"ok\",\"state\":\"paused\"}"},
+	         "{\"name\":\"counter\",\"op\":\"save\",\"result\":\"ok\",\"state\":\"paused\"}"},
 		{"/domains/counter/restore", NULL, CTL_OP_RESTORE, 0,
-		 "{\"name\":\"counter\",\"op\":\"restore\",\"result\":\"ok\",\"state\":\"running\"}"},
+	         "{\"name\":\"counter\",\"op\":\"restore\",\"result\":\"ok\",\"state\":\"running\"}"},
 		{"/domains/counter/destroy", NULL, CTL_OP_DESTROY, 0,
-		 "{\"name\":\"counter\",\"op\":\"destroy\",\"result\":\"ok\",\"state\":\"stopped\"}"},
+	         "{\"name\":\"counter\",\"op\":\"destroy\",\"result\":\"ok\",\"state\":\"stopped\"}"},
 	};
 	(void)state;
 
@@ -351,7 +370,7 @@ static void test_roles(void **state)
 			setup(NULL);
 			f.d[0].saved = true;
 			if (strstr(ends[k].path, "resume"))
-				fake_set_state(&f.d[0], BH_DSTATE_STOPPED);
+				ctl_fake_set_state(&f.d[0], BH_DSTATE_STOPPED);
 			int want = role != CTL_ROLE_NONE && role >= (int)ends[k].least ? 200 : 403;
 			int got = call((enum ctl_role)role, ends[k].method, ends[k].path, NULL);
 			if (got != want)
@@ -361,10 +380,12 @@ static void test_roles(void **state)
 		}
 	}
 	call(CTL_ROLE_OPERATOR, "POST", "/domains/counter/destroy", NULL);
-	assert_string_equal(error_text(), "role operator may not destroy: destroy needs role admin");
-	call(CTL_ROLE_NONE, "GET", "/nothing", NULL);
 	assert_string_equal(error_text(),
-	                    "your certificate names no role: its OU must be reader, operator or admin");
+	                    "role operator may not destroy: destroy needs role admin");
+	call(CTL_ROLE_NONE, "GET", "/nothing", NULL);
+	assert_string_equal(
+		error_text(),
+		"your certificate names no role: its OU must be reader, operator or admin");
 }
 
 /* The manifest's rights bound every operation, whatever the role. */
@@ -372,14 +393,16 @@ static void test_manifest_rights(void **state)
 {
 	(void)state;
 	assert_int_equal(call(CTL_ROLE_ADMIN, "POST", "/domains/worker/destroy", NULL), 403);
-	assert_string_equal(error_text(), "the manifest gives control no `destroy` right on worker");
+	assert_string_equal(error_text(),
+	                    "the manifest gives control no `destroy` right on worker");
 	assert_int_equal(call(CTL_ROLE_ADMIN, "POST", "/domains/worker/save", NULL), 403);
 	assert_string_equal(error_text(), "the manifest gives control no `read-memory` right on "
 	                                  "worker (save needs stop, read-memory, vcpu)");
 	assert_int_equal(call(CTL_ROLE_ADMIN, "POST", "/domains/worker/replace", NULL), 403);
 	f.d[0].rights = BH_RIGHT_STOP;
 	assert_int_equal(call(CTL_ROLE_OPERATOR, "POST", "/domains/counter/resume", NULL), 403);
-	assert_string_equal(error_text(), "the manifest gives control no `resume` right on counter");
+	assert_string_equal(error_text(),
+	                    "the manifest gives control no `resume` right on counter");
 	assert_int_equal(f.ops, 0);
 	f.d[0].rights = 0x1ff;
 	f.d[0].force = BH_ERR_NO_RIGHT; /* the kernel disagrees with the start-info page */
@@ -391,10 +414,20 @@ static void test_manifest_rights(void **state)
 static void test_not_found_and_method(void **state)
 {
 	static const char *const missing[] = {
-		"/", "/domains/", "/domainsx", "/domains/count", "/domains/Counter",
-		"/domains/counter2", "/domains/counter/", "/domains/counter/explode",
-		"/domains/counter/console/x", "/metrics/", "/metrics/x", "/domains//pause",
-		"/domains/counter/Pause", "/domains/counter/read",
+		"/",
+		"/domains/",
+		"/domainsx",
+		"/domains/count",
+		"/domains/Counter",
+		"/domains/counter2",
+		"/domains/counter/",
+		"/domains/counter/explode",
+		"/domains/counter/console/x",
+		"/metrics/",
+		"/metrics/x",
+		"/domains//pause",
+		"/domains/counter/Pause",
+		"/domains/counter/read",
 	};
 	(void)state;
 
@@ -429,10 +462,11 @@ static void test_conflict(void **state)
 	f.d[0].force = BH_ERR_STATE;
 	assert_int_equal(call(CTL_ROLE_ADMIN, "POST", "/domains/counter/restore", NULL), 409);
 	assert_string_equal(error_text(), "counter is running; pause it first");
-	fake_set_state(&f.d[0], BH_DSTATE_STOPPED);
+	ctl_fake_set_state(&f.d[0], BH_DSTATE_STOPPED);
 	assert_int_equal(call(CTL_ROLE_ADMIN, "POST", "/domains/counter/pause", NULL), 409);
-	assert_string_equal(error_text(), "counter is paused (paused by a controller); it is paused "
-	                                  "already");
+	assert_string_equal(error_text(),
+	                    "counter is paused (paused by a controller); it is paused "
+	                    "already");
 	f.d[0].force = BH_OK;
 	assert_int_equal(call(CTL_ROLE_ADMIN, "POST", "/domains/counter/restore", NULL), 409);
 	assert_string_equal(error_text(), "there is no saved state of counter; save it first");
@@ -443,10 +477,23 @@ static void test_conflict(void **state)
 static void test_bad_requests(void **state)
 {
 	static const char *const bodies[] = {
-		"{", "[]", "1", "\"x\"", "{\"image\":1", "{\"image\":1}x", "{\"image\":0}",
-		"{\"image\":256}", "{\"image\":1.5}", "{\"image\":\"1\"}", "{\"image\":-1}",
-		"{\"image\":1,\"image\":2}", "{\"image\":1e0}", "{\"other\":1}", "{'image':1}",
-		"{\"image\":18446744073709551617}", "{\"image\":null}",
+		"{",
+		"[]",
+		"1",
+		"\"x\"",
+		"{\"image\":1",
+		"{\"image\":1}x",
+		"{\"image\":0}",
+		"{\"image\":256}",
+		"{\"image\":1.5}",
+		"{\"image\":\"1\"}",
+		"{\"image\":-1}",
+		"{\"image\":1,\"image\":2}",
+		"{\"image\":1e0}",
+		"{\"other\":1}",
+		"{'image':1}",
+		"{\"image\":18446744073709551617}",
+		"{\"image\":null}",
 	};
 	static char big[CTL_BODY_MAX + 2];
 	(void)state;
@@ -457,7 +504,8 @@ static void test_bad_requests(void **state)
 	call(CTL_ROLE_ADMIN, "POST", "/domains/counter/replace", "{\"image\":1,");
 	assert_string_equal(error_text(), "the body is not JSON: expected a member name in quotes "
 	                                  "at byte 11");
-	assert_int_equal(call(CTL_ROLE_ADMIN, "POST", "/domains/counter/pause", "{\"image\":1}"), 400);
+	assert_int_equal(call(CTL_ROLE_ADMIN, "POST", "/domains/counter/pause", "{\"image\":1}"),
+	                 400);
 	assert_string_equal(error_text(), "unknown member \"image\": pause takes no members");
 	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains", "{}"), 400);
 	assert_int_equal(call(CTL_ROLE_READER, "GET", "/domains?all=1", NULL), 400);
@@ -503,9 +551,11 @@ static void test_audit(void **state)
 {
 	(void)state;
 	call_as("alice", CTL_ROLE_OPERATOR, "POST", "/domains/counter/destroy", NULL);
-	assert_string_equal(rep.audit, "audit: alice (operator) POST /domains/counter/destroy -> 403");
+	assert_string_equal(rep.audit,
+	                    "audit: alice (operator) POST /domains/counter/destroy -> 403");
 	call_as("bob", CTL_ROLE_READER, "GET", "/domains/counter/console?lines=2", NULL);
-	assert_string_equal(rep.audit, "audit: bob (reader) GET /domains/counter/console?lines=2 -> 200");
+	assert_string_equal(rep.audit,
+	                    "audit: bob (reader) GET /domains/counter/console?lines=2 -> 200");
 	call_as("ev il\n\x01user\xc3\xa9", CTL_ROLE_ADMIN, "DELETE", "/x", NULL);
 	assert_string_equal(rep.audit, "audit: ev?il??user?? (admin) DELETE /x -> 404");
 	call_as("", CTL_ROLE_NONE, "GET", "/metrics", NULL);
@@ -514,7 +564,8 @@ static void test_audit(void **state)
 	memset(longname, 'u', CTL_USER_MAX);
 	longname[CTL_USER_MAX] = '\0';
 	call_as(longname, CTL_ROLE_READER, "GET", "/domains", NULL);
-	assert_int_equal(strlen(rep.audit), strlen("audit:  (reader) GET /domains -> 200") + CTL_USER_MAX);
+	assert_int_equal(strlen(rep.audit),
+	                 strlen("audit:  (reader) GET /domains -> 200") + CTL_USER_MAX);
 }
 
 /* A request libhttp refused: a JSON error, close, the audit line, the count. */
@@ -540,6 +591,36 @@ static void test_refuse(void **state)
 	assert_string_equal(error_text(), "malformed HTTP request");
 }
 
+/* The answer's head: status line, type, length, Allow with 405, close when it must. */
+static void test_head(void **state)
+{
+	char head[CTL_HEAD_MAX];
+	(void)state;
+
+	call(CTL_ROLE_ADMIN, "GET", "/domains/counter/pause", NULL);
+	size_t n = ctl_api_head(&rep, true, head, sizeof(head));
+	char want[CTL_HEAD_MAX];
+	snprintf(want, sizeof(want),
+	         "HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\n"
+	         "Content-Length: %zu\r\nAllow: POST\r\n\r\n",
+	         rep.len);
+	assert_string_equal(head, want);
+	assert_int_equal(n, strlen(want));
+	call(CTL_ROLE_READER, "GET", "/metrics", NULL);
+	n = ctl_api_head(&rep, false, head, sizeof(head));
+	snprintf(want, sizeof(want),
+	         "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
+	         "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+	         rep.len);
+	assert_string_equal(head, want);
+	assert_int_equal(n, strlen(want));
+	assert_int_equal(ctl_api_head(&rep, false, head, 20), 0);
+	rep.status = 413, rep.close = true, rep.len = 999999, rep.allow = "POST";
+	assert_true(ctl_api_head(&rep, true, head, sizeof(head)) > 0);
+	assert_non_null(strstr(head, "413 Content Too Large\r\n"));
+	assert_non_null(strstr(head, "Connection: close\r\n"));
+}
+
 /* Every line of Prometheus text: a # HELP/# TYPE comment or NAME{LABELS} VALUE. */
 static void check_metrics_lines(const char *text)
 {
@@ -550,9 +631,37 @@ static void check_metrics_lines(const char *text)
 			assert_true(strncmp(l, "# HELP bulkhead_", 16) == 0 ||
 			            strncmp(l, "# TYPE bulkhead_", 16) == 0);
 		else
-			assert_true(strncmp(l, "bulkhead_", 9) == 0 && memchr(l, '}', (size_t)(end - l)));
+			assert_true(strncmp(l, "bulkhead_", 9) == 0 &&
+			            memchr(l, '}', (size_t)(end - l)));
 		l = end + 1;
 	}
+}
+
+/* Writes the @n bytes at @text to a new temporary file. Returns: its path (static). */
+static const char *temp_file(const char *text, size_t n)
+{
+	static char path[64];
+
+	snprintf(path, sizeof(path), "/tmp/ctl_test_XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *out = fdopen(fd, "w");
+	assert_non_null(out);
+	assert_int_equal(fwrite(text, 1, n, out), n);
+	assert_int_equal(fclose(out), 0);
+	return path;
+}
+
+/* Runs the shell command @cmd with "FILE" replaced by @path. Returns: its status. */
+static int run_on(const char *cmd, const char *path)
+{
+	char line[512];
+	const char *at = strstr(cmd, "FILE");
+
+	snprintf(line, sizeof(line), "%.*s%s%s", (int)(at - cmd), cmd, path, at + 4);
+	int st = system(line);
+	unlink(path);
+	return st;
 }
 
 /* Runs promtool check metrics on @text if promtool is installed. */
@@ -562,11 +671,7 @@ static void promtool(const char *text)
 		printf("promtool not installed: its check skipped\n");
 		return;
 	}
-	FILE *out = fopen("ctl_metrics_sample.prom", "w");
-	assert_non_null(out);
-	assert_int_equal(fwrite(text, 1, strlen(text), out), strlen(text));
-	assert_int_equal(fclose(out), 0);
-	assert_int_equal(system("promtool check metrics < ctl_metrics_sample.prom"), 0);
+	assert_int_equal(run_on("promtool check metrics < FILE", temp_file(text, strlen(text))), 0);
 }
 
 /* GET /metrics: the families and samples of api11.md, and promtool's verdict. */
@@ -625,9 +730,9 @@ static void test_metrics_fit(void **state)
 	f.count = 0;
 	for (uint32_t i = 0; i < CTL_DOMAINS_MAX + 2u; i++) {
 		snprintf(name, sizeof(name), "d%02u_%027u", i, i);
-		struct fake_domain *d = fake_add(&f, name, 0x1ff);
+		struct fake_domain *d = ctl_fake_add(&f, name, 0x1ff);
 		memset(&d->stats, 0xff, sizeof(d->stats));
-		d->stats.state = fake_word(BH_DSTATE_FAULTED, 255, 0xffff, UINT32_MAX);
+		d->stats.state = ctl_fake_word(BH_DSTATE_FAULTED, 255, 0xffff, UINT32_MAX);
 		d->stats.waiting = 0;
 		d->stats.last_code = 14;
 	}
@@ -663,12 +768,10 @@ static void test_python_json(void **state)
 	                       "/domains/nobody", "/domains/counter/replace"};
 	for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++) {
 		call(CTL_ROLE_READER, k == 4 ? "POST" : "GET", paths[k], NULL);
-		FILE *out = fopen("ctl_answer.json", "w");
-		assert_non_null(out);
-		assert_int_equal(fwrite(rep.body, 1, rep.len, out), rep.len);
-		assert_int_equal(fclose(out), 0);
-		assert_int_equal(system("python3 -c 'import json,sys; "
-		                        "json.load(open(\"ctl_answer.json\", encoding=\"utf-8\"))'"),
+		const char *path = temp_file(rep.body, rep.len);
+		assert_int_equal(run_on("python3 -c 'import json; "
+		                        "json.load(open(\"FILE\", encoding=\"utf-8\"))'",
+		                        path),
 		                 0);
 	}
 }
@@ -690,6 +793,7 @@ int main(void)
 		cmocka_unit_test_setup(test_backend_errors, setup),
 		cmocka_unit_test_setup(test_audit, setup),
 		cmocka_unit_test_setup(test_refuse, setup),
+		cmocka_unit_test_setup(test_head, setup),
 		cmocka_unit_test_setup(test_metrics, setup),
 		cmocka_unit_test_setup(test_metrics_fit, setup),
 		cmocka_unit_test_setup(test_python_json, setup),
