@@ -24,7 +24,6 @@
 #define CTL_PORT 443u
 #define CTL_CONNS 8u
 #define CTL_IN_MAX (HTTP_HEAD_MAX + CTL_BODY_MAX)
-#define CTL_HEAD_OUT 256u
 #define CTL_IDLE_MS 60000u
 #define CTL_EVICT_MS 5000u
 #define CTL_TURN_STEPS 8u /* requests of one connection per turn: then the others' */
@@ -42,7 +41,7 @@ struct conn {
 	struct ctl_caller who;
 	struct tls_conn tls;
 	char in[CTL_IN_MAX];
-	char out[CTL_HEAD_OUT + CTL_REPLY_MAX];
+	char out[CTL_HEAD_MAX + CTL_REPLY_MAX];
 };
 
 static struct net_stack stack;
@@ -58,23 +57,13 @@ static void conn_free(struct conn *c, bool abort)
 	c->state = CONN_FREE;
 }
 
-/* Puts the HTTP answer @r (head and body) into @c->out. */
+/* Puts the HTTP answer @r (head and body) into @c->out and prints its audit line. */
 static void put_answer(struct conn *c, const struct ctl_reply *r)
 {
-	int n = snprintf(c->out, CTL_HEAD_OUT,
-	                 "HTTP/1.1 %d %s\r\n"
-	                 "Server: bulkhead-control\r\n"
-	                 "Content-Type: %s\r\n"
-	                 "Content-Length: %zu\r\n"
-	                 "%s%s%s"
-	                 "Connection: %s\r\n\r\n",
-	                 r->status, http_req_reason(r->status), r->content_type, r->len,
-	                 r->allow ? "Allow: " : "", r->allow ? r->allow : "",
-	                 r->allow ? "\r\n" : "", c->closing ? "close" : "keep-alive");
-	uint32_t head = n < 0 ? 0u : (uint32_t)n < CTL_HEAD_OUT ? (uint32_t)n : CTL_HEAD_OUT - 1u;
+	size_t head = ctl_api_head(r, !c->closing, c->out, CTL_HEAD_MAX);
 
 	memcpy(c->out + head, r->body, r->len);
-	c->out_len = head + (uint32_t)r->len;
+	c->out_len = (uint32_t)(head + r->len);
 	c->out_sent = 0;
 	bh_say("%s", r->audit);
 }
