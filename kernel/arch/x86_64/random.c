@@ -15,15 +15,19 @@ void random_init(void)
 /* One RDSEED: true with *@v only if the CPU set CF (the value is valid). */
 static bool rdseed64(uint64_t *v)
 {
+	uint64_t x;
 	uint8_t ok;
-	__asm__ volatile("rdseed %0\n\tsetc %1" : "=r"(*v), "=qm"(ok) : : "cc");
+	__asm__ volatile("rdseed %0\n\tsetc %1" : "=r"(x), "=qm"(ok) : : "cc");
+	*v = x;
 	return ok;
 }
 
 static bool rdrand64(uint64_t *v)
 {
+	uint64_t x;
 	uint8_t ok;
-	__asm__ volatile("rdrand %0\n\tsetc %1" : "=r"(*v), "=qm"(ok) : : "cc");
+	__asm__ volatile("rdrand %0\n\tsetc %1" : "=r"(x), "=qm"(ok) : : "cc");
+	*v = x;
 	return ok;
 }
 

@@ -42,6 +42,7 @@ void arch_domain_init_regs(struct domain *d, uint64_t entry, uint64_t sp, uint64
 	d->arch.user_cr3 = d->as.v | pcid;
 	memset(d->arch.sel, 0, sizeof(d->arch.sel));
 	d->arch.fs_base = 0;
+	d->arch.extra = d->n_ioports ? ARCH_EXTRA_IO : 0;
 }
 
 /* entry.S: loads @flush_cr3 (flushing its PCID), then @kernel_cr3, from the entry window. */
@@ -60,7 +61,7 @@ static struct domain *loaded;
  * Saves @prev's ds/es/fs/gs and loads @next's: the selectors a domain loads
  * would otherwise be read by the next one (a channel between domains that
  * share nothing). Loading a selector sets the base to 0 (every descriptor a
- * domain may load has base 0; a null selector on Intel too): switch_fsbase
+ * domain may load has base 0; a null selector on Intel too): switch_in_extra
  * then loads the FS base a domain set with BH_HC_SET_FSBASE. A domain cannot
  * set the GS base (CR4.FSGSBASE is off). %gs is loaded between two swapgs so
  * the kernel's own %gs base stays. See docs/decisions.md.
@@ -79,29 +80,37 @@ static inline void switch_selectors(struct domain *prev, const struct domain *ne
 	                 : "memory");
 }
 
-/* The FS base the kernel last wrote to the CPU: a selector load may have zeroed it since. */
-static uint64_t cpu_fsbase;
-
 /*
- * After switch_selectors: the CPU holds FS base 0 (Intel) or, for a null
- * selector on AMD, still cpu_fsbase. So a domain with a base gets it written
- * (as Linux does without FSGSBASE), and one without only when the CPU may
- * still hold another's; two domains without one (the ping-pong) write nothing.
+ * The FS base. A selector load (switch_selectors) sets it to 0 on Intel, but
+ * a null selector leaves it on AMD. So a domain with a base (ARCH_EXTRA_FS)
+ * clears it when it leaves and writes its own after the selectors when it
+ * comes (as Linux does without FSGSBASE): the CPU never holds another
+ * domain's base, and a switch between two domains without one (the
+ * ping-pong) does nothing more than the test of `extra` it always made.
  */
-static inline void switch_fsbase(const struct domain *next)
-{
-	uint64_t v = next->arch.fs_base;
-	if (v | cpu_fsbase) {
-		wrmsr(MSR_FS_BASE, v);
-		cpu_fsbase = v;
-	}
-}
-
 void arch_set_fsbase(struct domain *d, uint64_t v)
 {
 	d->arch.fs_base = v;
+	d->arch.extra = (uint8_t)((d->arch.extra & ~ARCH_EXTRA_FS) | (v ? ARCH_EXTRA_FS : 0));
 	wrmsr(MSR_FS_BASE, v);
-	cpu_fsbase = v;
+}
+
+/* What @d's leaving adds to a switch: its I/O ports closed, its FS base cleared. */
+static __attribute__((noinline)) void switch_out_extra(const struct domain *d)
+{
+	if (d->n_ioports)
+		io_bitmap(d, 0);
+	if (d->arch.extra & ARCH_EXTRA_FS)
+		wrmsr(MSR_FS_BASE, 0);
+}
+
+/* What @d's coming adds (after its selectors): its I/O ports open, its FS base. */
+static __attribute__((noinline)) void switch_in_extra(const struct domain *d)
+{
+	if (d->n_ioports)
+		io_bitmap(d, 1);
+	if (d->arch.extra & ARCH_EXTRA_FS)
+		wrmsr(MSR_FS_BASE, d->arch.fs_base);
 }
 
 /* Refills the return stack buffer with 32 entries that point at a trap (see thunk.S). */
@@ -149,18 +158,17 @@ void arch_switch(struct domain *next)
 	loaded = next;
 	if (prev) {
 		__asm__ volatile("fxsave64 %0" : "=m"(prev->fpu));
-		if (prev->n_ioports)
-			io_bitmap(prev, 0);
+		if (prev->arch.extra)
+			switch_out_extra(prev);
 	}
 	switch_selectors(prev, next);
-	switch_fsbase(next);
 	if (arch_mitig_flags & MIT_FPU_SCRUB)
 		spec_fpu_scrub();
 	if (arch_mitig_flags & ~(uint64_t)MIT_FPU_SCRUB)
 		switch_mitigations(prev, next);
 	__asm__ volatile("fxrstor64 %0" : : "m"(next->fpu));
-	if (next->n_ioports)
-		io_bitmap(next, 1);
+	if (next->arch.extra)
+		switch_in_extra(next);
 	if (!(arch_mitig_flags & MIT_KPTI))
 		write_cr3(next->as.v);
 	uint64_t top = (uint64_t)(&next->regs + 1);

@@ -80,6 +80,8 @@ void arch_vcpu_set(struct domain *d, const struct bh_vcpu_state *s)
 	r->cs = SEL_UCODE;
 	r->ss = SEL_UDATA;
 	d->arch.fs_base = s->fs_base;
+	d->arch.extra =
+		(uint8_t)((d->arch.extra & ~ARCH_EXTRA_FS) | (s->fs_base ? ARCH_EXTRA_FS : 0));
 	memcpy(d->fpu.area, s->fxsave, sizeof(d->fpu.area));
 	d->fpu.area[FX_RESERVED_BYTE] = 0;
 	memset(&d->fpu.area[FX_MXCSR_MASK], 0, 4);

@@ -25,6 +25,14 @@ static inline uint64_t arch_cycles(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* Reads the low 32 bits of the cycle counter (for differences of less than 2^32). */
+static inline uint32_t arch_cycles_low(void)
+{
+	uint32_t lo;
+	__asm__ volatile("rdtsc" : "=a"(lo) : : "rdx");
+	return lo;
+}
+
 /**
  * Spectre v1 index masking: returns @index if @index < @size, else 0, computed
  * without a branch, so that a mispredicted bounds check cannot steer a later

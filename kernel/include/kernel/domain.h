@@ -76,6 +76,7 @@ struct domain {
 	uint64_t fault_bits;              /* the bit set on the supervisor */
 	/* Statistics (BH_HC_DOMAIN_STATS); they only grow, a restart keeps them. */
 	uint64_t cycles;          /* TSC cycles it ran (sched.c, at every switch) */
+	uint32_t ran_since;       /* low 32 bits of the TSC when it last began to run (sched.c) */
 	uint64_t overruns;        /* budgets spent inside a period (sched.c) */
 	uint64_t faults;          /* faults and exits (domain.c) */
 	uint64_t signals_sent;    /* SIGNAL and SIGNAL_WAIT calls (channel.c) */

@@ -28,7 +28,12 @@ struct arch_domain {
 	uint64_t user_cr3; /* its page-table register value in ring 3 (KPTI) */
 	uint64_t fs_base;  /* BH_HC_SET_FSBASE: loaded on a switch to it (0 after a restart) */
 	uint16_t sel[4];   /* ds, es, fs, gs as it left them */
+	uint8_t extra;     /* ARCH_EXTRA_*: what a switch to or from it does beyond the usual */
 };
+
+/* A domain's extra switch work, tested once per switch in each direction. */
+#define ARCH_EXTRA_IO 0x1u /* it has I/O ports: its bits in the TSS bitmap */
+#define ARCH_EXTRA_FS 0x2u /* it has an FS base: loaded when it comes, cleared when it goes */
 
 /* Per-CPU data reached through %gs in entry.S; offsets are fixed there. */
 struct percpu {
