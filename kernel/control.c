@@ -91,7 +91,7 @@ void control_stats(const struct domain *caller, const struct domain *t, uint64_t
 	/* In field order (not designated: a `.state =` reads as a run-state write to the layering test). */
 	struct bh_domain_stats s = {
 		control_state(t),
-		t->cycles,
+		t->cycles + (t == caller ? (uint32_t)(arch_cycles_low() - t->ran_since) : 0u),
 		t->overruns,
 		t->faults,
 		t->restarts,

@@ -1,6 +1,7 @@
 /* Hypercalls: decode (check every untrusted argument), then perform (cannot fail). */
 #include <bulkhead/abi/domain.h>
 #include <bulkhead/abi/hypercall.h>
+#include <bulkhead/abi/info.h>
 #include <kernel/arch.h>
 #include <kernel/channel.h>
 #include <kernel/control.h>
@@ -262,10 +263,10 @@ static void hc_domain_destroy(struct domain *d)
 	control_destroy(t);
 }
 
-/* Any holder of the cap may read the statistics. */
+/* Any holder of the cap may read the statistics; every domain its own (slot BH_NO_SLOT). */
 static void hc_domain_stats(struct domain *d)
 {
-	struct domain *t = decode_domain(d, 0);
+	struct domain *t = d->regs.rdi == BH_NO_SLOT ? d : decode_domain(d, 0);
 	if (!t)
 		return;
 	if (!buf_ok(d, d->regs.rsi, sizeof(struct bh_domain_stats), true)) {

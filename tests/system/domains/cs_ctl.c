@@ -300,6 +300,23 @@ static void stats_move(const struct ctl *c)
 	        (unsigned long long)a.ring_sent, (unsigned long long)b.ring_sent);
 }
 
+/* Its own statistics, without a capability (slot BH_NO_SLOT): the running slice is counted. */
+static void stats_self(void)
+{
+	struct bh_domain_stats a, b;
+	enum bh_err ea = bh_domain_stats(BH_NO_SLOT, &a);
+	volatile uint64_t spin = 0;
+
+	for (uint32_t i = 0; i < 100000u; i++)
+		spin += i;
+	enum bh_err eb = bh_domain_stats(BH_NO_SLOT, &b);
+	verdict("control_state.stats_self",
+	        ea == BH_OK && eb == BH_OK && b.cycles > a.cycles + 100000u &&
+	                BH_DSTATE_STATE(b.state) == BH_DSTATE_RUNNING && !b.waiting,
+	        "own cycles %llu -> %llu over a loop of 100000 turns",
+	        (unsigned long long)a.cycles, (unsigned long long)b.cycles);
+}
+
 /* ---- save and restore ---- */
 
 /* Reads (or with @write, writes) every span of @slot from/to @s->bytes in CHUNK pieces. */
@@ -494,6 +511,7 @@ int main(void)
 	bad_buffers(&c);
 	running(&c);
 	stats_move(&c);
+	stats_self();
 	save_restore_target(&c);
 	save_restore_sleeper(&c);
 	destroy_restart(&c);

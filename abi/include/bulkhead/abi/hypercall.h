@@ -37,7 +37,8 @@ enum bh_hypercall {
 	/* Management and state export (issue 11; docs/control.md "State export"). */
 	BH_HC_DOMAIN_DESTROY = 18,   /* (slot) stops the target for good and zeroes its private
 	                              * memory; only RESTART starts it again */
-	BH_HC_DOMAIN_STATS = 19,     /* (slot, buf) writes struct bh_domain_stats at @buf */
+	BH_HC_DOMAIN_STATS = 19,     /* (slot, buf) writes struct bh_domain_stats at @buf; slot
+	                              * BH_NO_SLOT (info.h): the caller's own, no cap needed */
 	BH_HC_DOMAIN_LAYOUT = 20,    /* (slot, buf, count) writes up to @count struct bh_mem_span
 	                              * (the target's private memory) at @buf; rdx = spans in all */
 	BH_HC_DOMAIN_MEM_READ = 21,  /* (slot, vaddr, buf, len) copies @len bytes of a target that
