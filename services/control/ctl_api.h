@@ -95,6 +95,8 @@ struct ctl_backend {
 	enum ctl_op (*underway)(void *ctx, uint32_t i);
 	/* Optional (may be NULL): where a faulted @i stopped (BH_HC_DOMAIN_VCPU_GET's rip). */
 	bool (*fault_rip)(void *ctx, uint32_t i, uint64_t *rip);
+	/* Optional (may be NULL): the control domain's own cycles so far (its own statistics). */
+	bool (*self_cycles)(void *ctx, uint64_t *cycles);
 };
 
 /* Statuses counted in bulkhead_control_requests_total, in this order. */

@@ -64,6 +64,17 @@ static enum bh_err stats_of(void *ctx, uint32_t i, struct bh_domain_stats *out)
 	return bh_domain_stats(targets[i].slot, out);
 }
 
+static bool self_cycles(void *ctx, uint64_t *cycles)
+{
+	struct bh_domain_stats s;
+
+	(void)ctx;
+	if (bh_domain_stats(BH_NO_SLOT, &s) != BH_OK)
+		return false;
+	*cycles = s.cycles;
+	return true;
+}
+
 static enum ctl_op underway(void *ctx, uint32_t i)
 {
 	(void)ctx;
@@ -243,6 +254,7 @@ static const struct ctl_backend backend = {
 	.console = console_of,
 	.underway = underway,
 	.fault_rip = NULL,
+	.self_cycles = self_cycles,
 };
 
 /* ---- start ---- */

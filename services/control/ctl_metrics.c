@@ -147,6 +147,23 @@ static void put_requests(const struct ctl_api *api, struct ctl_buf *b)
 	}
 }
 
+/* The control domain's own cycles, if the backend can tell. */
+static void put_self(const struct ctl_api *api, struct ctl_buf *b)
+{
+	static const char name[] = "bulkhead_control_cycles_total";
+	const struct ctl_backend *be = api->backend;
+	uint64_t cycles;
+
+	if (!be->self_cycles || !be->self_cycles(be->ctx, &cycles))
+		return;
+	header(b, name, "TSC cycles the control domain itself has run, kernel entries included.",
+	       "counter");
+	ctl_buf_puts(b, name);
+	ctl_buf_puts(b, " ");
+	ctl_buf_u64(b, cycles);
+	ctl_buf_puts(b, "\n");
+}
+
 void ctl_metrics_write(struct ctl_api *api, struct ctl_buf *b)
 {
 	uint32_t n = sample(api);
@@ -154,4 +171,5 @@ void ctl_metrics_write(struct ctl_api *api, struct ctl_buf *b)
 	put_counters(api, b, n);
 	put_gauges(api, b, n);
 	put_requests(api, b);
+	put_self(api, b);
 }

@@ -159,6 +159,12 @@ static enum ctl_op be_underway(void *ctx, uint32_t i)
 	return self(ctx)->d[i].underway;
 }
 
+static bool be_self_cycles(void *ctx, uint64_t *cycles)
+{
+	*cycles = self(ctx)->self_cycles;
+	return self(ctx)->self_cycles != 0;
+}
+
 static bool be_fault_rip(void *ctx, uint32_t i, uint64_t *rip)
 {
 	const struct fake_domain *d = &self(ctx)->d[i];
@@ -228,5 +234,6 @@ void ctl_fake_init(struct fake *f)
 	                             .op = be_op,
 	                             .console = be_console,
 	                             .underway = be_underway,
-	                             .fault_rip = be_fault_rip};
+	                             .fault_rip = be_fault_rip,
+	                             .self_cycles = be_self_cycles};
 }

@@ -34,6 +34,7 @@ struct fake {
 	uint32_t ops; /* operations performed (op calls that returned BH_OK) */
 	enum ctl_op last_op;
 	uint32_t last_dom, last_arg;
+	uint64_t self_cycles; /* the control domain's own cycles (0: the backend cannot tell) */
 	struct ctl_backend be;
 };
 

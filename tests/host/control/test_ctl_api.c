@@ -621,7 +621,7 @@ static void test_head(void **state)
 	assert_non_null(strstr(head, "Connection: close\r\n"));
 }
 
-/* Every line of Prometheus text: a # HELP/# TYPE comment or NAME{LABELS} VALUE. */
+/* Every line of Prometheus text: a # HELP/# TYPE comment, NAME{LABELS} VALUE or NAME VALUE. */
 static void check_metrics_lines(const char *text)
 {
 	for (const char *l = text; *l;) {
@@ -632,7 +632,9 @@ static void check_metrics_lines(const char *text)
 			            strncmp(l, "# TYPE bulkhead_", 16) == 0);
 		else
 			assert_true(strncmp(l, "bulkhead_", 9) == 0 &&
-			            memchr(l, '}', (size_t)(end - l)));
+			            (memchr(l, '}', (size_t)(end - l)) ||
+			             !memchr(l, '{', (size_t)(end - l))) &&
+			            memchr(l, ' ', (size_t)(end - l)));
 		l = end + 1;
 	}
 }
@@ -700,9 +702,12 @@ static void test_metrics(void **state)
 		"\nbulkhead_control_requests_total{code=\"403\"} 2\n",
 		"\nbulkhead_control_requests_total{code=\"404\"} 1\n",
 		"\nbulkhead_control_requests_total{code=\"500\"} 0\n",
+		"# TYPE bulkhead_control_cycles_total counter\n",
+		"\nbulkhead_control_cycles_total 987654321\n",
 	};
 	(void)state;
 
+	f.self_cycles = 987654321;
 	call(CTL_ROLE_READER, "GET", "/domains", NULL);
 	call(CTL_ROLE_READER, "POST", "/domains/counter/pause", NULL);
 	call(CTL_ROLE_NONE, "GET", "/metrics", NULL);

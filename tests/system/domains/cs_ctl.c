@@ -313,8 +313,8 @@ static void stats_self(void)
 	verdict("control_state.stats_self",
 	        ea == BH_OK && eb == BH_OK && b.cycles > a.cycles + 100000u &&
 	                BH_DSTATE_STATE(b.state) == BH_DSTATE_RUNNING && !b.waiting,
-	        "own cycles %llu -> %llu over a loop of 100000 turns",
-	        (unsigned long long)a.cycles, (unsigned long long)b.cycles);
+	        "own cycles %llu -> %llu over a loop of 100000 turns", (unsigned long long)a.cycles,
+	        (unsigned long long)b.cycles);
 }
 
 /* ---- save and restore ---- */
