@@ -182,14 +182,16 @@ static void save_ops_for(struct target *t, struct save_ops *ops)
 	};
 }
 
-static void say_hash(const char *what, const struct target *t, const struct save_report *rep)
+static void say_done(const char *what, const struct target *t, const struct save_report *rep,
+                     uint64_t cycles)
 {
 	char hex[65];
 
 	for (unsigned k = 0; k < 32; k++)
 		snprintf(hex + 2 * k, 3, "%02x", rep->sha256[k]);
-	bh_say("control: %s %s: %llu bytes in %u spans, sha256 %s", what, t->name,
-	       (unsigned long long)rep->bytes, rep->spans, hex);
+	bh_say("control: %s %s: %llu bytes in %u spans, sha256 %s, %llu cycles (%llu ms)", what,
+	       t->name, (unsigned long long)rep->bytes, rep->spans, hex, (unsigned long long)cycles,
+	       (unsigned long long)(cycles / bh_cycles_per_us() / 1000u));
 }
 
 /* Runs a save or restore of @t; maps its outcome onto the backend's bh_err contract. */
@@ -203,13 +205,14 @@ static enum bh_err save_or_restore(struct target *t, enum ctl_op op)
 		return BH_ERR_UNAVAILABLE;
 	save_ops_for(t, &ops);
 	t->underway = op;
+	uint64_t started = bh_rdtsc();
 	if (op == CTL_OP_SAVE)
 		r = ctl_save_domain(&ops, t->name, bh_wall_time(), &rep);
 	else
 		r = ctl_restore_domain(&ops, t->name, &rep);
 	t->underway = CTL_OP_NONE;
 	if (r == SAVE_OK) {
-		say_hash(op == CTL_OP_SAVE ? "saved" : "restored", t, &rep);
+		say_done(op == CTL_OP_SAVE ? "saved" : "restored", t, &rep, bh_rdtsc() - started);
 		return BH_OK;
 	}
 	bh_say("control: %s of %s failed: %s%s", op == CTL_OP_SAVE ? "save" : "restore", t->name,
