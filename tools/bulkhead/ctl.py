@@ -129,7 +129,9 @@ def describe_failure(err, where, keys_dir=None):
             where, os.path.join(keys_dir or "the keys dir", "ca.crt"), err.verify_message)
     if isinstance(err, ssl.SSLError):
         reason = (err.reason or str(err)).lower().replace("_", " ")
-        return "%s refused the TLS handshake: certificate rejected (%s)" % (where, reason)
+        if isinstance(err, ssl.SSLEOFError) or "alert" in reason or "eof" in reason:
+            return "%s refused the TLS handshake: certificate rejected (%s)" % (where, reason)
+        return "the TLS handshake with %s failed (%s): is it the API's port?" % (where, reason)
     if isinstance(err, ConnectionRefusedError):
         return "cannot connect to %s: connection refused (is the system running, its port " \
                "forwarded?)" % where
