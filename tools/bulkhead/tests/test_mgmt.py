@@ -5,6 +5,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import unittest
 from unittest import mock
 
@@ -214,6 +215,19 @@ class PrometheusTest(unittest.TestCase):
         self.assertRegex(reason, r"^the target was not up within 4 s")
 
 
+    def test_an_interrupted_check_stops_prometheus(self):
+        peer, = peers_of("host-prometheus 443 up expect 1 after ^go\n")
+
+        def drain():
+            if peer.proc is not None:
+                raise KeyboardInterrupt
+        with mock.patch.object(prom, "check_metrics", return_value=None):
+            peers = hostnet.Peers([peer], keys=self.keys, drain=drain)
+            with self.assertRaises(KeyboardInterrupt):
+                peers.feed("go", mock.Mock())
+        self.assertIsNotNone(peer.proc.poll(), "prometheus still runs")
+
+
 class MachineDrainTest(unittest.TestCase):
     def test_drained_lines_come_in_order(self):
         from bulkhead import qemu
@@ -222,8 +236,11 @@ class MachineDrainTest(unittest.TestCase):
         machine = qemu.Machine(["seq", "1", "200000"], os.path.join(tmp, "stderr"))
         with machine:
             first = machine.read_lines(10)
-            while machine.proc.poll() is None:  # seq ends only if the pipe is drained
-                machine.drain()
+            deadline = time.monotonic() + 30
+            while machine.proc.poll() is None and time.monotonic() < deadline:
+                machine.drain()  # seq (1.3 MB) ends only if the pipe is drained
+                time.sleep(0.01)
+            self.assertIsNotNone(machine.proc.poll(), "seq still waits on a full pipe")
             lines = list(first) + list(machine.lines(float("inf")))
         self.assertEqual(lines, [str(n) for n in range(1, 200001)])
 
