@@ -164,7 +164,7 @@ class CheckTest(unittest.TestCase):
         with mock.patch.object(load, "REQUEST_TIMEOUT", 1.0):
             reason, _ = self.check("host-load 443 4 2 /domains")
         self.assertRegex(reason, r"^4 of 4 requests not answered.*client 1, request 1: cannot "
-                         r"reach 127\.0\.0\.1:\d+: no answer .*\(1 not sent\)")
+                         r"reach 127\.0\.0\.1:\d+: no answer within 1 s \(1 not sent\)")
 
 
 @unittest.skipUnless(shutil.which("openssl") and shutil.which("prometheus") and
