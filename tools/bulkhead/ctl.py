@@ -122,21 +122,24 @@ class Connection(http.client.HTTPSConnection):
             raise
 
 
-def describe_failure(err, where, keys_dir=None):
-    """Returns one line saying why talking to @where (H:P) failed with exception @err."""
+def describe_failure(err, where, keys_dir=None, timeout=TIMEOUT):
+    """Returns one line saying why talking to @where (H:P) failed with exception @err
+    (@keys_dir: where ca.crt is; @timeout: the seconds an answer had)."""
     if isinstance(err, ssl.SSLCertVerificationError):
         return "the certificate of %s does not verify against %s: %s" % (
             where, os.path.join(keys_dir or "the keys dir", "ca.crt"), err.verify_message)
     if isinstance(err, ssl.SSLError):
         reason = (err.reason or str(err)).lower().replace("_", " ")
-        return "%s refused the TLS handshake: certificate rejected (%s)" % (where, reason)
+        if isinstance(err, ssl.SSLEOFError) or "alert" in reason or "eof" in reason:
+            return "%s refused the TLS handshake: certificate rejected (%s)" % (where, reason)
+        return "the TLS handshake with %s failed (%s): is it the API's port?" % (where, reason)
     if isinstance(err, ConnectionRefusedError):
         return "cannot connect to %s: connection refused (is the system running, its port " \
                "forwarded?)" % where
     if isinstance(err, (ConnectionResetError, http.client.RemoteDisconnected)):
         return "%s closed the connection without an answer (certificate rejected?)" % where
     if isinstance(err, (socket.timeout, TimeoutError)):
-        return "cannot reach %s: no answer within %g s" % (where, TIMEOUT)
+        return "cannot reach %s: no answer within %g s" % (where, timeout)
     if isinstance(err, http.client.HTTPException):
         return "%s sent something that is not HTTP: %s" % (where, err)
     return "cannot reach %s: %s" % (where, getattr(err, "strerror", None) or err)
@@ -159,7 +162,7 @@ def request(conn, method, path, body=None, keys_dir=None):
         content = answer.read()
     except (OSError, http.client.HTTPException) as err:
         conn.close()
-        raise CtlError(describe_failure(err, where, keys_dir), 2)
+        raise CtlError(describe_failure(err, where, keys_dir, conn.timeout), 2)
     return answer.status, answer.reason, answer.getheader("Content-Type") or "", content
 
 

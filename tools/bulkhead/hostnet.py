@@ -228,10 +228,15 @@ class Peers:
             return "no keys for the management API in this run", ""
         thread = threading.Thread(target=work, daemon=True)
         thread.start()
-        while thread.is_alive():
-            thread.join(DRAIN_INTERVAL)
-            if self.drain:
-                self.drain()
+        try:
+            while thread.is_alive():
+                thread.join(DRAIN_INTERVAL)
+                if self.drain:
+                    self.drain()
+        except BaseException:  # Ctrl-C or SIGTERM: end what the check started
+            if hasattr(peer, "stop"):
+                peer.stop()
+            raise
         return result[0]
 
 

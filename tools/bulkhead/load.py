@@ -143,8 +143,8 @@ def summary(requests, clients, workers, seconds):
     failed = sum(len(w.failures) for w in workers)
     latencies = sorted(t for w in workers for t in w.latencies)
     return ("%d requests from %d clients: %d answered 200 with JSON, %d failures, %.1f s wall,"
-            " %.0f requests/s, latency median %.1f ms, 99%% %.1f ms, max %.1f ms" % (
-                requests, clients, answered, failed, seconds, answered / max(seconds, 1e-6),
+            " %.0f answers/s, latency median %.1f ms, 99%% %.1f ms, max %.1f ms" % (
+                requests, clients, answered, failed, seconds, len(latencies) / max(seconds, 1e-6),
                 1000 * _percentile(latencies, 0.5), 1000 * _percentile(latencies, 0.99),
                 1000 * (latencies[-1] if latencies else 0.0)))
 

@@ -37,6 +37,7 @@ from .util import ROOT
 
 CTL_TIMEOUT = ctl.TIMEOUT + 30  # seconds for one host-ctl run
 CURL_TIMEOUT = 60  # seconds for one host-curl request
+SHOWN = 300  # characters of a check's output in the test log
 CERTS = ("none", "admin", "operator", "reader", "foreign", "expired")
 METHODS = ("GET", "POST")
 # curl's exit statuses when the TLS handshake failed: 35 (the peer's alert or a close),
@@ -93,7 +94,7 @@ class CtlPeer(MgmtPeer):
     def check(self, _long_run, keys):
         """Runs the command against 127.0.0.1:host_port. Returns (None or reason, summary)."""
         output, status = run_ctl(self.host_port, keys.dir, self.argv)
-        return self.judge(output, "exit %d" % status)
+        return self.judge(output, "exit %d: %r" % (status, output[:SHOWN]))
 
 
 def parse_ctl(arg):
@@ -198,4 +199,4 @@ def run_curl(port, keys, cert, method, path, body=None):
     if proc.returncode != 0 or not match:
         return "curl failed (status %d): %s" % (proc.returncode, error), "", ""
     output = proc.stdout[:match.start()] + "\n@@ %s\n" % match.group(1)
-    return None, output, "status %s" % match.group(1)
+    return None, output, "status %s: %r" % (match.group(1), output[:SHOWN])

@@ -59,6 +59,7 @@ class PromPeer(mgmt.MgmtPeer):
     def __init__(self, guest_at, query, pattern, want):
         super().__init__(guest_at, pattern, want)
         self.query = query
+        self.proc = None  # the prometheus process while the check runs
 
     def __repr__(self):
         return "host-prometheus %d %s" % (self.guest_port, self.query)
@@ -66,7 +67,15 @@ class PromPeer(mgmt.MgmtPeer):
     def check(self, _long_run, keys):
         """Runs the whole check against 127.0.0.1:host_port. Returns (None or the reason,
         summary)."""
-        return run_prometheus(self.host_port, keys, self.query, self.want)
+        return run_prometheus(self.host_port, keys, self.query, self.want, self._started)
+
+    def _started(self, proc):
+        self.proc = proc
+
+    def stop(self):
+        """Ends prometheus if the check still runs it (the harness was interrupted)."""
+        if self.proc is not None:
+            _stop(self.proc)
 
 
 def parse(arg):
@@ -188,9 +197,10 @@ def _stop(proc):
             proc.wait()
 
 
-def run_prometheus(port, keys, query, want):
-    """The check of a host-prometheus line against 127.0.0.1:@port with KeySet @keys.
-    Returns (None or the reason, a summary)."""
+def run_prometheus(port, keys, query, want, started=None):
+    """The check of a host-prometheus line against 127.0.0.1:@port with KeySet @keys;
+    @started(process) is called once prometheus runs. Returns (None or the reason, a
+    summary)."""
     reason = check_metrics(port, keys)
     if reason:
         return reason, ""
@@ -200,6 +210,8 @@ def run_prometheus(port, keys, query, want):
             proc, web, log_path = _start(work, port, keys)
         except OSError as err:
             return "prometheus did not start: %s" % err, ""
+        if started:
+            started(proc)
         try:
             reason = _wait_up(proc, web, log_path)
             if reason:

@@ -1,12 +1,14 @@
 """Tests of `bulkhead ctl` against a fake of the control domain's API over TLS with client
 certificates (fakeapi.py; certificates from keys.make in a temp dir)."""
 
+import http.server
 import io
 import json
 import os
 import shutil
 import socket
 import tempfile
+import threading
 import unittest
 
 from bulkhead import cli
@@ -135,6 +137,17 @@ class CtlTest(unittest.TestCase):
         self.assertIn("run `bulkhead keys`", err)
         status, _, err = self.ctl("--user", "nobody-at-all", "list")
         self.assertIn("no nobody-at-all.crt or nobody-at-all.key", err)
+
+    def test_a_server_without_tls(self):
+        plain = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                http.server.BaseHTTPRequestHandler)
+        threading.Thread(target=plain.serve_forever, daemon=True).start()
+        self.addCleanup(plain.server_close)
+        self.addCleanup(plain.shutdown)
+        status, _, err = self.ctl("list", port=plain.server_address[1])
+        self.assertEqual(status, 2)
+        self.assertRegex(err, r"^bulkhead ctl: the TLS handshake with 127\.0\.0\.1:\d+ failed "
+                         r"\(.*\): is it the API's port\?\n$")
 
     def test_server_certificate_must_verify(self):
         other = os.path.join(self.tmp, "other-ca")
