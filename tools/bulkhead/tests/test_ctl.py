@@ -9,6 +9,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 import unittest
 
 from bulkhead import cli
@@ -126,7 +127,14 @@ class CtlTest(unittest.TestCase):
             self.assertEqual((status, out), (2, ""), user)
             self.assertRegex(err, r"^bulkhead ctl: 127\.0\.0\.1:\d+ refused the TLS handshake: "
                              r"certificate rejected \(.*%s\)\n$" % why)
-        self.assertEqual(len([a for a in self.server.audit if a.startswith("tls refused")]), 2)
+        # The server's thread notes a refusal after the client has seen it: wait for the note.
+        deadline = time.monotonic() + 10
+        while self._refusals() < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(self._refusals(), 2)
+
+    def _refusals(self):
+        return len([a for a in self.server.audit if a.startswith("tls refused")])
 
     def test_no_server_and_no_keys_exit_2(self):
         status, _, err = self.ctl("list", port=_free_port())
