@@ -106,7 +106,7 @@ static void keys_malformed_text(void **state)
 	static struct tls_keys k;
 	static const char zeros[16384];
 	static const char rsa[] = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n"
-	                          "-----END RSA PRIVATE KEY-----\n";
+				  "-----END RSA PRIVATE KEY-----\n";
 	(void)state;
 	assert_int_equal(tls_keys_load(&k, zeros, sizeof(zeros)), TLS_KEYS_EMPTY);
 	assert_int_equal(tls_keys_load(&k, "", 0), TLS_KEYS_EMPTY);
