@@ -60,7 +60,8 @@ enum tls_state {
 	TLS_FREE = 0,  /* the slot holds no connection */
 	TLS_HANDSHAKE, /* the handshake is under way */
 	TLS_OPEN,      /* the client is authenticated: cn, ou hold its names; data flows */
-	TLS_CLOSED,    /* the connection ended in order (close_notify or the end of the stream) */
+	TLS_CLOSED,    /* the connection ended in order: close_notify, or the end of the TCP
+	                * stream once every byte before it was read (nothing more is written) */
 	TLS_FAILED,    /* the handshake or a record failed: tls_conn_error() says why */
 };
 
