@@ -162,8 +162,8 @@ static enum tls_state settle(struct tls_conn *c)
 	if (c->eof && c->state == TLS_HANDSHAKE) {
 		c->error = BR_ERR_IO; /* the client hung up during the handshake */
 		c->state = TLS_FAILED;
-	} else if (c->eof && c->state == TLS_OPEN && !(st & BR_SSL_SENDREC)) {
-		c->state = TLS_CLOSED; /* the stream ended (without close_notify) */
+	} else if (c->eof && c->state == TLS_OPEN && !(st & (BR_SSL_SENDREC | BR_SSL_RECVAPP))) {
+		c->state = TLS_CLOSED; /* the stream ended (no close_notify), all of it read */
 	}
 	return c->state;
 }

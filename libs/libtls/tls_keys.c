@@ -49,8 +49,7 @@ static bool is_key_label(const char *name)
 }
 
 /* A new object named @name begins. Returns TLS_KEYS_OK or why it cannot be taken. */
-static enum tls_keys_err begin_object(struct scan *sc, br_pem_decoder_context *pc,
-                                      const char *name)
+static enum tls_keys_err begin_object(struct scan *sc, br_pem_decoder_context *pc, const char *name)
 {
 	struct tls_keys *k = sc->k;
 
@@ -64,8 +63,8 @@ static enum tls_keys_err begin_object(struct scan *sc, br_pem_decoder_context *p
 		return TLS_KEYS_TOO_BIG;
 	if (sc->in_cert)
 		sc->starts[sc->n_certs++] = k->der_len;
-	sc->sink = sc->in_cert ? (struct pem_sink){k->der, sizeof(k->der), k->der_len, false}
-	                       : (struct pem_sink){sc->key_der, sizeof(sc->key_der), 0, false};
+	sc->sink = sc->in_cert ? (struct pem_sink){k->der, sizeof(k->der), k->der_len, false} :
+	                         (struct pem_sink){sc->key_der, sizeof(sc->key_der), 0, false};
 	br_pem_decoder_setdest(pc, sink_push, &sc->sink);
 	return TLS_KEYS_OK;
 }
@@ -168,7 +167,8 @@ static enum tls_keys_err load_ca(struct tls_keys *k, const br_x509_certificate *
 		.dn = {.data = k->ca_dn, .len = dn.len},
 		.flags = BR_X509_TA_CA,
 		.pkey = {.key_type = BR_KEYTYPE_EC,
-	                 .key.ec = {.curve = pk->key.ec.curve, .q = k->ca_key,
+	                 .key.ec = {.curve = pk->key.ec.curve,
+	                            .q = k->ca_key,
 	                            .qlen = pk->key.ec.qlen}},
 	};
 	k->ca_name = (br_x500_name){.data = k->ca_dn, .len = dn.len};
@@ -236,21 +236,32 @@ enum tls_keys_err tls_keys_load(struct tls_keys *k, const void *pem, size_t len)
 
 const char *tls_keys_error_text(enum tls_keys_err err)
 {
-	static const char *const text[TLS_KEYS_ERR_COUNT] = {
-		[TLS_KEYS_OK] = "ok",
-		[TLS_KEYS_EMPTY] = "the keys module is missing or empty",
-		[TLS_KEYS_PEM] = "the keys module is not well-formed PEM",
-		[TLS_KEYS_LABEL] = "the keys module holds an object that is neither CERTIFICATE "
-		                   "nor an EC PRIVATE KEY",
-		[TLS_KEYS_TOO_BIG] = "the keys module holds too many or too large certificates",
-		[TLS_KEYS_NO_CA] = "the keys module needs the server certificate and the CA "
-		                   "certificate last",
-		[TLS_KEYS_NO_KEY] = "no private key in the keys module",
-		[TLS_KEYS_TWO_KEYS] = "more than one private key in the keys module",
-		[TLS_KEYS_BAD_KEY] = "the private key is not an EC P-256 key",
-		[TLS_KEYS_BAD_CERT] = "a certificate of the keys module does not decode",
-		[TLS_KEYS_CA_NOT_CA] = "the last certificate is not an EC CA certificate",
-		[TLS_KEYS_MISMATCH] = "the private key is not the server certificate's",
-	};
-	return (unsigned)err < TLS_KEYS_ERR_COUNT ? text[err] : "unknown keys error";
+	switch (err) {
+	case TLS_KEYS_OK:
+		return "ok";
+	case TLS_KEYS_EMPTY:
+		return "the keys module is missing or empty";
+	case TLS_KEYS_PEM:
+		return "the keys module is not well-formed PEM";
+	case TLS_KEYS_LABEL:
+		return "the keys module holds an object that is neither CERTIFICATE nor an EC key";
+	case TLS_KEYS_TOO_BIG:
+		return "the keys module holds too many or too large certificates";
+	case TLS_KEYS_NO_CA:
+		return "the keys module needs the server certificate and the CA certificate last";
+	case TLS_KEYS_NO_KEY:
+		return "no private key in the keys module";
+	case TLS_KEYS_TWO_KEYS:
+		return "more than one private key in the keys module";
+	case TLS_KEYS_BAD_KEY:
+		return "the private key is not an EC P-256 key";
+	case TLS_KEYS_BAD_CERT:
+		return "a certificate of the keys module does not decode";
+	case TLS_KEYS_CA_NOT_CA:
+		return "the last certificate is not an EC CA certificate";
+	case TLS_KEYS_MISMATCH:
+		return "the private key is not the server certificate's";
+	default:
+		return "unknown keys error";
+	}
 }

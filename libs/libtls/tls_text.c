@@ -69,7 +69,8 @@ const char *tls_error_text(int err)
 	const char *t = NULL;
 
 	if (err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT)
-		t = lookup(alerts, sizeof(alerts) / sizeof(alerts[0]), err - BR_ERR_RECV_FATAL_ALERT);
+		t = lookup(alerts, sizeof(alerts) / sizeof(alerts[0]),
+		           err - BR_ERR_RECV_FATAL_ALERT);
 	else if (err >= BR_ERR_SEND_FATAL_ALERT)
 		t = lookup(sent, sizeof(sent) / sizeof(sent[0]), err - BR_ERR_SEND_FATAL_ALERT);
 	else

@@ -42,8 +42,8 @@ static void check_accepted(const struct tls_keys *k)
 	for (size_t i = 0; i < k->chain_len; i++)
 		if (!inside(k->chain[i].data, k->chain[i].data_len, k->der, k->der_len))
 			broken("a chain certificate outside the DER buffer");
-	if (k->sk.curve != BR_EC_secp256r1 || !inside(k->sk.x, k->sk.xlen, k->sk_buf,
-	                                              sizeof(k->sk_buf)))
+	if (k->sk.curve != BR_EC_secp256r1 ||
+	    !inside(k->sk.x, k->sk.xlen, k->sk_buf, sizeof(k->sk_buf)))
 		broken("accepted a key that is not P-256 in its buffer");
 	if (!inside(k->ca.dn.data, k->ca.dn.len, k->ca_dn, sizeof(k->ca_dn)) ||
 	    !inside(k->ca.pkey.key.ec.q, k->ca.pkey.key.ec.qlen, k->ca_key, sizeof(k->ca_key)))

@@ -18,10 +18,10 @@
  * fails the handshake, before a byte of application data moves.
  */
 
-#define TLS_CHAIN_MAX 4u     /* certificates of the server's chain */
-#define TLS_DER_MAX 8192u    /* bytes of DER of every certificate of the keys module */
-#define TLS_DN_MAX 512u      /* bytes of the CA's subject name */
-#define TLS_NAME_MAX 65u     /* CN and OU of a client: 64 characters and a NUL */
+#define TLS_CHAIN_MAX 4u       /* certificates of the server's chain */
+#define TLS_DER_MAX 8192u      /* bytes of DER of every certificate of the keys module */
+#define TLS_DN_MAX 512u        /* bytes of the CA's subject name */
+#define TLS_NAME_MAX 65u       /* CN and OU of a client: 64 characters and a NUL */
 #define TLS_MODULE_NAME "keys" /* the region the keys module is copied into */
 
 /* What tls_keys_load found wrong (0: nothing). tls_keys_error_text() says it in words. */
@@ -60,7 +60,8 @@ enum tls_state {
 	TLS_FREE = 0,  /* the slot holds no connection */
 	TLS_HANDSHAKE, /* the handshake is under way */
 	TLS_OPEN,      /* the client is authenticated: cn, ou hold its names; data flows */
-	TLS_CLOSED,    /* the connection ended in order (close_notify or the end of the stream) */
+	TLS_CLOSED,    /* the connection ended in order: close_notify, or the end of the TCP
+	                * stream once every byte before it was read (nothing more is written) */
 	TLS_FAILED,    /* the handshake or a record failed: tls_conn_error() says why */
 };
 
@@ -80,10 +81,10 @@ struct tls_io {
 
 struct tls_conn {
 	enum tls_state state;
-	int error;          /* BearSSL's BR_ERR_* (or BR_ERR_IO: the transport broke) */
-	bool eof;           /* the transport's stream ended */
+	int error; /* BearSSL's BR_ERR_* (or BR_ERR_IO: the transport broke) */
+	bool eof;  /* the transport's stream ended */
 	struct tls_io io;
-	void *net;          /* tls_conn_start_tcp: the stack and socket */
+	void *net; /* tls_conn_start_tcp: the stack and socket */
 	int sock;
 	char cn[TLS_NAME_MAX]; /* the client's subject CN and OU once TLS_OPEN ("" if absent,
 	                        * and always "" for a client that was refused) */

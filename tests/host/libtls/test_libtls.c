@@ -106,7 +106,7 @@ static void keys_malformed_text(void **state)
 	static struct tls_keys k;
 	static const char zeros[16384];
 	static const char rsa[] = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n"
-	                          "-----END RSA PRIVATE KEY-----\n";
+				  "-----END RSA PRIVATE KEY-----\n";
 	(void)state;
 	assert_int_equal(tls_keys_load(&k, zeros, sizeof(zeros)), TLS_KEYS_EMPTY);
 	assert_int_equal(tls_keys_load(&k, "", 0), TLS_KEYS_EMPTY);
@@ -317,6 +317,22 @@ static void close_notify_ends_in_order(void **state)
 	assert_int_equal(br_ssl_engine_last_error(&clients[0].cc.eng), BR_ERR_OK);
 }
 
+static void end_of_stream_after_the_data(void **state)
+{
+	char buf[8];
+	(void)state;
+	assert_int_equal(connect_as(0, "admin", "ca.crt", JAN_2024), TLS_OPEN);
+	assert_int_equal(client_write(&clients[0], "last", 4), 4);
+	(void)client_pump(&clients[0]);
+	clients[0].up.closed = true;                          /* TCP's FIN, no close_notify */
+	assert_int_equal(tls_conn_pump(&conns[0]), TLS_OPEN); /* until the data is read */
+	assert_int_equal(tls_conn_read(&conns[0], buf, sizeof(buf)), 4);
+	assert_memory_equal(buf, "last", 4);
+	assert_int_equal(conns[0].state, TLS_CLOSED);
+	assert_int_equal(tls_conn_read(&conns[0], buf, sizeof(buf)), 0);
+	assert_int_equal(tls_conn_write(&conns[0], "late", 4), TLS_EDONE);
+}
+
 static void eight_connections_at_once(void **state)
 {
 	static const char *const who[] = {"admin", "operator", "reader", "admin"};
@@ -393,6 +409,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(refused_when_the_client_hangs_up),
 		cmocka_unit_test(data_both_ways_in_pieces),
 		cmocka_unit_test(close_notify_ends_in_order),
+		cmocka_unit_test(end_of_stream_after_the_data),
 		cmocka_unit_test(eight_connections_at_once),
 		cmocka_unit_test(x509_clock),
 		cmocka_unit_test(names_cleaned),
