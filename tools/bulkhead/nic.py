@@ -37,6 +37,8 @@ class Forward:
         """A host command that reaches the guest port."""
         if self.proto == "tcp" and self.guest_port == 80:
             return "curl http://127.0.0.1:%d/" % self.host_port
+        if self.proto == "tcp" and self.guest_port == 443:  # the management API (HTTPS)
+            return "./bulkhead ctl --host 127.0.0.1:%d list" % self.host_port
         return "socat - %s:127.0.0.1:%d" % (self.proto.upper(), self.host_port)
 
 
