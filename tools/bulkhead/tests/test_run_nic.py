@@ -51,6 +51,8 @@ class RunNicTest(unittest.TestCase):
         self.assertNotIn("-device", nic.qemu_flags(NETWORK, base, iommu=False)[:1])
         http = [f for f in nic.forwards(NETWORK, base) if f.guest_port == 80][0]
         self.assertEqual(http.command(), "curl http://127.0.0.1:%d/" % (base + 80))
+        api = nic.Forward("control", "10.0.2.15", "tcp", 443, base + 443)
+        self.assertEqual(api.command(), "./bulkhead ctl --host 127.0.0.1:%d list" % (base + 443))
 
     def test_busy_host_port_is_refused(self):
         base = _free_base()
