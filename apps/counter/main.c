@@ -18,6 +18,9 @@
 #define COUNTER_TICK_MS 20u
 #define COUNTER_SAY 10u
 #define COUNTER_GAP_MS 1000u
+#ifndef COUNTER_VERSION
+#define COUNTER_VERSION 1 /* counter-v2, its alternative image, is built with 2 */
+#endif
 #define PAGE 4096u
 
 static uint64_t count;
@@ -98,8 +101,9 @@ int main(void)
 {
 	uint64_t last = bh_rdtsc();
 
-	printf("counter: started, generation %u, heap %llu KiB\n", bh_info()->generation,
-	       (unsigned long long)(bh_info()->heap_size / 1024u));
+	printf("counter: started, generation %u, heap %llu KiB%s\n", bh_info()->generation,
+	       (unsigned long long)(bh_info()->heap_size / 1024u),
+	       COUNTER_VERSION == 1 ? "" : ", version 2");
 	for (;;) {
 		(void)bh_wait_until(0, bh_deadline_ms(COUNTER_TICK_MS));
 		uint64_t now = bh_rdtsc();

@@ -155,8 +155,8 @@ static int d_flush(void *c)
 }
 
 static const struct save_ops ops = {
-	NULL,     buf,    check,   CHUNK,  1u << 20, t_stop,  t_restart_held, t_resume, t_state,
-	t_layout, t_read, t_write, t_vget, t_vset,   d_read,  d_write,        d_flush,
+	NULL,     buf,    check,   CHUNK,  1u << 20, t_stop, t_restart_held, t_resume, t_state,
+	t_layout, t_read, t_write, t_vget, t_vset,   d_read, d_write,        d_flush,
 };
 
 /* On SAVE_OK the target holds the slot's data, span after span. */
