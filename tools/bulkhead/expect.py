@@ -40,7 +40,7 @@ Directives for the machine itself:
                                  a refused handshake reads `@@ tls-refused`; repeatable
     host-ctl [ADDR:]GUESTPORT ARGS... expect REGEX2 after REGEX
     host-curl [ADDR:]GUESTPORT CERT METHOD PATH [BODY] expect REGEX2 after REGEX
-    host-load [ADDR:]GUESTPORT REQUESTS CLIENTS [long REQUESTS] PATH after REGEX
+    host-load [ADDR:]GUESTPORT REQUESTS CLIENTS [long REQUESTS] PATH [watch DOMAIN] after REGEX
     host-prometheus [ADDR:]GUESTPORT QUERY expect REGEX2 after REGEX
                                  checks of the control domain's HTTPS API, forwarded
                                  the same way, with the test run's keys: host-ctl runs
@@ -50,7 +50,8 @@ Directives for the machine itself:
                                  reader, foreign, expired; REGEX2 against the body and
                                  `@@ STATUS`, or `@@ tls-refused`); host-load REQUESTS
                                  GETs of PATH from CLIENTS persistent connections (all
-                                 200 with JSON); host-prometheus promtool on /metrics,
+                                 200 with JSON; `watch DOMAIN`: DOMAIN's cycles grew
+                                 meanwhile); host-prometheus promtool on /metrics,
                                  then a real Prometheus scrapes it and QUERY's JSON
                                  answer must match REGEX2 (mgmt.py, load.py, prom.py);
                                  repeatable, run in file order
@@ -450,11 +451,11 @@ def _mgmt_peer(word, parse, make):
 def _host_load(spec, arg, line):
     """Applies `host-load [ADDR:]GUESTPORT REQUESTS CLIENTS [long REQUESTS] PATH after REGEX`."""
     try:
-        guest, requests, clients, path, regex = mgmt_load.parse(arg)
+        guest, requests, clients, path, regex, watch = mgmt_load.parse(arg)
     except ValueError as err:
         raise ExpectError("expect:%d: %s" % (line, err))
     spec.phase.host_peers.append(mgmt_load.LoadPeer(guest, requests, clients, path,
-                                                    _pattern(regex, line)))
+                                                    _pattern(regex, line), watch))
 
 
 def _qemu_args(spec, arg, line):

@@ -2,7 +2,7 @@
 
 An expect file's
 
-    host-load [ADDR:]GUESTPORT REQUESTS CLIENTS [long REQUESTS] PATH after REGEX
+    host-load [ADDR:]GUESTPORT REQUESTS CLIENTS [long REQUESTS] PATH [watch DOMAIN] after REGEX
 
 makes the harness, the first time a serial line matches REGEX, start CLIENTS threads, each
 with one persistent HTTPS connection (TLS with the test keys' admin certificate, the server
@@ -11,7 +11,12 @@ checked against their ca.crt) to the guest's GUESTPORT through a forwarded port 
 amount under `bulkhead test --long`), one after another on each connection. Every answer
 must be 200 with a body that parses as JSON, every client must keep its one connection,
 and every request must be answered within REQUEST_TIMEOUT seconds; else the check fails.
-The test log gets the requests, the failures, the wall time and the latency.
+The test log gets the requests, the failures, the wall time and the latency. With
+`watch DOMAIN`, the check also reads DOMAIN's record (`GET /domains/DOMAIN`) before and after
+the load: its cycle counter must have grown meanwhile (the domain ran while the control domain
+was loaded: it was not starved; how fast it ran is a benchmark's business, not a test's), and
+the log gets both counters' growth, DOMAIN's and the control domain's own
+(`bulkhead_control_cycles_total`).
 """
 
 import json
@@ -33,36 +38,43 @@ class LoadPeer:
     proto = "tcp"
     needs_keys = True
 
-    def __init__(self, guest_at, requests, clients, path, pattern):
+    def __init__(self, guest_at, requests, clients, path, pattern, watch=None):
         self.guest_addr, self.guest_port = guest_at
         self.requests = requests  # (normal, long)
         self.clients = clients
         self.path = path
         self.pattern = pattern
+        self.watch = watch  # a domain whose progress during the load is checked, or None
         self.host_port = None
 
     def __repr__(self):
         more = " long %d" % self.requests[1] if self.requests[1] != self.requests[0] else ""
-        return "host-load %d %d %d%s %s" % (self.guest_port, self.requests[0], self.clients,
-                                            more, self.path)
+        watch = " watch %s" % self.watch if self.watch else ""
+        return "host-load %d %d %d%s %s%s" % (self.guest_port, self.requests[0], self.clients,
+                                              more, self.path, watch)
 
     def check(self, long_run, keys):
         """Runs the load against 127.0.0.1:host_port. Returns (None or reason, summary)."""
         requests = self.requests[1] if long_run else self.requests[0]
-        return run_load(self.host_port, keys.dir, requests, self.clients, self.path)
+        if not self.watch:
+            return run_load(self.host_port, keys.dir, requests, self.clients, self.path)
+        return run_watched(self.host_port, keys.dir, requests, self.clients, self.path,
+                           self.watch)
 
 
 def parse(arg):
-    """Splits `[ADDR:]GUESTPORT REQUESTS CLIENTS [long REQUESTS] PATH after REGEX`. Returns
-    ((addr, port), (requests, long requests), clients, PATH, REGEX text).
-    Raises ValueError saying what is wrong."""
+    """Splits `[ADDR:]GUESTPORT REQUESTS CLIENTS [long REQUESTS] PATH [watch DOMAIN] after
+    REGEX`. Returns ((addr, port), (requests, long requests), clients, PATH, REGEX text,
+    DOMAIN or None). Raises ValueError saying what is wrong."""
     usage = "host-load %r: expected [ADDR:]GUESTPORT REQUESTS CLIENTS [long REQUESTS] PATH " \
-            "after REGEX" % arg
+            "[watch DOMAIN] after REGEX" % arg
     try:
         what, regex = parse_after(arg)
     except ValueError:
         raise ValueError(usage)
-    words = what.split()
+    words, watch = what.split(), None
+    if len(words) > 2 and words[-2] == "watch":
+        words, watch = words[:-2], words[-1]
     if len(words) == 6 and words[3] == "long":
         words = words[:3] + [words[5], words[4]]
     elif len(words) == 4:
@@ -76,7 +88,7 @@ def parse(arg):
     if clients > min(CLIENTS_MAX, requests) or more < requests:
         raise ValueError("host-load: 1 .. %d clients, at most one a request, and the long "
                          "amount at least the normal one" % CLIENTS_MAX)
-    return guest(words[0], "host-load"), (requests, more), clients, words[3], regex
+    return guest(words[0], "host-load"), (requests, more), clients, words[3], regex, watch
 
 
 class _Client:
@@ -172,3 +184,38 @@ def run_load(port, keys_dir, requests, clients, path):
         return "%d of %d requests not answered 200 with JSON; %s: %s" % (
             requests - answered, requests, text, "; ".join(failures[:SHOWN_FAILURES])), text
     return None, text
+
+
+def _cycles(port, context, domain):
+    """(DOMAIN's cycle counter, the control domain's own) from the API; raises ctl.CtlError or
+    ValueError when an answer is not what the API gives."""
+    conn = ctl.Connection("127.0.0.1", port, context, timeout=REQUEST_TIMEOUT)
+    try:
+        status, _, _, body = ctl.request(conn, "GET", "/domains/" + domain)
+        if status != 200:
+            raise ValueError("GET /domains/%s answered %d" % (domain, status))
+        mine = int(json.loads(body.decode("utf-8"))["stats"]["cycles"])
+        status, _, _, body = ctl.request(conn, "GET", "/metrics")
+        own = [line.split()[1] for line in body.decode("utf-8").splitlines()
+               if line.startswith("bulkhead_control_cycles_total ")]
+        return mine, int(own[0]) if own else 0
+    finally:
+        conn.close()
+
+
+def run_watched(port, keys_dir, requests, clients, path, domain):
+    """run_load, with @domain's cycle counter (and the control domain's own) read before and
+    after. Returns (None or the reason, the summary line with both counters' growth)."""
+    try:
+        context = ctl.tls_context(keys_dir, "admin")
+        before = _cycles(port, context, domain)
+        reason, text = run_load(port, keys_dir, requests, clients, path)
+        after = _cycles(port, context, domain)
+    except (ctl.CtlError, ValueError, KeyError, IndexError) as err:
+        return "watching %s: %s" % (domain, err), ""
+    text += "; %s ran %d cycles meanwhile, the control domain %d (%d a request)" % (
+        domain, after[0] - before[0], after[1] - before[1], (after[1] - before[1]) // requests)
+    if reason is None and after[0] <= before[0]:
+        reason = "%s made no progress during the load (cycles %d, then %d)" % (
+            domain, before[0], after[0])
+    return reason, text

@@ -92,6 +92,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if match.group(1) in self.server.domains and not match.group(2):
             domain = dict(self.server.domains[match.group(1)])
             domain["stats"] = {key: 7 for key in STATS}
+            if self.server.running:  # a domain that runs: its cycles grow with every request
+                with self.server.lock:
+                    domain["stats"]["cycles"] = 7 + len(self.server.audit)
             return self._send(200, domain)
         self._error(404, "no domain %s: GET /domains lists them" % match.group(1))
 
@@ -160,6 +163,7 @@ class Server(http.server.ThreadingHTTPServer):
         self.delay = None  # a threading.Event every GET waits for, if set
         self.close_each = False  # answer with `Connection: close`
         self.metrics_text = None  # GET /metrics answers this instead, if set
+        self.running = False  # a domain's cycles grow with the requests answered (host-load watch)
 
     @property
     def port(self):

@@ -46,6 +46,8 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(prom_peer.query, "bulkhead_domain_cycles_total{domain=\"c\"} > 0")
         self.assertTrue(all(p.needs_keys for p in (ctl_peer, curl, load_peer, prom_peer)))
         self.assertEqual(load.parse("443 5 2 /x after ^y")[1], (5, 5))
+        self.assertEqual(load.parse("443 5 2 /x watch counter after ^y")[3:], ("/x", "^y",
+                                                                               "counter"))
 
     def test_bad_lines(self):
         bad = ["host-ctl 443 expect x after ^y", "host-ctl 443 list after ^y",
@@ -158,6 +160,16 @@ class CheckTest(unittest.TestCase):
         self.server.close_each = True
         reason, _ = self.check("host-load 443 10 2 /domains")
         self.assertIn("the connection did not persist (5 connects)", reason)
+
+    def test_host_load_watch(self):
+        reason, _ = self.check("host-load 443 10 2 /domains watch logger")
+        self.assertEqual(reason, "logger made no progress during the load (cycles 7, then 7)")
+        self.server.running = True
+        reason, what = self.check("host-load 443 10 2 /domains watch logger")
+        self.assertIsNone(reason, reason)
+        self.assertRegex(what, r"; logger ran \d+ cycles meanwhile, the control domain 0 ")
+        reason, _ = self.check("host-load 443 10 2 /domains watch nobody")
+        self.assertRegex(reason, r"^watching nobody: GET /domains/nobody answered 404")
 
     def test_host_load_request_without_answer(self):
         self.server.delay = threading.Event()
