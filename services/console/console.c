@@ -96,7 +96,7 @@ static void open_resources(void)
 	for (uint32_t i = 0; i < info->n_entries && i < BH_INFO_MAX_ENTRIES; i++) {
 		const struct bh_info_entry *e = &info->entries[i];
 		if (e->kind == BH_RES_MAP &&
-		    strncmp(e->name, "console-tail", BH_INFO_NAME_LEN) == 0 &&
+		    strncmp(e->name, "console-tail", sizeof("console-tail")) == 0 &&
 		    (e->flags & BH_RIGHT_WRITE))
 			tail_open((void *)(uintptr_t)e->vaddr, e->size);
 	}

@@ -187,7 +187,7 @@ static void say_done(const char *what, const struct target *t, const struct save
 {
 	char hex[65];
 
-	for (unsigned k = 0; k < 32; k++)
+	for (size_t k = 0; k < 32; k++)
 		snprintf(hex + 2 * k, 3, "%02x", rep->sha256[k]);
 	bh_say("control: %s %s: %llu bytes in %u spans, sha256 %s, %llu cycles (%llu ms)", what,
 	       t->name, (unsigned long long)rep->bytes, rep->spans, hex, (unsigned long long)cycles,

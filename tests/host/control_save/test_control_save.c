@@ -12,7 +12,7 @@
 
 #include "ctl_save.h"
 
-#define PAGE 4096u
+#define PAGE 4096ull
 #define BUF (2u * PAGE)
 #define SLOT (64u * PAGE)
 
