@@ -160,7 +160,7 @@ static int setup(void **state)
 	memset(&sim, 0, sizeof(sim));
 	for (unsigned i = 0; i < NSPANS; i++)
 		for (size_t k = 0; k < spans[i].size; k++)
-			sim.mem[i][k] = (uint8_t)(k * 7 + i * 13 + 1);
+			sim.mem[i][k] = (uint8_t)(k * 7 + (size_t)i * 13 + 1);
 	sim.vcpu.rip = 0x401234;
 	sim.vcpu.rax = 42;
 	sim.vcpu.wait = BH_VCPU_WAIT;
