@@ -17,7 +17,8 @@ static const char *image_order_problem(const struct checker *c, uint32_t i)
 
 	if (img->index != (prev && prev->domain == img->domain ? prev->index + 1 : 1))
 		return "is not numbered 1, 2, ... right after its domain's previous alternative";
-	for (uint32_t j = 0; j + 1 < i; j++)
+	/* A record that does not continue its predecessor's domain starts that domain's run. */
+	for (uint32_t j = 0; j < i && !(prev && prev->domain == img->domain); j++)
 		if (c->t.images[j].domain == img->domain)
 			return "follows another domain's alternatives (a domain's records are consecutive)";
 	for (uint32_t j = 0; j < i; j++)

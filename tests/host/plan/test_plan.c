@@ -313,6 +313,18 @@ static void control_without_faults(void)
 	v.dom[2].n_maps = 1;
 }
 
+/* a has three alternatives, img-a2, img-a3, img-a4: its records follow one another. */
+static void three_alternatives(void)
+{
+	v.h->images.count = 3;
+	v.img[1] = v.img[0];
+	v.img[1].index = 2;
+	v.img[1].image[5] = '3';
+	v.img[2] = v.img[0];
+	v.img[2].index = 3;
+	v.img[2].image[5] = '4';
+}
+
 /* Plans at the edge of each new rule pass: the rules refuse no more than they say. */
 static void test_good_edges(void **state)
 {
@@ -327,6 +339,7 @@ static void test_good_edges(void **state)
 	expect_accepted(device_without_cap_or_irq, "devices without a cap and without an irq");
 	expect_accepted(control_both_ways, "stop rights against the direction of restart rights");
 	expect_accepted(control_without_faults, "a domain cap without the faults right");
+	expect_accepted(three_alternatives, "three alternatives of one domain");
 }
 
 static void test_crc32(void **state)
