@@ -1,4 +1,4 @@
-"""Tests of the management bench rows: the counter's parsing, the arithmetic, the client, the table."""
+"""Tests of the management bench rows: counter parsing, arithmetic, the client, the table."""
 
 import os
 import shutil
