@@ -12,6 +12,7 @@ import re
 import time
 
 from . import boot
+from . import ctlbench
 from . import drvbench
 from . import linuxbench
 from . import mitigations
@@ -237,8 +238,20 @@ RECOVER_ROWS = [Row("recover", "driver fault to the first client request done by
                     " instance (median)", 1000000, forced_target=1000000)]
 RECOVER_TIMEOUT = 600.0
 
+# Issue 11's management rows (tests/bench/control.xml, ctlbench.py): the control domain's
+# cycles for a GET on an open connection and for a new TLS connection, and the virtual time
+# of a save and a restore of a 16 MiB domain. No targets.
+CONTROL_ROWS = [
+    Row("ctl_get", "GET /domains on an open TLS connection: control domain cycles, median"),
+    Row("ctl_connect", "new TLS connection (client certificate) and its first GET, less one"
+        " GET: control domain cycles, median"),
+    Row("ctl_save_16m", "save of counter (16 MiB) to the save volume: cycles of virtual time"),
+    Row("ctl_restore_16m", "restore of counter (16 MiB) from the save volume: cycles of"
+        " virtual time"),
+]
+
 # The parts of a bench run (`bulkhead bench --only PART`).
-PARTS = ("cycles", "storage", "recover", "net", "demo")
+PARTS = ("cycles", "storage", "recover", "net", "control", "demo")
 
 
 def _linux_value(linux, mode, key):
@@ -347,11 +360,11 @@ def _demo_wall_time(log_path, mode):
         return None, qemu.describe_exit(machine.wait(5), machine.stderr_text())
 
 
-def _image(manifest, mode, exit_when_idle=False):
+def _image(manifest, mode, exit_when_idle=False, keys_dir=None):
     """Compiles and packs @manifest for a bench run in mitigation @mode, in
-    build/bench/STEM/MODE/. Returns the ISO's path."""
+    build/bench/STEM/MODE/, a `keys` module from @keys_dir. Returns the ISO's path."""
     workdir = makedirs(os.path.join(boot.workdir_for(manifest, "bench"), mode))
-    return boot.prepare(manifest, workdir, exit_when_idle, mode)[0]
+    return boot.prepare(manifest, workdir, exit_when_idle, mode, keys_dir)[0]
 
 
 def _run_mode(outdir, mode):
@@ -477,6 +490,19 @@ def _print_recover(results, modes):
         " the median of several faults; see docs/testing.md")
 
 
+def _print_control(results, spreads, modes):
+    """Prints the control rows' table, what they measure and how each run's samples spread."""
+    say(format_table(results, modes, rows=CONTROL_ROWS))
+    say("control rows: bulkhead_control_cycles_total of GET /metrics (the control domain's own"
+        " cycles: libnet's TCP, TLS records, HTTP, JSON, its audit line) around the requests,"
+        " less a /metrics read; save and restore: the control domain's `saved`/`restored`"
+        " lines, TSC delta of the whole operation (virtual time: the disk's waits included);"
+        " tests/bench/control.xml; see docs/testing.md")
+    for mode in modes:
+        if spreads.get(mode):
+            say("control (%s): %s" % (HEADINGS[mode], spreads[mode]))
+
+
 def _run_storage(outdir):
     """Runs Linux on the storage workloads; returns linuxbench.run's result, or
     {"failure": why} (the rows then say `missing`) if Linux could not be booted."""
@@ -506,7 +532,7 @@ def run(mitigation_mode=None, only=None):
 
     @mitigation_mode: None boots the cycle benchmarks with mitigations off and
     forced on (BENCH_MODES) and the demo in auto; a mode boots each once, in it.
-    @only: one of PARTS (cycles, storage, recover, net, demo), or None for all of them.
+    @only: one of PARTS (cycles, storage, recover, net, control, demo), or None for all.
     """
     outdir = makedirs(os.path.join(BUILD, "bench"))
     modes = (mitigation_mode,) if mitigation_mode else BENCH_MODES
@@ -516,16 +542,19 @@ def run(mitigation_mode=None, only=None):
     linux = _run_storage(outdir) if "storage" in parts else {}
     recover = _run_recover(outdir, modes) if "recover" in parts else {}
     net, net_linux = netbench.run(outdir, modes, _image) if "net" in parts else ({}, {})
+    control, spreads = ctlbench.run(outdir, modes, _image) if "control" in parts else ({}, {})
     _print_table(results, modes, linux, parts, driver)
     if recover:
         _print_recover(recover, modes)
     if "net" in parts:
         _print_net(net, modes, net_linux)
+    if "control" in parts:
+        _print_control(control, spreads, modes)
     demo = _demo(outdir, mitigation_mode or mitigations.DEFAULT) if "demo" in parts else {}
     with open(os.path.join(outdir, "results.json"), "w", encoding="utf-8") as f:
         json.dump({"cycles": results, "demo_boot": demo, "linux_storage": linux,
                    "driver_storage": driver, "recover": recover, "net": net,
-                   "linux_net": net_linux}, f,
+                   "linux_net": net_linux, "control": control, "control_spread": spreads}, f,
                   indent=2, sort_keys=True)
     say("bench: logs and results.json in %s" % rel(outdir))
     return 0
