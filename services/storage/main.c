@@ -12,7 +12,8 @@
  * request in flight (at most its share, at most STOR_TABLE_SIZE) and one for the request
  * taken last. */
 #define ANSWER_Q (STOR_TABLE_SIZE + 1u)
-#define INFO_TAG (~0ull) /* the tag of the start-up INFO requests: never a table tag */
+#define INFO_TAG (~0ull) /* tag of the start-up INFO requests, less the region: never a table tag */
+#define INFO_TRIES 4u    /* INFO requests for one answer before the driver counts as broken */
 
 struct answer {
 	uint64_t tag;
@@ -418,24 +419,41 @@ static enum ring_status info_answer(struct ring_msg *m)
 	return st;
 }
 
-/* Asks the driver about region @region (synchronously; nothing else is in flight). */
-static bool driver_info(uint32_t region, struct blk_resp *r)
+/*
+ * Asks the driver about region @region once (synchronously; nothing else is in flight). A
+ * driver instance that restarts while it is asked gets the request again, so an answer may
+ * come twice: each request's tag names its region, and an answer to an earlier one is dropped.
+ */
+static bool driver_info_once(uint32_t region, struct blk_resp *r)
 {
 	struct blk_req q = {BLK_OP_INFO, region, 0, 0, 0, 0, 0};
+	uint64_t tag = INFO_TAG - region;
 	struct ring_msg m;
 	enum ring_status st = RING_EMPTY;
 
 	while (st == RING_EMPTY) {
-		if (ring_send(&disk.ring, BLK_MSG_REQ, 0, INFO_TAG, &q, sizeof(q), NULL) != RING_OK)
+		if (ring_send(&disk.ring, BLK_MSG_REQ, 0, tag, &q, sizeof(q), NULL) != RING_OK)
 			return false;
 		(void)bh_signal(disk.slot);
-		st = info_answer(&m);
+		while ((st = info_answer(&m)) == RING_OK && m.type == BLK_MSG_RESP && m.tag != tag)
+			; /* a late answer to an earlier request (nothing else is in flight) */
 	}
 	if (st != RING_OK)
 		return false;
 	memcpy(r, m.data, sizeof(*r));
-	return m.type == BLK_MSG_RESP && m.tag == INFO_TAG && m.len == sizeof(*r) &&
-	       r->status == BLK_OK;
+	return m.type == BLK_MSG_RESP && m.tag == tag && m.len == sizeof(*r) && r->status == BLK_OK;
+}
+
+/*
+ * driver_info_once, up to INFO_TRIES times: an instance caught by a restart in the middle of
+ * its answer may refuse it (storage_restart's chaos driver does), the next one answers.
+ */
+static bool driver_info(uint32_t region, struct blk_resp *r)
+{
+	for (uint32_t i = 0; i < INFO_TRIES; i++)
+		if (driver_info_once(region, r))
+			return true;
+	return false;
 }
 
 static bool open_disk(struct blk_resp *r)
