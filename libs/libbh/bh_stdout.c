@@ -1,5 +1,4 @@
 /* libbh: stdout/stderr as lines on the `stdout` ring to the console service. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,16 +72,4 @@ void bh_flush(void)
 {
 	if (have_ring && line_len > 0)
 		emit(0);
-}
-
-void bh_say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	bh_flush();
 }
