@@ -2,6 +2,7 @@
 #ifndef LIBBH_BH_H
 #define LIBBH_BH_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -117,6 +118,8 @@ void bh_flush(void);
 
 /** Prints one line (printf @fmt, then '\n') and pushes it to the console at once. */
 __attribute__((format(printf, 1, 2))) void bh_say(const char *fmt, ...);
+/** bh_say with the arguments in @ap (for wrappers that add a prefix of their own). */
+__attribute__((format(printf, 1, 0))) void bh_vsay(const char *fmt, va_list ap);
 
 /* Additions (libbh v1). */
 

@@ -20,11 +20,8 @@ __attribute__((format(printf, 3, 4))) static inline void verdict(const char *nam
 
 	printf("TEST %s %s ", name, pass ? "PASS" : "FAIL");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	bh_vsay(fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	bh_flush();
 }
 
 /* Prints a progress or diagnostic line and pushes it out at once. */
